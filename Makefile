@@ -1,0 +1,51 @@
+# The two commands the README promises: `make demo` and `make test`.
+# Each installs what it needs into .venv (and node_modules for the CDK CLI) on first use.
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
+export CDK_DISABLE_CLI_TELEMETRY = 1
+
+.PHONY: demo test lint synth bench clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+
+$(VENV)/.local-installed: $(VENV)/bin/python requirements/lambda.txt requirements/notifier.txt requirements/local.txt
+	$(VENV)/bin/pip install -q -r requirements/local.txt
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.local-installed requirements/dev.txt
+	$(VENV)/bin/pip install -q -r requirements/dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## Run the monitor on an embedded simulated account: no AWS credentials, no network.
+demo: $(VENV)/.local-installed
+	AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_DEFAULT_REGION=us-east-1 \
+	  $(PY) -m sim.demo
+
+## Install everything and run the whole suite (lint, types, tests). .ci/run calls exactly this.
+test: $(VENV)/.dev-installed node_modules/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(PY) -m pytest -n 2
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy
+
+## Synthesize the stack offline (no credentials needed).
+synth: $(VENV)/.dev-installed node_modules/.installed
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx cdk synth --no-notices --quiet
+
+## API calls per run against account history (a benchmark, not a timed test).
+bench: $(VENV)/.local-installed
+	$(PY) -m sim.bench
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,154 @@
+"""The registry of Bedrock job kinds.
+
+Each kind is data: which list operation to page, where its summaries live, which fields carry the
+time, the status and the failure message, and which statuses are terminal. Adding a kind (model
+import, model copy, ...) means adding one entry to ``REGISTRY``; nothing else in the monitor branches
+on the kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FAILURE_STATUSES = frozenset({"Failed", "PartiallyCompleted", "Expired"})
+
+
+@dataclass(frozen=True)
+class JobKind:
+    name: str
+    """Stable identifier: configuration, state keys, SNS message attributes."""
+    label: str
+    """Human name, as in "[Bedrock] Failed: my-job (customization)"."""
+    list_operation: str
+    """boto3 method that lists the jobs, newest first when asked."""
+    summaries_key: str
+    time_field: str
+    """Summary field that the list operation sorts and filters on."""
+    time_after_param: str
+    time_before_param: str
+    statuses: frozenset[str]
+    """Every status botocore's service model allows for this kind."""
+    terminal_statuses: frozenset[str]
+    detail_operation: str
+    """boto3 method that describes one job (takes ``jobIdentifier``)."""
+    detail_failure_field: str
+    """Field of the detail response with the failure message (a string or a list of strings)."""
+    iam_resource_type: str
+    """Bedrock resource type of the job ARN, for least-privilege IAM on the detail operation."""
+    console_fragment: str
+    """Bedrock console path of the job's page; ``{name}``/``{arn}``/``{id}`` are filled in."""
+    summary_failure_field: str | None = None
+    """Summary field that already carries the failure message, which saves a detail call."""
+    status_field: str = "status"
+    base_model_field: str | None = None
+    output_model_field: str | None = None
+    end_time_field: str | None = None
+    last_modified_field: str | None = None
+
+    @property
+    def non_terminal_statuses(self) -> frozenset[str]:
+        return self.statuses - self.terminal_statuses
+
+    @property
+    def list_action(self) -> str:
+        return "bedrock:" + _pascal(self.list_operation)
+
+    @property
+    def detail_action(self) -> str:
+        return "bedrock:" + _pascal(self.detail_operation)
+
+    def is_terminal(self, status: str) -> bool:
+        return status in self.terminal_statuses
+
+    def needs_failure_message(self, status: str) -> bool:
+        return status in FAILURE_STATUSES
+
+
+def _pascal(snake: str) -> str:
+    return "".join(part.capitalize() for part in snake.split("_"))
+
+
+MODEL_CUSTOMIZATION = JobKind(
+    name="model-customization",
+    label="customization",
+    list_operation="list_model_customization_jobs",
+    summaries_key="modelCustomizationJobSummaries",
+    time_field="creationTime",
+    time_after_param="creationTimeAfter",
+    time_before_param="creationTimeBefore",
+    statuses=frozenset({"InProgress", "Completed", "Failed", "Stopping", "Stopped"}),
+    terminal_statuses=frozenset({"Completed", "Failed", "Stopped"}),
+    detail_operation="get_model_customization_job",
+    detail_failure_field="failureMessage",
+    iam_resource_type="model-customization-job",
+    console_fragment="custom-models/item?arn={arn}",
+    base_model_field="baseModelArn",
+    output_model_field="customModelArn",
+    end_time_field="endTime",
+    last_modified_field="lastModifiedTime",
+)
+
+EVALUATION = JobKind(
+    name="evaluation",
+    label="evaluation",
+    list_operation="list_evaluation_jobs",
+    summaries_key="jobSummaries",
+    time_field="creationTime",
+    time_after_param="creationTimeAfter",
+    time_before_param="creationTimeBefore",
+    # "Deleting" is not terminal: the job is tracked until it leaves the list.
+    statuses=frozenset({"InProgress", "Completed", "Failed", "Stopping", "Stopped", "Deleting"}),
+    terminal_statuses=frozenset({"Completed", "Failed", "Stopped"}),
+    detail_operation="get_evaluation_job",
+    detail_failure_field="failureMessages",
+    iam_resource_type="evaluation-job",
+    console_fragment="model-evaluation/{id}",
+    base_model_field="modelIdentifiers",
+)
+
+BATCH_INFERENCE = JobKind(
+    name="batch-inference",
+    label="batch inference",
+    list_operation="list_model_invocation_jobs",
+    summaries_key="invocationJobSummaries",
+    time_field="submitTime",
+    time_after_param="submitTimeAfter",
+    time_before_param="submitTimeBefore",
+    statuses=frozenset(
+        {
+            "Submitted",
+            "Validating",
+            "Scheduled",
+            "InProgress",
+            "Stopping",
+            "Completed",
+            "PartiallyCompleted",
+            "Failed",
+            "Stopped",
+            "Expired",
+        }
+    ),
+    terminal_statuses=frozenset({"Completed", "PartiallyCompleted", "Failed", "Stopped", "Expired"}),
+    detail_operation="get_model_invocation_job",
+    detail_failure_field="message",
+    iam_resource_type="model-invocation-job",
+    console_fragment="batch-inference/{id}",
+    summary_failure_field="message",
+    base_model_field="modelId",
+    end_time_field="endTime",
+    last_modified_field="lastModifiedTime",
+)
+
+REGISTRY: dict[str, JobKind] = {
+    kind.name: kind for kind in (MODEL_CUSTOMIZATION, EVALUATION, BATCH_INFERENCE)
+}
+
+
+def resolve_kinds(names: list[str] | tuple[str, ...]) -> tuple[JobKind, ...]:
+    """Look up kinds by name; raise ValueError naming the unknown ones and the allowed values."""
+    unknown = [n for n in names if n not in REGISTRY]
+    if unknown:
+        raise ValueError(
+            f"unknown job kind(s) {', '.join(unknown)}; allowed: {', '.join(sorted(REGISTRY))}"
+        )
+    return tuple(REGISTRY[n] for n in names)

@@ -1,0 +1,125 @@
+"""Domain values shared by detection, state, publishing and notifications. Pure: no AWS here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from job_monitor.kinds import JobKind
+
+
+def as_utc(value: datetime) -> datetime:
+    """Normalise a timestamp to aware UTC; a naive one is taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def arn_region_account(arn: str) -> tuple[str, str]:
+    """``arn:aws:bedrock:us-east-1:123456789012:...`` -> ("us-east-1", "123456789012")."""
+    parts = arn.split(":", 5)
+    if len(parts) < 6:
+        return "", ""
+    return parts[3], parts[4]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One job as a list or detail response describes it, normalised across kinds."""
+
+    kind: JobKind
+    arn: str
+    name: str
+    status: str
+    created_at: datetime
+    end_time: datetime | None = None
+    last_modified: datetime | None = None
+    base_model: str | None = None
+    output_model: str | None = None
+    failure_messages: tuple[str, ...] = ()
+
+    @classmethod
+    def from_summary(cls, kind: JobKind, summary: dict[str, Any]) -> Job:
+        """Build from a list summary or a detail response. Raises KeyError if a required field
+        (ARN, name, status, time) is missing."""
+        return cls(
+            kind=kind,
+            arn=summary["jobArn"],
+            name=summary["jobName"],
+            status=summary[kind.status_field],
+            created_at=as_utc(summary[kind.time_field]),
+            end_time=_optional_time(summary, kind.end_time_field),
+            last_modified=_optional_time(summary, kind.last_modified_field),
+            base_model=_model_text(summary, kind.base_model_field),
+            output_model=_model_text(summary, kind.output_model_field),
+            failure_messages=failure_messages(summary, kind.summary_failure_field),
+        )
+
+
+def failure_messages(response: dict[str, Any], field_name: str | None) -> tuple[str, ...]:
+    if not field_name:
+        return ()
+    value = response.get(field_name)
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value if v)
+
+
+def _optional_time(summary: dict[str, Any], field_name: str | None) -> datetime | None:
+    value = summary.get(field_name) if field_name else None
+    return as_utc(value) if isinstance(value, datetime) else None
+
+
+def _model_text(summary: dict[str, Any], field_name: str | None) -> str | None:
+    value = summary.get(field_name) if field_name else None
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or None
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A job's status changed between two runs (``previous_status`` is None for a new job)."""
+
+    job: Job
+    previous_status: str | None
+    observed_at: datetime
+    failure_messages: tuple[str, ...] = field(default=())
+
+    @property
+    def kind(self) -> JobKind:
+        return self.job.kind
+
+    @property
+    def new_status(self) -> str:
+        return self.job.status
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.job.kind.is_terminal(self.job.status)
+
+    @property
+    def dedupe_id(self) -> str:
+        """Same transition -> same id, whichever run (or re-run after a crash) publishes it."""
+        return f"{self.job.arn}#{self.job.status}"
+
+    @property
+    def duration_seconds(self) -> int | None:
+        """Run time: creation to end, or to the observation for a job that has not ended."""
+        end = self.job.end_time or (self.observed_at if self.is_terminal else None)
+        if end is None:
+            return None
+        return max(0, int((end - self.job.created_at).total_seconds()))
+
+    @property
+    def region(self) -> str:
+        return arn_region_account(self.job.arn)[0]
+
+    @property
+    def account(self) -> str:
+        return arn_region_account(self.job.arn)[1]
