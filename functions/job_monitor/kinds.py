@@ -2,8 +2,8 @@
 
 Each kind is data: which list operation to page, where its summaries live, which fields carry the
 time, the status and the failure message, and which statuses are terminal. Adding a kind (model
-import, model copy, ...) means adding one entry to ``REGISTRY``; nothing else in the monitor branches
-on the kind.
+import, model copy, ...) means adding one entry to ``REGISTRY``; nothing else in the monitor
+branches on the kind.
 """
 
 from __future__ import annotations
@@ -128,7 +128,9 @@ BATCH_INFERENCE = JobKind(
             "Expired",
         }
     ),
-    terminal_statuses=frozenset({"Completed", "PartiallyCompleted", "Failed", "Stopped", "Expired"}),
+    terminal_statuses=frozenset(
+        {"Completed", "PartiallyCompleted", "Failed", "Stopped", "Expired"}
+    ),
     detail_operation="get_model_invocation_job",
     detail_failure_field="message",
     iam_resource_type="model-invocation-job",

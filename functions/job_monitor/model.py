@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from job_monitor.kinds import JobKind
@@ -12,8 +12,8 @@ from job_monitor.kinds import JobKind
 def as_utc(value: datetime) -> datetime:
     """Normalise a timestamp to aware UTC; a naive one is taken to be UTC already."""
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def arn_region_account(arn: str) -> tuple[str, str]:

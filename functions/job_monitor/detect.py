@@ -1,0 +1,86 @@
+"""Transition detection: a pure function of what was stored, what Bedrock returned, and the time.
+
+No AWS here. Table tests in tests/unit/test_detect.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from job_monitor.model import Job
+
+
+@dataclass(frozen=True)
+class TrackedJob:
+    """A job the monitor follows because its last published/baselined status was not terminal."""
+
+    arn: str
+    name: str
+    status: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which untracked jobs count as new.
+
+    ``start``: jobs created before it are history (already reported, or older than the lookback).
+    ``baseline``: jobs created at or before the newest job seen by the first run are never new.
+    ``seen``: terminal jobs inside the window that were already reported (by ARN).
+    """
+
+    start: datetime | None
+    baseline: datetime | None
+    seen: frozenset[str]
+
+    def is_new(self, job: Job) -> bool:
+        if job.arn in self.seen:
+            return False
+        if self.baseline is not None and job.created_at <= self.baseline:
+            return False
+        return self.start is None or job.created_at >= self.start
+
+
+@dataclass(frozen=True)
+class Change:
+    job: Job
+    previous_status: str | None
+
+
+def window_start(watermark: datetime | None, lookback: timedelta) -> datetime | None:
+    return None if watermark is None else watermark - lookback
+
+
+def list_floor(
+    watermark: datetime | None, lookback: timedelta, tracked: Iterable[TrackedJob]
+) -> datetime | None:
+    """Oldest creation time a run must list from: the oldest tracked job or the new-job window."""
+    candidates = [t.created_at for t in tracked]
+    start = window_start(watermark, lookback)
+    if start is not None:
+        candidates.append(start)
+    return min(candidates) if candidates else None
+
+
+def detect_changes(
+    tracked: Mapping[str, TrackedJob], window: Window, observed: Iterable[Job]
+) -> list[Change]:
+    """Changes to report, oldest job first: tracked jobs whose status moved, and new jobs.
+
+    A job observed more than once (several pages or lists) is taken once, by its latest record.
+    """
+    latest: dict[str, Job] = {}
+    for job in observed:
+        latest[job.arn] = job
+    changes: list[Change] = []
+    for job in latest.values():
+        known = tracked.get(job.arn)
+        if known is not None:
+            if job.status != known.status:
+                changes.append(Change(job, known.status))
+        elif window.is_new(job):
+            changes.append(Change(job, None))
+    changes.sort(key=lambda c: (c.job.created_at, c.job.arn))
+    return changes

@@ -1,0 +1,115 @@
+"""Lambda entry point of the scheduled monitor. Thin: parse the event, run, emit metrics."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+from job_monitor.config import MonitorSettings
+from job_monitor.monitor import Monitor, RunFailed, RunReport
+from job_monitor.wiring import aws_clients, build_monitor
+
+logger = Logger()
+metrics = Metrics()
+copy_config_to_registered_loggers(source_logger=logger, include={"job_monitor"})
+
+
+class InvalidEvent(ValueError):
+    """The invocation payload is not one the monitor accepts."""
+
+
+@cache
+def _settings() -> MonitorSettings:
+    return MonitorSettings.from_env()
+
+
+@cache
+def _clients() -> dict[str, Any]:
+    return aws_clients()
+
+
+def parse_event(event: Any) -> bool:
+    """Return True for a test-notification request. Accepts ``{}`` (EventBridge Scheduler),
+    ``{"test": true}``, and an EventBridge scheduled-rule event; rejects anything else."""
+    if event is None:
+        return False
+    if not isinstance(event, dict):
+        raise InvalidEvent(f"expected a JSON object, got {type(event).__name__}")
+    if event.get("detail-type") == "Scheduled Event":
+        return False
+    unknown = sorted(set(event) - {"test"})
+    if unknown:
+        raise InvalidEvent(
+            f'unknown field(s) {", ".join(unknown)}; send {{}} to run or {{"test": true}}'
+        )
+    test = event.get("test", False)
+    if not isinstance(test, bool):
+        raise InvalidEvent(f'"test" must be true or false, got {test!r}')
+    return test
+
+
+def monitor_for(context: Any) -> Monitor:
+    remaining = None
+    if context is not None and hasattr(context, "get_remaining_time_in_millis"):
+        remaining = lambda: context.get_remaining_time_in_millis() / 1000  # noqa: E731
+    return build_monitor(_settings(), **_clients(), remaining_seconds=remaining)
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    if parse_event(event):
+        message_id = monitor_for(context).send_test_notification()
+        logger.info("test notification published", extra={"message_id": message_id})
+        return {"test": True, "messageId": message_id}
+    try:
+        report = monitor_for(context).run()
+    except RunFailed as failed:
+        record_metrics(failed.report)
+        raise
+    record_metrics(report)
+    return summary(report)
+
+
+def record_metrics(report: RunReport) -> None:
+    published = report.published
+    metrics.add_metric("TransitionsPublished", MetricUnit.Count, len(published))
+    metrics.add_metric("JobsListed", MetricUnit.Count, sum(k.listed for k in report.kinds))
+    metrics.add_metric("ApiCalls", MetricUnit.Count, sum(report.api_calls.values()))
+    metrics.add_metric("KindErrors", MetricUnit.Count, len(report.failed_kinds))
+    metrics.add_metric("RunTruncated", MetricUnit.Count, int(report.truncated))
+    metrics.add_metric("RunDurationMs", MetricUnit.Milliseconds, report.duration_ms)
+    metrics.add_metric("RunCompleted", MetricUnit.Count, 1)
+    by_status: dict[str, int] = {}
+    for transition in published:
+        by_status[transition.new_status] = by_status.get(transition.new_status, 0) + 1
+    for status, count in sorted(by_status.items()):
+        with single_metric(
+            name="TransitionsByStatus",
+            unit=MetricUnit.Count,
+            value=count,
+            namespace=metrics.namespace,
+            default_dimensions={"service": metrics.service or "bedrock-job-monitor"},
+        ) as single:
+            single.add_dimension("status", status)
+
+
+def summary(report: RunReport) -> dict[str, Any]:
+    return {
+        "runId": report.run_id,
+        "published": len(report.published),
+        "truncated": report.truncated,
+        "kinds": {
+            k.kind: {
+                "baseline": k.baseline,
+                "listed": k.listed,
+                "strategy": k.strategy,
+                "published": len(k.published),
+            }
+            for k in report.kinds
+        },
+    }

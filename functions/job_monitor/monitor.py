@@ -1,0 +1,341 @@
+"""One monitor run: for each job kind, find what changed, publish it, then record it.
+
+Order of effects for each transition (what makes a crash lose nothing and overlap double nothing):
+claim (conditional write) -> publish (SNS) -> commit (transaction). State only moves forward after
+the publish; a crash between publish and commit re-publishes once, with the same dedupe id.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from job_monitor.config import MonitorSettings
+from job_monitor.detect import Change, TrackedJob, Window, detect_changes, list_floor, window_start
+from job_monitor.kinds import JobKind
+from job_monitor.message import render, sample_transition
+from job_monitor.model import Job, Transition, arn_region_account
+from job_monitor.publisher import Publisher
+from job_monitor.scan import scan_kind
+from job_monitor.source import JobSource, KindUnavailable
+from job_monitor.state import (
+    Claim,
+    Commit,
+    Cursor,
+    KindState,
+    StaleClaim,
+    StateStore,
+    seen_entry,
+    seen_entry_time,
+)
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+RemainingSeconds = Callable[[], float]
+DEFAULT_CLAIM_SECONDS = 300.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class KindReport:
+    kind: str
+    baseline: bool = False
+    tracked: int = 0
+    listed: int = 0
+    published: list[Transition] = field(default_factory=list)
+    skipped_claims: int = 0
+    gone: int = 0
+    strategy: str = ""
+    error: str | None = None
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    started_at: datetime
+    kinds: list[KindReport] = field(default_factory=list)
+    finished_at: datetime | None = None
+    truncated: bool = False
+    api_calls: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def duration_ms(self) -> int:
+        end = self.finished_at or self.started_at
+        return int((end - self.started_at).total_seconds() * 1000)
+
+    @property
+    def published(self) -> list[Transition]:
+        return [t for k in self.kinds for t in k.published]
+
+    @property
+    def failed_kinds(self) -> list[KindReport]:
+        return [k for k in self.kinds if k.error]
+
+
+class RunFailed(Exception):
+    """Some kinds failed; the others ran. Raised at the end so Lambda counts an error."""
+
+    def __init__(self, report: RunReport) -> None:
+        summary = "; ".join(f"{k.kind}: {k.error}" for k in report.failed_kinds)
+        super().__init__(f"{len(report.failed_kinds)} job kind(s) failed: {summary}")
+        self.report = report
+
+
+class OutOfTime(Exception):
+    """Raised inside a kind when the invocation is about to time out; the run stops cleanly."""
+
+
+class Monitor:
+    def __init__(
+        self,
+        settings: MonitorSettings,
+        source: JobSource,
+        store: StateStore,
+        publisher: Publisher,
+        *,
+        clock: Clock = utc_now,
+        remaining_seconds: RemainingSeconds | None = None,
+    ) -> None:
+        self._settings = settings
+        self._source = source
+        self._store = store
+        self._publisher = publisher
+        self._clock = clock
+        self._remaining = remaining_seconds
+        self._lookback = timedelta(seconds=settings.lookback_seconds)
+
+    def run(self) -> RunReport:
+        """Run every configured kind; raise ``RunFailed`` at the end if any kind failed."""
+        report = RunReport(run_id=uuid.uuid4().hex, started_at=self._clock())
+        snapshot = self._store.load()
+        for kind in self._settings.kinds:
+            kind_report = KindReport(kind=kind.name)
+            report.kinds.append(kind_report)
+            if report.truncated:
+                kind_report.error = None
+                continue
+            try:
+                state = snapshot.of(kind)
+                kind_report.tracked = len(state.tracked)
+                if state.cursor is None:
+                    self._baseline(kind, kind_report)
+                else:
+                    self._run_kind(kind, state, state.cursor, report.run_id, kind_report)
+            except OutOfTime:
+                report.truncated = True
+                logger.warning(
+                    "stopping early: the invocation is about to time out; the next run continues",
+                    extra={"kind": kind.name, "published": len(kind_report.published)},
+                )
+            except KindUnavailable as exc:
+                kind_report.error = f"{exc.code}: unavailable in this account or region"
+                logger.error(
+                    "job kind unavailable; other kinds continue",
+                    extra={"kind": kind.name, "error_code": exc.code, "error": str(exc)},
+                )
+            except Exception as exc:
+                kind_report.error = f"{type(exc).__name__}: {exc}"
+                logger.exception("job kind failed; other kinds continue", extra={"kind": kind.name})
+        report.api_calls.update(self._source.calls)
+        report.finished_at = self._clock()
+        if report.failed_kinds:
+            raise RunFailed(report)
+        return report
+
+    def send_test_notification(self) -> str:
+        """Publish a clearly labelled sample transition through the real path (SNS, then every
+        subscriber). Touches no state."""
+        region, account = arn_region_account(self._settings.topic_arn)
+        sample = sample_transition(self._clock(), region, account)
+        return self._publisher.publish(render(sample, self._settings.message_format))
+
+    # -- first run ----------------------------------------------------------------------------
+
+    def _baseline(self, kind: JobKind, kind_report: KindReport) -> None:
+        """Record the newest job time and the jobs still running; publish nothing."""
+        kind_report.baseline = True
+        newest = self._source.list_page(kind)
+        watermark = max((j.created_at for j in newest.jobs), default=None)
+        running: dict[str, Job] = {}
+        for status in sorted(kind.non_terminal_statuses):
+            token: str | None = None
+            while True:
+                page = self._source.list_page(kind, status=status, next_token=token)
+                running.update((j.arn, j) for j in page.jobs if not kind.is_terminal(j.status))
+                token = page.next_token
+                if token is None:
+                    break
+        tracked = [TrackedJob(j.arn, j.name, j.status, j.created_at) for j in running.values()]
+        cursor = Cursor(watermark=watermark, baseline=watermark)
+        recorded = self._store.save_baseline(kind, cursor, tracked)
+        kind_report.tracked = len(tracked)
+        logger.info(
+            "baseline recorded" if recorded else "baseline already recorded by another run",
+            extra={"kind": kind.name, "tracked_jobs": len(tracked), "watermark": str(watermark)},
+        )
+
+    # -- later runs ---------------------------------------------------------------------------
+
+    def _run_kind(
+        self, kind: JobKind, state: KindState, cursor: Cursor, run_id: str, kind_report: KindReport
+    ) -> None:
+        start = window_start(cursor.watermark, self._lookback)
+        window = Window(start=start, baseline=cursor.baseline, seen=cursor.seen_arns)
+        floor = list_floor(cursor.watermark, self._lookback, state.tracked.values())
+        scan = scan_kind(kind, self._source, state.tracked, floor=floor, window_start=start)
+        kind_report.listed = len(scan.jobs)
+        kind_report.strategy = scan.strategy
+        for gone in scan.gone:
+            logger.warning(
+                "tracked job no longer exists in Bedrock (deleted?); no longer tracked",
+                extra={
+                    "kind": kind.name,
+                    "job_arn": gone.arn,
+                    "job_name": gone.name,
+                    "last_status": gone.status,
+                },
+            )
+            self._store.forget(kind, gone.arn)
+            kind_report.gone += 1
+        for job in scan.jobs.values():
+            if job.status not in kind.statuses:
+                logger.warning(
+                    "unknown job status from Bedrock; treated as not terminal",
+                    extra={"kind": kind.name, "job_arn": job.arn, "status": job.status},
+                )
+
+        changes = detect_changes(state.tracked, window, scan.jobs.values())
+        # The watermark must not pass a new job that this run did not record: one left for the
+        # next run (time ran out) or claimed by another run that may yet die before committing.
+        cap: datetime | None = None
+        for index, change in enumerate(changes):
+            if self._out_of_time():
+                cap = _earliest_new(changes[index:], cap)
+                self._advance(kind, cursor, _newest(scan.jobs.values(), cap))
+                raise OutOfTime
+            recorded = self._publish_change(kind, change, start, run_id, kind_report)
+            if not recorded and change.previous_status is None:
+                cap = _earliest_new([change], cap)
+        self._advance(kind, cursor, _newest(scan.jobs.values(), cap))
+
+    def _publish_change(
+        self,
+        kind: JobKind,
+        change: Change,
+        start: datetime | None,
+        run_id: str,
+        kind_report: KindReport,
+    ) -> bool:
+        """Claim, publish, commit. False if another run holds or already made this transition."""
+        now = self._clock()
+        job = change.job
+        failures = job.failure_messages
+        if kind.needs_failure_message(job.status) and not failures:
+            described = self._source.describe(kind, job.arn)
+            failures = described.failure_messages if described else ()
+        transition = Transition(job, change.previous_status, now, failures)
+        claim = Claim(owner=run_id, until=now + self._claim_duration())
+        claimed = self._store.claim(
+            kind,
+            job.arn,
+            previous_status=change.previous_status,
+            status=job.status,
+            claim=claim,
+            now=now,
+        )
+        if not claimed:
+            kind_report.skipped_claims += 1
+            logger.info(
+                "transition already taken by another run; skipped",
+                extra={"dedupe_id": transition.dedupe_id},
+            )
+            return False
+        try:
+            message_id = self._publisher.publish(render(transition, self._settings.message_format))
+        except Exception:
+            self._release_quietly(job.arn, run_id)
+            raise
+        terminal = kind.is_terminal(job.status)
+        ttl = timedelta(days=self._settings.finished_job_ttl_days)
+        in_window = start is None or job.created_at >= start
+        commit = Commit(
+            kind=kind,
+            arn=job.arn,
+            name=job.name,
+            created_at=job.created_at,
+            previous_status=change.previous_status,
+            status=job.status,
+            dedupe_id=transition.dedupe_id,
+            seen_entry=seen_entry(job.created_at, job.arn) if terminal and in_window else None,
+            expires_at=now + ttl if terminal else None,
+        )
+        try:
+            self._store.commit(commit, run_id)
+        except StaleClaim:
+            logger.warning(
+                "claim expired before commit; another run may publish this transition again",
+                extra={"dedupe_id": transition.dedupe_id},
+            )
+        kind_report.published.append(transition)
+        logger.info(
+            "transition published",
+            extra={
+                "kind": kind.name,
+                "job_arn": job.arn,
+                "job_name": job.name,
+                "previous_status": change.previous_status,
+                "status": job.status,
+                "dedupe_id": transition.dedupe_id,
+                "message_id": message_id,
+            },
+        )
+        return True
+
+    def _advance(self, kind: JobKind, cursor: Cursor, newest: datetime | None) -> None:
+        if newest is None or (cursor.watermark is not None and newest <= cursor.watermark):
+            return
+        new_start = newest - self._lookback
+        prune = [e for e in cursor.seen if (t := seen_entry_time(e)) is None or t < new_start]
+        self._store.advance(kind, newest, prune)
+
+    def _claim_duration(self) -> timedelta:
+        # A claim must outlive this invocation (so no other run publishes while it still might),
+        # and no more: after a timeout the next run takes over.
+        seconds = self._remaining() + 5 if self._remaining else DEFAULT_CLAIM_SECONDS
+        return timedelta(seconds=seconds)
+
+    def _out_of_time(self) -> bool:
+        return (
+            self._remaining is not None and self._remaining() < self._settings.time_margin_seconds
+        )
+
+    def _release_quietly(self, arn: str, run_id: str) -> None:
+        try:
+            self._store.release(arn, run_id)
+        except Exception:
+            logger.exception(
+                "could not release a claim; it expires on its own", extra={"job_arn": arn}
+            )
+
+
+def _earliest_new(changes: list[Change], cap: datetime | None) -> datetime | None:
+    times = [c.job.created_at for c in changes if c.previous_status is None]
+    if cap is not None:
+        times.append(cap)
+    return min(times, default=None)
+
+
+def _newest(jobs: Iterable[Job], cap: datetime | None) -> datetime | None:
+    """The watermark a run may record: the newest job seen, but not past ``cap``."""
+    times = [j.created_at for j in jobs]
+    if cap is not None:
+        times = [t for t in times if t < cap]
+    return max(times, default=None)

@@ -1,0 +1,33 @@
+"""Publishing one rendered message to the SNS topic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from job_monitor.message import SnsMessage
+
+
+class Publisher(Protocol):
+    def publish(self, message: SnsMessage) -> str: ...
+
+
+@dataclass
+class SnsPublisher:
+    client: Any
+    """A boto3 ``sns`` client (passed in)."""
+    topic_arn: str
+    requests: int = 0
+
+    def publish(self, message: SnsMessage) -> str:
+        self.requests += 1
+        response = self.client.publish(
+            TopicArn=self.topic_arn,
+            Message=message.body,
+            Subject=message.subject,
+            MessageAttributes={
+                name: {"DataType": "String", "StringValue": value}
+                for name, value in message.attributes.items()
+            },
+        )
+        return str(response["MessageId"])

@@ -1,0 +1,113 @@
+"""How a run finds out what changed for one kind without listing the account's whole history.
+
+The list operations cannot filter on last-modified time, only on creation (or submit) time, so:
+
+1. One list, newest first, from the *floor*: the older of the oldest tracked (still running) job
+   and the start of the new-job window. When everything since the floor fits in one page (1,000),
+   this single call shows every tracked job's status and every new job: a quiet run costs 1 call.
+2. When it does not fit, keep paging only until the new-job window is covered (ceil(N/1000) pages
+   for N new jobs). Tracked jobs older than those pages are then resolved by whichever is cheaper:
+   one ``describe`` per job, or one ``statusEquals`` list per status they were last seen in
+   (bounded by running jobs, not history). A tracked job absent from its status list has changed
+   status, so it is described (that call also carries its failure message).
+3. A tracked job that a complete listing does not show is described; if Bedrock no longer knows it
+   (deleted), it is reported as gone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from job_monitor.detect import TrackedJob
+from job_monitor.kinds import JobKind
+from job_monitor.model import Job
+from job_monitor.source import JobSource
+
+EPSILON = timedelta(seconds=1)
+"""Margin on time filters (their inclusiveness is undocumented); extra jobs listed are harmless."""
+
+
+@dataclass
+class ScanResult:
+    jobs: dict[str, Job] = field(default_factory=dict)
+    """Every job observed this run, by ARN (the latest record when seen twice)."""
+    gone: list[TrackedJob] = field(default_factory=list)
+    """Tracked jobs that Bedrock no longer knows (deleted)."""
+    skipped: int = 0
+    strategy: str = "single-page"
+
+    def add(self, jobs: list[Job]) -> None:
+        for job in jobs:
+            self.jobs[job.arn] = job
+
+
+def scan_kind(
+    kind: JobKind,
+    source: JobSource,
+    tracked: Mapping[str, TrackedJob],
+    *,
+    floor: datetime | None,
+    window_start: datetime | None,
+) -> ScanResult:
+    result = ScanResult()
+    after = floor - EPSILON if floor is not None else None
+    token: str | None = None
+    oldest_listed: datetime | None = None
+    while True:
+        page = source.list_page(kind, after=after, next_token=token)
+        result.add(page.jobs)
+        result.skipped += page.skipped
+        if page.jobs:
+            oldest_listed = min(j.created_at for j in page.jobs)
+        token = page.next_token
+        if token is None:
+            complete = True
+            break
+        window_covered = (
+            window_start is not None and oldest_listed is not None and oldest_listed < window_start
+        )
+        if window_covered:
+            complete = False
+            break
+        result.strategy = "paged"
+
+    missing = [t for arn, t in tracked.items() if arn not in result.jobs]
+    if missing and not complete:
+        result.strategy = "status-lists"
+        missing = _resolve_by_status(kind, source, missing, oldest_listed, result)
+    for job in missing:
+        described = source.describe(kind, job.arn)
+        if described is None:
+            result.gone.append(job)
+        else:
+            result.jobs[described.arn] = described
+    return result
+
+
+def _resolve_by_status(
+    kind: JobKind,
+    source: JobSource,
+    missing: list[TrackedJob],
+    listed_until: datetime | None,
+    result: ScanResult,
+) -> list[TrackedJob]:
+    """Find older tracked jobs; return those still unaccounted for (to be described)."""
+    statuses = sorted({t.status for t in missing})
+    if len(missing) <= len(statuses):
+        return missing  # describing each is no dearer than one list per status
+    after = min(t.created_at for t in missing) - EPSILON
+    before = listed_until + EPSILON if listed_until is not None else None
+    for status in statuses:
+        token: str | None = None
+        while True:
+            page = source.list_page(
+                kind, after=after, before=before, status=status, next_token=token
+            )
+            result.add(page.jobs)
+            result.skipped += page.skipped
+            token = page.next_token
+            if token is None:
+                break
+    return [t for t in missing if t.arn not in result.jobs]

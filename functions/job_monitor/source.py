@@ -1,0 +1,159 @@
+"""Bedrock as a job source: the adapter that pages list operations and describes one job.
+
+It translates botocore errors into domain errors: a missing job is ``None``; a kind the account
+cannot use (denied, not offered in the region, validation) is ``KindUnavailable``. Throttling and
+5xx are retried by botocore's retry handler (see ``bedrock_client_config``), not here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from job_monitor.kinds import JobKind
+from job_monitor.model import Job, failure_messages
+
+if TYPE_CHECKING:
+    from botocore.config import Config
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 1000
+"""The list operations' maximum page size."""
+
+_UNAVAILABLE_CODES = frozenset(
+    {
+        "AccessDeniedException",
+        "AccessDenied",
+        "UnauthorizedOperation",
+        "UnrecognizedClientException",
+        "ValidationException",
+        "UnknownOperationException",
+    }
+)
+
+
+class KindUnavailable(Exception):
+    """The account cannot list this kind here (denied, not offered in the region, ...)."""
+
+    def __init__(self, kind: JobKind, code: str, message: str) -> None:
+        super().__init__(f"{kind.name}: {code}: {message}")
+        self.kind = kind
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Page:
+    jobs: list[Job]
+    next_token: str | None
+    skipped: int = 0
+    """Summaries that could not be read (missing required fields) and were logged and skipped."""
+
+
+class JobSource(Protocol):
+    calls: Counter[str]
+
+    def list_page(
+        self,
+        kind: JobKind,
+        *,
+        after: datetime | None = None,
+        before: datetime | None = None,
+        status: str | None = None,
+        next_token: str | None = None,
+    ) -> Page: ...
+
+    def describe(self, kind: JobKind, arn: str) -> Job | None: ...
+
+
+def bedrock_client_config() -> Config:
+    """Throttling and 5xx are retried by botocore's adaptive mode (backoff plus rate limiting)."""
+    from botocore.config import Config  # noqa: PLC0415 - keeps botocore off pure imports
+
+    return Config(
+        retries={"mode": "adaptive", "max_attempts": 6},
+        connect_timeout=5,
+        read_timeout=20,
+    )
+
+
+@dataclass
+class BedrockJobSource:
+    client: Any
+    """A boto3 ``bedrock`` client (passed in; created by the handler, never at import time)."""
+    page_size: int = PAGE_SIZE
+    calls: Counter[str] = field(default_factory=Counter)
+
+    def list_page(
+        self,
+        kind: JobKind,
+        *,
+        after: datetime | None = None,
+        before: datetime | None = None,
+        status: str | None = None,
+        next_token: str | None = None,
+    ) -> Page:
+        params: dict[str, Any] = {
+            "sortBy": "CreationTime",
+            "sortOrder": "Descending",
+            "maxResults": self.page_size,
+        }
+        if after is not None:
+            params[kind.time_after_param] = after
+        if before is not None:
+            params[kind.time_before_param] = before
+        if status is not None:
+            params["statusEquals"] = status
+        if next_token:
+            params["nextToken"] = next_token
+        response = self._call(kind, kind.list_operation, params)
+        jobs: list[Job] = []
+        skipped = 0
+        for summary in response.get(kind.summaries_key, []):
+            try:
+                jobs.append(Job.from_summary(kind, summary))
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                skipped += 1
+                logger.warning(
+                    "skipping a job summary that lacks a required field",
+                    extra={"kind": kind.name, "job_arn": summary.get("jobArn"), "error": repr(exc)},
+                )
+        return Page(jobs=jobs, next_token=response.get("nextToken") or None, skipped=skipped)
+
+    def describe(self, kind: JobKind, arn: str) -> Job | None:
+        from botocore.exceptions import ClientError  # noqa: PLC0415
+
+        try:
+            response = self._call(kind, kind.detail_operation, {"jobIdentifier": arn})
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                return None
+            raise
+        job = Job.from_summary(kind, response)
+        detail_messages = failure_messages(response, kind.detail_failure_field)
+        if detail_messages:
+            job = _with_failures(job, detail_messages)
+        return job
+
+    def _call(self, kind: JobKind, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        from botocore.exceptions import ClientError  # noqa: PLC0415
+
+        self.calls[operation] += 1
+        try:
+            result: dict[str, Any] = getattr(self.client, operation)(**params)
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            code = str(error.get("Code", ""))
+            if code in _UNAVAILABLE_CODES:
+                raise KindUnavailable(kind, code, str(error.get("Message", ""))) from exc
+            raise
+        return result
+
+
+def _with_failures(job: Job, messages: tuple[str, ...]) -> Job:
+    from dataclasses import replace  # noqa: PLC0415
+
+    return replace(job, failure_messages=messages)
