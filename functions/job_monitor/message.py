@@ -1,21 +1,59 @@
 """The message contract: what the monitor publishes to SNS for one transition. Pure.
 
-Everything a subscriber sees (body, subject, message attributes) is decided here, so that the
-format can change in one place.
+Everything a subscriber sees is decided here, so the format changes in one place:
+
+- the SNS body: the JSON contract (``version`` ``CONTRACT_VERSION``, default) or, with
+  ``message_format="chatbot"``, an Amazon Q Developer in chat applications (AWS Chatbot) custom
+  notification;
+- the SNS message attributes that subscription filter policies match (see ``routing``);
+- the SNS ``Subject`` that email subscribers see.
+
+``parse`` is the other half of the contract: the typed view a subscriber (the Slack notifier) reads
+back from an SNS body. ``sample_transition`` builds the "test notification".
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
-from job_monitor.model import Transition
+from job_monitor.config import MESSAGE_FORMATS
+from job_monitor.kinds import MODEL_CUSTOMIZATION
+from job_monitor.model import Job, Transition
 
 CONTRACT_VERSION = "1"
-SUBJECT_LIMIT = 100
+"""Major version of the JSON body. Adding a field keeps it; renaming or removing one bumps it."""
+
+SUBJECT_LIMIT = 99
+"""SNS Publish: "Subjects must be UTF-8 text with no line breaks or control characters, and less
+than 100 characters long"."""
 NO_STATUS = "None"
+"""``previousStatus`` message attribute of a job seen for the first time (attributes cannot be
+null)."""
+
+CHATBOT_DESCRIPTION_FAILURE_LIMIT = 1000
+SAMPLE_JOB_NAME = "bedrock-job-monitor-test"
+SAMPLE_FAILURE_MESSAGE = (
+    "This is a test notification from Bedrock Job Monitor; no job failed. "
+    "If you can read this, the SNS topic and this subscription are wired correctly."
+)
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+# Console host per partition (the partition is the second field of the job ARN).
+_CONSOLE_HOSTS = {
+    "aws": "console.aws.amazon.com",
+    "aws-us-gov": "console.amazonaws-us-gov.com",
+    "aws-cn": "console.amazonaws.cn",
+}
+
+
+class ContractError(ValueError):
+    """An SNS body is not a message this version of the contract can read."""
 
 
 @dataclass(frozen=True)
@@ -25,12 +63,60 @@ class SnsMessage:
     attributes: dict[str, str]
 
 
+@dataclass(frozen=True)
+class Notification:
+    """A parsed contract body: what the Slack notifier (or any subscriber) needs, with no registry
+    lookups, so a notifier older than the monitor still reads messages about newer job kinds."""
+
+    version: str
+    dedupe_id: str
+    kind: str
+    kind_label: str
+    job_arn: str
+    job_name: str
+    previous_status: str | None
+    status: str
+    terminal: bool
+    observed_at: datetime | None
+    created_at: datetime | None
+    ended_at: datetime | None
+    duration_seconds: int | None
+    base_model: str | None
+    output_model: str | None
+    failure_messages: tuple[str, ...]
+    region: str
+    account: str
+    console_url: str | None
+
+
+# ---------------------------------------------------------------------------------------------
+# Producing
+
+
+def render(transition: Transition, message_format: str = "json") -> SnsMessage:
+    """Subject, body and message attributes for one transition.
+
+    The attributes are the same in both formats, so filter policies route both alike.
+    """
+    if message_format == "json":
+        body = json.dumps(contract(transition), separators=(",", ":"), ensure_ascii=False)
+    elif message_format == "chatbot":
+        body = json.dumps(chatbot_payload(transition), separators=(",", ":"), ensure_ascii=False)
+    else:
+        raise ValueError(
+            f"message_format: {message_format!r} is not one of {', '.join(MESSAGE_FORMATS)}"
+        )
+    return SnsMessage(subject=subject(transition), body=body, attributes=attributes(transition))
+
+
 def contract(transition: Transition) -> dict[str, Any]:
+    """The JSON contract, version ``CONTRACT_VERSION`` (documented in docs/notifications.md)."""
     job = transition.job
     return {
         "version": CONTRACT_VERSION,
         "dedupeId": transition.dedupe_id,
         "kind": job.kind.name,
+        "kindLabel": job.kind.label,
         "jobArn": job.arn,
         "jobName": job.name,
         "previousStatus": transition.previous_status,
@@ -42,32 +128,287 @@ def contract(transition: Transition) -> dict[str, Any]:
         "durationSeconds": transition.duration_seconds,
         "baseModel": job.base_model,
         "outputModel": job.output_model,
-        "failureMessages": list(transition.failure_messages),
+        "failureMessages": list(_failures(transition)),
         "region": transition.region,
         "account": transition.account,
+        "consoleUrl": console_url(job),
     }
 
 
-def render(transition: Transition, message_format: str = "json") -> SnsMessage:
-    del message_format  # only the JSON contract so far
-    subject = f"[Bedrock] {transition.new_status}: {transition.job.name} ({transition.kind.label})"
-    return SnsMessage(
-        subject=_subject_safe(subject),
-        body=json.dumps(contract(transition), separators=(",", ":")),
-        attributes={
-            "kind": transition.kind.name,
-            "status": transition.new_status,
-            "previousStatus": transition.previous_status or NO_STATUS,
-            "terminal": "true" if transition.is_terminal else "false",
+def attributes(transition: Transition) -> dict[str, str]:
+    """SNS message attributes (all of DataType String) that filter policies match on."""
+    return {
+        "kind": transition.kind.name,
+        "status": transition.new_status,
+        "previousStatus": transition.previous_status or NO_STATUS,
+        "terminal": "true" if transition.is_terminal else "false",
+    }
+
+
+def subject(transition: Transition) -> str:
+    """``[Bedrock] Failed: my-finetune-job (customization)``, at most ``SUBJECT_LIMIT`` characters.
+
+    Control characters become spaces; a long job name is shortened (never the status or the kind,
+    which are what a reader scans for).
+    """
+    head = f"[Bedrock] {_clean(transition.new_status)}: "
+    tail = f" ({_clean(transition.kind.label)})"
+    name = _clean(transition.job.name)
+    room = SUBJECT_LIMIT - len(head) - len(tail)
+    if room < 4:  # absurdly long status/kind: fall back to cutting the whole line
+        return _shorten(head + name + tail, SUBJECT_LIMIT)
+    return head + _shorten(name, room) + tail
+
+
+def console_url(job: Job) -> str | None:
+    """The Bedrock console page for the job, from the kind's ``console_fragment``.
+
+    ``{name}``, ``{arn}`` and ``{id}`` (the last path segment of the ARN) are URL-encoded. None when
+    the ARN does not say which partition and region the job lives in.
+    """
+    parts = job.arn.split(":", 5)
+    if len(parts) < 6 or not parts[3]:
+        return None
+    partition, region = parts[1], parts[3]
+    host = _CONSOLE_HOSTS.get(partition)
+    if host is None:
+        return None
+    fragment = job.kind.console_fragment.format(
+        name=quote(job.name, safe=""),
+        arn=quote(job.arn, safe=""),
+        id=quote(job.arn.rsplit("/", 1)[-1], safe=""),
+    )
+    region_q = quote(region, safe="")
+    return f"https://{region_q}.{host}/bedrock/home?region={region_q}#/{fragment}"
+
+
+def chatbot_payload(transition: Transition) -> dict[str, Any]:
+    """Amazon Q Developer in chat applications custom notification for one transition.
+
+    ``metadata.threadId`` is the job ARN, so each job's updates thread together in the channel.
+    User-controlled text (job name, failure message) is kept inside code spans with backticks
+    neutralised, so it cannot turn into markup.
+    """
+    job = transition.job
+    previous = transition.previous_status or "new"
+    title = f"Bedrock {job.kind.label} job {_clean(job.status)}: {_clean(job.name)}"
+    lines = [
+        f"*Job:* `{_code_text(job.name)}`",
+        f"*Status:* {_clean(previous)} -> {_clean(job.status)}",
+    ]
+    duration = human_duration(transition.duration_seconds)
+    if duration:
+        lines.append(f"*Duration:* {duration}")
+    if job.base_model:
+        lines.append(f"*Base model:* `{_code_text(job.base_model)}`")
+    if job.output_model:
+        lines.append(f"*Output model:* `{_code_text(job.output_model)}`")
+    lines.append(f"*Account / region:* {transition.account} / {transition.region}")
+    failures = "\n".join(_failures(transition))
+    if failures:
+        text = _shorten(_code_text(failures), CHATBOT_DESCRIPTION_FAILURE_LIMIT)
+        lines.append(f"*Failure:*\n```\n{text}\n```")
+    next_steps = []
+    link = console_url(job)
+    if link:
+        next_steps.append(f"Open the job in the Bedrock console: {link}")
+    if job.status == "Failed":
+        next_steps.append("Read the failure message, fix the input or the quota, and resubmit.")
+    return {
+        "version": "1.0",
+        "source": "custom",
+        "content": {
+            "textType": "client-markdown",
+            "title": _shorten(title, 250),
+            "description": "\n".join(lines),
+            "nextSteps": next_steps,
+            "keywords": [job.kind.name, job.status],
         },
+        "metadata": {
+            "threadId": job.arn,
+            "summary": _shorten(f"{job.status}: {_clean(job.name)} ({job.kind.label})", 250),
+            "eventType": "BedrockJobStatusChange",
+            "relatedResources": [
+                r for r in (job.arn, job.base_model, job.output_model) if r and r.startswith("arn:")
+            ],
+            "additionalContext": {
+                "dedupeId": transition.dedupe_id,
+                "kind": job.kind.name,
+                "status": job.status,
+                "previousStatus": transition.previous_status or NO_STATUS,
+            },
+        },
+    }
+
+
+def sample_transition(now: datetime, region: str, account: str) -> Transition:
+    """A clearly-labelled sample transition for the "test notification" feature.
+
+    A model customization job named ``SAMPLE_JOB_NAME`` that went InProgress -> Failed with
+    ``SAMPLE_FAILURE_MESSAGE``: Failed shows every part of a Slack message (mention, failure code
+    block, button). The ARN carries ``now`` (to the second), so each test gets its own dedupe id and
+    a second test an hour later is not suppressed as a duplicate.
+    """
+    stamp = now.strftime("%Y%m%dt%H%M%S")
+    base_model = f"arn:aws:bedrock:{region}::foundation-model/amazon.titan-text-express-v1"
+    job = Job(
+        kind=MODEL_CUSTOMIZATION,
+        arn=(
+            f"arn:aws:bedrock:{region}:{account}:model-customization-job/"
+            f"amazon.titan-text-express-v1/{SAMPLE_JOB_NAME}-{stamp}"
+        ),
+        name=SAMPLE_JOB_NAME,
+        status="Failed",
+        created_at=now - timedelta(hours=2, minutes=14),
+        end_time=now,
+        last_modified=now,
+        base_model=base_model,
+        output_model=None,
+        failure_messages=(SAMPLE_FAILURE_MESSAGE,),
+    )
+    return Transition(
+        job=job,
+        previous_status="InProgress",
+        observed_at=now,
+        failure_messages=(SAMPLE_FAILURE_MESSAGE,),
     )
 
 
-def _subject_safe(text: str) -> str:
-    # SNS subjects: printable ASCII-ish, no line breaks, at most 100 characters.
-    cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
-    return cleaned if len(cleaned) <= SUBJECT_LIMIT else cleaned[: SUBJECT_LIMIT - 1] + "…"
+# ---------------------------------------------------------------------------------------------
+# Consuming
+
+
+def parse(body: str) -> Notification:
+    """Read an SNS body written by ``render(..., "json")``.
+
+    Unknown extra fields are ignored (a newer monitor may add some within the same major version);
+    a missing or unsupported ``version``, a body that is not a JSON object, or a missing required
+    field raises ContractError with a message that says which.
+    """
+    try:
+        data = json.loads(body)
+    except (TypeError, ValueError) as exc:
+        raise ContractError(f"SNS body is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ContractError("SNS body is JSON but not an object")
+    if data.get("source") == "custom" and "content" in data:
+        raise ContractError(
+            "SNS body is an Amazon Q Developer (Chatbot) custom notification, not contract "
+            f"v{CONTRACT_VERSION}: the monitor runs with MESSAGE_FORMAT=chatbot; subscribe Chatbot "
+            "instead of the Slack notifier, or switch the monitor back to MESSAGE_FORMAT=json"
+        )
+    version = data.get("version")
+    if version is None:
+        raise ContractError("SNS body has no 'version': not a Bedrock Job Monitor message")
+    if not isinstance(version, str) or version.split(".")[0] != CONTRACT_VERSION:
+        raise ContractError(
+            f"SNS body has contract version {version!r}; this notifier reads version "
+            f"{CONTRACT_VERSION}"
+        )
+    kind = _required_str(data, "kind")
+    failures = data.get("failureMessages") or []
+    if not isinstance(failures, list):
+        raise ContractError("field 'failureMessages' must be a list")
+    return Notification(
+        version=version,
+        dedupe_id=_required_str(data, "dedupeId"),
+        kind=kind,
+        kind_label=_optional_str(data, "kindLabel") or kind,
+        job_arn=_required_str(data, "jobArn"),
+        job_name=_required_str(data, "jobName"),
+        previous_status=_optional_str(data, "previousStatus"),
+        status=_required_str(data, "status"),
+        terminal=bool(data.get("terminal", False)),
+        observed_at=_optional_time(data, "observedAt"),
+        created_at=_optional_time(data, "createdAt"),
+        ended_at=_optional_time(data, "endedAt"),
+        duration_seconds=_optional_int(data, "durationSeconds"),
+        base_model=_optional_str(data, "baseModel"),
+        output_model=_optional_str(data, "outputModel"),
+        failure_messages=tuple(str(f) for f in failures if f),
+        region=_optional_str(data, "region") or "",
+        account=_optional_str(data, "account") or "",
+        console_url=_optional_str(data, "consoleUrl"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared text helpers
+
+
+def human_duration(seconds: int | None) -> str | None:
+    """``8054`` -> ``"2 h 14 min"``: the two largest non-zero units, for people, not parsers."""
+    if seconds is None:
+        return None
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    units = (("d", 86_400), ("h", 3_600), ("min", 60), ("s", 1))
+    parts: list[str] = []
+    for index, (label, size) in enumerate(units):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count} {label}")
+            following = units[index + 1]
+            rest = seconds // following[1]
+            if rest:
+                parts.append(f"{rest} {following[0]}")
+            break
+    return " ".join(parts)
+
+
+def _failures(transition: Transition) -> tuple[str, ...]:
+    return transition.failure_messages or transition.job.failure_messages
+
+
+def _clean(text: str) -> str:
+    """One line of text: control characters (line breaks included) become spaces."""
+    return _CONTROL.sub(" ", text)
+
+
+def _code_text(text: str) -> str:
+    """Text to sit inside a code span or block: a backtick would close it, so it is replaced."""
+    return text.replace("`", "\u02cb")
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def _required_str(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise ContractError(f"field {key!r} is missing or not a non-empty string")
+    return value
+
+
+def _optional_str(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ContractError(f"field {key!r} must be a string or null")
+    return value
+
+
+def _optional_int(data: dict[str, Any], key: str) -> int | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ContractError(f"field {key!r} must be a number or null")
+    return int(value)
+
+
+def _optional_time(data: dict[str, Any], key: str) -> datetime | None:
+    value = _optional_str(data, key)
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ContractError(f"field {key!r} is not an ISO 8601 time: {value!r}") from None

@@ -1,0 +1,285 @@
+"""Fixtures for the notification tests: transitions for every kind and status, a local HTTPS
+webhook server, and AWS (moto) resources for the Slack notifier.
+
+Golden files: ``UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/notifications`` rewrites
+tests/notifications/golden/ from the current code; review the diff before committing it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import json
+import os
+import ssl
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from job_monitor.kinds import FAILURE_STATUSES, REGISTRY, JobKind
+from job_monitor.model import Job, Transition
+
+NOW = dt.datetime(2026, 11, 5, 12, 0, 0, tzinfo=dt.UTC)
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+GOLDEN_DIR = Path(__file__).parent / "golden"
+UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN") == "1"
+
+# Status a job plausibly had before each status; None means "first time seen" (a new job).
+PREVIOUS_STATUS: dict[str, str | None] = {
+    "Submitted": None,
+    "Validating": "Submitted",
+    "Scheduled": "Validating",
+    "InProgress": None,
+    "Stopping": "InProgress",
+    "Stopped": "Stopping",
+    "Completed": "InProgress",
+    "PartiallyCompleted": "InProgress",
+    "Failed": "InProgress",
+    "Expired": "Scheduled",
+    "Deleting": "Completed",
+}
+
+_JOB_SHAPES: dict[str, dict[str, Any]] = {
+    "model-customization": {
+        "arn": f"arn:aws:bedrock:{REGION}:{ACCOUNT}:model-customization-job/"
+        "amazon.titan-text-express-v1/a1b2c3d4e5f6",
+        "name": "my-finetune-job",
+        "base_model": f"arn:aws:bedrock:{REGION}::foundation-model/amazon.titan-text-express-v1",
+        "output_model": f"arn:aws:bedrock:{REGION}:{ACCOUNT}:custom-model/"
+        "amazon.titan-text-express-v1/f6e5d4c3b2a1",
+        "failures": ("Training data validation failed: row 17 is not valid JSON.",),
+    },
+    "evaluation": {
+        "arn": f"arn:aws:bedrock:{REGION}:{ACCOUNT}:evaluation-job/k2l3m4n5o6p7",
+        "name": "nightly-eval",
+        "base_model": "anthropic.claude-3-haiku-20240307-v1:0, amazon.titan-text-express-v1",
+        "output_model": None,
+        "failures": (
+            "Access denied to s3://eval-bucket/prompts.jsonl.",
+            "The evaluator model is not available in this Region.",
+        ),
+    },
+    "batch-inference": {
+        "arn": f"arn:aws:bedrock:{REGION}:{ACCOUNT}:model-invocation-job/q8r9s0t1u2v3",
+        "name": "batch-2026-11-05",
+        "base_model": "anthropic.claude-3-haiku-20240307-v1:0",
+        "output_model": None,
+        "failures": ("1,204 of 50,000 records failed; see the manifest in the output location.",),
+    },
+}
+
+
+def make_transition(
+    kind: JobKind,
+    status: str,
+    *,
+    name: str | None = None,
+    failures: tuple[str, ...] | None = None,
+    previous: str | None = "default",
+) -> Transition:
+    """A deterministic transition of ``kind`` into ``status``, observed at NOW; ``previous``
+    defaults to a plausible earlier status (None: a job seen for the first time)."""
+    shape = _JOB_SHAPES[kind.name]
+    terminal = kind.is_terminal(status)
+    job_failures = failures if failures is not None else shape["failures"]
+    job = Job(
+        kind=kind,
+        arn=shape["arn"],
+        name=name if name is not None else shape["name"],
+        status=status,
+        created_at=NOW - dt.timedelta(hours=2, minutes=14, seconds=9),
+        end_time=NOW - dt.timedelta(minutes=1) if terminal else None,
+        last_modified=NOW - dt.timedelta(minutes=1),
+        base_model=shape["base_model"],
+        output_model=shape["output_model"] if status == "Completed" else None,
+        failure_messages=job_failures if status in FAILURE_STATUSES else (),
+    )
+    return Transition(
+        job=job,
+        previous_status=PREVIOUS_STATUS[status] if previous == "default" else previous,
+        observed_at=NOW,
+        failure_messages=job.failure_messages,
+    )
+
+
+def all_cases() -> list[tuple[str, str]]:
+    return [(k.name, s) for k in REGISTRY.values() for s in sorted(k.statuses)]
+
+
+@pytest.fixture
+def transition_for() -> Callable[..., Transition]:
+    return make_transition
+
+
+def check_golden(name: str, document: dict[str, Any]) -> None:
+    """Compare with golden/<name>.json, or rewrite it when UPDATE_GOLDEN=1."""
+    path = GOLDEN_DIR / f"{name}.json"
+    text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    if UPDATE_GOLDEN:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return
+    assert path.exists(), f"{path} is missing: run with UPDATE_GOLDEN=1 to create it"
+    expected = json.loads(path.read_text(encoding="utf-8"))
+    assert document == expected, f"{path} differs: rerun with UPDATE_GOLDEN=1 if intended"
+
+
+# ---------------------------------------------------------------------------------------------
+# Local HTTPS webhook
+
+
+@dataclass
+class WebhookServer:
+    """A scripted webhook: answers from ``script`` (status, headers, body) in order and then
+    repeats ``then``; records every request it receives."""
+
+    url: str
+    ca_file: str
+    ssl_context: ssl.SSLContext
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    script: list[tuple[int, dict[str, str], str]] = field(default_factory=list)
+    then: tuple[int, dict[str, str], str] = (200, {}, "ok")
+
+    def respond(self, *answers: tuple[int, dict[str, str], str]) -> None:
+        self.script = list(answers)
+
+    def answer_forever(self, status: int, headers: dict[str, str] | None = None) -> None:
+        self.script = []
+        self.then = (status, headers or {}, "error")
+
+    def next_answer(self) -> tuple[int, dict[str, str], str]:
+        return self.script.pop(0) if self.script else self.then
+
+
+def _self_signed(directory: Path) -> tuple[str, str]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
+        .not_valid_after(dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_path), str(key_path)
+
+
+@pytest.fixture(scope="session")
+def _tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    return _self_signed(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def webhook(
+    _tls_files: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[WebhookServer]:
+    """An HTTPS server on 127.0.0.1 (port 0, own thread) playing a Slack incoming webhook.
+
+    SSL_CERT_FILE makes the default SSL context (the one WebhookClient uses when no context is
+    given) trust its self-signed certificate, so the production code path runs unchanged. Proxy
+    variables are cleared: slack_sdk would otherwise send 127.0.0.1 through a proxy.
+    """
+    cert_file, key_file = _tls_files
+    for var in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("SSL_CERT_FILE", cert_file)
+
+    state: dict[str, WebhookServer] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            raw = self.rfile.read(length)
+            server = state["server"]
+            server.requests.append(
+                {"path": self.path, "headers": dict(self.headers), "json": json.loads(raw)}
+            )
+            status, headers, body = server.next_answer()
+            payload = body.encode()
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(cert_file, key_file)
+    httpd.socket = server_ctx.wrap_socket(httpd.socket, server_side=True)
+    port = httpd.server_address[1]
+    client_ctx = ssl.create_default_context(cafile=cert_file)
+    server = WebhookServer(
+        url=f"https://127.0.0.1:{port}/services/T000/B000/s3cr3tT0kenXYZ",
+        ca_file=cert_file,
+        ssl_context=client_ctx,
+    )
+    state["server"] = server
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
+
+
+class FakeSleep:
+    """Records the waits instead of sleeping, so retry tests take milliseconds."""
+
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+@pytest.fixture
+def fake_sleep() -> FakeSleep:
+    return FakeSleep()
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "POWERTOOLS_TRACE_DISABLED": "1",
+    }.items():
+        monkeypatch.setenv(key, value)
