@@ -247,7 +247,7 @@ def webhook(
         ssl_context=client_ctx,
     )
     state["server"] = server
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     try:
         yield server

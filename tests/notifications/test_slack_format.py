@@ -1,0 +1,192 @@
+"""Slack formatting: hostile input is rendered harmlessly, limits hold, mentions are Failed-only."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from slack_sdk.models.blocks import Block
+
+from job_monitor import message
+from job_monitor.kinds import BATCH_INFERENCE, EVALUATION, MODEL_CUSTOMIZATION, REGISTRY
+from job_monitor.message import Notification
+from job_monitor.slack_format import (
+    FALLBACK_TEXT_LIMIT,
+    FIELD_TEXT_LIMIT,
+    HEADER_LIMIT,
+    SECTION_TEXT_LIMIT,
+    STATUS_STYLES,
+    SlackMessage,
+    escape,
+    slack_message,
+    style_for,
+)
+
+from .conftest import make_transition
+
+HOSTILE = [
+    "<!channel>",
+    "<!here>",
+    "<!everyone>",
+    "<@U123ABC>",
+    "<#C0123|general>",
+    "<https://evil.example|click>",
+    "<!subteam^S123|@oncall>",
+    "&amp;",
+    "a > b < c & d",
+    "```\n<!channel>\n```",
+]
+# Our own, intended control sequences: the date tokens and the configured mention.
+_OURS = re.compile(r"<!date\^\d+\^\{date_short_pretty\} \{time\}\|[^<>]*>")
+
+
+def _notification(
+    kind: Any = MODEL_CUSTOMIZATION, status: str = "Failed", **kw: Any
+) -> Notification:
+    return message.parse(message.render(make_transition(kind, status, **kw)).body)
+
+
+def _texts(slack: SlackMessage) -> list[str]:
+    """Every text string Slack will parse: the fallback and all mrkdwn/plain_text objects."""
+    found = [slack.text]
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in {"mrkdwn", "plain_text"} and isinstance(node.get("text"), str):
+                found.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(slack.blocks)
+    return found
+
+
+def _control_sequences(text: str) -> list[str]:
+    """Slack control sequences (``<...>``) left after removing our own date tokens."""
+    return re.findall(r"<[^<>]*>", _OURS.sub("", text))
+
+
+def _validate(slack: SlackMessage) -> None:
+    for block in Block.parse_all(slack.blocks):
+        block.validate_json()
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_job_names_and_failure_messages_cannot_ping_or_link(hostile: str) -> None:
+    # Given a failed job whose name, failure message and base model are hostile
+    notification = _notification(name=hostile, failures=(hostile,))
+    notification = Notification(**{**notification.__dict__, "base_model": hostile})
+
+    # When it is formatted for Slack without a configured mention
+    slack = slack_message(notification)
+
+    # Then no Slack control sequence survives anywhere: no ping, no link, no channel reference
+    for text in _texts(slack):
+        assert _control_sequences(text) == [], text
+    # And the text is still there for people to read, escaped
+    if "\n" not in hostile:
+        assert f"*{escape(hostile)}*" in slack.blocks[1]["text"]["text"]
+    _validate(slack)
+
+
+def test_an_escaped_looking_name_stays_literal() -> None:
+    # Given a job literally named "&amp;"
+    slack = slack_message(_notification(name="&amp;"))
+
+    # Then Slack is sent "&amp;amp;", which it shows as "&amp;" (not "&")
+    assert "*&amp;amp;*" in slack.blocks[1]["text"]["text"]
+
+
+def test_five_thousand_character_name_and_message_fit_slack_limits() -> None:
+    # Given a 5,000-character name and a 5,000-character failure message full of characters
+    # that grow when escaped
+    long_text = ("<!channel> & `tick` " * 300)[:5000]
+    slack = slack_message(
+        _notification(EVALUATION, name=long_text, failures=(long_text,)), mention="<!here>"
+    )
+
+    # Then every text object is within Slack's limits and the blocks validate
+    header = slack.blocks[0]["text"]["text"]
+    assert len(header) <= HEADER_LIMIT
+    assert len(slack.text) <= FALLBACK_TEXT_LIMIT
+    for block in slack.blocks:
+        if block["type"] == "section":
+            if "text" in block:
+                assert len(block["text"]["text"]) <= SECTION_TEXT_LIMIT
+            for field in block.get("fields", []):
+                assert len(field["text"]) <= FIELD_TEXT_LIMIT
+    _validate(slack)
+    # And no truncation leaves half an entity behind, or a control sequence
+    for text in _texts(slack):
+        assert not re.search(r"&[a-z]{0,3}\.\.\.", text), text
+        assert [s for s in _control_sequences(text) if s != "<!here>"] == []
+
+
+def test_backticks_cannot_break_out_of_the_failure_code_block() -> None:
+    # Given a failure message that tries to close the code block and ping the channel
+    failure = "oops ``` <!channel> ``` `inline`"
+    slack = slack_message(_notification(failures=(failure,)))
+
+    # When the failure section is rendered
+    section = next(
+        b for b in slack.blocks if "Failure message" in b.get("text", {}).get("text", "")
+    )
+    text = section["text"]["text"]
+
+    # Then the only fences are ours, and the message is inside them, neutralised
+    assert text.count("```") == 2
+    assert text.startswith("*Failure message*\n```\n") and text.endswith("\n```")
+    assert "&lt;!channel&gt;" in text
+
+
+def test_several_failure_messages_share_one_block() -> None:
+    slack = slack_message(_notification(EVALUATION))
+    section = next(
+        b for b in slack.blocks if "Failure messages" in b.get("text", {}).get("text", "")
+    )
+    assert "Access denied" in section["text"]["text"]
+    assert "evaluator model" in section["text"]["text"]
+
+
+@pytest.mark.parametrize("status", ["Completed", "Stopped", "InProgress", "PartiallyCompleted"])
+def test_the_mention_is_for_failed_jobs_only(status: str) -> None:
+    # Given a mention is configured
+    # When a job reaches a status other than Failed / Then nobody is pinged
+    slack = slack_message(_notification(BATCH_INFERENCE, status), mention="<!here>")
+    assert all("<!here>" not in text for text in _texts(slack))
+
+
+def test_a_failed_job_pings_the_configured_mention_in_text_and_blocks() -> None:
+    slack = slack_message(_notification(), mention="<!subteam^S0123>")
+    assert slack.text.startswith("<!subteam^S0123> ")
+    assert slack.blocks[1]["text"]["text"].startswith("<!subteam^S0123> ")
+
+
+def test_every_registry_status_has_a_style_and_the_colours_match_the_issue() -> None:
+    # Given every status any kind can report
+    statuses = set().union(*(k.statuses for k in REGISTRY.values()))
+
+    # Then each has its own row in the table
+    assert statuses <= set(STATUS_STYLES)
+    colours = {status: style_for(status).colour for status in statuses}
+    assert colours["Failed"] == "red"
+    assert colours["Completed"] == "green"
+    assert colours["Stopped"] == "grey"
+    assert colours["InProgress"] == "blue"
+    assert colours["PartiallyCompleted"] == colours["Expired"] == "amber"
+
+
+def test_the_console_button_is_left_out_without_a_link() -> None:
+    notification = Notification(**{**_notification().__dict__, "console_url": None})
+    slack = slack_message(notification)
+    assert all(block["type"] != "actions" for block in slack.blocks)
+    _validate(slack)
+
+
+def test_a_new_job_reads_as_new() -> None:
+    slack = slack_message(_notification(BATCH_INFERENCE, "Submitted", previous=None))
+    assert "is new: *Submitted*" in slack.blocks[1]["text"]["text"]

@@ -1,0 +1,101 @@
+"""Routing through real SNS filter policies (moto): the attributes from ``render()`` against the
+policies from ``routing``, delivered to an SQS queue standing in for a subscriber."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from job_monitor import message, routing
+from job_monitor.kinds import BATCH_INFERENCE, EVALUATION, MODEL_CUSTOMIZATION
+from job_monitor.model import Transition
+
+from .conftest import REGION, make_transition
+
+
+@pytest.fixture
+def sns_sqs(aws_env: None) -> Iterator[tuple[Any, Any]]:
+    with mock_aws():
+        yield boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
+
+
+def _subscribe(sns: Any, sqs: Any, topic_arn: str, policy: dict[str, Any]) -> str:
+    queue_url = sqs.create_queue(QueueName=f"sub-{len(sqs.list_queues().get('QueueUrls', []))}")[
+        "QueueUrl"
+    ]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    sns.subscribe(
+        TopicArn=topic_arn,
+        Protocol="sqs",
+        Endpoint=queue_arn,
+        Attributes={"FilterPolicy": json.dumps(policy), "RawMessageDelivery": "true"},
+    )
+    return str(queue_url)
+
+
+def _publish(sns: Any, topic_arn: str, transition: Transition) -> None:
+    rendered = message.render(transition)
+    sns.publish(
+        TopicArn=topic_arn,
+        Subject=rendered.subject,
+        Message=rendered.body,
+        MessageAttributes={
+            k: {"DataType": "String", "StringValue": v} for k, v in rendered.attributes.items()
+        },
+    )
+
+
+def _received(sqs: Any, queue_url: str) -> list[tuple[str, str]]:
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+    bodies = [json.loads(m["Body"]) for m in messages]
+    return sorted((b["kind"], b["status"]) for b in bodies)
+
+
+def test_the_default_email_policy_receives_failed_but_not_in_progress(
+    sns_sqs: tuple[Any, Any],
+) -> None:
+    # Given an email-like subscriber with the default policy (terminal statuses only)
+    sns, sqs = sns_sqs
+    topic_arn = sns.create_topic(Name="bedrock-jobs")["TopicArn"]
+    queue_url = _subscribe(
+        sns, sqs, topic_arn, routing.filter_policy(routing.DEFAULT_EMAIL_STATUSES)
+    )
+
+    # When the monitor publishes a job starting and then failing
+    _publish(sns, topic_arn, make_transition(MODEL_CUSTOMIZATION, "InProgress"))
+    _publish(sns, topic_arn, make_transition(MODEL_CUSTOMIZATION, "Failed"))
+
+    # Then only the failure reaches the subscriber
+    assert _received(sqs, queue_url) == [("model-customization", "Failed")]
+
+
+def test_the_slack_policy_can_narrow_to_kinds_and_add_started(sns_sqs: tuple[Any, Any]) -> None:
+    # Given a Slack subscription for batch jobs, default statuses plus "started"
+    sns, sqs = sns_sqs
+    topic_arn = sns.create_topic(Name="bedrock-jobs")["TopicArn"]
+    policy = routing.filter_policy(
+        [*routing.DEFAULT_SLACK_STATUSES, routing.STARTED], kinds=["batch-inference"]
+    )
+    queue_url = _subscribe(sns, sqs, topic_arn, policy)
+
+    # When transitions of several kinds and statuses are published
+    for transition in (
+        make_transition(BATCH_INFERENCE, "Validating"),
+        make_transition(BATCH_INFERENCE, "InProgress", previous="Scheduled"),
+        make_transition(BATCH_INFERENCE, "Expired"),
+        make_transition(EVALUATION, "Failed"),
+    ):
+        _publish(sns, topic_arn, transition)
+
+    # Then the subscriber gets batch jobs starting and expiring, nothing else
+    assert _received(sqs, queue_url) == [
+        ("batch-inference", "Expired"),
+        ("batch-inference", "InProgress"),
+    ]
