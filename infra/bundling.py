@@ -1,0 +1,90 @@
+"""Build a function asset without Docker: copy the code, then ``pip install --target`` the
+requirements as wheels for the Lambda platform (manylinux, the function's architecture and Python
+version), so what is bundled is what Lambda can import, whatever machine runs the synth."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsii
+from aws_cdk import ILocalBundling
+
+from infra import versions
+
+PIP_TIMEOUT_SECONDS = 300
+BUNDLING_FAILED = "Asset bundling failed"
+"""Starts every BundlingError message; jsii re-raises callback errors as RuntimeError, so app.py
+recognizes a bundling failure by this text."""
+
+
+def bundling_failure(exc: BaseException) -> str | None:
+    """The BundlingError message carried by ``exc`` (possibly wrapped by jsii), or None."""
+    text = str(exc)
+    start = text.find(BUNDLING_FAILED)
+    return text[start:] if start >= 0 else None
+
+
+class BundlingError(RuntimeError):
+    """The asset could not be built; the message says why and what to do."""
+
+
+@jsii.implements(ILocalBundling)
+class PipInstallLocally:
+    """``ILocalBundling`` that never falls back to Docker: it bundles or fails the synth."""
+
+    def __init__(self, source_dir: Path, requirements: Path) -> None:
+        self.source_dir = source_dir
+        self.requirements = requirements
+
+    def pip_command(self, output_dir: str) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-compile",  # no .pyc: the output (and its asset hash) stays reproducible
+            "--target",
+            output_dir,
+            "--platform",
+            versions.PIP_PLATFORMS[versions.LAMBDA_ARCHITECTURE],
+            "--implementation",
+            "cp",
+            "--python-version",
+            versions.PYTHON_VERSION,
+            "--only-binary=:all:",
+            "--requirement",
+            str(self.requirements),
+        ]
+
+    def try_bundle(self, output_dir: str, _options: Any = None) -> bool:
+        shutil.copytree(
+            self.source_dir,
+            output_dir,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+        )
+        command = self.pip_command(output_dir)
+        try:
+            result = subprocess.run(  # noqa: S603 - fixed argv, no shell
+                command, capture_output=True, text=True, check=False, timeout=PIP_TIMEOUT_SECONDS
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise BundlingError(self._advice(f"pip could not run: {exc}")) from exc
+        if result.returncode != 0:
+            tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-8:])
+            raise BundlingError(self._advice(f"pip exited with {result.returncode}:\n{tail}"))
+        return True
+
+    def _advice(self, what: str) -> str:
+        return (
+            f"{BUNDLING_FAILED}: {self.source_dir.name}/ with {self.requirements.name}: {what}\n"
+            "pip needs to reach PyPI (or a mirror: set PIP_INDEX_URL, or PIP_FIND_LINKS to a "
+            "directory of wheels). To synthesize without the Slack notifier, set the context key "
+            "slack_secret_name to an empty string (-c slack_secret_name=)."
+        )

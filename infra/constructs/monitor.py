@@ -1,0 +1,152 @@
+"""The monitor function and the schedule that runs it."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_scheduler_targets as targets
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra import FUNCTIONS_DIR, nag, names
+from infra.constructs.building_blocks import PythonFunction, encrypted_queue
+from infra.constructs.encryption import EncryptionKey
+from infra.constructs.notifications import Notifications
+from infra.constructs.state_storage import StateStorage
+from infra.settings import Settings
+from job_monitor.kinds import JobKind, resolve_kinds
+
+SCHEDULE_RETRY_ATTEMPTS = 2
+
+
+def monitor_code() -> lambda_.Code:
+    """The functions/ directory as is: the monitor needs only the runtime's boto3 and the
+    Powertools layer, so its asset needs no bundling."""
+    return lambda_.Code.from_asset(
+        str(FUNCTIONS_DIR), exclude=["**/__pycache__", "**/*.pyc", "**/.mypy_cache"]
+    )
+
+
+class Monitor(Construct):
+    """Attributes: ``function``, ``role``, ``log_group``, ``schedule``, ``schedule_role``,
+    ``schedule_dead_letter_queue``, ``kinds``."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        key: EncryptionKey,
+        storage: StateStorage,
+        notifications: Notifications,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.kinds: tuple[JobKind, ...] = resolve_kinds(settings.job_kinds)
+        period = Duration.minutes(settings.schedule_minutes)
+
+        built = PythonFunction(
+            self,
+            "Function",
+            settings=settings,
+            description="Bedrock Job Monitor: publishes Bedrock job status transitions to SNS",
+            code=monitor_code(),
+            handler=names.MONITOR_HANDLER,
+            service_name=names.MONITOR_SERVICE,
+            environment=settings.monitor_environment(
+                storage.table.table_name, notifications.topic.topic_arn
+            ),
+            timeout=Duration.seconds(settings.monitor_timeout_seconds),
+            memory_size=256,
+            # Overlapping runs are already safe: state advances by conditional writes, so two runs
+            # cannot both publish a transition. One run at a time avoids the wasted duplicate
+            # listing (and API throttling) that an overlapping run would cause.
+            reserved_concurrent_executions=1,
+            # A failed or late run is not retried by Lambda: the next scheduled run covers the
+            # same window, and the Errors alarm and the dead-man's switch report the failure.
+            retry_attempts=0,
+            max_event_age=Duration.seconds(max(60, min(period.to_seconds(), 21_600))),
+        )
+        self.function = built.function
+        self.role = built.role
+        self.log_group = built.log_group
+
+        storage.grant_monitor_access(self.role)
+        notifications.grant_publish(self.role)
+        self._grant_bedrock_read(self.role)
+
+        self.schedule_dead_letter_queue: sqs.Queue = encrypted_queue(
+            self, "ScheduleDeadLetterQueue", key=key, dead_letter_for="the monitor's schedule"
+        )
+        self.schedule_role = iam.Role(
+            self,
+            "ScheduleRole",
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com",
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": Stack.of(self).account},
+                },
+            ),
+            description="EventBridge Scheduler: invokes the Bedrock Job Monitor",
+        )
+        key.grant_envelope_use(self.schedule_role)
+        self.schedule = scheduler.Schedule(
+            self,
+            "Schedule",
+            description=f"Runs the Bedrock Job Monitor every {settings.schedule_minutes} min",
+            schedule=scheduler.ScheduleExpression.rate(period),
+            target=targets.LambdaInvoke(
+                self.function,
+                input=scheduler.ScheduleTargetInput.from_object({}),
+                role=self.schedule_role,
+                dead_letter_queue=self.schedule_dead_letter_queue,
+                retry_attempts=SCHEDULE_RETRY_ATTEMPTS,
+                # An invocation older than one period is superseded by the next run.
+                max_event_age=Duration.seconds(max(60, period.to_seconds())),
+            ),
+        )
+        nag.acknowledge(
+            self.schedule_role,
+            "AwsSolutions-IAM5",
+            "aws_scheduler_targets.LambdaInvoke grants lambda:InvokeFunction on the monitor "
+            "function and its versions/aliases (ARN + ':*'); it is still this one function.",
+            finding=nag.resource_finding(self, f"{self.function.function_arn}:*"),
+        )
+
+    def _grant_bedrock_read(self, role: iam.IRole) -> None:
+        stack = Stack.of(self)
+        list_actions = sorted({kind.list_action for kind in self.kinds})
+        detail_actions = sorted({kind.detail_action for kind in self.kinds})
+        job_arns = sorted(
+            {
+                stack.format_arn(
+                    service="bedrock", resource=kind.iam_resource_type, resource_name="*"
+                )
+                for kind in self.kinds
+            }
+        )
+        list_policy = iam.Policy(
+            self,
+            "BedrockListJobs",
+            statements=[iam.PolicyStatement(actions=list_actions, resources=["*"])],
+        )
+        role.attach_inline_policy(list_policy)
+        nag.acknowledge(
+            list_policy,
+            "AwsSolutions-IAM5",
+            "Bedrock List*Jobs actions do not support resource-level permissions; "
+            "the service authorization reference lists no resource type for them, so '*' is "
+            "the only valid Resource. The actions themselves are exact, read-only list calls.",
+            finding="Resource::*",
+        )
+        iam.Grant.add_to_principal(grantee=role, actions=detail_actions, resource_arns=job_arns)
+        for arn in job_arns:
+            nag.acknowledge(
+                role,
+                "AwsSolutions-IAM5",
+                "The Get*Job detail calls are scoped to the job resource type in this account "
+                "and region; job ARNs are not known at deploy time (users create jobs).",
+                finding=nag.resource_finding(self, arn),
+            )

@@ -1,0 +1,130 @@
+"""The Slack notifier: a function subscribed to the transitions topic that posts each transition
+to a Slack incoming webhook. The webhook URL stays in Secrets Manager (the secret is created
+outside the stack and referenced by name); only the secret's ARN reaches the function."""
+
+from __future__ import annotations
+
+import jsii
+from aws_cdk import AssetHashType, BundlingOptions, DockerImage, Duration
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra import FUNCTIONS_DIR, REQUIREMENTS_DIR, names, versions
+from infra.bundling import PipInstallLocally
+from infra.constructs.building_blocks import PythonFunction, encrypted_queue, encrypted_table
+from infra.constructs.encryption import EncryptionKey
+from infra.constructs.notifications import Notifications
+from infra.settings import Settings
+
+IDEMPOTENCY_TABLE_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+)
+"""What Powertools Idempotency's DynamoDB persistence layer calls."""
+NOTIFIER_TIMEOUT = Duration.seconds(60)
+"""Room for slack_sdk's bounded retries (429 Retry-After, 5xx) within one invocation."""
+ASYNC_RETRY_ATTEMPTS = 2
+MAX_EVENT_AGE = Duration.hours(6)
+
+
+def notifier_code() -> lambda_.Code:
+    """functions/ plus slack-sdk (requirements/notifier.txt), bundled without Docker."""
+    return lambda_.Code.from_asset(
+        str(FUNCTIONS_DIR),
+        asset_hash_type=AssetHashType.OUTPUT,
+        bundling=BundlingOptions(
+            # Never pulled: the local bundler either bundles or fails the synth.
+            image=DockerImage.from_registry(
+                f"public.ecr.aws/sam/build-python{versions.PYTHON_VERSION}"
+            ),
+            local=PipInstallLocally(FUNCTIONS_DIR, REQUIREMENTS_DIR / "notifier.txt"),
+        ),
+    )
+
+
+@jsii.implements(lambda_.IDestination)
+class _QueueDestination:
+    """On-failure destination that grants the function exactly sqs:SendMessage and the key's
+    envelope actions (``aws_lambda_destinations.SqsDestination`` grants wildcard KMS actions)."""
+
+    def __init__(self, queue: sqs.IQueue, key: EncryptionKey) -> None:
+        self._queue = queue
+        self._key = key
+
+    def bind(
+        self, _scope: Construct, fn: lambda_.IFunction, _options: object = None
+    ) -> lambda_.DestinationConfig:
+        iam.Grant.add_to_principal(
+            grantee=fn, actions=["sqs:SendMessage"], resource_arns=[self._queue.queue_arn]
+        )
+        self._key.grant_envelope_use(fn)
+        return lambda_.DestinationConfig(destination=self._queue.queue_arn)
+
+
+class SlackNotifier(Construct):
+    """Attributes: ``function``, ``role``, ``log_group``, ``secret``, ``idempotency_table``,
+    ``failure_queue`` (invocations that failed after the async retries), ``subscription``."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        key: EncryptionKey,
+        notifications: Notifications,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.secret = secretsmanager.Secret.from_secret_name_v2(
+            self, "WebhookSecret", settings.slack_secret_name
+        )
+        self.idempotency_table: dynamodb.Table = encrypted_table(
+            self,
+            "IdempotencyTable",
+            key=key,
+            retain=settings.retain_on_delete,
+            partition_key=names.IDEMPOTENCY_PARTITION_KEY,
+            ttl_attribute=names.IDEMPOTENCY_TTL_ATTRIBUTE,
+        )
+        self.failure_queue: sqs.Queue = encrypted_queue(
+            self,
+            "FailureQueue",
+            key=key,
+            dead_letter_for="the Slack notifier (on-failure destination after async retries)",
+        )
+
+        built = PythonFunction(
+            self,
+            "Function",
+            settings=settings,
+            description="Bedrock Job Monitor: posts job status transitions to Slack",
+            code=notifier_code(),
+            handler=names.SLACK_NOTIFIER_HANDLER,
+            service_name=names.SLACK_NOTIFIER_SERVICE,
+            environment=settings.notifier_environment(
+                self.secret.secret_arn, self.idempotency_table.table_name
+            ),
+            timeout=NOTIFIER_TIMEOUT,
+            memory_size=256,
+            retry_attempts=ASYNC_RETRY_ATTEMPTS,
+            max_event_age=MAX_EVENT_AGE,
+            on_failure=_QueueDestination(self.failure_queue, key),
+        )
+        self.function = built.function
+        self.role = built.role
+        self.log_group = built.log_group
+
+        self.secret.grant_read(self.role)
+        key.grant_dynamodb_use(self.role)
+        self.idempotency_table.grant(self.role, *IDEMPOTENCY_TABLE_ACTIONS)
+
+        self.subscription: subscriptions.LambdaSubscription = notifications.subscribe_function(
+            self.function, settings.slack_filter_policy()
+        )

@@ -1,0 +1,46 @@
+"""The monitor's state: one DynamoDB table of job records and watermarks."""
+
+from __future__ import annotations
+
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from infra import names
+from infra.constructs.building_blocks import encrypted_table
+from infra.constructs.encryption import EncryptionKey
+
+MONITOR_TABLE_ACTIONS = (
+    "dynamodb:Query",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+)
+"""Exactly what the monitor's state store (job_monitor/state.py) calls; no Scan: a run never
+reads the whole table. TransactWriteItems is not an IAM action: each Put/Update/Delete inside a
+transaction is authorized by the item action of the same name, granted above."""
+
+
+class StateStorage(Construct):
+    """Attributes: ``table``."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, key: EncryptionKey, retain: bool
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._key = key
+        self.table: dynamodb.Table = encrypted_table(
+            self,
+            "Table",
+            key=key,
+            retain=retain,
+            partition_key=names.STATE_PARTITION_KEY,
+            sort_key=names.STATE_SORT_KEY,
+            ttl_attribute=names.STATE_TTL_ATTRIBUTE,
+        )
+
+    def grant_monitor_access(self, grantee: iam.IGrantable) -> iam.Grant:
+        self._key.grant_dynamodb_use(grantee)
+        return self.table.grant(grantee, *MONITOR_TABLE_ACTIONS)
