@@ -488,8 +488,8 @@ class BedrockSimulator:
             self.calls.append((operation.name, params))
             fault = self._take_fault(operation.name)
             if fault is not None:
-                error = _ServiceError(fault.status, fault.code, fault.message)
-                return _error_response(request.url, error, fault.retry_after)
+                injected = _ServiceError(fault.status, fault.code, fault.message)
+                return _error_response(request.url, injected, fault.retry_after)
             try:
                 _validate_input(operation, params)
                 body = self._answer(operation.name, params)
@@ -737,16 +737,17 @@ def _parse_timestamp(text: str) -> datetime | None:
     match = _ISO_8601.fullmatch(text)
     if match is None:
         return None
-    *fields, fraction, zone = match.groups()
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
     offset = timedelta(0)
     if zone.upper() != "Z":
         sign = -1 if zone[0] == "-" else 1
         offset = sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
+    micros = int((fraction or "0").ljust(6, "0")[:6])
     try:
-        local = datetime(*map(int, fields), int((fraction or "0").ljust(6, "0")[:6]), UTC)
+        fields = (int(year), int(month), int(day), int(hour), int(minute), int(second), micros)
+        return datetime(*fields, tzinfo=UTC) - offset
     except ValueError:
         return None
-    return local - offset
 
 
 def _validation_error(value: Any, path: str, constraint: str) -> _ServiceError:
