@@ -1,7 +1,8 @@
 """Runtime versions of the deployed functions, pinned in one place.
 
 Pure Python (no aws_cdk import) so that the version-drift test stays fast.
-``tests/infra/test_versions.py`` fails when POWERTOOLS_VERSION differs from requirements/lambda.txt.
+``tests/infra/test_infra_versions.py`` fails when POWERTOOLS_VERSION differs from
+requirements/lambda.txt.
 """
 
 from __future__ import annotations
