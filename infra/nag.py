@@ -10,6 +10,8 @@ from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
 
 MIN_REASON_LENGTH = 20
+PLUGIN = "AwsSolutions"
+"""Acknowledgement ids are ``<plugin>::<rule>[<finding>]``, as the validation report prints them."""
 
 
 def add_checks(app: App) -> None:
@@ -22,7 +24,7 @@ def acknowledge(scope: IConstruct, rule: str, reason: str, *, finding: str | Non
     e.g. ``Resource::*``), on ``scope`` and everything under it."""
     if len(reason.strip()) < MIN_REASON_LENGTH:
         raise ValueError(f"acknowledging {rule} needs a specific reason, got {reason!r}")
-    rule_id = f"{rule}[{finding}]" if finding else rule
+    rule_id = f"{PLUGIN}::{rule}[{finding}]" if finding else f"{PLUGIN}::{rule}"
     Validations.of(scope).acknowledge(Acknowledgment(id=rule_id, reason=reason))
 
 

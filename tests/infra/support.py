@@ -32,6 +32,12 @@ TEST_CONTEXT: dict[str, Any] = {
     "email_addresses": '["ml-team@example.com", "ops@example.com"]',
     "alarm_email": "oncall@example.com",
 }
+CLI_CONTEXT: dict[str, Any] = {
+    # What `cdk synth` adds: resources carry their construct path and asset directory
+    # (Metadata "aws:asset:path"), so tests can find each function's asset in the assembly.
+    "aws:cdk:enable-path-metadata": True,
+    "aws:cdk:enable-asset-metadata": True,
+}
 STACK_NAME = names.DEFAULT_STACK_NAME
 
 
@@ -95,7 +101,7 @@ def synthesize_shared(shared: Path) -> Synthesized:
     shared.mkdir(parents=True, exist_ok=True)
     outdir = shared / "cdk.out"
     failure = shared / "synth-failed.txt"
-    context = {**cdk_json_context(), **TEST_CONTEXT}
+    context = {**cdk_json_context(), **CLI_CONTEXT, **TEST_CONTEXT}
     with (shared / "lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:

@@ -1,0 +1,261 @@
+"""Security properties of the synthesized template: nag, lint, encryption, TLS, least privilege."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from cfnlint.api import ManualArgs, lint
+
+from infra import names
+from infra.nag import MIN_REASON_LENGTH
+from job_monitor.kinds import REGISTRY
+from tests.infra.support import Synthesized
+
+pytestmark = pytest.mark.slow  # they share one synth (about 15 s per session)
+
+TOLERATED_LINT_RULES = {
+    # W3005: CDK adds a DependsOn from each Lambda function to its role although the function's
+    # Role property (a GetAtt) already orders them. Redundant, harmless, and not ours to remove.
+    "W3005",
+}
+
+
+def statements(synthesized: Synthesized) -> list[dict[str, Any]]:
+    found = []
+    for resource in synthesized.resources("AWS::IAM::Policy").values():
+        found.extend(resource["Properties"]["PolicyDocument"]["Statement"])
+    for role in synthesized.resources("AWS::IAM::Role").values():
+        for policy in role["Properties"].get("Policies", []):
+            found.extend(policy["PolicyDocument"]["Statement"])
+    return found
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+# -- cdk-nag ---------------------------------------------------------------------------------------
+
+
+def test_nag_reports_no_unacknowledged_finding(synthesized: Synthesized) -> None:
+    # The fixture's synth would have raised on a finding; the report says so too.
+    for report in synthesized.validation_report.get("pluginReports", []):
+        assert report["violations"] == [], json.dumps(report["violations"], indent=2)
+
+
+def test_every_acknowledgement_has_a_specific_reason(synthesized: Synthesized) -> None:
+    acknowledged = {
+        path: rule_reasons
+        for path, entries in synthesized.metadata.items()
+        for entry in entries
+        if entry["type"] == "aws:cdk:acknowledged-rules"
+        for rule_reasons in [entry["data"]]
+    }
+    assert acknowledged, "expected the known acknowledgements (IAM5, SQS3, L1)"
+    reasons = [reason for rules in acknowledged.values() for reason in rules.values()]
+    assert all(len(reason.strip()) >= MIN_REASON_LENGTH for reason in reasons), acknowledged
+    rules = {rule for rules in acknowledged.values() for rule in rules}
+    # Only these rules are acknowledged anywhere; a new one must be added here on purpose.
+    assert {rule.split("[", 1)[0] for rule in rules} == {
+        "AwsSolutions::AwsSolutions-IAM5",
+        "AwsSolutions::AwsSolutions-SQS3",
+        "AwsSolutions::AwsSolutions-L1",
+    }
+
+
+# -- cfn-lint --------------------------------------------------------------------------------------
+
+
+def test_cfn_lint_is_clean(synthesized: Synthesized) -> None:
+    matches = lint(
+        json.dumps(synthesized.template),
+        config=ManualArgs(regions=["us-east-1"]),
+    )
+    problems = [m for m in matches if m.rule.id not in TOLERATED_LINT_RULES]
+    assert problems == [], "\n".join(str(m) for m in problems)
+
+
+# -- encryption ------------------------------------------------------------------------------------
+
+
+def test_the_key_rotates(synthesized: Synthesized) -> None:
+    keys = synthesized.resources("AWS::KMS::Key")
+    assert len(keys) == 1
+    (key,) = keys.values()
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert key["DeletionPolicy"] == "Retain"  # retain_on_delete defaults to true
+
+
+def key_ref(synthesized: Synthesized) -> dict[str, Any]:
+    (logical_id,) = synthesized.resources("AWS::KMS::Key")
+    return {"Fn::GetAtt": [logical_id, "Arn"]}
+
+
+def test_tables_are_encrypted_with_the_key_and_recoverable(synthesized: Synthesized) -> None:
+    tables = synthesized.resources("AWS::DynamoDB::Table")
+    assert len(tables) == 2  # state + Slack idempotency
+    for table in tables.values():
+        properties = table["Properties"]
+        assert properties["SSESpecification"] == {
+            "KMSMasterKeyId": key_ref(synthesized),
+            "SSEEnabled": True,
+            "SSEType": "KMS",
+        }
+        assert properties["PointInTimeRecoverySpecification"] == {
+            "PointInTimeRecoveryEnabled": True
+        }
+        assert properties["BillingMode"] == "PAY_PER_REQUEST"
+        assert properties["TimeToLiveSpecification"]["Enabled"] is True
+        assert table["DeletionPolicy"] == "Retain"
+        assert properties["DeletionProtectionEnabled"] is True
+
+
+def test_topics_and_queues_are_encrypted_with_the_key(synthesized: Synthesized) -> None:
+    topics = synthesized.resources("AWS::SNS::Topic")
+    queues = synthesized.resources("AWS::SQS::Queue")
+    assert len(topics) == 2  # transitions + operator
+    assert len(queues) == 3  # schedule DLQ, subscription DLQ, Slack failure queue
+    for topic in topics.values():
+        assert topic["Properties"]["KmsMasterKeyId"] == key_ref(synthesized)
+    for queue in queues.values():
+        assert queue["Properties"]["KmsMasterKeyId"] == key_ref(synthesized)
+        assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+
+
+def test_every_topic_and_queue_policy_denies_requests_without_tls(
+    synthesized: Synthesized,
+) -> None:
+    policies = {
+        **synthesized.resources("AWS::SNS::TopicPolicy"),
+        **synthesized.resources("AWS::SQS::QueuePolicy"),
+    }
+    protected: list[Any] = []
+    for policy in policies.values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            if statement.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}:
+                assert statement["Effect"] == "Deny"
+                protected.extend(as_list(statement["Resource"]))
+    for logical_id in [
+        *synthesized.resources("AWS::SNS::Topic"),
+        *synthesized.resources("AWS::SQS::Queue"),
+    ]:
+        assert {"Ref": logical_id} in protected or {
+            "Fn::GetAtt": [logical_id, "Arn"]
+        } in protected, f"{logical_id} accepts requests without TLS"
+
+
+def topic_statements(synthesized: Synthesized, topic_path: str) -> list[dict[str, Any]]:
+    topic_id = synthesized.logical_id(f"{topic_path}/Resource")
+    for policy in synthesized.resources("AWS::SNS::TopicPolicy").values():
+        if {"Ref": topic_id} in policy["Properties"]["Topics"]:
+            return list(policy["Properties"]["PolicyDocument"]["Statement"])
+    raise AssertionError(f"no topic policy for {topic_path}")
+
+
+def test_only_the_monitor_role_may_publish_transitions(synthesized: Synthesized) -> None:
+    role_id = synthesized.logical_id(f"{names.MONITOR}/Function/Role/Resource")
+    deny = [
+        s
+        for s in topic_statements(synthesized, f"{names.NOTIFICATIONS}/Topic")
+        if s.get("Sid") == "OnlyTheMonitorPublishes"
+    ]
+    assert deny == [
+        {
+            "Sid": "OnlyTheMonitorPublishes",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": "sns:Publish",
+            "Resource": deny[0]["Resource"],
+            "Condition": {"ArnNotEquals": {"aws:PrincipalArn": {"Fn::GetAtt": [role_id, "Arn"]}}},
+        }
+    ]
+
+
+def test_only_cloudwatch_may_publish_alarms(synthesized: Synthesized) -> None:
+    operator = topic_statements(synthesized, f"{names.SELF_MONITORING}/OperatorTopic")
+    allow = [s for s in operator if s["Effect"] == "Allow" and s["Action"] == "sns:Publish"]
+    deny = [s for s in operator if s.get("Sid") == "OnlyAwsServicesPublish"]
+    assert [s["Principal"] for s in allow] == [{"Service": "cloudwatch.amazonaws.com"}]
+    assert "aws:SourceAccount" in allow[0]["Condition"]["StringEquals"]
+    assert [s["Condition"] for s in deny] == [{"Null": {"aws:PrincipalServiceName": "true"}}]
+
+
+def test_the_key_lets_cloudwatch_and_sns_encrypt_only_for_this_account(
+    synthesized: Synthesized,
+) -> None:
+    (key,) = synthesized.resources("AWS::KMS::Key").values()
+    services = {
+        s["Principal"]["Service"]: s
+        for s in key["Properties"]["KeyPolicy"]["Statement"]
+        if "Service" in s.get("Principal", {})
+    }
+    assert set(services) == {"cloudwatch.amazonaws.com", "sns.amazonaws.com"}
+    for statement in services.values():
+        assert statement["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
+        assert statement["Condition"] == {
+            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+        }
+
+
+# -- least privilege -------------------------------------------------------------------------------
+
+
+def test_no_iam_action_has_a_wildcard(synthesized: Synthesized) -> None:
+    actions = [a for s in statements(synthesized) for a in as_list(s["Action"])]
+    assert actions
+    assert [a for a in actions if "*" in a] == []
+
+
+def test_no_role_uses_an_aws_managed_policy(synthesized: Synthesized) -> None:
+    for role in synthesized.resources("AWS::IAM::Role").values():
+        assert "ManagedPolicyArns" not in role["Properties"]
+
+
+def test_bedrock_access_is_exactly_the_kinds_list_and_get_actions(
+    synthesized: Synthesized,
+) -> None:
+    bedrock = [s for s in statements(synthesized) if as_list(s["Action"])[0].startswith("bedrock:")]
+    by_resource = {json.dumps(s["Resource"]): s for s in bedrock}
+    kinds = REGISTRY.values()
+    # List actions do not support resource-level permissions: Resource "*", and nothing else.
+    assert sorted(by_resource['"*"']["Action"]) == sorted(k.list_action for k in kinds)
+    # Get actions: scoped to each kind's job resource type in this account and region.
+    (detail,) = [s for s in bedrock if s["Resource"] != "*"]
+    assert sorted(detail["Action"]) == sorted(k.detail_action for k in kinds)
+    rendered = sorted("".join(map(str_part, r["Fn::Join"][1])) for r in detail["Resource"])
+    assert rendered == sorted(
+        f"arn:$AWS::Partition:bedrock:$AWS::Region:$AWS::AccountId:{k.iam_resource_type}/*"
+        for k in kinds
+    )
+
+
+def str_part(part: Any) -> str:
+    return part if isinstance(part, str) else f"${part['Ref']}"
+
+
+def test_monitor_table_access_is_exact_and_never_scans(synthesized: Synthesized) -> None:
+    table_arn = {
+        "Fn::GetAtt": [synthesized.logical_id(f"{names.STATE_STORAGE}/Table/Resource"), "Arn"]
+    }
+    granted = sorted(
+        a
+        for s in statements(synthesized)
+        if table_arn in as_list(s["Resource"])
+        for a in as_list(s["Action"])
+    )
+    assert granted == [
+        "dynamodb:BatchWriteItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+    ]
+
+
+def test_the_webhook_url_is_not_in_the_template(synthesized: Synthesized) -> None:
+    text = json.dumps(synthesized.template)
+    assert "hooks.slack.com" not in text
+    assert "AWS::SecretsManager::Secret" not in text  # referenced by name, created outside
