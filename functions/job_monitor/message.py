@@ -165,6 +165,13 @@ def console_url(job: Job) -> str | None:
 
     ``{name}``, ``{arn}`` and ``{id}`` (the last path segment of the ARN) are URL-encoded. None when
     the ARN does not say which partition and region the job lives in.
+
+    What public sources confirm about console routes (checked November 2026; the console is a
+    single-page app and documents none of them): the list pages ``#/custom-models``,
+    ``#/batch-inference`` and ``#/model-evaluation``; ``#/custom-models/item?arn=<custom model
+    ARN>`` for a custom *model* (not a job). No per-job detail route could be confirmed for any of
+    the three kinds, so the registry should point at the list pages (a job-specific link would be
+    a guess that may land on an error page).
     """
     parts = job.arn.split(":", 5)
     if len(parts) < 6 or not parts[3]:
