@@ -119,14 +119,10 @@ class Monitor(Construct):
         stack = Stack.of(self)
         list_actions = sorted({kind.list_action for kind in self.kinds})
         detail_actions = sorted({kind.detail_action for kind in self.kinds})
-        job_arns = sorted(
-            {
-                stack.format_arn(
-                    service="bedrock", resource=kind.iam_resource_type, resource_name="*"
-                )
-                for kind in self.kinds
-            }
-        )
+        job_arns = [
+            stack.format_arn(service="bedrock", resource=resource_type, resource_name="*")
+            for resource_type in sorted({kind.iam_resource_type for kind in self.kinds})
+        ]
         list_policy = iam.Policy(
             self,
             "BedrockListJobs",
