@@ -76,7 +76,9 @@ class NotifierSettings:
             except re.error as exc:
                 raise ConfigError(f"SLACK_JOB_NAME_PATTERN: not a valid regex: {exc}") from None
         mention = env.get("SLACK_MENTION", "").strip() or None
-        if mention and not re.fullmatch(r"<!(here|channel)>|<!subteam\^[A-Z0-9]+>|<@[A-Z0-9]+>", mention):
+        if mention and not re.fullmatch(
+            r"<!(here|channel)>|<!subteam\^[A-Z0-9]+>|<@[A-Z0-9]+>", mention
+        ):
             raise ConfigError(
                 "SLACK_MENTION: use <!here>, <!channel>, <!subteam^ID> or <@USERID>, "
                 f"got {mention!r}"
@@ -116,7 +118,9 @@ def _int(env: Mapping[str, str], key: str, default: int, low: int, high: int) ->
     try:
         value = int(raw)
     except ValueError:
-        raise ConfigError(f"{key}: expected an integer between {low} and {high}, got {raw!r}") from None
+        raise ConfigError(
+            f"{key}: expected an integer between {low} and {high}, got {raw!r}"
+        ) from None
     if not low <= value <= high:
         raise ConfigError(f"{key}: {value} is outside {low}..{high}")
     return value

@@ -36,7 +36,7 @@ class JobKind:
     iam_resource_type: str
     """Bedrock resource type of the job ARN, for least-privilege IAM on the detail operation."""
     console_fragment: str
-    """Bedrock console path of the job's page; ``{name}``/``{arn}``/``{id}`` are filled in."""
+    """Bedrock console page listing this kind (no per-job page route is documented)."""
     summary_failure_field: str | None = None
     """Summary field that already carries the failure message, which saves a detail call."""
     status_field: str = "status"
@@ -81,7 +81,7 @@ MODEL_CUSTOMIZATION = JobKind(
     detail_operation="get_model_customization_job",
     detail_failure_field="failureMessage",
     iam_resource_type="model-customization-job",
-    console_fragment="custom-models/item?arn={arn}",
+    console_fragment="custom-models",
     base_model_field="baseModelArn",
     output_model_field="customModelArn",
     end_time_field="endTime",
@@ -102,7 +102,7 @@ EVALUATION = JobKind(
     detail_operation="get_evaluation_job",
     detail_failure_field="failureMessages",
     iam_resource_type="evaluation-job",
-    console_fragment="model-evaluation/{id}",
+    console_fragment="model-evaluation",
     base_model_field="modelIdentifiers",
 )
 
@@ -134,7 +134,7 @@ BATCH_INFERENCE = JobKind(
     detail_operation="get_model_invocation_job",
     detail_failure_field="message",
     iam_resource_type="model-invocation-job",
-    console_fragment="batch-inference/{id}",
+    console_fragment="batch-inference",
     summary_failure_field="message",
     base_model_field="modelId",
     end_time_field="endTime",

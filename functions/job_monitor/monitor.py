@@ -29,8 +29,6 @@ from job_monitor.state import (
     KindState,
     StaleClaim,
     StateStore,
-    seen_entry,
-    seen_entry_time,
 )
 
 logger = logging.getLogger(__name__)
@@ -162,7 +160,7 @@ class Monitor:
     def _baseline(self, kind: JobKind, kind_report: KindReport) -> None:
         """Record the newest job time and the jobs still running; publish nothing."""
         kind_report.baseline = True
-        newest = self._source.list_page(kind)
+        newest = self._source.list_page(kind, limit=1)
         watermark = max((j.created_at for j in newest.jobs), default=None)
         running: dict[str, Job] = {}
         for status in sorted(kind.non_terminal_statuses):
@@ -188,7 +186,7 @@ class Monitor:
         self, kind: JobKind, state: KindState, cursor: Cursor, run_id: str, kind_report: KindReport
     ) -> None:
         start = window_start(cursor.watermark, self._lookback)
-        window = Window(start=start, baseline=cursor.baseline, seen=cursor.seen_arns)
+        window = Window(start=start, baseline=cursor.baseline, seen=frozenset(state.recent))
         floor = list_floor(cursor.watermark, self._lookback, state.tracked.values())
         scan = scan_kind(kind, self._source, state.tracked, floor=floor, window_start=start)
         kind_report.listed = len(scan.jobs)
@@ -219,12 +217,12 @@ class Monitor:
         for index, change in enumerate(changes):
             if self._out_of_time():
                 cap = _earliest_new(changes[index:], cap)
-                self._advance(kind, cursor, _newest(scan.jobs.values(), cap))
+                self._advance(kind, state, cursor, _newest(scan.jobs.values(), cap))
                 raise OutOfTime
             recorded = self._publish_change(kind, change, start, run_id, kind_report)
             if not recorded and change.previous_status is None:
                 cap = _earliest_new([change], cap)
-        self._advance(kind, cursor, _newest(scan.jobs.values(), cap))
+        self._advance(kind, state, cursor, _newest(scan.jobs.values(), cap))
 
     def _publish_change(
         self,
@@ -234,56 +232,75 @@ class Monitor:
         run_id: str,
         kind_report: KindReport,
     ) -> bool:
-        """Claim, publish, commit. False if another run holds or already made this transition."""
+        """Claim, publish, commit. True when the job's record now holds this status (published by
+        this run, or found published already); False when another run holds the transition."""
         now = self._clock()
         job = change.job
-        failures = job.failure_messages
-        if kind.needs_failure_message(job.status) and not failures:
-            described = self._source.describe(kind, job.arn)
-            failures = described.failure_messages if described else ()
-        transition = Transition(job, change.previous_status, now, failures)
+        terminal = kind.is_terminal(job.status)
+        keep_in_view = not terminal or start is None or job.created_at >= start
+        in_view = TrackedJob(job.arn, job.name, job.status, job.created_at)
         claim = Claim(owner=run_id, until=now + self._claim_duration())
-        claimed = self._store.claim(
-            kind,
-            job.arn,
-            previous_status=change.previous_status,
-            status=job.status,
-            claim=claim,
-            now=now,
+        previous = change.previous_status
+        result = self._store.claim(
+            kind, job.arn, previous_status=previous, status=job.status, claim=claim, now=now
         )
-        if not claimed:
+        if not result.claimed and not result.held:
+            if result.recorded_status == job.status:
+                # Published before: by an overlapping run, or by a run that died between the two
+                # writes of its commit. Only the view is behind.
+                self._store.sync_view(kind, in_view, keep_in_view=keep_in_view)
+                logger.info(
+                    "transition was already published; view repaired",
+                    extra={"kind": kind.name, "job_arn": job.arn, "status": job.status},
+                )
+                return True
+            # The record knows better than the view what was last published: report from there.
+            previous = result.recorded_status
+            result = self._store.claim(
+                kind, job.arn, previous_status=previous, status=job.status, claim=claim, now=now
+            )
+        if not result.claimed:
             kind_report.skipped_claims += 1
             logger.info(
-                "transition already taken by another run; skipped",
-                extra={"dedupe_id": transition.dedupe_id},
+                "transition held by another run; skipped",
+                extra={"kind": kind.name, "job_arn": job.arn, "status": job.status},
             )
             return False
-        try:
-            message_id = self._publisher.publish(render(transition, self._settings.message_format))
-        except Exception:
-            self._release_quietly(job.arn, run_id)
-            raise
-        terminal = kind.is_terminal(job.status)
+
+        failures = job.failure_messages
+        if kind.needs_failure_message(job.status) and not failures:
+            try:
+                described = self._source.describe(kind, job.arn)
+            except Exception:
+                self._release_quietly(job.arn, run_id)
+                raise
+            failures = described.failure_messages if described else ()
+        transition = Transition(job, previous, now, failures)
         ttl = timedelta(days=self._settings.finished_job_ttl_days)
-        in_window = start is None or job.created_at >= start
         commit = Commit(
             kind=kind,
             arn=job.arn,
             name=job.name,
             created_at=job.created_at,
-            previous_status=change.previous_status,
+            previous_status=previous,
             status=job.status,
             dedupe_id=transition.dedupe_id,
-            seen_entry=seen_entry(job.created_at, job.arn) if terminal and in_window else None,
+            keep_in_view=keep_in_view,
             expires_at=now + ttl if terminal else None,
         )
         try:
+            message_id = self._publisher.publish(render(transition, self._settings.message_format))
             self._store.commit(commit, run_id)
         except StaleClaim:
             logger.warning(
                 "claim expired before commit; another run may publish this transition again",
                 extra={"dedupe_id": transition.dedupe_id},
             )
+        except Exception:
+            # Not published, or published but not recorded: either way the next run must retry
+            # now, not when the claim expires (a re-publish carries the same dedupe id).
+            self._release_quietly(job.arn, run_id)
+            raise
         kind_report.published.append(transition)
         logger.info(
             "transition published",
@@ -291,7 +308,7 @@ class Monitor:
                 "kind": kind.name,
                 "job_arn": job.arn,
                 "job_name": job.name,
-                "previous_status": change.previous_status,
+                "previous_status": previous,
                 "status": job.status,
                 "dedupe_id": transition.dedupe_id,
                 "message_id": message_id,
@@ -299,12 +316,14 @@ class Monitor:
         )
         return True
 
-    def _advance(self, kind: JobKind, cursor: Cursor, newest: datetime | None) -> None:
+    def _advance(
+        self, kind: JobKind, state: KindState, cursor: Cursor, newest: datetime | None
+    ) -> None:
         if newest is None or (cursor.watermark is not None and newest <= cursor.watermark):
             return
         new_start = newest - self._lookback
-        prune = [e for e in cursor.seen if (t := seen_entry_time(e)) is None or t < new_start]
-        self._store.advance(kind, newest, prune)
+        passed = [arn for arn, job in state.recent.items() if job.created_at < new_start]
+        self._store.advance(kind, newest, passed)
 
     def _claim_duration(self) -> timedelta:
         # A claim must outlive this invocation (so no other run publishes while it still might),

@@ -64,6 +64,7 @@ class JobSource(Protocol):
         before: datetime | None = None,
         status: str | None = None,
         next_token: str | None = None,
+        limit: int | None = None,
     ) -> Page: ...
 
     def describe(self, kind: JobKind, arn: str) -> Job | None: ...
@@ -95,11 +96,12 @@ class BedrockJobSource:
         before: datetime | None = None,
         status: str | None = None,
         next_token: str | None = None,
+        limit: int | None = None,
     ) -> Page:
         params: dict[str, Any] = {
             "sortBy": "CreationTime",
             "sortOrder": "Descending",
-            "maxResults": self.page_size,
+            "maxResults": limit or self.page_size,
         }
         if after is not None:
             params[kind.time_after_param] = after

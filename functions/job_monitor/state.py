@@ -2,20 +2,23 @@
 
 Table layout (partition key ``pk``, sort key ``sk``, TTL attribute ``expires_at``):
 
-* ``pk="state"``, ``sk="cursor#<kind>"``: the kind's watermark (newest job time seen, epoch ms),
-  the baseline watermark, and ``seen``: ARNs of terminal jobs inside the new-job window.
-* ``pk="state"``, ``sk="active#<kind>#<arn>"``: one item per tracked (non-terminal) job.
+* ``pk="state"``, ``sk="cursor#<kind>"``: the kind's watermark (newest job time seen, epoch ms)
+  and the baseline watermark.
+* ``pk="state"``, ``sk="job#<kind>#<arn>"``: one small item per job in view: every job still
+  running, and finished jobs still inside the new-job window (so a late listing of them is not
+  taken for a new job). Finished ones are deleted in batches once the window has passed them.
 * ``pk="job#<arn>"``, ``sk="job"``: the job's record: the last status published, and the claim of
   a run that is publishing a transition. Finished jobs' records expire with the TTL.
 
 A quiet run reads the whole ``state`` partition with one Query and writes nothing. Each transition
 costs two writes: a claim (conditional on the job still having the status the run saw, and on no
-live claim) before publishing, and a commit (a transaction: record, tracked item, ``seen``) after.
+live claim) before publishing, and a commit (one transaction: record and in-view item) after.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,6 +33,7 @@ SCHEMA_VERSION = 1
 """Written on every item. Readers accept older versions and ignore attributes they do not know."""
 STATE_PK = "state"
 _BATCH_LIMIT = 25
+_BATCH_ATTEMPTS = 8
 
 
 @dataclass(frozen=True)
@@ -38,18 +42,15 @@ class Cursor:
     """Creation (or submit) time of the newest job seen; moves forward only."""
     baseline: datetime | None
     """Newest job time at the first run: older jobs are history, never reported as new."""
-    seen: frozenset[str] = frozenset()
-    """Terminal jobs inside the new-job window already reported, as ``"<epoch ms>|<arn>"``."""
-
-    @property
-    def seen_arns(self) -> frozenset[str]:
-        return frozenset(entry.split("|", 1)[1] for entry in self.seen if "|" in entry)
 
 
 @dataclass
 class KindState:
     cursor: Cursor | None = None
     tracked: dict[str, TrackedJob] = field(default_factory=dict)
+    """Jobs still running (not terminal), by ARN."""
+    recent: dict[str, TrackedJob] = field(default_factory=dict)
+    """Finished jobs inside the new-job window, already reported, by ARN."""
 
 
 @dataclass
@@ -77,8 +78,8 @@ class Commit:
     previous_status: str | None
     status: str
     dedupe_id: str
-    seen_entry: str | None
-    """Set when the job is terminal and inside the window: added to the cursor's ``seen``."""
+    keep_in_view: bool
+    """Keep the job's in-view item (running, or finished inside the window); else delete it."""
     expires_at: datetime | None
     """Set when the job is terminal: the record's TTL."""
 
@@ -99,7 +100,9 @@ class StateStore(Protocol):
         status: str,
         claim: Claim,
         now: datetime,
-    ) -> bool: ...
+    ) -> ClaimResult: ...
+
+    def sync_view(self, kind: JobKind, job: TrackedJob, *, keep_in_view: bool) -> None: ...
 
     def release(self, arn: str, owner: str) -> None: ...
 
@@ -108,6 +111,20 @@ class StateStore(Protocol):
     def forget(self, kind: JobKind, arn: str) -> None: ...
 
     def advance(self, kind: JobKind, watermark: datetime, prune: Iterable[str]) -> bool: ...
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """What a claim attempt found.
+
+    ``claimed``: this run may publish. Otherwise either another run holds a live claim
+    (``held``), or the job's record has moved on: ``recorded_status`` is the status last published
+    for the job, which the caller uses to repair its view or to claim the right transition.
+    """
+
+    claimed: bool
+    held: bool = False
+    recorded_status: str | None = None
 
 
 class StaleClaim(Exception):
@@ -120,15 +137,6 @@ def epoch_ms(value: datetime) -> int:
 
 def from_epoch_ms(value: int | str) -> datetime:
     return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
-
-
-def seen_entry(created_at: datetime, arn: str) -> str:
-    return f"{epoch_ms(created_at)}|{arn}"
-
-
-def seen_entry_time(entry: str) -> datetime | None:
-    head = entry.split("|", 1)[0]
-    return from_epoch_ms(head) if head.isdigit() else None
 
 
 def _s(value: str) -> dict[str, str]:
@@ -182,17 +190,20 @@ class DynamoStateStore:
                 state.cursor = Cursor(
                     watermark=_opt_time(item, "watermark"),
                     baseline=_opt_time(item, "baseline"),
-                    seen=frozenset(item.get("seen", {}).get("SS", [])),
                 )
-            elif sk.startswith("active#"):
-                kind_name, arn = sk.removeprefix("active#").split("#", 1)
+            elif sk.startswith("job#"):
+                kind_name, arn = sk.removeprefix("job#").split("#", 1)
                 state = snapshot.kinds.setdefault(kind_name, KindState())
-                state.tracked[arn] = TrackedJob(
+                job = TrackedJob(
                     arn=arn,
                     name=item.get("name", {}).get("S", arn.rsplit("/", 1)[-1]),
                     status=item["status"]["S"],
                     created_at=from_epoch_ms(item["created_at"]["N"]),
                 )
+                if item.get("finished", {}).get("BOOL", False):
+                    state.recent[arn] = job
+                else:
+                    state.tracked[arn] = job
             else:
                 logger.warning("ignoring an unknown state item", extra={"sk": sk})
         except (KeyError, ValueError) as exc:
@@ -205,9 +216,12 @@ class DynamoStateStore:
         """Record the first run's view. False if another run recorded a baseline first."""
         from botocore.exceptions import ClientError  # noqa: PLC0415
 
-        requests = [{"PutRequest": {"Item": self._active_item(kind, job)}} for job in tracked]
-        for start in range(0, len(requests), _BATCH_LIMIT):
-            self._batch_write(requests[start : start + _BATCH_LIMIT])
+        self._batch_write(
+            [
+                {"PutRequest": {"Item": self._view_item(kind, job, finished=False)}}
+                for job in tracked
+            ]
+        )
         item: dict[str, Any] = {
             "pk": _s(STATE_PK),
             "sk": _s(f"cursor#{kind.name}"),
@@ -239,14 +253,14 @@ class DynamoStateStore:
         status: str,
         claim: Claim,
         now: datetime,
-    ) -> bool:
-        """Take the right to publish ``previous_status -> status``; False if the job's record has
-        moved on, or another live run holds a claim.
+    ) -> ClaimResult:
+        """Take the right to publish ``previous_status -> status``, unless the job's record has
+        moved on or another run holds a live claim (then the result says which).
 
         Timeline this protects against (runs A and B overlap, both saw InProgress -> Failed):
             A: claim ok ........ publish ..... commit (status=Failed)
             B:      claim fails (A's claim is live) -> skip
-            C (later run, stale view InProgress): claim fails (status is Failed now) -> skip
+            C (later run, stale view InProgress): claim fails, record says Failed -> repair view
         A run that dies between claim and commit leaves a claim that expires at ``claim.until``;
         the next run after that re-publishes with the same dedupe id (at most one duplicate).
         """
@@ -284,12 +298,17 @@ class DynamoStateStore:
                 ),
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues=values,
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
-            if _conditional_failure(exc):
-                return False
-            raise
-        return True
+            if not _conditional_failure(exc):
+                raise
+            old = exc.response.get("Item") or {}
+            until = old.get("claim_until", {}).get("N")
+            if until is not None and int(until) >= epoch_ms(now):
+                return ClaimResult(claimed=False, held=True)
+            return ClaimResult(claimed=False, recorded_status=old.get("status", {}).get("S"))
+        return ClaimResult(claimed=True)
 
     def release(self, arn: str, owner: str) -> None:
         """Give a claim back after a failed publish, so that the next run retries at once."""
@@ -309,11 +328,16 @@ class DynamoStateStore:
                 raise
 
     def commit(self, commit: Commit, owner: str) -> None:
-        """After publishing, in one transaction: record the status, update tracking, end claim."""
+        """After publishing: record the status and end the claim (conditional on still holding
+        it), then bring the job's in-view item up to date.
+
+        Two writes, not a transaction: the record is the truth. If the second write is lost (a
+        crash between the two), the next run's claim fails, returns the record's status, and the
+        run repairs the view with ``sync_view`` instead of publishing again.
+        """
         from botocore.exceptions import ClientError  # noqa: PLC0415
 
-        kind = commit.kind
-        record_values: dict[str, Any] = {
+        values: dict[str, Any] = {
             ":owner": _s(owner),
             ":status": _s(commit.status),
             ":name": _s(commit.name),
@@ -325,64 +349,49 @@ class DynamoStateStore:
         )
         if commit.expires_at is not None:
             update += ", expires_at = :expires"
-            record_values[":expires"] = _n(int(commit.expires_at.timestamp()))
+            values[":expires"] = _n(int(commit.expires_at.timestamp()))
         update += " REMOVE claim_owner, claim_until, claim_status"
-        items: list[dict[str, Any]] = [
-            {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": self._record_key(commit.arn),
-                    "UpdateExpression": update,
-                    "ConditionExpression": "claim_owner = :owner",
-                    "ExpressionAttributeNames": {"#status": "status", "#name": "name"},
-                    "ExpressionAttributeValues": record_values,
-                }
-            }
-        ]
-        if kind.is_terminal(commit.status):
-            items.append(
-                {"Delete": {"TableName": self._table, "Key": self._active_key(kind, commit.arn)}}
-            )
-        else:
-            tracked = TrackedJob(commit.arn, commit.name, commit.status, commit.created_at)
-            items.append(
-                {"Put": {"TableName": self._table, "Item": self._active_item(kind, tracked)}}
-            )
-        if commit.seen_entry is not None:
-            items.append(
-                {
-                    "Update": {
-                        "TableName": self._table,
-                        "Key": {"pk": _s(STATE_PK), "sk": _s(f"cursor#{kind.name}")},
-                        "UpdateExpression": "ADD seen :entry",
-                        "ExpressionAttributeValues": {":entry": {"SS": [commit.seen_entry]}},
-                    }
-                }
-            )
         try:
             self.requests += 1
-            self._client.transact_write_items(TransactItems=items)
+            self._client.update_item(
+                TableName=self._table,
+                Key=self._record_key(commit.arn),
+                UpdateExpression=update,
+                ConditionExpression="claim_owner = :owner",
+                ExpressionAttributeNames={"#status": "status", "#name": "name"},
+                ExpressionAttributeValues=values,
+            )
         except ClientError as exc:
-            reasons = exc.response.get("CancellationReasons") or []
-            if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
+            if _conditional_failure(exc):
                 raise StaleClaim(commit.dedupe_id) from exc
             raise
+        job = TrackedJob(commit.arn, commit.name, commit.status, commit.created_at)
+        self.sync_view(commit.kind, job, keep_in_view=commit.keep_in_view)
+
+    def sync_view(self, kind: JobKind, job: TrackedJob, *, keep_in_view: bool) -> None:
+        """Make the job's in-view item match ``job`` (or delete it). Idempotent."""
+        self.requests += 1
+        if keep_in_view:
+            item = self._view_item(kind, job, finished=kind.is_terminal(job.status))
+            self._client.put_item(TableName=self._table, Item=item)
+        else:
+            self._client.delete_item(TableName=self._table, Key=self._view_key(kind, job.arn))
 
     def forget(self, kind: JobKind, arn: str) -> None:
         self.requests += 1
-        self._client.delete_item(TableName=self._table, Key=self._active_key(kind, arn))
+        self._client.delete_item(TableName=self._table, Key=self._view_key(kind, arn))
 
     def advance(self, kind: JobKind, watermark: datetime, prune: Iterable[str]) -> bool:
-        """Move the watermark forward (never back) and drop ``seen`` entries that left the window.
-        False if another run already moved it at least as far."""
+        """Move the watermark forward (never back) and delete the in-view items of finished jobs
+        (``prune``, by ARN) that the window has passed. False if another run already moved the
+        watermark at least as far (the pruning is done either way: it is safe for both)."""
         from botocore.exceptions import ClientError  # noqa: PLC0415
 
+        self._batch_write(
+            [{"DeleteRequest": {"Key": self._view_key(kind, arn)}} for arn in sorted(set(prune))]
+        )
         values: dict[str, Any] = {":w": _n(epoch_ms(watermark)), ":v": _n(SCHEMA_VERSION)}
         update = "SET watermark = :w, v = :v"
-        pruned = sorted(set(prune))
-        if pruned:
-            update += " DELETE seen :old"
-            values[":old"] = {"SS": pruned}
         try:
             self.requests += 1
             self._client.update_item(
@@ -403,26 +412,34 @@ class DynamoStateStore:
     # -- helpers -------------------------------------------------------------------------------
 
     def _batch_write(self, requests: list[dict[str, Any]]) -> None:
-        pending = {self._table: requests}
-        while pending:
-            self.requests += 1
-            response = self._client.batch_write_item(RequestItems=pending)
-            pending = response.get("UnprocessedItems") or {}
+        """BatchWriteItem in chunks of 25; unprocessed items are retried with a short backoff."""
+        for start in range(0, len(requests), _BATCH_LIMIT):
+            pending = {self._table: requests[start : start + _BATCH_LIMIT]}
+            for attempt in range(_BATCH_ATTEMPTS):
+                self.requests += 1
+                response = self._client.batch_write_item(RequestItems=pending)
+                pending = response.get("UnprocessedItems") or {}
+                if not pending:
+                    break
+                time.sleep(min(0.05 * 2**attempt, 1.0))
+            else:
+                raise RuntimeError(f"DynamoDB left {len(pending[self._table])} writes unprocessed")
 
     @staticmethod
     def _record_key(arn: str) -> dict[str, Any]:
         return {"pk": _s(f"job#{arn}"), "sk": _s("job")}
 
     @staticmethod
-    def _active_key(kind: JobKind, arn: str) -> dict[str, Any]:
-        return {"pk": _s(STATE_PK), "sk": _s(f"active#{kind.name}#{arn}")}
+    def _view_key(kind: JobKind, arn: str) -> dict[str, Any]:
+        return {"pk": _s(STATE_PK), "sk": _s(f"job#{kind.name}#{arn}")}
 
-    def _active_item(self, kind: JobKind, job: TrackedJob) -> dict[str, Any]:
+    def _view_item(self, kind: JobKind, job: TrackedJob, *, finished: bool) -> dict[str, Any]:
         return {
-            **self._active_key(kind, job.arn),
+            **self._view_key(kind, job.arn),
             "status": _s(job.status),
             "name": _s(job.name),
             "created_at": _n(epoch_ms(job.created_at)),
+            "finished": {"BOOL": finished},
             "v": _n(SCHEMA_VERSION),
         }
 

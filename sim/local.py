@@ -1,0 +1,186 @@
+"""An embedded, simulated AWS account for the local demo and the tests.
+
+moto provides DynamoDB, SNS and SQS; ``BedrockSimulator`` provides Bedrock. The monitor runs
+unchanged against it: the same ``build_monitor`` wiring as the Lambda handler, with real boto3
+clients whose requests never leave the process. A ``drain()`` shows what was published (body,
+subject, message attributes), as a subscriber would receive it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from moto import mock_aws
+
+from job_monitor.config import MonitorSettings
+from job_monitor.kinds import REGISTRY
+from job_monitor.monitor import Monitor
+from job_monitor.wiring import build_monitor
+from sim.bedrock import BedrockSimulator
+
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+TABLE_NAME = "bedrock-job-monitor-state"
+TOPIC_NAME = "bedrock-job-monitor-transitions"
+
+
+class ManualClock:
+    """A clock that moves only when told to, so runs are deterministic."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """One message as an SNS subscriber received it."""
+
+    subject: str
+    body: dict[str, Any]
+    attributes: dict[str, str]
+
+    @property
+    def transition(self) -> tuple[str, str | None, str]:
+        return (self.body.get("jobName", ""), self.body.get("previousStatus"), self.body["status"])
+
+
+@dataclass
+class LocalAccount:
+    clock: ManualClock
+    bedrock: BedrockSimulator
+    clients: dict[str, Any]
+    topic_arn: str
+    requests: Counter[str] = field(default_factory=Counter)
+    """AWS requests by ``service.Operation`` (retries of one call count once)."""
+    _drained: int = 0
+
+    def settings(self, **overrides: Any) -> MonitorSettings:
+        base = MonitorSettings(
+            table_name=TABLE_NAME,
+            topic_arn=self.topic_arn,
+            kinds=tuple(REGISTRY.values()),
+        )
+        return replace(base, **overrides)
+
+    def monitor(
+        self,
+        settings: MonitorSettings | None = None,
+        remaining_seconds: Callable[[], float] | None = None,
+    ) -> Monitor:
+        return build_monitor(
+            settings or self.settings(),
+            bedrock=self.clients["bedrock"],
+            dynamodb=self.clients["dynamodb"],
+            sns=self.clients["sns"],
+            clock=self.clock,
+            remaining_seconds=remaining_seconds,
+        )
+
+    def count(self, prefix: str) -> int:
+        return sum(n for name, n in self.requests.items() if name.startswith(prefix))
+
+    def drain(self) -> list[Delivered]:
+        """Every message published to the topic since the last drain, in publish order.
+
+        Read from moto's record of the topic rather than through a subscribed queue: the same
+        body, subject and attributes, without a queue round trip per message.
+        """
+        from moto.sns.models import sns_backends  # noqa: PLC0415
+
+        sent = sns_backends[ACCOUNT_ID][REGION].topics[self.topic_arn].sent_notifications
+        fresh, self._drained = sent[self._drained :], len(sent)
+        return [
+            Delivered(
+                subject=subject or "",
+                body=json.loads(message),
+                attributes={
+                    name: str(value.get("StringValue", value.get("Value", "")))
+                    for name, value in (attributes or {}).items()
+                },
+            )
+            for _, message, subject, attributes, _ in fresh
+        ]
+
+
+def create_state_table(dynamodb: Any, name: str = TABLE_NAME) -> None:
+    """The state table as the CDK stack defines it: ``pk``/``sk`` strings, TTL on ``expires_at``."""
+    dynamodb.create_table(
+        TableName=name,
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dynamodb.update_time_to_live(
+        TableName=name,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
+    )
+
+
+@contextmanager
+def local_account(clock: ManualClock | None = None) -> Iterator[LocalAccount]:
+    """Start the embedded account; everything is gone when the block ends."""
+    fake_credentials = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }
+    saved = {key: os.environ.get(key) for key in fake_credentials}
+    os.environ.update(fake_credentials)
+    clock = clock or ManualClock()
+    try:
+        with mock_aws():
+            session = boto3.session.Session(region_name=REGION)
+            quick = Config(retries={"mode": "standard", "max_attempts": 3})
+            bedrock = BedrockSimulator(account_id=ACCOUNT_ID, region=REGION, clock=clock)
+            clients = {
+                "bedrock": bedrock.attach(
+                    session.client(
+                        "bedrock",
+                        config=Config(retries={"mode": "standard", "max_attempts": 3}),
+                    )
+                ),
+                "dynamodb": session.client("dynamodb", config=quick),
+                "sns": session.client("sns", config=quick),
+                "sqs": session.client("sqs", config=quick),
+            }
+            requests: Counter[str] = Counter()
+            for service in ("dynamodb", "sns"):
+                clients[service].meta.events.register(
+                    f"before-call.{service}",
+                    lambda model, _service=service, **_: requests.update(
+                        [f"{_service}.{model.name}"]
+                    ),
+                )
+            create_state_table(clients["dynamodb"])
+            topic_arn = clients["sns"].create_topic(Name=TOPIC_NAME)["TopicArn"]
+            requests.clear()
+            yield LocalAccount(clock, bedrock, clients, topic_arn, requests)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

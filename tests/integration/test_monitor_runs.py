@@ -1,0 +1,113 @@
+"""The monitor against the simulated account: what it publishes, run after run."""
+
+from __future__ import annotations
+
+import pytest
+
+from job_monitor.kinds import REGISTRY
+from job_monitor.monitor import RunFailed
+from sim.local import LocalAccount
+
+KINDS = list(REGISTRY)
+RUNNING = {"model-customization": "InProgress", "evaluation": "InProgress",
+           "batch-inference": "InProgress"}
+
+
+def test_first_run_records_a_baseline_and_publishes_nothing(account: LocalAccount):
+    # Given an account with finished and running jobs of every kind
+    for kind in KINDS:
+        account.bedrock.create_job(kind, f"{kind}-done", status="Completed",
+                                   created_at=account.clock.advance(minutes=-30))
+        account.bedrock.create_job(kind, f"{kind}-running", status=RUNNING[kind])
+    account.clock.advance(minutes=40)
+    # When the monitor runs for the first time
+    report = account.monitor().run()
+    # Then it publishes nothing and tracks the running jobs
+    assert account.drain() == []
+    assert all(k.baseline for k in report.kinds)
+    assert [k.tracked for k in report.kinds] == [1, 1, 1]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_running_job_that_fails_is_published_with_its_failure_message(
+    account: LocalAccount, kind: str
+):
+    # Given a job that was running at the baseline
+    arn = account.bedrock.create_job(kind, "nightly-tune", status=RUNNING[kind])
+    account.monitor().run()
+    # When it fails before the next run
+    account.clock.advance(minutes=5)
+    account.bedrock.set_status(arn, "Failed", failure_message="Validation data not found")
+    account.monitor().run()
+    # Then one transition InProgress -> Failed is published, with the failure message
+    [message] = account.drain()
+    assert message.transition == ("nightly-tune", RUNNING[kind], "Failed")
+    assert message.body["kind"] == kind
+    assert message.body["failureMessages"] == ["Validation data not found"]
+    assert message.body["dedupeId"] == f"{arn}#Failed"
+    assert message.attributes == {"kind": kind, "status": "Failed",
+                                  "previousStatus": RUNNING[kind], "terminal": "true"}
+    assert message.subject.startswith("[Bedrock] Failed: nightly-tune")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_new_job_is_reported_from_none_then_followed_to_the_end(
+    account: LocalAccount, kind: str
+):
+    # Given a baseline
+    account.monitor().run()
+    # When a job appears and runs, then completes
+    account.clock.advance(minutes=5)
+    arn = account.bedrock.create_job(kind, "fresh", status=RUNNING[kind])
+    account.monitor().run()
+    first = account.drain()
+    account.clock.advance(minutes=5)
+    account.bedrock.set_status(arn, "Completed")
+    account.monitor().run()
+    second = account.drain()
+    account.clock.advance(minutes=5)
+    account.monitor().run()
+    # Then: None -> running, running -> Completed, and nothing more
+    assert [m.transition for m in first] == [("fresh", None, RUNNING[kind])]
+    assert [m.transition for m in second] == [("fresh", RUNNING[kind], "Completed")]
+    assert account.drain() == []
+
+
+def test_new_job_that_already_completed_is_reported_once(account: LocalAccount):
+    account.monitor().run()
+    account.clock.advance(minutes=5)
+    account.bedrock.create_job("evaluation", "quick-eval", status="Completed")
+    account.monitor().run()
+    account.clock.advance(minutes=5)
+    account.monitor().run()
+    assert [m.transition for m in account.drain()] == [("quick-eval", None, "Completed")]
+
+
+def test_one_kind_denied_does_not_stop_the_others(account: LocalAccount, caplog):
+    # Given a baseline, then evaluation jobs become forbidden
+    running = {k: account.bedrock.create_job(k, f"{k}-job", status=RUNNING[k]) for k in KINDS}
+    account.monitor().run()
+    account.bedrock.deny("ListEvaluationJobs")
+    for arn in running.values():
+        account.bedrock.set_status(arn, "Completed")
+    account.clock.advance(minutes=5)
+    # When the monitor runs
+    with pytest.raises(RunFailed, match="evaluation: AccessDeniedException") as failed:
+        account.monitor().run()
+    # Then the other kinds' transitions are still published, and the failure is reported
+    assert sorted(m.body["kind"] for m in account.drain()) == [
+        "batch-inference", "model-customization"]
+    assert [k.kind for k in failed.value.report.failed_kinds] == ["evaluation"]
+    assert "job kind unavailable" in caplog.text
+
+
+def test_deleted_tracked_job_is_dropped_with_a_log_line(account: LocalAccount, caplog):
+    arn = account.bedrock.create_job("evaluation", "to-delete", status="InProgress")
+    account.monitor().run()
+    account.bedrock.delete_job(arn)
+    account.clock.advance(minutes=5)
+    report = account.monitor().run()
+    assert report.kinds[1].gone == 1
+    assert "no longer exists" in caplog.text
+    account.clock.advance(minutes=5)
+    assert account.monitor().run().kinds[1].tracked == 0

@@ -1,0 +1,115 @@
+"""Crashes and overlapping runs lose nothing and double nothing (issue 2, item 6)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from job_monitor.monitor import RunFailed
+from sim.local import LocalAccount
+
+
+class Crash(Exception):
+    pass
+
+
+class LambdaTimeout(BaseException):
+    """Stands for the runtime killing the invocation: no except/finally of ours runs after it."""
+
+
+def baseline_with_running_jobs(account: LocalAccount, count: int = 3) -> list[str]:
+    arns = [account.bedrock.create_job("model-customization", f"job-{i}", status="InProgress")
+            for i in range(count)]
+    account.monitor().run()
+    for arn in arns:
+        account.bedrock.set_status(arn, "Completed")
+    account.clock.advance(minutes=5)
+    return arns
+
+
+def dedupe_counts(account: LocalAccount) -> Counter[str]:
+    return Counter(m.body["dedupeId"] for m in account.drain())
+
+
+def test_crash_between_publish_and_commit_republishes_once_with_the_same_dedupe_id(
+    account: LocalAccount, monkeypatch
+):
+    arns = baseline_with_running_jobs(account)
+    monitor = account.monitor()
+    store = monitor._store
+    real_commit = store.commit
+    calls = {"n": 0}
+
+    def commit_then_crash(commit, owner):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise Crash("process died after publishing job-1")
+        return real_commit(commit, owner)
+
+    monkeypatch.setattr(store, "commit", commit_then_crash)
+    with pytest.raises(RunFailed):
+        monitor.run()
+    account.clock.advance(minutes=5)
+    account.monitor().run()
+    counts = dedupe_counts(account)
+    assert set(counts) == {f"{arn}#Completed" for arn in arns}
+    assert counts[f"{arns[1]}#Completed"] == 2, "the crashed one is re-sent once"
+    assert sum(counts.values()) == 4
+
+
+def test_publish_failure_loses_nothing_and_duplicates_nothing(account: LocalAccount, monkeypatch):
+    arns = baseline_with_running_jobs(account)
+    monitor = account.monitor()
+    publisher = monitor._publisher
+    real_publish = publisher.publish
+    calls = {"n": 0}
+
+    def publish_twice_then_fail(message):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise Crash("SNS unavailable")
+        return real_publish(message)
+
+    monkeypatch.setattr(publisher, "publish", publish_twice_then_fail)
+    with pytest.raises(RunFailed):
+        monitor.run()
+    account.clock.advance(minutes=5)
+    account.monitor().run()
+    assert dedupe_counts(account) == Counter({f"{arn}#Completed": 1 for arn in arns})
+
+
+def test_timeout_after_claim_is_retried_once_the_claim_expires(account: LocalAccount, monkeypatch):
+    [arn] = baseline_with_running_jobs(account, count=1)
+    monitor = account.monitor(remaining_seconds=lambda: 60.0)
+    monkeypatch.setattr(monitor._publisher, "publish", lambda message: (_ for _ in ()).throw(
+        LambdaTimeout()))
+    with pytest.raises(LambdaTimeout):
+        monitor.run()
+    # A run inside the dead invocation's claim leaves the transition alone...
+    account.clock.advance(seconds=30)
+    account.monitor().run()
+    assert account.drain() == []
+    # ...and the first run after the claim expired publishes it, once.
+    account.clock.advance(minutes=5)
+    account.monitor().run()
+    assert dedupe_counts(account) == Counter({f"{arn}#Completed": 1})
+
+
+def test_overlapping_runs_publish_each_transition_once(account: LocalAccount, monkeypatch):
+    arns = baseline_with_running_jobs(account, count=4)
+    first = account.monitor()
+    real_publish = first._publisher.publish
+    state = {"overlapped": False}
+
+    def publish_while_another_run_starts(message):
+        if not state["overlapped"]:
+            state["overlapped"] = True
+            account.monitor().run()  # a second run starts and finishes meanwhile
+        return real_publish(message)
+
+    monkeypatch.setattr(first._publisher, "publish", publish_while_another_run_starts)
+    first.run()
+    account.clock.advance(minutes=5)
+    account.monitor().run()
+    assert dedupe_counts(account) == Counter({f"{arn}#Completed": 1 for arn in arns})
