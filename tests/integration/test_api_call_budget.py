@@ -25,7 +25,9 @@ def add_history(account: LocalAccount, kind: str, count: int, *, days: float = 3
     start = account.clock.now - timedelta(days=days)
     step = timedelta(days=days) / count
     for i in range(count):
-        account.bedrock.create_job(kind, f"old-{i}", status="Completed", created_at=start + step * i)
+        account.bedrock.create_job(
+            kind, f"old-{i}", status="Completed", created_at=start + step * i
+        )
 
 
 @pytest.mark.parametrize("kind", list(REGISTRY))
@@ -35,8 +37,9 @@ def test_quiet_run_makes_one_list_call_per_kind_at_10000_historical_jobs(
     # Given 10,000 finished jobs and two running ones created an hour ago
     add_history(account, kind, HISTORY)
     for name in ("a", "b"):
-        account.bedrock.create_job(kind, name, status="InProgress",
-                                   created_at=account.clock.now - timedelta(hours=1))
+        account.bedrock.create_job(
+            kind, name, status="InProgress", created_at=account.clock.now - timedelta(hours=1)
+        )
     settings = account.settings(kinds=(REGISTRY[kind],))
     account.monitor(settings).run()
     # When a run finds nothing changed
@@ -54,9 +57,15 @@ def test_quiet_run_makes_one_list_call_per_kind_at_10000_historical_jobs(
 @pytest.mark.parametrize("kind", list(REGISTRY))
 def test_job_running_for_days_under_thousands_of_newer_jobs(account: LocalAccount, kind: str):
     # Given jobs that started days ago and are still running...
-    old = [account.bedrock.create_job(kind, f"long-{i}", status="InProgress",
-                                      created_at=account.clock.now - timedelta(days=3, minutes=i))
-           for i in range(3)]
+    old = [
+        account.bedrock.create_job(
+            kind,
+            f"long-{i}",
+            status="InProgress",
+            created_at=account.clock.now - timedelta(days=3, minutes=i),
+        )
+        for i in range(3)
+    ]
     # ...and 3,000 jobs created since then, all finished
     add_history(account, kind, 3_000, days=2)
     settings = account.settings(kinds=(REGISTRY[kind],))
@@ -81,8 +90,9 @@ def test_job_running_for_days_under_thousands_of_newer_jobs(account: LocalAccoun
 
 def test_single_old_running_job_costs_one_describe(account: LocalAccount):
     kind = "model-customization"
-    account.bedrock.create_job(kind, "long", status="InProgress",
-                               created_at=account.clock.now - timedelta(days=3))
+    account.bedrock.create_job(
+        kind, "long", status="InProgress", created_at=account.clock.now - timedelta(days=3)
+    )
     add_history(account, kind, 2_000, days=2)
     settings = account.settings(kinds=(REGISTRY[kind],))
     account.monitor(settings).run()

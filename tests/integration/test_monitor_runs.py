@@ -9,15 +9,19 @@ from job_monitor.monitor import RunFailed
 from sim.local import LocalAccount
 
 KINDS = list(REGISTRY)
-RUNNING = {"model-customization": "InProgress", "evaluation": "InProgress",
-           "batch-inference": "InProgress"}
+RUNNING = {
+    "model-customization": "InProgress",
+    "evaluation": "InProgress",
+    "batch-inference": "InProgress",
+}
 
 
 def test_first_run_records_a_baseline_and_publishes_nothing(account: LocalAccount):
     # Given an account with finished and running jobs of every kind
     for kind in KINDS:
-        account.bedrock.create_job(kind, f"{kind}-done", status="Completed",
-                                   created_at=account.clock.advance(minutes=-30))
+        account.bedrock.create_job(
+            kind, f"{kind}-done", status="Completed", created_at=account.clock.advance(minutes=-30)
+        )
         account.bedrock.create_job(kind, f"{kind}-running", status=RUNNING[kind])
     account.clock.advance(minutes=40)
     # When the monitor runs for the first time
@@ -45,15 +49,17 @@ def test_running_job_that_fails_is_published_with_its_failure_message(
     assert message.body["kind"] == kind
     assert message.body["failureMessages"] == ["Validation data not found"]
     assert message.body["dedupeId"] == f"{arn}#Failed"
-    assert message.attributes == {"kind": kind, "status": "Failed",
-                                  "previousStatus": RUNNING[kind], "terminal": "true"}
+    assert message.attributes == {
+        "kind": kind,
+        "status": "Failed",
+        "previousStatus": RUNNING[kind],
+        "terminal": "true",
+    }
     assert message.subject.startswith("[Bedrock] Failed: nightly-tune")
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_new_job_is_reported_from_none_then_followed_to_the_end(
-    account: LocalAccount, kind: str
-):
+def test_new_job_is_reported_from_none_then_followed_to_the_end(account: LocalAccount, kind: str):
     # Given a baseline
     account.monitor().run()
     # When a job appears and runs, then completes
@@ -96,7 +102,9 @@ def test_one_kind_denied_does_not_stop_the_others(account: LocalAccount, caplog)
         account.monitor().run()
     # Then the other kinds' transitions are still published, and the failure is reported
     assert sorted(m.body["kind"] for m in account.drain()) == [
-        "batch-inference", "model-customization"]
+        "batch-inference",
+        "model-customization",
+    ]
     assert [k.kind for k in failed.value.report.failed_kinds] == ["evaluation"]
     assert "job kind unavailable" in caplog.text
 

@@ -19,8 +19,10 @@ class LambdaTimeout(BaseException):
 
 
 def baseline_with_running_jobs(account: LocalAccount, count: int = 3) -> list[str]:
-    arns = [account.bedrock.create_job("model-customization", f"job-{i}", status="InProgress")
-            for i in range(count)]
+    arns = [
+        account.bedrock.create_job("model-customization", f"job-{i}", status="InProgress")
+        for i in range(count)
+    ]
     account.monitor().run()
     for arn in arns:
         account.bedrock.set_status(arn, "Completed")
@@ -82,8 +84,9 @@ def test_publish_failure_loses_nothing_and_duplicates_nothing(account: LocalAcco
 def test_timeout_after_claim_is_retried_once_the_claim_expires(account: LocalAccount, monkeypatch):
     [arn] = baseline_with_running_jobs(account, count=1)
     monitor = account.monitor(remaining_seconds=lambda: 60.0)
-    monkeypatch.setattr(monitor._publisher, "publish", lambda message: (_ for _ in ()).throw(
-        LambdaTimeout()))
+    monkeypatch.setattr(
+        monitor._publisher, "publish", lambda message: (_ for _ in ()).throw(LambdaTimeout())
+    )
     with pytest.raises(LambdaTimeout):
         monitor.run()
     # A run inside the dead invocation's claim leaves the transition alone...

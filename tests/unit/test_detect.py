@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,13 +10,18 @@ from job_monitor.detect import TrackedJob, Window, detect_changes, list_floor, w
 from job_monitor.kinds import BATCH_INFERENCE, MODEL_CUSTOMIZATION
 from job_monitor.model import Job
 
-T0 = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 LOOKBACK = timedelta(minutes=15)
 
 
 def job(name: str, status: str, minutes: float, kind=MODEL_CUSTOMIZATION) -> Job:
-    return Job(kind, f"arn:aws:bedrock:us-east-1:111122223333:x/{name}", name, status,
-               T0 + timedelta(minutes=minutes))
+    return Job(
+        kind,
+        f"arn:aws:bedrock:us-east-1:111122223333:x/{name}",
+        name,
+        status,
+        T0 + timedelta(minutes=minutes),
+    )
 
 
 def tracked(j: Job, status: str) -> TrackedJob:
@@ -29,20 +34,38 @@ WINDOW_AT_60 = Window(start=T0 + timedelta(minutes=45), baseline=T0, seen=frozen
 @pytest.mark.parametrize(
     ("case", "stored", "observed", "expected"),
     [
-        ("tracked job unchanged -> nothing",
-         {"a": "InProgress"}, [("a", "InProgress", 10)], []),
-        ("tracked job finished -> previous status kept",
-         {"a": "InProgress"}, [("a", "Failed", 10)], [("a", "InProgress", "Failed")]),
-        ("net change across two moves -> one transition",
-         {"a": "InProgress"}, [("a", "Stopped", 10)], [("a", "InProgress", "Stopped")]),
-        ("new job inside the window -> from none",
-         {}, [("b", "Completed", 50)], [("b", None, "Completed")]),
-        ("new job still running -> from none",
-         {}, [("b", "InProgress", 50)], [("b", None, "InProgress")]),
-        ("untracked job older than the window -> history, ignored",
-         {}, [("c", "Completed", 30)], []),
-        ("job at the baseline time or before -> never new",
-         {}, [("d", "Completed", 0)], []),
+        ("tracked job unchanged -> nothing", {"a": "InProgress"}, [("a", "InProgress", 10)], []),
+        (
+            "tracked job finished -> previous status kept",
+            {"a": "InProgress"},
+            [("a", "Failed", 10)],
+            [("a", "InProgress", "Failed")],
+        ),
+        (
+            "net change across two moves -> one transition",
+            {"a": "InProgress"},
+            [("a", "Stopped", 10)],
+            [("a", "InProgress", "Stopped")],
+        ),
+        (
+            "new job inside the window -> from none",
+            {},
+            [("b", "Completed", 50)],
+            [("b", None, "Completed")],
+        ),
+        (
+            "new job still running -> from none",
+            {},
+            [("b", "InProgress", 50)],
+            [("b", None, "InProgress")],
+        ),
+        (
+            "untracked job older than the window -> history, ignored",
+            {},
+            [("c", "Completed", 30)],
+            [],
+        ),
+        ("job at the baseline time or before -> never new", {}, [("d", "Completed", 0)], []),
     ],
 )
 def test_detect_table(case, stored, observed, expected):

@@ -18,13 +18,28 @@ def _op(snake: str):
 def test_list_operation_matches_the_service_model(kind: JobKind):
     op = _op(kind.list_operation)
     params = op.input_shape.members
-    assert {kind.time_after_param, kind.time_before_param, "statusEquals", "maxResults",
-            "nextToken", "sortBy", "sortOrder"} <= set(params)
+    assert {
+        kind.time_after_param,
+        kind.time_before_param,
+        "statusEquals",
+        "maxResults",
+        "nextToken",
+        "sortBy",
+        "sortOrder",
+    } <= set(params)
     assert set(params["statusEquals"].enum) == kind.statuses
     summary = op.output_shape.members[kind.summaries_key].member
-    for field in (kind.time_field, kind.status_field, "jobArn", "jobName",
-                  kind.summary_failure_field, kind.base_model_field, kind.output_model_field,
-                  kind.end_time_field, kind.last_modified_field):
+    for field in (
+        kind.time_field,
+        kind.status_field,
+        "jobArn",
+        "jobName",
+        kind.summary_failure_field,
+        kind.base_model_field,
+        kind.output_model_field,
+        kind.end_time_field,
+        kind.last_modified_field,
+    ):
         if field:
             assert field in summary.members, f"{kind.name}: summary has no {field}"
 
