@@ -1,0 +1,116 @@
+"""The monitor's Lambda handler end to end on the simulated account: environment in, metrics out."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pytest
+
+from job_monitor.handlers import monitor as handler_module
+from job_monitor.monitor import RunFailed
+from sim.local import TABLE_NAME, LocalAccount
+
+
+@dataclass
+class FakeContext:
+    """The parts of the Lambda context the handler and Powertools use."""
+
+    function_name: str = "BedrockJobMonitor-Monitor"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:monitor"
+    aws_request_id: str = "req-1"
+    remaining_ms: int = 300_000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+@pytest.fixture
+def handler(account: LocalAccount, monkeypatch):
+    # Given the environment the stack sets, and the handler's clients pointed at the account
+    monkeypatch.setenv("STATE_TABLE_NAME", TABLE_NAME)
+    monkeypatch.setenv("TOPIC_ARN", account.topic_arn)
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "bedrock-job-monitor")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "BedrockJobMonitor")
+    # (Lambda sets these before the module is imported; Powertools reads them at import.)
+    monkeypatch.setattr(handler_module.metrics, "namespace", "BedrockJobMonitor")
+    monkeypatch.setattr(handler_module.metrics, "service", "bedrock-job-monitor")
+    handler_module._settings.cache_clear()
+    monkeypatch.setattr(
+        handler_module,
+        "_clients",
+        lambda: {
+            "bedrock": account.clients["bedrock"],
+            "dynamodb": account.clients["dynamodb"],
+            "sns": account.clients["sns"],
+        },
+    )
+    yield handler_module.handler
+    handler_module._settings.cache_clear()
+
+
+def emitted_metrics(text: str) -> dict[str, float]:
+    """Metric values from the EMF blobs Powertools printed."""
+    values: dict[str, float] = {}
+    for line in text.splitlines():
+        if '"_aws"' not in line:
+            continue
+        blob = json.loads(line)
+        for directive in blob["_aws"]["CloudWatchMetrics"]:
+            for metric in directive["Metrics"]:
+                value = blob[metric["Name"]]
+                values[metric["Name"]] = sum(value) if isinstance(value, list) else value
+    return values
+
+
+def test_scheduled_run_publishes_and_reports_metrics(account: LocalAccount, handler, capsys):
+    # Given a baseline with a running job, which then fails
+    arn = account.bedrock.create_job("model-customization", "tune", status="InProgress")
+    handler({}, FakeContext())
+    account.bedrock.set_status(arn, "Failed", failure_message="quota exceeded")
+    account.clock.advance(minutes=5)
+    capsys.readouterr()
+    # When the scheduler invokes the handler
+    result = handler({}, FakeContext())
+    # Then the transition is published and the run's metrics are emitted (incl. the heartbeat
+    # that the dead-man's switch alarm watches)
+    assert [m.transition for m in account.drain()] == [("tune", "InProgress", "Failed")]
+    assert result["published"] == 1
+    metrics = emitted_metrics(capsys.readouterr().out)
+    assert metrics["RunCompleted"] == 1
+    assert metrics["TransitionsPublished"] == 1
+    assert metrics["KindErrors"] == 0
+    assert metrics["TransitionsByStatus"] == 1
+
+
+def test_test_notification_goes_through_the_real_path_and_touches_no_state(
+    account: LocalAccount, handler
+):
+    result = handler({"test": True}, FakeContext())
+    [message] = account.drain()
+    assert result == {"test": True, "messageId": result["messageId"]}
+    assert message.body["jobName"] == "bedrock-job-monitor-test"
+    assert message.attributes["status"] == "Failed"
+    assert account.count("dynamodb.") == 0
+
+
+def test_a_failing_kind_fails_the_invocation_after_the_others_ran(
+    account: LocalAccount, handler, capsys
+):
+    handler({}, FakeContext())
+    account.bedrock.deny("ListModelInvocationJobs")
+    account.bedrock.create_job("evaluation", "eval", status="Completed")
+    account.clock.advance(minutes=5)
+    capsys.readouterr()
+    with pytest.raises(RunFailed, match="batch-inference"):
+        handler({}, FakeContext())
+    assert [m.body["kind"] for m in account.drain()] == ["evaluation"]
+    assert emitted_metrics(capsys.readouterr().out)["KindErrors"] == 1
+
+
+def test_missing_setting_is_named(monkeypatch, handler):
+    monkeypatch.delenv("STATE_TABLE_NAME")
+    handler_module._settings.cache_clear()
+    with pytest.raises(ValueError, match="STATE_TABLE_NAME: required setting"):
+        handler({}, FakeContext())
