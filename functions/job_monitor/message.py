@@ -15,15 +15,16 @@ back from an SNS body. ``sample_transition`` builds the "test notification".
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass
+import math
+import unicodedata
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
 from job_monitor.config import MESSAGE_FORMATS
 from job_monitor.kinds import MODEL_CUSTOMIZATION
-from job_monitor.model import Job, Transition
+from job_monitor.model import Job, Transition, as_utc
 
 CONTRACT_VERSION = "1"
 """Major version of the JSON body. Adding a field keeps it; renaming or removing one bumps it."""
@@ -36,13 +37,29 @@ NO_STATUS = "None"
 null)."""
 
 CHATBOT_DESCRIPTION_FAILURE_LIMIT = 1000
+
+# Size bounds of user-controlled text in a message. Bedrock allows 63-character job names and
+# 2,048-character failure messages, but the monitor does not rely on it: whatever it is handed,
+# one transition must fit in one SNS message (256 KiB for body and attributes together).
+TRUNCATED = "\u2026 [truncated]"
+"""Appended to any text the contract cut, so a reader knows it is not whole."""
+JOB_NAME_LIMIT = 1024
+MODEL_TEXT_LIMIT = 2048
+FAILURE_TEXT_LIMIT = 64 * 1024
+"""Characters of all failure messages of one transition together."""
+MAX_BODY_BYTES = 240 * 1024
+"""UTF-8 bytes of one SNS body; the rest of the 262,144 bytes is left to attributes."""
 SAMPLE_JOB_NAME = "bedrock-job-monitor-test"
 SAMPLE_FAILURE_MESSAGE = (
     "This is a test notification from Bedrock Job Monitor; no job failed. "
     "If you can read this, the SNS topic and this subscription are wired correctly."
 )
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_LINE_BREAKING = frozenset({"Cc", "Zl", "Zp"})
+"""Unicode categories shown as a space on a one-line text: controls and line/paragraph breaks."""
+_INVISIBLE = frozenset({"Cf"})
+"""Format characters (direction overrides such as U+202E, zero-width characters): dropped, so a
+name cannot display reversed or hide text."""
 
 # Console host per partition (the partition is the second field of the job ARN).
 _CONSOLE_HOSTS = {
@@ -99,9 +116,9 @@ def render(transition: Transition, message_format: str = "json") -> SnsMessage:
     The attributes are the same in both formats, so filter policies route both alike.
     """
     if message_format == "json":
-        body = json.dumps(contract(transition), separators=(",", ":"), ensure_ascii=False)
+        body = _dumps(contract(transition))
     elif message_format == "chatbot":
-        body = json.dumps(chatbot_payload(transition), separators=(",", ":"), ensure_ascii=False)
+        body = _dumps(chatbot_payload(transition))
     else:
         raise ValueError(
             f"message_format: {message_format!r} is not one of {', '.join(MESSAGE_FORMATS)}"
@@ -110,7 +127,40 @@ def render(transition: Transition, message_format: str = "json") -> SnsMessage:
 
 
 def contract(transition: Transition) -> dict[str, Any]:
-    """The JSON contract, version ``CONTRACT_VERSION`` (documented in docs/notifications.md)."""
+    """The JSON contract, version ``CONTRACT_VERSION`` (documented in docs/notifications.md).
+
+    Oversized text (job name, model identifiers, failure messages) is cut and ends with
+    ``TRUNCATED``, so the body always fits in one SNS message; the identity fields (ARN, dedupe
+    id, status) are never cut. Times are always UTC with a ``Z``.
+    """
+    budget = FAILURE_TEXT_LIMIT
+    while True:
+        document = _contract(bounded(transition, budget))
+        if budget == 0 or len(_dumps(document).encode()) <= MAX_BODY_BYTES:
+            return document
+        budget //= 4  # text that grows a lot in JSON (controls: 6 bytes each) or in UTF-8
+
+
+def bounded(transition: Transition, failure_budget: int = FAILURE_TEXT_LIMIT) -> Transition:
+    """The transition with its user-controlled text within the message bounds (see ``TRUNCATED``).
+
+    Returns the same object when nothing needs cutting."""
+    job = transition.job
+    failures = _failures(transition)
+    cut_failures = _bound_failures(failures, failure_budget)
+    cut_job = replace(
+        job,
+        name=_truncate(job.name, JOB_NAME_LIMIT),
+        base_model=_truncate_optional(job.base_model, MODEL_TEXT_LIMIT),
+        output_model=_truncate_optional(job.output_model, MODEL_TEXT_LIMIT),
+        failure_messages=_bound_failures(job.failure_messages, failure_budget),
+    )
+    if cut_job == job and cut_failures == failures:
+        return transition
+    return replace(transition, job=cut_job, failure_messages=cut_failures)
+
+
+def _contract(transition: Transition) -> dict[str, Any]:
     job = transition.job
     return {
         "version": CONTRACT_VERSION,
@@ -151,9 +201,9 @@ def subject(transition: Transition) -> str:
     Control characters become spaces; a long job name is shortened (never the status or the kind,
     which are what a reader scans for).
     """
-    head = f"[Bedrock] {_clean(transition.new_status)}: "
-    tail = f" ({_clean(transition.kind.label)})"
-    name = _clean(transition.job.name)
+    head = f"[Bedrock] {one_line(transition.new_status)}: "
+    tail = f" ({one_line(transition.kind.label)})"
+    name = one_line(transition.job.name)
     room = SUBJECT_LIMIT - len(head) - len(tail)
     if room < 4:  # absurdly long status/kind: fall back to cutting the whole line
         return _shorten(head + name + tail, SUBJECT_LIMIT)
@@ -196,22 +246,23 @@ def chatbot_payload(transition: Transition) -> dict[str, Any]:
     User-controlled text (job name, failure message) is kept inside code spans with backticks
     neutralised, so it cannot turn into markup.
     """
+    transition = bounded(transition, CHATBOT_DESCRIPTION_FAILURE_LIMIT)
     job = transition.job
     previous = transition.previous_status or "new"
-    title = f"Bedrock {job.kind.label} job {_clean(job.status)}: {_clean(job.name)}"
+    title = f"Bedrock {job.kind.label} job {one_line(job.status)}: {one_line(job.name)}"
     lines = [
-        f"*Job:* `{_code_text(job.name)}`",
-        f"*Status:* {_clean(previous)} -> {_clean(job.status)}",
+        f"*Job:* `{_code_text(one_line(job.name))}`",
+        f"*Status:* {one_line(previous)} -> {one_line(job.status)}",
     ]
     duration = human_duration(transition.duration_seconds)
     if duration:
         lines.append(f"*Duration:* {duration}")
     if job.base_model:
-        lines.append(f"*Base model:* `{_code_text(job.base_model)}`")
+        lines.append(f"*Base model:* `{_code_text(one_line(job.base_model))}`")
     if job.output_model:
-        lines.append(f"*Output model:* `{_code_text(job.output_model)}`")
+        lines.append(f"*Output model:* `{_code_text(one_line(job.output_model))}`")
     lines.append(f"*Account / region:* {transition.account} / {transition.region}")
-    failures = "\n".join(_failures(transition))
+    failures = "\n".join(clean_lines(f) for f in _failures(transition))
     if failures:
         text = _shorten(_code_text(failures), CHATBOT_DESCRIPTION_FAILURE_LIMIT)
         lines.append(f"*Failure:*\n```\n{text}\n```")
@@ -233,7 +284,7 @@ def chatbot_payload(transition: Transition) -> dict[str, Any]:
         },
         "metadata": {
             "threadId": job.arn,
-            "summary": _shorten(f"{job.status}: {_clean(job.name)} ({job.kind.label})", 250),
+            "summary": _shorten(f"{job.status}: {one_line(job.name)} ({job.kind.label})", 250),
             "eventType": "BedrockJobStatusChange",
             "relatedResources": [
                 r for r in (job.arn, job.base_model, job.output_model) if r and r.startswith("arn:")
@@ -316,6 +367,9 @@ def parse(body: str) -> Notification:
     failures = data.get("failureMessages") or []
     if not isinstance(failures, list):
         raise ContractError("field 'failureMessages' must be a list")
+    terminal = data.get("terminal", False)
+    if not isinstance(terminal, bool):
+        raise ContractError(f"field 'terminal' must be true or false, got {terminal!r}")
     return Notification(
         version=version,
         dedupe_id=_required_str(data, "dedupeId"),
@@ -325,7 +379,7 @@ def parse(body: str) -> Notification:
         job_name=_required_str(data, "jobName"),
         previous_status=_optional_str(data, "previousStatus"),
         status=_required_str(data, "status"),
-        terminal=bool(data.get("terminal", False)),
+        terminal=terminal,
         observed_at=_optional_time(data, "observedAt"),
         created_at=_optional_time(data, "createdAt"),
         ended_at=_optional_time(data, "endedAt"),
@@ -368,9 +422,53 @@ def _failures(transition: Transition) -> tuple[str, ...]:
     return transition.failure_messages or transition.job.failure_messages
 
 
-def _clean(text: str) -> str:
-    """One line of text: control characters (line breaks included) become spaces."""
-    return _CONTROL.sub(" ", text)
+def one_line(text: str) -> str:
+    """One line of text: control characters (line breaks included) become spaces; invisible
+    format characters (direction overrides, zero-width characters) are dropped."""
+    if text.isascii() and text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category in _LINE_BREAKING:
+            out.append(" ")
+        elif category not in _INVISIBLE:
+            out.append(ch)
+    return "".join(out)
+
+
+def clean_lines(text: str) -> str:
+    """Like ``one_line``, but keeps line structure: any line break becomes ``\\n``."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
+    return "\n".join(one_line(line) for line in lines.replace("\u2029", "\n").split("\n"))
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(0, limit - len(TRUNCATED))] + TRUNCATED
+
+
+def _truncate_optional(text: str | None, limit: int) -> str | None:
+    return None if text is None else _truncate(text, limit)
+
+
+def _bound_failures(messages: tuple[str, ...], budget: int) -> tuple[str, ...]:
+    """Keep messages in order while they fit in ``budget`` characters; cut the one that does not
+    fit, and replace the rest with one ``"N more failure message(s)… [truncated]"`` entry."""
+    if sum(len(m) for m in messages) <= budget:
+        return messages
+    kept: list[str] = []
+    left = budget
+    for index, text in enumerate(messages):
+        if left <= len(TRUNCATED):
+            kept.append(f"{len(messages) - index} more failure message(s){TRUNCATED}")
+            break
+        kept.append(_truncate(text, left))
+        left -= len(kept[-1])
+    return tuple(kept)
+
+
+def _dumps(document: dict[str, Any]) -> str:
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
 
 
 def _code_text(text: str) -> str:
@@ -383,7 +481,8 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
+    """UTC with a ``Z`` whatever the input's zone (a naive time is taken to be UTC)."""
+    return as_utc(value).isoformat().replace("+00:00", "Z") if value else None
 
 
 def _required_str(data: dict[str, Any], key: str) -> str:
@@ -406,8 +505,8 @@ def _optional_int(data: dict[str, Any], key: str) -> int | None:
     value = data.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ContractError(f"field {key!r} must be a number or null")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ContractError(f"field {key!r} must be a finite number or null, got {value!r}")
     return int(value)
 
 
@@ -416,6 +515,6 @@ def _optional_time(data: dict[str, Any], key: str) -> datetime | None:
     if value is None:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return as_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
     except ValueError:
         raise ContractError(f"field {key!r} is not an ISO 8601 time: {value!r}") from None

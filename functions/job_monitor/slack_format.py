@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from job_monitor.message import Notification, human_duration
+from job_monitor.message import Notification, clean_lines, human_duration, one_line
 
 HEADER_LIMIT = 150
 SECTION_TEXT_LIMIT = 3000
@@ -157,7 +157,7 @@ def _failure_block(messages: tuple[str, ...]) -> str:
     title = "*Failure message*" if len(messages) == 1 else "*Failure messages*"
     opening, closing = f"{title}\n```\n", "\n```"
     room = SECTION_TEXT_LIMIT - len(opening) - len(closing)
-    body = "\n".join(m.replace("`", BACKTICK_STANDIN) for m in messages)
+    body = "\n".join(clean_lines(m).replace("`", BACKTICK_STANDIN) for m in messages)
     return opening + _shorten_escaped(body, room) + closing
 
 
@@ -198,7 +198,10 @@ def _mrkdwn(text: str) -> dict[str, Any]:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split()) if any(ch in text for ch in "\r\n\t\v\f") else text
+    """One line without control or invisible format characters (a direction override such as
+    U+202E would make a name display reversed); runs of whitespace collapse when there were any."""
+    cleaned = one_line(text)
+    return " ".join(cleaned.split()) if cleaned != text else text
 
 
 def _shorten_escaped(raw: str, limit: int) -> str:
