@@ -67,9 +67,18 @@ def validate_webhook_url(value: object) -> str:
     Any host is accepted: Slack-compatible services (Mattermost, Rocket.Chat...) are not on
     hooks.slack.com. Errors describe the problem, never the value.
     """
+    if isinstance(value, bytes | bytearray):
+        raise WebhookConfigError(
+            "the Slack webhook secret is not text (SecretBinary); store the webhook URL as the "
+            "SecretString"
+        )
     if not isinstance(value, str) or not value.strip():
         raise WebhookConfigError("the Slack webhook secret is empty; store the webhook URL in it")
     text = value.strip()
+    if text[0] in "\"'" or text[-1] in "\"'":
+        raise WebhookConfigError(
+            "the Slack webhook secret is wrapped in quotes; store the bare URL without them"
+        )
     if text.startswith(("{", "[")):
         raise WebhookConfigError(
             "the Slack webhook secret holds JSON; store the bare webhook URL as the plain "
@@ -80,6 +89,7 @@ def validate_webhook_url(value: object) -> str:
     try:
         parts = urlsplit(text)
         host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port outside 0..65535
     except ValueError:
         raise WebhookConfigError("the Slack webhook secret is not a valid URL") from None
     if not parts.scheme:
