@@ -22,7 +22,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from job_monitor.config import NotifierSettings
-from job_monitor.message import parse
+from job_monitor.message import ContractError, parse
 from job_monitor.slack_format import SlackMessage, slack_message
 
 if TYPE_CHECKING:
@@ -92,8 +92,10 @@ class SlackNotifier:
     def register_context(self, context: Any) -> None:
         self._dedupe.register_context(context)
 
-    def handle(self, message_id: str, body: str) -> RecordResult:
+    def handle(self, message_id: str, body: str | None) -> RecordResult:
         """One SNS message body. Raises on a bad body or a failed post."""
+        if body is None:
+            raise ContractError("the SNS record has no message body")
         notification = parse(body)
         pattern = self.settings.job_name_pattern
         if pattern is not None and not pattern.search(notification.job_name):
@@ -109,7 +111,7 @@ class SlackNotifier:
         outcome = Outcome.DUPLICATE if duplicate else Outcome.POSTED
         return RecordResult(message_id, outcome, notification.dedupe_id)
 
-    def handle_all(self, records: Iterable[tuple[str, str]]) -> BatchResult:
+    def handle_all(self, records: Iterable[tuple[str, str | None]]) -> BatchResult:
         """Every ``(message_id, body)``; a failure does not stop the others."""
         results: list[RecordResult] = []
         errors: list[BaseException] = []

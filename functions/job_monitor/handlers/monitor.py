@@ -39,8 +39,14 @@ def parse_event(event: Any) -> bool:
         return False
     if not isinstance(event, dict):
         raise InvalidEvent(f"expected a JSON object, got {type(event).__name__}")
-    if event.get("detail-type") == "Scheduled Event":
+    detail_type = event.get("detail-type")
+    if detail_type == "Scheduled Event":
         return False
+    if detail_type is not None:
+        raise InvalidEvent(
+            f"an EventBridge event of detail-type {str(detail_type)!r} is not a schedule; the "
+            'monitor polls on its own: send {} to run or {"test": true}'
+        )
     unknown = sorted(set(event) - {"test"})
     if unknown:
         raise InvalidEvent(

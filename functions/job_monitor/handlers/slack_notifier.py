@@ -11,7 +11,6 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes import SNSEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from job_monitor.config import NotifierSettings
@@ -33,6 +32,43 @@ _METRIC_NAMES = {
 _notifier: SlackNotifier | None = None
 
 
+class InvalidEvent(ValueError):
+    """The invocation is not an SNS event (a console test, a wrong trigger)."""
+
+
+def sns_records(event: Any) -> list[tuple[str, str | None]]:
+    """``(message id, body)`` of each record of an SNS event; the body is None for a record that
+    has none (it then fails on its own, as a bad body). Anything that is not an SNS event at all
+    raises ``InvalidEvent`` before anything is read or posted."""
+    records = event.get("Records") if isinstance(event, dict) else None
+    if not isinstance(records, list) or not records:
+        raise InvalidEvent(
+            "not an SNS event: expected {'Records': [{'Sns': {...}}, ...]}; this function is "
+            "meant to be subscribed to the monitor's SNS topic"
+        )
+    result: list[tuple[str, str | None]] = []
+    for index, record in enumerate(records):
+        sns = record.get("Sns") if isinstance(record, dict) else None
+        if not isinstance(sns, dict):
+            source = (
+                record.get("EventSource") or record.get("eventSource")
+                if isinstance(record, dict)
+                else None
+            )
+            raise InvalidEvent(
+                f"record {index} is not an SNS record (source {source!r}); this function is "
+                "meant to be subscribed to the monitor's SNS topic"
+            )
+        body = sns.get("Message")
+        result.append(
+            (
+                str(sns.get("MessageId") or f"record-{index}"),
+                body if isinstance(body, str) else None,
+            )
+        )
+    return result
+
+
 def use_notifier(notifier: SlackNotifier | None) -> None:
     """Install a notifier (tests), or None to build the real one on the next invocation."""
     global _notifier  # noqa: PLW0603 - the one per-container cache of this process
@@ -49,9 +85,9 @@ def _get_notifier() -> SlackNotifier:
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    records = sns_records(event)
     notifier = _get_notifier()
     notifier.register_context(context)
-    records = [(r.sns.message_id, r.sns.message) for r in SNSEvent(event).records]
     batch = notifier.handle_all(records)
 
     for result in batch.results:
