@@ -188,6 +188,7 @@ class Monitor:
         start = window_start(cursor.watermark, self._lookback)
         window = Window(start=start, baseline=cursor.baseline, seen=frozenset(state.recent))
         floor = list_floor(cursor.watermark, self._lookback, state.tracked.values())
+        observed_at = self._clock()
         scan = scan_kind(kind, self._source, state.tracked, floor=floor, window_start=start)
         kind_report.listed = len(scan.jobs)
         kind_report.strategy = scan.strategy
@@ -219,7 +220,9 @@ class Monitor:
                 cap = _earliest_new(changes[index:], cap)
                 self._advance(kind, state, cursor, _newest(scan.jobs.values(), cap))
                 raise OutOfTime
-            recorded = self._publish_change(kind, change, start, run_id, kind_report)
+            recorded = self._publish_change(
+                kind, change, start, run_id, kind_report, observed_at=observed_at
+            )
             if not recorded and change.previous_status is None:
                 cap = _earliest_new([change], cap)
         self._advance(kind, state, cursor, _newest(scan.jobs.values(), cap))
@@ -231,6 +234,8 @@ class Monitor:
         start: datetime | None,
         run_id: str,
         kind_report: KindReport,
+        *,
+        observed_at: datetime,
     ) -> bool:
         """Claim, publish, commit. True when the job's record now holds this status (published by
         this run, or found published already); False when another run holds the transition."""
@@ -239,12 +244,25 @@ class Monitor:
         terminal = kind.is_terminal(job.status)
         keep_in_view = not terminal or start is None or job.created_at >= start
         in_view = TrackedJob(job.arn, job.name, job.status, job.created_at)
-        claim = Claim(owner=run_id, until=now + self._claim_duration())
+        claim = Claim(owner=run_id, until=now + self._claim_duration(), observed_at=observed_at)
         previous = change.previous_status
         result = self._store.claim(
             kind, job.arn, previous_status=previous, status=job.status, claim=claim, now=now
         )
         if not result.claimed and not result.held:
+            if result.newer or _final(kind, result.recorded_status, job.status):
+                # An overlapping run listed the job after this one and published what it saw:
+                # this run's observation is stale, and reporting it would go backwards.
+                logger.info(
+                    "a newer status is already published; stale observation skipped",
+                    extra={
+                        "kind": kind.name,
+                        "job_arn": job.arn,
+                        "status": job.status,
+                        "recorded_status": result.recorded_status,
+                    },
+                )
+                return True
             if result.recorded_status == job.status:
                 # Published before: by an overlapping run, or by a run that died between the two
                 # writes of its commit. Only the view is behind.
@@ -259,6 +277,8 @@ class Monitor:
             result = self._store.claim(
                 kind, job.arn, previous_status=previous, status=job.status, claim=claim, now=now
             )
+            if result.newer:
+                return True
         if not result.claimed:
             kind_report.skipped_claims += 1
             logger.info(
@@ -287,6 +307,7 @@ class Monitor:
             dedupe_id=transition.dedupe_id,
             keep_in_view=keep_in_view,
             expires_at=now + ttl if terminal else None,
+            observed_at=observed_at,
         )
         try:
             message_id = self._publisher.publish(render(transition, self._settings.message_format))
@@ -343,6 +364,12 @@ class Monitor:
             logger.exception(
                 "could not release a claim; it expires on its own", extra={"job_arn": arn}
             )
+
+
+def _final(kind: JobKind, recorded: str | None, observed: str) -> bool:
+    """The record holds a terminal status other than the one observed: Bedrock jobs do not leave
+    a terminal status, so the observation is older than the record (whatever the clocks say)."""
+    return recorded is not None and recorded != observed and kind.is_terminal(recorded)
 
 
 def _earliest_new(changes: list[Change], cap: datetime | None) -> datetime | None:

@@ -7,8 +7,9 @@ Table layout (partition key ``pk``, sort key ``sk``, TTL attribute ``expires_at`
 * ``pk="state"``, ``sk="job#<kind>#<arn>"``: one small item per job in view: every job still
   running, and finished jobs still inside the new-job window (so a late listing of them is not
   taken for a new job). Finished ones are deleted in batches once the window has passed them.
-* ``pk="job#<arn>"``, ``sk="job"``: the job's record: the last status published, and the claim of
-  a run that is publishing a transition. Finished jobs' records expire with the TTL.
+* ``pk="job#<arn>"``, ``sk="job"``: the job's record: the last status published, when the run that
+  published it listed the job (``observed_at``), and the claim of a run that is publishing a
+  transition. Finished jobs' records expire with the TTL.
 
 A quiet run reads the whole ``state`` partition with one Query and writes nothing. Each transition
 costs two writes: a claim (conditional on the job still having the status the run saw, and on no
@@ -67,6 +68,10 @@ class Claim:
 
     owner: str
     until: datetime
+    observed_at: datetime | None = None
+    """When the claiming run listed the job. A run never acts on an observation older than the
+    one already recorded: an overlapping run that listed later may have published a newer
+    status, and the older observation would report the job going backwards."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,8 @@ class Commit:
     """Keep the job's in-view item (running, or finished inside the window); else delete it."""
     expires_at: datetime | None
     """Set when the job is terminal: the record's TTL."""
+    observed_at: datetime | None = None
+    """When the committing run listed the job (see ``Claim.observed_at``)."""
 
 
 class StateStore(Protocol):
@@ -125,6 +132,8 @@ class ClaimResult:
     claimed: bool
     held: bool = False
     recorded_status: str | None = None
+    newer: bool = False
+    """The record holds an observation made after this run's: this run's view is stale."""
 
 
 class StaleClaim(Exception):
@@ -261,6 +270,10 @@ class DynamoStateStore:
             A: claim ok ........ publish ..... commit (status=Failed)
             B:      claim fails (A's claim is live) -> skip
             C (later run, stale view InProgress): claim fails, record says Failed -> repair view
+        and (A listed the job as Stopping, B listed it later as Stopped):
+            B: claim ok, publish InProgress -> Stopped, commit (observed_at = B's listing time)
+            A:        claim fails: the record holds a newer observation (``newer``) -> skip,
+                      instead of publishing Stopped -> Stopping
         A run that dies between claim and commit leaves a claim that expires at ``claim.until``;
         the next run after that re-publishes with the same dedupe id (at most one duplicate).
         """
@@ -273,6 +286,10 @@ class DynamoStateStore:
             # A job tracked since the baseline has no record yet.
             status_condition = "(#status = :prev OR attribute_not_exists(#status))"
             values = {":prev": _s(previous_status)}
+        observed_condition = ""
+        if claim.observed_at is not None:
+            observed_condition = " AND (attribute_not_exists(observed_at) OR observed_at <= :seen)"
+            values[":seen"] = _n(epoch_ms(claim.observed_at))
         values.update(
             {
                 ":owner": _s(claim.owner),
@@ -295,6 +312,7 @@ class DynamoStateStore:
                 ConditionExpression=(
                     f"{status_condition} AND "
                     "(attribute_not_exists(claim_until) OR claim_until < :now)"
+                    f"{observed_condition}"
                 ),
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues=values,
@@ -304,10 +322,24 @@ class DynamoStateStore:
             if not _conditional_failure(exc):
                 raise
             old = exc.response.get("Item") or {}
+            if (
+                old.get("claim_owner", {}).get("S") == claim.owner
+                and old.get("claim_status", {}).get("S") == status
+            ):
+                # This run's own claim: the write succeeded, its response was lost (a read
+                # timeout) and botocore sent it again.
+                return ClaimResult(claimed=True)
             until = old.get("claim_until", {}).get("N")
             if until is not None and int(until) >= epoch_ms(now):
                 return ClaimResult(claimed=False, held=True)
-            return ClaimResult(claimed=False, recorded_status=old.get("status", {}).get("S"))
+            recorded = old.get("status", {}).get("S")
+            seen = old.get("observed_at", {}).get("N")
+            newer = (
+                claim.observed_at is not None
+                and seen is not None
+                and int(seen) > epoch_ms(claim.observed_at)
+            )
+            return ClaimResult(claimed=False, recorded_status=recorded, newer=newer)
         return ClaimResult(claimed=True)
 
     def release(self, arn: str, owner: str) -> None:
@@ -347,6 +379,9 @@ class DynamoStateStore:
         update = (
             "SET #status = :status, #name = :name, created_at = :created, last_dedupe_id = :dedupe"
         )
+        if commit.observed_at is not None:
+            update += ", observed_at = :seen"
+            values[":seen"] = _n(epoch_ms(commit.observed_at))
         if commit.expires_at is not None:
             update += ", expires_at = :expires"
             values[":expires"] = _n(int(commit.expires_at.timestamp()))
@@ -360,11 +395,17 @@ class DynamoStateStore:
                 ConditionExpression="claim_owner = :owner",
                 ExpressionAttributeNames={"#status": "status", "#name": "name"},
                 ExpressionAttributeValues=values,
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
-            if _conditional_failure(exc):
+            if not _conditional_failure(exc):
+                raise
+            old = exc.response.get("Item") or {}
+            if old.get("status", {}).get("S") != commit.status:
                 raise StaleClaim(commit.dedupe_id) from exc
-            raise
+            # The record already holds this status: this commit was applied and its response
+            # lost (botocore sent it again), or another run committed the same transition after
+            # this run's claim expired. Either way only the view is left to bring up to date.
         job = TrackedJob(commit.arn, commit.name, commit.status, commit.created_at)
         self.sync_view(commit.kind, job, keep_in_view=commit.keep_in_view)
 
