@@ -36,6 +36,8 @@ LOG_RETENTION_DAYS = (
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 TIME_MARGIN_SECONDS = 20
 """The monitor stops starting new work when less than this is left of its timeout."""
+SLACK_SECRET_MAX_AGE_SECONDS = 300
+"""How long the notifier caches the webhook URL: a rotated secret is used within this time."""
 
 _MAX_SCHEDULE_MINUTES = 480
 """The dead-man's switch looks at 3 schedule periods; CloudWatch evaluates at most 24 hours."""
@@ -64,6 +66,9 @@ class Settings:
     message_format: str = "json"
     finished_job_ttl_days: int = 30
     monitor_timeout_seconds: int = 300
+    monitor_reserved_concurrency: bool = True
+    """Reserve one concurrent execution for the monitor (one run at a time). Turn off in accounts
+    whose unreserved concurrency is already at the minimum Lambda requires (deploy fails there)."""
     log_level: str = "INFO"
     log_retention_days: int = 90
     retain_on_delete: bool = True
@@ -113,6 +118,7 @@ class Settings:
             "SLACK_MENTION": self.slack_mention,
             "SLACK_JOB_NAME_PATTERN": self.slack_job_name_pattern,
             "IDEMPOTENCY_WINDOW_SECONDS": str(self.slack_idempotency_window_seconds),
+            "SLACK_SECRET_MAX_AGE_SECONDS": str(SLACK_SECRET_MAX_AGE_SECONDS),
         }
 
     # -- construction ---------------------------------------------------------------------
@@ -148,6 +154,13 @@ class Settings:
                     f"{key}: {', '.join(outside)} not monitored; "
                     f"allowed (from job_kinds): {', '.join(self.job_kinds)}"
                 )
+        if self.message_format == "chatbot" and self.slack_enabled:
+            raise SettingsError(
+                "message_format: 'chatbot' cannot be combined with slack_secret_name: the Slack "
+                "notifier reads only the 'json' message contract. Use message_format=json with "
+                "slack_secret_name, or message_format=chatbot with an empty slack_secret_name "
+                "(Amazon Q Developer in chat applications then posts to Slack)"
+            )
         if self.monitor_timeout_seconds <= TIME_MARGIN_SECONDS:
             raise SettingsError(
                 f"monitor_timeout_seconds: must exceed the {TIME_MARGIN_SECONDS} s time margin"
@@ -315,6 +328,7 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "message_format": _one_of(MESSAGE_FORMATS),
     "finished_job_ttl_days": _int(1, 3650),
     "monitor_timeout_seconds": _int(60, 900),
+    "monitor_reserved_concurrency": _bool,
     "log_level": _one_of(LOG_LEVELS),
     "log_retention_days": _log_retention,
     "retain_on_delete": _bool,

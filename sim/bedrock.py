@@ -43,7 +43,7 @@ import string
 import sys
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -303,10 +303,9 @@ class BedrockSimulator:
                 f"client region {client.meta.region_name} differs from the simulator's "
                 f"{self.region}"
             )
-        routes = _routes(model)
         client.meta.events.register_first(
             "before-send.bedrock",
-            functools.partial(self._on_before_send, routes),
+            self._on_before_send,
             unique_id=f"bedrock-simulator-{id(self)}",
         )
         moto_models = sys.modules.get("moto.core.models")
@@ -474,29 +473,52 @@ class BedrockSimulator:
                 self._faults.pop(operation_name, None)
 
     # ------------------------------------------------------- request handling
-    def _on_before_send(
-        self, routes: list[_Route], request: AWSPreparedRequest, **_: Any
-    ) -> AWSResponse:
-        url = urlsplit(request.url)
-        operation, path_params = _match_route(routes, request.method, url.path)
+    def handle_request(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        body: bytes = b"",
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Answer one HTTP request as the service would: ``(status, headers, body)``.
+
+        ``url`` is a full URL or a path with its query string. Transport-neutral: the in-process
+        hook (``attach``) and the HTTP server (``sim.server``) both go through here, so they
+        route, validate, record calls and inject faults identically. Bedrock's job APIs are GET
+        requests, so ``headers`` and ``body`` are accepted for completeness and not read.
+        Raises ``NotImplementedError`` for operations that are not simulated and
+        ``ResponseShapeError`` for a response that does not fit the output shape.
+        """
+        del headers, body
+        parts = urlsplit(url)
+        operation, path_params = _match_route(_service_routes(), method, parts.path)
+        query = parse_qs(parts.query, True)
         with self._lock:
             try:
-                params = _parse_params(operation, path_params, parse_qs(url.query, True))
+                params = _parse_params(operation, path_params, query)
             except _ServiceError as error:
-                self.calls.append((operation.name, dict(parse_qs(url.query, True))))
-                return _error_response(request.url, error)
+                self.calls.append((operation.name, dict(query)))
+                return _http_error(error)
             self.calls.append((operation.name, params))
             fault = self._take_fault(operation.name)
             if fault is not None:
                 injected = _ServiceError(fault.status, fault.code, fault.message)
-                return _error_response(request.url, injected, fault.retry_after)
+                return _http_error(injected, fault.retry_after)
             try:
                 _validate_input(operation, params)
-                body = self._answer(operation.name, params)
+                answer = self._answer(operation.name, params)
             except _ServiceError as error:
-                return _error_response(request.url, error)
-        _validate_output(operation, body)
-        return _response(request.url, 200, json.dumps(body, default=_json_default).encode())
+                return _http_error(error)
+        _validate_output(operation, answer)
+        return _http_answer(200, json.dumps(answer, default=_json_default).encode())
+
+    def _on_before_send(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse:
+        headers = {str(k): str(v) for k, v in request.headers.items()}
+        body = request.body if isinstance(request.body, bytes) else b""
+        status, response_headers, response_body = self.handle_request(
+            request.method, request.url, headers, body
+        )
+        return AWSResponse(request.url, status, response_headers, _Body(response_body))
 
     def _take_fault(self, operation_name: str) -> _Fault | None:
         queue = self._faults.get(operation_name)
@@ -668,6 +690,11 @@ def _list_member_shape(spec: KindSpec) -> Shape:
     return output.members[spec.kind.summaries_key].member
 
 
+@functools.cache
+def _service_routes() -> tuple[_Route, ...]:
+    return tuple(_routes(_service_model()))
+
+
 def _routes(model: ServiceModel) -> list[_Route]:
     """One route per operation of ``model``: HTTP method and a regex of its ``requestUri``."""
     routes = []
@@ -684,7 +711,7 @@ def _routes(model: ServiceModel) -> list[_Route]:
 
 
 def _match_route(
-    routes: list[_Route], method: str, path: str
+    routes: Sequence[_Route], method: str, path: str
 ) -> tuple[OperationModel, dict[str, str]]:
     for route in routes:
         match = route.path.fullmatch(path)
@@ -854,21 +881,25 @@ def _join(path: str, name: str) -> str:
 
 
 # ----------------------------------------------------------------- responses
-def _response(url: str, status: int, body: bytes, **extra_headers: str) -> AWSResponse:
+def _http_answer(
+    status: int, body: bytes, **extra_headers: str
+) -> tuple[int, dict[str, str], bytes]:
     headers = {
         "Content-Type": "application/json",
         "x-amzn-RequestId": str(uuid.uuid4()),
         **extra_headers,
     }
-    return AWSResponse(url, status, headers, _Body(body))
+    return status, headers, body
 
 
-def _error_response(url: str, error: _ServiceError, retry_after: int | None = None) -> AWSResponse:
+def _http_error(
+    error: _ServiceError, retry_after: int | None = None
+) -> tuple[int, dict[str, str], bytes]:
     headers = {"x-amzn-ErrorType": error.code + _ERROR_TYPE_SUFFIX}
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)
     body = json.dumps({"message": error.message}).encode()
-    return _response(url, error.status, body, **headers)
+    return _http_answer(error.status, body, **headers)
 
 
 def _json_default(value: object) -> str:

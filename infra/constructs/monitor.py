@@ -62,8 +62,9 @@ class Monitor(Construct):
             memory_size=256,
             # Overlapping runs are already safe: state advances by conditional writes, so two runs
             # cannot both publish a transition. One run at a time avoids the wasted duplicate
-            # listing (and API throttling) that an overlapping run would cause.
-            reserved_concurrent_executions=1,
+            # listing (and API throttling) that an overlapping run would cause. Accounts at the
+            # minimum unreserved concurrency cannot reserve any: monitor_reserved_concurrency=false.
+            reserved_concurrent_executions=1 if settings.monitor_reserved_concurrency else None,
             # A failed or late run is not retried by Lambda: the next scheduled run covers the
             # same window, and the Errors alarm and the dead-man's switch report the failure.
             retry_attempts=0,

@@ -26,3 +26,8 @@ def template(synthesized: Synthesized) -> Any:
     from aws_cdk.assertions import Template
 
     return Template.from_json(synthesized.template)
+
+
+# The local HTTPS Slack webhook of the notification tests (self-signed certificate trusted
+# through SSL_CERT_FILE), shared rather than written twice.
+from tests.notifications.conftest import _tls_files, webhook  # noqa: E402, F401

@@ -141,6 +141,51 @@ def test_slack_settings_are_checked_with_the_notifier_own_parser() -> None:
     )
 
 
+def test_chatbot_format_with_the_slack_notifier_is_rejected_naming_both_keys() -> None:
+    # Given the Chatbot message format, which the Slack notifier cannot read, When a Slack secret
+    # is configured too, Then the synth stops naming both keys and saying what to do instead.
+    message = error_for(message_format="chatbot", slack_secret_name="bedrock-job-monitor/slack")
+    assert "message_format" in message
+    assert "slack_secret_name" in message
+    assert "json" in message
+    # Each alone is fine
+    assert settings(message_format="chatbot").message_format == "chatbot"
+    assert settings(slack_secret_name="bedrock-job-monitor/slack").slack_enabled
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("false", False), ("true", True), (False, False)])
+def test_monitor_reserved_concurrency_can_be_turned_off(raw: Any, expected: bool) -> None:
+    assert settings(monitor_reserved_concurrency=raw).monitor_reserved_concurrency is expected
+
+
+def test_monitor_reserved_concurrency_must_be_a_boolean() -> None:
+    message = error_for(monitor_reserved_concurrency="1 please")
+    assert "monitor_reserved_concurrency" in message
+    assert "true or false" in message
+
+
+@pytest.mark.slow
+def test_without_reserved_concurrency_the_monitor_reserves_none() -> None:
+    # Given the default context without a Slack notifier (no bundling), When the stack is
+    # synthesized with monitor_reserved_concurrency=false, Then the monitor function has no
+    # ReservedConcurrentExecutions (the default deploys 1: see test_infra_wiring).
+    from aws_cdk import App
+    from aws_cdk.assertions import Template
+
+    from infra import names
+    from infra.stack import BedrockJobMonitorStack
+
+    app = App()
+    stack = BedrockJobMonitorStack(
+        app, "NoReservation", settings=settings(monitor_reserved_concurrency="false")
+    )
+    functions = Template.from_stack(stack).find_resources("AWS::Lambda::Function")
+    [monitor] = [
+        f for f in functions.values() if f["Properties"]["Handler"] == names.MONITOR_HANDLER
+    ]
+    assert "ReservedConcurrentExecutions" not in monitor["Properties"]
+
+
 # -- derived values ------------------------------------------------------------------------------
 
 
@@ -176,6 +221,7 @@ def test_the_environment_the_stack_sets_parses_with_the_functions_own_config() -
     )
     assert notifier.mention == "<!here>"
     assert notifier.job_name_pattern is not None
+    assert notifier.secret_max_age_seconds == 300
 
 
 def test_log_retention_choices_match_the_construct_mapping() -> None:

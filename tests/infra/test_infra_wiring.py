@@ -112,6 +112,7 @@ def test_notifier_environment_names_the_secret_never_the_webhook(
         "SLACK_MENTION",
         "SLACK_JOB_NAME_PATTERN",
         "IDEMPOTENCY_WINDOW_SECONDS",
+        "SLACK_SECRET_MAX_AGE_SECONDS",
         "POWERTOOLS_SERVICE_NAME",
         "POWERTOOLS_METRICS_NAMESPACE",
         "POWERTOOLS_LOG_LEVEL",
