@@ -235,3 +235,33 @@ def test_cdk_json_is_valid_json_with_an_app_command() -> None:
 
     cdk_json = json.loads((REPO_ROOT / "cdk.json").read_text())
     assert cdk_json["app"] == "python3 app.py"
+
+
+def _documented_default(value: Any) -> str:
+    if isinstance(value, tuple):
+        value = ",".join(value)
+    elif isinstance(value, bool):
+        value = str(value).lower()
+    return f"`{value}`" if value != "" else "(empty)"
+
+
+def test_the_operations_docs_list_every_context_key_with_its_default() -> None:
+    # Given the configuration table of the operations docs (docs/operations.md, or the README
+    # once merged there), Then it has one row per context key, with the default cdk.json sets.
+    from infra import REPO_ROOT
+
+    rows: dict[str, str] = {}
+    for doc in (REPO_ROOT / "docs" / "operations.md", REPO_ROOT / "README.md"):
+        text = doc.read_text(encoding="utf-8") if doc.exists() else ""
+        if "| key | default | allowed values |" not in text:
+            continue
+        for line in text.split("| key | default | allowed values |", 1)[1].splitlines()[2:]:
+            if not line.startswith("| `"):
+                break
+            cells = [cell.strip() for cell in line.strip("|").split(" | ")]
+            rows[cells[0].strip("`")] = cells[1]
+    assert rows, "no configuration table (| key | default | allowed values |) in the docs"
+    defaults = Settings()
+    assert set(rows) == set(Settings.__dataclass_fields__)
+    for key, documented in rows.items():
+        assert documented == _documented_default(getattr(defaults, key)), key
