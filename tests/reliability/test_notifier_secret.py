@@ -1,0 +1,52 @@
+"""The Slack notifier's webhook secret under Secrets Manager throttling (issue 5, item 3; Slack
+429/500 themselves are covered in tests/notifications/test_slack_delivery.py)."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.config import Config
+from moto import mock_aws
+
+from job_monitor.slack_notify import SecretWebhookUrl
+from tests.reliability.support import dynamodb_error, inject_client
+
+URL = "https://hooks.slack.com/services/T000/B000/XXXXXXXX"
+THROTTLED = dynamodb_error("ThrottlingException", 400, prefix="")
+
+
+@pytest.fixture
+def secrets(monkeypatch):
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        client = boto3.client(
+            "secretsmanager", config=Config(retries={"mode": "standard", "max_attempts": 3})
+        )
+        arn = client.create_secret(Name="slack-webhook", SecretString=URL)["ARN"]
+        yield client, arn
+
+
+def test_throttled_secret_read_within_the_retry_budget_is_retried(secrets):
+    # Given Secrets Manager throttling the first 3 of up to 4 attempts
+    client, arn = secrets
+    fault = inject_client(client, "GetSecretValue", THROTTLED, times=3)
+    # When the notifier reads the webhook URL, then botocore retried and the URL came back
+    assert SecretWebhookUrl(arn, 300, client)() == URL
+    assert fault.seen == 3
+
+
+def test_throttled_secret_read_beyond_the_budget_fails_loudly_and_the_next_read_works(secrets):
+    # Given Secrets Manager throttling every attempt of one read
+    client, arn = secrets
+    inject_client(client, "GetSecretValue", THROTTLED, times=4)
+    webhook_url = SecretWebhookUrl(arn, 300, client)
+    # When the notifier reads the URL, then it raises (the invocation fails; SNS retries it)
+    with pytest.raises(Exception, match="ThrottlingException"):
+        webhook_url()
+    # ...and the next read, once throttling stops, gets the URL (no failure was cached)
+    assert webhook_url() == URL

@@ -1,0 +1,88 @@
+"""One job kind denied or not offered in the region: the others are unaffected, and the error
+shows in the logs, the run report and the metrics (issue 5, item 4)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from job_monitor.monitor import RunFailed
+from sim.local import LocalAccount
+
+
+def given_one_transition_per_kind(account: LocalAccount) -> dict[str, str]:
+    arns = {
+        kind: account.bedrock.create_job(kind, f"{kind}-job")
+        for kind in ("model-customization", "evaluation", "batch-inference")
+    }
+    account.monitor().run()
+    account.clock.advance(minutes=5)
+    for arn in arns.values():
+        account.bedrock.set_status(arn, "Completed")
+    return {kind: f"{arn}#Completed" for kind, arn in arns.items()}
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "log_message"),
+    [
+        # IAM denies the list action (policy missing, or an SCP)
+        ("AccessDeniedException", 403, "job kind unavailable; other kinds continue"),
+        # the operation is not offered in this region / partition
+        ("UnknownOperationException", 404, "job kind unavailable; other kinds continue"),
+        # a 404 with a code the adapter does not know: a plain failure, still isolated
+        ("NotFound", 404, "job kind failed; other kinds continue"),
+    ],
+    ids=["access-denied", "not-offered-in-region", "unknown-404"],
+)
+def test_one_kind_failing_leaves_the_others_working_and_shows_in_logs_and_report(
+    account: LocalAccount, caplog, code, status, log_message
+):
+    # Given transitions of all three kinds, and evaluation jobs that cannot be listed
+    expected = given_one_transition_per_kind(account)
+    account.bedrock.inject("ListEvaluationJobs", code, status=status, times=None)
+    # When the monitor runs
+    caplog.set_level(logging.INFO)
+    with pytest.raises(RunFailed, match=f"evaluation: .*{code}") as failed:
+        account.monitor().run()
+    # Then the other kinds published their transitions
+    published = {m.body["dedupeId"] for m in account.drain()}
+    assert published == {expected["model-customization"], expected["batch-inference"]}
+    # ...the report names the failed kind and its error code
+    report = failed.value.report
+    [kind_report] = report.failed_kinds
+    assert kind_report.kind == "evaluation"
+    assert code in (kind_report.error or "")
+    # ...and an ERROR log line names the kind
+    [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert record.getMessage() == log_message
+    assert record.kind == "evaluation"
+    # And a later run, once the kind is available again, reports its transition: nothing lost
+    account.bedrock.clear_faults()
+    account.clock.advance(minutes=5)
+    account.monitor().run()
+    assert [m.body["dedupeId"] for m in account.drain()] == [expected["evaluation"]]
+
+
+def test_a_denied_kind_is_counted_in_the_kind_errors_metric(
+    account: LocalAccount, capsys, monkeypatch
+):
+    # Given a run in which evaluation jobs are denied
+    given_one_transition_per_kind(account)
+    account.bedrock.deny("ListEvaluationJobs")
+    with pytest.raises(RunFailed) as failed:
+        account.monitor().run()
+    # When the handler records the failed run's metrics (as it does before re-raising)
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "BedrockJobMonitor")
+    from job_monitor.handlers import monitor as handler
+
+    monkeypatch.setattr(handler.metrics, "namespace", "BedrockJobMonitor", raising=False)
+    capsys.readouterr()
+    handler.record_metrics(failed.value.report)
+    handler.metrics.flush_metrics()
+    # Then the embedded-metric-format output has KindErrors = 1 next to the published count
+    blobs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "_aws" in line]
+    values = {k: v for blob in blobs for k, v in blob.items() if not k.startswith("_")}
+    assert values["KindErrors"] == [1.0] or values["KindErrors"] == 1.0
+    assert values["TransitionsPublished"] in (2.0, [2.0])

@@ -1,0 +1,266 @@
+"""Throttling, 5xx and timeouts from Bedrock, DynamoDB and SNS (issue 5, item 3).
+
+Faults are answered below the SDK: Bedrock's by the simulator, DynamoDB's and SNS's by a
+``before-send`` handler on the moto-backed client. botocore parses each error and its retry
+handler retries it for real (the local account's clients make up to 4 attempts; backoff sleeps are
+recorded, not slept). Within the budget the run succeeds; beyond it the run fails loudly and the
+next run catches up with nothing lost and nothing doubled.
+"""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+
+from job_monitor.monitor import RunFailed
+from sim.local import LocalAccount
+from tests.reliability.support import (
+    assert_each_once,
+    dedupe_counts,
+    dynamodb_error,
+    inject_botocore,
+    read_timeout,
+    sns_error,
+)
+
+ATTEMPTS = 4
+"""Requests per call of the local account's clients: ``max_attempts=3`` retries after the first
+(the Lambda's clients: 7 for Bedrock, 6 for DynamoDB and SNS)."""
+
+
+def given_one_transition_per_kind(account: LocalAccount) -> dict[str, str]:
+    arns = {
+        kind: account.bedrock.create_job(kind, f"{kind}-job")
+        for kind in ("model-customization", "evaluation", "batch-inference")
+    }
+    account.monitor().run()
+    account.clock.advance(minutes=5)
+    for arn in arns.values():
+        account.bedrock.set_status(arn, "Completed")
+    return {kind: f"{arn}#Completed" for kind, arn in arns.items()}
+
+
+def then_next_run_catches_up(account: LocalAccount, expected: dict[str, str]) -> None:
+    account.clock.advance(minutes=5)
+    account.monitor().run()
+    account.clock.advance(minutes=5)
+    assert account.monitor().run().published == []
+    assert_each_once(account.drain(), expected.values())
+
+
+# -- Bedrock ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "status"), [("ThrottlingException", 429), ("InternalServerException", 500)]
+)
+def test_bedrock_errors_within_the_retry_budget_are_retried(
+    account: LocalAccount, backoffs, code, status
+):
+    # Given a list call that fails three times (Throttling 429 with Retry-After, or a 500)
+    expected = given_one_transition_per_kind(account)
+    account.bedrock.inject(
+        "ListEvaluationJobs", code, status=status, times=ATTEMPTS - 1, retry_after=1
+    )
+    account.bedrock.reset_calls()
+    # When the monitor runs
+    report = account.monitor().run()
+    # Then botocore retried (4 requests, 3 backoffs) and every transition was published once
+    assert account.bedrock.count("ListEvaluationJobs") == ATTEMPTS
+    assert len(backoffs) == ATTEMPTS - 1
+    assert len(report.published) == 3
+    assert_each_once(account.drain(), expected.values())
+
+
+@pytest.mark.parametrize(
+    ("operation", "code"),
+    [
+        ("ListEvaluationJobs", "ThrottlingException"),
+        ("ListEvaluationJobs", "InternalServerException"),
+        ("ListModelInvocationJobs", "ServiceUnavailableException"),
+    ],
+)
+def test_bedrock_errors_beyond_the_retry_budget_fail_the_run_and_the_next_run_catches_up(
+    account: LocalAccount, caplog, operation, code
+):
+    # Given a list call that keeps failing for the whole run
+    expected = given_one_transition_per_kind(account)
+    account.bedrock.inject(operation, code, times=ATTEMPTS)
+    # When the monitor runs
+    with pytest.raises(RunFailed) as failed:
+        account.monitor().run()
+    # Then the run fails loudly, naming the kind and the error, after the other kinds published
+    [kind] = failed.value.report.failed_kinds
+    assert code in (kind.error or "")
+    assert len(failed.value.report.published) == 2
+    assert any(r.levelname == "ERROR" and "job kind failed" in r.message for r in caplog.records)
+    # ...and the next run publishes the rest: nothing lost, nothing twice
+    then_next_run_catches_up(account, expected)
+
+
+def test_failure_message_lookup_throttled_beyond_budget_releases_the_claim(account: LocalAccount):
+    # Given a job that failed, whose Get (for the failure message) is throttled for a whole call
+    arn = account.bedrock.create_job("evaluation", "eval")
+    account.monitor().run()
+    account.clock.advance(minutes=5)
+    account.bedrock.set_status(arn, "Failed", failure_message="bad dataset")
+    account.bedrock.inject("GetEvaluationJob", "ThrottlingException", times=ATTEMPTS)
+    # When the run fails after claiming the transition
+    with pytest.raises(RunFailed):
+        account.monitor().run()
+    # Then it gave the claim back: the very next run (not one after expiry) publishes it, once,
+    # with the failure message
+    account.clock.advance(seconds=10)
+    account.monitor().run()
+    [message] = account.drain()
+    assert message.body["dedupeId"] == f"{arn}#Failed"
+    assert message.body["failureMessages"] == ["bad dataset"]
+
+
+# -- DynamoDB --------------------------------------------------------------------------------
+
+DYNAMODB_FAULTS = {
+    "throttled": dynamodb_error("ThrottlingException", 400),
+    "provisioned-throughput": dynamodb_error("ProvisionedThroughputExceededException", 400),
+    "internal-error-500": dynamodb_error("InternalServerError", 500),
+    "read-timeout": read_timeout(),
+}
+
+
+@pytest.mark.parametrize("fault", list(DYNAMODB_FAULTS))
+def test_dynamodb_errors_within_the_retry_budget_are_retried(account: LocalAccount, fault):
+    # Given claim/commit writes that fail 3 times, and a state read that fails twice
+    expected = given_one_transition_per_kind(account)
+    update = inject_botocore(
+        account, "dynamodb", "UpdateItem", DYNAMODB_FAULTS[fault], times=ATTEMPTS - 1
+    )
+    query = inject_botocore(account, "dynamodb", "Query", DYNAMODB_FAULTS[fault], times=2)
+    # When the monitor runs
+    report = account.monitor().run()
+    # Then botocore retried them and the run published everything once
+    assert (update.seen, query.seen) == (ATTEMPTS - 1, 2)
+    assert len(report.published) == 3
+    assert_each_once(account.drain(), expected.values())
+
+
+def test_dynamodb_claim_write_throttled_beyond_budget_fails_the_kind_and_nothing_is_lost(
+    account: LocalAccount,
+):
+    # Given the first claim write throttled for all its attempts (later writes succeed)
+    expected = given_one_transition_per_kind(account)
+    inject_botocore(account, "dynamodb", "UpdateItem", DYNAMODB_FAULTS["throttled"], times=ATTEMPTS)
+    # When the monitor runs
+    with pytest.raises(RunFailed) as failed:
+        account.monitor().run()
+    # Then that kind failed before publishing; the other kinds published
+    assert "ThrottlingException" in (failed.value.report.failed_kinds[0].error or "")
+    assert len(failed.value.report.published) == 2
+    then_next_run_catches_up(account, expected)
+
+
+def test_dynamodb_commit_throttled_beyond_budget_republishes_once_after_the_claim_expires(
+    account: LocalAccount,
+):
+    # Given DynamoDB throttling every write right after the first publish (the commit, and the
+    # release of the claim after it fails)
+    expected = given_one_transition_per_kind(account)
+    monitor = account.monitor(remaining_seconds=lambda: 60.0)
+    real_publish = monitor._publisher.publish
+    state = {"armed": False}
+
+    def publish_then_throttle(message):
+        message_id = real_publish(message)
+        if not state["armed"]:
+            state["armed"] = True
+            inject_botocore(
+                account, "dynamodb", "UpdateItem", DYNAMODB_FAULTS["throttled"], times=2 * ATTEMPTS
+            )
+        return message_id
+
+    monitor._publisher.publish = publish_then_throttle  # type: ignore[method-assign]
+    # When the run fails
+    with pytest.raises(RunFailed):
+        monitor.run()
+    # Then the next run after the claim expired (65 s) re-publishes that one transition, once
+    # more, with the same dedupe id; nothing is lost
+    account.clock.advance(minutes=5)
+    account.monitor().run()
+    counts = dedupe_counts(account.drain())
+    assert set(counts) == set(expected.values())
+    assert sorted(counts.values()) == [1, 1, 2]
+
+
+def test_dynamodb_state_read_failing_beyond_budget_fails_the_run_before_any_work(
+    account: LocalAccount,
+):
+    # Given the state Query failing for a whole call
+    expected = given_one_transition_per_kind(account)
+    inject_botocore(
+        account, "dynamodb", "Query", DYNAMODB_FAULTS["internal-error-500"], times=ATTEMPTS
+    )
+    # When the monitor runs, then it fails loudly with DynamoDB's error and publishes nothing
+    with pytest.raises(ClientError, match="InternalServerError"):
+        account.monitor().run()
+    assert account.drain() == []
+    then_next_run_catches_up(account, expected)
+
+
+def test_dynamodb_write_applied_but_answer_lost_is_neither_repeated_nor_blocked(
+    account: LocalAccount,
+):
+    # Given claim and commit writes that reach DynamoDB but whose answers time out: botocore
+    # sends each again, and the repeat meets its own condition already applied
+    expected = given_one_transition_per_kind(account)
+    inject_botocore(account, "dynamodb", "UpdateItem", read_timeout(after_delivery=True), times=2)
+    # When the monitor runs
+    report = account.monitor().run()
+    # Then the run takes the repeated claim as its own and the repeated commit as done: every
+    # transition is published once, in this run, and the next run has nothing to repair
+    assert len(report.published) == 3
+    account.clock.advance(minutes=5)
+    assert account.monitor().run().published == []
+    assert_each_once(account.drain(), expected.values())
+
+
+# -- SNS -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [sns_error("Throttling", 400), sns_error("InternalError", 500), read_timeout()],
+    ids=["throttled", "internal-error-500", "read-timeout"],
+)
+def test_sns_errors_within_the_retry_budget_are_retried(account: LocalAccount, fault):
+    expected = given_one_transition_per_kind(account)
+    injected = inject_botocore(account, "sns", "Publish", fault, times=ATTEMPTS - 1)
+    report = account.monitor().run()
+    assert injected.seen == ATTEMPTS - 1
+    assert len(report.published) == 3
+    assert_each_once(account.drain(), expected.values())
+
+
+def test_sns_throttled_beyond_budget_fails_the_run_and_the_next_run_publishes(
+    account: LocalAccount,
+):
+    # Given SNS throttling every attempt of the first publish
+    expected = given_one_transition_per_kind(account)
+    inject_botocore(account, "sns", "Publish", sns_error("Throttling", 400), times=ATTEMPTS)
+    # When the run fails, then the claim was given back: the next run publishes it, once
+    with pytest.raises(RunFailed, match="Throttling"):
+        account.monitor().run()
+    then_next_run_catches_up(account, expected)
+
+
+def test_sns_accepted_a_publish_whose_answer_was_lost_one_duplicate_same_dedupe_id(
+    account: LocalAccount,
+):
+    # Given SNS accepting the first publish but its answer timing out, so botocore sends it again
+    expected = given_one_transition_per_kind(account)
+    inject_botocore(account, "sns", "Publish", read_timeout(after_delivery=True), times=1)
+    # When the monitor runs
+    account.monitor().run()
+    # Then subscribers get that one message twice, with the same dedupe id, and the rest once
+    delivered = account.drain()
+    counts = dedupe_counts(delivered)
+    assert set(counts) == set(expected.values())
+    assert sorted(counts.values()) == [1, 1, 2]
