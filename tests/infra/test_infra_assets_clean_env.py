@@ -411,6 +411,14 @@ def cloud(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Cloud]:
+    try:
+        import flask  # noqa: F401 - what moto's server mode needs beyond moto itself
+        import flask_cors  # noqa: F401
+    except ImportError:
+        pytest.fail(
+            "moto's server mode needs flask and flask-cors (requirements/dev.txt; or "
+            "pip install 'moto[server]')"
+        )
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
