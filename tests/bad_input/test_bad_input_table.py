@@ -320,6 +320,7 @@ BAD_CONTEXT: dict[str, tuple[Any, str]] = {
     "email_statuses": ("Done", "allowed"),
     "email_kinds": ("copy", "allowed"),
     "alarm_email": ("oncall", "name@domain"),
+    "monitor_reserved_concurrency": ("maybe", "true or false"),
 }
 SLACK_ON = {"slack_secret_name": "bedrock/slack-webhook"}
 
