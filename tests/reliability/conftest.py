@@ -6,6 +6,7 @@ Hypothesis profiles (choose with the ``HYPOTHESIS_PROFILE`` environment variable
   every run, so CI is deterministic.
 * ``long``: 500 random examples, for a soak run before a release:
   ``HYPOTHESIS_PROFILE=long .venv/bin/python -m pytest tests/reliability/test_properties.py``
+* ``debug``: like ``ci`` but without shrinking, to see a failing example at once.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 
 import botocore.endpoint
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 settings.register_profile(
     "ci",
@@ -29,6 +30,11 @@ settings.register_profile(
     max_examples=500,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "debug",
+    parent=settings.get_profile("ci"),
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
