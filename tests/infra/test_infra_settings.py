@@ -246,13 +246,13 @@ def _documented_default(value: Any) -> str:
 
 
 def test_the_operations_docs_list_every_context_key_with_its_default() -> None:
-    # Given the configuration table of the operations docs (docs/operations.md, or the README
-    # once merged there), Then it has one row per context key, with the default cdk.json sets.
+    # Given the configuration table in the README's operations section,
+    # Then it has one row per context key, with the default cdk.json sets.
     from infra import REPO_ROOT
 
     rows: dict[str, str] = {}
-    for doc in (REPO_ROOT / "docs" / "operations.md", REPO_ROOT / "README.md"):
-        text = doc.read_text(encoding="utf-8") if doc.exists() else ""
+    for doc in (REPO_ROOT / "README.md",):
+        text = doc.read_text(encoding="utf-8")
         if "| key | default | allowed values |" not in text:
             continue
         for line in text.split("| key | default | allowed values |", 1)[1].splitlines()[2:]:
