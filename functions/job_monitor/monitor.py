@@ -29,6 +29,7 @@ from job_monitor.state import (
     KindState,
     StaleClaim,
     StateStore,
+    UnreadableState,
 )
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ class KindReport:
     gone: int = 0
     strategy: str = ""
     error: str | None = None
+    deferred: bool = False
+    """Not run: the invocation ran out of time on an earlier kind."""
 
 
 @dataclass
@@ -118,11 +121,16 @@ class Monitor:
             kind_report = KindReport(kind=kind.name)
             report.kinds.append(kind_report)
             if report.truncated:
-                kind_report.error = None
+                kind_report.deferred = True  # out of time: the next run starts with this kind
                 continue
             try:
                 state = snapshot.of(kind)
                 kind_report.tracked = len(state.tracked)
+                if state.unreadable_cursor is not None:
+                    raise UnreadableState(
+                        f"state item {state.unreadable_cursor} cannot be read by this version; "
+                        "repair it, or delete it to take a new baseline for this kind"
+                    )
                 if state.cursor is None:
                     self._baseline(kind, kind_report)
                 else:

@@ -52,6 +52,8 @@ class KindState:
     """Jobs still running (not terminal), by ARN."""
     recent: dict[str, TrackedJob] = field(default_factory=dict)
     """Finished jobs inside the new-job window, already reported, by ARN."""
+    unreadable_cursor: str | None = None
+    """Set when the kind's cursor item exists but cannot be read (what and why)."""
 
 
 @dataclass
@@ -136,6 +138,10 @@ class ClaimResult:
     """The record holds an observation made after this run's: this run's view is stale."""
 
 
+class UnreadableState(Exception):
+    """A state item this version cannot read blocks its kind (the item is left as it is)."""
+
+
 class StaleClaim(Exception):
     """The commit found the claim gone (it expired and another run took it): nothing was written."""
 
@@ -187,13 +193,13 @@ class DynamoStateStore:
 
     def _read_item(self, snapshot: Snapshot, item: dict[str, Any]) -> None:
         sk = item.get("sk", {}).get("S", "")
-        version = int(item.get("v", {}).get("N", "0"))
-        if version > SCHEMA_VERSION:
-            logger.warning(
-                "state item written by a newer version; reading the fields this version knows",
-                extra={"sk": sk, "item_version": version},
-            )
         try:
+            version = int(item.get("v", {}).get("N", "0"))
+            if version > SCHEMA_VERSION:
+                logger.warning(
+                    "state item written by a newer version; reading the fields this version knows",
+                    extra={"sk": sk, "item_version": version},
+                )
             if sk.startswith("cursor#"):
                 state = snapshot.kinds.setdefault(sk.removeprefix("cursor#"), KindState())
                 state.cursor = Cursor(
@@ -215,9 +221,14 @@ class DynamoStateStore:
                     state.tracked[arn] = job
             else:
                 logger.warning("ignoring an unknown state item", extra={"sk": sk})
-        except (KeyError, ValueError) as exc:
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
             # Left in place, not deleted: a newer or repaired version may still read it.
             logger.error("ignoring an unreadable state item", extra={"sk": sk, "error": repr(exc)})
+            if sk.startswith("cursor#"):
+                # Without its cursor a kind cannot run safely (it would re-baseline every run and
+                # never report anything): the kind fails, loudly, until the item is repaired.
+                state = snapshot.kinds.setdefault(sk.removeprefix("cursor#"), KindState())
+                state.unreadable_cursor = f"{sk}: {exc!r}"
 
     # -- writes --------------------------------------------------------------------------------
 
@@ -307,7 +318,7 @@ class DynamoStateStore:
                 Key=self._record_key(arn),
                 UpdateExpression=(
                     "SET claim_owner = :owner, claim_until = :until, claim_status = :target, "
-                    "kind = :kind, v = :v"
+                    "kind = :kind, v = if_not_exists(v, :v)"
                 ),
                 ConditionExpression=(
                     f"{status_condition} AND "
@@ -410,13 +421,47 @@ class DynamoStateStore:
         self.sync_view(commit.kind, job, keep_in_view=commit.keep_in_view)
 
     def sync_view(self, kind: JobKind, job: TrackedJob, *, keep_in_view: bool) -> None:
-        """Make the job's in-view item match ``job`` (or delete it). Idempotent."""
-        self.requests += 1
-        if keep_in_view:
-            item = self._view_item(kind, job, finished=kind.is_terminal(job.status))
-            self._client.put_item(TableName=self._table, Item=item)
-        else:
-            self._client.delete_item(TableName=self._table, Key=self._view_key(kind, job.arn))
+        """Make the job's in-view item match ``job`` (or delete it). Idempotent.
+
+        An update, not a put: attributes a newer version added survive, and so does its schema
+        version (``v`` is raised to this version's, never lowered).
+        """
+        from botocore.exceptions import ClientError  # noqa: PLC0415
+
+        key = self._view_key(kind, job.arn)
+        if not keep_in_view:
+            self.requests += 1
+            self._client.delete_item(TableName=self._table, Key=key)
+            return
+        values: dict[str, Any] = {
+            ":status": _s(job.status),
+            ":name": _s(job.name),
+            ":created": _n(epoch_ms(job.created_at)),
+            ":finished": {"BOOL": kind.is_terminal(job.status)},
+        }
+        fields = "#status = :status, #name = :name, created_at = :created, finished = :finished"
+        names = {"#status": "status", "#name": "name"}
+        try:
+            self.requests += 1
+            self._client.update_item(
+                TableName=self._table,
+                Key=key,
+                UpdateExpression=f"SET {fields}, v = :v",
+                ConditionExpression="attribute_not_exists(v) OR v <= :v",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues={**values, ":v": _n(SCHEMA_VERSION)},
+            )
+        except ClientError as exc:
+            if not _conditional_failure(exc):
+                raise
+            self.requests += 1  # written by a newer version: keep its version marker
+            self._client.update_item(
+                TableName=self._table,
+                Key=key,
+                UpdateExpression=f"SET {fields}",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
 
     def forget(self, kind: JobKind, arn: str) -> None:
         self.requests += 1
@@ -432,7 +477,7 @@ class DynamoStateStore:
             [{"DeleteRequest": {"Key": self._view_key(kind, arn)}} for arn in sorted(set(prune))]
         )
         values: dict[str, Any] = {":w": _n(epoch_ms(watermark)), ":v": _n(SCHEMA_VERSION)}
-        update = "SET watermark = :w, v = :v"
+        update = "SET watermark = :w, v = if_not_exists(v, :v)"
         try:
             self.requests += 1
             self._client.update_item(
@@ -486,8 +531,13 @@ class DynamoStateStore:
 
 
 def _opt_time(item: dict[str, Any], name: str) -> datetime | None:
-    value = item.get(name, {}).get("N")
-    return from_epoch_ms(value) if value is not None else None
+    """An optional epoch-ms attribute; present but not a number is an error, not "absent"."""
+    attribute = item.get(name)
+    if attribute is None:
+        return None
+    if not isinstance(attribute, dict) or "N" not in attribute:
+        raise ValueError(f"{name} is not a number: {attribute!r}")
+    return from_epoch_ms(attribute["N"])
 
 
 def _conditional_failure(exc: Exception) -> bool:

@@ -27,6 +27,7 @@ from job_monitor.handlers import slack_notifier
 from job_monitor.handlers.monitor import InvalidEvent, parse_event
 from job_monitor.kinds import BATCH_INFERENCE, EVALUATION, MODEL_CUSTOMIZATION
 from job_monitor.model import Job, Transition, as_utc
+from job_monitor.monitor import RunFailed
 from job_monitor.slack_delivery import WebhookConfigError, validate_webhook_url
 from job_monitor.slack_format import SlackMessage, slack_message
 from job_monitor.slack_notify import NotifyError, SlackNotifier
@@ -691,11 +692,6 @@ def test_state_item_from_a_newer_version_is_read_and_its_cursor_kept(
     assert late
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="state.py: sync_view rewrites the in-view item with put_item, which drops the "
-    "attributes a newer version added and marks the item v = 1 (see docs/bad-input.md)",
-)
 def test_state_item_from_a_newer_version_keeps_its_unknown_attributes(
     account: LocalAccount,
 ) -> None:
@@ -766,12 +762,6 @@ def test_state_item_unreadable_is_skipped_and_left_in_place(
     assert _get(account, "state", sk) == damaged
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="state.py: _opt_time reads a watermark stored as another type (S) as 'no watermark' "
-    "with no log line; the run then lists the kind's whole history every time and cannot move "
-    "the watermark (DynamoDB: the condition never holds; moto: TypeError, the kind fails)",
-)
 def test_state_cursor_unreadable_is_not_taken_for_an_empty_watermark(
     account: LocalAccount, logs: Logs
 ) -> None:
@@ -788,19 +778,18 @@ def test_state_cursor_unreadable_is_not_taken_for_an_empty_watermark(
     account.clock.advance(minutes=5)
 
     # When the monitor runs
-    account.monitor().run()
+    with pytest.raises(
+        RunFailed, match=r"evaluation: UnreadableState: state item cursor#evaluation"
+    ):
+        account.monitor().run()
 
-    # Then it does not report the history as new, logs the unreadable item, and leaves it
+    # Then the kind fails loudly (the Errors alarm fires) instead of silently taking a new
+    # baseline every run; nothing is reported as new, the error is logged, the item is unchanged
     assert account.drain() == []
     assert logs.find(logging.ERROR, "unreadable state item")
     assert _get(account, "state", "cursor#evaluation") == damaged
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="state.py: the schema version is parsed outside the try block of _read_item, so one "
-    "item with v = 2.5 fails every run (see docs/bad-input.md)",
-)
 def test_state_item_with_a_non_integer_version(account: LocalAccount, logs: Logs) -> None:
     # Given a tracked job whose in-view item carries a version this code cannot parse
     arn = _baseline_with(account, "evaluation", "odd-version")
