@@ -127,7 +127,7 @@ def render(transition: Transition, message_format: str = "json") -> SnsMessage:
 
 
 def contract(transition: Transition) -> dict[str, Any]:
-    """The JSON contract, version ``CONTRACT_VERSION`` (documented in docs/notifications.md).
+    """The JSON contract, version ``CONTRACT_VERSION`` (documented in the README).
 
     Oversized text (job name, model identifiers, failure messages) is cut and ends with
     ``TRUNCATED``, so the body always fits in one SNS message; the identity fields (ARN, dedupe

@@ -1,4 +1,4 @@
-"""The bad-input table (docs/bad-input.md): every input a user or AWS can send, and what it gets.
+"""The bad-input table (the README's bad-input table): every input a user or AWS can send, and what it gets.
 
 One test (or one parametrized case) per row, named after the row. The expected behaviour of every
 row is "a clear error, or a safe skip with a log line; nothing already stored is lost or
@@ -932,8 +932,8 @@ def test_notifier_event_not_an_sns_event(notifier: _RecordingPost, event: Any) -
 
 
 def test_every_test_the_table_names_exists() -> None:
-    # Every `path::test_name` the table in docs/bad-input.md points to exists.
-    table = (REPO / "docs/bad-input.md").read_text()
+    # Every `path::test_name` the README's bad-input table points to exists.
+    table = (REPO / "README.md").read_text().split("## Bad input: what each one gets", 1)[1]
     pointers = re.findall(r"`(tests/[\w/]+\.py)::(\w+)`", table)
     assert len(pointers) >= 20
     for path, name in pointers:
