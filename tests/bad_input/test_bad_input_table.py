@@ -1,4 +1,4 @@
-"""The bad-input table (the README's bad-input table): every input a user or AWS can send, and what it gets.
+"""The README's bad-input table: every input a user or AWS can send, and what it gets.
 
 One test (or one parametrized case) per row, named after the row. The expected behaviour of every
 row is "a clear error, or a safe skip with a log line; nothing already stored is lost or
