@@ -29,6 +29,8 @@ class JobKind:
     statuses: frozenset[str]
     """Every status botocore's service model allows for this kind."""
     terminal_statuses: frozenset[str]
+    running_order: tuple[str, ...]
+    """The non-terminal statuses in lifecycle order (the first run lists them in this order)."""
     detail_operation: str
     """boto3 method that describes one job (takes ``jobIdentifier``)."""
     detail_failure_field: str
@@ -78,6 +80,7 @@ MODEL_CUSTOMIZATION = JobKind(
     time_before_param="creationTimeBefore",
     statuses=frozenset({"InProgress", "Completed", "Failed", "Stopping", "Stopped"}),
     terminal_statuses=frozenset({"Completed", "Failed", "Stopped"}),
+    running_order=("InProgress", "Stopping"),
     detail_operation="get_model_customization_job",
     detail_failure_field="failureMessage",
     iam_resource_type="model-customization-job",
@@ -99,6 +102,7 @@ EVALUATION = JobKind(
     # "Deleting" is not terminal: the job is tracked until it leaves the list.
     statuses=frozenset({"InProgress", "Completed", "Failed", "Stopping", "Stopped", "Deleting"}),
     terminal_statuses=frozenset({"Completed", "Failed", "Stopped"}),
+    running_order=("InProgress", "Stopping", "Deleting"),
     detail_operation="get_evaluation_job",
     detail_failure_field="failureMessages",
     iam_resource_type="evaluation-job",
@@ -131,6 +135,7 @@ BATCH_INFERENCE = JobKind(
     terminal_statuses=frozenset(
         {"Completed", "PartiallyCompleted", "Failed", "Stopped", "Expired"}
     ),
+    running_order=("Submitted", "Validating", "Scheduled", "InProgress", "Stopping"),
     detail_operation="get_model_invocation_job",
     detail_failure_field="message",
     iam_resource_type="model-invocation-job",

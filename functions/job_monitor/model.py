@@ -10,10 +10,10 @@ from job_monitor.kinds import JobKind
 
 
 def as_utc(value: datetime) -> datetime:
-    """Normalise a timestamp to aware UTC; a naive one is taken to be UTC already."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    """Normalise a timestamp to aware UTC, cut to whole milliseconds (the precision state is
+    stored at, so a job's time compares equal to its stored copy); naive is taken as UTC."""
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value.replace(microsecond=value.microsecond - value.microsecond % 1000)
 
 
 def arn_region_account(arn: str) -> tuple[str, str]:

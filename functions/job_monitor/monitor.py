@@ -1,8 +1,9 @@
 """One monitor run: for each job kind, find what changed, publish it, then record it.
 
 Order of effects for each transition (what makes a crash lose nothing and overlap double nothing):
-claim (conditional write) -> publish (SNS) -> commit (transaction). State only moves forward after
-the publish; a crash between publish and commit re-publishes once, with the same dedupe id.
+claim (conditional write) -> publish (SNS) -> commit (conditional write, then the in-view cache).
+State only moves forward after the publish; a crash between publish and commit re-publishes once,
+with the same dedupe id.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ logger = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 RemainingSeconds = Callable[[], float]
 DEFAULT_CLAIM_SECONDS = 300.0
+BASELINE_PASSES = 3
+"""At most this many passes over the running statuses at the first run (see _running_jobs)."""
 
 
 def utc_now() -> datetime:
@@ -54,8 +57,10 @@ class KindReport:
     gone: int = 0
     strategy: str = ""
     error: str | None = None
+    truncated: bool = False
+    """Stopped at a safe point when its share of the invocation's time ran out."""
     deferred: bool = False
-    """Not run: the invocation ran out of time on an earlier kind."""
+    """Not run at all: no time was left."""
 
 
 @dataclass
@@ -112,16 +117,20 @@ class Monitor:
         self._clock = clock
         self._remaining = remaining_seconds
         self._lookback = timedelta(seconds=settings.lookback_seconds)
+        self._stop_below = 0.0
+        """The current kind stops starting work when the invocation has less than this left."""
 
     def run(self) -> RunReport:
         """Run every configured kind; raise ``RunFailed`` at the end if any kind failed."""
         report = RunReport(run_id=uuid.uuid4().hex, started_at=self._clock())
         snapshot = self._store.load()
-        for kind in self._settings.kinds:
+        kinds = self._settings.kinds
+        for index, kind in enumerate(kinds):
             kind_report = KindReport(kind=kind.name)
             report.kinds.append(kind_report)
-            if report.truncated:
-                kind_report.deferred = True  # out of time: the next run starts with this kind
+            if not self._share_time(kinds_left=len(kinds) - index):
+                kind_report.deferred = True  # no time left at all: the next run covers it
+                report.truncated = True
                 continue
             try:
                 state = snapshot.of(kind)
@@ -137,8 +146,9 @@ class Monitor:
                     self._run_kind(kind, state, state.cursor, report.run_id, kind_report)
             except OutOfTime:
                 report.truncated = True
+                kind_report.truncated = True
                 logger.warning(
-                    "stopping early: the invocation is about to time out; the next run continues",
+                    "kind used its share of the invocation's time; the next run continues it",
                     extra={"kind": kind.name, "published": len(kind_report.published)},
                 )
             except KindUnavailable as exc:
@@ -170,15 +180,7 @@ class Monitor:
         kind_report.baseline = True
         newest = self._source.list_page(kind, limit=1)
         watermark = max((j.created_at for j in newest.jobs), default=None)
-        running: dict[str, Job] = {}
-        for status in sorted(kind.non_terminal_statuses):
-            token: str | None = None
-            while True:
-                page = self._source.list_page(kind, status=status, next_token=token)
-                running.update((j.arn, j) for j in page.jobs if not kind.is_terminal(j.status))
-                token = page.next_token
-                if token is None:
-                    break
+        running = self._running_jobs(kind)
         tracked = [TrackedJob(j.arn, j.name, j.status, j.created_at) for j in running.values()]
         cursor = Cursor(watermark=watermark, baseline=watermark)
         recorded = self._store.save_baseline(kind, cursor, tracked)
@@ -187,6 +189,31 @@ class Monitor:
             "baseline recorded" if recorded else "baseline already recorded by another run",
             extra={"kind": kind.name, "tracked_jobs": len(tracked), "watermark": str(watermark)},
         )
+
+    def _running_jobs(self, kind: JobKind) -> dict[str, Job]:
+        """Every job in a non-terminal status, by ARN: one ``statusEquals`` list per status.
+
+        Statuses are listed in lifecycle order, so a job that moves on between two lists is met
+        again in a later one; passes repeat until one finds no job the previous ones missed (a job
+        would have to move once per call to slip through them all).
+        """
+        running: dict[str, Job] = {}
+        for _ in range(BASELINE_PASSES):
+            found_new = False
+            for status in kind.running_order:
+                token: str | None = None
+                while True:
+                    page = self._source.list_page(kind, status=status, next_token=token)
+                    for job in page.jobs:
+                        if not kind.is_terminal(job.status):
+                            found_new = found_new or job.arn not in running
+                            running[job.arn] = job
+                    token = page.next_token
+                    if token is None:
+                        break
+            if not found_new:
+                break
+        return running
 
     # -- later runs ---------------------------------------------------------------------------
 
@@ -210,7 +237,8 @@ class Monitor:
                     "last_status": gone.status,
                 },
             )
-            self._store.forget(kind, gone.arn)
+            ttl = timedelta(days=self._settings.finished_job_ttl_days)
+            self._store.forget(kind, gone.arn, expires_at=self._clock() + ttl)
             kind_report.gone += 1
         for job in scan.jobs.values():
             if job.status not in kind.statuses:
@@ -360,10 +388,22 @@ class Monitor:
         seconds = self._remaining() + 5 if self._remaining else DEFAULT_CLAIM_SECONDS
         return timedelta(seconds=seconds)
 
+    def _share_time(self, kinds_left: int) -> bool:
+        """Give the next kind an equal share of the time left (what a kind does not use passes
+        to the ones after it), so a backlog in one kind cannot starve the others. False when
+        not even the safety margin is left."""
+        if self._remaining is None:
+            self._stop_below = 0.0
+            return True
+        margin = self._settings.time_margin_seconds
+        left = self._remaining()
+        if left < margin:
+            return False
+        self._stop_below = max(margin, left - (left - margin) / kinds_left)
+        return True
+
     def _out_of_time(self) -> bool:
-        return (
-            self._remaining is not None and self._remaining() < self._settings.time_margin_seconds
-        )
+        return self._remaining is not None and self._remaining() < self._stop_below
 
     def _release_quietly(self, arn: str, run_id: str) -> None:
         try:

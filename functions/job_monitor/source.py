@@ -25,15 +25,10 @@ PAGE_SIZE = 1000
 """The list operations' maximum page size."""
 
 _UNAVAILABLE_CODES = frozenset(
-    {
-        "AccessDeniedException",
-        "AccessDenied",
-        "UnauthorizedOperation",
-        "UnrecognizedClientException",
-        "ValidationException",
-        "UnknownOperationException",
-    }
+    {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "UnknownOperationException"}
 )
+"""Denied, or not offered in this region. Anything else (a validation error in our request, bad
+credentials, ...) is reported with its own code: it is not a property of the account."""
 
 
 class KindUnavailable(Exception):

@@ -12,8 +12,10 @@ Table layout (partition key ``pk``, sort key ``sk``, TTL attribute ``expires_at`
   transition. Finished jobs' records expire with the TTL.
 
 A quiet run reads the whole ``state`` partition with one Query and writes nothing. Each transition
-costs two writes: a claim (conditional on the job still having the status the run saw, and on no
-live claim) before publishing, and a commit (one transaction: record and in-view item) after.
+costs three writes: a claim of the record (conditional on the job still having the status the run
+saw, no live claim and no newer observation) before publishing, then after it the commit of the
+record (conditional on still holding the claim) and the update of the in-view item (a cache that
+any later run repairs from the record).
 """
 
 from __future__ import annotations
@@ -117,7 +119,7 @@ class StateStore(Protocol):
 
     def commit(self, commit: Commit, owner: str) -> None: ...
 
-    def forget(self, kind: JobKind, arn: str) -> None: ...
+    def forget(self, kind: JobKind, arn: str, *, expires_at: datetime) -> None: ...
 
     def advance(self, kind: JobKind, watermark: datetime, prune: Iterable[str]) -> bool: ...
 
@@ -463,9 +465,24 @@ class DynamoStateStore:
                 ExpressionAttributeValues=values,
             )
 
-    def forget(self, kind: JobKind, arn: str) -> None:
-        self.requests += 1
+    def forget(self, kind: JobKind, arn: str, *, expires_at: datetime) -> None:
+        """Stop following a job Bedrock no longer knows: drop its in-view item, and let its record
+        (if it has one: a job tracked since the baseline may not) expire like a finished job's."""
+        from botocore.exceptions import ClientError  # noqa: PLC0415
+
+        self.requests += 2
         self._client.delete_item(TableName=self._table, Key=self._view_key(kind, arn))
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=self._record_key(arn),
+                UpdateExpression="SET expires_at = :expires",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":expires": _n(int(expires_at.timestamp()))},
+            )
+        except ClientError as exc:
+            if not _conditional_failure(exc):
+                raise
 
     def advance(self, kind: JobKind, watermark: datetime, prune: Iterable[str]) -> bool:
         """Move the watermark forward (never back) and delete the in-view items of finished jobs

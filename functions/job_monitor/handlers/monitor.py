@@ -89,7 +89,10 @@ def record_metrics(report: RunReport) -> None:
     metrics.add_metric("KindErrors", MetricUnit.Count, len(report.failed_kinds))
     metrics.add_metric("RunTruncated", MetricUnit.Count, int(report.truncated))
     metrics.add_metric("RunDurationMs", MetricUnit.Milliseconds, report.duration_ms)
-    metrics.add_metric("RunCompleted", MetricUnit.Count, 1)
+    if not report.failed_kinds:
+        # The dead-man's switch alarm watches this: a run counts as completed only when every
+        # kind ran (a kind failing on every run also fires the Errors alarm).
+        metrics.add_metric("RunCompleted", MetricUnit.Count, 1)
     by_status: dict[str, int] = {}
     for transition in published:
         by_status[transition.new_status] = by_status.get(transition.new_status, 0) + 1
