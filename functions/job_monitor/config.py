@@ -9,8 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from job_monitor.kinds import REGISTRY, JobKind, resolve_kinds
-
-MESSAGE_FORMATS = ("json", "chatbot")
+from job_monitor.message import MESSAGE_FORMATS
 
 
 class ConfigError(ValueError):

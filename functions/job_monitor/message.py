@@ -22,10 +22,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from job_monitor.config import MESSAGE_FORMATS
 from job_monitor.kinds import MODEL_CUSTOMIZATION
 from job_monitor.model import Job, Transition, as_utc
 
+MESSAGE_FORMATS = ("json", "chatbot")
+"""The body formats ``render`` can publish: the JSON contract, or Chatbot custom notifications."""
 CONTRACT_VERSION = "1"
 """Major version of the JSON body. Adding a field keeps it; renaming or removing one bumps it."""
 

@@ -12,15 +12,13 @@ from infra.constructs.encryption import EncryptionKey
 
 MONITOR_TABLE_ACTIONS = (
     "dynamodb:Query",
-    "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
     "dynamodb:BatchWriteItem",
 )
-"""Exactly what the monitor's state store (job_monitor/state.py) calls; no Scan: a run never
-reads the whole table. TransactWriteItems is not an IAM action: each Put/Update/Delete inside a
-transaction is authorized by the item action of the same name, granted above."""
+"""Exactly what the monitor's state store (job_monitor/state.py) calls; no Scan (a run never reads
+the whole table) and no GetItem (a run reads its state with one Query)."""
 
 
 class StateStorage(Construct):

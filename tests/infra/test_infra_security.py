@@ -248,7 +248,6 @@ def test_monitor_table_access_is_exact_and_never_scans(synthesized: Synthesized)
     assert granted == [
         "dynamodb:BatchWriteItem",
         "dynamodb:DeleteItem",
-        "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:Query",
         "dynamodb:UpdateItem",
