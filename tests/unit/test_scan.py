@@ -1,0 +1,126 @@
+"""The listing strategy (scan.py) against an in-memory job source: which calls, which jobs."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from job_monitor.detect import TrackedJob
+from job_monitor.kinds import MODEL_CUSTOMIZATION, JobKind
+from job_monitor.model import Job
+from job_monitor.scan import scan_kind
+from job_monitor.source import Page
+
+KIND = MODEL_CUSTOMIZATION
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+class FakeSource:
+    """Newest-first pages of ``page_size`` jobs, strict time filters, like the list operations."""
+
+    def __init__(self, jobs: list[Job], page_size: int = 3) -> None:
+        self.jobs = {j.arn: j for j in jobs}
+        self.page_size = page_size
+        self.calls: Counter[str] = Counter()
+
+    def list_page(
+        self, kind: JobKind, *, after=None, before=None, status=None, next_token=None, limit=None
+    ) -> Page:
+        self.calls["list" if status is None else f"list:{status}"] += 1
+        matching = sorted(
+            (
+                j
+                for j in self.jobs.values()
+                if (after is None or j.created_at > after)
+                and (before is None or j.created_at < before)
+                and (status is None or j.status == status)
+            ),
+            key=lambda j: (j.created_at, j.arn),
+            reverse=True,
+        )
+        start = int(next_token or 0)
+        end = start + (limit or self.page_size)
+        return Page(matching[start:end], str(end) if end < len(matching) else None)
+
+    def describe(self, kind: JobKind, arn: str) -> Job | None:
+        self.calls["describe"] += 1
+        return self.jobs.get(arn)
+
+
+def job(name: str, minutes: float, status: str = "Completed") -> Job:
+    return Job(
+        KIND,
+        f"arn:aws:bedrock:us-east-1:1:model-customization-job/m/{name}",
+        name,
+        status,
+        T0 + timedelta(minutes=minutes),
+    )
+
+
+def tracked(j: Job, status: str = "InProgress") -> dict[str, TrackedJob]:
+    return {j.arn: TrackedJob(j.arn, j.name, status, j.created_at)}
+
+
+def test_everything_since_the_floor_in_one_page_costs_one_call():
+    running = job("run", 0, "InProgress")
+    source = FakeSource([job("h1", -60), running, job("n1", 10)], page_size=1000)
+    result = scan_kind(
+        KIND,
+        source,
+        tracked(running),
+        floor=running.created_at,
+        window_start=T0 + timedelta(minutes=5),
+    )
+    assert source.calls == Counter({"list": 1})
+    assert set(result.jobs) == {running.arn, job("n1", 10).arn}
+
+
+def test_paging_stops_once_the_new_job_window_is_covered_and_one_old_job_is_described():
+    # Given an old running job under 10 newer jobs, pages of 3, the window covering the newest 4
+    old = job("old", 0, "Completed")
+    newer = [job(f"n{i}", 100 + i) for i in range(10)]
+    source = FakeSource([old, *newer])
+    result = scan_kind(
+        KIND, source, tracked(old), floor=old.created_at, window_start=T0 + timedelta(minutes=106)
+    )
+    # Then two pages (the second reaches below the window), then one describe for the old job
+    assert source.calls == Counter({"list": 2, "describe": 1})
+    assert result.jobs[old.arn].status == "Completed"
+    assert result.strategy == "status-lists"
+
+
+def test_several_old_jobs_are_found_with_one_status_list_and_a_changed_one_described():
+    olds = [job(f"old{i}", i, "InProgress") for i in range(3)]
+    finished = job("old0", 0, "Failed")
+    newer = [job(f"n{i}", 100 + i) for i in range(10)]
+    source = FakeSource([finished, *olds[1:], *newer])
+    known = {k: v for o in olds for k, v in tracked(o).items()}
+    result = scan_kind(
+        KIND, source, known, floor=olds[0].created_at, window_start=T0 + timedelta(minutes=106)
+    )
+    assert source.calls == Counter({"list": 2, "list:InProgress": 1, "describe": 1})
+    assert result.jobs[finished.arn].status == "Failed"
+    assert {a for a in result.jobs if "old" in a} == {o.arn for o in olds}
+
+
+def test_jobs_with_equal_creation_times_across_a_page_boundary_are_all_seen():
+    same = [job(f"same{i}", 50) for i in range(4)]
+    source = FakeSource([*same, job("older", 0)])
+    result = scan_kind(
+        KIND, source, {}, floor=T0 + timedelta(minutes=49), window_start=T0 + timedelta(minutes=50)
+    )
+    assert {j.name for j in result.jobs.values()} >= {f"same{i}" for i in range(4)}
+
+
+def test_a_tracked_job_bedrock_no_longer_knows_is_reported_gone():
+    deleted = job("deleted", 0, "InProgress")
+    source = FakeSource([job("n1", 10)], page_size=1000)
+    result = scan_kind(
+        KIND,
+        source,
+        tracked(deleted),
+        floor=deleted.created_at,
+        window_start=T0 + timedelta(minutes=5),
+    )
+    assert [g.arn for g in result.gone] == [deleted.arn]
+    assert source.calls == Counter({"list": 1, "describe": 1})
