@@ -20,18 +20,19 @@ from job_monitor.detect import Change, TrackedJob, Window, detect_changes, list_
 from job_monitor.kinds import JobKind
 from job_monitor.message import render, sample_transition
 from job_monitor.model import Job, Transition, arn_region_account
-from job_monitor.publisher import Publisher
-from job_monitor.scan import scan_kind
-from job_monitor.source import JobSource, KindUnavailable
-from job_monitor.state import (
+from job_monitor.ports import (
     Claim,
     Commit,
     Cursor,
+    JobSource,
     KindState,
+    KindUnavailable,
+    Publisher,
     StaleClaim,
     StateStore,
     UnreadableState,
 )
+from job_monitor.scan import scan_kind
 
 logger = logging.getLogger(__name__)
 

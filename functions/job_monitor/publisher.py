@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from job_monitor.message import SnsMessage
-
-
-class Publisher(Protocol):
-    def publish(self, message: SnsMessage) -> str: ...
 
 
 @dataclass

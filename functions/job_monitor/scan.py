@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from job_monitor.detect import TrackedJob
 from job_monitor.kinds import JobKind
 from job_monitor.model import Job
-from job_monitor.source import JobSource
+from job_monitor.ports import JobSource
 
 EPSILON = timedelta(seconds=1)
 """Margin on time filters (their inclusiveness is undocumented); extra jobs listed are harmless."""

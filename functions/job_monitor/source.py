@@ -11,10 +11,11 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from job_monitor.kinds import JobKind
 from job_monitor.model import Job, failure_messages
+from job_monitor.ports import KindUnavailable, Page
 
 if TYPE_CHECKING:
     from botocore.config import Config
@@ -29,40 +30,6 @@ _UNAVAILABLE_CODES = frozenset(
 )
 """Denied, or not offered in this region. Anything else (a validation error in our request, bad
 credentials, ...) is reported with its own code: it is not a property of the account."""
-
-
-class KindUnavailable(Exception):
-    """The account cannot list this kind here (denied, not offered in the region, ...)."""
-
-    def __init__(self, kind: JobKind, code: str, message: str) -> None:
-        super().__init__(f"{kind.name}: {code}: {message}")
-        self.kind = kind
-        self.code = code
-
-
-@dataclass(frozen=True)
-class Page:
-    jobs: list[Job]
-    next_token: str | None
-    skipped: int = 0
-    """Summaries that could not be read (missing required fields) and were logged and skipped."""
-
-
-class JobSource(Protocol):
-    calls: Counter[str]
-
-    def list_page(
-        self,
-        kind: JobKind,
-        *,
-        after: datetime | None = None,
-        before: datetime | None = None,
-        status: str | None = None,
-        next_token: str | None = None,
-        limit: int | None = None,
-    ) -> Page: ...
-
-    def describe(self, kind: JobKind, arn: str) -> Job | None: ...
 
 
 def bedrock_client_config() -> Config:

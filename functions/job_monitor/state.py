@@ -23,12 +23,20 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from job_monitor.detect import TrackedJob
 from job_monitor.kinds import JobKind
+from job_monitor.ports import (
+    Claim,
+    ClaimResult,
+    Commit,
+    Cursor,
+    KindState,
+    Snapshot,
+    StaleClaim,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -37,115 +45,6 @@ SCHEMA_VERSION = 1
 STATE_PK = "state"
 _BATCH_LIMIT = 25
 _BATCH_ATTEMPTS = 8
-
-
-@dataclass(frozen=True)
-class Cursor:
-    watermark: datetime | None
-    """Creation (or submit) time of the newest job seen; moves forward only."""
-    baseline: datetime | None
-    """Newest job time at the first run: older jobs are history, never reported as new."""
-
-
-@dataclass
-class KindState:
-    cursor: Cursor | None = None
-    tracked: dict[str, TrackedJob] = field(default_factory=dict)
-    """Jobs still running (not terminal), by ARN."""
-    recent: dict[str, TrackedJob] = field(default_factory=dict)
-    """Finished jobs inside the new-job window, already reported, by ARN."""
-    unreadable_cursor: str | None = None
-    """Set when the kind's cursor item exists but cannot be read (what and why)."""
-
-
-@dataclass
-class Snapshot:
-    kinds: dict[str, KindState] = field(default_factory=dict)
-
-    def of(self, kind: JobKind) -> KindState:
-        return self.kinds.setdefault(kind.name, KindState())
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A run's right to publish one transition; expires so a crashed run cannot hold it forever."""
-
-    owner: str
-    until: datetime
-    observed_at: datetime | None = None
-    """When the claiming run listed the job. A run never acts on an observation older than the
-    one already recorded: an overlapping run that listed later may have published a newer
-    status, and the older observation would report the job going backwards."""
-
-
-@dataclass(frozen=True)
-class Commit:
-    kind: JobKind
-    arn: str
-    name: str
-    created_at: datetime
-    previous_status: str | None
-    status: str
-    dedupe_id: str
-    keep_in_view: bool
-    """Keep the job's in-view item (running, or finished inside the window); else delete it."""
-    expires_at: datetime | None
-    """Set when the job is terminal: the record's TTL."""
-    observed_at: datetime | None = None
-    """When the committing run listed the job (see ``Claim.observed_at``)."""
-
-
-class StateStore(Protocol):
-    def load(self) -> Snapshot: ...
-
-    def save_baseline(
-        self, kind: JobKind, cursor: Cursor, tracked: Iterable[TrackedJob]
-    ) -> bool: ...
-
-    def claim(
-        self,
-        kind: JobKind,
-        arn: str,
-        *,
-        previous_status: str | None,
-        status: str,
-        claim: Claim,
-        now: datetime,
-    ) -> ClaimResult: ...
-
-    def sync_view(self, kind: JobKind, job: TrackedJob, *, keep_in_view: bool) -> None: ...
-
-    def release(self, arn: str, owner: str) -> None: ...
-
-    def commit(self, commit: Commit, owner: str) -> None: ...
-
-    def forget(self, kind: JobKind, arn: str, *, expires_at: datetime) -> None: ...
-
-    def advance(self, kind: JobKind, watermark: datetime, prune: Iterable[str]) -> bool: ...
-
-
-@dataclass(frozen=True)
-class ClaimResult:
-    """What a claim attempt found.
-
-    ``claimed``: this run may publish. Otherwise either another run holds a live claim
-    (``held``), or the job's record has moved on: ``recorded_status`` is the status last published
-    for the job, which the caller uses to repair its view or to claim the right transition.
-    """
-
-    claimed: bool
-    held: bool = False
-    recorded_status: str | None = None
-    newer: bool = False
-    """The record holds an observation made after this run's: this run's view is stale."""
-
-
-class UnreadableState(Exception):
-    """A state item this version cannot read blocks its kind (the item is left as it is)."""
-
-
-class StaleClaim(Exception):
-    """The commit found the claim gone (it expired and another run took it): nothing was written."""
 
 
 def epoch_ms(value: datetime) -> int:

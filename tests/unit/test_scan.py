@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from job_monitor.detect import TrackedJob
 from job_monitor.kinds import MODEL_CUSTOMIZATION, JobKind
 from job_monitor.model import Job
+from job_monitor.ports import Page
 from job_monitor.scan import scan_kind
-from job_monitor.source import Page
 
 KIND = MODEL_CUSTOMIZATION
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
