@@ -25,7 +25,6 @@ from urllib.parse import urlsplit
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.http_retry.request import HttpRequest
@@ -174,12 +173,31 @@ def _retry_after(response: HttpResponse | None) -> float:
     return 1.0
 
 
-class _RateLimitRetry(RateLimitErrorRetryHandler):
-    """429: wait as long as Retry-After says, if the budget has that much left."""
+Matcher = Callable[..., bool]
+"""Whether a failed attempt is of a handler's kind (called with state/request/response/error)."""
 
-    def __init__(self, budget: _Budget) -> None:
+
+class _BudgetedRetry(RetryHandler):
+    """One kind of failure, retried within the post's shared budget.
+
+    ``matches`` says whether a failed attempt is of this kind (an SDK handler's own check, or a
+    predicate); ``delay`` how long to wait before the next attempt. The budget decides whether
+    that wait still fits, and sleeps it.
+    """
+
+    def __init__(
+        self,
+        budget: _Budget,
+        *,
+        matches: Matcher,
+        delay: Callable[[RetryState, HttpResponse | None], float],
+        reason: str,
+    ) -> None:
         super().__init__(max_retry_count=budget.policy.max_retries)
         self.budget = budget
+        self.matches = matches
+        self.delay = delay
+        self.reason = reason
 
     def _can_retry(
         self,
@@ -189,9 +207,9 @@ class _RateLimitRetry(RateLimitErrorRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        if not super()._can_retry(state=state, request=request, response=response, error=error):
+        if not self.matches(state=state, request=request, response=response, error=error):
             return False
-        return self.budget.allows(state, _retry_after(response), "HTTP 429 Retry-After")
+        return self.budget.allows(state, self.delay(state, response), self.reason)
 
     def prepare_for_next_attempt(
         self,
@@ -201,70 +219,38 @@ class _RateLimitRetry(RateLimitErrorRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> None:
-        self.budget.wait(state, _retry_after(response))
+        self.budget.wait(state, self.delay(state, response))
 
 
-class _ServerErrorRetry(ServerErrorRetryHandler):
-    """Any 5xx (the SDK's own handler covers 500 and 503 only), with exponential backoff."""
-
-    def __init__(self, budget: _Budget) -> None:
-        super().__init__(max_retry_count=budget.policy.max_retries)
-        self.budget = budget
-
-    def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        if response is None or not 500 <= response.status_code <= 599:
-            return False
-        return self.budget.allows(state, self.budget.backoff(state), "a server error")
-
-    def prepare_for_next_attempt(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        self.budget.wait(state, self.budget.backoff(state))
+def _is_server_error(*, response: HttpResponse | None = None, **_: object) -> bool:
+    # Any 5xx: the SDK's own ServerErrorRetryHandler covers 500 and 503 only.
+    return response is not None and 500 <= response.status_code <= 599
 
 
-class _ConnectionRetry(ConnectionErrorRetryHandler):
-    """Connection refused/reset and timeouts, with exponential backoff."""
+def _retry_handlers(budget: _Budget) -> list[RetryHandler]:
+    """429 (wait as long as Retry-After says), any 5xx and connection errors (exponential
+    backoff): all from one budget per post."""
+    retries = budget.policy.max_retries
+    rate_limited = RateLimitErrorRetryHandler(max_retry_count=retries)
+    connection = ConnectionErrorRetryHandler(
+        max_retry_count=retries, error_types=[URLError, ConnectionError, TimeoutError]
+    )
 
-    def __init__(self, budget: _Budget) -> None:
-        super().__init__(
-            max_retry_count=budget.policy.max_retries,
-            error_types=[URLError, ConnectionError, TimeoutError],
-        )
-        self.budget = budget
+    def backoff(state: RetryState, _: HttpResponse | None) -> float:
+        return budget.backoff(state)
 
-    def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        if not super()._can_retry(state=state, request=request, response=response, error=error):
-            return False
-        return self.budget.allows(state, self.budget.backoff(state), "a connection error")
-
-    def prepare_for_next_attempt(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        self.budget.wait(state, self.budget.backoff(state))
+    return [
+        _BudgetedRetry(
+            budget,
+            matches=rate_limited._can_retry,
+            delay=lambda _state, response: _retry_after(response),
+            reason="HTTP 429 Retry-After",
+        ),
+        _BudgetedRetry(budget, matches=_is_server_error, delay=backoff, reason="a server error"),
+        _BudgetedRetry(
+            budget, matches=connection._can_retry, delay=backoff, reason="a connection error"
+        ),
+    ]
 
 
 @dataclass(frozen=True)
@@ -295,11 +281,7 @@ class SlackWebhook:
 
     def post(self, message: SlackMessage) -> DeliveryReport:
         budget = _Budget(self.policy, self._sleep)
-        handlers: list[RetryHandler] = [
-            _RateLimitRetry(budget),
-            _ServerErrorRetry(budget),
-            _ConnectionRetry(budget),
-        ]
+        handlers = _retry_handlers(budget)
         client = WebhookClient(
             self._url,
             timeout=self.policy.timeout_seconds,
