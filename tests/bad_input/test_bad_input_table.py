@@ -33,6 +33,7 @@ from job_monitor.slack_format import SlackMessage, slack_message
 from job_monitor.slack_notify import NotifyError, SlackNotifier
 from sim.local import TABLE_NAME, LocalAccount
 from tests.notifications.conftest import make_transition
+from tests.notifications.support import slack_texts
 
 from .conftest import Logs, rewritten
 
@@ -590,20 +591,7 @@ def _assert_slack_safe(slack: SlackMessage) -> None:
 
     for block in Block.parse_all(slack.blocks):
         block.validate_json()
-    texts = [slack.text]
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("text"), str):
-                texts.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(slack.blocks)
-    for text in texts:
+    for text in slack_texts(slack):
         bad = [ch for ch in text if ch != "\n" and unicodedata.category(ch) in {"Cc", "Cf"}]
         assert not bad, (bad, text[:200])
         assert "<!channel>" not in text

@@ -22,6 +22,7 @@ from job_monitor.slack_format import (
     slack_message,
     style_for,
 )
+from tests.notifications.support import slack_texts
 
 from .conftest import make_transition
 
@@ -47,24 +48,6 @@ def _notification(
     return message.parse(message.render(make_transition(kind, status, **kw)).body)
 
 
-def _texts(slack: SlackMessage) -> list[str]:
-    """Every text string Slack will parse: the fallback and all mrkdwn/plain_text objects."""
-    found = [slack.text]
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") in {"mrkdwn", "plain_text"} and isinstance(node.get("text"), str):
-                found.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(slack.blocks)
-    return found
-
-
 def _control_sequences(text: str) -> list[str]:
     """Slack control sequences (``<...>``) left after removing our own date tokens."""
     return re.findall(r"<[^<>]*>", _OURS.sub("", text))
@@ -85,7 +68,7 @@ def test_hostile_job_names_and_failure_messages_cannot_ping_or_link(hostile: str
     slack = slack_message(notification)
 
     # Then no Slack control sequence survives anywhere: no ping, no link, no channel reference
-    for text in _texts(slack):
+    for text in slack_texts(slack):
         assert _control_sequences(text) == [], text
     # And the text is still there for people to read, escaped
     if "\n" not in hostile:
@@ -121,7 +104,7 @@ def test_five_thousand_character_name_and_message_fit_slack_limits() -> None:
                 assert len(field["text"]) <= FIELD_TEXT_LIMIT
     _validate(slack)
     # And no truncation leaves half an entity behind, or a control sequence
-    for text in _texts(slack):
+    for text in slack_texts(slack):
         assert not re.search(r"&[a-z]{0,3}\.\.\.", text), text
         assert [s for s in _control_sequences(text) if s != "<!here>"] == []
 
@@ -157,7 +140,7 @@ def test_the_mention_is_for_failed_jobs_only(status: str) -> None:
     # Given a mention is configured
     # When a job reaches a status other than Failed / Then nobody is pinged
     slack = slack_message(_notification(BATCH_INFERENCE, status), mention="<!here>")
-    assert all("<!here>" not in text for text in _texts(slack))
+    assert all("<!here>" not in text for text in slack_texts(slack))
 
 
 def test_a_failed_job_pings_the_configured_mention_in_text_and_blocks() -> None:

@@ -35,6 +35,20 @@ class LambdaTimeout(BaseException):
     claim taken before it is only freed when it expires."""
 
 
+def given_one_transition_per_kind(account: LocalAccount) -> dict[str, str]:
+    """A baseline with one running job of each kind, each of which then completed: returns the
+    dedupe id of each kind's pending transition."""
+    arns = {
+        kind: account.bedrock.create_job(kind, f"{kind}-job")
+        for kind in ("model-customization", "evaluation", "batch-inference")
+    }
+    account.monitor().run()
+    account.clock.advance(minutes=5)
+    for arn in arns.values():
+        account.bedrock.set_status(arn, "Completed")
+    return {kind: f"{arn}#Completed" for kind, arn in arns.items()}
+
+
 def dedupe_counts(messages: Iterable[Delivered]) -> Counter[str]:
     return Counter(m.body["dedupeId"] for m in messages)
 

@@ -10,18 +10,7 @@ import pytest
 
 from job_monitor.monitor import RunFailed
 from sim.local import LocalAccount
-
-
-def given_one_transition_per_kind(account: LocalAccount) -> dict[str, str]:
-    arns = {
-        kind: account.bedrock.create_job(kind, f"{kind}-job")
-        for kind in ("model-customization", "evaluation", "batch-inference")
-    }
-    account.monitor().run()
-    account.clock.advance(minutes=5)
-    for arn in arns.values():
-        account.bedrock.set_status(arn, "Completed")
-    return {kind: f"{arn}#Completed" for kind, arn in arns.items()}
+from tests.reliability.support import given_one_transition_per_kind
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from tests.reliability.support import (
     assert_each_once,
     dedupe_counts,
     dynamodb_error,
+    given_one_transition_per_kind,
     inject_botocore,
     read_timeout,
     sns_error,
@@ -26,18 +27,6 @@ from tests.reliability.support import (
 ATTEMPTS = 4
 """Requests per call of the local account's clients: ``max_attempts=3`` retries after the first
 (the Lambda's clients: 7 for Bedrock, 6 for DynamoDB and SNS)."""
-
-
-def given_one_transition_per_kind(account: LocalAccount) -> dict[str, str]:
-    arns = {
-        kind: account.bedrock.create_job(kind, f"{kind}-job")
-        for kind in ("model-customization", "evaluation", "batch-inference")
-    }
-    account.monitor().run()
-    account.clock.advance(minutes=5)
-    for arn in arns.values():
-        account.bedrock.set_status(arn, "Completed")
-    return {kind: f"{arn}#Completed" for kind, arn in arns.items()}
 
 
 def then_next_run_catches_up(account: LocalAccount, expected: dict[str, str]) -> None:
