@@ -13,10 +13,8 @@ class SnsPublisher:
     client: Any
     """A boto3 ``sns`` client (passed in)."""
     topic_arn: str
-    requests: int = 0
 
     def publish(self, message: SnsMessage) -> str:
-        self.requests += 1
         response = self.client.publish(
             TopicArn=self.topic_arn,
             Message=message.body,

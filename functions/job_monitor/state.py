@@ -69,8 +69,6 @@ class DynamoStateStore:
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client
         self._table = table_name
-        self.requests = 0
-        """DynamoDB requests made (a test and a metric check the per-run budget)."""
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -83,7 +81,6 @@ class DynamoStateStore:
             "ConsistentRead": True,
         }
         while True:
-            self.requests += 1
             response = self._client.query(**params)
             for item in response.get("Items", []):
                 self._read_item(snapshot, item)
@@ -153,7 +150,6 @@ class DynamoStateStore:
         if cursor.baseline is not None:
             item["baseline"] = _n(epoch_ms(cursor.baseline))
         try:
-            self.requests += 1
             self._client.put_item(
                 TableName=self._table,
                 Item=item,
@@ -213,7 +209,6 @@ class DynamoStateStore:
             }
         )
         try:
-            self.requests += 1
             self._client.update_item(
                 TableName=self._table,
                 Key=self._record_key(arn),
@@ -259,7 +254,6 @@ class DynamoStateStore:
         from botocore.exceptions import ClientError  # noqa: PLC0415
 
         try:
-            self.requests += 1
             self._client.update_item(
                 TableName=self._table,
                 Key=self._record_key(arn),
@@ -299,7 +293,6 @@ class DynamoStateStore:
             values[":expires"] = _n(int(commit.expires_at.timestamp()))
         update += " REMOVE claim_owner, claim_until, claim_status"
         try:
-            self.requests += 1
             self._client.update_item(
                 TableName=self._table,
                 Key=self._record_key(commit.arn),
@@ -331,7 +324,6 @@ class DynamoStateStore:
 
         key = self._view_key(kind, job.arn)
         if not keep_in_view:
-            self.requests += 1
             self._client.delete_item(TableName=self._table, Key=key)
             return
         values: dict[str, Any] = {
@@ -343,7 +335,6 @@ class DynamoStateStore:
         fields = "#status = :status, #name = :name, created_at = :created, finished = :finished"
         names = {"#status": "status", "#name": "name"}
         try:
-            self.requests += 1
             self._client.update_item(
                 TableName=self._table,
                 Key=key,
@@ -355,7 +346,7 @@ class DynamoStateStore:
         except ClientError as exc:
             if not _conditional_failure(exc):
                 raise
-            self.requests += 1  # written by a newer version: keep its version marker
+            # Written by a newer version: update the fields, keep its version marker.
             self._client.update_item(
                 TableName=self._table,
                 Key=key,
@@ -369,7 +360,6 @@ class DynamoStateStore:
         (if it has one: a job tracked since the baseline may not) expire like a finished job's."""
         from botocore.exceptions import ClientError  # noqa: PLC0415
 
-        self.requests += 2
         self._client.delete_item(TableName=self._table, Key=self._view_key(kind, arn))
         try:
             self._client.update_item(
@@ -395,7 +385,6 @@ class DynamoStateStore:
         values: dict[str, Any] = {":w": _n(epoch_ms(watermark)), ":v": _n(SCHEMA_VERSION)}
         update = "SET watermark = :w, v = if_not_exists(v, :v)"
         try:
-            self.requests += 1
             self._client.update_item(
                 TableName=self._table,
                 Key={"pk": _s(STATE_PK), "sk": _s(f"cursor#{kind.name}")},
@@ -418,7 +407,6 @@ class DynamoStateStore:
         for start in range(0, len(requests), _BATCH_LIMIT):
             pending = {self._table: requests[start : start + _BATCH_LIMIT]}
             for attempt in range(_BATCH_ATTEMPTS):
-                self.requests += 1
                 response = self._client.batch_write_item(RequestItems=pending)
                 pending = response.get("UnprocessedItems") or {}
                 if not pending:
