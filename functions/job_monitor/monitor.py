@@ -32,7 +32,7 @@ from job_monitor.ports import (
     StateStore,
     UnreadableState,
 )
-from job_monitor.scan import scan_kind
+from job_monitor.scan import list_pages, scan_kind
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +118,7 @@ class Monitor:
         self._clock = clock
         self._remaining = remaining_seconds
         self._lookback = timedelta(seconds=settings.lookback_seconds)
+        self._finished_ttl = timedelta(days=settings.finished_job_ttl_days)
         self._stop_below = 0.0
         """The current kind stops starting work when the invocation has less than this left."""
 
@@ -202,16 +203,11 @@ class Monitor:
         for _ in range(BASELINE_PASSES):
             found_new = False
             for status in kind.running_order:
-                token: str | None = None
-                while True:
-                    page = self._source.list_page(kind, status=status, next_token=token)
+                for page in list_pages(self._source, kind, status=status):
                     for job in page.jobs:
                         if not kind.is_terminal(job.status):
                             found_new = found_new or job.arn not in running
                             running[job.arn] = job
-                    token = page.next_token
-                    if token is None:
-                        break
             if not found_new:
                 break
         return running
@@ -238,8 +234,7 @@ class Monitor:
                     "last_status": gone.status,
                 },
             )
-            ttl = timedelta(days=self._settings.finished_job_ttl_days)
-            self._store.forget(kind, gone.arn, expires_at=self._clock() + ttl)
+            self._store.forget(kind, gone.arn, expires_at=self._clock() + self._finished_ttl)
             kind_report.gone += 1
         for job in scan.jobs.values():
             if job.status not in kind.statuses:
@@ -333,7 +328,6 @@ class Monitor:
                 raise
             failures = described.failure_messages if described else ()
         transition = Transition(job, previous, now, failures)
-        ttl = timedelta(days=self._settings.finished_job_ttl_days)
         commit = Commit(
             kind=kind,
             arn=job.arn,
@@ -343,7 +337,7 @@ class Monitor:
             status=job.status,
             dedupe_id=transition.dedupe_id,
             keep_in_view=keep_in_view,
-            expires_at=now + ttl if terminal else None,
+            expires_at=now + self._finished_ttl if terminal else None,
             observed_at=observed_at,
         )
         try:

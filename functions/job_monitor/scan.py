@@ -16,14 +16,14 @@ The list operations cannot filter on last-modified time, only on creation (or su
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from job_monitor.detect import TrackedJob
 from job_monitor.kinds import JobKind
 from job_monitor.model import Job
-from job_monitor.ports import JobSource
+from job_monitor.ports import JobSource, Page
 
 EPSILON = timedelta(seconds=1)
 """Margin on time filters (their inclusiveness is undocumented); extra jobs listed are harmless."""
@@ -43,6 +43,25 @@ class ScanResult:
             self.jobs[job.arn] = job
 
 
+def list_pages(
+    source: JobSource,
+    kind: JobKind,
+    *,
+    after: datetime | None = None,
+    before: datetime | None = None,
+    status: str | None = None,
+) -> Iterator[Page]:
+    """Every page of one list query, newest first, following ``nextToken`` (lazily: a caller
+    that has seen enough stops asking)."""
+    token: str | None = None
+    while True:
+        page = source.list_page(kind, after=after, before=before, status=status, next_token=token)
+        yield page
+        token = page.next_token
+        if token is None:
+            return
+
+
 def scan_kind(
     kind: JobKind,
     source: JobSource,
@@ -53,25 +72,21 @@ def scan_kind(
 ) -> ScanResult:
     result = ScanResult()
     after = floor - EPSILON if floor is not None else None
-    token: str | None = None
     oldest_listed: datetime | None = None
-    while True:
-        page = source.list_page(kind, after=after, next_token=token)
+    complete = True
+    for number, page in enumerate(list_pages(source, kind, after=after)):
         result.add(page.jobs)
         result.skipped += page.skipped
+        if number:
+            result.strategy = "paged"
         if page.jobs:
             oldest_listed = min(j.created_at for j in page.jobs)
-        token = page.next_token
-        if token is None:
-            complete = True
-            break
         window_covered = (
             window_start is not None and oldest_listed is not None and oldest_listed < window_start
         )
-        if window_covered:
+        if page.next_token is not None and window_covered:
             complete = False
             break
-        result.strategy = "paged"
 
     missing = [t for arn, t in tracked.items() if arn not in result.jobs]
     if missing and not complete:
@@ -100,14 +115,7 @@ def _resolve_by_status(
     after = min(t.created_at for t in missing) - EPSILON
     before = listed_until + EPSILON if listed_until is not None else None
     for status in statuses:
-        token: str | None = None
-        while True:
-            page = source.list_page(
-                kind, after=after, before=before, status=status, next_token=token
-            )
+        for page in list_pages(source, kind, after=after, before=before, status=status):
             result.add(page.jobs)
             result.skipped += page.skipped
-            token = page.next_token
-            if token is None:
-                break
     return [t for t in missing if t.arn not in result.jobs]
