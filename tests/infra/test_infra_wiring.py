@@ -163,6 +163,9 @@ def test_notifier_retries_twice_then_keeps_the_event_in_an_encrypted_queue(
             "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": [queue_id, "Arn"]}}},
         },
     )
+    (key_id,) = synthesized.resources("AWS::KMS::Key")
+    queue = synthesized.resource(f"{names.SLACK_NOTIFIER}/FailureQueue/Resource")
+    assert queue["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
 
 
 def test_monitor_is_not_retried_by_lambda(template: Any, synthesized: Synthesized) -> None:

@@ -50,7 +50,7 @@ def test_quiet_run_makes_one_list_call_per_kind_at_10000_historical_jobs(
     # Then it made exactly one list call, no detail call, one DynamoDB request, no publish
     assert account.bedrock.count(list_op(kind)) == 1
     assert account.bedrock.count() == 1
-    assert account.count("dynamodb.") <= 2
+    assert account.count("dynamodb.") == 1
     assert account.count("sns.") == 0
 
 
