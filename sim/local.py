@@ -69,12 +69,15 @@ class LocalAccount:
     requests: Counter[str] = field(default_factory=Counter)
     """AWS requests by ``service.Operation`` (retries of one call count once)."""
     _drained: int = 0
+    _regions: dict[str, BedrockSimulator] = field(default_factory=dict)
+    _region_clients: dict[str, Any] = field(default_factory=dict)
 
     def settings(self, **overrides: Any) -> MonitorSettings:
         base = MonitorSettings(
             table_name=TABLE_NAME,
             topic_arn=self.topic_arn,
             kinds=tuple(REGISTRY.values()),
+            home_region=REGION,
         )
         return replace(base, **overrides)
 
@@ -83,14 +86,37 @@ class LocalAccount:
         settings: MonitorSettings | None = None,
         remaining_seconds: Callable[[], float] | None = None,
     ) -> Monitor:
+        settings = settings or self.settings()
         return build_monitor(
-            settings or self.settings(),
-            bedrock=self.clients["bedrock"],
+            settings,
+            bedrock={region: self.bedrock_client(region) for region in settings.regions},
             dynamodb=self.clients["dynamodb"],
             sns=self.clients["sns"],
             clock=self.clock,
             remaining_seconds=remaining_seconds,
         )
+
+    def simulator(self, region: str = REGION) -> BedrockSimulator:
+        """Bedrock in ``region`` (the home region's is ``self.bedrock``); made on first use."""
+        if region == REGION:
+            return self.bedrock
+        if region not in self._regions:
+            self._regions[region] = BedrockSimulator(
+                account_id=ACCOUNT_ID, region=region, clock=self.clock
+            )
+        return self._regions[region]
+
+    def bedrock_client(self, region: str = REGION) -> Any:
+        if region == REGION:
+            return self.clients["bedrock"]
+        if region not in self._region_clients:
+            session = boto3.session.Session(region_name=region)
+            self._region_clients[region] = self.simulator(region).attach(
+                session.client(
+                    "bedrock", config=Config(retries={"mode": "standard", "max_attempts": 3})
+                )
+            )
+        return self._region_clients[region]
 
     def count(self, prefix: str) -> int:
         return sum(n for name, n in self.requests.items() if name.startswith(prefix))

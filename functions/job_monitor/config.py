@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from job_monitor.kinds import REGISTRY, JobKind, resolve_kinds
 from job_monitor.message import MESSAGE_FORMATS
 
+_REGION = re.compile(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}")
+
 
 class ConfigError(ValueError):
     """A setting is missing or has a bad value; the message names it and what is allowed."""
@@ -27,6 +29,15 @@ class MonitorSettings:
     finished_job_ttl_days: int = 30
     time_margin_seconds: int = 20
     """Stop starting new work when the invocation has less than this left."""
+    home_region: str = ""
+    """The region the monitor runs in (``AWS_REGION``); its state keeps the partition ``state``."""
+    watch_regions: tuple[str, ...] = ()
+    """Bedrock regions to watch; empty = the home region only."""
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """The regions one run covers, home region first when it is watched."""
+        return self.watch_regions or (self.home_region,)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> MonitorSettings:
@@ -43,6 +54,15 @@ class MonitorSettings:
             raise ConfigError(
                 f"MESSAGE_FORMAT: {message_format!r} is not one of {', '.join(MESSAGE_FORMATS)}"
             )
+        home_region = _required(env, "AWS_REGION")
+        if not _REGION.fullmatch(home_region):
+            raise ConfigError(f"AWS_REGION: not an AWS region name: {home_region!r}")
+        watch_regions = tuple(dict.fromkeys(_csv(env.get("WATCH_REGIONS", ""))))
+        bad = [r for r in watch_regions if not _REGION.fullmatch(r)]
+        if bad:
+            raise ConfigError(
+                f"WATCH_REGIONS: not an AWS region name: {', '.join(bad)} (e.g. eu-west-1)"
+            )
         return cls(
             table_name=_required(env, "STATE_TABLE_NAME"),
             topic_arn=_arn(env, "TOPIC_ARN", "sns"),
@@ -51,6 +71,8 @@ class MonitorSettings:
             message_format=message_format,
             finished_job_ttl_days=_int(env, "FINISHED_JOB_TTL_DAYS", 30, 1, 3650),
             time_margin_seconds=_int(env, "TIME_MARGIN_SECONDS", 20, 1, 600),
+            home_region=home_region,
+            watch_regions=watch_regions,
         )
 
 

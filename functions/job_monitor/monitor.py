@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -25,9 +25,12 @@ from job_monitor.ports import (
     Commit,
     Cursor,
     JobSource,
+    Journal,
     KindState,
     KindUnavailable,
     Publisher,
+    RegionScope,
+    RegionUnavailable,
     StaleClaim,
     StateStore,
     UnreadableState,
@@ -50,6 +53,7 @@ def utc_now() -> datetime:
 @dataclass
 class KindReport:
     kind: str
+    region: str = ""
     baseline: bool = False
     tracked: int = 0
     listed: int = 0
@@ -91,7 +95,7 @@ class RunFailed(Exception):
     """Some kinds failed; the others ran. Raised at the end so Lambda counts an error."""
 
     def __init__(self, report: RunReport) -> None:
-        summary = "; ".join(f"{k.kind}: {k.error}" for k in report.failed_kinds)
+        summary = "; ".join(f"{k.kind} in {k.region}: {k.error}" for k in report.failed_kinds)
         super().__init__(f"{len(report.failed_kinds)} job kind(s) failed: {summary}")
         self.report = report
 
@@ -104,17 +108,19 @@ class Monitor:
     def __init__(
         self,
         settings: MonitorSettings,
-        source: JobSource,
-        store: StateStore,
+        regions: Sequence[RegionScope],
         publisher: Publisher,
         *,
+        journal: Journal | None = None,
         clock: Clock = utc_now,
         remaining_seconds: RemainingSeconds | None = None,
     ) -> None:
+        if not regions:
+            raise ValueError("a monitor needs at least one region")
         self._settings = settings
-        self._source = source
-        self._store = store
+        self._regions = tuple(regions)
         self._publisher = publisher
+        self._journal = journal
         self._clock = clock
         self._remaining = remaining_seconds
         self._lookback = timedelta(seconds=settings.lookback_seconds)
@@ -123,50 +129,88 @@ class Monitor:
         """The current kind stops starting work when the invocation has less than this left."""
 
     def run(self) -> RunReport:
-        """Run every configured kind; raise ``RunFailed`` at the end if any kind failed."""
+        """Run every configured kind in every region; raise ``RunFailed`` at the end if any
+        failed. A region or a kind that fails does so alone: the others still run."""
         report = RunReport(run_id=uuid.uuid4().hex, started_at=self._clock())
-        snapshot = self._store.load()
         kinds = self._settings.kinds
-        for index, kind in enumerate(kinds):
-            kind_report = KindReport(kind=kind.name)
-            report.kinds.append(kind_report)
-            if not self._share_time(kinds_left=len(kinds) - index):
-                kind_report.deferred = True  # no time left at all: the next run covers it
-                report.truncated = True
-                continue
+        scopes_left = len(kinds) * len(self._regions)
+        for scope in self._regions:
+            region_down: str | None = None
+            snapshot = None
             try:
-                state = snapshot.of(kind)
-                kind_report.tracked = len(state.tracked)
-                if state.unreadable_cursor is not None:
-                    raise UnreadableState(
-                        f"state item {state.unreadable_cursor} cannot be read by this version; "
-                        "repair it, or delete it to take a new baseline for this kind"
-                    )
-                if state.cursor is None:
-                    self._baseline(kind, kind_report)
-                else:
-                    self._run_kind(kind, state, state.cursor, report.run_id, kind_report)
-            except OutOfTime:
-                report.truncated = True
-                kind_report.truncated = True
-                logger.warning(
-                    "kind used its share of the invocation's time; the next run continues it",
-                    extra={"kind": kind.name, "published": len(kind_report.published)},
-                )
-            except KindUnavailable as exc:
-                kind_report.error = f"{exc.code}: unavailable in this account or region"
-                logger.error(
-                    "job kind unavailable; other kinds continue",
-                    extra={"kind": kind.name, "error_code": exc.code, "error": str(exc)},
-                )
+                snapshot = scope.store.load()
             except Exception as exc:
-                kind_report.error = f"{type(exc).__name__}: {exc}"
-                logger.exception("job kind failed; other kinds continue", extra={"kind": kind.name})
-        report.api_calls.update(self._source.calls)
+                region_down = f"state could not be read: {type(exc).__name__}: {exc}"
+                logger.exception(
+                    "state of a region could not be read", extra={"region": scope.name}
+                )
+            for kind in kinds:
+                kind_report = KindReport(kind=kind.name, region=scope.name)
+                report.kinds.append(kind_report)
+                scopes_left -= 1
+                if region_down is not None or snapshot is None:
+                    kind_report.error = region_down
+                    continue
+                if not self._share_time(kinds_left=scopes_left + 1):
+                    kind_report.deferred = True  # no time left at all: the next run covers it
+                    report.truncated = True
+                    continue
+                try:
+                    self._run_scope(scope, kind, snapshot.of(kind), report.run_id, kind_report)
+                except OutOfTime:
+                    report.truncated = True
+                    kind_report.truncated = True
+                    logger.warning(
+                        "kind used its share of the invocation's time; the next run continues it",
+                        extra={
+                            "kind": kind.name,
+                            "region": scope.name,
+                            "published": len(kind_report.published),
+                        },
+                    )
+                except RegionUnavailable as exc:
+                    region_down = f"region unavailable: {exc.reason}"
+                    kind_report.error = region_down
+                    logger.error(
+                        "region unavailable; its other kinds are skipped, other regions continue",
+                        extra={"kind": kind.name, "region": scope.name, "error": str(exc)},
+                    )
+                except KindUnavailable as exc:
+                    kind_report.error = f"{exc.code}: unavailable in this account or region"
+                    logger.error(
+                        "job kind unavailable; other kinds continue",
+                        extra={
+                            "kind": kind.name,
+                            "region": scope.name,
+                            "error_code": exc.code,
+                            "error": str(exc),
+                        },
+                    )
+                except Exception as exc:
+                    kind_report.error = f"{type(exc).__name__}: {exc}"
+                    logger.exception(
+                        "job kind failed; other kinds continue",
+                        extra={"kind": kind.name, "region": scope.name},
+                    )
+            report.api_calls.update(scope.source.calls)
         report.finished_at = self._clock()
         if report.failed_kinds:
             raise RunFailed(report)
         return report
+
+    def _run_scope(
+        self, scope: RegionScope, kind: JobKind, state: KindState, run_id: str, report: KindReport
+    ) -> None:
+        report.tracked = len(state.tracked)
+        if state.unreadable_cursor is not None:
+            raise UnreadableState(
+                f"state item {state.unreadable_cursor} cannot be read by this version; "
+                "repair it, or delete it to take a new baseline for this kind"
+            )
+        if state.cursor is None:
+            self._baseline(scope, kind, report)
+        else:
+            self._run_kind(scope, kind, state, state.cursor, run_id=run_id, kind_report=report)
 
     def send_test_notification(self) -> str:
         """Publish a clearly labelled sample transition through the real path (SNS, then every
@@ -175,53 +219,88 @@ class Monitor:
         sample = sample_transition(self._clock(), region, account)
         return self._publisher.publish(render(sample, self._settings.message_format))
 
+    # -- one job, now (the real-time path) -----------------------------------------------------
+
+    def observe(self, region: str, kind: JobKind, arn: str) -> Transition | None:
+        """Check one job now (an event said it changed) and publish its transition, through the
+        same claim -> publish -> commit as a run, so a poll before or after publishes nothing
+        twice. The event is only a hint: the job is described, so a late, repeated or
+        out-of-order event cannot report a status the job no longer has. Returns what was
+        published, or None (nothing changed, already published, or not this monitor's to say)."""
+        scope = next((r for r in self._regions if r.name == region), None)
+        if scope is None:
+            logger.warning(
+                "event from a region this monitor does not watch", extra={"region": region}
+            )
+            return None
+        observed_at = self._clock()
+        job = scope.source.describe(kind, arn)
+        if job is None:
+            logger.info("job from an event no longer exists", extra={"job_arn": arn})
+            return None
+        known = scope.store.lookup(kind, arn)
+        if known.cursor is None:
+            logger.info(
+                "no baseline yet for this kind; the next scheduled run takes it",
+                extra={"kind": kind.name, "region": region, "job_arn": arn},
+            )
+            return None
+        start = window_start(known.cursor.watermark, self._lookback)
+        if known.in_view is not None:
+            if known.in_view.status == job.status:
+                return None
+            change = Change(job, known.in_view.status)
+        else:
+            window = Window(start=start, baseline=known.cursor.baseline, seen=frozenset())
+            if not window.is_new(job):
+                # Out of view: finished and reported long ago, or history from before the baseline.
+                return None
+            change = Change(job, None)
+        kind_report = KindReport(kind=kind.name, region=region)
+        self._publish_change(
+            scope, change, start, uuid.uuid4().hex, kind_report, observed_at=observed_at
+        )
+        return kind_report.published[0] if kind_report.published else None
+
     # -- first run ----------------------------------------------------------------------------
 
-    def _baseline(self, kind: JobKind, kind_report: KindReport) -> None:
+    def _baseline(self, scope: RegionScope, kind: JobKind, kind_report: KindReport) -> None:
         """Record the newest job time and the jobs still running; publish nothing."""
         kind_report.baseline = True
-        newest = self._source.list_page(kind, limit=1)
+        newest = scope.source.list_page(kind, limit=1)
         watermark = max((j.created_at for j in newest.jobs), default=None)
-        running = self._running_jobs(kind)
+        running = _running_jobs(scope.source, kind)
         tracked = [TrackedJob(j.arn, j.name, j.status, j.created_at) for j in running.values()]
         cursor = Cursor(watermark=watermark, baseline=watermark)
-        recorded = self._store.save_baseline(kind, cursor, tracked)
+        recorded = scope.store.save_baseline(kind, cursor, tracked)
         kind_report.tracked = len(tracked)
         logger.info(
             "baseline recorded" if recorded else "baseline already recorded by another run",
-            extra={"kind": kind.name, "tracked_jobs": len(tracked), "watermark": str(watermark)},
+            extra={
+                "kind": kind.name,
+                "region": scope.name,
+                "tracked_jobs": len(tracked),
+                "watermark": str(watermark),
+            },
         )
-
-    def _running_jobs(self, kind: JobKind) -> dict[str, Job]:
-        """Every job in a non-terminal status, by ARN: one ``statusEquals`` list per status.
-
-        Statuses are listed in lifecycle order, so a job that moves on between two lists is met
-        again in a later one; passes repeat until one finds no job the previous ones missed (a job
-        would have to move once per call to slip through them all).
-        """
-        running: dict[str, Job] = {}
-        for _ in range(BASELINE_PASSES):
-            found_new = False
-            for status in kind.running_order:
-                for page in list_pages(self._source, kind, status=status):
-                    for job in page.jobs:
-                        if not kind.is_terminal(job.status):
-                            found_new = found_new or job.arn not in running
-                            running[job.arn] = job
-            if not found_new:
-                break
-        return running
 
     # -- later runs ---------------------------------------------------------------------------
 
     def _run_kind(
-        self, kind: JobKind, state: KindState, cursor: Cursor, run_id: str, kind_report: KindReport
+        self,
+        scope: RegionScope,
+        kind: JobKind,
+        state: KindState,
+        cursor: Cursor,
+        *,
+        run_id: str,
+        kind_report: KindReport,
     ) -> None:
         start = window_start(cursor.watermark, self._lookback)
         window = Window(start=start, baseline=cursor.baseline, seen=frozenset(state.recent))
         floor = list_floor(cursor.watermark, self._lookback, state.tracked.values())
         observed_at = self._clock()
-        scan = scan_kind(kind, self._source, state.tracked, floor=floor, window_start=start)
+        scan = scan_kind(kind, scope.source, state.tracked, floor=floor, window_start=start)
         kind_report.listed = len(scan.jobs)
         kind_report.strategy = scan.strategy
         for gone in scan.gone:
@@ -229,12 +308,13 @@ class Monitor:
                 "tracked job no longer exists in Bedrock (deleted?); no longer tracked",
                 extra={
                     "kind": kind.name,
+                    "region": scope.name,
                     "job_arn": gone.arn,
                     "job_name": gone.name,
                     "last_status": gone.status,
                 },
             )
-            self._store.forget(kind, gone.arn, expires_at=self._clock() + self._finished_ttl)
+            scope.store.forget(kind, gone.arn, expires_at=self._clock() + self._finished_ttl)
             kind_report.gone += 1
         for job in scan.jobs.values():
             if job.status not in kind.statuses:
@@ -250,18 +330,18 @@ class Monitor:
         for index, change in enumerate(changes):
             if self._out_of_time():
                 cap = _earliest_new(changes[index:], cap)
-                self._advance(kind, state, cursor, _newest(scan.jobs.values(), cap))
+                self._advance(scope.store, kind, state, cursor, _newest(scan.jobs.values(), cap))
                 raise OutOfTime
             recorded = self._publish_change(
-                kind, change, start, run_id, kind_report, observed_at=observed_at
+                scope, change, start, run_id, kind_report, observed_at=observed_at
             )
             if not recorded and change.previous_status is None:
                 cap = _earliest_new([change], cap)
-        self._advance(kind, state, cursor, _newest(scan.jobs.values(), cap))
+        self._advance(scope.store, kind, state, cursor, _newest(scan.jobs.values(), cap))
 
     def _publish_change(
         self,
-        kind: JobKind,
+        scope: RegionScope,
         change: Change,
         start: datetime | None,
         run_id: str,
@@ -273,12 +353,14 @@ class Monitor:
         this run, or found published already); False when another run holds the transition."""
         now = self._clock()
         job = change.job
+        kind = job.kind
+        store = scope.store
         terminal = kind.is_terminal(job.status)
         keep_in_view = not terminal or start is None or job.created_at >= start
         in_view = TrackedJob(job.arn, job.name, job.status, job.created_at)
         claim = Claim(owner=run_id, until=now + self._claim_duration(), observed_at=observed_at)
         previous = change.previous_status
-        result = self._store.claim(
+        result = store.claim(
             kind, job.arn, previous_status=previous, status=job.status, claim=claim, now=now
         )
         if not result.claimed and not result.held:
@@ -298,7 +380,7 @@ class Monitor:
             if result.recorded_status == job.status:
                 # Published before: by an overlapping run, or by a run that died between the two
                 # writes of its commit. Only the view is behind.
-                self._store.sync_view(kind, in_view, keep_in_view=keep_in_view)
+                store.sync_view(kind, in_view, keep_in_view=keep_in_view)
                 logger.info(
                     "transition was already published; view repaired",
                     extra={"kind": kind.name, "job_arn": job.arn, "status": job.status},
@@ -306,7 +388,7 @@ class Monitor:
                 return True
             # The record knows better than the view what was last published: report from there.
             previous = result.recorded_status
-            result = self._store.claim(
+            result = store.claim(
                 kind, job.arn, previous_status=previous, status=job.status, claim=claim, now=now
             )
             if result.newer:
@@ -322,9 +404,9 @@ class Monitor:
         failures = job.failure_messages
         if kind.needs_failure_message(job.status) and not failures:
             try:
-                described = self._source.describe(kind, job.arn)
+                described = scope.source.describe(kind, job.arn)
             except Exception:
-                self._release_quietly(job.arn, run_id)
+                self._release_quietly(store, job.arn, run_id)
                 raise
             failures = described.failure_messages if described else ()
         transition = Transition(job, previous, now, failures)
@@ -342,7 +424,7 @@ class Monitor:
         )
         try:
             message_id = self._publisher.publish(render(transition, self._settings.message_format))
-            self._store.commit(commit, run_id)
+            store.commit(commit, run_id)
         except StaleClaim:
             logger.warning(
                 "claim expired before commit; another run may publish this transition again",
@@ -351,9 +433,10 @@ class Monitor:
         except Exception:
             # Not published, or published but not recorded: either way the next run must retry
             # now, not when the claim expires (a re-publish carries the same dedupe id).
-            self._release_quietly(job.arn, run_id)
+            self._release_quietly(store, job.arn, run_id)
             raise
         kind_report.published.append(transition)
+        self._note(transition)
         logger.info(
             "transition published",
             extra={
@@ -369,13 +452,18 @@ class Monitor:
         return True
 
     def _advance(
-        self, kind: JobKind, state: KindState, cursor: Cursor, newest: datetime | None
+        self,
+        store: StateStore,
+        kind: JobKind,
+        state: KindState,
+        cursor: Cursor,
+        newest: datetime | None,
     ) -> None:
         if newest is None or (cursor.watermark is not None and newest <= cursor.watermark):
             return
         new_start = newest - self._lookback
         passed = [arn for arn, job in state.recent.items() if job.created_at < new_start]
-        self._store.advance(kind, newest, passed)
+        store.advance(kind, newest, passed)
 
     def _claim_duration(self) -> timedelta:
         # A claim must outlive this invocation (so no other run publishes while it still might),
@@ -400,13 +488,47 @@ class Monitor:
     def _out_of_time(self) -> bool:
         return self._remaining is not None and self._remaining() < self._stop_below
 
-    def _release_quietly(self, arn: str, run_id: str) -> None:
+    def _release_quietly(self, store: StateStore, arn: str, run_id: str) -> None:
         try:
-            self._store.release(arn, run_id)
+            store.release(arn, run_id)
         except Exception:
             logger.exception(
                 "could not release a claim; it expires on its own", extra={"job_arn": arn}
             )
+
+    def _note(self, transition: Transition) -> None:
+        """Tell the journal (the daily digest's source); the alert is already out, so a failure
+        here is logged, not raised (raising would re-publish the alert)."""
+        if self._journal is None:
+            return
+        try:
+            self._journal.record(transition)
+        except Exception:
+            logger.exception(
+                "could not record the transition for the daily digest",
+                extra={"dedupe_id": transition.dedupe_id},
+            )
+
+
+def _running_jobs(source: JobSource, kind: JobKind) -> dict[str, Job]:
+    """Every job in a non-terminal status, by ARN: one ``statusEquals`` list per status.
+
+    Statuses are listed in lifecycle order, so a job that moves on between two lists is met
+    again in a later one; passes repeat until one finds no job the previous ones missed (a job
+    would have to move once per call to slip through them all).
+    """
+    running: dict[str, Job] = {}
+    for _ in range(BASELINE_PASSES):
+        found_new = False
+        for status in kind.running_order:
+            for page in list_pages(source, kind, status=status):
+                for job in page.jobs:
+                    if not kind.is_terminal(job.status):
+                        found_new = found_new or job.arn not in running
+                        running[job.arn] = job
+        if not found_new:
+            break
+    return running
 
 
 def _final(kind: JobKind, recorded: str | None, observed: str) -> bool:

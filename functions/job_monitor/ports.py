@@ -16,7 +16,7 @@ from typing import Protocol
 from job_monitor.detect import TrackedJob
 from job_monitor.kinds import JobKind
 from job_monitor.message import SnsMessage
-from job_monitor.model import Job
+from job_monitor.model import Job, Transition
 
 # -- Bedrock -------------------------------------------------------------------------------------
 
@@ -28,6 +28,16 @@ class KindUnavailable(Exception):
         super().__init__(f"{kind.name}: {code}: {message}")
         self.kind = kind
         self.code = code
+
+
+class RegionUnavailable(Exception):
+    """Bedrock cannot be reached in this region (no endpoint, network, or the region is not
+    enabled for the account): every kind there fails alike, so the run stops asking it."""
+
+    def __init__(self, region: str, reason: str) -> None:
+        super().__init__(f"{region}: {reason}")
+        self.region = region
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -114,8 +124,19 @@ class Commit:
     """When the committing run listed the job (see ``Claim.observed_at``)."""
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """What the state says about one job (for a single-job check, e.g. after an event)."""
+
+    cursor: Cursor | None
+    in_view: TrackedJob | None
+    """The job's in-view item: tracked (running) or recently finished; None when out of view."""
+
+
 class StateStore(Protocol):
     def load(self) -> Snapshot: ...
+
+    def lookup(self, kind: JobKind, arn: str) -> Lookup: ...
 
     def save_baseline(
         self, kind: JobKind, cursor: Cursor, tracked: Iterable[TrackedJob]
@@ -172,3 +193,25 @@ class StaleClaim(Exception):
 
 class Publisher(Protocol):
     def publish(self, message: SnsMessage) -> str: ...
+
+
+# -- the journal (what the daily digest summarises) -----------------------------------------------
+
+
+class Journal(Protocol):
+    def record(self, transition: Transition) -> None:
+        """Note a published transition. Idempotent per ``transition.dedupe_id``; best effort:
+        the monitor logs a failure here and goes on (the alert itself is already out)."""
+        ...
+
+
+# -- one watched region -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegionScope:
+    """Where one region's jobs come from and where its state lives (its own partition)."""
+
+    name: str
+    source: JobSource
+    store: StateStore

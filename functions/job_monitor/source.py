@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from job_monitor.kinds import JobKind
 from job_monitor.model import Job, failure_messages
-from job_monitor.ports import KindUnavailable, Page
+from job_monitor.ports import KindUnavailable, Page, RegionUnavailable
 
 if TYPE_CHECKING:
     from botocore.config import Config
@@ -30,6 +30,8 @@ _UNAVAILABLE_CODES = frozenset(
 )
 """Denied, or not offered in this region. Anything else (a validation error in our request, bad
 credentials, ...) is reported with its own code: it is not a property of the account."""
+_REGION_DISABLED_CODES = frozenset({"UnrecognizedClientException", "InvalidClientTokenId"})
+"""What an opt-in region that is not enabled for the account answers to every request."""
 
 
 def bedrock_client_config() -> Config:
@@ -103,7 +105,7 @@ class BedrockJobSource:
         return job
 
     def _call(self, kind: JobKind, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        from botocore.exceptions import ClientError  # noqa: PLC0415
+        from botocore.exceptions import ClientError, ConnectionError  # noqa: PLC0415
 
         self.calls[operation] += 1
         try:
@@ -113,8 +115,17 @@ class BedrockJobSource:
             code = str(error.get("Code", ""))
             if code in _UNAVAILABLE_CODES:
                 raise KindUnavailable(kind, code, str(error.get("Message", ""))) from exc
+            if code in _REGION_DISABLED_CODES:
+                raise RegionUnavailable(self.region, f"{code}: region not enabled?") from exc
             raise
+        except ConnectionError as exc:
+            # botocore already retried: the endpoint cannot be reached from here.
+            raise RegionUnavailable(self.region, f"cannot connect: {exc}") from exc
         return result
+
+    @property
+    def region(self) -> str:
+        return str(getattr(getattr(self.client, "meta", None), "region_name", "") or "")
 
 
 def _with_failures(job: Job, messages: tuple[str, ...]) -> Job:

@@ -2,6 +2,8 @@
 
 Table layout (partition key ``pk``, sort key ``sk``, TTL attribute ``expires_at``):
 
+* ``pk="state"`` is the home region's partition; each other watched region has its own,
+  ``pk="state#<region>"`` (see ``state_partition``), with the same items:
 * ``pk="state"``, ``sk="cursor#<kind>"``: the kind's watermark (newest job time seen, epoch ms)
   and the baseline watermark.
 * ``pk="state"``, ``sk="job#<kind>#<arn>"``: one small item per job in view: every job still
@@ -34,8 +36,10 @@ from job_monitor.ports import (
     Commit,
     Cursor,
     KindState,
+    Lookup,
     Snapshot,
     StaleClaim,
+    UnreadableState,
 )
 
 logger = logging.getLogger(__name__)
@@ -45,6 +49,12 @@ SCHEMA_VERSION = 1
 STATE_PK = "state"
 _BATCH_LIMIT = 25
 _BATCH_ATTEMPTS = 8
+
+
+def state_partition(region: str, home_region: str) -> str:
+    """The partition holding one region's cursors and in-view items. The home region keeps the
+    plain ``state`` partition, so a deployment from before regions were added upgrades in place."""
+    return STATE_PK if not region or region == home_region else f"{STATE_PK}#{region}"
 
 
 def epoch_ms(value: datetime) -> int:
@@ -66,9 +76,10 @@ def _n(value: int) -> dict[str, str]:
 class DynamoStateStore:
     """``StateStore`` on one DynamoDB table, through a low-level boto3 ``dynamodb`` client."""
 
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(self, client: Any, table_name: str, *, partition: str = STATE_PK) -> None:
         self._client = client
         self._table = table_name
+        self._pk = partition
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -77,7 +88,7 @@ class DynamoStateStore:
         params: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": _s(STATE_PK)},
+            "ExpressionAttributeValues": {":pk": _s(self._pk)},
             "ConsistentRead": True,
         }
         while True:
@@ -88,6 +99,19 @@ class DynamoStateStore:
             if not last:
                 return snapshot
             params["ExclusiveStartKey"] = last
+
+    def lookup(self, kind: JobKind, arn: str) -> Lookup:
+        """The kind's cursor and the job's in-view item: two consistent reads of known keys. The
+        items are read as ``load`` reads them (an unreadable cursor raises ``UnreadableState``)."""
+        snapshot = Snapshot()
+        for key in (self._cursor_key(kind), self._view_key(kind, arn)):
+            item = self._client.get_item(TableName=self._table, Key=key, ConsistentRead=True)
+            if "Item" in item:
+                self._read_item(snapshot, item["Item"])
+        state = snapshot.of(kind)
+        if state.unreadable_cursor is not None:
+            raise UnreadableState(f"state item {state.unreadable_cursor} cannot be read")
+        return Lookup(cursor=state.cursor, in_view=state.tracked.get(arn) or state.recent.get(arn))
 
     def _read_item(self, snapshot: Snapshot, item: dict[str, Any]) -> None:
         sk = item.get("sk", {}).get("S", "")
@@ -141,7 +165,7 @@ class DynamoStateStore:
             ]
         )
         item: dict[str, Any] = {
-            "pk": _s(STATE_PK),
+            "pk": _s(self._pk),
             "sk": _s(f"cursor#{kind.name}"),
             "v": _n(SCHEMA_VERSION),
         }
@@ -387,7 +411,7 @@ class DynamoStateStore:
         try:
             self._client.update_item(
                 TableName=self._table,
-                Key={"pk": _s(STATE_PK), "sk": _s(f"cursor#{kind.name}")},
+                Key=self._cursor_key(kind),
                 UpdateExpression=update,
                 ConditionExpression=(
                     "attribute_exists(pk) AND (attribute_not_exists(watermark) OR watermark < :w)"
@@ -419,9 +443,11 @@ class DynamoStateStore:
     def _record_key(arn: str) -> dict[str, Any]:
         return {"pk": _s(f"job#{arn}"), "sk": _s("job")}
 
-    @staticmethod
-    def _view_key(kind: JobKind, arn: str) -> dict[str, Any]:
-        return {"pk": _s(STATE_PK), "sk": _s(f"job#{kind.name}#{arn}")}
+    def _cursor_key(self, kind: JobKind) -> dict[str, Any]:
+        return {"pk": _s(self._pk), "sk": _s(f"cursor#{kind.name}")}
+
+    def _view_key(self, kind: JobKind, arn: str) -> dict[str, Any]:
+        return {"pk": _s(self._pk), "sk": _s(f"job#{kind.name}#{arn}")}
 
     def _view_item(self, kind: JobKind, job: TrackedJob, *, finished: bool) -> dict[str, Any]:
         return {

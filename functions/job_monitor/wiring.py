@@ -1,47 +1,70 @@
 """Builds a Monitor from settings and clients: the one place that connects ports to adapters.
 
-Used by the Lambda handler, the local demo and the tests, so all three run the same code.
+Used by the Lambda handlers, the local demo and the tests, so all of them run the same code.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from job_monitor.config import MonitorSettings
 from job_monitor.monitor import Clock, Monitor, RemainingSeconds, utc_now
+from job_monitor.ports import Journal, RegionScope
 from job_monitor.publisher import SnsPublisher
 from job_monitor.source import BedrockJobSource, bedrock_client_config
-from job_monitor.state import DynamoStateStore
+from job_monitor.state import DynamoStateStore, state_partition
 
 
 def build_monitor(
     settings: MonitorSettings,
     *,
-    bedrock: Any,
+    bedrock: Mapping[str, Any],
     dynamodb: Any,
     sns: Any,
+    journal: Journal | None = None,
     clock: Clock = utc_now,
     remaining_seconds: RemainingSeconds | None = None,
 ) -> Monitor:
+    """``bedrock``: a client per watched region (``settings.regions``), by region name."""
+    missing = [r for r in settings.regions if r not in bedrock]
+    if missing:
+        raise ValueError(f"no Bedrock client for region(s) {', '.join(missing)}")
+    regions = [
+        RegionScope(
+            name=region,
+            source=BedrockJobSource(bedrock[region]),
+            store=DynamoStateStore(
+                dynamodb,
+                settings.table_name,
+                partition=state_partition(region, settings.home_region),
+            ),
+        )
+        for region in settings.regions
+    ]
     return Monitor(
         settings,
-        BedrockJobSource(bedrock),
-        DynamoStateStore(dynamodb, settings.table_name),
+        regions,
         SnsPublisher(sns, settings.topic_arn),
+        journal=journal,
         clock=clock,
         remaining_seconds=remaining_seconds,
     )
 
 
-def aws_clients(session: Any = None) -> dict[str, Any]:
-    """Default clients: Bedrock with adaptive retries; DynamoDB and SNS with standard retries."""
+def aws_clients(regions: tuple[str, ...], session: Any = None) -> dict[str, Any]:
+    """Default clients: Bedrock (one per watched region) with adaptive retries; DynamoDB and SNS
+    in the function's own region with standard retries."""
     import boto3  # noqa: PLC0415 - not at import time: the cold start pays only when it runs
     from botocore.config import Config  # noqa: PLC0415
 
     session = session or boto3.session.Session()
     standard = Config(retries={"mode": "standard", "max_attempts": 5})
     return {
-        "bedrock": session.client("bedrock", config=bedrock_client_config()),
+        "bedrock": {
+            region: session.client("bedrock", region_name=region, config=bedrock_client_config())
+            for region in regions
+        },
         "dynamodb": session.client("dynamodb", config=standard),
         "sns": session.client("sns", config=standard),
     }

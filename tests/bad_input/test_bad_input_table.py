@@ -349,6 +349,7 @@ def test_bad_config_values_cdk_context(key: str, bad: tuple[Any, str]) -> None:
 MONITOR_ENV = {
     "STATE_TABLE_NAME": "state",
     "TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:jobs",
+    "AWS_REGION": "us-east-1",
 }
 NOTIFIER_ENV = {
     "SLACK_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:slack-AbCdEf",
@@ -365,6 +366,8 @@ BAD_MONITOR_ENV: list[tuple[str, str, str]] = [
     ("MESSAGE_FORMAT", "JSON", "json, chatbot"),
     ("FINISHED_JOB_TTL_DAYS", "-1", "1..3650"),
     ("TIME_MARGIN_SECONDS", "0", "1..600"),
+    ("WATCH_REGIONS", "us-east-1,Frankfurt", "not an AWS region name: Frankfurt"),
+    ("AWS_REGION", "", "required"),
 ]
 BAD_NOTIFIER_ENV: list[tuple[str, str, str]] = [
     ("SLACK_SECRET_ARN", "slack-webhook", "secretsmanager ARN"),
@@ -767,7 +770,7 @@ def test_state_cursor_unreadable_is_not_taken_for_an_empty_watermark(
 
     # When the monitor runs
     with pytest.raises(
-        RunFailed, match=r"evaluation: UnreadableState: state item cursor#evaluation"
+        RunFailed, match=r"evaluation in us-east-1: UnreadableState: state item cursor#evaluation"
     ):
         account.monitor().run()
 

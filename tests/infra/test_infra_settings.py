@@ -205,7 +205,10 @@ def test_filter_policies_come_from_routing() -> None:
 def test_the_environment_the_stack_sets_parses_with_the_functions_own_config() -> None:
     parsed = settings(job_kinds="evaluation", lookback_seconds="600", message_format="chatbot")
     monitor = MonitorSettings.from_env(
-        parsed.monitor_environment("state-table", "arn:aws:sns:us-east-1:111111111111:topic")
+        {
+            **parsed.monitor_environment("state-table", "arn:aws:sns:us-east-1:111111111111:topic"),
+            "AWS_REGION": "us-east-1",  # set by Lambda
+        }
     )
     assert [k.name for k in monitor.kinds] == ["evaluation"]
     assert monitor.lookback_seconds == 600

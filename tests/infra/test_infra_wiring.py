@@ -96,7 +96,7 @@ def test_monitor_runs_one_at_a_time_with_its_environment(
     assert environment["STATE_TABLE_NAME"] == {
         "Ref": synthesized.logical_id(f"{names.STATE_STORAGE}/Table/Resource")
     }
-    parsed = MonitorSettings.from_env(fake_values(environment))
+    parsed = MonitorSettings.from_env({**fake_values(environment), "AWS_REGION": "us-east-1"})
     assert tuple(k.name for k in parsed.kinds) == settings.job_kinds
 
 

@@ -31,6 +31,7 @@ def handler(account: LocalAccount, monkeypatch):
     # Given the environment the stack sets, and the handler's clients pointed at the account
     monkeypatch.setenv("STATE_TABLE_NAME", TABLE_NAME)
     monkeypatch.setenv("TOPIC_ARN", account.topic_arn)
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "bedrock-job-monitor")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "BedrockJobMonitor")
     # (Lambda sets these before the module is imported; Powertools reads them at import.)
@@ -41,7 +42,7 @@ def handler(account: LocalAccount, monkeypatch):
         handler_module,
         "_clients",
         lambda: {
-            "bedrock": account.clients["bedrock"],
+            "bedrock": {"us-east-1": account.clients["bedrock"]},
             "dynamodb": account.clients["dynamodb"],
             "sns": account.clients["sns"],
         },

@@ -98,7 +98,7 @@ def test_one_kind_denied_does_not_stop_the_others(account: LocalAccount, caplog)
         account.bedrock.set_status(arn, "Completed")
     account.clock.advance(minutes=5)
     # When the monitor runs
-    with pytest.raises(RunFailed, match="evaluation: AccessDeniedException") as failed:
+    with pytest.raises(RunFailed, match="evaluation in us-east-1: AccessDeniedException") as failed:
         account.monitor().run()
     # Then the other kinds' transitions are still published, and the failure is reported
     assert sorted(m.body["kind"] for m in account.drain()) == [

@@ -39,7 +39,7 @@ def test_crash_between_publish_and_commit_republishes_once_with_the_same_dedupe_
 ):
     arns = baseline_with_running_jobs(account)
     monitor = account.monitor()
-    store = monitor._store
+    store = monitor._regions[0].store
     real_commit = store.commit
     calls = {"n": 0}
 

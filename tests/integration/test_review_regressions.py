@@ -19,7 +19,7 @@ def test_a_job_moving_on_between_the_baselines_status_lists_is_still_tracked(
     arn = account.bedrock.create_job("batch-inference", "nightly", status="Submitted")
     account.bedrock.set_status(arn, "Scheduled")
     monitor = account.monitor()
-    real_list_page = monitor._source.list_page
+    real_list_page = monitor._regions[0].source.list_page
 
     def list_then_move(kind, **kwargs):
         page = real_list_page(kind, **kwargs)
@@ -27,7 +27,7 @@ def test_a_job_moving_on_between_the_baselines_status_lists_is_still_tracked(
             account.bedrock.set_status(arn, "InProgress")
         return page
 
-    monkeypatch.setattr(monitor._source, "list_page", list_then_move)
+    monkeypatch.setattr(monitor._regions[0].source, "list_page", list_then_move)
     # When the baseline is taken, and the job later completes
     monitor.run()
     account.bedrock.set_status(arn, "Completed")

@@ -88,9 +88,11 @@ def install_crash(
     monitor: Monitor, point: CrashPoint, error: Callable[[], BaseException]
 ) -> dict[str, int]:
     owner_name, method = point.target.split(".")
-    owner = {"store": monitor._store, "publisher": monitor._publisher, "source": monitor._source}[
-        owner_name
-    ]
+    owner = {
+        "store": monitor._regions[0].store,
+        "publisher": monitor._publisher,
+        "source": monitor._regions[0].source,
+    }[owner_name]
     real = getattr(owner, method)
     state = {"calls": 0, "crashed": 0}
 

@@ -33,7 +33,7 @@ def test_one_kind_failing_leaves_the_others_working_and_shows_in_logs_and_report
     account.bedrock.inject("ListEvaluationJobs", code, status=status, times=None)
     # When the monitor runs
     caplog.set_level(logging.INFO)
-    with pytest.raises(RunFailed, match=f"evaluation: .*{code}") as failed:
+    with pytest.raises(RunFailed, match=f"evaluation in us-east-1: .*{code}") as failed:
         account.monitor().run()
     # Then the other kinds published their transitions
     published = {m.body["dedupeId"] for m in account.drain()}

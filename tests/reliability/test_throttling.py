@@ -10,7 +10,6 @@ next run catches up with nothing lost and nothing doubled.
 from __future__ import annotations
 
 import pytest
-from botocore.exceptions import ClientError
 
 from job_monitor.monitor import RunFailed
 from sim.local import LocalAccount
@@ -187,8 +186,9 @@ def test_dynamodb_state_read_failing_beyond_budget_fails_the_run_before_any_work
     inject_botocore(
         account, "dynamodb", "Query", DYNAMODB_FAULTS["internal-error-500"], times=ATTEMPTS
     )
-    # When the monitor runs, then it fails loudly with DynamoDB's error and publishes nothing
-    with pytest.raises(ClientError, match="InternalServerError"):
+    # When the monitor runs, then it fails loudly with DynamoDB's error and publishes nothing:
+    # every kind of the region reports that its state could not be read
+    with pytest.raises(RunFailed, match=r"state could not be read: InternalServerError"):
         account.monitor().run()
     assert account.drain() == []
     then_next_run_catches_up(account, expected)

@@ -29,7 +29,7 @@ def _settings() -> MonitorSettings:
 
 @cache
 def _clients() -> dict[str, Any]:
-    return aws_clients()
+    return aws_clients(_settings().regions)
 
 
 def parse_event(event: Any) -> bool:
