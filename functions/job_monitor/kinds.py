@@ -46,6 +46,11 @@ class JobKind:
     output_model_field: str | None = None
     end_time_field: str | None = None
     last_modified_field: str | None = None
+    event_detail_type: str | None = None
+    """EventBridge detail-type of the kind's state-change events; None = it emits none."""
+    event_status_field: str | None = None
+    event_arn_field: str | None = None
+    """Fields of the event's ``detail`` with the status and the job ARN."""
 
     @property
     def non_terminal_statuses(self) -> frozenset[str]:
@@ -89,6 +94,9 @@ MODEL_CUSTOMIZATION = JobKind(
     output_model_field="customModelArn",
     end_time_field="endTime",
     last_modified_field="lastModifiedTime",
+    event_detail_type="Model Customization Job State Change",
+    event_status_field="jobStatus",
+    event_arn_field="jobArn",
 )
 
 EVALUATION = JobKind(
@@ -144,6 +152,11 @@ BATCH_INFERENCE = JobKind(
     base_model_field="modelId",
     end_time_field="endTime",
     last_modified_field="lastModifiedTime",
+    # The documented sample's times are not ISO 8601 ("Wed Aug 28 22:58:30 UTC 2024"): the
+    # real-time path reads only the ARN and describes the job.
+    event_detail_type="Batch Inference Job State Change",
+    event_status_field="status",
+    event_arn_field="batchJobArn",
 )
 
 REGISTRY: dict[str, JobKind] = {
