@@ -1,9 +1,14 @@
 """The registry of Bedrock job kinds.
 
 Each kind is data: which list operation to page, where its summaries live, which fields carry the
-time, the status and the failure message, and which statuses are terminal. Adding a kind (model
-import, model copy, ...) means adding one entry to ``REGISTRY``; nothing else in the monitor
-branches on the kind.
+ARN, the name, the time, the status and the failure message, how the detail operation takes its
+identifier, and which statuses are terminal. Adding a kind means adding one entry to ``REGISTRY``;
+nothing else in the monitor branches on the kind. Every entry is checked against botocore's service
+model by tests/unit/test_kinds.py.
+
+Two kinds are long-lived resources rather than jobs (provisioned throughput, custom model
+deployments): only ``Failed`` is terminal for them, so a resource that reached ``InService`` or
+``Active`` stays followed and a later ``Updating`` or ``Failed`` is still reported.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ class JobKind:
     running_order: tuple[str, ...]
     """The non-terminal statuses in lifecycle order (the first run lists them in this order)."""
     detail_operation: str
-    """boto3 method that describes one job (takes ``jobIdentifier``)."""
+    """boto3 method that describes one job (takes ``detail_id_param``)."""
     detail_failure_field: str
     """Field of the detail response with the failure message (a string or a list of strings)."""
     iam_resource_type: str
@@ -42,6 +47,19 @@ class JobKind:
     summary_failure_field: str | None = None
     """Summary field that already carries the failure message, which saves a detail call."""
     status_field: str = "status"
+    arn_field: str = "jobArn"
+    """Summary and detail field with the ARN (the job's identity everywhere in the monitor)."""
+    name_fields: tuple[str, ...] = ("jobName",)
+    """Candidate fields for the display name, first present wins (a list summary and the detail
+    response may name it differently)."""
+    name_from_arn: bool = False
+    """When no name field is present, use the ARN's last path segment (the id) as the name.
+    Otherwise a summary without a name is skipped as malformed."""
+    detail_id_param: str = "jobIdentifier"
+    """Parameter of the detail operation that takes the ARN."""
+    statuses_recur: bool = False
+    """A status can come back (``InService -> Updating -> InService``), so the dedupe id of a
+    transition also carries the time Bedrock last modified the resource."""
     base_model_field: str | None = None
     output_model_field: str | None = None
     end_time_field: str | None = None
@@ -159,8 +177,115 @@ BATCH_INFERENCE = JobKind(
     event_arn_field="batchJobArn",
 )
 
+MODEL_IMPORT = JobKind(
+    name="model-import",
+    label="model import",
+    list_operation="list_model_import_jobs",
+    summaries_key="modelImportJobSummaries",
+    time_field="creationTime",
+    time_after_param="creationTimeAfter",
+    time_before_param="creationTimeBefore",
+    statuses=frozenset({"InProgress", "Completed", "Failed"}),
+    terminal_statuses=frozenset({"Completed", "Failed"}),
+    running_order=("InProgress",),
+    detail_operation="get_model_import_job",
+    detail_failure_field="failureMessage",
+    iam_resource_type="model-import-job",
+    # The console's imported-models list page; not a documented route (see message.console_url).
+    console_fragment="imported-models",
+    output_model_field="importedModelArn",
+    end_time_field="endTime",
+    last_modified_field="lastModifiedTime",
+)
+
+MODEL_COPY = JobKind(
+    name="model-copy",
+    label="model copy",
+    list_operation="list_model_copy_jobs",
+    summaries_key="modelCopyJobSummaries",
+    time_field="creationTime",
+    time_after_param="creationTimeAfter",
+    time_before_param="creationTimeBefore",
+    statuses=frozenset({"InProgress", "Completed", "Failed"}),
+    terminal_statuses=frozenset({"Completed", "Failed"}),
+    running_order=("InProgress",),
+    detail_operation="get_model_copy_job",
+    detail_failure_field="failureMessage",
+    iam_resource_type="model-copy-job",
+    # Copied models appear on the custom models page; not a documented route.
+    console_fragment="custom-models",
+    # Copy jobs have no name: the target model's name when given, else the job id.
+    name_fields=("targetModelName",),
+    name_from_arn=True,
+    detail_id_param="jobArn",
+    summary_failure_field="failureMessage",
+    base_model_field="sourceModelArn",
+    output_model_field="targetModelArn",
+)
+
+PROVISIONED_THROUGHPUT = JobKind(
+    name="provisioned-throughput",
+    label="provisioned throughput",
+    list_operation="list_provisioned_model_throughputs",
+    summaries_key="provisionedModelSummaries",
+    time_field="creationTime",
+    time_after_param="creationTimeAfter",
+    time_before_param="creationTimeBefore",
+    statuses=frozenset({"Creating", "InService", "Updating", "Failed"}),
+    # A long-lived resource: InService is reported but stays followed (it may update or fail).
+    terminal_statuses=frozenset({"Failed"}),
+    running_order=("Creating", "Updating", "InService"),
+    detail_operation="get_provisioned_model_throughput",
+    detail_failure_field="failureMessage",
+    iam_resource_type="provisioned-model",
+    # The console's provisioned throughput list page; not a documented route.
+    console_fragment="provisioned-throughput",
+    arn_field="provisionedModelArn",
+    name_fields=("provisionedModelName",),
+    detail_id_param="provisionedModelId",
+    statuses_recur=True,
+    base_model_field="modelArn",
+    last_modified_field="lastModifiedTime",
+)
+
+CUSTOM_MODEL_DEPLOYMENT = JobKind(
+    name="custom-model-deployment",
+    label="custom model deployment",
+    list_operation="list_custom_model_deployments",
+    summaries_key="modelDeploymentSummaries",
+    time_field="createdAt",
+    time_after_param="createdAfter",
+    time_before_param="createdBefore",
+    statuses=frozenset({"Creating", "Active", "Failed"}),
+    # A long-lived resource: Active is reported but stays followed (it may still fail).
+    terminal_statuses=frozenset({"Failed"}),
+    running_order=("Creating", "Active"),
+    detail_operation="get_custom_model_deployment",
+    detail_failure_field="failureMessage",
+    iam_resource_type="custom-model-deployment",
+    # Deployments are managed from the custom models page; not a documented route.
+    console_fragment="custom-models",
+    arn_field="customModelDeploymentArn",
+    # The list summary says customModelDeploymentName, the Get response modelDeploymentName.
+    name_fields=("customModelDeploymentName", "modelDeploymentName"),
+    detail_id_param="customModelDeploymentIdentifier",
+    statuses_recur=True,
+    summary_failure_field="failureMessage",
+    base_model_field="modelArn",
+    last_modified_field="lastUpdatedAt",
+)
+
 REGISTRY: dict[str, JobKind] = {
-    kind.name: kind for kind in (MODEL_CUSTOMIZATION, EVALUATION, BATCH_INFERENCE)
+    kind.name: kind
+    for kind in (
+        MODEL_CUSTOMIZATION,
+        EVALUATION,
+        BATCH_INFERENCE,
+        MODEL_IMPORT,
+        MODEL_COPY,
+        PROVISIONED_THROUGHPUT,
+        CUSTOM_MODEL_DEPLOYMENT,
+    )
 }
 
 

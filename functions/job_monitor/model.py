@@ -16,6 +16,12 @@ def as_utc(value: datetime) -> datetime:
     return value.replace(microsecond=value.microsecond - value.microsecond % 1000)
 
 
+def epoch_millis(value: datetime) -> int:
+    """Milliseconds since the epoch, exactly (no float rounding)."""
+    value = as_utc(value)
+    return int(value.replace(microsecond=0).timestamp()) * 1000 + value.microsecond // 1000
+
+
 def arn_region_account(arn: str) -> tuple[str, str]:
     """``arn:aws:bedrock:us-east-1:123456789012:...`` -> ("us-east-1", "123456789012")."""
     parts = arn.split(":", 5)
@@ -41,12 +47,13 @@ class Job:
 
     @classmethod
     def from_summary(cls, kind: JobKind, summary: dict[str, Any]) -> Job:
-        """Build from a list summary or a detail response. Raises KeyError if a required field
-        (ARN, name, status, time) is missing."""
+        """Build from a list summary or a detail response, reading the fields the kind names.
+        Raises KeyError if a required field (ARN, name, status, time) is missing."""
+        arn = summary[kind.arn_field]
         return cls(
             kind=kind,
-            arn=summary["jobArn"],
-            name=summary["jobName"],
+            arn=arn,
+            name=_name(kind, summary, arn),
             status=summary[kind.status_field],
             created_at=as_utc(summary[kind.time_field]),
             end_time=_optional_time(summary, kind.end_time_field),
@@ -55,6 +62,17 @@ class Job:
             output_model=_model_text(summary, kind.output_model_field),
             failure_messages=failure_messages(summary, kind.summary_failure_field),
         )
+
+
+def _name(kind: JobKind, summary: dict[str, Any], arn: str) -> str:
+    """The first of the kind's name fields present; else the ARN's id when the kind allows it."""
+    for field_name in kind.name_fields:
+        value = summary.get(field_name)
+        if value:
+            return str(value)
+    if kind.name_from_arn and isinstance(arn, str) and arn.rsplit("/", 1)[-1]:
+        return arn.rsplit("/", 1)[-1]
+    raise KeyError(kind.name_fields[0] if kind.name_fields else "name")
 
 
 def failure_messages(response: dict[str, Any], field_name: str | None) -> tuple[str, ...]:
@@ -105,8 +123,17 @@ class Transition:
 
     @property
     def dedupe_id(self) -> str:
-        """Same transition -> same id, whichever run (or re-run after a crash) publishes it."""
-        return f"{self.job.arn}#{self.job.status}"
+        """Same transition -> same id, whichever run (or re-run after a crash) publishes it.
+
+        ``<arn>#<status>``: a job enters each status once. For kinds whose statuses recur
+        (``InService -> Updating -> InService``) the time Bedrock last modified the resource is
+        appended (epoch milliseconds), so the second ``InService`` is not dropped as a duplicate of
+        the first, while a re-publish of the same observation keeps its id."""
+        base = f"{self.job.arn}#{self.job.status}"
+        if not self.job.kind.statuses_recur:
+            return base
+        changed = self.job.last_modified or self.job.created_at
+        return f"{base}#{epoch_millis(changed)}"
 
     @property
     def duration_seconds(self) -> int | None:

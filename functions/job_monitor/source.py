@@ -85,7 +85,11 @@ class BedrockJobSource:
                 skipped += 1
                 logger.warning(
                     "skipping a job summary that lacks a required field",
-                    extra={"kind": kind.name, "job_arn": summary.get("jobArn"), "error": repr(exc)},
+                    extra={
+                        "kind": kind.name,
+                        "job_arn": summary.get(kind.arn_field),
+                        "error": repr(exc),
+                    },
                 )
         return Page(jobs=jobs, next_token=response.get("nextToken") or None, skipped=skipped)
 
@@ -93,7 +97,7 @@ class BedrockJobSource:
         from botocore.exceptions import ClientError  # noqa: PLC0415
 
         try:
-            response = self._call(kind, kind.detail_operation, {"jobIdentifier": arn})
+            response = self._call(kind, kind.detail_operation, {kind.detail_id_param: arn})
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
                 return None

@@ -1,21 +1,55 @@
-"""The job-kind registry must agree with botocore's own Bedrock service model."""
+"""The job-kind registry must agree with botocore's own Bedrock service model, entry by entry."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import botocore.session
 import pytest
 
 from job_monitor.kinds import FAILURE_STATUSES, REGISTRY, JobKind, resolve_kinds
+from job_monitor.model import Job, Transition
 
 MODEL = botocore.session.get_session().get_service_model("bedrock")
+KINDS = list(REGISTRY.values())
+SUMMARY_ONLY = {
+    ("model-customization", "customModelArn"),  # the detail says outputModelArn
+    ("evaluation", "modelIdentifiers"),  # the detail nests it in inferenceConfig
+}
+"""Model fields that the list summary has and the detail response does not."""
 
 
 def _op(snake: str):
     return MODEL.operation_model("".join(p.capitalize() for p in snake.split("_")))
 
 
-@pytest.mark.parametrize("kind", REGISTRY.values(), ids=lambda k: k.name)
-def test_list_operation_matches_the_service_model(kind: JobKind):
+def _summary_shape(kind: JobKind):
+    return _op(kind.list_operation).output_shape.members[kind.summaries_key].member
+
+
+def test_the_registry_holds_every_bedrock_job_kind() -> None:
+    assert list(REGISTRY) == [
+        "model-customization",
+        "evaluation",
+        "batch-inference",
+        "model-import",
+        "model-copy",
+        "provisioned-throughput",
+        "custom-model-deployment",
+    ]
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
+def test_operation_names_exist_in_the_service_model(kind: JobKind) -> None:
+    names = set(MODEL.operation_names)
+    assert kind.list_action.removeprefix("bedrock:") in names
+    assert kind.detail_action.removeprefix("bedrock:") in names
+    assert _op(kind.list_operation).http["method"] == "GET"
+    assert _op(kind.detail_operation).http["method"] == "GET"
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
+def test_list_operation_matches_the_service_model(kind: JobKind) -> None:
     op = _op(kind.list_operation)
     params = op.input_shape.members
     assert {
@@ -27,13 +61,30 @@ def test_list_operation_matches_the_service_model(kind: JobKind):
         "sortBy",
         "sortOrder",
     } <= set(params)
+    assert params[kind.time_after_param].type_name == "timestamp"
+    assert params[kind.time_before_param].type_name == "timestamp"
+    assert "CreationTime" in params["sortBy"].enum
+    assert set(params["sortOrder"].enum) >= {"Descending"}
     assert set(params["statusEquals"].enum) == kind.statuses
-    summary = op.output_shape.members[kind.summaries_key].member
+    assert kind.summaries_key in op.output_shape.members
+    assert op.output_shape.members[kind.summaries_key].type_name == "list"
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
+def test_summary_fields_exist_in_the_list_member_shape(kind: JobKind) -> None:
+    summary = _summary_shape(kind)
+    required = set(summary.required_members)
+    # The fields a summary cannot be read without are required by the model.
+    assert kind.arn_field in required
+    assert kind.time_field in required
+    assert kind.status_field in summary.members  # not required for batch inference
+    assert summary.members[kind.time_field].type_name == "timestamp"
+    assert set(summary.members[kind.status_field].enum) == kind.statuses
+    names = [f for f in kind.name_fields if f in summary.members]
+    assert names or kind.name_from_arn, f"{kind.name}: the summary has no name field"
+    if not kind.name_from_arn:
+        assert set(names) & required, f"{kind.name}: no required name field in the summary"
     for field in (
-        kind.time_field,
-        kind.status_field,
-        "jobArn",
-        "jobName",
         kind.summary_failure_field,
         kind.base_model_field,
         kind.output_model_field,
@@ -44,25 +95,139 @@ def test_list_operation_matches_the_service_model(kind: JobKind):
             assert field in summary.members, f"{kind.name}: summary has no {field}"
 
 
-@pytest.mark.parametrize("kind", REGISTRY.values(), ids=lambda k: k.name)
-def test_detail_operation_matches_the_service_model(kind: JobKind):
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
+def test_detail_operation_matches_the_service_model(kind: JobKind) -> None:
     op = _op(kind.detail_operation)
-    assert "jobIdentifier" in op.input_shape.members
-    assert kind.detail_failure_field in op.output_shape.members
+    assert list(op.input_shape.required_members) == [kind.detail_id_param]
+    id_param = op.input_shape.members[kind.detail_id_param]
+    assert id_param.serialization.get("location") == "uri"
+    output = op.output_shape.members
+    assert kind.detail_failure_field in output
+    assert kind.arn_field in output
+    assert kind.status_field in output
+    assert set(output[kind.status_field].enum) == kind.statuses
+    assert kind.time_field in output
+    assert any(f in output for f in kind.name_fields) or kind.name_from_arn
+    for field in (
+        kind.base_model_field,
+        kind.output_model_field,
+        kind.end_time_field,
+        kind.last_modified_field,
+    ):
+        if field and (kind.name, field) not in SUMMARY_ONLY:
+            assert field in output, f"{kind.name}: detail has no {field}"
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
+def test_the_arn_field_and_the_resource_type_agree(kind: JobKind) -> None:
+    pattern = _summary_shape(kind).members[kind.arn_field].metadata["pattern"]
+    assert f":{kind.iam_resource_type}/" in pattern
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
+def test_statuses_are_consistent(kind: JobKind) -> None:
     assert kind.terminal_statuses <= kind.statuses
     assert kind.non_terminal_statuses, "a kind needs at least one running status"
+    assert set(kind.running_order) == kind.non_terminal_statuses
+    assert len(kind.running_order) == len(set(kind.running_order))
 
 
-def test_iam_action_names():
+def test_iam_action_names() -> None:
     assert REGISTRY["batch-inference"].list_action == "bedrock:ListModelInvocationJobs"
     assert REGISTRY["evaluation"].detail_action == "bedrock:GetEvaluationJob"
+    assert (
+        REGISTRY["provisioned-throughput"].list_action == "bedrock:ListProvisionedModelThroughputs"
+    )
+    assert REGISTRY["custom-model-deployment"].detail_action == "bedrock:GetCustomModelDeployment"
 
 
-def test_failure_statuses_are_terminal_wherever_they_exist():
+def test_failure_statuses_are_terminal_wherever_they_exist() -> None:
     for kind in REGISTRY.values():
         assert (kind.statuses & FAILURE_STATUSES) <= kind.terminal_statuses
 
 
-def test_unknown_kind_is_named_with_the_allowed_values():
-    with pytest.raises(ValueError, match=r"unknown job kind\(s\) model-import; allowed: batch"):
-        resolve_kinds(["model-import"])
+def test_long_lived_resources_stay_followed_after_they_succeed() -> None:
+    assert REGISTRY["provisioned-throughput"].terminal_statuses == {"Failed"}
+    assert REGISTRY["provisioned-throughput"].running_order == ("Creating", "Updating", "InService")
+    assert REGISTRY["custom-model-deployment"].terminal_statuses == {"Failed"}
+    assert not REGISTRY["provisioned-throughput"].is_terminal("InService")
+    assert not REGISTRY["custom-model-deployment"].is_terminal("Active")
+
+
+def test_unknown_kind_is_named_with_the_allowed_values() -> None:
+    with pytest.raises(ValueError, match=r"unknown job kind\(s\) fine-tuning; allowed: batch"):
+        resolve_kinds(["fine-tuning"])
+
+
+# -- reading summaries through the kind's fields ----------------------------------------------
+
+T0 = datetime(2026, 11, 5, 12, 0, tzinfo=UTC)
+ACCOUNT_ARN = "arn:aws:bedrock:us-east-1:123456789012"
+
+
+def test_a_copy_job_is_named_after_its_target_model_or_else_its_id() -> None:
+    kind = REGISTRY["model-copy"]
+    summary = {
+        "jobArn": f"{ACCOUNT_ARN}:model-copy-job/abcdef012345",
+        "status": "InProgress",
+        "creationTime": T0,
+    }
+    assert Job.from_summary(kind, summary).name == "abcdef012345"
+    assert Job.from_summary(kind, {**summary, "targetModelName": "copy-1"}).name == "copy-1"
+
+
+def test_a_deployment_is_named_from_the_list_and_the_get_field_alike() -> None:
+    kind = REGISTRY["custom-model-deployment"]
+    common = {
+        "customModelDeploymentArn": f"{ACCOUNT_ARN}:custom-model-deployment/abcdef012345",
+        "status": "Active",
+        "createdAt": T0,
+    }
+    listed = Job.from_summary(kind, {**common, "customModelDeploymentName": "dep"})
+    described = Job.from_summary(kind, {**common, "modelDeploymentName": "dep"})
+    assert listed.name == described.name == "dep"
+    assert listed.arn.endswith("/abcdef012345")
+
+
+def test_a_summary_without_a_name_is_malformed_for_kinds_that_have_names() -> None:
+    kind = REGISTRY["model-import"]
+    summary = {
+        "jobArn": f"{ACCOUNT_ARN}:model-import-job/abcdef012345",
+        "status": "InProgress",
+        "creationTime": T0,
+    }
+    with pytest.raises(KeyError):
+        Job.from_summary(kind, summary)
+
+
+def test_a_recurring_status_gets_a_new_dedupe_id_each_time() -> None:
+    kind = REGISTRY["provisioned-throughput"]
+    summary = {
+        "provisionedModelArn": f"{ACCOUNT_ARN}:provisioned-model/abcdef012345",
+        "provisionedModelName": "pt",
+        "status": "InService",
+        "creationTime": T0,
+        "lastModifiedTime": T0.replace(hour=13),
+    }
+    first = Transition(Job.from_summary(kind, summary), "Creating", T0)
+    again = Transition(Job.from_summary(kind, summary), "Creating", T0.replace(hour=14))
+    later = Transition(
+        Job.from_summary(kind, {**summary, "lastModifiedTime": T0.replace(hour=15)}),
+        "Updating",
+        T0,
+    )
+    assert first.dedupe_id == again.dedupe_id  # a re-publish of the same observation
+    assert first.dedupe_id != later.dedupe_id
+    assert first.dedupe_id.startswith(f"{summary['provisionedModelArn']}#InService#")
+    job_kind = REGISTRY["model-import"]
+    job = Job.from_summary(
+        job_kind,
+        {
+            "jobArn": f"{ACCOUNT_ARN}:model-import-job/abcdef012345",
+            "jobName": "imp",
+            "status": "Completed",
+            "creationTime": T0,
+            "lastModifiedTime": T0,
+        },
+    )
+    assert Transition(job, "InProgress", T0).dedupe_id == f"{job.arn}#Completed"
