@@ -1,0 +1,62 @@
+"""Lambda entry point of the real-time path: Bedrock job state-change events from EventBridge.
+
+Each event names one job; the monitor describes it and publishes its transition through the same
+claim -> publish -> commit as the scheduled run (``Monitor.observe``). An event that fails (Bedrock
+or DynamoDB down) raises: Lambda retries it, then keeps it in the dead-letter queue, and the next
+scheduled run reports the transition anyway.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+from aws_lambda_powertools.metrics import MetricUnit
+
+from job_monitor.config import MonitorSettings
+from job_monitor.events import parse_job_event
+from job_monitor.monitor import Monitor
+from job_monitor.wiring import aws_clients, build_monitor
+
+logger = Logger()
+metrics = Metrics()
+copy_config_to_registered_loggers(source_logger=logger, include={"job_monitor"})
+
+
+@cache
+def _settings() -> MonitorSettings:
+    return MonitorSettings.from_env()
+
+
+@cache
+def _clients() -> dict[str, Any]:
+    return aws_clients(_settings().regions)
+
+
+def _monitor() -> Monitor:
+    return build_monitor(_settings(), **_clients())
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    settings = _settings()
+    job_event = parse_job_event(event, settings.kinds)
+    logger.append_keys(
+        kind=job_event.kind.name,
+        region=job_event.region,
+        job_arn=job_event.arn,
+        event_id=job_event.event_id,
+    )
+    metrics.add_metric("EventsReceived", MetricUnit.Count, 1)
+    if job_event.region not in settings.regions:
+        logger.warning("event from a region this monitor does not watch; ignored")
+        return {"published": False, "reason": "region not watched"}
+    transition = _monitor().observe(job_event.region, job_event.kind, job_event.arn)
+    metrics.add_metric("TransitionsPublished", MetricUnit.Count, int(transition is not None))
+    if transition is None:
+        logger.info("nothing to publish", extra={"event_status": job_event.status})
+        return {"published": False, "reason": "no change to report"}
+    return {"published": True, "dedupeId": transition.dedupe_id}

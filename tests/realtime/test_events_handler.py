@@ -1,0 +1,122 @@
+"""The events function's Lambda handler: environment in, one event, metrics out; bad events are
+refused with an error that says what is wrong (Lambda retries, then the dead-letter queue)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from job_monitor.events import InvalidEvent
+from job_monitor.handlers import events as handler_module
+from sim.events import state_change_event
+from sim.local import TABLE_NAME, LocalAccount
+from tests.integration.test_monitor_handler import FakeContext, emitted_metrics
+
+
+@pytest.fixture
+def handler(account: LocalAccount, monkeypatch):
+    # Given the environment the stack gives the events function (the monitor's), and its
+    # clients pointed at the simulated account
+    monkeypatch.setenv("STATE_TABLE_NAME", TABLE_NAME)
+    monkeypatch.setenv("TOPIC_ARN", account.topic_arn)
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("JOB_KINDS", "model-customization,batch-inference")
+    monkeypatch.setattr(handler_module.metrics, "namespace", "BedrockJobMonitor")
+    monkeypatch.setattr(handler_module.metrics, "service", "bedrock-job-monitor-events")
+    handler_module._settings.cache_clear()
+    monkeypatch.setattr(
+        handler_module,
+        "_clients",
+        lambda: {
+            "bedrock": {"us-east-1": account.clients["bedrock"]},
+            "dynamodb": account.clients["dynamodb"],
+            "sns": account.clients["sns"],
+        },
+    )
+    yield handler_module.handler
+    handler_module._settings.cache_clear()
+
+
+def test_an_event_publishes_the_transition_and_counts_it(account: LocalAccount, handler, capsys):
+    # Given a baseline with a running customization job, which then completes
+    arn = account.bedrock.create_job("model-customization", "tune", status="InProgress")
+    account.monitor(account.settings(kinds=handler_module._settings().kinds)).run()
+    account.bedrock.set_status(arn, "Completed")
+    capsys.readouterr()
+    # When its event reaches the handler
+    result = handler(state_change_event(account.bedrock, arn), FakeContext())
+    # Then the transition is published, and the same event again publishes nothing
+    assert result["published"] is True
+    assert [m.transition for m in account.drain()] == [("tune", "InProgress", "Completed")]
+    metrics = emitted_metrics(capsys.readouterr().out)
+    assert metrics["EventsReceived"] == 1
+    assert metrics["TransitionsPublished"] == 1
+    assert handler(state_change_event(account.bedrock, arn), FakeContext()) == {
+        "published": False,
+        "reason": "no change to report",
+    }
+    assert account.drain() == []
+
+
+def test_an_event_from_a_region_not_watched_is_ignored(account: LocalAccount, handler):
+    arn = account.bedrock.create_job("batch-inference", "batch", status="Submitted")
+    event = state_change_event(account.bedrock, arn)
+    event["region"] = "eu-west-1"
+    event["resources"] = [arn.replace("us-east-1", "eu-west-1")]
+    event["detail"]["batchJobArn"] = event["resources"][0]
+    assert handler(event, FakeContext()) == {"published": False, "reason": "region not watched"}
+    assert account.count("dynamodb.") == 0
+
+
+def _mutations():
+    def drop(key):
+        return lambda e: e.pop(key)
+
+    def setter(path, value):
+        def apply(e):
+            target = e
+            for part in path[:-1]:
+                target = target[part]
+            target[path[-1]] = value
+
+        return apply
+
+    return {
+        "not-an-object": (lambda e: None, "a JSON object"),
+        "other-source": (setter(["source"], "aws.sagemaker"), "source 'aws.sagemaker'"),
+        "unknown-detail-type": (
+            setter(["detail-type"], "Model Evaluation Job State Change"),
+            "expected one of: Batch Inference Job State Change, Model Customization",
+        ),
+        "no-detail": (drop("detail"), "detail: missing"),
+        "no-arn": (
+            lambda e: (e["detail"].pop("jobArn"), e.pop("resources")),
+            "no job ARN",
+        ),
+        "arn-of-another-kind": (
+            lambda e: (
+                e["detail"].update(
+                    jobArn="arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/abc"
+                ),
+                e.pop("resources"),
+            ),
+            "is not the ARN of a customization job",
+        ),
+        "region-mismatch": (setter(["region"], "eu-west-1"), "does not match the job ARN"),
+    }
+
+
+@pytest.mark.parametrize("case", list(_mutations()))
+def test_a_bad_event_is_refused_with_what_is_wrong(account: LocalAccount, handler, case: str):
+    # Given a customization job's event, damaged in one way
+    arn = account.bedrock.create_job("model-customization", "tune", status="InProgress")
+    event = copy.deepcopy(state_change_event(account.bedrock, arn))
+    damage, expected = _mutations()[case]
+    result = damage(event)
+    if case == "not-an-object":
+        event = result
+    # When it reaches the handler / Then it is refused, naming the problem, and nothing is sent
+    with pytest.raises(InvalidEvent, match=expected):
+        handler(event, FakeContext())
+    assert account.drain() == []
