@@ -20,10 +20,10 @@ Fidelity checks, all driven by botocore's service model:
   answering.
 * Timestamps leave the simulator as ISO 8601 strings with millisecond precision in UTC.
 
-Job kinds come from ``job_monitor.kinds.REGISTRY`` (operations, summaries key, time field and
-filters, status and failure fields); ``SPECS`` adds only the plausible payload of each kind.
-Simulating another kind (model import or copy jobs) means adding its registry entry and a
-``KindSpec`` here.
+Job kinds come from ``job_monitor.kinds.REGISTRY`` (operations, summaries key, ARN, name, time,
+status and failure fields, the detail operation's identifier); ``SPECS`` adds only the plausible
+payload of each kind. Simulating another kind means adding its registry entry and a ``KindSpec``
+here. "Job" below covers the long-lived resources too (provisioned throughput, deployments).
 
 Call accounting: every request that reaches the simulator is recorded in ``calls``, including
 requests answered with an injected fault or a validation error. botocore's retries are separate
@@ -98,7 +98,8 @@ class KindSpec:
     ``fields`` and ``completed_fields`` are templates for members of the summary and detail
     responses; strings may use ``{region}``, ``{account}``, ``{id}``, ``{name}``,
     ``{model_name}`` (the job name as a valid custom-model name) and ``{base_model}``. Each
-    response keeps only the members its output shape has, so one template serves both.
+    response keeps only the members its output shape has, so one template serves both. The name
+    is written to every one of the kind's ``name_fields`` (model copy: ``targetModelName``).
     """
 
     kind: JobKind
@@ -114,6 +115,9 @@ class KindSpec:
     """Extra members once the job has status ``Completed`` (output model, record counts)."""
     expires_after: timedelta | None = None
     """Offset of ``jobExpirationTime`` from the job's time field, for kinds that have one."""
+    base_model_format: str | None = None
+    """Template of the base-model field's value when it is neither a model id nor a
+    foundation-model ARN (a custom model ARN); overrides ``base_model_as_arn``."""
 
 
 _BUCKET = "s3://sim-bedrock-{account}-{region}"
@@ -199,6 +203,58 @@ SPECS: dict[str, KindSpec] = {
             "errorRecordCount": 0,
         },
         expires_after=timedelta(hours=24),
+    ),
+    "model-import": KindSpec(
+        kind=REGISTRY["model-import"],
+        initial_status="InProgress",
+        default_base_model="",
+        base_model_as_arn=False,
+        arn_has_base_model=False,
+        fields={
+            "roleArn": _ROLE,
+            "importedModelName": "{model_name}",
+            "modelDataSource": {"s3DataSource": {"s3Uri": _BUCKET + "/import/{id}/weights/"}},
+        },
+        completed_fields={
+            "importedModelArn": "arn:aws:bedrock:{region}:{account}:imported-model/{id}",
+        },
+    ),
+    "model-copy": KindSpec(
+        kind=REGISTRY["model-copy"],
+        initial_status="InProgress",
+        default_base_model="amazon.titan-text-express-v1:0:8k",
+        base_model_as_arn=False,
+        arn_has_base_model=False,
+        fields={
+            # The copy lands in this region under a new id; the source lives in another region.
+            "targetModelArn": "arn:aws:bedrock:{region}:{account}:custom-model/{base_model}/{id}",
+            "sourceAccountId": "{account}",
+            "sourceModelName": "{model_name}",
+        },
+        base_model_format="arn:aws:bedrock:us-west-2:{account}:custom-model/{base_model}/{id}",
+    ),
+    "provisioned-throughput": KindSpec(
+        kind=REGISTRY["provisioned-throughput"],
+        initial_status="Creating",
+        default_base_model="amazon.titan-text-express-v1:0:8k",
+        base_model_as_arn=True,
+        arn_has_base_model=False,
+        fields={
+            "desiredModelArn": "arn:aws:bedrock:{region}::foundation-model/{base_model}",
+            "foundationModelArn": "arn:aws:bedrock:{region}::foundation-model/{base_model}",
+            "modelUnits": 1,
+            "desiredModelUnits": 1,
+        },
+    ),
+    "custom-model-deployment": KindSpec(
+        kind=REGISTRY["custom-model-deployment"],
+        initial_status="Creating",
+        default_base_model="amazon.nova-micro-v1:0",
+        base_model_as_arn=False,
+        arn_has_base_model=False,
+        fields={"description": "Simulated on-demand deployment of a custom model"},
+        # Deployments serve custom models only (the Get shape's modelArn is a CustomModelArn).
+        base_model_format="arn:aws:bedrock:{region}:{account}:custom-model/{base_model}/{id}",
     ),
 }
 
@@ -349,7 +405,7 @@ class BedrockSimulator:
         _check_status(spec.kind, status)
         created = _to_millis(created_at or self._clock())
         detail_shape = _service_model().operation_model(_detail_operation(spec.kind)).output_shape
-        _check_value(detail_shape.members["jobName"], name, "job name")
+        _check_value(_name_shape(spec), name, "job name")
         model = base_model or spec.default_base_model
         with self._lock:
             if (kind, name) in self._by_name:
@@ -358,7 +414,9 @@ class BedrockSimulator:
             resource = spec.kind.iam_resource_type
             path = f"{model}/{job_id}" if spec.arn_has_base_model else job_id
             arn = f"arn:aws:bedrock:{self.region}:{self.account_id}:{resource}/{path}"
-            _check_value(detail_shape.members["jobArn"], arn, "job ARN (check base_model)")
+            _check_value(
+                detail_shape.members[spec.kind.arn_field], arn, "job ARN (check base_model)"
+            )
             job = _Job(
                 spec=spec,
                 arn=arn,
@@ -533,9 +591,9 @@ class BedrockSimulator:
 
     def _answer(self, operation_name: str, params: dict[str, Any]) -> dict[str, Any]:
         spec, is_list = _simulated_operations()[operation_name]
-        return (
-            self._list(spec, params) if is_list else self._describe(spec, params["jobIdentifier"])
-        )
+        if is_list:
+            return self._list(spec, params)
+        return self._describe(spec, params[spec.kind.detail_id_param])
 
     def _list(self, spec: KindSpec, params: dict[str, Any]) -> dict[str, Any]:
         kind = spec.kind
@@ -609,10 +667,10 @@ class BedrockSimulator:
         document: dict[str, Any] = _render(spec.fields, values)
         if job.status == "Completed":
             document.update(_render(spec.completed_fields, values))
+        document.update({name: job.name for name in kind.name_fields})
         document.update(
             {
-                "jobArn": job.arn,
-                "jobName": job.name,
+                kind.arn_field: job.arn,
                 kind.status_field: job.status,
                 kind.time_field: job.created_at,
                 kind.last_modified_field or "lastModifiedTime": job.last_modified,
@@ -625,7 +683,9 @@ class BedrockSimulator:
         single_values = {}
         if kind.base_model_field:
             base = job.base_model
-            if spec.base_model_as_arn:
+            if spec.base_model_format is not None:
+                base = spec.base_model_format.format_map(values)
+            elif spec.base_model_as_arn:
                 base = f"arn:aws:bedrock:{self.region}::foundation-model/{base}"
             single_values[kind.base_model_field] = base
         if job.failure_message is not None:
@@ -683,6 +743,16 @@ def _supported_operation(operation_name: str) -> None:
         raise ValueError(
             f"{operation_name} is not simulated; simulated: {', '.join(sorted(supported))}"
         )
+
+
+def _name_shape(spec: KindSpec) -> Shape:
+    """The shape a job name must fit: the kind's first name field of the detail (or summary)."""
+    detail = _service_model().operation_model(_detail_operation(spec.kind)).output_shape
+    for shape in (detail, _list_member_shape(spec)):
+        for name in spec.kind.name_fields:
+            if name in shape.members:
+                return shape.members[name]
+    raise ValueError(f"{spec.kind.name}: no name field in the service model")
 
 
 def _list_member_shape(spec: KindSpec) -> Shape:

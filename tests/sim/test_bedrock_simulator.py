@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -370,7 +371,7 @@ def test_unsimulated_operations_and_bad_arguments_fail_loudly(sim, client):
         client.list_custom_models()
     # And the Python API rejects what the real service could not hold
     with pytest.raises(ValueError, match="unknown job kind"):
-        sim.create_job("model-import", "imp")
+        sim.create_job("fine-tuning", "ft")
     with pytest.raises(ValueError, match="time zone"):
         sim.create_job("evaluation", "naive", created_at=datetime(2026, 1, 1))
     with pytest.raises(ValueError, match="regular expression"):
@@ -382,3 +383,99 @@ def test_unsimulated_operations_and_bad_arguments_fail_loudly(sim, client):
         sim.inject("ListCustomModels", "ThrottlingException")
     with pytest.raises(ValueError, match="region"):
         sim.attach(boto3.client("bedrock", region_name="eu-west-1"))
+
+
+# -- the kinds beyond the original three ----------------------------------------------------------
+
+NEW_KINDS = {
+    # kind: (name, ARN resource type, a name lookup works on Get)
+    "model-import": ("imp-a", "model-import-job", True),
+    "model-copy": ("copy-a", "model-copy-job", False),
+    "provisioned-throughput": ("pt-a", "provisioned-model", True),
+    "custom-model-deployment": ("dep-a", "custom-model-deployment", True),
+}
+
+
+def _summaries(client, kind, **params):
+    return getattr(client, kind.list_operation)(**params)[kind.summaries_key]
+
+
+def _get(client, kind, identifier):
+    return getattr(client, kind.detail_operation)(**{kind.detail_id_param: identifier})
+
+
+@pytest.mark.parametrize("kind_name", NEW_KINDS)
+def test_every_status_of_the_new_kinds_lists_and_gets_within_the_model(
+    sim, client, clock, kind_name
+):
+    kind = bedrock.SPECS[kind_name].kind
+    name, resource, by_name = NEW_KINDS[kind_name]
+    # Given a new job (or resource) of the kind
+    arn = sim.create_job(kind_name, name, created_at=T0)
+    # Then its ARN has the service's format and it starts in the kind's first running status
+    assert re.fullmatch(rf"arn:aws:bedrock:us-east-1:123456789012:{resource}/[a-z0-9]{{12}}", arn)
+    (summary,) = _summaries(client, kind)
+    assert summary[kind.arn_field] == arn
+    assert summary[kind.status_field] == kind.running_order[0]
+    # When it moves through every status (each response checked against the output shape)
+    for minute, status in enumerate(sorted(kind.statuses), start=1):
+        clock.now = T0 + timedelta(minutes=minute)
+        failure = "Quota exceeded" if status == "Failed" else None
+        sim.set_status(arn, status, failure_message=failure)
+        (summary,) = _summaries(client, kind)
+        detail = _get(client, kind, arn)
+        # Then list and Get agree on status and creation time, and the name is in its fields
+        assert summary[kind.status_field] == detail[kind.status_field] == status
+        assert summary[kind.time_field] == detail[kind.time_field] == T0
+        names = {summary.get(f) for f in kind.name_fields} | {
+            detail.get(f) for f in kind.name_fields
+        }
+        assert names - {None} == {name}
+        # And the failure message is in the detail (and the summary where the shape has it)
+        assert detail.get(kind.detail_failure_field) == failure
+        if kind.summary_failure_field:
+            assert summary.get(kind.summary_failure_field) == failure
+        if kind.last_modified_field:
+            assert detail[kind.last_modified_field] == clock.now
+    # And statusEquals and the kind's own time filters narrow the list
+    others = kind.statuses - {status}
+    assert len(_summaries(client, kind, statusEquals=status)) == 1
+    assert all(_summaries(client, kind, statusEquals=other) == [] for other in others)
+    assert _summaries(client, kind, **{kind.time_after_param: T0}) == []
+    assert len(_summaries(client, kind, **{kind.time_before_param: T0 + timedelta(seconds=1)})) == 1
+    # And Get finds it by name where the service's identifier pattern allows one
+    if by_name:
+        assert _get(client, kind, name)[kind.arn_field] == arn
+    else:
+        with pytest.raises(ClientError) as excinfo:
+            _get(client, kind, name)
+        assert error_code(excinfo) == "ValidationException"
+    # And a deleted one is 404
+    sim.delete_job(arn)
+    with pytest.raises(ClientError) as excinfo:
+        _get(client, kind, arn)
+    assert error_code(excinfo) == "ResourceNotFoundException"
+
+
+def test_a_copy_job_has_no_name_of_its_own_and_long_lived_resources_carry_their_model(sim, client):
+    # Given a model copy job, a provisioned throughput and a deployment
+    copy = sim.create_job("model-copy", "copied-model")
+    pt = sim.create_job("provisioned-throughput", "pt-prod")
+    dep = sim.create_job("custom-model-deployment", "dep-prod")
+    # Then the copy's name is its target model's, and source and target are custom models
+    detail = client.get_model_copy_job(jobArn=copy)
+    assert "jobName" not in detail
+    assert detail["targetModelName"] == "copied-model"
+    assert ":custom-model/" in detail["targetModelArn"]
+    assert ":custom-model/" in detail["sourceModelArn"]
+    # And the provisioned throughput serves a foundation model with one model unit
+    pt_detail = client.get_provisioned_model_throughput(provisionedModelId=pt)
+    assert pt_detail["status"] == "Creating"
+    assert pt_detail["modelUnits"] == pt_detail["desiredModelUnits"] == 1
+    assert ":foundation-model/" in pt_detail["modelArn"]
+    # And the deployment is named differently in its list summary and its Get response
+    dep_detail = client.get_custom_model_deployment(customModelDeploymentIdentifier=dep)
+    (dep_summary,) = client.list_custom_model_deployments()["modelDeploymentSummaries"]
+    assert dep_detail["modelDeploymentName"] == dep_summary["customModelDeploymentName"]
+    assert "customModelDeploymentName" not in dep_detail
+    assert ":custom-model/" in dep_detail["modelArn"]
