@@ -220,9 +220,11 @@ def console_url(job: Job) -> str | None:
     What public sources confirm about console routes (checked November 2026; the console is a
     single-page app and documents none of them): the list pages ``#/custom-models``,
     ``#/batch-inference`` and ``#/model-evaluation``; ``#/custom-models/item?arn=<custom model
-    ARN>`` for a custom *model* (not a job). No per-job detail route could be confirmed for any of
-    the three kinds, so the registry should point at the list pages (a job-specific link would be
-    a guess that may land on an error page).
+    ARN>`` for a custom *model* (not a job). No per-job detail route could be confirmed for any
+    kind, so the registry points at list pages (a job-specific link would be a guess that may land
+    on an error page). The pages of the newer kinds (``#/imported-models``,
+    ``#/provisioned-throughput``; copies and deployments on ``#/custom-models``) are the console's
+    own list pages, not documented routes either.
     """
     parts = job.arn.split(":", 5)
     if len(parts) < 6 or not parts[3]:

@@ -19,13 +19,18 @@ STARTED_STATUSES = ("InProgress",)
 ALL_STATUSES = frozenset().union(*(k.statuses for k in REGISTRY.values()))
 TERMINAL_STATUSES = frozenset().union(*(k.terminal_statuses for k in REGISTRY.values()))
 
-DEFAULT_EMAIL_STATUSES: tuple[str, ...] = tuple(sorted(TERMINAL_STATUSES))
+READY_STATUSES = ("InService", "Active")
+"""A long-lived resource (provisioned throughput, custom model deployment) became usable: not
+terminal (it stays followed), but the outcome its owner waits for, so routed by default."""
+
+DEFAULT_EMAIL_STATUSES: tuple[str, ...] = tuple(sorted(TERMINAL_STATUSES | set(READY_STATUSES)))
 DEFAULT_SLACK_STATUSES: tuple[str, ...] = (
     "Failed",
     "Stopped",
     "Completed",
     "PartiallyCompleted",
     "Expired",
+    *READY_STATUSES,
 )
 
 
@@ -69,3 +74,14 @@ def filter_policy(
     if kinds:
         policy["kind"] = list(validate_kinds(kinds))
     return policy
+
+
+DIGEST_POLICY: dict[str, list[Any]] = {"message_type": ["digest"]}
+"""Matches the daily digest (``digest.render_digest`` sets ``message_type=digest``)."""
+
+
+def with_digest(policy: dict[str, list[Any]]) -> dict[str, Any]:
+    """``policy`` (transitions) or the daily digest: ``{"$or": [policy, DIGEST_POLICY]}``.
+
+    A digest carries no ``status`` attribute, so a status policy alone never lets it through."""
+    return {"$or": [policy, DIGEST_POLICY]}

@@ -55,6 +55,11 @@ STATUS_STYLES: dict[str, StatusStyle] = {
     "Scheduled": StatusStyle(":large_blue_circle:", "blue", "is scheduled"),
     "PartiallyCompleted": StatusStyle(":large_orange_circle:", "amber", "partially completed"),
     "Expired": StatusStyle(":large_orange_circle:", "amber", "expired"),
+    # Long-lived resources (provisioned throughput, custom model deployments).
+    "Creating": StatusStyle(":large_blue_circle:", "blue", "is being created"),
+    "Updating": StatusStyle(":large_blue_circle:", "blue", "is updating"),
+    "InService": StatusStyle(":large_green_circle:", "green", "is in service"),
+    "Active": StatusStyle(":large_green_circle:", "green", "is active"),
 }
 UNKNOWN_STATUS_STYLE = StatusStyle(":white_circle:", "grey", "changed status")
 MENTION_STATUSES = frozenset({"Failed"})

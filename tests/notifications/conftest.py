@@ -43,7 +43,16 @@ PREVIOUS_STATUS: dict[str, str | None] = {
     "Failed": "InProgress",
     "Expired": "Scheduled",
     "Deleting": "Completed",
+    "Creating": None,
+    "Updating": "InService",
+    "InService": "Creating",
+    "Active": "Creating",
 }
+PREVIOUS_STATUS_BY_KIND: dict[str, dict[str, str | None]] = {
+    "provisioned-throughput": {"Failed": "Updating"},
+    "custom-model-deployment": {"Failed": "Creating"},
+}
+"""Where a kind's lifecycle differs from the common one above."""
 
 _JOB_SHAPES: dict[str, dict[str, Any]] = {
     "model-customization": {
@@ -71,6 +80,38 @@ _JOB_SHAPES: dict[str, dict[str, Any]] = {
         "base_model": "anthropic.claude-3-haiku-20240307-v1:0",
         "output_model": None,
         "failures": ("1,204 of 50,000 records failed; see the manifest in the output location.",),
+    },
+    "model-import": {
+        "arn": f"arn:aws:bedrock:{REGION}:{ACCOUNT}:model-import-job/w4x5y6z7a8b9",
+        "name": "import-llama-ft",
+        "base_model": None,
+        "output_model": f"arn:aws:bedrock:{REGION}:{ACCOUNT}:imported-model/c0d1e2f3g4h5",
+        "failures": ("The model files in s3://models/llama-ft/ are not in a supported format.",),
+    },
+    "model-copy": {
+        "arn": f"arn:aws:bedrock:{REGION}:{ACCOUNT}:model-copy-job/i6j7k8l9m0n1",
+        "name": "titan-ft-copy",
+        "base_model": f"arn:aws:bedrock:us-west-2:{ACCOUNT}:custom-model/"
+        "amazon.titan-text-express-v1:0:8k/o2p3q4r5s6t7",
+        "output_model": f"arn:aws:bedrock:{REGION}:{ACCOUNT}:custom-model/"
+        "amazon.titan-text-express-v1:0:8k/u8v9w0x1y2z3",
+        "failures": ("The source model's KMS key cannot be used in the destination Region.",),
+    },
+    "provisioned-throughput": {
+        "arn": f"arn:aws:bedrock:{REGION}:{ACCOUNT}:provisioned-model/a3b4c5d6e7f8",
+        "name": "prod-chat-pt",
+        "base_model": f"arn:aws:bedrock:{REGION}::foundation-model/"
+        "anthropic.claude-3-haiku-20240307-v1:0:200k",
+        "output_model": None,
+        "failures": ("Insufficient capacity for 2 model units; try again later.",),
+    },
+    "custom-model-deployment": {
+        "arn": f"arn:aws:bedrock:{REGION}:{ACCOUNT}:custom-model-deployment/g9h0i1j2k3l4",
+        "name": "support-bot-ondemand",
+        "base_model": f"arn:aws:bedrock:{REGION}:{ACCOUNT}:custom-model/"
+        "amazon.nova-micro-v1:0/m5n6o7p8q9r0",
+        "output_model": None,
+        "failures": ("The custom model is not supported for on-demand deployment.",),
     },
 }
 
@@ -102,10 +143,14 @@ def make_transition(
     )
     return Transition(
         job=job,
-        previous_status=PREVIOUS_STATUS[status] if previous == "default" else previous,
+        previous_status=_previous(kind, status) if previous == "default" else previous,
         observed_at=NOW,
         failure_messages=job.failure_messages,
     )
+
+
+def _previous(kind: JobKind, status: str) -> str | None:
+    return PREVIOUS_STATUS_BY_KIND.get(kind.name, {}).get(status, PREVIOUS_STATUS[status])
 
 
 def all_cases() -> list[tuple[str, str]]:

@@ -161,6 +161,9 @@ def test_every_registry_status_has_a_style_and_the_colours_match_the_issue() -> 
     assert colours["Stopped"] == "grey"
     assert colours["InProgress"] == "blue"
     assert colours["PartiallyCompleted"] == colours["Expired"] == "amber"
+    # And a long-lived resource becoming usable reads as a success, its progress as running
+    assert colours["InService"] == colours["Active"] == "green"
+    assert colours["Creating"] == colours["Updating"] == "blue"
 
 
 def test_the_console_button_is_left_out_without_a_link() -> None:

@@ -12,7 +12,13 @@ import pytest
 from moto import mock_aws
 
 from job_monitor import message, routing
-from job_monitor.kinds import BATCH_INFERENCE, EVALUATION, MODEL_CUSTOMIZATION
+from job_monitor.kinds import (
+    BATCH_INFERENCE,
+    CUSTOM_MODEL_DEPLOYMENT,
+    EVALUATION,
+    MODEL_CUSTOMIZATION,
+    PROVISIONED_THROUGHPUT,
+)
 from job_monitor.model import Transition
 
 from .conftest import REGION, make_transition
@@ -98,4 +104,34 @@ def test_the_slack_policy_can_narrow_to_kinds_and_add_started(sns_sqs: tuple[Any
     assert _received(sqs, queue_url) == [
         ("batch-inference", "Expired"),
         ("batch-inference", "InProgress"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "statuses", [routing.DEFAULT_EMAIL_STATUSES, routing.DEFAULT_SLACK_STATUSES], ids=str
+)
+def test_default_policies_report_a_resource_becoming_usable_but_not_its_progress(
+    sns_sqs: tuple[Any, Any], statuses: tuple[str, ...]
+) -> None:
+    # Given a subscriber with a default policy (email or Slack)
+    sns, sqs = sns_sqs
+    topic_arn = sns.create_topic(Name="bedrock-jobs")["TopicArn"]
+    queue_url = _subscribe(sns, sqs, topic_arn, routing.filter_policy(statuses))
+
+    # When a provisioned throughput and a deployment are created, come into service and update
+    for transition in (
+        make_transition(PROVISIONED_THROUGHPUT, "Creating"),
+        make_transition(PROVISIONED_THROUGHPUT, "InService"),
+        make_transition(PROVISIONED_THROUGHPUT, "Updating"),
+        make_transition(PROVISIONED_THROUGHPUT, "Failed"),
+        make_transition(CUSTOM_MODEL_DEPLOYMENT, "Creating"),
+        make_transition(CUSTOM_MODEL_DEPLOYMENT, "Active"),
+    ):
+        _publish(sns, topic_arn, transition)
+
+    # Then the subscriber hears when they are usable and when they fail, not the steps between
+    assert _received(sqs, queue_url) == [
+        ("custom-model-deployment", "Active"),
+        ("provisioned-throughput", "Failed"),
+        ("provisioned-throughput", "InService"),
     ]
