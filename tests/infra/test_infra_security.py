@@ -32,6 +32,20 @@ def statements(synthesized: Synthesized) -> list[dict[str, Any]]:
     return found
 
 
+def role_statements(synthesized: Synthesized, role_path: str) -> list[dict[str, Any]]:
+    """The statements of the policies attached to the role at ``role_path``."""
+    role_id = synthesized.logical_id(role_path)
+    found = []
+    for resource in synthesized.resources("AWS::IAM::Policy").values():
+        if {"Ref": role_id} in resource["Properties"].get("Roles", []):
+            found.extend(resource["Properties"]["PolicyDocument"]["Statement"])
+    return found
+
+
+MONITOR_ROLE = f"{names.MONITOR}/Function/Role/Resource"
+REALTIME_ROLE = f"{names.REALTIME}/Function/Role/Resource"
+
+
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
@@ -116,7 +130,8 @@ def test_topics_and_queues_are_encrypted_with_the_key(synthesized: Synthesized) 
     topics = synthesized.resources("AWS::SNS::Topic")
     queues = synthesized.resources("AWS::SQS::Queue")
     assert len(topics) == 2  # transitions + operator
-    assert len(queues) == 3  # schedule DLQ, subscription DLQ, Slack failure queue
+    # schedule DLQ, subscription DLQ, Slack failure queue, real-time path DLQ
+    assert len(queues) == 4
     for topic in topics.values():
         assert topic["Properties"]["KmsMasterKeyId"] == key_ref(synthesized)
     for queue in queues.values():
@@ -154,8 +169,11 @@ def topic_statements(synthesized: Synthesized, topic_path: str) -> list[dict[str
     raise AssertionError(f"no topic policy for {topic_path}")
 
 
-def test_only_the_monitor_role_may_publish_transitions(synthesized: Synthesized) -> None:
-    role_id = synthesized.logical_id(f"{names.MONITOR}/Function/Role/Resource")
+def test_only_the_monitor_roles_may_publish_transitions(synthesized: Synthesized) -> None:
+    publishers = [
+        {"Fn::GetAtt": [synthesized.logical_id(path), "Arn"]}
+        for path in (MONITOR_ROLE, REALTIME_ROLE)
+    ]
     deny = [
         s
         for s in topic_statements(synthesized, f"{names.NOTIFICATIONS}/Topic")
@@ -168,7 +186,9 @@ def test_only_the_monitor_role_may_publish_transitions(synthesized: Synthesized)
             "Principal": {"AWS": "*"},
             "Action": "sns:Publish",
             "Resource": deny[0]["Resource"],
-            "Condition": {"ArnNotEquals": {"aws:PrincipalArn": {"Fn::GetAtt": [role_id, "Arn"]}}},
+            # One statement: denied unless the caller is one of the publishers (a statement per
+            # publisher would deny each of them through the others' statements).
+            "Condition": {"ArnNotEquals": {"aws:PrincipalArn": publishers}},
         }
     ]
 
@@ -182,7 +202,7 @@ def test_only_cloudwatch_may_publish_alarms(synthesized: Synthesized) -> None:
     assert [s["Condition"] for s in deny] == [{"Null": {"aws:PrincipalServiceName": "true"}}]
 
 
-def test_the_key_lets_cloudwatch_and_sns_encrypt_only_for_this_account(
+def test_the_key_lets_cloudwatch_sns_and_eventbridge_encrypt_only_for_this_account(
     synthesized: Synthesized,
 ) -> None:
     (key,) = synthesized.resources("AWS::KMS::Key").values()
@@ -191,7 +211,13 @@ def test_the_key_lets_cloudwatch_and_sns_encrypt_only_for_this_account(
         for s in key["Properties"]["KeyPolicy"]["Statement"]
         if "Service" in s.get("Principal", {})
     }
-    assert set(services) == {"cloudwatch.amazonaws.com", "sns.amazonaws.com"}
+    # CloudWatch: alarms to the operator topic; SNS: redrive to the subscription DLQ;
+    # EventBridge: undeliverable events to the real-time path's DLQ
+    assert set(services) == {
+        "cloudwatch.amazonaws.com",
+        "sns.amazonaws.com",
+        "events.amazonaws.com",
+    }
     for statement in services.values():
         assert statement["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
         assert statement["Condition"] == {
@@ -217,6 +243,7 @@ def test_bedrock_access_is_exactly_the_kinds_list_and_get_actions(
     synthesized: Synthesized,
 ) -> None:
     bedrock = [s for s in statements(synthesized) if as_list(s["Action"])[0].startswith("bedrock:")]
+    bedrock = [s for s in bedrock if s not in role_statements(synthesized, REALTIME_ROLE)]
     by_resource = {json.dumps(s["Resource"]): s for s in bedrock}
     kinds = REGISTRY.values()
     # List actions do not support resource-level permissions: Resource "*", and nothing else.
@@ -231,27 +258,114 @@ def test_bedrock_access_is_exactly_the_kinds_list_and_get_actions(
     )
 
 
+BEFORE_ISSUE_7 = {
+    "list": {
+        "bedrock:ListModelCustomizationJobs",
+        "bedrock:ListEvaluationJobs",
+        "bedrock:ListModelInvocationJobs",
+    },
+    "get": {
+        "bedrock:GetModelCustomizationJob",
+        "bedrock:GetEvaluationJob",
+        "bedrock:GetModelInvocationJob",
+    },
+    "types": {"model-customization-job", "evaluation-job", "model-invocation-job"},
+}
+"""The monitor's Bedrock access with the first three kinds."""
+
+
+def test_the_new_kinds_add_exactly_their_list_and_get_actions_and_resource_types(
+    synthesized: Synthesized,
+) -> None:
+    # Given the synthesized policy with every kind enabled (the default)
+    bedrock = [s for s in statements(synthesized) if as_list(s["Action"])[0].startswith("bedrock:")]
+    list_actions = {a for s in bedrock if s["Resource"] == "*" for a in as_list(s["Action"])}
+    get_actions = {a for s in bedrock if s["Resource"] != "*" for a in as_list(s["Action"])}
+    types = {
+        rendered_arn(r).rsplit(":", 1)[1].removesuffix("/*")
+        for s in bedrock
+        if s["Resource"] != "*"
+        for r in as_list(s["Resource"])
+    }
+    # Then, next to the first three kinds' access, there are exactly the new kinds' actions
+    assert list_actions - BEFORE_ISSUE_7["list"] == {
+        "bedrock:ListModelImportJobs",
+        "bedrock:ListModelCopyJobs",
+        "bedrock:ListProvisionedModelThroughputs",
+        "bedrock:ListCustomModelDeployments",
+    }
+    assert get_actions - BEFORE_ISSUE_7["get"] == {
+        "bedrock:GetModelImportJob",
+        "bedrock:GetModelCopyJob",
+        "bedrock:GetProvisionedModelThroughput",
+        "bedrock:GetCustomModelDeployment",
+    }
+    # And the Get actions reach exactly the new kinds' resource types besides the old ones
+    assert types - BEFORE_ISSUE_7["types"] == {
+        "model-import-job",
+        "model-copy-job",
+        "provisioned-model",
+        "custom-model-deployment",
+    }
+    assert BEFORE_ISSUE_7["list"] <= list_actions
+    assert BEFORE_ISSUE_7["get"] <= get_actions
+    assert BEFORE_ISSUE_7["types"] <= types
+
+
+def rendered_arn(resource: Any) -> str:
+    """An ARN as text: a plain string, or an ``Fn::Join`` with references shown as ``$Ref``."""
+    if isinstance(resource, str):
+        return resource
+    return "".join(map(str_part, resource["Fn::Join"][1]))
+
+
 def str_part(part: Any) -> str:
     return part if isinstance(part, str) else f"${part['Ref']}"
 
 
-def test_monitor_table_access_is_exact_and_never_scans(synthesized: Synthesized) -> None:
+def table_actions(synthesized: Synthesized, role_path: str) -> list[str]:
     table_arn = {
         "Fn::GetAtt": [synthesized.logical_id(f"{names.STATE_STORAGE}/Table/Resource"), "Arn"]
     }
-    granted = sorted(
+    return sorted(
         a
-        for s in statements(synthesized)
+        for s in role_statements(synthesized, role_path)
         if table_arn in as_list(s["Resource"])
         for a in as_list(s["Action"])
     )
-    assert granted == [
+
+
+def test_monitor_table_access_is_exact_and_never_scans(synthesized: Synthesized) -> None:
+    assert table_actions(synthesized, MONITOR_ROLE) == [
         "dynamodb:BatchWriteItem",
         "dynamodb:DeleteItem",
         "dynamodb:PutItem",
         "dynamodb:Query",
         "dynamodb:UpdateItem",
     ]
+    all_actions = {a for s in statements(synthesized) for a in as_list(s["Action"])}
+    assert "dynamodb:Scan" not in all_actions
+
+
+def test_the_realtime_path_reads_one_job_and_writes_its_transition_only(
+    synthesized: Synthesized,
+) -> None:
+    # Its table access: two reads of known keys, then the claim / commit / in-view writes
+    assert table_actions(synthesized, REALTIME_ROLE) == [
+        "dynamodb:DeleteItem",
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
+    ]
+    # Its Bedrock access: only the Get action of the kinds that emit events, never a List
+    bedrock = [
+        a
+        for s in role_statements(synthesized, REALTIME_ROLE)
+        for a in as_list(s["Action"])
+        if a.startswith("bedrock:")
+    ]
+    assert sorted(bedrock) == sorted(
+        k.detail_action for k in REGISTRY.values() if k.event_detail_type
+    )
 
 
 def test_the_webhook_url_is_not_in_the_template(synthesized: Synthesized) -> None:

@@ -34,10 +34,14 @@ def test_cdk_json_context_is_exactly_the_settings_defaults() -> None:
     assert set(cdk_json_context()) == set(Settings.__dataclass_fields__)
 
 
-def test_defaults_route_terminal_statuses_to_email_and_monitor_every_kind() -> None:
+def test_defaults_route_terminal_and_ready_statuses_to_email_and_monitor_every_kind() -> None:
     defaults = Settings()
     assert defaults.job_kinds == tuple(REGISTRY)
-    assert defaults.email_filter_policy() == {"status": sorted(routing.TERMINAL_STATUSES)}
+    assert len(defaults.job_kinds) == 7
+    assert defaults.email_filter_policy() == {
+        "status": sorted(routing.TERMINAL_STATUSES | {"InService", "Active"})
+    }
+    assert {"InService", "Active"} <= set(defaults.slack_filter_policy()["status"])
     assert not defaults.slack_enabled
     assert defaults.retain_on_delete
 
@@ -54,6 +58,11 @@ def test_defaults_route_terminal_statuses_to_email_and_monitor_every_kind() -> N
         ("retain_on_delete", True, True),
         ("job_kinds", "evaluation, batch-inference", ("evaluation", "batch-inference")),
         ("job_kinds", '["evaluation"]', ("evaluation",)),
+        (
+            "job_kinds",
+            "model-import,model-copy,provisioned-throughput,custom-model-deployment",
+            ("model-import", "model-copy", "provisioned-throughput", "custom-model-deployment"),
+        ),
         ("email_addresses", "a@example.com,b@example.org", ("a@example.com", "b@example.org")),
         ("email_addresses", "", ()),
         ("regions", "us-east-1,eu-west-1", ("us-east-1", "eu-west-1")),
@@ -93,10 +102,14 @@ def test_cdk_own_context_keys_are_not_reported_as_unknown() -> None:
         ({"slack_statuses": "[]"}, ["slack_statuses", "at least one"]),
         (
             {"job_kinds": "evaluation,fine-tuning"},
-            ["job_kinds", "fine-tuning", "model-customization"],
+            ["job_kinds", "fine-tuning", "model-customization", "custom-model-deployment"],
         ),
         ({"job_kinds": ""}, ["job_kinds", "at least one"]),
-        ({"slack_kinds": "model-import"}, ["slack_kinds", "model-import", "allowed:"]),
+        ({"slack_kinds": "model-imports"}, ["slack_kinds", "model-imports", "allowed:"]),
+        (
+            {"job_kinds": "model-import", "email_kinds": "model-copy"},
+            ["email_kinds", "model-copy", "allowed (from job_kinds): model-import"],
+        ),
         ({"log_retention_days": "2"}, ["log_retention_days", "allowed:", "365"]),
         ({"log_level": "VERBOSE"}, ["log_level", "DEBUG", "INFO"]),
         ({"message_format": "xml"}, ["message_format", "json", "chatbot"]),

@@ -241,8 +241,9 @@ def test_each_email_address_gets_the_email_filter_policy(
     emails = [s for s in subscriptions(synthesized, "email") if s["TopicArn"] == topic]
     assert sorted(s["Endpoint"] for s in emails) == ["ml-team@example.com", "ops@example.com"]
     for subscription in emails:
-        # Default: terminal statuses only, every kind.
-        assert subscription["FilterPolicy"] == {"status": sorted(routing.TERMINAL_STATUSES)}
+        # Default: terminal statuses and resources coming into service, every kind.
+        assert subscription["FilterPolicy"] == {"status": sorted(routing.DEFAULT_EMAIL_STATUSES)}
+        assert {"InService", "Active"} <= set(subscription["FilterPolicy"]["status"])
         assert subscription["FilterPolicy"] == settings.email_filter_policy()
         assert "RedrivePolicy" in subscription
 
