@@ -15,16 +15,22 @@ STATE_STORAGE = "StateStorage"
 NOTIFICATIONS = "Notifications"
 MONITOR = "Monitor"
 SLACK_NOTIFIER = "SlackNotifier"
+REALTIME = "RealtimeEvents"
+DIGEST = "DailyDigest"
 SELF_MONITORING = "SelfMonitoring"
 
 # Lambda code
 MONITOR_HANDLER = "job_monitor.handlers.monitor.handler"
 SLACK_NOTIFIER_HANDLER = "job_monitor.handlers.slack_notifier.lambda_handler"
+EVENTS_HANDLER = "job_monitor.handlers.events.handler"
+DIGEST_HANDLER = "job_monitor.handlers.digest.handler"
 
 # Powertools service names (POWERTOOLS_SERVICE_NAME); Powertools EMF adds it as the `service`
 # dimension of every metric, so the alarms and the dashboard use the same value.
 MONITOR_SERVICE = "bedrock-job-monitor"
 SLACK_NOTIFIER_SERVICE = "slack-notifier"
+EVENTS_SERVICE = "bedrock-job-monitor-events"
+DIGEST_SERVICE = "bedrock-job-monitor-digest"
 
 # Custom metrics the monitor emits (Powertools Metrics, EMF through the logs)
 METRIC_NAMESPACE = "BedrockJobMonitor"

@@ -11,6 +11,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import FUNCTIONS_DIR, nag, names
+from infra.constructs.bedrock_access import grant_describe_jobs, grant_list_jobs
 from infra.constructs.building_blocks import PythonFunction, encrypted_queue
 from infra.constructs.encryption import EncryptionKey
 from infra.constructs.notifications import Notifications
@@ -76,7 +77,8 @@ class Monitor(Construct):
 
         storage.grant_monitor_access(self.role)
         notifications.grant_publish(self.role)
-        self._grant_bedrock_read(self.role)
+        grant_list_jobs(self, self.role, self.kinds)
+        grant_describe_jobs(self, self.role, self.kinds, settings.watch_regions)
 
         self.schedule_dead_letter_queue: sqs.Queue = encrypted_queue(
             self, "ScheduleDeadLetterQueue", key=key, dead_letter_for="the monitor's schedule"
@@ -115,35 +117,3 @@ class Monitor(Construct):
             "function and its versions/aliases (ARN + ':*'); it is still this one function.",
             finding=nag.resource_finding(self, f"{self.function.function_arn}:*"),
         )
-
-    def _grant_bedrock_read(self, role: iam.IRole) -> None:
-        stack = Stack.of(self)
-        list_actions = sorted({kind.list_action for kind in self.kinds})
-        detail_actions = sorted({kind.detail_action for kind in self.kinds})
-        job_arns = [
-            stack.format_arn(service="bedrock", resource=resource_type, resource_name="*")
-            for resource_type in sorted({kind.iam_resource_type for kind in self.kinds})
-        ]
-        list_policy = iam.Policy(
-            self,
-            "BedrockListJobs",
-            statements=[iam.PolicyStatement(actions=list_actions, resources=["*"])],
-        )
-        role.attach_inline_policy(list_policy)
-        nag.acknowledge(
-            list_policy,
-            "AwsSolutions-IAM5",
-            "Bedrock List*Jobs actions do not support resource-level permissions; "
-            "the service authorization reference lists no resource type for them, so '*' is "
-            "the only valid Resource. The actions themselves are exact, read-only list calls.",
-            finding="Resource::*",
-        )
-        iam.Grant.add_to_principal(grantee=role, actions=detail_actions, resource_arns=job_arns)
-        for arn in job_arns:
-            nag.acknowledge(
-                role,
-                "AwsSolutions-IAM5",
-                "The Get*Job detail calls are scoped to the job resource type in this account "
-                "and region; job ARNs are not known at deploy time (users create jobs).",
-                finding=nag.resource_finding(self, arn),
-            )

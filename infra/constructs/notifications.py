@@ -6,8 +6,10 @@ them with a filter policy built by ``job_monitor.routing`` (see ``Settings.*_fil
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+import jsii
+from aws_cdk import IStableListProducer, Lazy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
@@ -20,12 +22,34 @@ from infra.constructs.encryption import EncryptionKey
 from infra.settings import Settings
 
 
-def subscription_filters(policy: dict[str, list[Any]]) -> dict[str, sns.SubscriptionFilter]:
-    """A routing filter policy (attribute -> allowed strings) as CDK subscription filters."""
+@jsii.implements(IStableListProducer)
+class _Publishers:
+    """The publisher roles' ARNs, read when the template is synthesized (after every
+    ``grant_publish``)."""
+
+    def __init__(self, roles: list[iam.IRole]) -> None:
+        self._roles = roles
+
+    def produce(self) -> list[str]:
+        return [role.role_arn for role in self._roles]
+
+
+def subscription_filters(policy: dict[str, Any]) -> dict[str, sns.SubscriptionFilter] | None:
+    """A routing filter policy (attribute -> allowed strings) as CDK subscription filters; None
+    for a policy CDK's filters cannot express (``$or``: see ``set_filter_policy``)."""
+    if "$or" in policy:
+        return None
     return {
         attribute: sns.SubscriptionFilter.string_filter(allowlist=[str(v) for v in values])
         for attribute, values in policy.items()
     }
+
+
+def set_filter_policy(subscription: sns.Subscription, policy: dict[str, Any]) -> None:
+    """Write a ``$or`` policy (transitions or the daily digest) into the subscription as is."""
+    if "$or" in policy:
+        cfn = cast(sns.CfnSubscription, subscription.node.default_child)
+        cfn.add_property_override("FilterPolicy", policy)
 
 
 class Notifications(Construct):
@@ -37,6 +61,7 @@ class Notifications(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self._key = key
+        self._publishers: list[iam.IRole] = []
         self.topic = encrypted_topic(
             self, "Topic", key=key, display_name="Bedrock job status transitions"
         )
@@ -57,33 +82,43 @@ class Notifications(Construct):
             for address in settings.email_addresses
         ]
         for subscription in self.email_subscriptions:
-            self.topic.add_subscription(subscription)
+            set_filter_policy(
+                self.topic.add_subscription(subscription), settings.email_filter_policy()
+            )
 
     def grant_publish(self, role: iam.IRole) -> None:
-        """Make ``role`` the topic's only publisher: grant it sns:Publish (and the exact KMS
-        actions), and deny sns:Publish to every other principal in the topic policy."""
+        """Make ``role`` one of the topic's publishers: grant it sns:Publish (and the exact KMS
+        actions). The topic policy denies sns:Publish to every principal that is not one of the
+        roles given here (one statement, whose list is filled in at synth)."""
         iam.Grant.add_to_principal(
             grantee=role, actions=["sns:Publish"], resource_arns=[self.topic.topic_arn]
         )
         self._key.grant_envelope_use(role)
-        self.topic.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="OnlyTheMonitorPublishes",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=["sns:Publish"],
-                resources=[self.topic.topic_arn],
-                conditions={"ArnNotEquals": {"aws:PrincipalArn": role.role_arn}},
+        if not self._publishers:
+            self.topic.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="OnlyTheMonitorPublishes",
+                    effect=iam.Effect.DENY,
+                    principals=[iam.AnyPrincipal()],
+                    actions=["sns:Publish"],
+                    resources=[self.topic.topic_arn],
+                    # ArnNotEquals with several values: true when the caller is none of them.
+                    conditions={
+                        "ArnNotEquals": {
+                            "aws:PrincipalArn": Lazy.list(_Publishers(self._publishers))
+                        }
+                    },
+                )
             )
-        )
+        self._publishers.append(role)
 
     def subscribe_function(
-        self, function: lambda_.IFunction, filter_policy: dict[str, list[Any]]
+        self, function: lambda_.IFunction, filter_policy: dict[str, Any]
     ) -> subscriptions.LambdaSubscription:
         subscription = subscriptions.LambdaSubscription(
             function,
             filter_policy=subscription_filters(filter_policy),
             dead_letter_queue=self.subscription_dead_letter_queue,
         )
-        self.topic.add_subscription(subscription)
+        set_filter_policy(self.topic.add_subscription(subscription), filter_policy)
         return subscription

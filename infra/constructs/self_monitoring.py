@@ -72,8 +72,12 @@ class SelfMonitoring(Construct):
         monitor: lambda_.IFunction,
         notifier: lambda_.IFunction | None,
         queues: Mapping[str, sqs.IQueue],
+        other_functions: Mapping[str, tuple[lambda_.IFunction, str]] | None = None,
     ) -> None:
+        """``other_functions``: alarm label (e.g. "RealtimeErrors") -> (function, what its
+        failure means), for the optional functions (real-time path, digest)."""
         super().__init__(scope, construct_id)
+        others = dict(other_functions or {})
         self.operator_topic = self._operator_topic(key)
         if settings.alarm_email:
             self.operator_topic.add_subscription(
@@ -86,6 +90,8 @@ class SelfMonitoring(Construct):
             self._errors_alarm(
                 "SlackNotifierErrors", notifier, "The Slack notifier failed to deliver"
             )
+        for label, (function, description) in others.items():
+            self._errors_alarm(label, function, description)
         for label, queue in queues.items():
             self._add(
                 f"{label}NotEmpty",
@@ -124,7 +130,7 @@ class SelfMonitoring(Construct):
                 treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
             ),
         )
-        self.dashboard = self._dashboard(monitor, notifier)
+        self.dashboard = self._dashboard(monitor, notifier, others)
 
     def _operator_topic(self, key: EncryptionKey) -> sns.Topic:
         topic = encrypted_topic(
@@ -173,13 +179,20 @@ class SelfMonitoring(Construct):
         self.alarms[label] = alarm
 
     def _dashboard(
-        self, monitor: lambda_.IFunction, notifier: lambda_.IFunction | None
+        self,
+        monitor: lambda_.IFunction,
+        notifier: lambda_.IFunction | None,
+        others: Mapping[str, tuple[lambda_.IFunction, str]],
     ) -> cloudwatch.Dashboard:
         errors = [monitor.metric_errors(label="Monitor errors", period=ERROR_PERIOD)]
         if notifier is not None:
             errors.append(
                 notifier.metric_errors(label="Slack notifier errors", period=ERROR_PERIOD)
             )
+        errors.extend(
+            function.metric_errors(label=label, period=ERROR_PERIOD)
+            for label, (function, _) in others.items()
+        )
         dashboard = cloudwatch.Dashboard(self, "Dashboard")
         dashboard.add_widgets(
             cloudwatch.GraphWidget(

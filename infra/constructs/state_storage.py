@@ -19,6 +19,9 @@ MONITOR_TABLE_ACTIONS = (
 )
 """Exactly what the monitor's state store (job_monitor/state.py) calls; no Scan (a run never reads
 the whole table) and no GetItem (a run reads its state with one Query)."""
+REALTIME_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+"""What the real-time path calls for one job: ``lookup`` (two reads of known keys), then the
+claim, commit and in-view writes (``Monitor.observe``)."""
 
 
 class StateStorage(Construct):
@@ -42,3 +45,7 @@ class StateStorage(Construct):
     def grant_monitor_access(self, grantee: iam.IGrantable) -> iam.Grant:
         self._key.grant_dynamodb_use(grantee)
         return self.table.grant(grantee, *MONITOR_TABLE_ACTIONS)
+
+    def grant_realtime_access(self, grantee: iam.IGrantable) -> iam.Grant:
+        self._key.grant_dynamodb_use(grantee)
+        return self.table.grant(grantee, *REALTIME_TABLE_ACTIONS)

@@ -68,7 +68,9 @@ def test_default_configuration_synthesizes_one_stack_per_region_offline(tmp_path
         assert artifact["environment"] == f"aws://unknown-account/{region}"
         template = json.loads((tmp_path / artifact["properties"]["templateFile"]).read_text())
         types = [r["Type"] for r in template["Resources"].values()]
-        assert types.count("AWS::Lambda::Function") == 1  # Slack disabled by default
+        # the monitor and the real-time path (Slack is disabled by default)
+        assert types.count("AWS::Lambda::Function") == 2
+        assert "AWS::Events::Rule" in types
         assert "AWS::Scheduler::Schedule" in types
     report = json.loads((tmp_path / "validation-report.json").read_text())
     assert [r["violations"] for r in report["pluginReports"] if r["violations"]] == []

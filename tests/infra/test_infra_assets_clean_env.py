@@ -210,6 +210,10 @@ def runtime(pytestconfig: pytest.Config) -> Runtime:
     )
 
 
+SET_BY_LAMBDA = {"AWS_REGION"}
+"""Variables the code reads that the Lambda service sets in every function (not the template)."""
+
+
 def asset_dir(synthesized: Synthesized, function: dict[str, Any]) -> Path:
     """The directory the assets manifest uploads as this function's ``Code.S3Key``."""
     manifest_file = next(synthesized.outdir.glob("*.assets.json"))
@@ -486,7 +490,7 @@ def test_the_http_server_answers_as_the_in_process_simulator() -> None:
         with pytest.raises(over_http.exceptions.ValidationException):
             over_http.list_model_invocation_jobs(maxResults=1001)
         with pytest.raises(over_http.exceptions.ClientError, match="NotImplemented"):
-            over_http.list_model_import_jobs()
+            over_http.list_custom_models()
         errors = list(server.errors)
     # Then the answers match, faults and validation apply, and every request was recorded
     for response in (local, remote):
@@ -501,14 +505,20 @@ def test_the_http_server_answers_as_the_in_process_simulator() -> None:
         "ListModelInvocationJobs",
     ]
     assert len(errors) == 1
-    assert "ListModelImportJobs" in errors[0]
+    assert "ListCustomModels" in errors[0]
 
 
 @pytest.mark.slow
 def test_the_assets_are_the_directories_the_template_deploys(synthesized: Synthesized) -> None:
     functions = synthesized.resources("AWS::Lambda::Function")
     handlers = {f["Properties"]["Handler"]: asset_dir(synthesized, f) for f in functions.values()}
-    assert set(handlers) == {names.MONITOR_HANDLER, names.SLACK_NOTIFIER_HANDLER}
+    assert set(handlers) == {
+        names.MONITOR_HANDLER,
+        names.EVENTS_HANDLER,
+        names.SLACK_NOTIFIER_HANDLER,
+    }
+    # The real-time path runs the monitor's own code, from the same asset.
+    assert handlers[names.EVENTS_HANDLER] == handlers[names.MONITOR_HANDLER]
     for handler, path in handlers.items():
         module = handler.rpartition(".")[0].replace(".", "/") + ".py"
         assert (path / module).is_file(), f"{handler}: {module} is not in its asset {path.name}"
@@ -559,7 +569,7 @@ def test_each_function_runs_with_only_the_runtime_the_layer_and_its_asset(cloud:
         (monitor, names.MONITOR_HANDLER),
         (notifier, names.SLACK_NOTIFIER_HANDLER),
     ):
-        declared = set(cloud.template_environment(handler))
+        declared = set(cloud.template_environment(handler)) | SET_BY_LAMBDA
         assert invocation.app_env_reads, "the recorder saw no read: it is not working"
         assert sorted(set(invocation.app_env_reads) - declared) == [], (
             f"{handler} reads environment variables the stack does not set"
@@ -615,4 +625,5 @@ def test_a_variable_the_code_reads_but_the_stack_does_not_set_is_reported(cloud:
     invocation = cloud.run(names.MONITOR_HANDLER, [{}], template_environment=environment)
     # Then the run succeeds, yet the read of the undeclared variable is reported
     assert invocation.ok, invocation.describe()
-    assert sorted(set(invocation.app_env_reads) - set(environment)) == ["LOOKBACK_SECONDS"]
+    undeclared = set(invocation.app_env_reads) - set(environment) - SET_BY_LAMBDA
+    assert sorted(undeclared) == ["LOOKBACK_SECONDS"]

@@ -122,7 +122,8 @@ def run_monitor(
         monitor_handler.metrics, "namespace", environment["POWERTOOLS_METRICS_NAMESPACE"]
     )
     monkeypatch.setattr(monitor_handler.metrics, "service", environment["POWERTOOLS_SERVICE_NAME"])
-    simulator.attach(monitor_handler._clients()["bedrock"])  # the handler's own cached client
+    # the handler's own cached client for its region (Lambda sets AWS_REGION)
+    simulator.attach(monitor_handler._clients()["bedrock"][REGION])
     result: dict[str, Any] = monitor_handler.handler({}, deployed.context(deployed.monitor_id))
     return result
 

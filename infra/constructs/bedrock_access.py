@@ -1,0 +1,66 @@
+"""Read access to Bedrock jobs: exact actions from the job-kind registry, in the watched regions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from infra import nag
+from job_monitor.kinds import JobKind
+
+
+def watched_regions(scope: Construct, regions: Sequence[str]) -> list[str]:
+    """The regions to grant in: the configured ones, or the stack's own (a token when the stack
+    is environment-agnostic)."""
+    return list(regions) or [Stack.of(scope).region]
+
+
+def grant_list_jobs(scope: Construct, role: iam.IRole, kinds: Sequence[JobKind]) -> None:
+    """The kinds' List* actions. They support no resource-level permission, so the statement's
+    resource is '*' (in every region: the action list is what limits it)."""
+    policy = iam.Policy(
+        scope,
+        "BedrockListJobs",
+        statements=[
+            iam.PolicyStatement(
+                actions=sorted({kind.list_action for kind in kinds}), resources=["*"]
+            )
+        ],
+    )
+    role.attach_inline_policy(policy)
+    nag.acknowledge(
+        policy,
+        "AwsSolutions-IAM5",
+        "Bedrock List* actions for jobs, provisioned throughput and deployments do not support "
+        "resource-level permissions; the service authorization reference lists no resource type "
+        "for them, so '*' is the only valid Resource. The actions are exact, read-only list calls.",
+        finding="Resource::*",
+    )
+
+
+def grant_describe_jobs(
+    scope: Construct, role: iam.IRole, kinds: Sequence[JobKind], regions: Sequence[str]
+) -> None:
+    """The kinds' Get* actions, on their resource types in this account and the watched regions."""
+    stack = Stack.of(scope)
+    arns = [
+        stack.format_arn(
+            service="bedrock", region=region, resource=resource_type, resource_name="*"
+        )
+        for region in watched_regions(scope, regions)
+        for resource_type in sorted({kind.iam_resource_type for kind in kinds})
+    ]
+    iam.Grant.add_to_principal(
+        grantee=role, actions=sorted({kind.detail_action for kind in kinds}), resource_arns=arns
+    )
+    for arn in arns:
+        nag.acknowledge(
+            role,
+            "AwsSolutions-IAM5",
+            "The Get* detail calls are scoped to the kind's resource type in this account and "
+            "the watched regions; job ARNs are not known at deploy time (users create jobs).",
+            finding=nag.resource_finding(scope, arn),
+        )

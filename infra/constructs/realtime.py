@@ -1,0 +1,105 @@
+"""The real-time path: an EventBridge rule for Bedrock's job state-change events, and the function
+that turns one event into the job's transition within seconds (``job_monitor.handlers.events``).
+
+Only model customization and batch inference jobs emit events (best effort); the scheduled monitor
+stays the path that guarantees completeness. EventBridge rules are regional: this rule sees the
+stack's own region's events; other watched regions are covered by the poll.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra import names
+from infra.constructs.bedrock_access import grant_describe_jobs
+from infra.constructs.building_blocks import PythonFunction, encrypted_queue
+from infra.constructs.encryption import EncryptionKey
+from infra.constructs.monitor import monitor_code
+from infra.constructs.notifications import Notifications
+from infra.constructs.state_storage import StateStorage
+from infra.settings import Settings
+from job_monitor.events import EVENT_SOURCE
+from job_monitor.kinds import JobKind, resolve_kinds
+
+EVENT_RETRY_ATTEMPTS = 2
+"""Lambda's retries of a failed event (Bedrock or DynamoDB down); then the dead-letter queue."""
+MAX_EVENT_AGE = Duration.hours(1)
+"""An event older than this is dropped to the dead-letter queue: the poll has reported it."""
+
+
+def event_kinds(settings: Settings) -> tuple[JobKind, ...]:
+    """The monitored kinds that emit state-change events."""
+    return tuple(k for k in resolve_kinds(settings.job_kinds) if k.event_detail_type)
+
+
+class RealtimeEvents(Construct):
+    """Attributes: ``rule``, ``function``, ``role``, ``log_group``, ``dead_letter_queue``,
+    ``kinds``."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        key: EncryptionKey,
+        storage: StateStorage,
+        notifications: Notifications,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.kinds = event_kinds(settings)
+        if not self.kinds:
+            raise ValueError("no monitored job kind emits events; do not add the real-time path")
+
+        self.dead_letter_queue: sqs.Queue = encrypted_queue(
+            self, "DeadLetterQueue", key=key, dead_letter_for="the real-time event path"
+        )
+        built = PythonFunction(
+            self,
+            "Function",
+            settings=settings,
+            description="Bedrock Job Monitor: publishes a job's transition when Bedrock's event "
+            "arrives",
+            code=monitor_code(),
+            handler=names.EVENTS_HANDLER,
+            service_name=names.EVENTS_SERVICE,
+            environment=settings.monitor_environment(
+                storage.table.table_name, notifications.topic.topic_arn
+            ),
+            timeout=Duration.seconds(60),
+            memory_size=256,
+            retry_attempts=EVENT_RETRY_ATTEMPTS,
+            max_event_age=MAX_EVENT_AGE,
+            dead_letter_queue=self.dead_letter_queue,
+        )
+        self.function = built.function
+        self.role = built.role
+        self.log_group = built.log_group
+        storage.grant_realtime_access(self.role)
+        notifications.grant_publish(self.role)
+        grant_describe_jobs(self, self.role, self.kinds, settings.watch_regions)
+
+        self.rule = events.Rule(
+            self,
+            "Rule",
+            description="Bedrock job state changes -> the Bedrock Job Monitor's real-time path",
+            event_pattern=events.EventPattern(
+                source=[EVENT_SOURCE],
+                detail_type=sorted(k.event_detail_type for k in self.kinds if k.event_detail_type),
+            ),
+        )
+        # EventBridge invokes asynchronously: delivery failures of the rule itself are retried by
+        # EventBridge, then kept in the same dead-letter queue as the function's failures.
+        key.allow_service("events.amazonaws.com")
+        self.rule.add_target(
+            targets.LambdaFunction(
+                self.function,
+                dead_letter_queue=self.dead_letter_queue,
+                retry_attempts=EVENT_RETRY_ATTEMPTS,
+                max_event_age=MAX_EVENT_AGE,
+            )
+        )

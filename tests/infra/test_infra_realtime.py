@@ -1,0 +1,123 @@
+"""The real-time path and the watched regions in the template: the EventBridge rule, its function,
+their failure handling, and the Bedrock access per watched region."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra import names
+from job_monitor.config import MonitorSettings
+from job_monitor.kinds import REGISTRY
+from tests.infra.support import Synthesized
+from tests.infra.test_infra_app import run_app
+from tests.infra.test_infra_wiring import fake_values
+
+pytestmark = pytest.mark.slow
+
+EVENT_TYPES = sorted(k.event_detail_type for k in REGISTRY.values() if k.event_detail_type)
+
+
+def events_function(synthesized: Synthesized) -> tuple[str, dict[str, Any]]:
+    path = f"{names.REALTIME}/Function/Function/Resource"
+    return synthesized.logical_id(path), synthesized.resource(path)
+
+
+def test_the_rule_sends_the_bedrock_job_events_to_the_events_function(
+    synthesized: Synthesized,
+) -> None:
+    # Given the synthesized default stack
+    function_id, _ = events_function(synthesized)
+    queue_id = synthesized.logical_id(f"{names.REALTIME}/DeadLetterQueue/Resource")
+    (rule,) = synthesized.resources("AWS::Events::Rule").values()
+    # Then the rule matches exactly Bedrock's job state-change events of the monitored kinds
+    assert rule["Properties"]["EventPattern"] == {
+        "source": ["aws.bedrock"],
+        "detail-type": EVENT_TYPES,
+    }
+    # And it targets the events function, with retries and a dead-letter queue for delivery
+    (target,) = rule["Properties"]["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [function_id, "Arn"]}
+    assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [queue_id, "Arn"]}}
+    assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 2}
+
+
+def test_a_failing_event_is_retried_then_kept_in_the_dead_letter_queue(
+    synthesized: Synthesized,
+) -> None:
+    function_id, function = events_function(synthesized)
+    queue_id = synthesized.logical_id(f"{names.REALTIME}/DeadLetterQueue/Resource")
+    assert function["Properties"]["DeadLetterConfig"] == {
+        "TargetArn": {"Fn::GetAtt": [queue_id, "Arn"]}
+    }
+    (config,) = [
+        c
+        for c in synthesized.resources("AWS::Lambda::EventInvokeConfig").values()
+        if c["Properties"]["FunctionName"] == {"Ref": function_id}
+    ]
+    assert config["Properties"]["MaximumRetryAttempts"] == 2
+    assert config["Properties"]["MaximumEventAgeInSeconds"] == 3600
+
+
+def test_the_events_function_gets_the_monitors_settings(synthesized: Synthesized) -> None:
+    _, function = events_function(synthesized)
+    properties = function["Properties"]
+    assert properties["Handler"] == names.EVENTS_HANDLER
+    environment = properties["Environment"]["Variables"]
+    assert environment["POWERTOOLS_SERVICE_NAME"] == names.EVENTS_SERVICE
+    parsed = MonitorSettings.from_env({**fake_values(environment), "AWS_REGION": "us-east-1"})
+    assert [k.name for k in parsed.kinds] == list(synthesized.context["job_kinds"])
+
+
+def _stack_template(outdir: Path) -> dict[str, Any]:
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    (artifact,) = [a for a in manifest["artifacts"].values() if a["type"].endswith("stack")]
+    return dict(json.loads((outdir / artifact["properties"]["templateFile"]).read_text()))
+
+
+def test_the_real_time_path_can_be_switched_off(tmp_path: Path) -> None:
+    result = run_app(tmp_path, realtime_events="false")
+    assert result.returncode == 0, result.stderr
+    types = [r["Type"] for r in _stack_template(tmp_path)["Resources"].values()]
+    assert "AWS::Events::Rule" not in types
+    assert types.count("AWS::Lambda::Function") == 1
+
+
+def test_watched_regions_get_bedrock_access_and_no_rule_without_event_kinds(
+    tmp_path: Path,
+) -> None:
+    # Given two watched regions and only evaluation jobs (which emit no events)
+    result = run_app(tmp_path, watch_regions="us-east-1,eu-west-1", job_kinds="evaluation")
+    assert result.returncode == 0, result.stderr
+    template = _stack_template(tmp_path)
+    resources = template["Resources"].values()
+    # Then there is no real-time path, and the monitor may describe evaluation jobs in both
+    # regions (and nothing else), and is told which regions to watch
+    assert "AWS::Events::Rule" not in [r["Type"] for r in resources]
+    gets = [
+        statement
+        for r in resources
+        if r["Type"] == "AWS::IAM::Policy"
+        for statement in r["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Action"] == "bedrock:GetEvaluationJob"
+    ]
+    (get,) = gets
+    regions = sorted(
+        part
+        for arn in get["Resource"]
+        for part in arn["Fn::Join"][1]
+        if isinstance(part, str) and part.startswith(":bedrock:")
+    )
+    assert regions == [":bedrock:eu-west-1:", ":bedrock:us-east-1:"]
+    (monitor,) = [
+        r
+        for r in resources
+        if r["Type"] == "AWS::Lambda::Function"
+        and r["Properties"]["Handler"] == names.MONITOR_HANDLER
+    ]
+    assert monitor["Properties"]["Environment"]["Variables"]["WATCH_REGIONS"] == (
+        "us-east-1,eu-west-1"
+    )
