@@ -113,7 +113,7 @@ def summary(report: RunReport) -> dict[str, Any]:
         "published": len(report.published),
         "truncated": report.truncated,
         "kinds": {
-            k.kind: {
+            f"{k.region}/{k.kind}": {
                 "baseline": k.baseline,
                 "listed": k.listed,
                 "strategy": k.strategy,
