@@ -11,6 +11,13 @@ from job_monitor.kinds import REGISTRY
 from sim.local import LocalAccount
 
 HISTORY = 10_000
+RUNNING = {kind: k.running_order[0] for kind, k in REGISTRY.items()}
+"""The status a new job (or resource) of each kind starts in."""
+RUNNING["batch-inference"] = "InProgress"
+FINISHED = {
+    kind: "Completed" if "Completed" in k.statuses else "Failed" for kind, k in REGISTRY.items()
+}
+"""A terminal status of each kind: long-lived resources only end by failing."""
 
 
 def list_op(kind: str) -> str:
@@ -26,7 +33,7 @@ def add_history(account: LocalAccount, kind: str, count: int, *, days: float = 3
     step = timedelta(days=days) / count
     for i in range(count):
         account.bedrock.create_job(
-            kind, f"old-{i}", status="Completed", created_at=start + step * i
+            kind, f"old-{i}", status=FINISHED[kind], created_at=start + step * i
         )
 
 
@@ -38,7 +45,7 @@ def test_quiet_run_makes_one_list_call_per_kind_at_10000_historical_jobs(
     add_history(account, kind, HISTORY)
     for name in ("a", "b"):
         account.bedrock.create_job(
-            kind, name, status="InProgress", created_at=account.clock.now - timedelta(hours=1)
+            kind, name, status=RUNNING[kind], created_at=account.clock.now - timedelta(hours=1)
         )
     settings = account.settings(kinds=(REGISTRY[kind],))
     account.monitor(settings).run()
@@ -61,7 +68,7 @@ def test_job_running_for_days_under_thousands_of_newer_jobs(account: LocalAccoun
         account.bedrock.create_job(
             kind,
             f"long-{i}",
-            status="InProgress",
+            status=RUNNING[kind],
             created_at=account.clock.now - timedelta(days=3, minutes=i),
         )
         for i in range(3)
@@ -78,12 +85,12 @@ def test_job_running_for_days_under_thousands_of_newer_jobs(account: LocalAccoun
     # Then the calls stay within 1 + the number of non-terminal statuses
     assert account.bedrock.count() <= 1 + non_terminal
     # When the oldest job finishes
-    account.bedrock.set_status(old[0], "Completed")
+    account.bedrock.set_status(old[0], FINISHED[kind])
     account.clock.advance(minutes=5)
     account.bedrock.reset_calls()
     account.monitor(settings).run()
     # Then it is detected, and the run still did not page through history
-    assert [m.transition for m in account.drain()] == [("long-0", "InProgress", "Completed")]
+    assert [m.transition for m in account.drain()] == [("long-0", RUNNING[kind], FINISHED[kind])]
     assert account.bedrock.count(list_op(kind)) <= 1 + non_terminal
     assert account.bedrock.count() <= 2 + non_terminal
 
