@@ -1,0 +1,22 @@
+"""`make demo` (the README's first command) tells its story: each transition once, the event-driven
+one included, and a quiet last run."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim import demo
+
+
+def test_the_demo_reports_each_transition_once(capsys: pytest.CaptureFixture[str]) -> None:
+    assert demo.main() == 0
+    out = capsys.readouterr().out
+    runs = out.split("-- run ")[1:]
+    assert len(runs) == 5
+    assert "nothing published" in runs[0]
+    # The failure in the other region is published by its event, and not again by the run
+    assert runs[2].count("claims-assistant-ft-eu") == 1
+    assert "InProgress -> Failed" in runs[2].split("then the scheduled run")[0]
+    assert "Creating -> InService" in runs[2]
+    assert "no transitions" in runs[4]
+    assert "Traceback" not in out
