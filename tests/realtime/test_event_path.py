@@ -171,3 +171,28 @@ def test_an_event_for_a_deleted_job_publishes_nothing(account: LocalAccount):
     job_event = parse_job_event(event, REGISTRY.values())
     assert monitor(account).observe(job_event.region, job_event.kind, job_event.arn) is None
     assert account.drain() == []
+
+
+def test_an_event_costs_a_fixed_handful_of_calls(account: LocalAccount):
+    # Given a tracked job that fails, under 10,000 older finished jobs
+    for i in range(10_000):
+        account.bedrock.create_job(
+            "model-customization",
+            f"old-{i}",
+            status="Completed",
+            created_at=account.clock.now.replace(year=2025),
+        )
+    arn = baseline_with_running_job(account, "model-customization")
+    account.bedrock.set_status(arn, "Failed", failure_message="quota")
+    account.bedrock.reset_calls()
+    account.requests.clear()
+    # When its event is handled
+    assert deliver(account, arn) is not None
+    # Then it costs one Bedrock Get (which also carries the failure message), two DynamoDB reads,
+    # the claim, the commit and the in-view write, and one publish: whatever the history
+    assert [name for name, _ in account.bedrock.calls] == ["GetModelCustomizationJob"]
+    assert dict(account.requests) == {
+        "dynamodb.GetItem": 2,
+        "dynamodb.UpdateItem": 3,
+        "sns.Publish": 1,
+    }
