@@ -157,3 +157,26 @@ def test_watch_regions_setting_lists_the_home_region_only_when_empty(account: Lo
     settings = account.settings()
     assert settings.regions == (REGION,)
     assert replace(settings, watch_regions=(OTHER,)).regions == (OTHER,)
+
+
+def test_a_backlog_in_one_region_does_not_starve_the_others(account: LocalAccount):
+    # Given 300 new jobs in the home region and one failure in the other, after a baseline
+    account.bedrock.create_job("model-customization", "old", status="Completed")
+    away = account.simulator(OTHER).create_job("model-customization", "tune-eu")
+    settings = account.settings(kinds=KINDS[:1], watch_regions=(REGION, OTHER))
+    account.monitor(settings).run()
+    account.clock.advance(minutes=1)
+    for i in range(300):
+        account.bedrock.create_job("model-customization", f"job-{i:03d}", status="Completed")
+    account.simulator(OTHER).set_status(away, "Failed")
+    account.clock.advance(minutes=5)
+    # When the invocation has time for 100 publishes (1 s each, stopping at the 20 s margin)
+    before = account.count("sns.Publish")
+    report = account.monitor(
+        settings, remaining_seconds=lambda: 100.0 - (account.count("sns.Publish") - before)
+    ).run()
+    # Then the home region stops at its share, and the other region still reports its failure
+    published = [t.job.name for t in report.published]
+    assert report.truncated
+    assert "tune-eu" in published
+    assert 30 <= len(published) <= 80
