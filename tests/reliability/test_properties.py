@@ -1,10 +1,12 @@
 """Property: whatever happens to the jobs and to the runs, subscribers get the true status
 changes, in order per job, with at most one duplicate per crash (issue 5, property-based test).
 
-Hypothesis draws histories: jobs of the three kinds created before and after the baseline, status
-changes along each kind's allowed paths, deletions, interleaved with runs; a run may crash at a
-random step (an exception, or a Lambda timeout) or be overlapped by a second run on another
-thread, with job changes between the two listings. Two clean runs close every history.
+Hypothesis draws histories: jobs of the three original kinds and of the two long-lived resource
+kinds (provisioned throughput, custom model deployments: only Failed is terminal) created before
+and after the baseline, status changes along each kind's allowed paths, deletions, interleaved
+with runs; a run may crash at a random step (an exception, or a Lambda timeout) or be overlapped
+by a second run on another thread, with job changes between the two listings. Two clean runs
+close every history.
 
 What "observed at run boundaries" means here:
 * a solo run that completes observes each job's status when it lists; each such status MUST be
@@ -41,7 +43,15 @@ from tests.reliability.support import (
     install_crash,
 )
 
-KINDS = ("model-customization", "evaluation", "batch-inference")
+KINDS = (
+    "model-customization",
+    "evaluation",
+    "batch-inference",
+    "provisioned-throughput",
+    "custom-model-deployment",
+)
+"""A representative subset: model import and copy jobs have the customization lifecycle's shape
+(InProgress, then Completed or Failed) and are covered by the integration tests."""
 NEXT: dict[str, dict[str, tuple[str, ...]]] = {
     "model-customization": {
         "InProgress": ("Completed", "Failed", "Stopping"),
@@ -58,11 +68,22 @@ NEXT: dict[str, dict[str, tuple[str, ...]]] = {
         "InProgress": ("Completed", "PartiallyCompleted", "Failed", "Stopping", "Expired"),
         "Stopping": ("Stopped",),
     },
+    # Paths without a cycle (the oracle below places each status once in a job's history); a
+    # status coming back (InService -> Updating -> InService) is tested in
+    # tests/integration/test_monitor_runs.py.
+    "provisioned-throughput": {
+        "Creating": ("InService", "Failed"),
+        "InService": ("Updating",),
+        "Updating": ("Failed",),
+    },
+    "custom-model-deployment": {"Creating": ("Active", "Failed"), "Active": ("Failed",)},
 }
 FIRST = {
     "model-customization": "InProgress",
     "evaluation": "InProgress",
     "batch-inference": "Submitted",
+    "provisioned-throughput": "Creating",
+    "custom-model-deployment": "Creating",
 }
 MAX_JOBS = 8
 REMAINING = 60.0  # each invocation's remaining time: claims last 65 s, runs are 5 min apart
