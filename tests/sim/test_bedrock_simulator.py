@@ -479,3 +479,33 @@ def test_a_copy_job_has_no_name_of_its_own_and_long_lived_resources_carry_their_
     assert dep_detail["modelDeploymentName"] == dep_summary["customModelDeploymentName"]
     assert "customModelDeploymentName" not in dep_detail
     assert ":custom-model/" in dep_detail["modelArn"]
+
+
+@pytest.mark.parametrize("kind_name", list(bedrock.SPECS))
+def test_the_monitors_source_lists_and_describes_every_kind_through_the_registry(
+    sim, client, kind_name
+):
+    from job_monitor.source import BedrockJobSource
+
+    # Given one job (or resource) of the kind that failed
+    kind = bedrock.SPECS[kind_name].kind
+    arn = sim.create_job(kind_name, "src-check", created_at=T0)
+    sim.set_status(arn, "Failed", failure_message="No capacity")
+    source = BedrockJobSource(client)
+    # When the monitor's adapter lists the kind and describes the job
+    page = source.list_page(kind, after=T0 - timedelta(seconds=1))
+    described = source.describe(kind, arn)
+    # Then both read the ARN, name, status and time through the kind's own fields
+    (listed,) = page.jobs
+    assert page.skipped == 0
+    assert described is not None
+    assert (listed.arn, listed.name, listed.status) == (arn, "src-check", "Failed")
+    assert (described.arn, described.name, described.status) == (arn, "src-check", "Failed")
+    assert listed.created_at == described.created_at == T0
+    # And the failure message comes from the detail (or already from the summary)
+    assert described.failure_messages == ("No capacity",)
+    if kind.summary_failure_field:
+        assert listed.failure_messages == ("No capacity",)
+    # And a deleted one is None, not an error
+    sim.delete_job(arn)
+    assert source.describe(kind, arn) is None
