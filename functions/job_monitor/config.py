@@ -33,6 +33,8 @@ class MonitorSettings:
     """The region the monitor runs in (``AWS_REGION``); its state keeps the partition ``state``."""
     watch_regions: tuple[str, ...] = ()
     """Bedrock regions to watch; empty = the home region only."""
+    daily_digest: bool = False
+    """Journal each published transition for the daily digest (``journal.py``)."""
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -73,6 +75,7 @@ class MonitorSettings:
             time_margin_seconds=_int(env, "TIME_MARGIN_SECONDS", 20, 1, 600),
             home_region=home_region,
             watch_regions=watch_regions,
+            daily_digest=_bool(env, "DAILY_DIGEST", False),
         )
 
 
@@ -130,6 +133,15 @@ def _arn(env: Mapping[str, str], key: str, service: str) -> str:
     if not value.startswith("arn:") or value.split(":")[2:3] != [service]:
         raise ConfigError(f"{key}: expected an {service} ARN, got {value!r}")
     return value
+
+
+def _bool(env: Mapping[str, str], key: str, default: bool) -> bool:
+    raw = env.get(key, "").strip().lower()
+    if raw == "":
+        return default
+    if raw not in {"true", "false"}:
+        raise ConfigError(f"{key}: expected true or false, got {env[key]!r}")
+    return raw == "true"
 
 
 def _int(env: Mapping[str, str], key: str, default: int, low: int, high: int) -> int:

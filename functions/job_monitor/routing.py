@@ -75,3 +75,13 @@ def filter_policy(
         policy["kind"] = list(validate_kinds(kinds))
     return policy
 
+
+DIGEST_POLICY: dict[str, list[Any]] = {"message_type": ["digest"]}
+"""Matches the daily digest (``digest.render_digest`` sets ``message_type=digest``)."""
+
+
+def with_digest(policy: dict[str, list[Any]]) -> dict[str, Any]:
+    """``policy`` (transitions) or the daily digest: ``{"$or": [policy, DIGEST_POLICY]}``.
+
+    A digest carries no ``status`` attribute, so a status policy alone never lets it through."""
+    return {"$or": [policy, DIGEST_POLICY]}

@@ -22,7 +22,9 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from job_monitor.config import NotifierSettings
+from job_monitor.digest import is_digest, parse_digest
 from job_monitor.message import ContractError, parse
+from job_monitor.slack_digest import slack_digest_message
 from job_monitor.slack_format import SlackMessage, slack_message
 
 if TYPE_CHECKING:
@@ -96,20 +98,26 @@ class SlackNotifier:
         """One SNS message body. Raises on a bad body or a failed post."""
         if body is None:
             raise ContractError("the SNS record has no message body")
+        if is_digest(body):
+            # The daily digest: posted whole (the job-name pattern selects transitions only).
+            digest = parse_digest(body)
+            return self._post_once(message_id, digest.dedupe_id, slack_digest_message(digest))
         notification = parse(body)
         pattern = self.settings.job_name_pattern
         if pattern is not None and not pattern.search(notification.job_name):
             return RecordResult(message_id, Outcome.FILTERED, notification.dedupe_id)
         message = slack_message(notification, mention=self.settings.mention)
+        return self._post_once(message_id, notification.dedupe_id, message)
 
+    def _post_once(self, message_id: str, dedupe_id: str, message: SlackMessage) -> RecordResult:
         def post_once() -> dict[str, Any]:
             # The secret is read here, not earlier: a duplicate or a filtered record needs none.
             self._post(self._webhook_url(), message)
-            return {"posted": True, "dedupeId": notification.dedupe_id}
+            return {"posted": True, "dedupeId": dedupe_id}
 
-        _, duplicate = self._dedupe.run_once(notification.dedupe_id, post_once)
+        _, duplicate = self._dedupe.run_once(dedupe_id, post_once)
         outcome = Outcome.DUPLICATE if duplicate else Outcome.POSTED
-        return RecordResult(message_id, outcome, notification.dedupe_id)
+        return RecordResult(message_id, outcome, dedupe_id)
 
     def handle_all(self, records: Iterable[tuple[str, str | None]]) -> BatchResult:
         """Every ``(message_id, body)``; a failure does not stop the others."""

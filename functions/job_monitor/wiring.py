@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from job_monitor.config import MonitorSettings
+from job_monitor.journal import DynamoJournal
 from job_monitor.monitor import Clock, Monitor, RemainingSeconds, utc_now
 from job_monitor.ports import Journal, RegionScope
 from job_monitor.publisher import SnsPublisher
@@ -26,7 +27,8 @@ def build_monitor(
     clock: Clock = utc_now,
     remaining_seconds: RemainingSeconds | None = None,
 ) -> Monitor:
-    """``bedrock``: a client per watched region (``settings.regions``), by region name."""
+    """``bedrock``: a client per watched region (``settings.regions``), by region name.
+    ``journal``: defaults to the state table's journal when ``settings.daily_digest`` is on."""
     missing = [r for r in settings.regions if r not in bedrock]
     if missing:
         raise ValueError(f"no Bedrock client for region(s) {', '.join(missing)}")
@@ -46,7 +48,8 @@ def build_monitor(
         settings,
         regions,
         SnsPublisher(sns, settings.topic_arn),
-        journal=journal,
+        journal=journal
+        or (DynamoJournal(dynamodb, settings.table_name) if settings.daily_digest else None),
         clock=clock,
         remaining_seconds=remaining_seconds,
     )

@@ -1,0 +1,93 @@
+"""One daily digest: read the journal and the running jobs, build the digest, publish it.
+
+Reads with Query only: the journal's day partitions covering the period, and each watched
+region's state partition (its tracked jobs are the ones still running). Publishes exactly one
+message, even on a quiet day ("nothing failed" is information, and a missing digest then means
+the digest itself is broken).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from job_monitor.config import MonitorSettings
+from job_monitor.digest import Digest, RunningJob, build_digest, render_digest
+from job_monitor.journal import read_journal
+from job_monitor.kinds import REGISTRY
+from job_monitor.model import as_utc
+from job_monitor.publisher import SnsPublisher
+from job_monitor.state import DynamoStateStore, state_partition
+
+logger = logging.getLogger(__name__)
+
+PERIOD = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class DigestReport:
+    digest: Digest
+    message_id: str
+
+
+def period_end(now: datetime) -> datetime:
+    """The end of the period a digest run at ``now`` covers: ``now`` cut to the hour, so a retried
+    or repeated run within the hour covers the same period and has the same dedupe id."""
+    return as_utc(now).replace(minute=0, second=0, microsecond=0)
+
+
+def account_of(topic_arn: str) -> str:
+    parts = topic_arn.split(":")
+    return parts[4] if len(parts) > 4 else ""
+
+
+def collect_digest(settings: MonitorSettings, *, dynamodb: Any, now: datetime) -> Digest:
+    end = period_end(now)
+    start = end - PERIOD
+    entries = read_journal(dynamodb, settings.table_name, start, end)
+    running: list[RunningJob] = []
+    watched = {k.name for k in settings.kinds}
+    for region in settings.regions:
+        store = DynamoStateStore(
+            dynamodb,
+            settings.table_name,
+            partition=state_partition(region, settings.home_region),
+        )
+        snapshot = store.load()
+        for kind_name, state in snapshot.kinds.items():
+            if kind_name not in watched:
+                continue
+            running.extend(
+                RunningJob(kind_name, region, job.arn, job.name, job.status, job.created_at)
+                for job in state.tracked.values()
+            )
+    return build_digest(
+        entries,
+        running,
+        period_start=start,
+        period_end=end,
+        account=account_of(settings.topic_arn),
+        regions=settings.regions,
+        kind_labels={name: kind.label for name, kind in REGISTRY.items()},
+        now=now,
+    )
+
+
+def send_digest(
+    settings: MonitorSettings, *, dynamodb: Any, sns: Any, now: datetime
+) -> DigestReport:
+    digest = collect_digest(settings, dynamodb=dynamodb, now=now)
+    message = render_digest(digest, settings.message_format)
+    message_id = SnsPublisher(sns, settings.topic_arn).publish(message)
+    logger.info(
+        "digest published",
+        extra={
+            "dedupe_id": digest.dedupe_id,
+            "message_id": message_id,
+            "subject": message.subject,
+            "sections": len(digest.sections),
+        },
+    )
+    return DigestReport(digest, message_id)

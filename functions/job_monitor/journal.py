@@ -1,0 +1,159 @@
+"""The journal: one small item per published transition, what the daily digest summarises.
+
+Kept in the state table (``state.py`` describes the rest of it), one partition per UTC day:
+
+* ``pk="journal#<YYYY-MM-DD>"`` (the day the transition was observed), ``sk="<dedupe id>"``
+  (``<jobArn>#<status>``): kind, region, job name, status, previous status, observation and
+  creation times (epoch ms), the first failure message (cut to ``FAILURE_LIMIT``), and
+  ``expires_at`` = observation + ``JOURNAL_TTL_DAYS`` (DynamoDB TTL deletes it).
+
+``record`` is a conditional put (only if the item does not exist), so recording a transition
+twice (a re-published transition, a retried request) keeps the first record and writes nothing
+else. A transition re-published just after midnight lands in the next day's partition as well:
+the reader keeps the earliest (``digest.build_digest`` dedupes by dedupe id).
+
+``read_journal`` queries the day partitions that cover a period (paginated); the digest reads
+two partitions a day.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from job_monitor.digest import JournalEntry
+from job_monitor.message import bounded
+from job_monitor.model import Transition
+from job_monitor.state import epoch_ms, from_epoch_ms
+
+logger = logging.getLogger(__name__)
+
+JOURNAL_PREFIX = "journal#"
+JOURNAL_TTL_DAYS = 3
+"""A day's digest reads the last 24 hours; two more days leave room for a late or repeated run."""
+JOURNAL_VERSION = 1
+NAME_LIMIT = 1024
+FAILURE_LIMIT = 1000
+
+
+def journal_partition(day: datetime) -> str:
+    return f"{JOURNAL_PREFIX}{day.astimezone(UTC).date().isoformat()}"
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def _n(value: int) -> dict[str, str]:
+    return {"N": str(value)}
+
+
+class DynamoJournal:
+    """``ports.Journal`` on the state table, through a low-level boto3 ``dynamodb`` client."""
+
+    def __init__(self, client: Any, table_name: str, *, ttl_days: int = JOURNAL_TTL_DAYS) -> None:
+        self._client = client
+        self._table = table_name
+        self._ttl = timedelta(days=ttl_days)
+
+    def record(self, transition: Transition) -> None:
+        from botocore.exceptions import ClientError  # noqa: PLC0415
+
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=journal_item(transition, ttl=self._ttl),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            code = (getattr(exc, "response", {}) or {}).get("Error", {}).get("Code")
+            if code != "ConditionalCheckFailedException":
+                raise
+            logger.debug("transition already journaled", extra={"dedupe_id": transition.dedupe_id})
+
+
+def journal_item(transition: Transition, *, ttl: timedelta) -> dict[str, Any]:
+    t = bounded(transition)
+    job = t.job
+    observed = transition.observed_at
+    item: dict[str, Any] = {
+        "pk": _s(journal_partition(observed)),
+        "sk": _s(transition.dedupe_id),
+        "v": _n(JOURNAL_VERSION),
+        "kind": _s(job.kind.name),
+        "region": _s(transition.region),
+        "arn": _s(job.arn),
+        "name": _s(job.name[:NAME_LIMIT]),
+        "status": _s(job.status),
+        "observed_at": _n(epoch_ms(observed)),
+        "created_at": _n(epoch_ms(job.created_at)),
+        "expires_at": _n(int((observed + ttl).timestamp())),
+    }
+    if transition.previous_status is not None:
+        item["previous_status"] = _s(transition.previous_status)
+    failures = t.failure_messages or job.failure_messages
+    if failures and failures[0]:
+        item["failure"] = _s(failures[0][:FAILURE_LIMIT])
+    return item
+
+
+def journal_days(start: datetime, end: datetime) -> list[str]:
+    """The day partitions covering ``[start, end]``."""
+    day, last = start.astimezone(UTC).date(), end.astimezone(UTC).date()
+    days = []
+    while day <= last:
+        days.append(f"{JOURNAL_PREFIX}{day.isoformat()}")
+        day += timedelta(days=1)
+    return days
+
+
+def read_journal(
+    client: Any, table_name: str, start: datetime, end: datetime
+) -> list[JournalEntry]:
+    """Every readable journal entry of the days covering ``[start, end]`` (the caller keeps the
+    ones inside the period). Unreadable items are logged and skipped."""
+    entries = []
+    for partition in journal_days(start, end):
+        for item in _query(client, table_name, partition):
+            entry = entry_from_item(item)
+            if entry is not None:
+                entries.append(entry)
+    return entries
+
+
+def _query(client: Any, table_name: str, partition: str) -> Iterator[dict[str, Any]]:
+    params: dict[str, Any] = {
+        "TableName": table_name,
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": _s(partition)},
+    }
+    while True:
+        response = client.query(**params)
+        yield from response.get("Items", [])
+        last = response.get("LastEvaluatedKey")
+        if not last:
+            return
+        params["ExclusiveStartKey"] = last
+
+
+def entry_from_item(item: dict[str, Any]) -> JournalEntry | None:
+    sk = item.get("sk", {}).get("S", "")
+    try:
+        created = item.get("created_at", {}).get("N")
+        return JournalEntry(
+            dedupe_id=sk,
+            kind=item["kind"]["S"],
+            region=item.get("region", {}).get("S", ""),
+            arn=item["arn"]["S"],
+            name=item["name"]["S"],
+            status=item["status"]["S"],
+            previous_status=item.get("previous_status", {}).get("S"),
+            observed_at=from_epoch_ms(item["observed_at"]["N"]),
+            created_at=from_epoch_ms(created) if created is not None else None,
+            failure=item.get("failure", {}).get("S"),
+        )
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        logger.error("ignoring an unreadable journal item", extra={"sk": sk, "error": repr(exc)})
+        return None
