@@ -1,0 +1,113 @@
+"""The daily digest: a function that reads the journal and the running jobs from the state table
+and publishes one summary to the transitions topic, and the schedule that runs it once a day.
+
+Built like the monitor's schedule (EventBridge Scheduler with its own role, retries and an
+encrypted dead-letter queue); the stack hands ``schedule_dead_letter_queue`` and ``function`` to
+the self-monitoring alarms. The digest role may only Query the table (no write, no Scan),
+publish to the topic, and use the key for exactly that.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_scheduler_targets as targets
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra import nag, names
+from infra.constructs.building_blocks import PythonFunction, encrypted_queue
+from infra.constructs.encryption import EncryptionKey
+from infra.constructs.monitor import monitor_code
+from infra.constructs.notifications import Notifications
+from infra.constructs.state_storage import StateStorage
+from infra.settings import Settings
+
+DIGEST_TABLE_ACTIONS = ("dynamodb:Query",)
+"""What the digest calls: a Query per journal day and per watched region's state partition."""
+DIGEST_KEY_ACTIONS = ("kms:Decrypt", "kms:DescribeKey")
+"""Reading the CMK-encrypted table (publishing adds the envelope actions, see grant_publish)."""
+DIGEST_TIMEOUT = Duration.seconds(120)
+SCHEDULE_RETRY_ATTEMPTS = 2
+MAX_EVENT_AGE = Duration.hours(1)
+"""A digest more than an hour late is still worth sending; a day late it is not."""
+
+
+class Digest(Construct):
+    """Attributes: ``function``, ``role``, ``log_group``, ``schedule``, ``schedule_role``,
+    ``schedule_dead_letter_queue``."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        key: EncryptionKey,
+        storage: StateStorage,
+        notifications: Notifications,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        built = PythonFunction(
+            self,
+            "Function",
+            settings=settings,
+            description="Bedrock Job Monitor: publishes the daily digest of job transitions",
+            code=monitor_code(),
+            handler=names.DIGEST_HANDLER,
+            service_name=names.DIGEST_SERVICE,
+            environment=settings.monitor_environment(
+                storage.table.table_name, notifications.topic.topic_arn
+            ),
+            timeout=DIGEST_TIMEOUT,
+            memory_size=256,
+            # The schedule retries a failed invocation; Lambda itself does not add more.
+            retry_attempts=0,
+        )
+        self.function = built.function
+        self.role = built.role
+        self.log_group = built.log_group
+
+        storage.table.grant(self.role, *DIGEST_TABLE_ACTIONS)
+        key.key.grant(self.role, *DIGEST_KEY_ACTIONS)
+        notifications.grant_publish(self.role)
+
+        self.schedule_dead_letter_queue: sqs.Queue = encrypted_queue(
+            self, "ScheduleDeadLetterQueue", key=key, dead_letter_for="the daily digest's schedule"
+        )
+        self.schedule_role = iam.Role(
+            self,
+            "ScheduleRole",
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+            ),
+            description="EventBridge Scheduler: invokes the Bedrock Job Monitor daily digest",
+        )
+        key.grant_envelope_use(self.schedule_role)
+        self.schedule = scheduler.Schedule(
+            self,
+            "Schedule",
+            description=(
+                f"Bedrock Job Monitor: daily digest at {settings.digest_hour_utc:02}:00 UTC"
+            ),
+            schedule=scheduler.ScheduleExpression.cron(
+                minute="0", hour=str(settings.digest_hour_utc)
+            ),
+            target=targets.LambdaInvoke(
+                self.function,
+                input=scheduler.ScheduleTargetInput.from_object({}),
+                role=self.schedule_role,
+                dead_letter_queue=self.schedule_dead_letter_queue,
+                retry_attempts=SCHEDULE_RETRY_ATTEMPTS,
+                max_event_age=MAX_EVENT_AGE,
+            ),
+        )
+        nag.acknowledge(
+            self.schedule_role,
+            "AwsSolutions-IAM5",
+            "aws_scheduler_targets.LambdaInvoke grants lambda:InvokeFunction on the digest "
+            "function and its versions/aliases (ARN + ':*'); it is still this one function.",
+            finding=nag.resource_finding(self, f"{self.function.function_arn}:*"),
+        )

@@ -1,0 +1,235 @@
+"""The digest as a function of (journal entries, running jobs, period): pure, no AWS."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from job_monitor.digest import (
+    CATEGORIES,
+    MAX_BODY_BYTES,
+    Digest,
+    build_digest,
+    contract,
+    digest_subject,
+    parse_digest,
+    render_digest,
+)
+
+from .support import ACCOUNT, END, START, entry, running
+
+
+def digest(entries: list, jobs: list | None = None, **kw) -> Digest:  # type: ignore[type-arg]
+    return build_digest(
+        entries,
+        jobs or [],
+        period_start=START,
+        period_end=END,
+        account=ACCOUNT,
+        regions=("us-east-1", "eu-west-1"),
+        kind_labels={"batch-inference": "batch inference", "evaluation": "evaluation"},
+        **kw,
+    )
+
+
+def names(d: Digest, category: str, region: str = "us-east-1", kind: str = "batch-inference"):
+    [section] = [s for s in d.sections if s.region == region and s.kind == kind]
+    return [j.name for j in section.of(category).jobs]
+
+
+@pytest.mark.parametrize(
+    ("status", "previous", "expected"),
+    [
+        ("Completed", "InProgress", {"completed"}),
+        ("InService", "Creating", {"completed"}),
+        ("Active", "Creating", {"completed"}),
+        ("Failed", "InProgress", {"failed"}),
+        ("PartiallyCompleted", "InProgress", {"failed"}),
+        ("Expired", "Scheduled", {"failed"}),
+        ("Stopped", "Stopping", {"stopped"}),
+        ("InProgress", None, {"started"}),
+        ("Submitted", None, {"started"}),
+        ("Completed", None, {"started", "completed"}),
+        ("Stopping", "InProgress", set()),
+        ("Validating", "Submitted", set()),
+    ],
+)
+def test_each_transition_lands_in_its_lists(status: str, previous: str | None, expected: set):
+    # Given one journaled transition / When the digest is built
+    d = digest([entry("job-a", status, previous=previous)])
+    # Then it is counted in exactly the expected lists
+    counted = {c for c in CATEGORIES if d.total(c)}
+    assert counted == expected
+
+
+def test_failed_jobs_carry_their_first_failure_message():
+    d = digest([entry("job-a", "Failed", failure="Input file has 3 malformed lines.")])
+    [job] = d.sections[0].of("failed").jobs
+    assert job.failure == "Input file has 3 malformed lines."
+    assert json.loads(render_digest(d).body)["sections"][0]["failed"]["jobs"][0][
+        "failureMessage"
+    ] == ("Input file has 3 malformed lines.")
+
+
+def test_running_jobs_are_listed_oldest_first_with_their_age():
+    d = digest([], [running("young", hours=2), running("old", hours=50)])
+    assert names(d, "running") == ["old", "young"]
+    assert [j.age_seconds for j in d.sections[0].of("running").jobs] == [180_000, 7_200]
+
+
+def test_entries_outside_the_period_and_repeats_are_ignored():
+    # Given a transition journaled twice (a crash re-published it) and one from two days ago
+    repeated = entry("job-a", "Completed", hours_ago=3)
+    again = entry("job-a", "Completed", hours_ago=1)
+    old = entry("job-old", "Failed", hours_ago=30)
+    edge = entry("job-edge", "Failed", hours_ago=0)  # observed at the period's end: next digest
+    d = digest([again, repeated, old, edge])
+    # Then the job counts once, at its first observation, and the others not at all
+    assert d.total("completed") == 1
+    assert d.sections[0].of("completed").jobs[0].observed_at == repeated.observed_at
+    assert d.total("failed") == 0
+
+
+def test_sections_per_region_and_kind_in_a_stable_order():
+    entries = [
+        entry("b", "Failed", region="us-east-1", kind="evaluation"),
+        entry("a", "Failed", region="eu-west-1"),
+        entry("c", "Completed", region="us-east-1"),
+    ]
+    first = digest(entries)
+    second = digest(list(reversed(entries)))
+    assert first == second
+    assert [(s.region, s.kind) for s in first.sections] == [
+        ("eu-west-1", "batch-inference"),
+        ("us-east-1", "batch-inference"),
+        ("us-east-1", "evaluation"),
+    ]
+    assert [s.kind_label for s in first.sections] == ["batch inference"] * 2 + ["evaluation"]
+
+
+def test_jobs_in_a_list_are_ordered_by_observation_then_name():
+    d = digest(
+        [
+            entry("zeta", "Completed", hours_ago=5),
+            entry("beta", "Completed", hours_ago=2),
+            entry("alpha", "Completed", hours_ago=2),
+        ]
+    )
+    assert names(d, "completed") == ["zeta", "alpha", "beta"]
+
+
+def test_lists_are_capped_and_say_how_many_more():
+    d = digest([entry(f"job-{i:02}", "Failed", hours_ago=i / 10) for i in range(1, 26)])
+    failed = d.sections[0].of("failed")
+    assert (failed.count, len(failed.jobs), failed.more) == (25, 10, 15)
+    body = json.loads(render_digest(d).body)
+    assert body["sections"][0]["failed"]["count"] == 25
+    assert body["sections"][0]["failed"]["more"] == 15
+    assert body["totals"]["failed"] == 25
+
+
+def test_a_huge_digest_fits_one_sns_message_and_keeps_its_counts():
+    # Given 40 regions x 3 kinds with 200 failed jobs each, with 300-character failure messages
+    entries = [
+        entry(f"job-{k}-{i}", "Failed", kind=k, region=f"r{r}-x-1", failure="x" * 2000, hours_ago=1)
+        for r in range(40)
+        for k in ("batch-inference", "evaluation", "model-customization")
+        for i in range(200)
+    ]
+    d = digest(entries, jobs_per_list=50)
+    # When rendered / Then the body fits, fewer names are listed, and every count is true
+    body = render_digest(d).body
+    assert len(body.encode()) <= MAX_BODY_BYTES
+    document = json.loads(body)
+    assert document["totals"]["failed"] == 24_000
+    assert all(s["failed"]["count"] == 200 for s in document["sections"])
+    assert contract(d)["sections"][0]["failed"]["jobs"][0]["failureMessage"].endswith("...")
+
+
+def test_subject_counts_what_happened_under_100_characters():
+    d = digest(
+        [
+            entry("a", "Failed"),
+            entry("b", "Failed"),
+            entry("c", "Completed"),
+            entry("d", "InProgress", previous=None),
+        ],
+        [running("d", hours=1), running("e", hours=3)],
+    )
+    assert digest_subject(d) == (
+        "[Bedrock] Daily digest: 2 failed, 1 completed, 1 started, 2 running"
+    )
+    assert len(digest_subject(d)) < 100
+
+
+def test_a_quiet_day_is_still_a_digest():
+    d = digest([])
+    assert d.quiet
+    assert d.sections == ()
+    message = render_digest(d)
+    assert message.subject.startswith("[Bedrock] Daily digest: quiet day")
+    assert message.attributes == {"message_type": "digest"}
+    body = json.loads(message.body)
+    assert body["type"] == "digest"
+    assert body["totals"] == dict.fromkeys(CATEGORIES, 0)
+
+
+def test_the_contract_round_trips_through_parse():
+    d = digest(
+        [entry("a", "Failed", failure="boom"), entry("b", "InProgress", previous=None)],
+        [running("b", hours=2)],
+    )
+    parsed = parse_digest(render_digest(d).body)
+    assert parsed == d
+    assert parsed.dedupe_id == f"digest#{ACCOUNT}#2026-11-23T08:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('{"type": "digest", "version": "2"}', "version"),
+        ('{"type": "digest", "version": "1", "sections": {}, "regions": []}', "lists"),
+        ('{"type": "digest", "version": "1", "sections": [], "regions": []}', "dedupeId"),
+        ("[1]", "not a digest"),
+        ("nope", "not JSON"),
+    ],
+)
+def test_parse_rejects_what_it_cannot_read(body: str, message: str):
+    from job_monitor.message import ContractError
+
+    with pytest.raises(ContractError, match=message):
+        parse_digest(body)
+
+
+def test_chatbot_variant_keeps_names_in_code_spans():
+    d = digest([entry("evil`name<!channel>", "Failed", failure="boom")])
+    message = render_digest(d, "chatbot")
+    body = json.loads(message.body)
+    assert body["source"] == "custom"
+    assert body["content"]["title"] == "Bedrock daily digest"
+    assert "`evil\u02cbname<!channel>`" in body["content"]["description"]
+    assert body["metadata"]["additionalContext"]["dedupeId"] == d.dedupe_id
+    assert message.attributes == {"message_type": "digest"}
+    assert message.subject == render_digest(d).subject
+
+
+def test_chatbot_description_is_bounded():
+    d = digest(
+        [entry(f"{'n' * 60}-{i}", "Failed", region=f"r{i}-x-1") for i in range(300)],
+    )
+    body = json.loads(render_digest(d, "chatbot").body)
+    assert len(body["content"]["description"]) <= 3800
+
+
+def test_unknown_message_format_is_refused():
+    with pytest.raises(ValueError, match="message_format"):
+        render_digest(digest([]), "xml")
+
+
+def test_period_end_is_the_hour_of_the_run():
+    from job_monitor.digest_run import period_end
+
+    assert period_end(dt.datetime(2026, 11, 23, 8, 0, 41, tzinfo=dt.UTC)) == END
+    assert period_end(dt.datetime(2026, 11, 23, 8, 59, 59, tzinfo=dt.UTC)) == END

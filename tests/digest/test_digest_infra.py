@@ -1,0 +1,241 @@
+"""The daily digest in the CDK app: context keys, the schedule, least-privilege IAM, the
+environment, the opt-in filter policies, and the alarms (one synth, with cdk-nag)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra import names
+from infra.settings import Settings, SettingsError
+from job_monitor import routing
+from job_monitor.config import MonitorSettings
+from tests.infra.support import cdk_json_context
+
+STACK = "DigestStack"
+
+
+def settings(**context: Any) -> Settings:
+    return Settings.from_mapping({**cdk_json_context(), **context})
+
+
+# -- context ---------------------------------------------------------------------------------
+
+
+def test_the_digest_is_off_by_default_and_then_routes_nowhere_new() -> None:
+    defaults = settings()
+    assert (defaults.daily_digest, defaults.digest_hour_utc) == (False, 8)
+    assert "$or" not in defaults.email_filter_policy()
+    assert defaults.monitor_environment("t", "arn:aws:sns:us-east-1:1:t")["DAILY_DIGEST"] == "false"
+
+
+@pytest.mark.parametrize(
+    ("context", "slack", "email"),
+    [
+        ({}, True, True),
+        ({"slack_digest": "false"}, False, True),
+        ({"email_digest": False}, True, False),
+    ],
+)
+def test_subscribers_opt_in_or_out_of_the_digest(
+    context: dict[str, Any], slack: bool, email: bool
+) -> None:
+    parsed = settings(daily_digest="true", slack_secret_name="x", **context)
+    transitions = routing.filter_policy(parsed.slack_statuses)
+    assert (parsed.slack_filter_policy() == routing.with_digest(transitions)) is slack
+    assert ("$or" in parsed.email_filter_policy()) is email
+
+
+@pytest.mark.parametrize(
+    ("key", "raw", "message"),
+    [
+        ("daily_digest", "sometimes", "daily_digest: expected true or false"),
+        ("digest_hour_utc", "24", "digest_hour_utc: 24 is outside the allowed range 0..23"),
+        ("digest_hour_utc", "8am", "digest_hour_utc: expected an integer between 0 and 23"),
+        ("slack_digest", "maybe", "slack_digest: expected true or false"),
+        ("email_digest", "2", "email_digest: expected true or false"),
+    ],
+)
+def test_bad_values_name_the_key(key: str, raw: str, message: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        settings(**{key: raw})
+    assert str(caught.value).startswith(message)
+
+
+def test_the_monitor_environment_turns_the_journal_on() -> None:
+    env = settings(daily_digest="true").monitor_environment("t", "arn:aws:sns:us-east-1:1:t")
+    assert MonitorSettings.from_env({**env, "AWS_REGION": "us-east-1"}).daily_digest
+
+
+# -- the synthesized stack -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    """The stack with the digest, Slack (its asset unbundled: no pip) and two email addresses,
+    synthesized with the AwsSolutions checks (an unacknowledged finding fails the synth)."""
+    from aws_cdk import App
+    from aws_cdk.assertions import Template
+
+    from infra import nag
+    from infra.constructs import monitor, slack_notifier
+    from infra.stack import BedrockJobMonitorStack
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(slack_notifier, "notifier_code", monitor.monitor_code)
+    try:
+        app = App()
+        stack = BedrockJobMonitorStack(
+            app,
+            STACK,
+            settings=settings(
+                daily_digest="true",
+                digest_hour_utc="6",
+                realtime_events="false",
+                slack_secret_name="bedrock/slack",
+                email_addresses="a@example.com,b@example.com",
+                email_digest="false",
+            ),
+        )
+        nag.add_checks(app)
+        app.synth()
+        return dict(Template.from_stack(stack).to_json())
+    finally:
+        patch.undo()
+
+
+def _resources(template: dict[str, Any], kind: str) -> dict[str, Any]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def _digest_function(template: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    [(logical_id, function)] = [
+        (k, v)
+        for k, v in _resources(template, "AWS::Lambda::Function").items()
+        if v["Properties"]["Handler"] == names.DIGEST_HANDLER
+    ]
+    return logical_id, function
+
+
+@pytest.mark.slow
+def test_a_schedule_runs_the_digest_daily_at_the_hour_with_retries_and_a_dlq(
+    template: dict[str, Any],
+) -> None:
+    function_id, _ = _digest_function(template)
+    [schedule] = [
+        s
+        for s in _resources(template, "AWS::Scheduler::Schedule").values()
+        if s["Properties"]["Target"]["Arn"] == {"Fn::GetAtt": [function_id, "Arn"]}
+    ]
+    properties = schedule["Properties"]
+    assert properties["ScheduleExpression"] == "cron(0 6 * * ? *)"
+    assert properties["Target"]["Input"] == "{}"
+    assert properties["Target"]["RetryPolicy"] == {
+        "MaximumRetryAttempts": 2,
+        "MaximumEventAgeInSeconds": 3600,
+    }
+    dlq = properties["Target"]["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
+    alarms = _resources(template, "AWS::CloudWatch::Alarm").values()
+    watched = [
+        a["Properties"]["Dimensions"][0]["Value"]
+        for a in alarms
+        if a["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"
+    ]
+    assert {"Fn::GetAtt": [dlq, "QueueName"]} in watched
+    errors = [
+        a
+        for a in alarms
+        if a["Properties"].get("MetricName") == "Errors"
+        and a["Properties"]["Dimensions"][0]["Value"] == {"Ref": function_id}
+    ]
+    assert len(errors) == 1
+
+
+@pytest.mark.slow
+def test_the_digest_role_may_query_the_table_and_publish_nothing_more(
+    template: dict[str, Any],
+) -> None:
+    _, function = _digest_function(template)
+    role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    actions = sorted(
+        action
+        for policy in _resources(template, "AWS::IAM::Policy").values()
+        if {"Ref": role_id} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        for action in (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+    )
+    assert actions == [
+        "dynamodb:Query",
+        "kms:Decrypt",
+        "kms:Decrypt",
+        "kms:DescribeKey",
+        "kms:GenerateDataKey",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "sns:Publish",
+    ]
+    # And the topic lets it publish (the deny-all-but-the-publishers statement names it)
+    [deny] = [
+        s
+        for policy in _resources(template, "AWS::SNS::TopicPolicy").values()
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Sid") == "OnlyTheMonitorPublishes"
+    ]
+    assert {"Fn::GetAtt": [role_id, "Arn"]} in deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]
+
+
+@pytest.mark.slow
+def test_the_functions_get_the_digest_environment(template: dict[str, Any]) -> None:
+    _, digest = _digest_function(template)
+    [monitor] = [
+        f
+        for f in _resources(template, "AWS::Lambda::Function").values()
+        if f["Properties"]["Handler"] == names.MONITOR_HANDLER
+    ]
+    assert monitor["Properties"]["Environment"]["Variables"]["DAILY_DIGEST"] == "true"
+    env = digest["Properties"]["Environment"]["Variables"]
+    assert env["POWERTOOLS_SERVICE_NAME"] == names.DIGEST_SERVICE
+    for key in ("STATE_TABLE_NAME", "TOPIC_ARN", "JOB_KINDS", "MESSAGE_FORMAT", "WATCH_REGIONS"):
+        assert key in env
+
+
+@pytest.mark.slow
+def test_slack_opts_in_and_email_opts_out(template: dict[str, Any]) -> None:
+    subscriptions = _resources(template, "AWS::SNS::Subscription").values()
+    by_protocol: dict[str, list[Any]] = {}
+    for s in subscriptions:
+        if "FilterPolicy" in s["Properties"]:
+            by_protocol.setdefault(s["Properties"]["Protocol"], []).append(
+                s["Properties"]["FilterPolicy"]
+            )
+    [slack] = by_protocol["lambda"]
+    assert slack == routing.with_digest(routing.filter_policy(routing.DEFAULT_SLACK_STATUSES))
+    assert len(by_protocol["email"]) == 2
+    assert all("$or" not in p for p in by_protocol["email"])
+
+
+def test_the_digest_handler_imports_without_creating_clients() -> None:
+    import importlib
+    import sys
+
+    sys.modules.pop("job_monitor.handlers.digest", None)
+    module = importlib.import_module("job_monitor.handlers.digest")
+    assert module._clients.cache_info().currsize == 0
+    assert Path(module.__file__ or "").name == "digest.py"
+    json.dumps({"handler": names.DIGEST_HANDLER})
+
+
+@pytest.mark.slow
+def test_cfn_lint_is_clean_with_the_digest(template: dict[str, Any]) -> None:
+    from cfnlint.api import ManualArgs, lint
+
+    from tests.infra.test_infra_security import TOLERATED_LINT_RULES
+
+    matches = lint(json.dumps(template), config=ManualArgs(regions=["us-east-1"]))
+    problems = [m for m in matches if m.rule.id not in TOLERATED_LINT_RULES]
+    assert problems == [], "\n".join(str(m) for m in problems)
