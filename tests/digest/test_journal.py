@@ -125,3 +125,34 @@ def test_the_monitor_journals_only_when_the_digest_is_on(account: LocalAccount):
     account.monitor(account.settings(daily_digest=True)).run()
     [item] = _items(account, day)
     assert item["arn"]["S"] == other
+
+
+def test_a_failing_journal_never_blocks_or_repeats_an_alert(account: LocalAccount):
+    # Given a journal whose writes fail (throttled beyond the retries, denied, ...)
+    from job_monitor.wiring import build_monitor
+
+    class Broken:
+        def record(self, transition: object) -> None:
+            raise RuntimeError("journal down")
+
+    settings = account.settings(daily_digest=True)
+
+    def monitor():
+        return build_monitor(
+            settings,
+            bedrock={settings.home_region: account.bedrock_client()},
+            dynamodb=account.clients["dynamodb"],
+            sns=account.clients["sns"],
+            journal=Broken(),
+            clock=account.clock,
+        )
+
+    arn = account.bedrock.create_job("batch-inference", "nightly", status="InProgress")
+    monitor().run()
+    account.clock.advance(minutes=5)
+    account.bedrock.set_status(arn, "Failed", failure_message="bad input")
+    # When the monitor publishes a transition / Then the alert is out once, the run succeeds
+    assert len(monitor().run().published) == 1
+    account.clock.advance(minutes=5)
+    assert monitor().run().published == []
+    assert [m.transition[2] for m in account.drain()] == ["Failed"]
