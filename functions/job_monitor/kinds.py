@@ -82,6 +82,12 @@ class JobKind:
     def detail_action(self) -> str:
         return "bedrock:" + _pascal(self.detail_operation)
 
+    @property
+    def noun(self) -> str:
+        """How a message names one of these: "customization job", but "provisioned throughput"
+        (a long-lived resource, whose statuses recur, is not a job)."""
+        return self.label if self.statuses_recur else f"{self.label} job"
+
     def is_terminal(self, status: str) -> bool:
         return status in self.terminal_statuses
 

@@ -252,7 +252,7 @@ def chatbot_payload(transition: Transition) -> dict[str, Any]:
     transition = bounded(transition, CHATBOT_DESCRIPTION_FAILURE_LIMIT)
     job = transition.job
     previous = transition.previous_status or "new"
-    title = f"Bedrock {job.kind.label} job {one_line(job.status)}: {one_line(job.name)}"
+    title = f"Bedrock {job.kind.noun} {one_line(job.status)}: {one_line(job.name)}"
     lines = [
         f"*Job:* `{_code_text(one_line(job.name))}`",
         f"*Status:* {one_line(previous)} -> {one_line(job.status)}",

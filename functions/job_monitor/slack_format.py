@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from job_monitor.kinds import REGISTRY
 from job_monitor.message import Notification, clean_lines, human_duration, one_line
 
 HEADER_LIMIT = 150
@@ -93,7 +94,7 @@ def slack_message(notification: Notification, *, mention: str | None = None) -> 
     name = _shorten_escaped(_one_line(n.job_name), NAME_LIMIT)
 
     header = _shorten_plain(
-        f"{style.emoji} Bedrock {_one_line(n.kind_label)} job {style.headline}", HEADER_LIMIT
+        f"{style.emoji} Bedrock {_one_line(_noun(n))} {style.headline}", HEADER_LIMIT
     )
     lead = f"*{name}* {_status_change(n)}"
     if ping:
@@ -246,3 +247,9 @@ def _clip(text: str, limit: int) -> str:
     if cut.count("`") % 2:
         cut = cut[: cut.rfind("`")]
     return cut + ELLIPSIS
+
+
+def _noun(n: Notification) -> str:
+    """ "customization job", "provisioned throughput": the registry's noun for a kind it knows."""
+    kind = REGISTRY.get(n.kind)
+    return kind.noun if kind is not None else f"{n.kind_label} job"
