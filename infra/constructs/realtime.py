@@ -79,7 +79,7 @@ class RealtimeEvents(Construct):
         self.function = built.function
         self.role = built.role
         self.log_group = built.log_group
-        storage.grant_realtime_access(self.role)
+        storage.grant_realtime_access(self.role, journal=settings.daily_digest)
         notifications.grant_publish(self.role)
         grant_describe_jobs(self, self.role, self.kinds, settings.watch_regions)
 

@@ -46,6 +46,11 @@ class StateStorage(Construct):
         self._key.grant_dynamodb_use(grantee)
         return self.table.grant(grantee, *MONITOR_TABLE_ACTIONS)
 
-    def grant_realtime_access(self, grantee: iam.IGrantable) -> iam.Grant:
+    def grant_realtime_access(self, grantee: iam.IGrantable, *, journal: bool) -> iam.Grant:
+        """``journal``: the daily digest is on, so each published transition is also journaled
+        (one conditional PutItem, ``job_monitor.journal``)."""
         self._key.grant_dynamodb_use(grantee)
-        return self.table.grant(grantee, *REALTIME_TABLE_ACTIONS)
+        actions = (
+            (*REALTIME_TABLE_ACTIONS, "dynamodb:PutItem") if journal else REALTIME_TABLE_ACTIONS
+        )
+        return self.table.grant(grantee, *actions)

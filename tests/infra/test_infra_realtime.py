@@ -121,3 +121,36 @@ def test_watched_regions_get_bedrock_access_and_no_rule_without_event_kinds(
     assert monitor["Properties"]["Environment"]["Variables"]["WATCH_REGIONS"] == (
         "us-east-1,eu-west-1"
     )
+
+
+def test_with_the_digest_the_events_function_may_also_journal(tmp_path: Path) -> None:
+    # Given the daily digest on (each published transition is journaled, from either path)
+    result = run_app(tmp_path, daily_digest="true")
+    assert result.returncode == 0, result.stderr
+    resources = _stack_template(tmp_path)["Resources"]
+    (function_id,) = [
+        k
+        for k, r in resources.items()
+        if r["Type"] == "AWS::Lambda::Function"
+        and r["Properties"]["Handler"] == names.EVENTS_HANDLER
+    ]
+    role_id = resources[function_id]["Properties"]["Role"]["Fn::GetAtt"][0]
+    # Then its role may put the journal item, and is told the digest is on
+    dynamodb = sorted(
+        action
+        for r in resources.values()
+        if r["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in r["Properties"]["Roles"]
+        for statement in r["Properties"]["PolicyDocument"]["Statement"]
+        for action in (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        if action.startswith("dynamodb:")
+    )
+    assert dynamodb == [
+        "dynamodb:DeleteItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+    ]
+    environment = resources[function_id]["Properties"]["Environment"]["Variables"]
+    assert environment["DAILY_DIGEST"] == "true"

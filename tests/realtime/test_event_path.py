@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 
 from job_monitor.events import parse_job_event
+from job_monitor.journal import read_journal
 from job_monitor.kinds import REGISTRY
 from job_monitor.model import Transition
 from job_monitor.monitor import Monitor
 from sim.events import state_change_event
-from sim.local import LocalAccount
+from sim.local import TABLE_NAME, LocalAccount
 
 EVENT_KINDS = [k for k, kind in REGISTRY.items() if kind.event_detail_type]
 FIRST_STATUS = {"model-customization": "InProgress", "batch-inference": "Submitted"}
@@ -196,3 +197,22 @@ def test_an_event_costs_a_fixed_handful_of_calls(account: LocalAccount):
         "dynamodb.UpdateItem": 3,
         "sns.Publish": 1,
     }
+
+
+def test_with_the_digest_on_an_event_alert_is_journaled_once(account: LocalAccount):
+    # Given the daily digest on, and a tracked job that fails
+    settings = account.settings(kinds=tuple(REGISTRY[k] for k in EVENT_KINDS), daily_digest=True)
+    arn = account.bedrock.create_job("model-customization", "tune", status="InProgress")
+    account.monitor(settings).run()
+    account.clock.advance(minutes=1)
+    account.bedrock.set_status(arn, "Failed")
+    # When its event is handled, and then the poll runs
+    event = parse_job_event(state_change_event(account.bedrock, arn), REGISTRY.values())
+    account.monitor(settings).observe(event.region, event.kind, event.arn)
+    account.clock.advance(minutes=4)
+    account.monitor(settings).run()
+    # Then the digest's journal holds the transition once
+    entries = read_journal(
+        account.clients["dynamodb"], TABLE_NAME, account.clock.now, account.clock.now
+    )
+    assert [(e.name, e.status) for e in entries] == [("tune", "Failed")]
