@@ -60,6 +60,10 @@ class Settings:
     stack_name: str = names.DEFAULT_STACK_NAME
     regions: tuple[str, ...] = ()
     """One stack per region (account: CDK_DEFAULT_ACCOUNT); empty = one region-agnostic stack."""
+    watch_regions: tuple[str, ...] = ()
+    """Bedrock regions one stack watches (one run covers them all); empty = the stack's region."""
+    realtime_events: bool = True
+    """Also react within seconds to the EventBridge events of the kinds that emit them."""
     schedule_minutes: int = 5
     job_kinds: tuple[str, ...] = tuple(REGISTRY)
     lookback_seconds: int = 900
@@ -85,6 +89,13 @@ class Settings:
     email_statuses: tuple[str, ...] = routing.DEFAULT_EMAIL_STATUSES
     email_kinds: tuple[str, ...] = ()
     alarm_email: str = ""
+    daily_digest: bool = False
+    """Once a day, one message summarising the last 24 hours (see the README's Daily digest)."""
+    digest_hour_utc: int = 8
+    slack_digest: bool = True
+    """With daily_digest: the Slack subscription also receives the digest."""
+    email_digest: bool = True
+    """With daily_digest: the email subscriptions also receive the digest."""
 
     # -- derived values -------------------------------------------------------------------
 
@@ -92,11 +103,13 @@ class Settings:
     def slack_enabled(self) -> bool:
         return bool(self.slack_secret_name)
 
-    def slack_filter_policy(self) -> dict[str, list[Any]]:
-        return routing.filter_policy(self.slack_statuses, self.slack_kinds or None)
+    def slack_filter_policy(self) -> dict[str, Any]:
+        policy = routing.filter_policy(self.slack_statuses, self.slack_kinds or None)
+        return routing.with_digest(policy) if self.daily_digest and self.slack_digest else policy
 
-    def email_filter_policy(self) -> dict[str, list[Any]]:
-        return routing.filter_policy(self.email_statuses, self.email_kinds or None)
+    def email_filter_policy(self) -> dict[str, Any]:
+        policy = routing.filter_policy(self.email_statuses, self.email_kinds or None)
+        return routing.with_digest(policy) if self.daily_digest and self.email_digest else policy
 
     def monitor_environment(self, table_name: str, topic_arn: str) -> dict[str, str]:
         """The monitor's settings as environment variables (read by job_monitor.config)."""
@@ -108,6 +121,8 @@ class Settings:
             "MESSAGE_FORMAT": self.message_format,
             "FINISHED_JOB_TTL_DAYS": str(self.finished_job_ttl_days),
             "TIME_MARGIN_SECONDS": str(TIME_MARGIN_SECONDS),
+            "WATCH_REGIONS": ",".join(self.watch_regions),
+            "DAILY_DIGEST": "true" if self.daily_digest else "false",
         }
 
     def notifier_environment(self, secret_arn: str, idempotency_table_name: str) -> dict[str, str]:
@@ -325,6 +340,8 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
         _STACK_NAME, "a stack name (letters, digits, hyphens; starts with a letter)", empty_ok=False
     ),
     "regions": _regions,
+    "watch_regions": _regions,
+    "realtime_events": _bool,
     "schedule_minutes": _int(1, _MAX_SCHEDULE_MINUTES),
     "job_kinds": _kinds(required=True),
     "lookback_seconds": _int(60, 86_400),
@@ -345,6 +362,10 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "email_statuses": _statuses,
     "email_kinds": _kinds(required=False),
     "alarm_email": _optional_email,
+    "daily_digest": _bool,
+    "digest_hour_utc": _int(0, 23),
+    "slack_digest": _bool,
+    "email_digest": _bool,
 }
 
 _ENV_TO_KEY = {

@@ -8,9 +8,11 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from infra import names
+from infra.constructs.digest import Digest
 from infra.constructs.encryption import EncryptionKey
 from infra.constructs.monitor import Monitor
 from infra.constructs.notifications import Notifications
+from infra.constructs.realtime import RealtimeEvents, event_kinds
 from infra.constructs.self_monitoring import SelfMonitoring
 from infra.constructs.slack_notifier import SlackNotifier
 from infra.constructs.state_storage import StateStorage
@@ -19,7 +21,8 @@ from infra.settings import Settings
 
 class BedrockJobMonitorStack(Stack):
     """Attributes: one per capability (``encryption``, ``storage``, ``notifications``,
-    ``monitor``, ``slack_notifier`` or None, ``self_monitoring``)."""
+    ``monitor``, ``realtime`` or None, ``slack_notifier`` or None, ``digest`` or None,
+    ``self_monitoring``)."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs: Any
@@ -41,6 +44,18 @@ class BedrockJobMonitorStack(Stack):
             storage=self.storage,
             notifications=self.notifications,
         )
+        self.realtime = (
+            RealtimeEvents(
+                self,
+                names.REALTIME,
+                settings=settings,
+                key=self.encryption,
+                storage=self.storage,
+                notifications=self.notifications,
+            )
+            if settings.realtime_events and event_kinds(settings)
+            else None
+        )
         self.slack_notifier = (
             SlackNotifier(
                 self,
@@ -58,6 +73,28 @@ class BedrockJobMonitorStack(Stack):
         }
         if self.slack_notifier is not None:
             queues["SlackFailureQueue"] = self.slack_notifier.failure_queue
+        other_functions = {}
+        if self.realtime is not None:
+            queues["RealtimeDeadLetterQueue"] = self.realtime.dead_letter_queue
+            other_functions["RealtimeErrors"] = (
+                self.realtime.function,
+                "The real-time path failed an event (retried, then kept in its dead-letter queue)",
+            )
+        self.digest = (
+            Digest(
+                self,
+                names.DIGEST,
+                settings=settings,
+                key=self.encryption,
+                storage=self.storage,
+                notifications=self.notifications,
+            )
+            if settings.daily_digest
+            else None
+        )
+        if self.digest is not None:
+            queues["DigestScheduleDeadLetterQueue"] = self.digest.schedule_dead_letter_queue
+            other_functions["DigestErrors"] = (self.digest.function, "The daily digest failed")
         self.self_monitoring = SelfMonitoring(
             self,
             names.SELF_MONITORING,
@@ -66,6 +103,7 @@ class BedrockJobMonitorStack(Stack):
             monitor=self.monitor.function,
             notifier=self.slack_notifier.function if self.slack_notifier else None,
             queues=queues,
+            other_functions=other_functions,
         )
 
         CfnOutput(

@@ -303,6 +303,8 @@ def test_non_utc_timestamps_in_a_transition_render_as_utc() -> None:
 BAD_CONTEXT: dict[str, tuple[Any, str]] = {
     "stack_name": ("1-bad name", "stack name"),
     "regions": ("us-east-1,mars-north-1x", "region name"),
+    "watch_regions": ("eu-west-1,Frankfurt", "region name"),
+    "realtime_events": ("sometimes", "true or false"),
     "schedule_minutes": ("0", "1..480"),
     "job_kinds": ("fine-tuning", "allowed"),
     "lookback_seconds": ("ten", "60 and 86400"),
@@ -314,7 +316,7 @@ BAD_CONTEXT: dict[str, tuple[Any, str]] = {
     "retain_on_delete": ("maybe", "true or false"),
     "slack_secret_name": ("has spaces in it", "secret name"),
     "slack_statuses": ("Failed,Exploded", "allowed"),
-    "slack_kinds": ("model-import", "allowed"),
+    "slack_kinds": ("model-imports", "allowed"),
     "slack_job_name_pattern": ("prod-(", "regex"),
     "slack_mention": ("@here", "<!here>"),
     "slack_idempotency_window_seconds": ("10", "60..604800"),
@@ -323,6 +325,10 @@ BAD_CONTEXT: dict[str, tuple[Any, str]] = {
     "email_kinds": ("copy", "allowed"),
     "alarm_email": ("oncall", "name@domain"),
     "monitor_reserved_concurrency": ("maybe", "true or false"),
+    "daily_digest": ("sometimes", "true or false"),
+    "digest_hour_utc": ("24", "0..23"),
+    "slack_digest": ("maybe", "true or false"),
+    "email_digest": ("2", "true or false"),
 }
 SLACK_ON = {"slack_secret_name": "bedrock/slack-webhook"}
 
@@ -359,7 +365,11 @@ BAD_MONITOR_ENV: list[tuple[str, str, str]] = [
     ("STATE_TABLE_NAME", "", "required"),
     ("TOPIC_ARN", "jobs", "sns ARN"),
     ("TOPIC_ARN", "arn:aws:sqs:us-east-1:123456789012:jobs", "sns ARN"),
-    ("JOB_KINDS", "evaluation,fine-tuning", "allowed: batch-inference, evaluation"),
+    (
+        "JOB_KINDS",
+        "evaluation,fine-tuning",
+        "allowed: batch-inference, custom-model-deployment, evaluation, model-copy",
+    ),
     ("JOB_KINDS", " , ", "allowed: batch-inference"),
     ("LOOKBACK_SECONDS", "15m", "integer between 60 and 86400"),
     ("LOOKBACK_SECONDS", "59", "60..86400"),
@@ -367,6 +377,7 @@ BAD_MONITOR_ENV: list[tuple[str, str, str]] = [
     ("FINISHED_JOB_TTL_DAYS", "-1", "1..3650"),
     ("TIME_MARGIN_SECONDS", "0", "1..600"),
     ("WATCH_REGIONS", "us-east-1,Frankfurt", "not an AWS region name: Frankfurt"),
+    ("DAILY_DIGEST", "yes", "expected true or false"),
     ("AWS_REGION", "", "required"),
 ]
 BAD_NOTIFIER_ENV: list[tuple[str, str, str]] = [

@@ -87,6 +87,8 @@ def test_monitor_runs_one_at_a_time_with_its_environment(
         "MESSAGE_FORMAT",
         "FINISHED_JOB_TTL_DAYS",
         "TIME_MARGIN_SECONDS",
+        "WATCH_REGIONS",
+        "DAILY_DIGEST",
         "POWERTOOLS_SERVICE_NAME",
         "POWERTOOLS_METRICS_NAMESPACE",
         "POWERTOOLS_LOG_LEVEL",
@@ -278,14 +280,19 @@ def alarm(synthesized: Synthesized, label: str) -> dict[str, Any]:
 def test_every_alarm_notifies_the_operator_topic(synthesized: Synthesized) -> None:
     operator = {"Ref": synthesized.logical_id(f"{names.SELF_MONITORING}/OperatorTopic/Resource")}
     alarms = synthesized.resources("AWS::CloudWatch::Alarm")
-    assert len(alarms) == 6
+    # errors of the monitor, the Slack notifier and the real-time path; 4 queues; dead-man's switch
+    assert len(alarms) == 8
     for resource in alarms.values():
         assert resource["Properties"]["AlarmActions"] == [operator]
 
 
 @pytest.mark.parametrize(
     ("label", "construct"),
-    [("MonitorErrors", names.MONITOR), ("SlackNotifierErrors", names.SLACK_NOTIFIER)],
+    [
+        ("MonitorErrors", names.MONITOR),
+        ("SlackNotifierErrors", names.SLACK_NOTIFIER),
+        ("RealtimeErrors", names.REALTIME),
+    ],
 )
 def test_function_errors_alarm(synthesized: Synthesized, label: str, construct: str) -> None:
     properties = alarm(synthesized, label)
