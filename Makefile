@@ -43,7 +43,7 @@ lint: $(VENV)/.dev-installed
 synth: $(VENV)/.dev-installed node_modules/.installed
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx cdk synth --no-notices --quiet
 
-## API calls per run against account history (a benchmark, not a timed test).
+## Cost per run against account history, side by side with a naive poller; exits 1 if a target fails.
 bench: $(VENV)/.local-installed
 	$(PY) -m sim.bench
 
