@@ -12,20 +12,24 @@ the Bedrock simulator) and, on the same simulator and the same moto table, the n
 * busy: N new jobs and T transitions (F of them failures) per kind since the last run.
 
 Each run is made twice, the same way: once for counts and time, once under tracemalloc for the
-peak memory (tracemalloc slows Python down several times, so it never times a run).
+peak memory (tracemalloc slows Python down several times, so it never times a run). Busy runs get
+their memory round in shape (a) at the smallest and largest H only (moto's conditional writes
+under tracemalloc take most of a minute per busy run).
 
 Figures per run: Bedrock requests (as received by the simulator, retries included), DynamoDB and
-SNS requests (botocore ``before-call``, the same hook for both designs), simulated wall time, and
-peak memory. Simulated wall time is *accounted, not slept*: the process CPU time of the run minus
-the CPU time spent inside the simulated services (the Bedrock simulator and moto, between a
-request's creation and the parsing of its response), plus one fixed latency per AWS request.
+SNS requests (botocore ``before-parameter-build``, the same hook for both designs), simulated wall
+time, and peak memory. Simulated wall time is *accounted, not slept*: the process CPU time of the
+run minus the CPU time spent inside the simulated services (the Bedrock simulator and moto,
+between a request's creation and the parsing of its response), plus a fixed latency per request
+(``--latency-ms`` for Bedrock, ``--aws-latency-ms`` for DynamoDB and SNS).
 
 The naive poller reads the whole history every run, which the simulator and moto serve at about
-0.5 ms per job: above ``--naive-real-max`` jobs per kind it is not run, and its figures are
-modelled from the real runs at the two largest sizes that were run (marked ``~``): list calls
-and Query pages by their exact page arithmetic (1,000 jobs per list page, 1 MB per Query page,
-with the record size measured), Gets, writes and publishes as measured (they do not depend on
-history), CPU time and memory extrapolated linearly in H.
+0.5 ms per job: it runs for real in shape (a) up to ``--naive-real-max`` jobs per kind. Elsewhere
+(above that size, and in shape (b), which for it is shape (a) plus one job per kind) its figures
+are modelled from its real runs at the two largest sizes (marked ``~``): list calls and Query
+pages by their exact page arithmetic (1,000 jobs per list page, 1 MB per Query page, with the
+record size measured), Gets, writes and publishes as measured (they do not depend on history),
+CPU time and memory extrapolated linearly in H.
 """
 
 from __future__ import annotations
