@@ -20,6 +20,17 @@ class TrackedJob:
     name: str
     status: str
     created_at: datetime
+    last_modified: datetime | None = None
+    """Kept for kinds whose statuses recur (``JobKind.statuses_recur``): a newer modification
+    time with the same status means the resource changed and came back (an update cycle that
+    fell between two runs), which is reported too."""
+
+    @classmethod
+    def of(cls, job: Job) -> TrackedJob:
+        recur = job.kind.statuses_recur
+        return cls(
+            job.arn, job.name, job.status, job.created_at, job.last_modified if recur else None
+        )
 
 
 @dataclass(frozen=True)
@@ -78,9 +89,21 @@ def detect_changes(
     for job in latest.values():
         known = tracked.get(job.arn)
         if known is not None:
-            if job.status != known.status:
+            if job.status != known.status or updated_since(job, known):
                 changes.append(Change(job, known.status))
         elif window.is_new(job):
             changes.append(Change(job, None))
     changes.sort(key=lambda c: (c.job.created_at, c.job.arn))
     return changes
+
+
+def updated_since(job: Job, known: TrackedJob) -> bool:
+    """A resource whose statuses recur was modified since it was last reported, and is back in
+    the same status (``InService -> Updating -> InService`` between two runs)."""
+    return (
+        job.kind.statuses_recur
+        and job.status == known.status
+        and job.last_modified is not None
+        and known.last_modified is not None
+        and job.last_modified > known.last_modified
+    )

@@ -270,7 +270,7 @@ class Monitor:
         newest = scope.source.list_page(kind, limit=1)
         watermark = max((j.created_at for j in newest.jobs), default=None)
         running = _running_jobs(scope.source, kind)
-        tracked = [TrackedJob(j.arn, j.name, j.status, j.created_at) for j in running.values()]
+        tracked = [TrackedJob.of(j) for j in running.values()]
         cursor = Cursor(watermark=watermark, baseline=watermark)
         recorded = scope.store.save_baseline(kind, cursor, tracked)
         kind_report.tracked = len(tracked)
@@ -357,8 +357,13 @@ class Monitor:
         store = scope.store
         terminal = kind.is_terminal(job.status)
         keep_in_view = not terminal or start is None or job.created_at >= start
-        in_view = TrackedJob(job.arn, job.name, job.status, job.created_at)
-        claim = Claim(owner=run_id, until=now + self._claim_duration(), observed_at=observed_at)
+        in_view = TrackedJob.of(job)
+        claim = Claim(
+            owner=run_id,
+            until=now + self._claim_duration(),
+            observed_at=observed_at,
+            dedupe_id=Transition(job, change.previous_status, now).dedupe_id,
+        )
         previous = change.previous_status
         result = store.claim(
             kind, job.arn, previous_status=previous, status=job.status, claim=claim, now=now
@@ -421,6 +426,7 @@ class Monitor:
             keep_in_view=keep_in_view,
             expires_at=now + self._finished_ttl if terminal else None,
             observed_at=observed_at,
+            last_modified=in_view.last_modified,
         )
         try:
             message_id = self._publisher.publish(render(transition, self._settings.message_format))

@@ -105,6 +105,9 @@ class Claim:
     """When the claiming run listed the job. A run never acts on an observation older than the
     one already recorded: an overlapping run that listed later may have published a newer
     status, and the older observation would report the job going backwards."""
+    dedupe_id: str | None = None
+    """The transition's dedupe id. A transition back to the same status (a resource updated
+    between two runs) is claimable only if the record's last published id differs from it."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,8 @@ class Commit:
     """Set when the job is terminal: the record's TTL."""
     observed_at: datetime | None = None
     """When the committing run listed the job (see ``Claim.observed_at``)."""
+    last_modified: datetime | None = None
+    """For kinds whose statuses recur: the resource's modification time, kept in view."""
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,8 @@ def _status_change(n: Notification) -> str:
     new = escape(_one_line(n.status))
     if n.previous_status is None:
         return f"is new: *{new}*"
+    if n.previous_status == n.status:
+        return f"was updated and is *{new}* again"
     return f"{escape(_one_line(n.previous_status))} \u2192 *{new}*"
 
 

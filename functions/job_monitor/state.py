@@ -136,6 +136,7 @@ class DynamoStateStore:
                     name=item.get("name", {}).get("S", arn.rsplit("/", 1)[-1]),
                     status=item["status"]["S"],
                     created_at=from_epoch_ms(item["created_at"]["N"]),
+                    last_modified=_opt_time(item, "last_modified"),
                 )
                 if item.get("finished", {}).get("BOOL", False):
                     state.recent[arn] = job
@@ -218,6 +219,12 @@ class DynamoStateStore:
             # A job tracked since the baseline has no record yet.
             status_condition = "(#status = :prev OR attribute_not_exists(#status))"
             values = {":prev": _s(previous_status)}
+        if previous_status == status and claim.dedupe_id is not None:
+            # Back to the same status (a resource updated between two runs): claimable once.
+            status_condition += (
+                " AND (attribute_not_exists(last_dedupe_id) OR last_dedupe_id <> :dedupe)"
+            )
+            values[":dedupe"] = _s(claim.dedupe_id)
         observed_condition = ""
         if claim.observed_at is not None:
             observed_condition = " AND (attribute_not_exists(observed_at) OR observed_at <= :seen)"
@@ -263,6 +270,10 @@ class DynamoStateStore:
             until = old.get("claim_until", {}).get("N")
             if until is not None and int(until) >= epoch_ms(now):
                 return ClaimResult(claimed=False, held=True)
+            if claim.dedupe_id is not None and old.get("last_dedupe_id", {}).get("S") == (
+                claim.dedupe_id
+            ):
+                return ClaimResult(claimed=False, recorded_status=status)  # published already
             recorded = old.get("status", {}).get("S")
             seen = old.get("observed_at", {}).get("N")
             newer = (
@@ -335,7 +346,9 @@ class DynamoStateStore:
             # The record already holds this status: this commit was applied and its response
             # lost (botocore sent it again), or another run committed the same transition after
             # this run's claim expired. Either way only the view is left to bring up to date.
-        job = TrackedJob(commit.arn, commit.name, commit.status, commit.created_at)
+        job = TrackedJob(
+            commit.arn, commit.name, commit.status, commit.created_at, commit.last_modified
+        )
         self.sync_view(commit.kind, job, keep_in_view=commit.keep_in_view)
 
     def sync_view(self, kind: JobKind, job: TrackedJob, *, keep_in_view: bool) -> None:
@@ -357,6 +370,9 @@ class DynamoStateStore:
             ":finished": {"BOOL": kind.is_terminal(job.status)},
         }
         fields = "#status = :status, #name = :name, created_at = :created, finished = :finished"
+        if job.last_modified is not None:
+            fields += ", last_modified = :modified"
+            values[":modified"] = _n(epoch_ms(job.last_modified))
         names = {"#status": "status", "#name": "name"}
         try:
             self._client.update_item(
@@ -457,6 +473,7 @@ class DynamoStateStore:
             "created_at": _n(epoch_ms(job.created_at)),
             "finished": {"BOOL": finished},
             "v": _n(SCHEMA_VERSION),
+            **({"last_modified": _n(epoch_ms(job.last_modified))} if job.last_modified else {}),
         }
 
 

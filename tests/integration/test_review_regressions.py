@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from job_monitor.kinds import REGISTRY
 from job_monitor.model import Job, as_utc
+from job_monitor.monitor import RunFailed
 from job_monitor.state import epoch_ms, from_epoch_ms
 from sim.local import LocalAccount
 
@@ -61,3 +64,74 @@ def test_sub_millisecond_times_compare_equal_to_their_stored_copy():
     # baseline is never mistaken for a newer one, and a quiet run writes no watermark)
     assert job.created_at == from_epoch_ms(epoch_ms(job.created_at))
     assert as_utc(precise).microsecond == 123_000
+
+
+# -- resources whose statuses recur (provisioned throughput, custom model deployments) ---------
+
+
+def _in_service_throughput(account: LocalAccount) -> str:
+    arn = account.bedrock.create_job("provisioned-throughput", "prod-pt", status="InService")
+    account.monitor().run()
+    account.clock.advance(minutes=5)
+    return arn
+
+
+def test_an_update_cycle_between_two_runs_is_reported(account: LocalAccount):
+    # Given a provisioned throughput in service, followed since the baseline
+    arn = _in_service_throughput(account)
+    # When it is updated and back in service between two runs
+    account.bedrock.set_status(arn, "Updating")
+    account.clock.advance(minutes=2)
+    account.bedrock.set_status(arn, "InService")
+    account.clock.advance(minutes=3)
+    account.monitor().run()
+    # Then the run reports it (back in the same status, with its own dedupe id), once
+    [message] = account.drain()
+    assert message.transition == ("prod-pt", "InService", "InService")
+    account.clock.advance(minutes=5)
+    account.monitor().run()
+    assert account.drain() == []
+
+
+def test_after_a_crash_the_return_to_service_is_still_reported(
+    account: LocalAccount, monkeypatch: pytest.MonkeyPatch
+):
+    # Given InService -> Updating published by a run that crashed before recording it
+    arn = _in_service_throughput(account)
+    account.bedrock.set_status(arn, "Updating")
+    monitor = account.monitor()
+    store = monitor._regions[0].store
+
+    def crash(*_: object, **__: object) -> None:
+        raise RuntimeError("killed between publish and commit")
+
+    monkeypatch.setattr(store, "commit", crash)
+    with pytest.raises(RunFailed):
+        monitor.run()
+    # When the throughput is back in service before the next run
+    account.clock.advance(minutes=3)
+    account.bedrock.set_status(arn, "InService")
+    account.clock.advance(minutes=2)
+    account.monitor().run()
+    # Then subscribers, who saw "Updating", also hear that it is in service again
+    assert [m.transition for m in account.drain()] == [
+        ("prod-pt", "InService", "Updating"),
+        ("prod-pt", "InService", "InService"),
+    ]
+
+
+def test_two_runs_seeing_the_same_update_publish_it_once(
+    account: LocalAccount, monkeypatch: pytest.MonkeyPatch
+):
+    # Given an update cycle, and a second run that loaded its state before the first recorded it
+    arn = _in_service_throughput(account)
+    stale = account.monitor()._regions[0].store.load()
+    account.bedrock.set_status(arn, "Updating")
+    account.bedrock.set_status(arn, "InService")
+    account.monitor().run()
+    late = account.monitor()
+    monkeypatch.setattr(late._regions[0].store, "load", lambda: stale)
+    # When the second run comes
+    late.run()
+    # Then the update was published once: the claim knows its dedupe id was published already
+    assert [m.transition for m in account.drain()] == [("prod-pt", "InService", "InService")]

@@ -176,3 +176,9 @@ def test_the_console_button_is_left_out_without_a_link() -> None:
 def test_a_new_job_reads_as_new() -> None:
     slack = slack_message(_notification(BATCH_INFERENCE, "Submitted", previous=None))
     assert "is new: *Submitted*" in slack.blocks[1]["text"]["text"]
+
+
+def test_a_resource_back_in_the_same_status_reads_as_updated() -> None:
+    throughput = REGISTRY["provisioned-throughput"]
+    slack = slack_message(_notification(throughput, "InService", previous="InService"))
+    assert "was updated and is *InService* again" in slack.blocks[1]["text"]["text"]
