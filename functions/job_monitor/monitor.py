@@ -365,13 +365,20 @@ class Monitor:
             dedupe_id=Transition(job, change.previous_status, now).dedupe_id,
         )
         previous = change.previous_status
+        if _backwards(kind, previous, job.status):
+            _log_stale(job, previous)
+            return True
         result = store.claim(
             kind, job.arn, previous_status=previous, status=job.status, claim=claim, now=now
         )
         if not result.claimed and not result.held:
-            if result.newer or _final(kind, result.recorded_status, job.status):
-                # An overlapping run listed the job after this one and published what it saw:
-                # this run's observation is stale, and reporting it would go backwards.
+            if (
+                result.newer
+                or _final(kind, result.recorded_status, job.status)
+                or _backwards(kind, result.recorded_status, job.status)
+            ):
+                # An overlapping run (or the real-time path) saw the job after this run's listing
+                # and published it: this observation is stale, reporting it would go backwards.
                 logger.info(
                     "a newer status is already published; stale observation skipped",
                     extra={
@@ -535,6 +542,29 @@ def _running_jobs(source: JobSource, kind: JobKind) -> dict[str, Job]:
         if not found_new:
             break
     return running
+
+
+def _backwards(kind: JobKind, previous: str | None, observed: str) -> bool:
+    """The observation is earlier in the job's lifecycle than the status last published
+    (``Stopping`` published, ``InProgress`` listed): a list that lags behind a Get (the real-time
+    path describes jobs) or an overlapping run. Jobs do not move back, so it is stale. Kinds
+    whose statuses recur (``InService -> Updating``) have no such order."""
+    order = kind.running_order
+    if kind.statuses_recur or previous not in order or observed not in order:
+        return False
+    return order.index(observed) < order.index(previous)
+
+
+def _log_stale(job: Job, previous: str | None) -> None:
+    logger.info(
+        "observation is behind the status already published (a lagging listing); skipped",
+        extra={
+            "kind": job.kind.name,
+            "job_arn": job.arn,
+            "status": job.status,
+            "recorded": previous,
+        },
+    )
 
 
 def _final(kind: JobKind, recorded: str | None, observed: str) -> bool:

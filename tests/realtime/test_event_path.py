@@ -3,6 +3,9 @@ the scheduled poll before or after it neither repeats nor misses it (issue 7, pa
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import pytest
 
 from job_monitor.events import parse_job_event
@@ -10,6 +13,7 @@ from job_monitor.journal import read_journal
 from job_monitor.kinds import REGISTRY
 from job_monitor.model import Transition
 from job_monitor.monitor import Monitor
+from job_monitor.ports import Page
 from sim.events import state_change_event
 from sim.local import TABLE_NAME, LocalAccount
 
@@ -216,3 +220,36 @@ def test_with_the_digest_on_an_event_alert_is_journaled_once(account: LocalAccou
         account.clients["dynamodb"], TABLE_NAME, account.clock.now, account.clock.now
     )
     assert [(e.name, e.status) for e in entries] == [("tune", "Failed")]
+
+
+@pytest.mark.parametrize(
+    ("kind", "steps", "lagging"),
+    [
+        ("model-customization", ["Stopping"], "InProgress"),
+        ("batch-inference", ["Validating", "Scheduled"], "Submitted"),
+    ],
+)
+def test_a_list_lagging_behind_the_event_path_never_reports_a_step_backwards(
+    account: LocalAccount, monkeypatch: pytest.MonkeyPatch, kind: str, steps, lagging: str
+):
+    # Given a tracked job whose next steps the real-time path published (its Get is fresh)
+    arn = baseline_with_running_job(account, kind)
+    for status in steps:
+        account.bedrock.set_status(arn, status)
+    assert deliver(account, arn) is not None
+    account.drain()
+    # When the next run's list still shows the job in an earlier status (list lag)
+    account.clock.advance(minutes=5)
+    poll = monitor(account)
+    source = poll._regions[0].source
+    real_list_page = source.list_page
+
+    def lagging_list(*args: Any, **kwargs: Any) -> Page:
+        page = real_list_page(*args, **kwargs)
+        jobs = [replace(j, status=lagging) if j.arn == arn else j for j in page.jobs]
+        return replace(page, jobs=jobs)
+
+    monkeypatch.setattr(source, "list_page", lagging_list)
+    poll.run()
+    # Then nothing is published: the job did not go back
+    assert account.drain() == []
