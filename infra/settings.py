@@ -176,6 +176,12 @@ class Settings:
                 "slack_secret_name, or message_format=chatbot with an empty slack_secret_name "
                 "(Amazon Q Developer in chat applications then posts to Slack)"
             )
+        if self.watch_regions and len(self.regions) > 1:
+            raise SettingsError(
+                "watch_regions: with several regions (one stack per region) every stack would "
+                "watch the same regions and report each transition once per stack; use regions "
+                "(each stack watches its own) or one stack with watch_regions, not both"
+            )
         if self.monitor_timeout_seconds <= TIME_MARGIN_SECONDS:
             raise SettingsError(
                 f"monitor_timeout_seconds: must exceed the {TIME_MARGIN_SECONDS} s time margin"

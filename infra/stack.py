@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, Stack, Token
 from constructs import Construct
 
 from infra import names
@@ -53,7 +53,7 @@ class BedrockJobMonitorStack(Stack):
                 storage=self.storage,
                 notifications=self.notifications,
             )
-            if settings.realtime_events and event_kinds(settings)
+            if settings.realtime_events and event_kinds(settings) and self._watches_own_region()
             else None
         )
         self.slack_notifier = (
@@ -120,3 +120,10 @@ class BedrockJobMonitorStack(Stack):
         )
         CfnOutput(self, "MonitorFunctionName", value=self.monitor.function.function_name)
         CfnOutput(self, "StateTableName", value=self.storage.table.table_name)
+
+    def _watches_own_region(self) -> bool:
+        """EventBridge rules see their own region's events only: with ``watch_regions`` that
+        leave out a (known) stack region, a rule here would only receive events to ignore."""
+        if not self.settings.watch_regions or Token.is_unresolved(self.region):
+            return True
+        return self.region in self.settings.watch_regions

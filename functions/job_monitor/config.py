@@ -38,7 +38,8 @@ class MonitorSettings:
 
     @property
     def regions(self) -> tuple[str, ...]:
-        """The regions one run covers, home region first when it is watched."""
+        """The regions one run covers, in the order given (each gets an equal share of the
+        invocation's time; a region that does not answer is skipped after its first call)."""
         return self.watch_regions or (self.home_region,)
 
     @classmethod

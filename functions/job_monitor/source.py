@@ -109,7 +109,11 @@ class BedrockJobSource:
         return job
 
     def _call(self, kind: JobKind, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        from botocore.exceptions import ClientError, ConnectionError  # noqa: PLC0415
+        from botocore.exceptions import (  # noqa: PLC0415
+            ClientError,
+            ConnectionError,
+            ReadTimeoutError,
+        )
 
         self.calls[operation] += 1
         try:
@@ -122,9 +126,11 @@ class BedrockJobSource:
             if code in _REGION_DISABLED_CODES:
                 raise RegionUnavailable(self.region, f"{code}: region not enabled?") from exc
             raise
-        except ConnectionError as exc:
-            # botocore already retried: the endpoint cannot be reached from here.
-            raise RegionUnavailable(self.region, f"cannot connect: {exc}") from exc
+        except (ConnectionError, ReadTimeoutError) as exc:
+            # botocore already retried (each attempt waiting up to its timeout): the endpoint
+            # cannot be reached, or does not answer. Asking it for the other kinds would spend
+            # the invocation's time on the same wait, so the whole region is skipped this run.
+            raise RegionUnavailable(self.region, f"cannot connect or no answer: {exc}") from exc
         return result
 
     @property

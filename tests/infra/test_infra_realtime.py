@@ -154,3 +154,21 @@ def test_with_the_digest_the_events_function_may_also_journal(tmp_path: Path) ->
     ]
     environment = resources[function_id]["Properties"]["Environment"]["Variables"]
     assert environment["DAILY_DIGEST"] == "true"
+
+
+def test_no_rule_where_the_stack_does_not_watch_its_own_region(tmp_path: Path) -> None:
+    # Given a stack in us-east-1 that watches eu-west-1 only
+    result = run_app(tmp_path, regions="us-east-1", watch_regions="eu-west-1")
+    assert result.returncode == 0, result.stderr
+    types = [r["Type"] for r in _stack_template(tmp_path)["Resources"].values()]
+    # Then it adds no rule (it would see only us-east-1's events, all to be ignored)
+    assert "AWS::Events::Rule" not in types
+
+
+def test_one_stack_per_region_and_watched_regions_cannot_be_combined() -> None:
+    from infra.settings import Settings, SettingsError
+
+    with pytest.raises(SettingsError, match="watch_regions: with several regions"):
+        Settings.from_mapping({"regions": "us-east-1,eu-west-1", "watch_regions": "eu-west-1"})
+    single = Settings.from_mapping({"regions": "us-east-1", "watch_regions": "eu-west-1"})
+    assert single.watch_regions == ("eu-west-1",)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from botocore.exceptions import EndpointConnectionError
+from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
 from job_monitor.kinds import REGISTRY
 from job_monitor.monitor import Monitor, RunFailed
@@ -33,10 +33,13 @@ def partitions(account: LocalAccount) -> dict[str, set[str]]:
     return found
 
 
-def unreachable(account: LocalAccount, region: str) -> None:
-    """Every request to Bedrock in ``region`` fails to connect (after botocore's retries)."""
+def unreachable(account: LocalAccount, region: str, *, answers: bool = False) -> None:
+    """Every request to Bedrock in ``region`` fails to connect, or (``answers``) connects but
+    times out waiting for an answer (after botocore's retries)."""
 
     def refuse(request: Any, **_: Any) -> None:
+        if answers:
+            raise ReadTimeoutError(endpoint_url=request.url)
         raise EndpointConnectionError(endpoint_url=request.url)
 
     account.bedrock_client(region).meta.events.register_first("before-send.bedrock", refuse)
@@ -96,7 +99,7 @@ def test_adding_a_region_baselines_it_and_leaves_the_others_state_alone(account:
     assert [m.transition for m in account.drain()] == [("tune-us", "InProgress", "Completed")]
 
 
-@pytest.mark.parametrize("failure", ["cannot-connect", "region-not-enabled"])
+@pytest.mark.parametrize("failure", ["cannot-connect", "no-answer", "region-not-enabled"])
 def test_a_region_that_cannot_be_reached_fails_alone(account: LocalAccount, failure: str):
     # Given three watched regions with a job each, baselined
     sims = {r: account.simulator(r) for r in (REGION, OTHER, THIRD)}
@@ -109,8 +112,8 @@ def test_a_region_that_cannot_be_reached_fails_alone(account: LocalAccount, fail
         sims[region].set_status(arn, "Completed")
     account.clock.advance(minutes=5)
     # When the middle one stops answering
-    if failure == "cannot-connect":
-        unreachable(account, OTHER)
+    if failure in {"cannot-connect", "no-answer"}:
+        unreachable(account, OTHER, answers=failure == "no-answer")
     else:
         for kind in KINDS:
             operation = "".join(p.capitalize() for p in kind.list_operation.split("_"))

@@ -35,8 +35,13 @@ def _clients() -> dict[str, Any]:
     return aws_clients(_settings().regions)
 
 
-def _monitor() -> Monitor:
-    return build_monitor(_settings(), **_clients())
+def _monitor(context: Any) -> Monitor:
+    """The monitor for one event; its claims last as long as this invocation can (plus 5 s), so a
+    killed invocation does not hold the transition longer than that."""
+    remaining = None
+    if context is not None and hasattr(context, "get_remaining_time_in_millis"):
+        remaining = lambda: context.get_remaining_time_in_millis() / 1000  # noqa: E731
+    return build_monitor(_settings(), **_clients(), remaining_seconds=remaining)
 
 
 @metrics.log_metrics
@@ -54,7 +59,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     if job_event.region not in settings.regions:
         logger.warning("event from a region this monitor does not watch; ignored")
         return {"published": False, "reason": "region not watched"}
-    transition = _monitor().observe(job_event.region, job_event.kind, job_event.arn)
+    transition = _monitor(context).observe(job_event.region, job_event.kind, job_event.arn)
     metrics.add_metric("TransitionsPublished", MetricUnit.Count, int(transition is not None))
     if transition is None:
         logger.info("nothing to publish", extra={"event_status": job_event.status})
