@@ -94,6 +94,7 @@ class BedrockJobMonitorStack(Stack):
         )
         if self.digest is not None:
             queues["DigestScheduleDeadLetterQueue"] = self.digest.schedule_dead_letter_queue
+            queues["DigestFailureQueue"] = self.digest.failure_queue
             other_functions["DigestErrors"] = (self.digest.function, "The daily digest failed")
         self.self_monitoring = SelfMonitoring(
             self,

@@ -3,9 +3,14 @@
 Inputs are the journal (one ``JournalEntry`` per transition the monitor published, see
 ``journal.py``) and the jobs still running (the state's tracked jobs). ``build_digest`` sorts them
 into, per region and kind: jobs **started** (first seen in the period), **completed**, **failed**
-(with the first failure message), **stopped**, and **still running** (with their age). Lists are
-ordered deterministically and capped (``count`` keeps the true number, so a reader can say "and N
-more").
+(with the first failure message), **stopped**, long-lived resources **updated** (back in service
+after an update), and **still running** (with their age). Lists are ordered deterministically and
+capped (``count`` keeps the true number, so a reader can say "and N more").
+
+Long-lived resources (provisioned throughput, custom model deployments) are "completed" when they
+come into service, "updated" when they come back into service after an update (``Updating ->
+InService``, or ``InService -> InService`` when the whole update fell between two monitor runs),
+and never "still running" once ready: a throughput in service for months is not a job that runs.
 
 The digest is published as one SNS message with its own contract (``type: "digest"``, version
 ``DIGEST_VERSION``), a subject, and the message attribute ``message_type=digest`` that
@@ -39,10 +44,13 @@ MESSAGE_TYPE_ATTRIBUTE = "message_type"
 """Message attribute that tells a digest from a transition (transitions do not carry it; they
 carry ``status``, which a digest does not)."""
 
-COMPLETED_STATUSES = frozenset({"Completed", "InService", "Active"})
+READY_STATUSES = frozenset({"InService", "Active"})
+"""A long-lived resource (``JobKind.statuses_recur``) in service: done, though still tracked."""
+UPDATING_STATUSES = frozenset({"Updating"})
+COMPLETED_STATUSES = frozenset({"Completed"}) | READY_STATUSES
 FAILED_STATUSES = FAILURE_STATUSES
 STOPPED_STATUSES = frozenset({"Stopped"})
-CATEGORIES = ("failed", "completed", "stopped", "started", "running")
+CATEGORIES = ("failed", "completed", "updated", "stopped", "started", "running")
 """The lists of a section, in the order readers see them."""
 
 JOBS_PER_LIST = 10
@@ -183,10 +191,12 @@ def build_digest(
         )
         if entry.previous_status is None:
             add(entry.region, entry.kind, "started", job)
-        category = status_category(entry.status)
+        category = status_category(entry.status, entry.previous_status)
         if category is not None:
             add(entry.region, entry.kind, category, job)
     for tracked in running:
+        if tracked.status in READY_STATUSES:
+            continue  # in service, not running (still tracked only to report an update or failure)
         created = as_utc(tracked.created_at)
         add(
             tracked.region,
@@ -218,9 +228,14 @@ def build_digest(
     )
 
 
-def status_category(status: str) -> str | None:
+def status_category(status: str, previous_status: str | None = None) -> str | None:
+    """The list a transition into ``status`` (from ``previous_status``) counts in, if any."""
     if status in FAILED_STATUSES:
         return "failed"
+    if status in READY_STATUSES and (
+        previous_status == status or previous_status in UPDATING_STATUSES
+    ):
+        return "updated"
     if status in COMPLETED_STATUSES:
         return "completed"
     if status in STOPPED_STATUSES:
@@ -281,11 +296,7 @@ def digest_subject(digest: Digest) -> str:
     """``[Bedrock] Daily digest: 2 failed, 5 completed, 3 running`` (under 100 characters)."""
     if digest.quiet:
         return "[Bedrock] Daily digest: quiet day, no job started, finished or running"
-    parts = [
-        f"{digest.total(c)} {c}"
-        for c in ("failed", "completed", "stopped", "started", "running")
-        if digest.total(c)
-    ]
+    parts = [f"{digest.total(c)} {c}" for c in CATEGORIES if digest.total(c)]
     text = "[Bedrock] Daily digest: " + ", ".join(parts)
     return text if len(text) <= SUBJECT_LIMIT else text[: SUBJECT_LIMIT - 3] + ELLIPSIS
 
@@ -482,6 +493,8 @@ def describe_job(job: DigestJob, category: str) -> str:
         return f"{name} ({status}): {first}" if first else f"{name} ({status})"
     if category == "started":
         return f"{name} ({one_line(job.status)})"
+    if category == "updated":
+        return f"{name} ({one_line(job.status)} again)"
     return name
 
 

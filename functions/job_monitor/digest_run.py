@@ -33,8 +33,14 @@ class DigestReport:
 
 
 def period_end(now: datetime) -> datetime:
-    """The end of the period a digest run at ``now`` covers: ``now`` cut to the hour, so a retried
-    or repeated run within the hour covers the same period and has the same dedupe id."""
+    """The end of the period a digest run at ``now`` covers: ``now`` cut to the hour, so a repeated
+    run within the hour covers the same period and has the same dedupe id.
+
+    The schedule runs the digest a few minutes after the hour (``infra.constructs.digest.
+    digest_minute``): a transition claimed just before the hour is journaled when its monitor run
+    commits, up to one monitor timeout later, and the digest must read it. Scheduled runs pass
+    the schedule's time (``scheduled_at``), so a retry after the hour still covers the same period.
+    """
     return as_utc(now).replace(minute=0, second=0, microsecond=0)
 
 
@@ -43,8 +49,12 @@ def account_of(topic_arn: str) -> str:
     return parts[4] if len(parts) > 4 else ""
 
 
-def collect_digest(settings: MonitorSettings, *, dynamodb: Any, now: datetime) -> Digest:
-    end = period_end(now)
+def collect_digest(
+    settings: MonitorSettings, *, dynamodb: Any, now: datetime, scheduled_at: datetime | None = None
+) -> Digest:
+    """The digest of the 24 hours before ``scheduled_at`` (default ``now``) cut to the hour;
+    running jobs' ages are taken at ``now``."""
+    end = period_end(scheduled_at or now)
     start = end - PERIOD
     entries = read_journal(dynamodb, settings.table_name, start, end)
     running: list[RunningJob] = []
@@ -76,9 +86,14 @@ def collect_digest(settings: MonitorSettings, *, dynamodb: Any, now: datetime) -
 
 
 def send_digest(
-    settings: MonitorSettings, *, dynamodb: Any, sns: Any, now: datetime
+    settings: MonitorSettings,
+    *,
+    dynamodb: Any,
+    sns: Any,
+    now: datetime,
+    scheduled_at: datetime | None = None,
 ) -> DigestReport:
-    digest = collect_digest(settings, dynamodb=dynamodb, now=now)
+    digest = collect_digest(settings, dynamodb=dynamodb, now=now, scheduled_at=scheduled_at)
     message = render_digest(digest, settings.message_format)
     message_id = SnsPublisher(sns, settings.topic_arn).publish(message)
     logger.info(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from job_monitor.digest import CATEGORIES, Digest, JobList, Section, describe_job
+from job_monitor.digest import CATEGORIES, Digest, Section, describe_job
 from job_monitor.slack_format import (
     FALLBACK_TEXT_LIMIT,
     SECTION_TEXT_LIMIT,
@@ -31,6 +31,7 @@ LINE_LIMIT = 400
 _HEADINGS = {
     "failed": ":red_circle: Failed",
     "completed": ":large_green_circle: Completed",
+    "updated": ":arrows_counterclockwise: Updated",
     "stopped": ":white_circle: Stopped",
     "started": ":large_blue_circle: Started",
     "running": ":hourglass_flowing_sand: Still running",
@@ -81,39 +82,38 @@ def _summary(digest: Digest) -> str:
 
 
 def _section_text(section: Section) -> str:
+    """The title, then each non-empty list: its heading with the true count, its job lines, and
+    "and N more". When that would pass Slack's limit, job lines are dropped from the end of the
+    longest list first (a short list keeps its lines); headings and counts always stay, and
+    "and N more" counts the dropped lines too."""
     title = (
         f"*{_shorten_escaped(_one_line(section.kind_label), 100)}* \u00b7 "
         f"{_shorten_escaped(_one_line(section.region), 50)}"
     )
-    parts = [title]
-    for category in CATEGORIES:
-        jobs = section.of(category)
-        if jobs.count:
-            parts.append(_list_text(category, jobs))
-    return _fit(parts)
+    lists = [(c, section.of(c)) for c in CATEGORIES if section.of(c).count]
+    lines = {
+        c: ["\u2022 " + _shorten_escaped(describe_job(job, c), LINE_LIMIT) for job in jobs.jobs]
+        for c, jobs in lists
+    }
+    shown = {c: len(lines[c]) for c, _ in lists}
 
+    def render() -> str:
+        parts = [title]
+        for category, jobs in lists:
+            parts.append(f"{_HEADINGS[category]} ({jobs.count})")
+            parts.extend(lines[category][: shown[category]])
+            more = jobs.count - shown[category]
+            if more:
+                parts.append(f"\u2022 _and {more} more_")
+        return "\n".join(parts)
 
-def _list_text(category: str, jobs: JobList) -> str:
-    lines = [f"{_HEADINGS[category]} ({jobs.count})"]
-    lines.extend(
-        "\u2022 " + _shorten_escaped(describe_job(job, category), LINE_LIMIT) for job in jobs.jobs
-    )
-    if jobs.more:
-        lines.append(f"\u2022 _and {jobs.more} more_")
-    return "\n".join(lines)
-
-
-def _fit(parts: list[str]) -> str:
-    """Join the parts, dropping whole job lines from the end when the section would pass Slack's
-    limit (each part's heading keeps its count, so nothing is misreported)."""
-    text = "\n".join(parts)
-    if len(text) <= SECTION_TEXT_LIMIT:
-        return text
-    lines = text.split("\n")
-    suffix = "\n_(cut to fit Slack: see the JSON digest)_"
-    while lines and len("\n".join(lines)) + len(suffix) > SECTION_TEXT_LIMIT:
-        lines.pop()
-    return "\n".join(lines) + suffix
+    text = render()
+    while len(text) > SECTION_TEXT_LIMIT and any(shown.values()):
+        # The longest list loses its last line; on a tie the later list (failures go last).
+        longest = max(reversed(lists), key=lambda item: shown[item[0]])[0]
+        shown[longest] -= 1
+        text = render()
+    return _clip(text, SECTION_TEXT_LIMIT)
 
 
 def _context(digest: Digest) -> str:

@@ -2,12 +2,20 @@
 and publishes one summary to the transitions topic, and the schedule that runs it once a day.
 
 Built like the monitor's schedule (EventBridge Scheduler with its own role, retries and an
-encrypted dead-letter queue); the stack hands ``schedule_dead_letter_queue`` and ``function`` to
-the self-monitoring alarms. The digest role may only Query the table (no write, no Scan),
-publish to the topic, and use the key for exactly that.
+encrypted dead-letter queue). The Scheduler invokes the function asynchronously, and its retries
+and dead-letter queue cover delivery only: a run that raises (DynamoDB or SNS throttled beyond
+botocore's retries) is retried by Lambda (``ASYNC_RETRY_ATTEMPTS``) and then kept in an encrypted
+on-failure queue, like the Slack notifier's. Every attempt gets the schedule's payload, with the
+scheduled time, so it covers the same period and publishes the same dedupe id.
+
+The stack hands ``schedule_dead_letter_queue``, ``failure_queue`` and ``function`` to the
+self-monitoring alarms. The digest role may only Query the table (no write, no Scan), publish to
+the topic, send to its failure queue, and use the key for exactly that.
 """
 
 from __future__ import annotations
+
+import math
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
@@ -21,6 +29,7 @@ from infra.constructs.building_blocks import PythonFunction, encrypted_queue
 from infra.constructs.encryption import EncryptionKey
 from infra.constructs.monitor import monitor_code
 from infra.constructs.notifications import Notifications
+from infra.constructs.slack_notifier import _QueueDestination
 from infra.constructs.state_storage import StateStorage
 from infra.settings import Settings
 
@@ -30,13 +39,24 @@ DIGEST_KEY_ACTIONS = ("kms:Decrypt", "kms:DescribeKey")
 """Reading the CMK-encrypted table (publishing adds the envelope actions, see grant_publish)."""
 DIGEST_TIMEOUT = Duration.seconds(120)
 SCHEDULE_RETRY_ATTEMPTS = 2
+"""Scheduler retries of a failed delivery (the invocation request itself)."""
+ASYNC_RETRY_ATTEMPTS = 2
+"""Lambda retries of a run that raised (the Scheduler's retries do not cover it)."""
 MAX_EVENT_AGE = Duration.hours(1)
 """A digest more than an hour late is still worth sending; a day late it is not."""
 
 
+def digest_minute(monitor_timeout_seconds: int) -> int:
+    """Minute past the hour the digest runs: once every monitor run started before the hour has
+    ended. The journal keeps a transition's claim time but is written after the publish and the
+    commit, up to one monitor timeout later (the real-time path's timeout is shorter), so the
+    digest for the period ending at H:00 must not read before H:00 + that timeout."""
+    return math.ceil(monitor_timeout_seconds / 60) + 1
+
+
 class Digest(Construct):
-    """Attributes: ``function``, ``role``, ``log_group``, ``schedule``, ``schedule_role``,
-    ``schedule_dead_letter_queue``."""
+    """Attributes: ``function``, ``role``, ``log_group``, ``failure_queue`` (runs that failed
+    after Lambda's retries), ``schedule``, ``schedule_role``, ``schedule_dead_letter_queue``."""
 
     def __init__(
         self,
@@ -49,6 +69,12 @@ class Digest(Construct):
         notifications: Notifications,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.failure_queue: sqs.Queue = encrypted_queue(
+            self,
+            "FailureQueue",
+            key=key,
+            dead_letter_for="the daily digest (on-failure destination after async retries)",
+        )
         built = PythonFunction(
             self,
             "Function",
@@ -62,8 +88,11 @@ class Digest(Construct):
             ),
             timeout=DIGEST_TIMEOUT,
             memory_size=256,
-            # The schedule retries a failed invocation; Lambda itself does not add more.
-            retry_attempts=0,
+            # The schedule invokes asynchronously and retries only a failed delivery: a run that
+            # raises is retried here (same payload, same period), then kept in the queue.
+            retry_attempts=ASYNC_RETRY_ATTEMPTS,
+            max_event_age=MAX_EVENT_AGE,
+            on_failure=_QueueDestination(self.failure_queue, key),
         )
         self.function = built.function
         self.role = built.role
@@ -86,18 +115,21 @@ class Digest(Construct):
             description="EventBridge Scheduler: invokes the Bedrock Job Monitor daily digest",
         )
         key.grant_envelope_use(self.schedule_role)
+        minute = digest_minute(settings.monitor_timeout_seconds)
+        hour = settings.digest_hour_utc
         self.schedule = scheduler.Schedule(
             self,
             "Schedule",
             description=(
-                f"Bedrock Job Monitor: daily digest at {settings.digest_hour_utc:02}:00 UTC"
+                f"Bedrock Job Monitor: daily digest at {hour:02}:{minute:02} UTC "
+                f"of the 24 hours to {hour:02}:00 UTC"
             ),
-            schedule=scheduler.ScheduleExpression.cron(
-                minute="0", hour=str(settings.digest_hour_utc)
-            ),
+            schedule=scheduler.ScheduleExpression.cron(minute=str(minute), hour=str(hour)),
             target=targets.LambdaInvoke(
                 self.function,
-                input=scheduler.ScheduleTargetInput.from_object({}),
+                input=scheduler.ScheduleTargetInput.from_object(
+                    {"scheduledTime": scheduler.ContextAttribute.scheduled_time}
+                ),
                 role=self.schedule_role,
                 dead_letter_queue=self.schedule_dead_letter_queue,
                 retry_attempts=SCHEDULE_RETRY_ATTEMPTS,

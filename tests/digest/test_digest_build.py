@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -233,3 +234,73 @@ def test_period_end_is_the_hour_of_the_run():
 
     assert period_end(dt.datetime(2026, 11, 23, 8, 0, 41, tzinfo=dt.UTC)) == END
     assert period_end(dt.datetime(2026, 11, 23, 8, 59, 59, tzinfo=dt.UTC)) == END
+
+
+# -- long-lived resources (provisioned throughput, custom model deployments) ------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "previous", "expected"),
+    [
+        # Coming into service the first time: the resource is ready, "completed"
+        ("provisioned-throughput", "InService", "Creating", {"completed"}),
+        ("custom-model-deployment", "Active", "Creating", {"completed"}),
+        # An update cycle: seen by two runs (Updating -> InService) or between two runs (the
+        # same status again, with a newer modification time): "updated", not "completed"
+        ("provisioned-throughput", "InService", "Updating", {"updated"}),
+        ("provisioned-throughput", "InService", "InService", {"updated"}),
+        ("custom-model-deployment", "Active", "Active", {"updated"}),
+        ("provisioned-throughput", "Updating", "InService", set()),
+        ("provisioned-throughput", "Failed", "Updating", {"failed"}),
+    ],
+)
+def test_a_long_lived_resource_that_comes_back_in_service_counts_as_updated(
+    kind: str, status: str, previous: str, expected: set
+):
+    # Given one journaled transition of a long-lived resource / When the digest is built
+    d = digest([entry("pt-a", status, previous=previous, kind=kind)])
+    # Then it is counted in exactly the expected lists
+    assert {c for c in CATEGORIES if d.total(c)} == expected
+
+
+def test_every_update_cycle_of_a_day_is_listed_and_none_counts_as_completed():
+    # Given a throughput updated twice in the day: two same-status transitions, whose dedupe ids
+    # carry the resource's modification time (``Transition.dedupe_id``)
+    cycle = entry("pt-a", "InService", previous="InService", kind="provisioned-throughput")
+    first = replace(cycle, dedupe_id=f"{cycle.arn}#InService#1")
+    second = replace(
+        cycle, dedupe_id=f"{cycle.arn}#InService#2", observed_at=END - dt.timedelta(minutes=30)
+    )
+    # When the digest is built / Then: two updates, no completion, and the subject says so
+    d = digest([first, second])
+    assert (d.total("updated"), d.total("completed")) == (2, 0)
+    assert digest_subject(d) == "[Bedrock] Daily digest: 2 updated"
+
+
+def test_resources_in_service_are_not_still_running():
+    # Given tracked resources: two ready (InService, Active), two in progress, and a job
+    d = digest(
+        [],
+        [
+            running("pt-ready", hours=500, kind="provisioned-throughput", status="InService"),
+            running("dep-ready", hours=90, kind="custom-model-deployment", status="Active"),
+            running("pt-new", hours=1, kind="provisioned-throughput", status="Creating"),
+            running("pt-upd", hours=700, kind="provisioned-throughput", status="Updating"),
+            running("job", hours=2),
+        ],
+    )
+    # Then only the ones still working towards a status are running; the ready ones are in
+    # service (not a job that runs forever)
+    assert d.total("running") == 3
+    assert names(d, "running", kind="provisioned-throughput") == ["pt-upd", "pt-new"]
+    assert all(s.kind != "custom-model-deployment" for s in d.sections)
+
+
+def test_the_updated_list_is_in_the_contract_and_reads_back():
+    d = digest([entry("pt-a", "InService", previous="InService", kind="provisioned-throughput")])
+    body = json.loads(render_digest(d).body)
+    assert body["totals"]["updated"] == 1
+    assert body["sections"][0]["updated"]["jobs"][0]["name"] == "pt-a"
+    assert parse_digest(render_digest(d).body) == d
+    chatbot = json.loads(render_digest(d, "chatbot").body)["content"]["description"]
+    assert "Updated (1): `pt-a`" in chatbot

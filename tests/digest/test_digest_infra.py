@@ -120,8 +120,29 @@ def _digest_function(template: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return logical_id, function
 
 
+def _alarmed_queues(template: dict[str, Any]) -> list[Any]:
+    return [
+        a["Properties"]["Dimensions"][0]["Value"]
+        for a in _resources(template, "AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("monitor_timeout_seconds", "minute"), [(60, 2), (61, 3), (300, 6), (301, 7), (900, 16)]
+)
+def test_the_digest_runs_once_every_monitor_run_started_before_the_hour_has_ended(
+    monitor_timeout_seconds: int, minute: int
+) -> None:
+    # A transition claimed at 07:59:59 is journaled when its run commits, up to one monitor
+    # timeout later: the 08:00 digest runs a minute after the last such run has ended.
+    from infra.constructs.digest import digest_minute
+
+    assert digest_minute(monitor_timeout_seconds) == minute
+
+
 @pytest.mark.slow
-def test_a_schedule_runs_the_digest_daily_at_the_hour_with_retries_and_a_dlq(
+def test_a_schedule_runs_the_digest_daily_after_the_hour_with_retries_and_a_dlq(
     template: dict[str, Any],
 ) -> None:
     function_id, _ = _digest_function(template)
@@ -131,20 +152,19 @@ def test_a_schedule_runs_the_digest_daily_at_the_hour_with_retries_and_a_dlq(
         if s["Properties"]["Target"]["Arn"] == {"Fn::GetAtt": [function_id, "Arn"]}
     ]
     properties = schedule["Properties"]
-    assert properties["ScheduleExpression"] == "cron(0 6 * * ? *)"
-    assert properties["Target"]["Input"] == "{}"
+    # Given digest_hour_utc=6 and the default monitor timeout (300 s): 06:06 UTC, for 06:00
+    assert properties["ScheduleExpression"] == "cron(6 6 * * ? *)"
+    # and the payload carries the scheduled time (every retry covers the same period)
+    assert json.loads(properties["Target"]["Input"]) == {
+        "scheduledTime": "<aws.scheduler.scheduled-time>"
+    }
     assert properties["Target"]["RetryPolicy"] == {
         "MaximumRetryAttempts": 2,
         "MaximumEventAgeInSeconds": 3600,
     }
     dlq = properties["Target"]["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
+    assert {"Fn::GetAtt": [dlq, "QueueName"]} in _alarmed_queues(template)
     alarms = _resources(template, "AWS::CloudWatch::Alarm").values()
-    watched = [
-        a["Properties"]["Dimensions"][0]["Value"]
-        for a in alarms
-        if a["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"
-    ]
-    assert {"Fn::GetAtt": [dlq, "QueueName"]} in watched
     errors = [
         a
         for a in alarms
@@ -152,6 +172,38 @@ def test_a_schedule_runs_the_digest_daily_at_the_hour_with_retries_and_a_dlq(
         and a["Properties"]["Dimensions"][0]["Value"] == {"Ref": function_id}
     ]
     assert len(errors) == 1
+
+
+@pytest.mark.slow
+def test_a_failed_digest_run_is_retried_by_lambda_then_kept_in_an_alarmed_queue(
+    template: dict[str, Any],
+) -> None:
+    # Given the schedule invokes the digest asynchronously (its retries and DLQ cover delivery
+    # only) / When a run raises (DynamoDB or SNS throttled beyond botocore's retries)
+    function_id, _ = _digest_function(template)
+    [config] = [
+        c
+        for c in _resources(template, "AWS::Lambda::EventInvokeConfig").values()
+        if c["Properties"]["FunctionName"] == {"Ref": function_id}
+    ]
+    properties = config["Properties"]
+    # Then Lambda retries it twice within the hour, and then keeps the event in a queue
+    assert properties["MaximumRetryAttempts"] == 2
+    assert properties["MaximumEventAgeInSeconds"] == 3600
+    queue_id = properties["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
+    queue = template["Resources"][queue_id]
+    assert queue["Type"] == "AWS::SQS::Queue"
+    # that is encrypted with the stack's key, like every other queue, and alarmed on
+    assert "KmsMasterKeyId" in queue["Properties"]
+    assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+    assert {"Fn::GetAtt": [queue_id, "QueueName"]} in _alarmed_queues(template)
+    [alarm] = [
+        a
+        for a in _resources(template, "AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("Dimensions", [{}])[0].get("Value")
+        == {"Fn::GetAtt": [queue_id, "QueueName"]}
+    ]
+    assert "DigestFailureQueue" in alarm["Properties"]["AlarmDescription"]
 
 
 @pytest.mark.slow
@@ -178,7 +230,22 @@ def test_the_digest_role_may_query_the_table_and_publish_nothing_more(
         "logs:CreateLogStream",
         "logs:PutLogEvents",
         "sns:Publish",
+        "sqs:SendMessage",
     ]
+    # And it may send to its own failure queue only (the on-failure destination)
+    [send] = [
+        statement
+        for policy in _resources(template, "AWS::IAM::Policy").values()
+        if {"Ref": role_id} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Action"] == "sqs:SendMessage"
+    ]
+    [config] = [
+        c
+        for c in _resources(template, "AWS::Lambda::EventInvokeConfig").values()
+        if c["Properties"]["FunctionName"] == {"Ref": _digest_function(template)[0]}
+    ]
+    assert send["Resource"] == config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]
     # And the topic lets it publish (the deny-all-but-the-publishers statement names it)
     [deny] = [
         s

@@ -122,6 +122,47 @@ def test_a_huge_digest_stays_within_slacks_limits() -> None:
     _validate(slack)
 
 
+def test_a_long_section_keeps_every_heading_and_count_and_trims_job_lines() -> None:
+    # Given one region/kind with 10 failures whose messages are 300 characters long, and
+    # completed, started and running jobs after them
+    entries = [
+        entry(f"failing-{i}", "Failed", failure=f"{i} " + "x" * 298, hours_ago=10 - i / 2)
+        for i in range(10)
+    ]
+    entries += [entry(f"done-{i}", "Completed", hours_ago=3) for i in range(3)]
+    entries += [entry(f"new-{i}", "InProgress", previous=None, hours_ago=2) for i in range(2)]
+    jobs = [running(f"new-{i}", hours=2) for i in range(2)] + [running("old", hours=30)]
+    digest = _digest(entries, jobs)
+    # When the digest is rendered for Slack
+    slack = slack_digest_message(digest)
+    [text] = [
+        b["text"]["text"]
+        for b in slack.blocks
+        if b["type"] == "section" and "batch inference" in b["text"]["text"]
+    ]
+    # Then the section fits, and every heading is there with its true count
+    assert len(text) <= SECTION_TEXT_LIMIT
+    for heading in (
+        "Failed (10)",
+        "Completed (3)",
+        "Started (2)",
+        "Still running (3)",
+    ):
+        assert heading in text, heading
+    # And each list's shown lines plus its "and N more" add up to the count
+    lists = text.split("\n:")[1:]
+    assert len(lists) == 4
+    for part, count in zip(lists, (10, 3, 2, 3), strict=True):
+        lines = part.split("\n")[1:]
+        shown = [line for line in lines if line.startswith("\u2022 ") and "_and " not in line]
+        more = re.findall(r"_and (\d+) more_", part)
+        assert len(shown) + (int(more[0]) if more else 0) == count, part
+    # And the job lines were trimmed from the longest list, not from the short ones
+    assert "_and " in lists[0]
+    assert all("_and " not in part for part in lists[1:])
+    _validate(slack)
+
+
 # -- the notifier dispatches on the message type ---------------------------------------------
 
 
