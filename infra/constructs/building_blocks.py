@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import jsii
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -216,3 +217,22 @@ class PythonFunction(Construct):
             },
             **function_props,
         )
+
+
+@jsii.implements(lambda_.IDestination)
+class QueueDestination:
+    """On-failure destination that grants the function exactly sqs:SendMessage and the key's
+    envelope actions (``aws_lambda_destinations.SqsDestination`` grants wildcard KMS actions)."""
+
+    def __init__(self, queue: sqs.IQueue, key: EncryptionKey) -> None:
+        self._queue = queue
+        self._key = key
+
+    def bind(
+        self, _scope: Construct, fn: lambda_.IFunction, _options: object = None
+    ) -> lambda_.DestinationConfig:
+        iam.Grant.add_to_principal(
+            grantee=fn, actions=["sqs:SendMessage"], resource_arns=[self._queue.queue_arn]
+        )
+        self._key.grant_envelope_use(fn)
+        return lambda_.DestinationConfig(destination=self._queue.queue_arn)

@@ -25,11 +25,10 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import nag, names
-from infra.constructs.building_blocks import PythonFunction, encrypted_queue
+from infra.constructs.building_blocks import PythonFunction, QueueDestination, encrypted_queue
 from infra.constructs.encryption import EncryptionKey
 from infra.constructs.monitor import monitor_code
 from infra.constructs.notifications import Notifications
-from infra.constructs.slack_notifier import _QueueDestination
 from infra.constructs.state_storage import StateStorage
 from infra.settings import Settings
 
@@ -92,7 +91,7 @@ class Digest(Construct):
             # raises is retried here (same payload, same period), then kept in the queue.
             retry_attempts=ASYNC_RETRY_ATTEMPTS,
             max_event_age=MAX_EVENT_AGE,
-            on_failure=_QueueDestination(self.failure_queue, key),
+            on_failure=QueueDestination(self.failure_queue, key),
         )
         self.function = built.function
         self.role = built.role

@@ -4,10 +4,8 @@ outside the stack and referenced by name); only the secret's ARN reaches the fun
 
 from __future__ import annotations
 
-import jsii
 from aws_cdk import AssetHashType, BundlingOptions, DockerImage, Duration
 from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns_subscriptions as subscriptions
@@ -16,7 +14,12 @@ from constructs import Construct
 
 from infra import FUNCTIONS_DIR, REQUIREMENTS_DIR, names, versions
 from infra.bundling import PipInstallLocally
-from infra.constructs.building_blocks import PythonFunction, encrypted_queue, encrypted_table
+from infra.constructs.building_blocks import (
+    PythonFunction,
+    QueueDestination,
+    encrypted_queue,
+    encrypted_table,
+)
 from infra.constructs.encryption import EncryptionKey
 from infra.constructs.notifications import Notifications
 from infra.settings import Settings
@@ -47,25 +50,6 @@ def notifier_code() -> lambda_.Code:
             local=PipInstallLocally(FUNCTIONS_DIR, REQUIREMENTS_DIR / "notifier.txt"),
         ),
     )
-
-
-@jsii.implements(lambda_.IDestination)
-class _QueueDestination:
-    """On-failure destination that grants the function exactly sqs:SendMessage and the key's
-    envelope actions (``aws_lambda_destinations.SqsDestination`` grants wildcard KMS actions)."""
-
-    def __init__(self, queue: sqs.IQueue, key: EncryptionKey) -> None:
-        self._queue = queue
-        self._key = key
-
-    def bind(
-        self, _scope: Construct, fn: lambda_.IFunction, _options: object = None
-    ) -> lambda_.DestinationConfig:
-        iam.Grant.add_to_principal(
-            grantee=fn, actions=["sqs:SendMessage"], resource_arns=[self._queue.queue_arn]
-        )
-        self._key.grant_envelope_use(fn)
-        return lambda_.DestinationConfig(destination=self._queue.queue_arn)
 
 
 class SlackNotifier(Construct):
@@ -115,7 +99,7 @@ class SlackNotifier(Construct):
             memory_size=256,
             retry_attempts=ASYNC_RETRY_ATTEMPTS,
             max_event_age=MAX_EVENT_AGE,
-            on_failure=_QueueDestination(self.failure_queue, key),
+            on_failure=QueueDestination(self.failure_queue, key),
         )
         self.function = built.function
         self.role = built.role
