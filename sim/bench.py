@@ -36,8 +36,9 @@ serves 100,000 records slowly) also runs the naive poller for real at H = 100,00
 
 Cold start (``sim/bench_lambda.py``): (a) a bare ``import boto3``, (b) the same plus the three
 clients the monitor builds, (c) the handler module's import, (d) the handler's import plus its
-first invocation's clients, each in fresh interpreters. The target compares (d), what a cold
-start of the monitor really pays (the handler defers boto3 to the first invocation), with (a).
+first invocation's clients, each in fresh interpreters. Two targets: the issue's, (c) against
+(a); and the whole cold start (the handler defers boto3 to the first invocation), (d) against
+(b), what any function building the same clients pays. (d) against (a) is printed too.
 """
 
 from __future__ import annotations
@@ -640,21 +641,36 @@ def targets(
                 "measured",
             )
         )
-    name = (
-        f"Cold start (handler import + first invocation's clients) <= {COLD_START_TARGET}x bare "
-        "`import boto3`"
+    # The issue's target, as written: the handler module's import against a bare boto3 import.
+    # It fails if the module loads boto3, botocore's client machinery or anything heavy at import.
+    literal = f"Handler import <= {COLD_START_TARGET}x bare `import boto3`"
+    # What a cold start really pays also includes the first invocation's clients; every boto3
+    # function that builds the same three clients pays (b), so our own overhead is (d) / (b).
+    whole = (
+        f"Cold start (handler import + its 3 clients) <= {COLD_START_TARGET}x `import boto3` "
+        "+ the same 3 clients"
     )
     if cold is None:
-        out.append(Target(name, None, "not measured"))
+        out.append(Target(literal, None, "not measured"))
+        out.append(Target(whole, None, "not measured"))
     else:
+        ms = 1000
         out.append(
             Target(
-                name,
-                cold.ratio <= COLD_START_TARGET,
-                f"{cold.handler_clients_s * 1000:.0f} ms / {cold.boto3_s * 1000:.0f} ms = "
-                f"{cold.ratio:.2f}x (median of {cold.repetitions}; for information: against "
-                f"`import boto3` + the same 3 clients, {cold.boto3_clients_s * 1000:.0f} ms, "
-                f"{cold.ratio_to_clients:.2f}x)",
+                literal,
+                cold.handler_s / cold.boto3_s <= COLD_START_TARGET,
+                f"{cold.handler_s * ms:.0f} ms / {cold.boto3_s * ms:.0f} ms = "
+                f"{cold.handler_s / cold.boto3_s:.2f}x (median of {cold.repetitions})",
+            )
+        )
+        out.append(
+            Target(
+                whole,
+                cold.ratio_to_clients <= COLD_START_TARGET,
+                f"{cold.handler_clients_s * ms:.0f} ms / {cold.boto3_clients_s * ms:.0f} ms = "
+                f"{cold.ratio_to_clients:.2f}x; against a bare `import boto3` "
+                f"({cold.boto3_s * ms:.0f} ms) it is {cold.ratio:.2f}x, of which building the "
+                f"clients alone is {cold.boto3_clients_s / cold.boto3_s:.2f}x",
             )
         )
     return out

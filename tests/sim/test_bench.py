@@ -39,7 +39,7 @@ def test_targets_pass_at_a_small_size(measured: tuple[bench.Options, list[bench.
     # not checked here
     verdicts = {t.name: t.verdict for t in results}
     assert "FAIL" not in verdicts.values(), results
-    assert list(verdicts.values()).count("SKIP") == 3, results
+    assert list(verdicts.values()).count("SKIP") == 4, results
 
 
 def test_cold_start_figures_are_measured():
@@ -52,12 +52,17 @@ def test_cold_start_figures_are_measured():
     assert all(t > 0 for t in times), cold
     assert cold.ratio > 0 and cold.ratio_to_clients > 0
     assert cold.base_rss_bytes > 0
-    # And the target is stated on (d) against (a), with (d) against (b) for information
+    # And two targets are stated: the (the handler import (c) against (a)), and the whole
+    # cold start (d) against what any function building the same clients pays (b), with (d)
+    # against (a) shown too
     opts, _ = bench.parse_args(SMALL)
-    (target,) = [t for t in bench.targets([], opts, cold) if t.name.startswith("Cold start")]
-    assert target.passed is (cold.ratio <= bench.COLD_START_TARGET)
-    assert f"{cold.ratio:.2f}x" in target.detail
-    assert f"{cold.ratio_to_clients:.2f}x" in target.detail
+    checked = bench.targets([], opts, cold)
+    (literal,) = [t for t in checked if t.name.startswith("Handler import")]
+    (whole,) = [t for t in checked if t.name.startswith("Cold start")]
+    assert literal.passed is (cold.handler_s / cold.boto3_s <= bench.COLD_START_TARGET)
+    assert whole.passed is (cold.ratio_to_clients <= bench.COLD_START_TARGET)
+    assert f"{cold.ratio:.2f}x" in whole.detail
+    assert f"{cold.ratio_to_clients:.2f}x" in whole.detail
 
 
 def test_the_ratio_target_says_it_is_modelled():
@@ -66,11 +71,11 @@ def test_the_ratio_target_says_it_is_modelled():
     opts = replace(opts, kinds=(kind,))
     cell = bench.Cell(bench.RATIO_AT, "a", "quiet", _figures(kind, 1), _figures(kind, 101))
     cell.naive = replace(_figures(kind, 101), modelled=True)
-    (ratio, measured, _) = bench.targets([cell], opts, None)[-3:]
+    (ratio, measured, _, _) = bench.targets([cell], opts, None)[-4:]
     assert ratio.verdict == "PASS (modelled: page arithmetic, naive run for real up to H=1,000)"
     assert measured.verdict == "SKIP"
     naive = bench.NaiveMeasured(kind, bench.RATIO_AT, _figures(kind, 101), 1.0)
-    measured = bench.targets([cell], opts, None, naive)[-2]
+    measured = bench.targets([cell], opts, None, naive)[-3]
     assert measured.verdict == "PASS (measured)"
     assert measured.detail.startswith("101 / 1 = 101x")
 
