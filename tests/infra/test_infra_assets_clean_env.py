@@ -285,7 +285,9 @@ def invoke(
         )
     )
     completed = subprocess.run(
-        [runtime.python, "-I", "-S", "-c", RUNNER, str(request_file), str(result_file)],
+        # -B: write no bytecode into the asset (Lambda's /var/task is read-only, and the shared
+        # cloud assembly is checked elsewhere to hold no __pycache__)
+        [runtime.python, "-I", "-S", "-B", "-c", RUNNER, str(request_file), str(result_file)],
         cwd=task_root,
         env=environment,
         capture_output=True,
