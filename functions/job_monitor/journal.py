@@ -27,6 +27,8 @@ from job_monitor.digest import JournalEntry
 from job_monitor.message import bounded
 from job_monitor.model import Transition
 from job_monitor.state import epoch_ms, from_epoch_ms
+from job_monitor.state import number_value as _n
+from job_monitor.state import string_value as _s
 
 logger = logging.getLogger(__name__)
 
@@ -40,14 +42,6 @@ FAILURE_LIMIT = 1000
 
 def journal_partition(day: datetime) -> str:
     return f"{JOURNAL_PREFIX}{day.astimezone(UTC).date().isoformat()}"
-
-
-def _s(value: str) -> dict[str, str]:
-    return {"S": value}
-
-
-def _n(value: int) -> dict[str, str]:
-    return {"N": str(value)}
 
 
 class DynamoJournal:

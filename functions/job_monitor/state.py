@@ -65,12 +65,18 @@ def from_epoch_ms(value: int | str) -> datetime:
     return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
 
 
-def _s(value: str) -> dict[str, str]:
+def string_value(value: str) -> dict[str, str]:
+    """A DynamoDB string attribute value (low-level client format)."""
     return {"S": value}
 
 
-def _n(value: int) -> dict[str, str]:
+def number_value(value: int) -> dict[str, str]:
+    """A DynamoDB number attribute value (low-level client format)."""
     return {"N": str(value)}
+
+
+_s = string_value
+_n = number_value
 
 
 class DynamoStateStore:
