@@ -17,17 +17,19 @@ from __future__ import annotations
 
 import math
 
-from aws_cdk import Duration, Stack
-from aws_cdk import aws_iam as iam
+from aws_cdk import Duration
 from aws_cdk import aws_scheduler as scheduler
-from aws_cdk import aws_scheduler_targets as targets
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra import nag, names
-from infra.constructs.building_blocks import PythonFunction, QueueDestination, encrypted_queue
+from infra import names
+from infra.constructs.building_blocks import (
+    encrypted_queue,
+    retried_then_kept,
+    schedule_invocations,
+)
 from infra.constructs.encryption import EncryptionKey
-from infra.constructs.monitor import monitor_code
+from infra.constructs.monitor import monitor_code_function
 from infra.constructs.notifications import Notifications
 from infra.constructs.state_storage import StateStorage
 from infra.settings import Settings
@@ -37,10 +39,6 @@ DIGEST_TABLE_ACTIONS = ("dynamodb:Query",)
 DIGEST_KEY_ACTIONS = ("kms:Decrypt", "kms:DescribeKey")
 """Reading the CMK-encrypted table (publishing adds the envelope actions, see grant_publish)."""
 DIGEST_TIMEOUT = Duration.seconds(120)
-SCHEDULE_RETRY_ATTEMPTS = 2
-"""Scheduler retries of a failed delivery (the invocation request itself)."""
-ASYNC_RETRY_ATTEMPTS = 2
-"""Lambda retries of a run that raised (the Scheduler's retries do not cover it)."""
 MAX_EVENT_AGE = Duration.hours(1)
 """A digest more than an hour late is still worth sending; a day late it is not."""
 
@@ -74,24 +72,18 @@ class Digest(Construct):
             key=key,
             dead_letter_for="the daily digest (on-failure destination after async retries)",
         )
-        built = PythonFunction(
+        built = monitor_code_function(
             self,
-            "Function",
             settings=settings,
+            storage=storage,
+            notifications=notifications,
             description="Bedrock Job Monitor: publishes the daily digest of job transitions",
-            code=monitor_code(),
             handler=names.DIGEST_HANDLER,
             service_name=names.DIGEST_SERVICE,
-            environment=settings.monitor_environment(
-                storage.table.table_name, notifications.topic.topic_arn
-            ),
             timeout=DIGEST_TIMEOUT,
-            memory_size=256,
             # The schedule invokes asynchronously and retries only a failed delivery: a run that
             # raises is retried here (same payload, same period), then kept in the queue.
-            retry_attempts=ASYNC_RETRY_ATTEMPTS,
-            max_event_age=MAX_EVENT_AGE,
-            on_failure=QueueDestination(self.failure_queue, key),
+            **retried_then_kept(self.failure_queue, key, max_event_age=MAX_EVENT_AGE),
         )
         self.function = built.function
         self.role = built.role
@@ -101,44 +93,21 @@ class Digest(Construct):
         key.key.grant(self.role, *DIGEST_KEY_ACTIONS)
         notifications.grant_publish(self.role)
 
-        self.schedule_dead_letter_queue: sqs.Queue = encrypted_queue(
-            self, "ScheduleDeadLetterQueue", key=key, dead_letter_for="the daily digest's schedule"
-        )
-        self.schedule_role = iam.Role(
-            self,
-            "ScheduleRole",
-            assumed_by=iam.ServicePrincipal(
-                "scheduler.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
-            ),
-            description="EventBridge Scheduler: invokes the Bedrock Job Monitor daily digest",
-        )
-        key.grant_envelope_use(self.schedule_role)
         minute = digest_minute(settings.monitor_timeout_seconds)
         hour = settings.digest_hour_utc
-        self.schedule = scheduler.Schedule(
+        scheduled = schedule_invocations(
             self,
-            "Schedule",
+            self.function,
+            key=key,
+            what="daily digest",
+            expression=scheduler.ScheduleExpression.cron(minute=str(minute), hour=str(hour)),
             description=(
                 f"Bedrock Job Monitor: daily digest at {hour:02}:{minute:02} UTC "
                 f"of the 24 hours to {hour:02}:00 UTC"
             ),
-            schedule=scheduler.ScheduleExpression.cron(minute=str(minute), hour=str(hour)),
-            target=targets.LambdaInvoke(
-                self.function,
-                input=scheduler.ScheduleTargetInput.from_object(
-                    {"scheduledTime": scheduler.ContextAttribute.scheduled_time}
-                ),
-                role=self.schedule_role,
-                dead_letter_queue=self.schedule_dead_letter_queue,
-                retry_attempts=SCHEDULE_RETRY_ATTEMPTS,
-                max_event_age=MAX_EVENT_AGE,
-            ),
+            payload={"scheduledTime": scheduler.ContextAttribute.scheduled_time},
+            max_event_age=MAX_EVENT_AGE,
         )
-        nag.acknowledge(
-            self.schedule_role,
-            "AwsSolutions-IAM5",
-            "aws_scheduler_targets.LambdaInvoke grants lambda:InvokeFunction on the digest "
-            "function and its versions/aliases (ARN + ':*'); it is still this one function.",
-            finding=nag.resource_finding(self, f"{self.function.function_arn}:*"),
-        )
+        self.schedule = scheduled.schedule
+        self.schedule_role = scheduled.role
+        self.schedule_dead_letter_queue: sqs.Queue = scheduled.dead_letter_queue

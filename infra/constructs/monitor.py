@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack
-from aws_cdk import aws_iam as iam
+from typing import Any
+
+from aws_cdk import Duration
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_scheduler as scheduler
-from aws_cdk import aws_scheduler_targets as targets
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra import FUNCTIONS_DIR, nag, names
+from infra import FUNCTIONS_DIR, names
 from infra.constructs.bedrock_access import grant_describe_jobs, grant_list_jobs
-from infra.constructs.building_blocks import PythonFunction, encrypted_queue
+from infra.constructs.building_blocks import PythonFunction, schedule_invocations
 from infra.constructs.encryption import EncryptionKey
 from infra.constructs.notifications import Notifications
 from infra.constructs.state_storage import StateStorage
 from infra.settings import Settings
 from job_monitor.kinds import JobKind, resolve_kinds
-
-SCHEDULE_RETRY_ATTEMPTS = 2
 
 
 def monitor_code() -> lambda_.Code:
@@ -27,6 +25,37 @@ def monitor_code() -> lambda_.Code:
     Powertools layer, so its asset needs no bundling."""
     return lambda_.Code.from_asset(
         str(FUNCTIONS_DIR), exclude=["**/__pycache__", "**/*.pyc", "**/.mypy_cache"]
+    )
+
+
+def monitor_code_function(
+    scope: Construct,
+    *,
+    settings: Settings,
+    storage: StateStorage,
+    notifications: Notifications,
+    description: str,
+    handler: str,
+    service_name: str,
+    timeout: Duration,
+    **function_props: Any,
+) -> PythonFunction:
+    """A function (``Function`` under ``scope``) running the monitor's code with the monitor's
+    settings: the scheduled run, the real-time path and the daily digest share both."""
+    return PythonFunction(
+        scope,
+        "Function",
+        settings=settings,
+        description=description,
+        code=monitor_code(),
+        handler=handler,
+        service_name=service_name,
+        environment=settings.monitor_environment(
+            storage.table.table_name, notifications.topic.topic_arn
+        ),
+        timeout=timeout,
+        memory_size=256,
+        **function_props,
     )
 
 
@@ -48,19 +77,15 @@ class Monitor(Construct):
         self.kinds: tuple[JobKind, ...] = resolve_kinds(settings.job_kinds)
         period = Duration.minutes(settings.schedule_minutes)
 
-        built = PythonFunction(
+        built = monitor_code_function(
             self,
-            "Function",
             settings=settings,
+            storage=storage,
+            notifications=notifications,
             description="Bedrock Job Monitor: publishes Bedrock job status transitions to SNS",
-            code=monitor_code(),
             handler=names.MONITOR_HANDLER,
             service_name=names.MONITOR_SERVICE,
-            environment=settings.monitor_environment(
-                storage.table.table_name, notifications.topic.topic_arn
-            ),
             timeout=Duration.seconds(settings.monitor_timeout_seconds),
-            memory_size=256,
             # Overlapping runs are already safe: state advances by conditional writes, so two runs
             # cannot both publish a transition. One run at a time avoids the wasted duplicate
             # listing (and API throttling) that an overlapping run would cause. Accounts at the
@@ -80,40 +105,17 @@ class Monitor(Construct):
         grant_list_jobs(self, self.role, self.kinds)
         grant_describe_jobs(self, self.role, self.kinds, settings.watch_regions)
 
-        self.schedule_dead_letter_queue: sqs.Queue = encrypted_queue(
-            self, "ScheduleDeadLetterQueue", key=key, dead_letter_for="the monitor's schedule"
-        )
-        self.schedule_role = iam.Role(
+        scheduled = schedule_invocations(
             self,
-            "ScheduleRole",
-            assumed_by=iam.ServicePrincipal(
-                "scheduler.amazonaws.com",
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": Stack.of(self).account},
-                },
-            ),
-            description="EventBridge Scheduler: invokes the Bedrock Job Monitor",
-        )
-        key.grant_envelope_use(self.schedule_role)
-        self.schedule = scheduler.Schedule(
-            self,
-            "Schedule",
+            self.function,
+            key=key,
+            what="monitor",
+            expression=scheduler.ScheduleExpression.rate(period),
             description=f"Runs the Bedrock Job Monitor every {settings.schedule_minutes} min",
-            schedule=scheduler.ScheduleExpression.rate(period),
-            target=targets.LambdaInvoke(
-                self.function,
-                input=scheduler.ScheduleTargetInput.from_object({}),
-                role=self.schedule_role,
-                dead_letter_queue=self.schedule_dead_letter_queue,
-                retry_attempts=SCHEDULE_RETRY_ATTEMPTS,
-                # An invocation older than one period is superseded by the next run.
-                max_event_age=Duration.seconds(max(60, period.to_seconds())),
-            ),
+            payload={},
+            # An invocation older than one period is superseded by the next run.
+            max_event_age=Duration.seconds(max(60, period.to_seconds())),
         )
-        nag.acknowledge(
-            self.schedule_role,
-            "AwsSolutions-IAM5",
-            "aws_scheduler_targets.LambdaInvoke grants lambda:InvokeFunction on the monitor "
-            "function and its versions/aliases (ARN + ':*'); it is still this one function.",
-            finding=nag.resource_finding(self, f"{self.function.function_arn}:*"),
-        )
+        self.schedule = scheduled.schedule
+        self.schedule_role = scheduled.role
+        self.schedule_dead_letter_queue: sqs.Queue = scheduled.dead_letter_queue

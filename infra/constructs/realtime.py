@@ -16,17 +16,15 @@ from constructs import Construct
 
 from infra import names
 from infra.constructs.bedrock_access import grant_describe_jobs
-from infra.constructs.building_blocks import PythonFunction, encrypted_queue
+from infra.constructs.building_blocks import ASYNC_RETRY_ATTEMPTS, encrypted_queue
 from infra.constructs.encryption import EncryptionKey
-from infra.constructs.monitor import monitor_code
+from infra.constructs.monitor import monitor_code_function
 from infra.constructs.notifications import Notifications
 from infra.constructs.state_storage import StateStorage
 from infra.settings import Settings
 from job_monitor.events import EVENT_SOURCE
 from job_monitor.kinds import JobKind, resolve_kinds
 
-EVENT_RETRY_ATTEMPTS = 2
-"""Lambda's retries of a failed event (Bedrock or DynamoDB down); then the dead-letter queue."""
 MAX_EVENT_AGE = Duration.hours(1)
 """An event older than this is dropped to the dead-letter queue: the poll has reported it."""
 
@@ -58,21 +56,17 @@ class RealtimeEvents(Construct):
         self.dead_letter_queue: sqs.Queue = encrypted_queue(
             self, "DeadLetterQueue", key=key, dead_letter_for="the real-time event path"
         )
-        built = PythonFunction(
+        built = monitor_code_function(
             self,
-            "Function",
             settings=settings,
+            storage=storage,
+            notifications=notifications,
             description="Bedrock Job Monitor: publishes a job's transition when Bedrock's event "
             "arrives",
-            code=monitor_code(),
             handler=names.EVENTS_HANDLER,
             service_name=names.EVENTS_SERVICE,
-            environment=settings.monitor_environment(
-                storage.table.table_name, notifications.topic.topic_arn
-            ),
             timeout=Duration.seconds(60),
-            memory_size=256,
-            retry_attempts=EVENT_RETRY_ATTEMPTS,
+            retry_attempts=ASYNC_RETRY_ATTEMPTS,
             max_event_age=MAX_EVENT_AGE,
             dead_letter_queue=self.dead_letter_queue,
         )
@@ -99,7 +93,7 @@ class RealtimeEvents(Construct):
             targets.LambdaFunction(
                 self.function,
                 dead_letter_queue=self.dead_letter_queue,
-                retry_attempts=EVENT_RETRY_ATTEMPTS,
+                retry_attempts=ASYNC_RETRY_ATTEMPTS,
                 max_event_age=MAX_EVENT_AGE,
             )
         )

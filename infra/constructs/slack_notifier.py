@@ -16,9 +16,9 @@ from infra import FUNCTIONS_DIR, REQUIREMENTS_DIR, names, versions
 from infra.bundling import PipInstallLocally
 from infra.constructs.building_blocks import (
     PythonFunction,
-    QueueDestination,
     encrypted_queue,
     encrypted_table,
+    retried_then_kept,
 )
 from infra.constructs.encryption import EncryptionKey
 from infra.constructs.notifications import Notifications
@@ -33,8 +33,8 @@ IDEMPOTENCY_TABLE_ACTIONS = (
 """What Powertools Idempotency's DynamoDB persistence layer calls."""
 NOTIFIER_TIMEOUT = Duration.seconds(60)
 """Room for slack_sdk's bounded retries (429 Retry-After, 5xx) within one invocation."""
-ASYNC_RETRY_ATTEMPTS = 2
 MAX_EVENT_AGE = Duration.hours(6)
+"""Slack may be down for hours: a message this old still gets its retries."""
 
 
 def notifier_code() -> lambda_.Code:
@@ -97,9 +97,7 @@ class SlackNotifier(Construct):
             ),
             timeout=NOTIFIER_TIMEOUT,
             memory_size=256,
-            retry_attempts=ASYNC_RETRY_ATTEMPTS,
-            max_event_age=MAX_EVENT_AGE,
-            on_failure=QueueDestination(self.failure_queue, key),
+            **retried_then_kept(self.failure_queue, key, max_event_age=MAX_EVENT_AGE),
         )
         self.function = built.function
         self.role = built.role
