@@ -56,18 +56,28 @@ def build_monitor(
 
 
 def aws_clients(regions: tuple[str, ...], session: Any = None) -> dict[str, Any]:
-    """Default clients: Bedrock (one per watched region) with adaptive retries; DynamoDB and SNS
-    in the function's own region with standard retries."""
+    """Default clients: Bedrock (one per watched region) with adaptive retries, and the state
+    table's and the topic's (``state_and_topic_clients``)."""
     import boto3  # noqa: PLC0415 - not at import time: the cold start pays only when it runs
-    from botocore.config import Config  # noqa: PLC0415
 
     session = session or boto3.session.Session()
-    standard = Config(retries={"mode": "standard", "max_attempts": 5})
     return {
         "bedrock": {
             region: session.client("bedrock", region_name=region, config=bedrock_client_config())
             for region in regions
         },
+        **state_and_topic_clients(session),
+    }
+
+
+def state_and_topic_clients(session: Any = None) -> dict[str, Any]:
+    """DynamoDB and SNS in the function's own region, with standard retries."""
+    import boto3  # noqa: PLC0415
+    from botocore.config import Config  # noqa: PLC0415
+
+    session = session or boto3.session.Session()
+    standard = Config(retries={"mode": "standard", "max_attempts": 5})
+    return {
         "dynamodb": session.client("dynamodb", config=standard),
         "sns": session.client("sns", config=standard),
     }

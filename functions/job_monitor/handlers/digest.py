@@ -19,10 +19,11 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
-from job_monitor.config import MonitorSettings
 from job_monitor.digest import CATEGORIES
 from job_monitor.digest_run import send_digest
+from job_monitor.handlers.runtime import monitor_settings
 from job_monitor.monitor import utc_now
+from job_monitor.wiring import state_and_topic_clients
 
 logger = Logger()
 copy_config_to_registered_loggers(source_logger=logger, include={"job_monitor"})
@@ -32,22 +33,12 @@ class InvalidEvent(ValueError):
     """The invocation payload is not one the digest accepts."""
 
 
-@cache
-def _settings() -> MonitorSettings:
-    return MonitorSettings.from_env()
+_settings = monitor_settings
 
 
 @cache
 def _clients() -> dict[str, Any]:
-    import boto3  # noqa: PLC0415 - not at import time
-    from botocore.config import Config  # noqa: PLC0415
-
-    standard = Config(retries={"mode": "standard", "max_attempts": 5})
-    session = boto3.session.Session()
-    return {
-        "dynamodb": session.client("dynamodb", config=standard),
-        "sns": session.client("sns", config=standard),
-    }
+    return state_and_topic_clients()
 
 
 SCHEDULED_TIME = "scheduledTime"

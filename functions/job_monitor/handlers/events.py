@@ -15,8 +15,8 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
 
-from job_monitor.config import MonitorSettings
 from job_monitor.events import parse_job_event
+from job_monitor.handlers.runtime import monitor_settings, remaining_seconds
 from job_monitor.monitor import Monitor
 from job_monitor.wiring import aws_clients, build_monitor
 
@@ -25,9 +25,7 @@ metrics = Metrics()
 copy_config_to_registered_loggers(source_logger=logger, include={"job_monitor"})
 
 
-@cache
-def _settings() -> MonitorSettings:
-    return MonitorSettings.from_env()
+_settings = monitor_settings
 
 
 @cache
@@ -38,10 +36,7 @@ def _clients() -> dict[str, Any]:
 def _monitor(context: Any) -> Monitor:
     """The monitor for one event; its claims last as long as this invocation can (plus 5 s), so a
     killed invocation does not hold the transition longer than that."""
-    remaining = None
-    if context is not None and hasattr(context, "get_remaining_time_in_millis"):
-        remaining = lambda: context.get_remaining_time_in_millis() / 1000  # noqa: E731
-    return build_monitor(_settings(), **_clients(), remaining_seconds=remaining)
+    return build_monitor(_settings(), **_clients(), remaining_seconds=remaining_seconds(context))
 
 
 @metrics.log_metrics

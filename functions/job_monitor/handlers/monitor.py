@@ -9,7 +9,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from job_monitor.config import MonitorSettings
+from job_monitor.handlers.runtime import monitor_settings, remaining_seconds
 from job_monitor.monitor import Monitor, RunFailed, RunReport
 from job_monitor.wiring import aws_clients, build_monitor
 
@@ -22,9 +22,7 @@ class InvalidEvent(ValueError):
     """The invocation payload is not one the monitor accepts."""
 
 
-@cache
-def _settings() -> MonitorSettings:
-    return MonitorSettings.from_env()
+_settings = monitor_settings
 
 
 @cache
@@ -59,10 +57,7 @@ def parse_event(event: Any) -> bool:
 
 
 def monitor_for(context: Any) -> Monitor:
-    remaining = None
-    if context is not None and hasattr(context, "get_remaining_time_in_millis"):
-        remaining = lambda: context.get_remaining_time_in_millis() / 1000  # noqa: E731
-    return build_monitor(_settings(), **_clients(), remaining_seconds=remaining)
+    return build_monitor(_settings(), **_clients(), remaining_seconds=remaining_seconds(context))
 
 
 @metrics.log_metrics
