@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -26,20 +27,29 @@ class FakeContext:
         return self.remaining_ms
 
 
-@pytest.fixture
-def handler(account: LocalAccount, monkeypatch):
-    # Given the environment the stack sets, and the handler's clients pointed at the account
+def point_at_account(
+    monkeypatch: pytest.MonkeyPatch,
+    module: Any,
+    account: LocalAccount,
+    *,
+    service: str,
+    **environment: str,
+) -> None:
+    """Give a handler of the monitor's code the environment the stack sets (plus
+    ``environment``) and clients pointed at the simulated account; its settings are parsed anew."""
     monkeypatch.setenv("STATE_TABLE_NAME", TABLE_NAME)
     monkeypatch.setenv("TOPIC_ARN", account.topic_arn)
     monkeypatch.setenv("AWS_REGION", "us-east-1")
-    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "bedrock-job-monitor")
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", service)
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "BedrockJobMonitor")
+    for key, value in environment.items():
+        monkeypatch.setenv(key, value)
     # (Lambda sets these before the module is imported; Powertools reads them at import.)
-    monkeypatch.setattr(handler_module.metrics, "namespace", "BedrockJobMonitor")
-    monkeypatch.setattr(handler_module.metrics, "service", "bedrock-job-monitor")
-    handler_module._settings.cache_clear()
+    monkeypatch.setattr(module.metrics, "namespace", "BedrockJobMonitor")
+    monkeypatch.setattr(module.metrics, "service", service)
+    module._settings.cache_clear()
     monkeypatch.setattr(
-        handler_module,
+        module,
         "_clients",
         lambda: {
             "bedrock": {"us-east-1": account.clients["bedrock"]},
@@ -47,6 +57,12 @@ def handler(account: LocalAccount, monkeypatch):
             "sns": account.clients["sns"],
         },
     )
+
+
+@pytest.fixture
+def handler(account: LocalAccount, monkeypatch):
+    # Given the environment the stack sets, and the handler's clients pointed at the account
+    point_at_account(monkeypatch, handler_module, account, service="bedrock-job-monitor")
     yield handler_module.handler
     handler_module._settings.cache_clear()
 

@@ -10,29 +10,20 @@ import pytest
 from job_monitor.events import InvalidEvent
 from job_monitor.handlers import events as handler_module
 from sim.events import state_change_event
-from sim.local import TABLE_NAME, LocalAccount
-from tests.integration.test_monitor_handler import FakeContext, emitted_metrics
+from sim.local import LocalAccount
+from tests.integration.test_monitor_handler import FakeContext, emitted_metrics, point_at_account
 
 
 @pytest.fixture
 def handler(account: LocalAccount, monkeypatch):
     # Given the environment the stack gives the events function (the monitor's), and its
     # clients pointed at the simulated account
-    monkeypatch.setenv("STATE_TABLE_NAME", TABLE_NAME)
-    monkeypatch.setenv("TOPIC_ARN", account.topic_arn)
-    monkeypatch.setenv("AWS_REGION", "us-east-1")
-    monkeypatch.setenv("JOB_KINDS", "model-customization,batch-inference")
-    monkeypatch.setattr(handler_module.metrics, "namespace", "BedrockJobMonitor")
-    monkeypatch.setattr(handler_module.metrics, "service", "bedrock-job-monitor-events")
-    handler_module._settings.cache_clear()
-    monkeypatch.setattr(
+    point_at_account(
+        monkeypatch,
         handler_module,
-        "_clients",
-        lambda: {
-            "bedrock": {"us-east-1": account.clients["bedrock"]},
-            "dynamodb": account.clients["dynamodb"],
-            "sns": account.clients["sns"],
-        },
+        account,
+        service="bedrock-job-monitor-events",
+        JOB_KINDS="model-customization,batch-inference",
     )
     yield handler_module.handler
     handler_module._settings.cache_clear()
