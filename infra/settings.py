@@ -24,7 +24,13 @@ from infra import names
 
 # The functions' own modules (infra/__init__.py puts functions/ on sys.path).
 from job_monitor import routing
-from job_monitor.config import MESSAGE_FORMATS, ConfigError, MonitorSettings, NotifierSettings
+from job_monitor.config import (
+    MESSAGE_FORMATS,
+    REGION_NAME,
+    ConfigError,
+    MonitorSettings,
+    NotifierSettings,
+)
 from job_monitor.kinds import REGISTRY
 
 LOG_RETENTION_DAYS = (
@@ -42,7 +48,6 @@ SLACK_SECRET_MAX_AGE_SECONDS = 300
 _MAX_SCHEDULE_MINUTES = 480
 """The dead-man's switch looks at 3 schedule periods; CloudWatch evaluates at most 24 hours."""
 _EMAIL = re.compile(r"[^@\s,;<>\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+")
-_REGION = re.compile(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}")
 _STACK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,99}")
 _SECRET_NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
 _CONTEXT_KEY = re.compile(r"[a-z][a-z0-9_]*")
@@ -335,7 +340,7 @@ def _log_retention(key: str, raw: Any) -> int:
 
 def _regions(key: str, raw: Any) -> tuple[str, ...]:
     regions = _list(key, raw)
-    bad = [r for r in regions if not _REGION.fullmatch(r)]
+    bad = [r for r in regions if not REGION_NAME.fullmatch(r)]
     if bad:
         raise SettingsError(f"{key}: not an AWS region name: {', '.join(bad)} (e.g. us-east-1)")
     return regions

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from job_monitor.kinds import REGISTRY, JobKind, resolve_kinds
 from job_monitor.message import MESSAGE_FORMATS
 
-_REGION = re.compile(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}")
+REGION_NAME = re.compile(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}")
+"""An AWS region name (us-east-1, us-gov-west-1, ...): checked here and in the CDK context."""
 
 
 class ConfigError(ValueError):
@@ -58,10 +59,10 @@ class MonitorSettings:
                 f"MESSAGE_FORMAT: {message_format!r} is not one of {', '.join(MESSAGE_FORMATS)}"
             )
         home_region = _required(env, "AWS_REGION")
-        if not _REGION.fullmatch(home_region):
+        if not REGION_NAME.fullmatch(home_region):
             raise ConfigError(f"AWS_REGION: not an AWS region name: {home_region!r}")
         watch_regions = tuple(dict.fromkeys(_csv(env.get("WATCH_REGIONS", ""))))
-        bad = [r for r in watch_regions if not _REGION.fullmatch(r)]
+        bad = [r for r in watch_regions if not REGION_NAME.fullmatch(r)]
         if bad:
             raise ConfigError(
                 f"WATCH_REGIONS: not an AWS region name: {', '.join(bad)} (e.g. eu-west-1)"

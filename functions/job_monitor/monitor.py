@@ -31,6 +31,7 @@ from job_monitor.ports import (
     Publisher,
     RegionScope,
     RegionUnavailable,
+    Snapshot,
     StaleClaim,
     StateStore,
     UnreadableState,
@@ -136,7 +137,7 @@ class Monitor:
         scopes_left = len(kinds) * len(self._regions)
         for scope in self._regions:
             region_down: str | None = None
-            snapshot = None
+            snapshot = Snapshot()
             try:
                 snapshot = scope.store.load()
             except Exception as exc:
@@ -148,7 +149,7 @@ class Monitor:
                 kind_report = KindReport(kind=kind.name, region=scope.name)
                 report.kinds.append(kind_report)
                 scopes_left -= 1
-                if region_down is not None or snapshot is None:
+                if region_down is not None:
                     kind_report.error = region_down
                     continue
                 if not self._share_time(kinds_left=scopes_left + 1):
