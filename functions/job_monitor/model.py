@@ -63,6 +63,21 @@ class Job:
             failure_messages=failure_messages(summary, kind.summary_failure_field),
         )
 
+    @property
+    def dedupe_id(self) -> str:
+        """The id of the transition into this status: the same whichever run (or re-run after
+        a crash) publishes it.
+
+        ``<arn>#<status>``: a job enters each status once. For kinds whose statuses recur
+        (``InService -> Updating -> InService``) the time Bedrock last modified the resource is
+        appended (epoch milliseconds), so the second ``InService`` is not dropped as a duplicate of
+        the first, while a re-publish of the same observation keeps its id."""
+        base = f"{self.arn}#{self.status}"
+        if not self.kind.statuses_recur:
+            return base
+        changed = self.last_modified or self.created_at
+        return f"{base}#{epoch_millis(changed)}"
+
 
 def _name(kind: JobKind, summary: dict[str, Any], arn: str) -> str:
     """The first of the kind's name fields present; else the ARN's id when the kind allows it."""
@@ -123,17 +138,9 @@ class Transition:
 
     @property
     def dedupe_id(self) -> str:
-        """Same transition -> same id, whichever run (or re-run after a crash) publishes it.
-
-        ``<arn>#<status>``: a job enters each status once. For kinds whose statuses recur
-        (``InService -> Updating -> InService``) the time Bedrock last modified the resource is
-        appended (epoch milliseconds), so the second ``InService`` is not dropped as a duplicate of
-        the first, while a re-publish of the same observation keeps its id."""
-        base = f"{self.job.arn}#{self.job.status}"
-        if not self.job.kind.statuses_recur:
-            return base
-        changed = self.job.last_modified or self.job.created_at
-        return f"{base}#{epoch_millis(changed)}"
+        """Same transition -> same id, whichever run (or re-run after a crash) publishes it: the
+        id of the job's current status (``job.dedupe_id``)."""
+        return self.job.dedupe_id
 
     @property
     def duration_seconds(self) -> int | None:

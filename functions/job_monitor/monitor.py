@@ -363,7 +363,7 @@ class Monitor:
             owner=run_id,
             until=now + self._claim_duration(),
             observed_at=observed_at,
-            dedupe_id=Transition(job, change.previous_status, now).dedupe_id,
+            dedupe_id=job.dedupe_id,
         )
         previous = change.previous_status
         if _backwards(kind, previous, job.status):
