@@ -32,7 +32,10 @@ from job_monitor.message import (
     ContractError,
     SnsMessage,
     clean_lines,
+    code_text,
+    compact_json,
     human_duration,
+    iso_utc,
     one_line,
 )
 from job_monitor.model import as_utc
@@ -219,7 +222,7 @@ def build_digest(
             lists[category] = JobList(len(ordered), tuple(ordered[: max(0, jobs_per_list)]))
         sections.append(Section(region, kind, labels.get(kind, kind), lists))
     return Digest(
-        dedupe_id=f"digest#{account}#{_iso(end)}",
+        dedupe_id=f"digest#{account}#{iso_utc(end)}",
         account=account,
         period_start=start,
         period_end=end,
@@ -278,9 +281,9 @@ def with_cap(digest: Digest, jobs_per_list: int) -> Digest:
 def render_digest(digest: Digest, message_format: str = "json") -> SnsMessage:
     """Subject, body and attributes of the digest message (same attributes in both formats)."""
     if message_format == "json":
-        body = _dumps(contract(digest))
+        body = compact_json(contract(digest))
     elif message_format == "chatbot":
-        body = _dumps(chatbot_payload(digest))
+        body = compact_json(chatbot_payload(digest))
     else:
         raise ValueError(
             f"message_format: {message_format!r} is not one of {', '.join(MESSAGE_FORMATS)}"
@@ -307,7 +310,7 @@ def contract(digest: Digest) -> dict[str, Any]:
     cap = max((len(j.jobs) for s in digest.sections for j in s.lists.values()), default=0)
     while True:
         document = _contract(with_cap(digest, cap))
-        if cap == 0 or len(_dumps(document).encode()) <= MAX_BODY_BYTES:
+        if cap == 0 or len(compact_json(document).encode()) <= MAX_BODY_BYTES:
             return document
         cap //= 2
 
@@ -318,8 +321,8 @@ def _contract(digest: Digest) -> dict[str, Any]:
         "version": DIGEST_VERSION,
         "dedupeId": digest.dedupe_id,
         "account": digest.account,
-        "periodStart": _iso(digest.period_start),
-        "periodEnd": _iso(digest.period_end),
+        "periodStart": iso_utc(digest.period_start),
+        "periodEnd": iso_utc(digest.period_end),
         "regions": list(digest.regions),
         "totals": {c: digest.total(c) for c in CATEGORIES},
         "sections": [
@@ -343,8 +346,8 @@ def _list_document(jobs: JobList) -> dict[str, Any]:
                 "name": _cut(j.name, NAME_LIMIT),
                 "arn": j.arn,
                 "status": j.status,
-                "observedAt": _iso(j.observed_at),
-                "createdAt": _iso(j.created_at),
+                "observedAt": iso_utc(j.observed_at),
+                "createdAt": iso_utc(j.created_at),
                 "ageSeconds": j.age_seconds,
                 "failureMessage": _cut(j.failure, FAILURE_LIMIT) if j.failure else None,
             }
@@ -519,17 +522,9 @@ def _time(data: Mapping[str, Any], key: str) -> datetime:
         raise ContractError(f"digest field {key!r} is not an ISO 8601 time: {value!r}") from None
 
 
-def _iso(value: datetime | None) -> str | None:
-    return as_utc(value).isoformat().replace("+00:00", "Z") if value else None
-
-
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - len(ELLIPSIS)] + ELLIPSIS
 
 
 def _code(text: str) -> str:
-    return _cut(one_line(text), 120).replace("`", "\u02cb")
-
-
-def _dumps(document: dict[str, Any]) -> str:
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+    return code_text(_cut(one_line(text), 120))

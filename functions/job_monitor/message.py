@@ -117,9 +117,9 @@ def render(transition: Transition, message_format: str = "json") -> SnsMessage:
     The attributes are the same in both formats, so filter policies route both alike.
     """
     if message_format == "json":
-        body = _dumps(contract(transition))
+        body = compact_json(contract(transition))
     elif message_format == "chatbot":
-        body = _dumps(chatbot_payload(transition))
+        body = compact_json(chatbot_payload(transition))
     else:
         raise ValueError(
             f"message_format: {message_format!r} is not one of {', '.join(MESSAGE_FORMATS)}"
@@ -137,7 +137,7 @@ def contract(transition: Transition) -> dict[str, Any]:
     budget = FAILURE_TEXT_LIMIT
     while True:
         document = _contract(bounded(transition, budget))
-        if budget == 0 or len(_dumps(document).encode()) <= MAX_BODY_BYTES:
+        if budget == 0 or len(compact_json(document).encode()) <= MAX_BODY_BYTES:
             return document
         budget //= 4  # text that grows a lot in JSON (controls: 6 bytes each) or in UTF-8
 
@@ -173,9 +173,9 @@ def _contract(transition: Transition) -> dict[str, Any]:
         "previousStatus": transition.previous_status,
         "status": job.status,
         "terminal": transition.is_terminal,
-        "observedAt": _iso(transition.observed_at),
-        "createdAt": _iso(job.created_at),
-        "endedAt": _iso(job.end_time),
+        "observedAt": iso_utc(transition.observed_at),
+        "createdAt": iso_utc(job.created_at),
+        "endedAt": iso_utc(job.end_time),
         "durationSeconds": transition.duration_seconds,
         "baseModel": job.base_model,
         "outputModel": job.output_model,
@@ -254,20 +254,20 @@ def chatbot_payload(transition: Transition) -> dict[str, Any]:
     previous = transition.previous_status or "new"
     title = f"Bedrock {job.kind.noun} {one_line(job.status)}: {one_line(job.name)}"
     lines = [
-        f"*Job:* `{_code_text(one_line(job.name))}`",
+        f"*Job:* `{code_text(one_line(job.name))}`",
         f"*Status:* {one_line(previous)} -> {one_line(job.status)}",
     ]
     duration = human_duration(transition.duration_seconds)
     if duration:
         lines.append(f"*Duration:* {duration}")
     if job.base_model:
-        lines.append(f"*Base model:* `{_code_text(one_line(job.base_model))}`")
+        lines.append(f"*Base model:* `{code_text(one_line(job.base_model))}`")
     if job.output_model:
-        lines.append(f"*Output model:* `{_code_text(one_line(job.output_model))}`")
+        lines.append(f"*Output model:* `{code_text(one_line(job.output_model))}`")
     lines.append(f"*Account / region:* {transition.account} / {transition.region}")
     failures = "\n".join(clean_lines(f) for f in _failures(transition))
     if failures:
-        text = _shorten(_code_text(failures), CHATBOT_DESCRIPTION_FAILURE_LIMIT)
+        text = _shorten(code_text(failures), CHATBOT_DESCRIPTION_FAILURE_LIMIT)
         lines.append(f"*Failure:*\n```\n{text}\n```")
     next_steps = []
     link = console_url(job)
@@ -470,11 +470,11 @@ def _bound_failures(messages: tuple[str, ...], budget: int) -> tuple[str, ...]:
     return tuple(kept)
 
 
-def _dumps(document: dict[str, Any]) -> str:
+def compact_json(document: dict[str, Any]) -> str:
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
 
 
-def _code_text(text: str) -> str:
+def code_text(text: str) -> str:
     """Text to sit inside a code span or block: a backtick would close it, so it is replaced."""
     return text.replace("`", "\u02cb")
 
@@ -483,7 +483,7 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso_utc(value: datetime | None) -> str | None:
     """UTC with a ``Z`` whatever the input's zone (a naive time is taken to be UTC)."""
     return as_utc(value).isoformat().replace("+00:00", "Z") if value else None
 
