@@ -366,29 +366,17 @@ class Monitor:
             dedupe_id=job.dedupe_id,
         )
         previous = change.previous_status
-        if _backwards(kind, previous, job.status):
+        if _behind(kind, previous, job.status):
             _log_stale(job, previous)
             return True
         result = store.claim(
             kind, job.arn, previous_status=previous, status=job.status, claim=claim, now=now
         )
         if not result.claimed and not result.held:
-            if (
-                result.newer
-                or _final(kind, result.recorded_status, job.status)
-                or _backwards(kind, result.recorded_status, job.status)
-            ):
+            if result.newer or _behind(kind, result.recorded_status, job.status):
                 # An overlapping run (or the real-time path) saw the job after this run's listing
                 # and published it: this observation is stale, reporting it would go backwards.
-                logger.info(
-                    "a newer status is already published; stale observation skipped",
-                    extra={
-                        "kind": kind.name,
-                        "job_arn": job.arn,
-                        "status": job.status,
-                        "recorded_status": result.recorded_status,
-                    },
-                )
+                _log_stale(job, result.recorded_status)
                 return True
             if result.recorded_status == job.status:
                 # Published before: by an overlapping run, or by a run that died between the two
@@ -545,33 +533,32 @@ def _running_jobs(source: JobSource, kind: JobKind) -> dict[str, Job]:
     return running
 
 
-def _backwards(kind: JobKind, previous: str | None, observed: str) -> bool:
-    """The observation is earlier in the job's lifecycle than the status last published
-    (``Stopping`` published, ``InProgress`` listed): a list that lags behind a Get (the real-time
-    path describes jobs) or an overlapping run. Jobs do not move back, so it is stale. Kinds
-    whose statuses recur (``InService -> Updating``) have no such order."""
-    order = kind.running_order
-    if kind.statuses_recur or previous not in order or observed not in order:
+def _behind(kind: JobKind, recorded: str | None, observed: str) -> bool:
+    """The observation is older than the status already published, whatever the clocks say,
+    because Bedrock jobs only move forward: the record holds a terminal status other than the
+    one observed, or a status later in the kind's running order (``Stopping`` published,
+    ``InProgress`` listed by a list lagging behind the real-time path's Get or an overlapping
+    run). Kinds whose statuses recur (``InService -> Updating``) have no such order."""
+    if recorded is None or recorded == observed:
         return False
-    return order.index(observed) < order.index(previous)
+    if kind.is_terminal(recorded):
+        return True
+    order = kind.running_order
+    if kind.statuses_recur or recorded not in order or observed not in order:
+        return False
+    return order.index(observed) < order.index(recorded)
 
 
-def _log_stale(job: Job, previous: str | None) -> None:
+def _log_stale(job: Job, recorded: str | None) -> None:
     logger.info(
-        "observation is behind the status already published (a lagging listing); skipped",
+        "a newer status is already published; stale observation skipped",
         extra={
             "kind": job.kind.name,
             "job_arn": job.arn,
             "status": job.status,
-            "recorded": previous,
+            "recorded_status": recorded,
         },
     )
-
-
-def _final(kind: JobKind, recorded: str | None, observed: str) -> bool:
-    """The record holds a terminal status other than the one observed: Bedrock jobs do not leave
-    a terminal status, so the observation is older than the record (whatever the clocks say)."""
-    return recorded is not None and recorded != observed and kind.is_terminal(recorded)
 
 
 def _earliest_new(changes: list[Change], cap: datetime | None) -> datetime | None:
