@@ -145,7 +145,11 @@ def test_a_huge_digest_fits_one_sns_message_and_keeps_its_counts():
     assert len(body.encode()) <= MAX_BODY_BYTES
     document = json.loads(body)
     assert document["totals"]["failed"] == 24_000
+    assert len(document["sections"]) == 120
     assert all(s["failed"]["count"] == 200 for s in document["sections"])
+    listed = [len(s["failed"]["jobs"]) for s in document["sections"]]
+    assert max(listed) < 50
+    assert all(len(s["failed"]["jobs"]) + s["failed"]["more"] == 200 for s in document["sections"])
     assert contract(d)["sections"][0]["failed"]["jobs"][0]["failureMessage"].endswith("...")
 
 

@@ -3,6 +3,7 @@ digest handler (the Lambda entry point) reads them and publishes one message to 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -141,7 +142,9 @@ def test_the_handler_refuses_unknown_payloads(event: Any) -> None:
 
 def test_the_handler_accepts_the_schedules_payloads() -> None:
     for event in (None, {}, {"detail-type": "Scheduled Event", "source": "aws.events"}):
-        digest_handler.parse_event(event)
+        assert digest_handler.parse_event(event) is None, event
+    scheduled = digest_handler.parse_event({"scheduledTime": "2026-11-23T08:06:00Z"})
+    assert scheduled == dt.datetime(2026, 11, 23, 8, 6, tzinfo=dt.UTC)
 
 
 def test_settings_are_the_monitors_and_bad_values_are_refused() -> None:

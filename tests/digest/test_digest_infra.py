@@ -286,15 +286,31 @@ def test_slack_opts_in_and_email_opts_out(template: dict[str, Any]) -> None:
     assert all("$or" not in p for p in by_protocol["email"])
 
 
-def test_the_digest_handler_imports_without_creating_clients() -> None:
+def test_the_digest_handler_imports_without_creating_clients(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import importlib
     import sys
 
+    import boto3.session
+
+    created: list[Any] = []
+    real_client = boto3.session.Session.client
+
+    def counting_client(self: Any, *args: Any, **kwargs: Any) -> Any:
+        created.append(args or kwargs)
+        return real_client(self, *args, **kwargs)
+
+    monkeypatch.setattr(boto3.session.Session, "client", counting_client)
     sys.modules.pop("job_monitor.handlers.digest", None)
     module = importlib.import_module("job_monitor.handlers.digest")
+    assert created == []
     assert module._clients.cache_info().currsize == 0
     assert Path(module.__file__ or "").name == "digest.py"
-    json.dumps({"handler": names.DIGEST_HANDLER})
+    # And the handler the stack names is this module's entry point
+    module_name, _, attribute = names.DIGEST_HANDLER.rpartition(".")
+    assert module_name == module.__name__
+    assert callable(getattr(module, attribute))
 
 
 @pytest.mark.slow

@@ -131,8 +131,11 @@ def test_a_failing_journal_never_blocks_or_repeats_an_alert(account: LocalAccoun
     # Given a journal whose writes fail (throttled beyond the retries, denied, ...)
     from job_monitor.wiring import build_monitor
 
+    attempts: list[object] = []
+
     class Broken:
         def record(self, transition: object) -> None:
+            attempts.append(transition)
             raise RuntimeError("journal down")
 
     settings = account.settings(daily_digest=True)
@@ -153,6 +156,7 @@ def test_a_failing_journal_never_blocks_or_repeats_an_alert(account: LocalAccoun
     account.bedrock.set_status(arn, "Failed", failure_message="bad input")
     # When the monitor publishes a transition / Then the alert is out once, the run succeeds
     assert len(monitor().run().published) == 1
+    assert len(attempts) == 1, "the journal write was attempted (and failed)"
     account.clock.advance(minutes=5)
     assert monitor().run().published == []
     assert [m.transition[2] for m in account.drain()] == ["Failed"]

@@ -90,8 +90,13 @@ def test_hostile_job_names_and_failure_messages_cannot_ping_or_link(name: str) -
             [running(name, hours=2)],
         )
     )
-    # Then no text Slack shows holds a control sequence but our own date tokens
-    for text in slack_texts(slack):
+    # Then the jobs are still listed (failed with its message, started, running)...
+    texts = slack_texts(slack)
+    [section] = [t for t in texts if "Failed (1)" in t]
+    assert "Started (1)" in section and "Still running (1)" in section
+    assert section.count("\n\u2022 ") == 3
+    # ...and no text Slack shows holds a control sequence but our own date tokens
+    for text in texts:
         assert re.findall(r"<[^<>]*>", _OURS.sub("", text)) == []
         assert "\u202e" not in text
     _validate(slack)

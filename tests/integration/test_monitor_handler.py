@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from moto.sns.models import sns_backends
 
 from job_monitor.handlers import monitor as handler_module
 from job_monitor.monitor import RunFailed
-from sim.local import TABLE_NAME, LocalAccount
+from sim.local import ACCOUNT_ID, REGION, TABLE_NAME, LocalAccount
 
 
 @dataclass
@@ -106,7 +107,11 @@ def test_test_notification_goes_through_the_real_path_and_touches_no_state(
 ):
     result = handler({"test": True}, FakeContext())
     [message] = account.drain()
-    assert result == {"test": True, "messageId": result["messageId"]}
+    # The id returned is the one SNS gave the message that went out
+    [(message_id, *_)] = (
+        sns_backends[ACCOUNT_ID][REGION].topics[account.topic_arn].sent_notifications
+    )
+    assert result == {"test": True, "messageId": message_id}
     assert message.body["jobName"] == "bedrock-job-monitor-test"
     assert message.attributes["status"] == "Failed"
     assert account.count("dynamodb.") == 0

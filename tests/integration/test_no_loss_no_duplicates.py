@@ -113,6 +113,8 @@ def test_overlapping_runs_publish_each_transition_once(account: LocalAccount, mo
 
     monkeypatch.setattr(first._publisher, "publish", publish_while_another_run_starts)
     first.run()
+    # (the second run did start while the first was publishing)
+    assert state["overlapped"]
     account.clock.advance(minutes=5)
     account.monitor().run()
     assert dedupe_counts(account) == Counter({f"{arn}#Completed": 1 for arn in arns})

@@ -130,8 +130,16 @@ def test_two_runs_seeing_the_same_update_publish_it_once(
     account.bedrock.set_status(arn, "InService")
     account.monitor().run()
     late = account.monitor()
-    monkeypatch.setattr(late._regions[0].store, "load", lambda: stale)
+    loads: list[object] = []
+
+    def stale_load() -> object:
+        loads.append(stale)
+        return stale
+
+    monkeypatch.setattr(late._regions[0].store, "load", stale_load)
     # When the second run comes
     late.run()
     # Then the update was published once: the claim knows its dedupe id was published already
+    # (the late run did work from the stale state, which still had the resource in service)
+    assert loads
     assert [m.transition for m in account.drain()] == [("prod-pt", "InService", "InService")]

@@ -243,13 +243,21 @@ def test_a_list_lagging_behind_the_event_path_never_reports_a_step_backwards(
     poll = monitor(account)
     source = poll._regions[0].source
     real_list_page = source.list_page
+    lagged: list[str] = []
 
     def lagging_list(*args: Any, **kwargs: Any) -> Page:
         page = real_list_page(*args, **kwargs)
+        lagged.extend(j.status for j in page.jobs if j.arn == arn)
         jobs = [replace(j, status=lagging) if j.arn == arn else j for j in page.jobs]
         return replace(page, jobs=jobs)
 
     monkeypatch.setattr(source, "list_page", lagging_list)
     poll.run()
-    # Then nothing is published: the job did not go back
+    # Then nothing is published: the job did not go back (and the run did see it lagging)
+    assert set(lagged) == {steps[-1]}, "the run must list the job, at its true status"
     assert account.drain() == []
+    # And the job is still followed from its true status: its next step is reported from there
+    account.bedrock.set_status(arn, "Stopped")
+    account.clock.advance(minutes=5)
+    monitor(account).run()
+    assert [m.transition for m in account.drain()] == [(f"{kind}-job", steps[-1], "Stopped")]

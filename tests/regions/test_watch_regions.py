@@ -158,8 +158,11 @@ def test_a_quiet_run_costs_one_list_per_kind_and_one_query_per_region(account: L
 
 def test_watch_regions_setting_lists_the_home_region_only_when_empty(account: LocalAccount):
     settings = account.settings()
+    assert settings.watch_regions == ()
     assert settings.regions == (REGION,)
+    # A non-empty list is taken as given, in its order, without adding the home region
     assert replace(settings, watch_regions=(OTHER,)).regions == (OTHER,)
+    assert replace(settings, watch_regions=(THIRD, REGION)).regions == (THIRD, REGION)
 
 
 def test_a_backlog_in_one_region_does_not_starve_the_others(account: LocalAccount):
