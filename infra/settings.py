@@ -5,9 +5,9 @@ given with ``-c`` arrive as strings, so every parser accepts both the JSON type 
 its string form (lists as JSON or comma-separated). A bad value raises ``SettingsError`` naming the
 key and what is allowed, which stops the synth before anything is built.
 
-Routing values (statuses, kinds) are checked with ``job_monitor.routing``, and the environment
-each function will receive is parsed with the functions' own ``job_monitor.config`` parsers, so
-the stack cannot deploy a setting that the Lambda code would reject at start.
+Routing values (statuses, kinds) are checked with ``job_monitor.contracts.routing``, and the
+environment each function will receive is parsed with the functions' own ``job_monitor.config``
+parsers, so the stack cannot deploy a setting that the Lambda code would reject at start.
 
 Pure Python: no aws_cdk import, so the unit tests of this module need no synth.
 """
@@ -21,9 +21,6 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from infra import names
-
-# The functions' own modules (infra/__init__.py puts functions/ on sys.path).
-from job_monitor import routing
 from job_monitor.config import (
     MESSAGE_FORMATS,
     REGION_NAME,
@@ -31,7 +28,10 @@ from job_monitor.config import (
     MonitorSettings,
     NotifierSettings,
 )
-from job_monitor.kinds import REGISTRY
+
+# The functions' own modules (infra/__init__.py puts functions/ on sys.path).
+from job_monitor.contracts import routing
+from job_monitor.domain.kinds import REGISTRY
 
 LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,

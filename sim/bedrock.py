@@ -20,10 +20,11 @@ Fidelity checks, all driven by botocore's service model:
   answering.
 * Timestamps leave the simulator as ISO 8601 strings with millisecond precision in UTC.
 
-Job kinds come from ``job_monitor.kinds.REGISTRY`` (operations, summaries key, ARN, name, time,
-status and failure fields, the detail operation's identifier); ``SPECS`` adds only the plausible
-payload of each kind. Simulating another kind means adding its registry entry and a ``KindSpec``
-here. "Job" below covers the long-lived resources too (provisioned throughput, deployments).
+Job kinds come from ``job_monitor.domain.kinds.REGISTRY`` (operations, summaries key, ARN, name,
+time, status and failure fields, the detail operation's identifier); ``SPECS`` adds only the
+plausible payload of each kind. Simulating another kind means adding its registry entry and a
+``KindSpec`` here. "Job" below covers the long-lived resources too (provisioned throughput,
+deployments).
 
 Call accounting: every request that reaches the simulator is recorded in ``calls``, including
 requests answered with an injected fault or a validation error. botocore's retries are separate
@@ -56,7 +57,7 @@ from botocore.client import BaseClient
 from botocore.model import OperationModel, ServiceModel, Shape
 from botocore.validate import ParamValidator
 
-from job_monitor.kinds import REGISTRY, JobKind
+from job_monitor.domain.kinds import REGISTRY, JobKind
 
 __all__ = ["SPECS", "BedrockSimulator", "KindSpec", "ResponseShapeError"]
 

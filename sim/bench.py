@@ -58,7 +58,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from job_monitor.kinds import FAILURE_STATUSES, REGISTRY, JobKind
+from job_monitor.domain.kinds import FAILURE_STATUSES, REGISTRY, JobKind
 from sim.bedrock import SPECS, BedrockSimulator
 from sim.bench_lambda import (
     MB,

@@ -22,8 +22,8 @@ from botocore.config import Config
 from moto import mock_aws
 
 from job_monitor.config import MonitorSettings
-from job_monitor.kinds import REGISTRY
-from job_monitor.monitor import Monitor
+from job_monitor.domain.kinds import REGISTRY
+from job_monitor.poll.run import Monitor
 from job_monitor.wiring import build_monitor
 from sim.bedrock import BedrockSimulator
 

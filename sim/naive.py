@@ -21,12 +21,12 @@ from typing import Any
 
 __all__ = ["PAGE_SIZE", "NaivePoller", "NaiveReport", "record"]
 
-from job_monitor.kinds import JobKind
-from job_monitor.message import render
-from job_monitor.model import Job, Transition
-from job_monitor.publisher import SnsPublisher
-from job_monitor.scan import list_pages
-from job_monitor.source import PAGE_SIZE, BedrockJobSource
+from job_monitor.adapters.job_source import PAGE_SIZE, BedrockJobSource
+from job_monitor.adapters.sns import SnsPublisher
+from job_monitor.contracts.transition import render
+from job_monitor.domain.jobs import Job, Transition
+from job_monitor.domain.kinds import JobKind
+from job_monitor.poll.scan import list_pages
 
 RECORD_PREFIX = "naive#"
 _BATCH = 25

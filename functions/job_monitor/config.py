@@ -8,8 +8,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from job_monitor.kinds import REGISTRY, JobKind, resolve_kinds
-from job_monitor.message import MESSAGE_FORMATS
+from job_monitor.contracts.transition import MESSAGE_FORMATS
+from job_monitor.domain.kinds import REGISTRY, JobKind, resolve_kinds
 
 REGION_NAME = re.compile(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}")
 """An AWS region name (us-east-1, us-gov-west-1, ...): checked here and in the CDK context."""

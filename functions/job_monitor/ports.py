@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from job_monitor.detect import TrackedJob
-from job_monitor.kinds import JobKind
-from job_monitor.message import SnsMessage
-from job_monitor.model import Job, Transition
+from job_monitor.contracts.transition import SnsMessage
+from job_monitor.domain.detect import TrackedJob
+from job_monitor.domain.jobs import Job, Transition
+from job_monitor.domain.kinds import JobKind
 
 # -- Bedrock -------------------------------------------------------------------------------------
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from job_monitor.adapters.job_source import BedrockJobSource, bedrock_client_config
+from job_monitor.adapters.journal import DynamoJournal
+from job_monitor.adapters.sns import SnsPublisher
+from job_monitor.adapters.state_store import DynamoStateStore, state_partition
 from job_monitor.config import MonitorSettings
-from job_monitor.journal import DynamoJournal
-from job_monitor.monitor import Clock, Monitor, RemainingSeconds, utc_now
+from job_monitor.poll.run import Clock, Monitor, RemainingSeconds, utc_now
 from job_monitor.ports import Journal, RegionScope
-from job_monitor.publisher import SnsPublisher
-from job_monitor.source import BedrockJobSource, bedrock_client_config
-from job_monitor.state import DynamoStateStore, state_partition
 
 
 def build_monitor(

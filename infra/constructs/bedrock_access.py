@@ -9,7 +9,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from infra import nag
-from job_monitor.kinds import JobKind
+from job_monitor.domain.kinds import JobKind
 
 
 def watched_regions(scope: Construct, regions: Sequence[str]) -> list[str]:

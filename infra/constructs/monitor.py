@@ -17,7 +17,7 @@ from infra.constructs.encryption import EncryptionKey
 from infra.constructs.notifications import Notifications
 from infra.constructs.state_storage import StateStorage
 from infra.settings import Settings
-from job_monitor.kinds import JobKind, resolve_kinds
+from job_monitor.domain.kinds import JobKind, resolve_kinds
 
 
 def monitor_code() -> lambda_.Code:

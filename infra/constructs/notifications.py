@@ -1,7 +1,8 @@
 """The transitions topic and who is subscribed to it (email addresses, the Slack notifier).
 
 The monitor publishes every transition once, with message attributes; each subscription narrows
-them with a filter policy built by ``job_monitor.routing`` (see ``Settings.*_filter_policy``).
+them with a filter policy built by ``job_monitor.contracts.routing``
+(see ``Settings.*_filter_policy``).
 """
 
 from __future__ import annotations

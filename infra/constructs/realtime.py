@@ -22,8 +22,8 @@ from infra.constructs.monitor import monitor_code_function
 from infra.constructs.notifications import Notifications
 from infra.constructs.state_storage import StateStorage
 from infra.settings import Settings
-from job_monitor.events import EVENT_SOURCE
-from job_monitor.kinds import JobKind, resolve_kinds
+from job_monitor.domain.kinds import JobKind, resolve_kinds
+from job_monitor.realtime.events import EVENT_SOURCE
 
 MAX_EVENT_AGE = Duration.hours(1)
 """An event older than this is dropped to the dead-letter queue: the poll has reported it."""

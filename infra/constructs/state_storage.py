@@ -48,7 +48,7 @@ class StateStorage(Construct):
 
     def grant_realtime_access(self, grantee: iam.IGrantable, *, journal: bool) -> iam.Grant:
         """``journal``: the daily digest is on, so each published transition is also journaled
-        (one conditional PutItem, ``job_monitor.journal``)."""
+        (one conditional PutItem, ``job_monitor.adapters.journal``)."""
         self._key.grant_dynamodb_use(grantee)
         actions = (
             (*REALTIME_TABLE_ACTIONS, "dynamodb:PutItem") if journal else REALTIME_TABLE_ACTIONS

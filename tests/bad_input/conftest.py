@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 LOGGERS = (
-    "job_monitor.monitor",
-    "job_monitor.source",
-    "job_monitor.state",
-    "job_monitor.scan",
-    "job_monitor.slack_notify",
+    "job_monitor.poll.run",
+    "job_monitor.adapters.job_source",
+    "job_monitor.adapters.state_store",
+    "job_monitor.poll.scan",
+    "job_monitor.notifiers.pipeline",
 )
 
 

@@ -20,17 +20,17 @@ from typing import Any
 import pytest
 
 from infra.settings import Settings, SettingsError
-from job_monitor import message
 from job_monitor.config import ConfigError, MonitorSettings, NotifierSettings
+from job_monitor.contracts import transition as message
+from job_monitor.domain.jobs import Job, Transition, as_utc
+from job_monitor.domain.kinds import BATCH_INFERENCE, EVALUATION, MODEL_CUSTOMIZATION
 from job_monitor.handlers import monitor as monitor_handler
 from job_monitor.handlers import slack_notifier
 from job_monitor.handlers.monitor import InvalidEvent, parse_event
-from job_monitor.kinds import BATCH_INFERENCE, EVALUATION, MODEL_CUSTOMIZATION
-from job_monitor.model import Job, Transition, as_utc
-from job_monitor.monitor import RunFailed
-from job_monitor.slack_delivery import WebhookConfigError, validate_webhook_url
-from job_monitor.slack_format import SlackMessage, slack_message
-from job_monitor.slack_notify import NotifyError, SlackNotifier
+from job_monitor.notifiers.pipeline import NotifyError, SlackNotifier
+from job_monitor.notifiers.slack.blocks import SlackMessage, slack_message
+from job_monitor.notifiers.slack.webhook import WebhookConfigError, validate_webhook_url
+from job_monitor.poll.run import RunFailed
 from sim.local import TABLE_NAME, LocalAccount
 from tests.notifications.conftest import make_transition
 from tests.notifications.support import slack_texts

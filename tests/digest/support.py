@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from job_monitor.digest import JournalEntry, RunningJob
+from job_monitor.digest.build import JournalEntry, RunningJob
 
 END = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
 START = END - dt.timedelta(hours=24)

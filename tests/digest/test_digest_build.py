@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from job_monitor.digest import (
+from job_monitor.digest.build import (
     CATEGORIES,
     MAX_BODY_BYTES,
     Digest,
@@ -202,7 +202,7 @@ def test_the_contract_round_trips_through_parse():
     ],
 )
 def test_parse_rejects_what_it_cannot_read(body: str, message: str):
-    from job_monitor.message import ContractError
+    from job_monitor.contracts.transition import ContractError
 
     with pytest.raises(ContractError, match=message):
         parse_digest(body)
@@ -234,7 +234,7 @@ def test_unknown_message_format_is_refused():
 
 
 def test_period_end_is_the_hour_of_the_run():
-    from job_monitor.digest_run import period_end
+    from job_monitor.digest.run import period_end
 
     assert period_end(dt.datetime(2026, 11, 23, 8, 0, 41, tzinfo=dt.UTC)) == END
     assert period_end(dt.datetime(2026, 11, 23, 8, 59, 59, tzinfo=dt.UTC)) == END

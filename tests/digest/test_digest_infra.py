@@ -11,8 +11,8 @@ import pytest
 
 from infra import names
 from infra.settings import Settings, SettingsError
-from job_monitor import routing
 from job_monitor.config import MonitorSettings
+from job_monitor.contracts import routing
 from tests.infra.support import cdk_json_context
 
 STACK = "DigestStack"

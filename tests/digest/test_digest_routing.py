@@ -10,9 +10,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from job_monitor import message, routing
-from job_monitor.digest import render_digest
-from job_monitor.kinds import BATCH_INFERENCE, MODEL_CUSTOMIZATION
+from job_monitor.contracts import routing
+from job_monitor.contracts import transition as message
+from job_monitor.digest.build import render_digest
+from job_monitor.domain.kinds import BATCH_INFERENCE, MODEL_CUSTOMIZATION
 from tests.notifications.conftest import REGION, make_transition
 
 from .test_slack_digest import _sample

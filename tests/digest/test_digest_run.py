@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from job_monitor.digest_run import collect_digest
+from job_monitor.adapters.journal import DynamoJournal
+from job_monitor.digest.run import collect_digest
+from job_monitor.domain.kinds import BATCH_INFERENCE
 from job_monitor.handlers import digest as digest_handler
-from job_monitor.journal import DynamoJournal
-from job_monitor.kinds import BATCH_INFERENCE
 from sim.local import REGION, TABLE_NAME, LocalAccount
 from tests.notifications.conftest import make_transition
 

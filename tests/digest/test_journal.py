@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from job_monitor.journal import (
+from job_monitor.adapters.journal import (
     JOURNAL_TTL_DAYS,
     DynamoJournal,
     journal_days,
     journal_partition,
     read_journal,
 )
-from job_monitor.kinds import BATCH_INFERENCE
+from job_monitor.domain.kinds import BATCH_INFERENCE
 from sim.local import TABLE_NAME, LocalAccount
 from tests.notifications.conftest import make_transition
 
@@ -78,7 +78,7 @@ class _PagedTable:
 
 def test_reading_pages_through_a_day_and_skips_unreadable_items():
     # Given five journal items of one day, one of them unreadable, served two per page
-    from job_monitor.journal import journal_item
+    from job_monitor.adapters.journal import journal_item
 
     base = make_transition(BATCH_INFERENCE, "Failed")
     items = [

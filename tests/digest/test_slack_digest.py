@@ -14,10 +14,10 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from job_monitor.config import NotifierSettings
-from job_monitor.digest import Digest, build_digest, render_digest
-from job_monitor.slack_digest import MAX_BLOCKS, slack_digest_message
-from job_monitor.slack_format import SECTION_TEXT_LIMIT, SlackMessage
-from job_monitor.slack_notify import Outcome, SlackNotifier
+from job_monitor.digest.build import Digest, build_digest, render_digest
+from job_monitor.notifiers.pipeline import Outcome, SlackNotifier
+from job_monitor.notifiers.slack.blocks import SECTION_TEXT_LIMIT, SlackMessage
+from job_monitor.notifiers.slack.digest_blocks import MAX_BLOCKS, slack_digest_message
 from tests.notifications.support import slack_texts
 
 from .support import ACCOUNT, END, START, entry, running

@@ -11,7 +11,7 @@ import pytest
 
 from infra import names
 from job_monitor.config import MonitorSettings
-from job_monitor.kinds import REGISTRY
+from job_monitor.domain.kinds import REGISTRY
 from tests.infra.support import Synthesized
 from tests.infra.test_infra_app import run_app
 from tests.infra.test_infra_wiring import fake_values

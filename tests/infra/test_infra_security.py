@@ -10,7 +10,7 @@ from cfnlint.api import ManualArgs, lint
 
 from infra import names
 from infra.nag import MIN_REASON_LENGTH
-from job_monitor.kinds import REGISTRY
+from job_monitor.domain.kinds import REGISTRY
 from tests.infra.support import Synthesized
 
 pytestmark = pytest.mark.slow  # they share one synth (about 15 s per session)

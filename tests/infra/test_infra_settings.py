@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from infra.settings import LOG_RETENTION_DAYS, Settings, SettingsError
-from job_monitor import routing
 from job_monitor.config import MonitorSettings, NotifierSettings
-from job_monitor.kinds import REGISTRY
+from job_monitor.contracts import routing
+from job_monitor.domain.kinds import REGISTRY
 from tests.infra.support import cdk_json_context
 
 

@@ -10,8 +10,8 @@ from aws_cdk.assertions import Match
 
 from infra import names, versions
 from infra.settings import Settings
-from job_monitor import routing
 from job_monitor.config import MonitorSettings, NotifierSettings
+from job_monitor.contracts import routing
 from tests.infra.support import Synthesized
 
 pytestmark = pytest.mark.slow  # they share one synth (about 15 s per session)

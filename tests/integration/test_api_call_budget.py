@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from job_monitor.kinds import REGISTRY
+from job_monitor.domain.kinds import REGISTRY
 from sim.local import LocalAccount
 
 HISTORY = 10_000

@@ -10,7 +10,7 @@ import pytest
 from moto.sns.models import sns_backends
 
 from job_monitor.handlers import monitor as handler_module
-from job_monitor.monitor import RunFailed
+from job_monitor.poll.run import RunFailed
 from sim.local import ACCOUNT_ID, REGION, TABLE_NAME, LocalAccount
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from job_monitor.kinds import REGISTRY
-from job_monitor.monitor import RunFailed
+from job_monitor.domain.kinds import REGISTRY
+from job_monitor.poll.run import RunFailed
 from sim.local import LocalAccount
 
 KINDS = list(REGISTRY)

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from job_monitor.monitor import RunFailed
+from job_monitor.poll.run import RunFailed
 from sim.local import LocalAccount
 
 

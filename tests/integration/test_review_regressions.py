@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from job_monitor.kinds import REGISTRY
-from job_monitor.model import Job, as_utc
-from job_monitor.monitor import RunFailed
-from job_monitor.state import epoch_ms, from_epoch_ms
+from job_monitor.adapters.state_store import epoch_ms, from_epoch_ms
+from job_monitor.domain.jobs import Job, as_utc
+from job_monitor.domain.kinds import REGISTRY
+from job_monitor.poll.run import RunFailed
 from sim.local import LocalAccount
 
 

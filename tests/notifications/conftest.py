@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from job_monitor.kinds import FAILURE_STATUSES, REGISTRY, JobKind
-from job_monitor.model import Job, Transition
+from job_monitor.domain.jobs import Job, Transition
+from job_monitor.domain.kinds import FAILURE_STATUSES, REGISTRY, JobKind
 
 NOW = dt.datetime(2026, 11, 5, 12, 0, 0, tzinfo=dt.UTC)
 REGION = "us-east-1"

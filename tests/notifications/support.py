@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from job_monitor.slack_format import SlackMessage
+from job_monitor.notifiers.slack.blocks import SlackMessage
 
 
 def slack_texts(slack: SlackMessage) -> list[str]:

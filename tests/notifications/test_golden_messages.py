@@ -12,9 +12,9 @@ import json
 import pytest
 from slack_sdk.models.blocks import Block
 
-from job_monitor import message
-from job_monitor.kinds import REGISTRY
-from job_monitor.slack_format import slack_message
+from job_monitor.contracts import transition as message
+from job_monitor.domain.kinds import REGISTRY
+from job_monitor.notifiers.slack.blocks import slack_message
 
 from .conftest import all_cases, check_golden, make_transition
 

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from job_monitor import message
-from job_monitor.kinds import BATCH_INFERENCE, EVALUATION, MODEL_CUSTOMIZATION, REGISTRY
-from job_monitor.message import ContractError
+from job_monitor.contracts import transition as message
+from job_monitor.contracts.transition import ContractError
+from job_monitor.domain.kinds import BATCH_INFERENCE, EVALUATION, MODEL_CUSTOMIZATION, REGISTRY
 
 from .conftest import ACCOUNT, NOW, REGION, make_transition
 

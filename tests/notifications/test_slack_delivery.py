@@ -7,14 +7,14 @@ import socket
 
 import pytest
 
-from job_monitor.slack_delivery import (
+from job_monitor.notifiers.slack.blocks import SlackMessage
+from job_monitor.notifiers.slack.webhook import (
     RetryPolicy,
     SlackDeliveryError,
     SlackWebhook,
     WebhookConfigError,
     validate_webhook_url,
 )
-from job_monitor.slack_format import SlackMessage
 
 from .conftest import FakeSleep, WebhookServer
 

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from slack_sdk.models.blocks import Block
 
-from job_monitor import message
-from job_monitor.kinds import BATCH_INFERENCE, EVALUATION, MODEL_CUSTOMIZATION, REGISTRY
-from job_monitor.message import Notification
-from job_monitor.slack_format import (
+from job_monitor.contracts import transition as message
+from job_monitor.contracts.transition import Notification
+from job_monitor.domain.kinds import BATCH_INFERENCE, EVALUATION, MODEL_CUSTOMIZATION, REGISTRY
+from job_monitor.notifiers.slack.blocks import (
     FALLBACK_TEXT_LIMIT,
     FIELD_TEXT_LIMIT,
     HEADER_LIMIT,

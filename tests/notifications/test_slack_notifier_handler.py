@@ -13,11 +13,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from job_monitor import message
 from job_monitor.config import NotifierSettings
+from job_monitor.contracts import transition as message
+from job_monitor.domain.kinds import BATCH_INFERENCE, MODEL_CUSTOMIZATION
 from job_monitor.handlers import slack_notifier
-from job_monitor.kinds import BATCH_INFERENCE, MODEL_CUSTOMIZATION
-from job_monitor.slack_notify import NotifyError, build_notifier
+from job_monitor.notifiers.pipeline import NotifyError, build_notifier
 
 from .conftest import REGION, FakeSleep, WebhookServer, make_transition
 

@@ -11,15 +11,16 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from job_monitor import message, routing
-from job_monitor.kinds import (
+from job_monitor.contracts import routing
+from job_monitor.contracts import transition as message
+from job_monitor.domain.jobs import Transition
+from job_monitor.domain.kinds import (
     BATCH_INFERENCE,
     CUSTOM_MODEL_DEPLOYMENT,
     EVALUATION,
     MODEL_CUSTOMIZATION,
     PROVISIONED_THROUGHPUT,
 )
-from job_monitor.model import Transition
 
 from .conftest import REGION, make_transition
 

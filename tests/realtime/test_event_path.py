@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from job_monitor.events import parse_job_event
-from job_monitor.journal import read_journal
-from job_monitor.kinds import REGISTRY
-from job_monitor.model import Transition
-from job_monitor.monitor import Monitor
+from job_monitor.adapters.journal import read_journal
+from job_monitor.domain.jobs import Transition
+from job_monitor.domain.kinds import REGISTRY
+from job_monitor.poll.run import Monitor
 from job_monitor.ports import Page
+from job_monitor.realtime.events import parse_job_event
 from sim.events import state_change_event
 from sim.local import TABLE_NAME, LocalAccount
 

@@ -7,8 +7,8 @@ import copy
 
 import pytest
 
-from job_monitor.events import InvalidEvent
 from job_monitor.handlers import events as handler_module
+from job_monitor.realtime.events import InvalidEvent
 from sim.events import state_change_event
 from sim.local import LocalAccount
 from tests.integration.test_monitor_handler import FakeContext, emitted_metrics, point_at_account

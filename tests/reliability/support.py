@@ -13,7 +13,7 @@ from typing import Any
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
 
-from job_monitor.monitor import Monitor, RunReport
+from job_monitor.poll.run import Monitor, RunReport
 from sim.local import Delivered, LocalAccount
 
 WAIT = 10.0

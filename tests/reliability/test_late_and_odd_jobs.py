@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from job_monitor.state import STATE_PK, from_epoch_ms
+from job_monitor.adapters.state_store import STATE_PK, from_epoch_ms
 from sim.local import TABLE_NAME, LocalAccount
 from tests.reliability.support import transitions
 

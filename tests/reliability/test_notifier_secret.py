@@ -8,7 +8,7 @@ import pytest
 from botocore.config import Config
 from moto import mock_aws
 
-from job_monitor.slack_notify import SecretWebhookUrl
+from job_monitor.notifiers.pipeline import SecretWebhookUrl
 from tests.reliability.support import dynamodb_error, inject_client
 
 URL = "https://hooks.slack.com/services/T000/B000/XXXXXXXX"

@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from job_monitor.monitor import RunFailed
+from job_monitor.poll.run import RunFailed
 from sim.local import LocalAccount
 from tests.reliability.support import given_one_transition_per_kind
 

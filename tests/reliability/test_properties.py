@@ -30,8 +30,8 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, note, settings
 from hypothesis import strategies as st
 
-from job_monitor.kinds import FAILURE_STATUSES, REGISTRY
-from job_monitor.monitor import RunFailed
+from job_monitor.domain.kinds import FAILURE_STATUSES, REGISTRY
+from job_monitor.poll.run import RunFailed
 from sim.local import LocalAccount, local_account
 from tests.reliability.support import (
     WAIT,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from job_monitor.monitor import RunFailed
+from job_monitor.poll.run import RunFailed
 from sim.local import LocalAccount
 from tests.reliability.support import (
     assert_each_once,

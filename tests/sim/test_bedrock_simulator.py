@@ -485,7 +485,7 @@ def test_a_copy_job_has_no_name_of_its_own_and_long_lived_resources_carry_their_
 def test_the_monitors_source_lists_and_describes_every_kind_through_the_registry(
     sim, client, kind_name
 ):
-    from job_monitor.source import BedrockJobSource
+    from job_monitor.adapters.job_source import BedrockJobSource
 
     # Given one job (or resource) of the kind that failed
     kind = bedrock.SPECS[kind_name].kind

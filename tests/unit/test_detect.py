@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from job_monitor.detect import TrackedJob, Window, detect_changes, list_floor, window_start
-from job_monitor.kinds import BATCH_INFERENCE, MODEL_CUSTOMIZATION
-from job_monitor.model import Job
+from job_monitor.domain.detect import TrackedJob, Window, detect_changes, list_floor, window_start
+from job_monitor.domain.jobs import Job
+from job_monitor.domain.kinds import BATCH_INFERENCE, MODEL_CUSTOMIZATION
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 LOOKBACK = timedelta(minutes=15)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import botocore.session
 import pytest
 
-from job_monitor.kinds import FAILURE_STATUSES, REGISTRY, JobKind, resolve_kinds
-from job_monitor.model import Job, Transition
+from job_monitor.domain.jobs import Job, Transition
+from job_monitor.domain.kinds import FAILURE_STATUSES, REGISTRY, JobKind, resolve_kinds
 
 MODEL = botocore.session.get_session().get_service_model("bedrock")
 KINDS = list(REGISTRY.values())

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from job_monitor.detect import TrackedJob
-from job_monitor.kinds import MODEL_CUSTOMIZATION, JobKind
-from job_monitor.model import Job
+from job_monitor.domain.detect import TrackedJob
+from job_monitor.domain.jobs import Job
+from job_monitor.domain.kinds import MODEL_CUSTOMIZATION, JobKind
+from job_monitor.poll.scan import scan_kind
 from job_monitor.ports import Page
-from job_monitor.scan import scan_kind
 
 KIND = MODEL_CUSTOMIZATION
 T0 = datetime(2026, 11, 1, tzinfo=UTC)

@@ -19,10 +19,10 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
-from job_monitor.digest import CATEGORIES
-from job_monitor.digest_run import send_digest
+from job_monitor.digest.build import CATEGORIES
+from job_monitor.digest.run import send_digest
 from job_monitor.handlers.runtime import monitor_settings
-from job_monitor.monitor import utc_now
+from job_monitor.poll.run import utc_now
 from job_monitor.wiring import state_and_topic_clients
 
 logger = Logger()

@@ -15,9 +15,9 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
 
-from job_monitor.events import parse_job_event
 from job_monitor.handlers.runtime import monitor_settings, remaining_seconds
-from job_monitor.monitor import Monitor
+from job_monitor.poll.run import Monitor
+from job_monitor.realtime.events import parse_job_event
 from job_monitor.wiring import aws_clients, build_monitor
 
 logger = Logger()

@@ -10,7 +10,7 @@ from aws_lambda_powertools.logging.utils import copy_config_to_registered_logger
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from job_monitor.handlers.runtime import monitor_settings, remaining_seconds
-from job_monitor.monitor import Monitor, RunFailed, RunReport
+from job_monitor.poll.run import Monitor, RunFailed, RunReport
 from job_monitor.wiring import aws_clients, build_monitor
 
 logger = Logger()

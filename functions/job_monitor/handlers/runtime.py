@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any
 
 from job_monitor.config import MonitorSettings
-from job_monitor.monitor import RemainingSeconds
+from job_monitor.poll.run import RemainingSeconds
 
 
 @cache

@@ -14,7 +14,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from job_monitor.config import NotifierSettings
-from job_monitor.slack_notify import NotifyError, Outcome, SlackNotifier, build_notifier
+from job_monitor.notifiers.pipeline import NotifyError, Outcome, SlackNotifier, build_notifier
 
 SERVICE = "slack-notifier"
 METRICS_NAMESPACE = "BedrockJobMonitor"

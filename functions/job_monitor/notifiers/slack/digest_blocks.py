@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from job_monitor.digest import CATEGORIES, Digest, Section, describe_job
-from job_monitor.slack_format import (
+from job_monitor.digest.build import CATEGORIES, Digest, Section, describe_job
+from job_monitor.notifiers.slack.blocks import (
     FALLBACK_TEXT_LIMIT,
     SECTION_TEXT_LIMIT,
     SlackMessage,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from job_monitor.kinds import JobKind
+from job_monitor.domain.kinds import JobKind
 
 
 def as_utc(value: datetime) -> datetime:

@@ -26,8 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from job_monitor.kinds import FAILURE_STATUSES
-from job_monitor.message import (
+from job_monitor.contracts.transition import (
     MESSAGE_FORMATS,
     ContractError,
     SnsMessage,
@@ -38,7 +37,8 @@ from job_monitor.message import (
     iso_utc,
     one_line,
 )
-from job_monitor.model import as_utc
+from job_monitor.domain.jobs import as_utc
+from job_monitor.domain.kinds import FAILURE_STATUSES
 
 DIGEST_TYPE = "digest"
 DIGEST_VERSION = "1"

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from job_monitor.kinds import JobKind
+from job_monitor.domain.kinds import JobKind
 
 EVENT_SOURCE = "aws.bedrock"
 _BEDROCK_ARN = re.compile(r"arn:aws[a-z-]*:bedrock:([a-z0-9-]+):(\d{12}):[a-z-]+/[A-Za-z0-9./:-]+")

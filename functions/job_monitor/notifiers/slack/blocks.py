@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from job_monitor.kinds import REGISTRY
-from job_monitor.message import Notification, clean_lines, human_duration, one_line
+from job_monitor.contracts.transition import Notification, clean_lines, human_duration, one_line
+from job_monitor.domain.kinds import REGISTRY
 
 HEADER_LIMIT = 150
 SECTION_TEXT_LIMIT = 3000

@@ -16,10 +16,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from job_monitor.config import MonitorSettings
-from job_monitor.detect import Change, TrackedJob, Window, detect_changes, list_floor, window_start
-from job_monitor.kinds import JobKind
-from job_monitor.message import render, sample_transition
-from job_monitor.model import Job, Transition, arn_region_account
+from job_monitor.contracts.transition import render, sample_transition
+from job_monitor.domain.detect import (
+    Change,
+    TrackedJob,
+    Window,
+    detect_changes,
+    list_floor,
+    window_start,
+)
+from job_monitor.domain.jobs import Job, Transition, arn_region_account
+from job_monitor.domain.kinds import JobKind
+from job_monitor.poll.scan import list_pages, scan_kind
 from job_monitor.ports import (
     Claim,
     Commit,
@@ -36,7 +44,6 @@ from job_monitor.ports import (
     StateStore,
     UnreadableState,
 )
-from job_monitor.scan import list_pages, scan_kind
 
 logger = logging.getLogger(__name__)
 

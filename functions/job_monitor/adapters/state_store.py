@@ -28,8 +28,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from job_monitor.detect import TrackedJob
-from job_monitor.kinds import JobKind
+from job_monitor.domain.detect import TrackedJob
+from job_monitor.domain.kinds import JobKind
 from job_monitor.ports import (
     Claim,
     ClaimResult,

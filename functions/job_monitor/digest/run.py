@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from job_monitor.adapters.journal import read_journal
+from job_monitor.adapters.sns import SnsPublisher
+from job_monitor.adapters.state_store import DynamoStateStore, state_partition
 from job_monitor.config import MonitorSettings
-from job_monitor.digest import Digest, RunningJob, build_digest, render_digest
-from job_monitor.journal import read_journal
-from job_monitor.kinds import REGISTRY
-from job_monitor.model import as_utc
-from job_monitor.publisher import SnsPublisher
-from job_monitor.state import DynamoStateStore, state_partition
+from job_monitor.digest.build import Digest, RunningJob, build_digest, render_digest
+from job_monitor.domain.jobs import as_utc
+from job_monitor.domain.kinds import REGISTRY
 
 logger = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from job_monitor.kinds import MODEL_CUSTOMIZATION
-from job_monitor.model import Job, Transition, as_utc
+from job_monitor.domain.jobs import Job, Transition, as_utc
+from job_monitor.domain.kinds import MODEL_CUSTOMIZATION
 
 MESSAGE_FORMATS = ("json", "chatbot")
 """The body formats ``render`` can publish: the JSON contract, or Chatbot custom notifications."""

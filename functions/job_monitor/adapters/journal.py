@@ -23,12 +23,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from job_monitor.digest import JournalEntry
-from job_monitor.message import bounded
-from job_monitor.model import Transition
-from job_monitor.state import epoch_ms, from_epoch_ms
-from job_monitor.state import number_value as _n
-from job_monitor.state import string_value as _s
+from job_monitor.adapters.state_store import epoch_ms, from_epoch_ms
+from job_monitor.adapters.state_store import number_value as _n
+from job_monitor.adapters.state_store import string_value as _s
+from job_monitor.contracts.transition import bounded
+from job_monitor.digest.build import JournalEntry
+from job_monitor.domain.jobs import Transition
 
 logger = logging.getLogger(__name__)
 

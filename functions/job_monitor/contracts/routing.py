@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from job_monitor.kinds import REGISTRY
+from job_monitor.domain.kinds import REGISTRY
 
 STARTED = "started"
 """Alias a user may route on: a job entering InProgress."""

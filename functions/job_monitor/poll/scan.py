@@ -20,9 +20,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from job_monitor.detect import TrackedJob
-from job_monitor.kinds import JobKind
-from job_monitor.model import Job
+from job_monitor.domain.detect import TrackedJob
+from job_monitor.domain.jobs import Job
+from job_monitor.domain.kinds import JobKind
 from job_monitor.ports import JobSource, Page
 
 EPSILON = timedelta(seconds=1)

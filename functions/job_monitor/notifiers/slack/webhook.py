@@ -32,12 +32,12 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 
-from job_monitor.slack_format import SlackMessage
+from job_monitor.notifiers.slack.blocks import SlackMessage
 
 Sleep = Callable[[float], None]
 
 _URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
-SDK_LOGGER_NAME = "job_monitor.slack_delivery.sdk"
+SDK_LOGGER_NAME = "job_monitor.notifiers.slack.webhook.sdk"
 
 
 class WebhookConfigError(ValueError):

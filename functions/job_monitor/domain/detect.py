@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from job_monitor.model import Job
+from job_monitor.domain.jobs import Job
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from job_monitor.kinds import JobKind
-from job_monitor.model import Job, failure_messages
+from job_monitor.domain.jobs import Job, failure_messages
+from job_monitor.domain.kinds import JobKind
 from job_monitor.ports import KindUnavailable, Page, RegionUnavailable
 
 if TYPE_CHECKING:

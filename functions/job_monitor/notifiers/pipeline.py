@@ -22,15 +22,15 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from job_monitor.config import NotifierSettings
-from job_monitor.digest import is_digest, parse_digest
-from job_monitor.message import ContractError, parse
-from job_monitor.slack_digest import slack_digest_message
-from job_monitor.slack_format import SlackMessage, slack_message
+from job_monitor.contracts.transition import ContractError, parse
+from job_monitor.digest.build import is_digest, parse_digest
+from job_monitor.notifiers.slack.blocks import SlackMessage, slack_message
+from job_monitor.notifiers.slack.digest_blocks import slack_digest_message
 
 if TYPE_CHECKING:
     from ssl import SSLContext
 
-    from job_monitor.slack_delivery import RetryPolicy
+    from job_monitor.notifiers.slack.webhook import RetryPolicy
 
 IDEMPOTENCY_KEY_PREFIX = "slack-notifier"
 
@@ -201,7 +201,7 @@ class SecretWebhookUrl:
         self._provider: Any = None
 
     def __call__(self) -> str:
-        from job_monitor.slack_delivery import validate_webhook_url  # noqa: PLC0415 - lazy
+        from job_monitor.notifiers.slack.webhook import validate_webhook_url  # noqa: PLC0415 - lazy
 
         if self._provider is None:
             from aws_lambda_powertools.utilities.parameters import SecretsProvider  # noqa: PLC0415 - lazy
@@ -224,7 +224,7 @@ def build_notifier(
     (on the first invocation), never at import."""
 
     def post(url: str, message: SlackMessage) -> object:
-        from job_monitor.slack_delivery import SlackWebhook  # noqa: PLC0415 - lazy
+        from job_monitor.notifiers.slack.webhook import SlackWebhook  # noqa: PLC0415 - lazy
 
         return SlackWebhook(url, policy=policy, sleep=sleep, ssl_context=ssl_context).post(message)
 

@@ -1,0 +1,1 @@
+"""The daily digest: built from the journal and the running jobs, published once a day."""

@@ -1,0 +1,1 @@
+"""Notifiers: SNS messages to chat destinations (parse, filter, dedupe, render, deliver)."""

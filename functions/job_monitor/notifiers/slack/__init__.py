@@ -1,0 +1,1 @@
+"""Slack: Block Kit rendering and delivery to an incoming webhook."""

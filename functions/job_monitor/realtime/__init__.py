@@ -1,0 +1,1 @@
+"""The real-time path: Bedrock state-change events from EventBridge, checked and published now."""
