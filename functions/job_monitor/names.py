@@ -1,0 +1,48 @@
+"""Names the Lambda code and the CDK app must spell alike: metric namespace and names, Powertools
+service names (the ``service`` dimension of every metric), and the DynamoDB key schemas.
+
+The handlers emit these metrics and the CDK app alarms on them and graphs them; both import them
+from here, so an alarm cannot silently watch a metric nobody emits. Pure constants, no imports.
+"""
+
+from __future__ import annotations
+
+# -- CloudWatch metrics (Powertools Metrics, EMF through the logs) -------------------------------
+METRIC_NAMESPACE = "BedrockJobMonitor"
+SERVICE_DIMENSION = "service"
+"""Powertools EMF adds the service name as this dimension of every metric."""
+
+# Powertools service names (POWERTOOLS_SERVICE_NAME), one per function.
+MONITOR_SERVICE = "bedrock-job-monitor"
+SLACK_NOTIFIER_SERVICE = "slack-notifier"
+EVENTS_SERVICE = "bedrock-job-monitor-events"
+DIGEST_SERVICE = "bedrock-job-monitor-digest"
+
+# The scheduled monitor (handlers/monitor.py).
+METRIC_RUN_COMPLETED = "RunCompleted"
+"""Emitted only when every (region, kind) ran: the dead-man's switch alarm watches it."""
+METRIC_TRANSITIONS_PUBLISHED = "TransitionsPublished"
+"""Also emitted by the real-time path (its own service dimension)."""
+METRIC_TRANSITIONS_BY_STATUS = "TransitionsByStatus"
+"""Dimensions: service and status."""
+METRIC_JOBS_LISTED = "JobsListed"
+METRIC_API_CALLS = "ApiCalls"
+METRIC_KIND_ERRORS = "KindErrors"
+METRIC_RUN_TRUNCATED = "RunTruncated"
+METRIC_RUN_DURATION_MS = "RunDurationMs"
+
+# The real-time path (handlers/events.py).
+METRIC_EVENTS_RECEIVED = "EventsReceived"
+
+# The Slack notifier (handlers/slack_notifier.py), one per delivery outcome.
+METRIC_SLACK_POSTED = "SlackPosted"
+METRIC_SLACK_DUPLICATE = "SlackDuplicateSuppressed"
+METRIC_SLACK_FILTERED = "SlackFilteredOut"
+METRIC_SLACK_FAILED = "SlackDeliveryFailed"
+
+# -- DynamoDB key schemas (the adapters read and write these; the CDK app creates the tables) ----
+STATE_PARTITION_KEY = "pk"
+STATE_SORT_KEY = "sk"
+STATE_TTL_ATTRIBUTE = "expires_at"
+IDEMPOTENCY_PARTITION_KEY = "id"
+IDEMPOTENCY_TTL_ATTRIBUTE = "expiration"
