@@ -13,13 +13,14 @@ import json
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from infra.settings import Settings, SettingsError
+from job_monitor import setting_fields
 from job_monitor.config import ConfigError, MonitorSettings, NotifierSettings
 from job_monitor.contracts import transition as message
 from job_monitor.domain.jobs import Job, Transition, as_utc
@@ -27,13 +28,14 @@ from job_monitor.domain.kinds import BATCH_INFERENCE, EVALUATION, MODEL_CUSTOMIZ
 from job_monitor.handlers import monitor as monitor_handler
 from job_monitor.handlers import slack_notifier
 from job_monitor.handlers.monitor import InvalidEvent, parse_event
-from job_monitor.notifiers.pipeline import NotifyError, SlackNotifier
+from job_monitor.notifiers.pipeline import Notifier, NotifyError
 from job_monitor.notifiers.slack.blocks import SlackMessage, slack_message
 from job_monitor.notifiers.slack.webhook import WebhookConfigError, validate_webhook_url
 from job_monitor.poll.run import RunFailed
 from sim.local import TABLE_NAME, LocalAccount
+from tests.fakes.lambda_context import FakeLambdaContext
 from tests.notifications.conftest import make_transition
-from tests.notifications.support import slack_texts
+from tests.notifications.support import MemoryDestination, slack_texts
 
 from .conftest import Logs, rewritten
 
@@ -41,17 +43,6 @@ REPO = Path(__file__).resolve().parents[2]
 SNS_MESSAGE_LIMIT = 262_144
 """SNS Publish: body plus message attributes, at most 256 KiB."""
 BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-
-
-@dataclass
-class FakeLambdaContext:
-    function_name: str = "fn"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:fn"
-    aws_request_id: str = "req-1"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
 
 
 # =============================================================================================
@@ -416,11 +407,13 @@ def test_bad_config_values_notifier_env(key: str, raw: str, allowed: str) -> Non
 
 
 def test_bad_config_values_every_env_variable_has_a_row() -> None:
-    # Every variable the functions read (config.py) has a bad-value case above.
-    source = (REPO / "functions/job_monitor/config.py").read_text()
-    read = set(re.findall(r'"([A-Z][A-Z_]+)"', source))
+    # Every variable the functions read (the setting-field table config.py reads) has a
+    # bad-value case above, and config.py reads no variable outside that table.
+    read = {f.env for f in setting_fields.MONITOR_FIELDS + setting_fields.NOTIFIER_FIELDS}
     covered = {k for k, _, _ in BAD_MONITOR_ENV + BAD_NOTIFIER_ENV}
     assert read == covered
+    source = (REPO / "functions/job_monitor/config.py").read_text()
+    assert not re.findall(r'"([A-Z][A-Z_]+)"', source), "config.py reads only the field table"
 
 
 def test_unknown_config_keys_cdk_context() -> None:
@@ -812,12 +805,8 @@ def test_state_item_with_a_non_integer_version(account: LocalAccount, logs: Logs
 # The Slack notifier's SNS event
 
 
-class _RecordingPost:
-    def __init__(self) -> None:
-        self.posted: list[SlackMessage] = []
-
-    def __call__(self, url: str, slack: SlackMessage) -> None:
-        self.posted.append(slack)
+class _RecordingPost(MemoryDestination):
+    """Slack as a destination that records what it would post (``posted``)."""
 
 
 class _MemoryDedupe:
@@ -839,10 +828,10 @@ class _MemoryDedupe:
 def notifier() -> Any:
     post = _RecordingPost()
     slack_notifier.use_notifier(
-        SlackNotifier(
+        Notifier(
             settings=NotifierSettings.from_env(NOTIFIER_ENV),
+            destination=post,
             webhook_url=lambda: "https://hooks.slack.com/services/T/B/x",
-            post=post,
             dedupe=_MemoryDedupe(),
         )
     )
