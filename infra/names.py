@@ -1,15 +1,73 @@
-"""Names shared by the constructs and the infrastructure tests: construct ids, handlers, metrics.
+"""Names of the CDK app, shared by the constructs and the infrastructure tests: construct ids and
+handler paths. Construct ids decide CloudFormation logical ids, so tests find resources through
+these constants instead of repeating strings.
 
-Construct ids decide CloudFormation logical ids, so tests find resources through these constants
-instead of repeating strings.
+Names the Lambda code must spell alike (metric namespace and names, Powertools service names,
+DynamoDB key schemas) are defined once in ``job_monitor.names`` and re-exported here, so an alarm
+watches exactly the metric the handler emits.
 """
 
 from __future__ import annotations
 
+from job_monitor.names import (
+    DIGEST_SERVICE,
+    EVENTS_SERVICE,
+    IDEMPOTENCY_PARTITION_KEY,
+    IDEMPOTENCY_TTL_ATTRIBUTE,
+    METRIC_API_CALLS,
+    METRIC_KIND_ERRORS,
+    METRIC_NAMESPACE,
+    METRIC_RUN_COMPLETED,
+    METRIC_RUN_DURATION_MS,
+    METRIC_TRANSITIONS_BY_STATUS,
+    METRIC_TRANSITIONS_PUBLISHED,
+    MONITOR_SERVICE,
+    SERVICE_DIMENSION,
+    SLACK_NOTIFIER_SERVICE,
+    STATE_PARTITION_KEY,
+    STATE_SORT_KEY,
+    STATE_TTL_ATTRIBUTE,
+)
+
+__all__ = [
+    "DEAD_MANS_SWITCH_PERIODS",
+    "DEFAULT_STACK_NAME",
+    "DIGEST",
+    "DIGEST_HANDLER",
+    "DIGEST_SERVICE",
+    "ENCRYPTION",
+    "EVENTS_HANDLER",
+    "EVENTS_SERVICE",
+    "IDEMPOTENCY_PARTITION_KEY",
+    "IDEMPOTENCY_TTL_ATTRIBUTE",
+    "METRIC_API_CALLS",
+    "METRIC_KIND_ERRORS",
+    "METRIC_NAMESPACE",
+    "METRIC_RUN_COMPLETED",
+    "METRIC_RUN_DURATION_MS",
+    "METRIC_TRANSITIONS_BY_STATUS",
+    "METRIC_TRANSITIONS_PUBLISHED",
+    "MONITOR",
+    "MONITOR_HANDLER",
+    "MONITOR_SERVICE",
+    "NOTIFICATIONS",
+    "REALTIME",
+    "SELF_MONITORING",
+    "SERVICE_DIMENSION",
+    "SLACK_NOTIFIER",
+    "SLACK_NOTIFIER_HANDLER",
+    "SLACK_NOTIFIER_SERVICE",
+    "STATE_PARTITION_KEY",
+    "STATE_SORT_KEY",
+    "STATE_STORAGE",
+    "STATE_TTL_ATTRIBUTE",
+]
+
 # Stack
 DEFAULT_STACK_NAME = "BedrockJobMonitor"
 
-# Construct ids (one per capability; see infra/constructs/)
+# Construct ids (one per capability; see infra/constructs/). Keep them: they decide the logical
+# ids of every resource below them.
 ENCRYPTION = "Encryption"
 STATE_STORAGE = "StateStorage"
 NOTIFICATIONS = "Notifications"
@@ -24,31 +82,6 @@ MONITOR_HANDLER = "job_monitor.handlers.monitor.handler"
 SLACK_NOTIFIER_HANDLER = "job_monitor.handlers.slack_notifier.lambda_handler"
 EVENTS_HANDLER = "job_monitor.handlers.events.handler"
 DIGEST_HANDLER = "job_monitor.handlers.digest.handler"
-
-# Powertools service names (POWERTOOLS_SERVICE_NAME); Powertools EMF adds it as the `service`
-# dimension of every metric, so the alarms and the dashboard use the same value.
-MONITOR_SERVICE = "bedrock-job-monitor"
-SLACK_NOTIFIER_SERVICE = "slack-notifier"
-EVENTS_SERVICE = "bedrock-job-monitor-events"
-DIGEST_SERVICE = "bedrock-job-monitor-digest"
-
-# Custom metrics the monitor emits (Powertools Metrics, EMF through the logs)
-METRIC_NAMESPACE = "BedrockJobMonitor"
-METRIC_RUN_COMPLETED = "RunCompleted"
-METRIC_TRANSITIONS_PUBLISHED = "TransitionsPublished"
-METRIC_TRANSITIONS_BY_STATUS = "TransitionsByStatus"
-"""Dimensions: service and status."""
-METRIC_API_CALLS = "ApiCalls"
-METRIC_RUN_DURATION_MS = "RunDurationMs"
-METRIC_KIND_ERRORS = "KindErrors"
-SERVICE_DIMENSION = "service"
-
-# DynamoDB key schemas (the code in functions/ relies on these)
-STATE_PARTITION_KEY = "pk"
-STATE_SORT_KEY = "sk"
-STATE_TTL_ATTRIBUTE = "expires_at"
-IDEMPOTENCY_PARTITION_KEY = "id"
-IDEMPOTENCY_TTL_ATTRIBUTE = "expiration"
 
 # Dead-man's switch: alarm when no run completed in this many schedule periods.
 DEAD_MANS_SWITCH_PERIODS = 3

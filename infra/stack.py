@@ -8,13 +8,15 @@ from aws_cdk import CfnOutput, Stack, Token
 from constructs import Construct
 
 from infra import names
-from infra.constructs.digest import Digest
+from infra.blocks.alarms import Alarmable
+from infra.constructs.capability import Foundation
+from infra.constructs.digest import ScheduledDigest
 from infra.constructs.encryption import EncryptionKey
-from infra.constructs.monitor import Monitor
+from infra.constructs.monitor import ScheduledMonitor
 from infra.constructs.notifications import Notifications
 from infra.constructs.realtime import RealtimeEvents, event_kinds
 from infra.constructs.self_monitoring import SelfMonitoring
-from infra.constructs.slack_notifier import SlackNotifier
+from infra.constructs.slack_notifier import SlackNotifierFunction
 from infra.constructs.state_storage import StateStorage
 from infra.settings import Settings
 
@@ -22,7 +24,7 @@ from infra.settings import Settings
 class BedrockJobMonitorStack(Stack):
     """Attributes: one per capability (``encryption``, ``storage``, ``notifications``,
     ``monitor``, ``realtime`` or None, ``slack_notifier`` or None, ``digest`` or None,
-    ``self_monitoring``)."""
+    ``self_monitoring``), and ``foundation`` (what the function capabilities build on)."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs: Any
@@ -36,75 +38,37 @@ class BedrockJobMonitorStack(Stack):
         self.notifications = Notifications(
             self, names.NOTIFICATIONS, settings=settings, key=self.encryption
         )
-        self.monitor = Monitor(
-            self,
-            names.MONITOR,
-            settings=settings,
-            key=self.encryption,
-            storage=self.storage,
-            notifications=self.notifications,
-        )
+        self.foundation = Foundation(settings, self.encryption, self.storage, self.notifications)
+        self.monitor = ScheduledMonitor(self, names.MONITOR, foundation=self.foundation)
         self.realtime = (
-            RealtimeEvents(
-                self,
-                names.REALTIME,
-                settings=settings,
-                key=self.encryption,
-                storage=self.storage,
-                notifications=self.notifications,
-            )
+            RealtimeEvents(self, names.REALTIME, foundation=self.foundation)
             if settings.realtime_events and event_kinds(settings) and self._watches_own_region()
             else None
         )
         self.slack_notifier = (
-            SlackNotifier(
-                self,
-                names.SLACK_NOTIFIER,
-                settings=settings,
-                key=self.encryption,
-                notifications=self.notifications,
-            )
+            SlackNotifierFunction(self, names.SLACK_NOTIFIER, foundation=self.foundation)
             if settings.slack_enabled
             else None
         )
-        queues = {
-            "ScheduleDeadLetterQueue": self.monitor.schedule_dead_letter_queue,
-            "SubscriptionDeadLetterQueue": self.notifications.subscription_dead_letter_queue,
-        }
-        if self.slack_notifier is not None:
-            queues["SlackFailureQueue"] = self.slack_notifier.failure_queue
-        other_functions = {}
-        if self.realtime is not None:
-            queues["RealtimeDeadLetterQueue"] = self.realtime.dead_letter_queue
-            other_functions["RealtimeErrors"] = (
-                self.realtime.function,
-                "The real-time path failed an event (retried, then kept in its dead-letter queue)",
-            )
         self.digest = (
-            Digest(
-                self,
-                names.DIGEST,
-                settings=settings,
-                key=self.encryption,
-                storage=self.storage,
-                notifications=self.notifications,
-            )
+            ScheduledDigest(self, names.DIGEST, foundation=self.foundation)
             if settings.daily_digest
             else None
         )
-        if self.digest is not None:
-            queues["DigestScheduleDeadLetterQueue"] = self.digest.schedule_dead_letter_queue
-            queues["DigestFailureQueue"] = self.digest.failure_queue
-            other_functions["DigestErrors"] = (self.digest.function, "The daily digest failed")
+        # The order of the dashboard's error lines: monitor, notifier, real-time path, digest.
+        watched: list[Alarmable | None] = [
+            self.monitor,
+            self.notifications,
+            self.slack_notifier,
+            self.realtime,
+            self.digest,
+        ]
         self.self_monitoring = SelfMonitoring(
             self,
             names.SELF_MONITORING,
             settings=settings,
             key=self.encryption,
-            monitor=self.monitor.function,
-            notifier=self.slack_notifier.function if self.slack_notifier else None,
-            queues=queues,
-            other_functions=other_functions,
+            watched=[capability for capability in watched if capability is not None],
         )
 
         CfnOutput(

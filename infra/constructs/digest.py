@@ -8,8 +8,8 @@ botocore's retries) is retried by Lambda (``ASYNC_RETRY_ATTEMPTS``) and then kep
 on-failure queue, like the Slack notifier's. Every attempt gets the schedule's payload, with the
 scheduled time, so it covers the same period and publishes the same dedupe id.
 
-The stack hands ``schedule_dead_letter_queue``, ``failure_queue`` and ``function`` to the
-self-monitoring alarms. The digest role may only Query the table (no write, no Scan), publish to
+The construct exposes ``schedule_dead_letter_queue``, ``failure_queue`` and ``function`` as its
+``alarm_targets``. The digest role may only Query the table (no write, no Scan), publish to
 the topic, send to its failure queue, and use the key for exactly that.
 """
 
@@ -23,16 +23,10 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import names
-from infra.constructs.building_blocks import (
-    encrypted_queue,
-    retried_then_kept,
-    schedule_invocations,
-)
-from infra.constructs.encryption import EncryptionKey
-from infra.constructs.monitor import monitor_code_function
-from infra.constructs.notifications import Notifications
-from infra.constructs.state_storage import StateStorage
-from infra.settings import Settings
+from infra.blocks.functions import retried_then_kept
+from infra.blocks.schedules import schedule_invocations
+from infra.blocks.storage import encrypted_queue
+from infra.constructs.capability import Foundation, FunctionCapability
 
 DIGEST_TABLE_ACTIONS = ("dynamodb:Query",)
 """What the digest calls: a Query per journal day and per watched region's state partition."""
@@ -51,32 +45,27 @@ def digest_minute(monitor_timeout_seconds: int) -> int:
     return math.ceil(monitor_timeout_seconds / 60) + 1
 
 
-class Digest(Construct):
-    """Attributes: ``function``, ``role``, ``log_group``, ``failure_queue`` (runs that failed
-    after Lambda's retries), ``schedule``, ``schedule_role``, ``schedule_dead_letter_queue``."""
+class ScheduledDigest(FunctionCapability):
+    """The daily digest's function and its once-a-day schedule.
 
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        settings: Settings,
-        key: EncryptionKey,
-        storage: StateStorage,
-        notifications: Notifications,
-    ) -> None:
-        super().__init__(scope, construct_id)
+    Alarmed: the function's errors ("DigestErrors"), its failure queue and the schedule's
+    dead-letter queue.
+
+    Attributes: ``function``, ``role``, ``log_group``, ``failure_queue`` (runs that failed
+    after Lambda's retries), ``schedule``, ``schedule_role``, ``schedule_dead_letter_queue``,
+    ``alarm_targets``.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, foundation: Foundation) -> None:
+        super().__init__(scope, construct_id, foundation=foundation)
+        settings, key = self.settings, self.key
         self.failure_queue: sqs.Queue = encrypted_queue(
             self,
             "FailureQueue",
             key=key,
             dead_letter_for="the daily digest (on-failure destination after async retries)",
         )
-        built = monitor_code_function(
-            self,
-            settings=settings,
-            storage=storage,
-            notifications=notifications,
+        self._build_monitor_code_function(
             description="Bedrock Job Monitor: publishes the daily digest of job transitions",
             handler=names.DIGEST_HANDLER,
             service_name=names.DIGEST_SERVICE,
@@ -85,13 +74,9 @@ class Digest(Construct):
             # raises is retried here (same payload, same period), then kept in the queue.
             **retried_then_kept(self.failure_queue, key, max_event_age=MAX_EVENT_AGE),
         )
-        self.function = built.function
-        self.role = built.role
-        self.log_group = built.log_group
-
-        storage.table.grant(self.role, *DIGEST_TABLE_ACTIONS)
+        foundation.storage.table.grant(self.role, *DIGEST_TABLE_ACTIONS)
         key.key.grant(self.role, *DIGEST_KEY_ACTIONS)
-        notifications.grant_publish(self.role)
+        foundation.notifications.grant_publish(self.role)
 
         minute = digest_minute(settings.monitor_timeout_seconds)
         hour = settings.digest_hour_utc
@@ -111,3 +96,9 @@ class Digest(Construct):
         self.schedule = scheduled.schedule
         self.schedule_role = scheduled.role
         self.schedule_dead_letter_queue: sqs.Queue = scheduled.dead_letter_queue
+
+        self._watch_errors(
+            "DigestErrors", "The daily digest failed", dashboard_label="DigestErrors"
+        )
+        self._watch_queue("DigestScheduleDeadLetterQueue", self.schedule_dead_letter_queue)
+        self._watch_queue("DigestFailureQueue", self.failure_queue)

@@ -18,7 +18,8 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.constructs.building_blocks import encrypted_queue, encrypted_topic
+from infra.blocks.alarms import AlarmTargets, WatchedQueue
+from infra.blocks.storage import encrypted_queue, encrypted_topic
 from infra.constructs.encryption import EncryptionKey
 from infra.settings import Settings
 
@@ -55,7 +56,8 @@ def set_filter_policy(subscription: sns.Subscription, policy: dict[str, Any]) ->
 
 class Notifications(Construct):
     """Attributes: ``topic``, ``subscription_dead_letter_queue`` (SNS redrive target of every
-    subscription: what SNS could not deliver after its retries), ``email_subscriptions``."""
+    subscription: what SNS could not deliver after its retries), ``email_subscriptions``,
+    ``alarm_targets`` (the subscription dead-letter queue)."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, settings: Settings, key: EncryptionKey
@@ -87,6 +89,14 @@ class Notifications(Construct):
                 self.topic.add_subscription(subscription), settings.email_filter_policy()
             )
 
+    @property
+    def alarm_targets(self) -> AlarmTargets:
+        return AlarmTargets(
+            queues=(
+                WatchedQueue("SubscriptionDeadLetterQueue", self.subscription_dead_letter_queue),
+            )
+        )
+
     def grant_publish(self, role: iam.IRole) -> None:
         """Make ``role`` one of the topic's publishers: grant it sns:Publish (and the exact KMS
         actions). The topic policy denies sns:Publish to every principal that is not one of the
@@ -116,6 +126,8 @@ class Notifications(Construct):
     def subscribe_function(
         self, function: lambda_.IFunction, filter_policy: dict[str, Any]
     ) -> subscriptions.LambdaSubscription:
+        """Subscribe ``function`` with ``filter_policy`` (a routing policy, ``$or`` included);
+        what SNS cannot deliver goes to the subscription dead-letter queue."""
         subscription = subscriptions.LambdaSubscription(
             function,
             filter_policy=subscription_filters(filter_policy),

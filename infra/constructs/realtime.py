@@ -15,12 +15,10 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import names
+from infra.blocks.functions import ASYNC_RETRY_ATTEMPTS
+from infra.blocks.storage import encrypted_queue
 from infra.constructs.bedrock_access import grant_describe_jobs
-from infra.constructs.building_blocks import ASYNC_RETRY_ATTEMPTS, encrypted_queue
-from infra.constructs.encryption import EncryptionKey
-from infra.constructs.monitor import monitor_code_function
-from infra.constructs.notifications import Notifications
-from infra.constructs.state_storage import StateStorage
+from infra.constructs.capability import Foundation, FunctionCapability
 from infra.settings import Settings
 from job_monitor.domain.kinds import JobKind, resolve_kinds
 from job_monitor.realtime.events import EVENT_SOURCE
@@ -34,21 +32,19 @@ def event_kinds(settings: Settings) -> tuple[JobKind, ...]:
     return tuple(k for k in resolve_kinds(settings.job_kinds) if k.event_detail_type)
 
 
-class RealtimeEvents(Construct):
-    """Attributes: ``rule``, ``function``, ``role``, ``log_group``, ``dead_letter_queue``,
-    ``kinds``."""
+class RealtimeEvents(FunctionCapability):
+    """The real-time path: an EventBridge rule and the function it invokes.
 
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        settings: Settings,
-        key: EncryptionKey,
-        storage: StateStorage,
-        notifications: Notifications,
-    ) -> None:
-        super().__init__(scope, construct_id)
+    Alarmed: the function's errors ("RealtimeErrors") and the dead-letter queue shared by the
+    rule's delivery failures and the function's failed events.
+
+    Attributes: ``rule``, ``function``, ``role``, ``log_group``, ``dead_letter_queue``,
+    ``kinds``, ``alarm_targets``. Raises ValueError when no monitored kind emits events.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, foundation: Foundation) -> None:
+        super().__init__(scope, construct_id, foundation=foundation)
+        settings, key = self.settings, self.key
         self.kinds = event_kinds(settings)
         if not self.kinds:
             raise ValueError("no monitored job kind emits events; do not add the real-time path")
@@ -56,11 +52,7 @@ class RealtimeEvents(Construct):
         self.dead_letter_queue: sqs.Queue = encrypted_queue(
             self, "DeadLetterQueue", key=key, dead_letter_for="the real-time event path"
         )
-        built = monitor_code_function(
-            self,
-            settings=settings,
-            storage=storage,
-            notifications=notifications,
+        self._build_monitor_code_function(
             description="Bedrock Job Monitor: publishes a job's transition when Bedrock's event "
             "arrives",
             handler=names.EVENTS_HANDLER,
@@ -70,11 +62,8 @@ class RealtimeEvents(Construct):
             max_event_age=MAX_EVENT_AGE,
             dead_letter_queue=self.dead_letter_queue,
         )
-        self.function = built.function
-        self.role = built.role
-        self.log_group = built.log_group
-        storage.grant_realtime_access(self.role, journal=settings.daily_digest)
-        notifications.grant_publish(self.role)
+        foundation.storage.grant_realtime_access(self.role, journal=settings.daily_digest)
+        foundation.notifications.grant_publish(self.role)
         grant_describe_jobs(self, self.role, self.kinds, settings.watch_regions)
 
         self.rule = events.Rule(
@@ -97,3 +86,10 @@ class RealtimeEvents(Construct):
                 max_event_age=MAX_EVENT_AGE,
             )
         )
+
+        self._watch_errors(
+            "RealtimeErrors",
+            "The real-time path failed an event (retried, then kept in its dead-letter queue)",
+            dashboard_label="RealtimeErrors",
+        )
+        self._watch_queue("RealtimeDeadLetterQueue", self.dead_letter_queue)

@@ -13,16 +13,10 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import FUNCTIONS_DIR, REQUIREMENTS_DIR, names, versions
+from infra.blocks.functions import retried_then_kept
+from infra.blocks.storage import encrypted_queue, encrypted_table
 from infra.bundling import PipInstallLocally
-from infra.constructs.building_blocks import (
-    PythonFunction,
-    encrypted_queue,
-    encrypted_table,
-    retried_then_kept,
-)
-from infra.constructs.encryption import EncryptionKey
-from infra.constructs.notifications import Notifications
-from infra.settings import Settings
+from infra.constructs.capability import Foundation, FunctionCapability
 
 IDEMPOTENCY_TABLE_ACTIONS = (
     "dynamodb:GetItem",
@@ -52,20 +46,20 @@ def notifier_code() -> lambda_.Code:
     )
 
 
-class SlackNotifier(Construct):
-    """Attributes: ``function``, ``role``, ``log_group``, ``secret``, ``idempotency_table``,
-    ``failure_queue`` (invocations that failed after the async retries), ``subscription``."""
+class SlackNotifierFunction(FunctionCapability):
+    """The Slack notifier's function, subscribed to the transitions topic, with its idempotency
+    table and failure queue.
 
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        settings: Settings,
-        key: EncryptionKey,
-        notifications: Notifications,
-    ) -> None:
-        super().__init__(scope, construct_id)
+    Alarmed: the function's errors ("SlackNotifierErrors") and its failure queue.
+
+    Attributes: ``function``, ``role``, ``log_group``, ``secret``, ``idempotency_table``,
+    ``failure_queue`` (invocations that failed after the async retries), ``subscription``,
+    ``alarm_targets``.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, foundation: Foundation) -> None:
+        super().__init__(scope, construct_id, foundation=foundation)
+        settings, key = self.settings, self.key
         self.secret = secretsmanager.Secret.from_secret_name_v2(
             self, "WebhookSecret", settings.slack_secret_name
         )
@@ -83,11 +77,7 @@ class SlackNotifier(Construct):
             key=key,
             dead_letter_for="the Slack notifier (on-failure destination after async retries)",
         )
-
-        built = PythonFunction(
-            self,
-            "Function",
-            settings=settings,
+        self._build_function(
             description="Bedrock Job Monitor: posts job status transitions to Slack",
             code=notifier_code(),
             handler=names.SLACK_NOTIFIER_HANDLER,
@@ -99,14 +89,19 @@ class SlackNotifier(Construct):
             memory_size=256,
             **retried_then_kept(self.failure_queue, key, max_event_age=MAX_EVENT_AGE),
         )
-        self.function = built.function
-        self.role = built.role
-        self.log_group = built.log_group
-
         self.secret.grant_read(self.role)
         key.grant_dynamodb_use(self.role)
         self.idempotency_table.grant(self.role, *IDEMPOTENCY_TABLE_ACTIONS)
 
-        self.subscription: subscriptions.LambdaSubscription = notifications.subscribe_function(
-            self.function, settings.slack_filter_policy()
+        self.subscription: subscriptions.LambdaSubscription = (
+            foundation.notifications.subscribe_function(
+                self.function, settings.slack_filter_policy()
+            )
         )
+
+        self._watch_errors(
+            "SlackNotifierErrors",
+            "The Slack notifier failed to deliver",
+            dashboard_label="Slack notifier errors",
+        )
+        self._watch_queue("SlackFailureQueue", self.failure_queue)

@@ -7,7 +7,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from infra import names
-from infra.constructs.building_blocks import encrypted_table
+from infra.blocks.storage import encrypted_table
 from infra.constructs.encryption import EncryptionKey
 
 MONITOR_TABLE_ACTIONS = (

@@ -81,11 +81,12 @@ def template() -> dict[str, Any]:
     from aws_cdk.assertions import Template
 
     from infra import nag
-    from infra.constructs import monitor, slack_notifier
+    from infra.blocks import functions
+    from infra.constructs import slack_notifier
     from infra.stack import BedrockJobMonitorStack
 
     patch = pytest.MonkeyPatch()
-    patch.setattr(slack_notifier, "notifier_code", monitor.monitor_code)
+    patch.setattr(slack_notifier, "notifier_code", functions.monitor_code)
     try:
         app = App()
         stack = BedrockJobMonitorStack(

@@ -27,11 +27,23 @@ def error_for(**context: Any) -> str:
 # -- defaults ----------------------------------------------------------------------------------
 
 
+CDK_JSON_LEAVES_OUT = {"job_kinds"}
+"""Keys cdk.json does not list: job_kinds defaults to every kind of the registry, which cdk.json
+would only repeat (and fall behind when a kind is added)."""
+
+
 def test_cdk_json_context_is_exactly_the_settings_defaults() -> None:
     # Given the defaults in cdk.json, When they are parsed, Then they equal the dataclass defaults
     # (one source of truth for documentation, and `python app.py` without the CLI behaves the same).
     assert Settings.from_mapping(cdk_json_context()) == Settings()
-    assert set(cdk_json_context()) == set(Settings.__dataclass_fields__)
+    assert set(cdk_json_context()) == set(Settings.__dataclass_fields__) - CDK_JSON_LEAVES_OUT
+
+
+def test_cdk_json_does_not_repeat_the_kind_registry() -> None:
+    # Given cdk.json without job_kinds, When the app reads it, Then every registered kind is
+    # monitored: adding a kind to the registry is the only edit that enables it by default.
+    assert "job_kinds" not in cdk_json_context()
+    assert Settings.from_mapping(cdk_json_context()).job_kinds == tuple(REGISTRY)
 
 
 def test_defaults_route_terminal_and_ready_statuses_to_email_and_monitor_every_kind() -> None:
@@ -241,7 +253,7 @@ def test_the_environment_the_stack_sets_parses_with_the_functions_own_config() -
 
 
 def test_log_retention_choices_match_the_construct_mapping() -> None:
-    from infra.constructs.building_blocks import _RETENTION
+    from infra.blocks.functions import _RETENTION
 
     assert tuple(sorted(_RETENTION)) == LOG_RETENTION_DAYS
 

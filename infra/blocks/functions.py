@@ -1,27 +1,22 @@
-"""Small builders shared by the capability constructs: encrypted queues and tables, and a Python
-function with its own role and log group. Each exists once so that every resource of a kind is
-configured the same way."""
+"""A Python Lambda function with its own role and log group, the code assets it runs, and what
+happens to an asynchronous invocation that keeps failing."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import jsii
-from aws_cdk import Duration, RemovalPolicy, Stack
-from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_scheduler as scheduler
-from aws_cdk import aws_scheduler_targets as scheduler_targets
-from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from infra import nag, names, versions
+from infra import FUNCTIONS_DIR, nag, names, versions
+from infra.blocks.storage import removal_policy
 from infra.constructs.encryption import EncryptionKey
 from infra.settings import Settings
 
@@ -59,82 +54,16 @@ _RETENTION = {
 
 
 def log_retention(days: int) -> logs.RetentionDays:
+    """CDK's retention for ``days`` (one of ``infra.settings.LOG_RETENTION_DAYS``); KeyError for
+    any other number."""
     return _RETENTION[days]
 
 
-def removal_policy(retain: bool) -> RemovalPolicy:
-    return RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY
-
-
-def encrypted_queue(
-    scope: Construct, construct_id: str, *, key: EncryptionKey, dead_letter_for: str
-) -> sqs.Queue:
-    """A dead-letter queue (of ``dead_letter_for``) that keeps failed messages for the maximum
-    14 days: CMK, TLS-only. Its ApproximateNumberOfMessagesVisible is alarmed on."""
-    queue = sqs.Queue(
-        scope,
-        construct_id,
-        encryption=sqs.QueueEncryption.KMS,
-        encryption_master_key=key.key,
-        data_key_reuse=Duration.hours(1),
-        enforce_ssl=True,
-        retention_period=Duration.days(14),
-    )
-    nag.acknowledge(
-        queue,
-        "AwsSolutions-SQS3",
-        f"This queue is itself the dead-letter queue of {dead_letter_for}; nothing consumes "
-        "it automatically (an alarm fires on any message), so it needs no DLQ of its own.",
-    )
-    return queue
-
-
-def encrypted_topic(
-    scope: Construct, construct_id: str, *, key: EncryptionKey, display_name: str
-) -> sns.Topic:
-    """A topic encrypted with the CMK whose policy denies any request without TLS."""
-    return sns.Topic(
-        scope,
-        construct_id,
-        display_name=display_name,
-        master_key=key.key,
-        enforce_ssl=True,
-    )
-
-
-def encrypted_table(
-    scope: Construct,
-    construct_id: str,
-    *,
-    key: EncryptionKey,
-    retain: bool,
-    partition_key: str,
-    sort_key: str | None = None,
-    ttl_attribute: str,
-) -> dynamodb.Table:
-    """On-demand table, CMK-encrypted, with point-in-time recovery and a TTL attribute.
-
-    ``dynamodb.Table`` rather than ``TableV2``: TableV2 with a customer-managed key fails in a
-    region-agnostic stack.
-    """
-    return dynamodb.Table(
-        scope,
-        construct_id,
-        partition_key=dynamodb.Attribute(name=partition_key, type=dynamodb.AttributeType.STRING),
-        sort_key=(
-            dynamodb.Attribute(name=sort_key, type=dynamodb.AttributeType.STRING)
-            if sort_key
-            else None
-        ),
-        billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-        encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
-        encryption_key=key.key,
-        point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-            point_in_time_recovery_enabled=True
-        ),
-        time_to_live_attribute=ttl_attribute,
-        removal_policy=removal_policy(retain),
-        deletion_protection=retain,
+def monitor_code() -> lambda_.Code:
+    """The functions/ directory as is: the monitor's code needs only the runtime's boto3 and the
+    Powertools layer, so its asset needs no bundling."""
+    return lambda_.Code.from_asset(
+        str(FUNCTIONS_DIR), exclude=["**/__pycache__", "**/*.pyc", "**/.mypy_cache"]
     )
 
 
@@ -155,7 +84,8 @@ def powertools_layer(scope: Construct) -> lambda_.ILayerVersion:
 
 class PythonFunction(Construct):
     """A Python Lambda function with its own role (no AWS managed policies) and its own log
-    group with a retention. The role may only write to that log group.
+    group with a retention (``settings.log_retention_days``). The role may only write to that log
+    group. The environment gets the Powertools service name, metric namespace and log level.
 
     Attributes: ``function``, ``role``, ``log_group``.
     """
@@ -255,66 +185,3 @@ def retried_then_kept(
         "max_event_age": max_event_age,
         "on_failure": QueueDestination(queue, key),
     }
-
-
-SCHEDULE_RETRY_ATTEMPTS = 2
-"""EventBridge Scheduler's retries of a failed delivery (the invocation request itself)."""
-
-
-@dataclass(frozen=True)
-class ScheduledInvocation:
-    schedule: scheduler.Schedule
-    role: iam.Role
-    dead_letter_queue: sqs.Queue
-
-
-def schedule_invocations(
-    scope: Construct,
-    function: lambda_.IFunction,
-    *,
-    key: EncryptionKey,
-    what: str,
-    expression: scheduler.ScheduleExpression,
-    description: str,
-    payload: Mapping[str, Any],
-    max_event_age: Duration,
-) -> ScheduledInvocation:
-    """An EventBridge Scheduler schedule invoking ``function`` (``what`` names it in
-    descriptions), through its own role (only the account's scheduler may assume it), retrying a
-    failed delivery and keeping what still fails in an encrypted dead-letter queue. The constructs
-    are ``ScheduleDeadLetterQueue``, ``ScheduleRole`` and ``Schedule`` under ``scope``."""
-    dead_letter_queue = encrypted_queue(
-        scope, "ScheduleDeadLetterQueue", key=key, dead_letter_for=f"the {what}'s schedule"
-    )
-    role = iam.Role(
-        scope,
-        "ScheduleRole",
-        assumed_by=iam.ServicePrincipal(
-            "scheduler.amazonaws.com",
-            conditions={"StringEquals": {"aws:SourceAccount": Stack.of(scope).account}},
-        ),
-        description=f"EventBridge Scheduler: invokes the Bedrock Job Monitor's {what} function",
-    )
-    key.grant_envelope_use(role)
-    schedule = scheduler.Schedule(
-        scope,
-        "Schedule",
-        description=description,
-        schedule=expression,
-        target=scheduler_targets.LambdaInvoke(
-            function,
-            input=scheduler.ScheduleTargetInput.from_object(dict(payload)),
-            role=role,
-            dead_letter_queue=dead_letter_queue,
-            retry_attempts=SCHEDULE_RETRY_ATTEMPTS,
-            max_event_age=max_event_age,
-        ),
-    )
-    nag.acknowledge(
-        role,
-        "AwsSolutions-IAM5",
-        f"aws_scheduler_targets.LambdaInvoke grants lambda:InvokeFunction on the {what} "
-        "function and its versions/aliases (ARN + ':*'); it is still this one function.",
-        finding=nag.resource_finding(scope, f"{function.function_arn}:*"),
-    )
-    return ScheduledInvocation(schedule, role, dead_letter_queue)

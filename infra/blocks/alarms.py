@@ -1,0 +1,166 @@
+"""What a capability asks to be alarmed on, and what an alarm does when it fires.
+
+A capability construct exposes ``alarm_targets`` (``AlarmTargets``): its functions whose errors
+matter, its dead-letter and failure queues, and heartbeats (metrics that must keep arriving).
+The self-monitoring construct iterates over the capabilities it is given and builds one alarm per
+target; what a fired alarm does is an ``AlarmActionStrategy`` (one method), so notifying a topic,
+several, or nothing is a choice of strategy, not a flag. (cdk-monitoring-constructs'
+IAlarmActionStrategy is the model.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra import names
+
+ERROR_PERIOD = Duration.minutes(5)
+"""The period of the error and queue alarms and of the dashboard's graphs."""
+
+
+def custom_metric(
+    metric_name: str,
+    *,
+    service: str = names.MONITOR_SERVICE,
+    statistic: str = "Sum",
+    period: Duration = ERROR_PERIOD,
+    label: str | None = None,
+) -> cloudwatch.Metric:
+    """A metric a function emits through Powertools (``names.METRIC_*``); EMF adds the
+    ``service`` dimension (the function's ``POWERTOOLS_SERVICE_NAME``)."""
+    return cloudwatch.Metric(
+        namespace=names.METRIC_NAMESPACE,
+        metric_name=metric_name,
+        dimensions_map={names.SERVICE_DIMENSION: service},
+        statistic=statistic,
+        period=period,
+        label=label,
+    )
+
+
+@dataclass(frozen=True)
+class WatchedFunction:
+    """Alarm ``label`` (also its construct id, e.g. "MonitorErrors") when ``function`` reports
+    any error in a period; ``description`` says what a failure means, ``dashboard_label`` names
+    its line on the dashboard's Errors graph."""
+
+    label: str
+    function: lambda_.IFunction
+    description: str
+    dashboard_label: str
+
+    def alarm(self, scope: Construct) -> cloudwatch.Alarm:
+        return cloudwatch.Alarm(
+            scope,
+            self.label,
+            alarm_description=f"{self.description}; see the function's log group",
+            metric=self.function.metric_errors(statistic="Sum", period=ERROR_PERIOD),
+            threshold=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+
+
+@dataclass(frozen=True)
+class WatchedQueue:
+    """Alarm "<label>NotEmpty" when ``queue`` (a dead-letter or failure queue, e.g. label
+    "ScheduleDeadLetterQueue") holds any message."""
+
+    label: str
+    queue: sqs.IQueue
+
+    def alarm(self, scope: Construct) -> cloudwatch.Alarm:
+        return cloudwatch.Alarm(
+            scope,
+            f"{self.label}NotEmpty",
+            alarm_description=(
+                f"Messages in {self.label}: something was not delivered; "
+                "inspect and redrive the queue"
+            ),
+            metric=self.queue.metric_approximate_number_of_messages_visible(
+                statistic="Maximum", period=ERROR_PERIOD
+            ),
+            threshold=0,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """A dead-man's switch: alarm ``label`` when ``metric`` (a Sum per period) stayed below 1 for
+    ``periods`` periods in a row; no data counts as breaching."""
+
+    label: str
+    metric: cloudwatch.IMetric
+    periods: int
+    description: str
+
+    def alarm(self, scope: Construct) -> cloudwatch.Alarm:
+        return cloudwatch.Alarm(
+            scope,
+            self.label,
+            alarm_description=self.description,
+            metric=self.metric,
+            threshold=1,
+            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluation_periods=self.periods,
+            datapoints_to_alarm=self.periods,
+            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+        )
+
+
+@dataclass(frozen=True)
+class AlarmTargets:
+    """Everything one capability asks to be alarmed on (each may be empty)."""
+
+    functions: tuple[WatchedFunction, ...] = ()
+    queues: tuple[WatchedQueue, ...] = ()
+    heartbeats: tuple[Heartbeat, ...] = ()
+
+    def __iter__(self) -> Iterator[WatchedFunction | WatchedQueue | Heartbeat]:
+        yield from self.functions
+        yield from self.queues
+        yield from self.heartbeats
+
+
+class Alarmable(Protocol):
+    """A capability construct that says what must be alarmed."""
+
+    @property
+    def alarm_targets(self) -> AlarmTargets: ...
+
+
+class AlarmActionStrategy(Protocol):
+    """What a fired alarm does."""
+
+    def add_actions(self, alarm: cloudwatch.Alarm) -> None: ...
+
+
+class NotifyTopic:
+    """Every alarm notifies ``topic`` (SNS) when it fires."""
+
+    def __init__(self, topic: sns.ITopic) -> None:
+        self.topic = topic
+
+    def add_actions(self, alarm: cloudwatch.Alarm) -> None:
+        alarm.add_alarm_action(cloudwatch_actions.SnsAction(self.topic))
+
+
+class NoAlarmActions:
+    """Alarms change state (console, dashboard) and notify nobody."""
+
+    def add_actions(self, alarm: cloudwatch.Alarm) -> None:
+        return None
