@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 FAILURE_STATUSES = frozenset({"Failed", "PartiallyCompleted", "Expired"})
+READY_STATUSES = ("InService", "Active")  # a long-lived resource is usable: not terminal, but done
 
 
 @dataclass(frozen=True)
