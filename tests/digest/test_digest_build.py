@@ -8,16 +8,9 @@ from dataclasses import replace
 
 import pytest
 
-from job_monitor.digest.build import (
-    CATEGORIES,
-    MAX_BODY_BYTES,
-    Digest,
-    build_digest,
-    contract,
-    digest_subject,
-    parse_digest,
-    render_digest,
-)
+from job_monitor.contracts.digest import contract, digest_subject, parse_digest, render_digest
+from job_monitor.contracts.envelope import MAX_BODY_BYTES, ContractError
+from job_monitor.digest.build import CATEGORIES, Digest, build_digest
 
 from .support import ACCOUNT, END, START, entry, running
 
@@ -202,8 +195,6 @@ def test_the_contract_round_trips_through_parse():
     ],
 )
 def test_parse_rejects_what_it_cannot_read(body: str, message: str):
-    from job_monitor.contracts.transition import ContractError
-
     with pytest.raises(ContractError, match=message):
         parse_digest(body)
 

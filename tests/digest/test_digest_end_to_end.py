@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from job_monitor.config import MonitorSettings
-from job_monitor.digest.build import parse_digest
+from job_monitor.contracts.digest import parse_digest
 from job_monitor.handlers import digest as digest_handler
 from sim.local import REGION, TABLE_NAME, LocalAccount
 

@@ -12,7 +12,8 @@ from moto import mock_aws
 
 from job_monitor.contracts import routing
 from job_monitor.contracts import transition as message
-from job_monitor.digest.build import render_digest
+from job_monitor.contracts.digest import render_digest
+from job_monitor.contracts.envelope import SnsMessage
 from job_monitor.domain.kinds import BATCH_INFERENCE, MODEL_CUSTOMIZATION
 from tests.notifications.conftest import REGION, make_transition
 
@@ -25,16 +26,6 @@ def sns_sqs(aws_env: None) -> Iterator[tuple[Any, Any, str]]:
         sns = boto3.client("sns", region_name=REGION)
         sqs = boto3.client("sqs", region_name=REGION)
         yield sns, sqs, sns.create_topic(Name="bedrock-jobs")["TopicArn"]
-
-
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(key, value)
 
 
 def _subscribe(sns: Any, sqs: Any, topic: str, name: str, policy: dict[str, Any]) -> str:
@@ -51,7 +42,7 @@ def _subscribe(sns: Any, sqs: Any, topic: str, name: str, policy: dict[str, Any]
     return url
 
 
-def _publish(sns: Any, topic: str, rendered: message.SnsMessage) -> None:
+def _publish(sns: Any, topic: str, rendered: SnsMessage) -> None:
     sns.publish(
         TopicArn=topic,
         Subject=rendered.subject,

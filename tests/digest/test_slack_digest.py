@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +13,13 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from job_monitor.config import NotifierSettings
-from job_monitor.digest.build import Digest, build_digest, render_digest
-from job_monitor.notifiers.pipeline import Outcome, SlackNotifier
-from job_monitor.notifiers.slack.blocks import SECTION_TEXT_LIMIT, SlackMessage
+from job_monitor.contracts.digest import render_digest
+from job_monitor.digest.build import Digest, build_digest
+from job_monitor.notifiers.pipeline import Notifier, Outcome
+from job_monitor.notifiers.slack.blocks import SlackMessage
 from job_monitor.notifiers.slack.digest_blocks import MAX_BLOCKS, slack_digest_message
-from tests.notifications.support import slack_texts
+from job_monitor.notifiers.slack.mrkdwn import SECTION_TEXT_LIMIT
+from tests.notifications.support import MemoryDedupe, MemoryDestination, slack_texts
 
 from .support import ACCOUNT, END, START, entry, running
 
@@ -171,27 +172,10 @@ def test_a_long_section_keeps_every_heading_and_count_and_trims_job_lines() -> N
 # -- the notifier dispatches on the message type ---------------------------------------------
 
 
-class _Dedupe:
-    def __init__(self) -> None:
-        self.done: set[str] = set()
-
-    def register_context(self, context: Any) -> None:
-        del context
-
-    def run_once(
-        self, dedupe_id: str, action: Callable[[], dict[str, Any]]
-    ) -> tuple[dict[str, Any], bool]:
-        if dedupe_id in self.done:
-            return {}, True
-        result = action()
-        self.done.add(dedupe_id)
-        return result, False
-
-
 def test_the_notifier_posts_a_digest_once_whatever_the_name_pattern() -> None:
     # Given the notifier with a job-name pattern that matches none of the digest's jobs
-    posted: list[SlackMessage] = []
-    notifier = SlackNotifier(
+    destination = MemoryDestination()
+    notifier = Notifier(
         settings=NotifierSettings.from_env(
             {
                 "SLACK_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:1:secret:x",
@@ -199,9 +183,9 @@ def test_the_notifier_posts_a_digest_once_whatever_the_name_pattern() -> None:
                 "SLACK_JOB_NAME_PATTERN": "^prod-",
             }
         ),
+        destination=destination,
         webhook_url=lambda: "https://hooks.example/x",
-        post=lambda _url, message: posted.append(message),
-        dedupe=_Dedupe(),
+        dedupe=MemoryDedupe(),
     )
     body = render_digest(_sample()).body
     # When the same digest arrives twice (SNS redelivery)
@@ -209,20 +193,20 @@ def test_the_notifier_posts_a_digest_once_whatever_the_name_pattern() -> None:
     # Then it is posted once, as the digest rendering, and the copy is a duplicate
     assert [r.outcome for r in batch.results] == [Outcome.POSTED, Outcome.DUPLICATE]
     assert batch.results[0].dedupe_id == _sample().dedupe_id
-    assert posted == [slack_digest_message(_sample())]
+    assert destination.posted == [slack_digest_message(_sample())]
 
 
 def test_the_notifier_refuses_a_digest_of_another_major_version() -> None:
-    notifier = SlackNotifier(
+    notifier = Notifier(
         settings=NotifierSettings.from_env(
             {
                 "SLACK_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:1:secret:x",
                 "IDEMPOTENCY_TABLE_NAME": "t",
             }
         ),
+        destination=MemoryDestination(),
         webhook_url=lambda: "https://hooks.example/x",
-        post=lambda _url, _message: None,
-        dedupe=_Dedupe(),
+        dedupe=MemoryDedupe(),
     )
     body = json.dumps({**json.loads(render_digest(_sample()).body), "version": "2"})
     [result] = notifier.handle_all([("m1", body)]).results

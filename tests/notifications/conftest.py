@@ -1,5 +1,5 @@
 """Fixtures for the notification tests: transitions for every kind and status, a local HTTPS
-webhook server, and AWS (moto) resources for the Slack notifier.
+webhook server. (Fake AWS credentials: the root ``aws_env`` fixture in tests/conftest.py.)
 
 Golden files: ``UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/notifications`` rewrites
 tests/notifications/golden/ from the current code; review the diff before committing it.
@@ -315,16 +315,3 @@ class FakeSleep:
 @pytest.fixture
 def fake_sleep() -> FakeSleep:
     return FakeSleep()
-
-
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-        "POWERTOOLS_TRACE_DISABLED": "1",
-    }.items():
-        monkeypatch.setenv(key, value)

@@ -1,9 +1,12 @@
-"""Helpers shared by the tests that look at what Slack receives."""
+"""Helpers shared by the tests that look at what a notifier delivers: the texts Slack shows, an
+in-memory destination and dedupe guard."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from job_monitor.notifiers.destination import DeliveryReport
 from job_monitor.notifiers.slack.blocks import SlackMessage
 
 
@@ -24,3 +27,48 @@ def slack_texts(slack: SlackMessage) -> list[str]:
 
     walk(slack.blocks)
     return found
+
+
+class MemoryDestination:
+    """An in-memory notifier destination (no HTTP): records each ``(url, payload)`` it is asked to
+    deliver; ``fail_with`` makes every delivery raise it instead (a webhook that is down)."""
+
+    def __init__(self, type_name: str = "slack", fail_with: Exception | None = None) -> None:
+        self.type_name = type_name
+        self.fail_with = fail_with
+        self.deliveries: list[tuple[str, Any]] = []
+
+    @property
+    def posted(self) -> list[Any]:
+        """The payloads delivered, in order."""
+        return [payload for _, payload in self.deliveries]
+
+    def validate_url(self, value: object) -> str:
+        if not isinstance(value, str) or not value.startswith("https://"):
+            raise ValueError("the webhook secret is not an https URL")
+        return value
+
+    def deliver(self, url: str, payload: Any) -> DeliveryReport:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.deliveries.append((url, payload))
+        return DeliveryReport(status_code=200, attempts=1)
+
+
+class MemoryDedupe:
+    """A dedupe guard in a set: an action that raises leaves no record (as Powertools does)."""
+
+    def __init__(self) -> None:
+        self.done: set[str] = set()
+
+    def register_context(self, context: Any) -> None:
+        del context
+
+    def run_once(
+        self, dedupe_id: str, action: Callable[[], dict[str, Any]]
+    ) -> tuple[dict[str, Any], bool]:
+        if dedupe_id in self.done:
+            return {}, True
+        result = action()
+        self.done.add(dedupe_id)
+        return result, False

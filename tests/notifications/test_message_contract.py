@@ -9,7 +9,8 @@ import json
 import pytest
 
 from job_monitor.contracts import transition as message
-from job_monitor.contracts.transition import ContractError
+from job_monitor.contracts.envelope import ContractError
+from job_monitor.contracts.text import human_duration
 from job_monitor.domain.kinds import BATCH_INFERENCE, EVALUATION, MODEL_CUSTOMIZATION, REGISTRY
 
 from .conftest import ACCOUNT, NOW, REGION, make_transition
@@ -227,4 +228,4 @@ def test_sample_transition_is_a_labelled_failed_job_with_a_fresh_dedupe_id() -> 
     ],
 )
 def test_durations_read_like_a_person_wrote_them(seconds: int | None, text: str | None) -> None:
-    assert message.human_duration(seconds) == text
+    assert human_duration(seconds) == text

@@ -11,16 +11,13 @@ from slack_sdk.models.blocks import Block
 from job_monitor.contracts import transition as message
 from job_monitor.contracts.transition import Notification
 from job_monitor.domain.kinds import BATCH_INFERENCE, EVALUATION, MODEL_CUSTOMIZATION, REGISTRY
-from job_monitor.notifiers.slack.blocks import (
+from job_monitor.notifiers.slack.blocks import STATUS_STYLES, SlackMessage, slack_message, style_for
+from job_monitor.notifiers.slack.mrkdwn import (
     FALLBACK_TEXT_LIMIT,
     FIELD_TEXT_LIMIT,
     HEADER_LIMIT,
     SECTION_TEXT_LIMIT,
-    STATUS_STYLES,
-    SlackMessage,
     escape,
-    slack_message,
-    style_for,
 )
 from tests.notifications.support import slack_texts
 

@@ -18,6 +18,8 @@ from job_monitor.contracts import transition as message
 from job_monitor.domain.kinds import BATCH_INFERENCE, MODEL_CUSTOMIZATION
 from job_monitor.handlers import slack_notifier
 from job_monitor.notifiers.pipeline import NotifyError, build_notifier
+from job_monitor.notifiers.slack.destination import SlackDestination
+from tests.fakes.lambda_context import FakeLambdaContext
 
 from .conftest import REGION, FakeSleep, WebhookServer, make_transition
 
@@ -25,15 +27,8 @@ TABLE = "notifier-idempotency"
 SECRET_PART = "s3cr3tT0kenXYZ"
 
 
-@dataclass
-class LambdaContext:
-    function_name: str = "slack-notifier"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:slack-notifier"
-    aws_request_id: str = "req-1"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
+def _context() -> FakeLambdaContext:
+    return FakeLambdaContext(function_name="slack-notifier", remaining_ms=30_000)
 
 
 @dataclass
@@ -78,9 +73,9 @@ def _install(deployed: Deployed, sleep: FakeSleep, **env: str) -> None:
     slack_notifier.use_notifier(
         build_notifier(
             settings,
+            SlackDestination(sleep=sleep),
             secrets_client=deployed.secrets,
             dynamodb_client=deployed.dynamodb,
-            sleep=sleep,
         )
     )
 
@@ -126,7 +121,7 @@ def test_a_failed_job_is_posted_to_the_webhook_from_the_secret(
     transition = make_transition(MODEL_CUSTOMIZATION, "Failed")
 
     # When SNS delivers the monitor's message
-    result = slack_notifier.lambda_handler(_sns_event(transition), LambdaContext())
+    result = slack_notifier.lambda_handler(_sns_event(transition), _context())
 
     # Then the webhook received one Block Kit message about that job, with the mention
     assert _outcomes(result) == ["posted"]
@@ -151,8 +146,8 @@ def test_the_same_dedupe_id_twice_is_posted_once(
     event = _sns_event(make_transition(BATCH_INFERENCE, "Completed"))
 
     # When both copies arrive
-    first = slack_notifier.lambda_handler(event, LambdaContext())
-    second = slack_notifier.lambda_handler(event, LambdaContext())
+    first = slack_notifier.lambda_handler(event, _context())
+    second = slack_notifier.lambda_handler(event, _context())
 
     # Then Slack got one message
     assert (_outcomes(first), _outcomes(second)) == (["posted"], ["duplicate"])
@@ -169,7 +164,7 @@ def test_429_with_retry_after_then_200_is_delivered(
 
     # When a notification arrives
     result = slack_notifier.lambda_handler(
-        _sns_event(make_transition(MODEL_CUSTOMIZATION, "Failed")), LambdaContext()
+        _sns_event(make_transition(MODEL_CUSTOMIZATION, "Failed")), _context()
     )
 
     # Then the notifier honoured Retry-After and the second attempt was delivered
@@ -193,7 +188,7 @@ def test_a_webhook_failing_forever_raises_leaves_no_record_and_the_retry_posts(
 
     # When a notification arrives, the invocation raises (so SNS retries, then the DLQ keeps it)
     with pytest.raises(NotifyError, match="HTTP 500"):
-        slack_notifier.lambda_handler(event, LambdaContext())
+        slack_notifier.lambda_handler(event, _context())
 
     # Then it tried 4 times, left no idempotency record, logged the failure, not the URL
     assert len(webhook.requests) == 4
@@ -204,7 +199,7 @@ def test_a_webhook_failing_forever_raises_leaves_no_record_and_the_retry_posts(
 
     # When Slack recovers and SNS retries the same event
     webhook.answer_forever(200)
-    result = slack_notifier.lambda_handler(event, LambdaContext())
+    result = slack_notifier.lambda_handler(event, _context())
 
     # Then the message is posted this time
     assert _outcomes(result) == ["posted"]
@@ -223,7 +218,7 @@ def test_a_job_name_outside_the_pattern_is_not_posted(
     )
 
     # When both notifications arrive
-    result = slack_notifier.lambda_handler(event, LambdaContext())
+    result = slack_notifier.lambda_handler(event, _context())
 
     # Then only the prod job was posted
     assert _outcomes(result) == ["filtered", "posted"]
@@ -242,7 +237,7 @@ def test_a_secret_holding_json_fails_clearly_without_revealing_it(
     # When a notification arrives / Then the invocation fails, saying what to fix
     with pytest.raises(NotifyError, match="holds JSON") as caught:
         slack_notifier.lambda_handler(
-            _sns_event(make_transition(MODEL_CUSTOMIZATION, "Failed")), LambdaContext()
+            _sns_event(make_transition(MODEL_CUSTOMIZATION, "Failed")), _context()
         )
     assert SECRET_PART not in str(caught.value)
     assert SECRET_PART not in str(caught.value.__cause__)
@@ -261,7 +256,7 @@ def test_the_handler_builds_its_notifier_from_the_environment(
     transition = message.sample_transition(
         make_transition(MODEL_CUSTOMIZATION, "Failed").observed_at, REGION, "123456789012"
     )
-    result = slack_notifier.lambda_handler(_sns_event(transition), LambdaContext())
+    result = slack_notifier.lambda_handler(_sns_event(transition), _context())
 
     # Then it is posted, labelled as the test job
     assert _outcomes(result) == ["posted"]

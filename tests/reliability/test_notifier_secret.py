@@ -8,7 +8,7 @@ import pytest
 from botocore.config import Config
 from moto import mock_aws
 
-from job_monitor.notifiers.pipeline import SecretWebhookUrl
+from job_monitor.notifiers.secret import SecretWebhookUrl
 from tests.reliability.support import dynamodb_error, inject_client
 
 URL = "https://hooks.slack.com/services/T000/B000/XXXXXXXX"
@@ -16,13 +16,7 @@ THROTTLED = dynamodb_error("ThrottlingException", 400, prefix="")
 
 
 @pytest.fixture
-def secrets(monkeypatch):
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(key, value)
+def secrets(aws_env):
     with mock_aws():
         client = boto3.client(
             "secretsmanager", config=Config(retries={"mode": "standard", "max_attempts": 3})

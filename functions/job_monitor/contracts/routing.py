@@ -1,8 +1,9 @@
 """Who gets which transitions: SNS subscription filter policies built from routing settings. Pure.
 
-The monitor publishes every transition once with message attributes (see ``message.render``); each
-subscriber (email addresses, the Slack notifier) narrows them with a filter policy built here. The
-CDK app calls these at synth time so that a bad value stops the deploy with a clear error.
+The monitor publishes every transition once with message attributes (see
+``transition.render``); each subscriber (email addresses, the Slack notifier) narrows them with a
+filter policy built here. The CDK app calls these at synth time so that a bad value stops the
+deploy with a clear error.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from job_monitor.domain.kinds import REGISTRY
+from job_monitor.contracts.envelope import DIGEST, MESSAGE_TYPE_ATTRIBUTE
+from job_monitor.domain.kinds import READY_STATUSES, REGISTRY
 
 STARTED = "started"
 """Alias a user may route on: a job entering InProgress."""
@@ -19,10 +21,8 @@ STARTED_STATUSES = ("InProgress",)
 ALL_STATUSES = frozenset().union(*(k.statuses for k in REGISTRY.values()))
 TERMINAL_STATUSES = frozenset().union(*(k.terminal_statuses for k in REGISTRY.values()))
 
-READY_STATUSES = ("InService", "Active")
-"""A long-lived resource (provisioned throughput, custom model deployment) became usable: not
-terminal (it stays followed), but the outcome its owner waits for, so routed by default."""
-
+# READY_STATUSES (a long-lived resource became usable: not terminal, it stays followed, but the
+# outcome its owner waits for) are routed by default.
 DEFAULT_EMAIL_STATUSES: tuple[str, ...] = tuple(sorted(TERMINAL_STATUSES | set(READY_STATUSES)))
 DEFAULT_SLACK_STATUSES: tuple[str, ...] = (
     "Failed",
@@ -76,8 +76,8 @@ def filter_policy(
     return policy
 
 
-DIGEST_POLICY: dict[str, list[Any]] = {"message_type": ["digest"]}
-"""Matches the daily digest (``digest.render_digest`` sets ``message_type=digest``)."""
+DIGEST_POLICY: dict[str, list[Any]] = {MESSAGE_TYPE_ATTRIBUTE: [DIGEST]}
+"""Matches the daily digest (``contracts.digest.render_digest`` sets ``message_type=digest``)."""
 
 
 def with_digest(policy: dict[str, list[Any]]) -> dict[str, Any]:

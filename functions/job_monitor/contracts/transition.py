@@ -1,4 +1,4 @@
-"""The message contract: what the monitor publishes to SNS for one transition. Pure.
+"""The transition contract: what the monitor publishes to SNS for one job status transition. Pure.
 
 Everything a subscriber sees is decided here, so the format changes in one place:
 
@@ -8,59 +8,56 @@ Everything a subscriber sees is decided here, so the format changes in one place
 - the SNS message attributes that subscription filter policies match (see ``routing``);
 - the SNS ``Subject`` that email subscribers see.
 
-``parse`` is the other half of the contract: the typed view a subscriber (the Slack notifier) reads
-back from an SNS body. ``sample_transition`` builds the "test notification".
+``parse`` is the other half of the contract: the typed view (``Notification``) a subscriber (the
+notifiers) reads back from an SNS body; ``contracts.messages`` dispatches a body to it by message
+type. ``sample_transition`` builds the "test notification" (a transition like any other).
 """
 
 from __future__ import annotations
 
-import json
-import math
-import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from job_monitor.domain.jobs import Job, Transition, as_utc
+from job_monitor.contracts import chatbot
+from job_monitor.contracts.envelope import (
+    MAX_BODY_BYTES,
+    NO_STATUS,
+    SUBJECT_LIMIT,
+    TRANSITION,
+    ContractError,
+    SnsMessage,
+    render_body,
+)
+from job_monitor.contracts.fields import (
+    decode_object,
+    optional_int,
+    optional_str,
+    optional_time,
+    required_str,
+)
+from job_monitor.contracts.text import TRUNCATED, compact_json, cut, cut_optional, iso_utc, one_line
+from job_monitor.domain.jobs import Job, Transition
 from job_monitor.domain.kinds import MODEL_CUSTOMIZATION
 
-MESSAGE_FORMATS = ("json", "chatbot")
-"""The body formats ``render`` can publish: the JSON contract, or Chatbot custom notifications."""
+MESSAGE_TYPE = TRANSITION
+"""This contract's message type. Its body has no ``type`` field (absent means a transition)."""
 CONTRACT_VERSION = "1"
 """Major version of the JSON body. Adding a field keeps it; renaming or removing one bumps it."""
-
-SUBJECT_LIMIT = 99
-"""SNS Publish: "Subjects must be UTF-8 text with no line breaks or control characters, and less
-than 100 characters long"."""
-NO_STATUS = "None"
-"""``previousStatus`` message attribute of a job seen for the first time (attributes cannot be
-null)."""
-
-CHATBOT_DESCRIPTION_FAILURE_LIMIT = 1000
 
 # Size bounds of user-controlled text in a message. Bedrock allows 63-character job names and
 # 2,048-character failure messages, but the monitor does not rely on it: whatever it is handed,
 # one transition must fit in one SNS message (256 KiB for body and attributes together).
-TRUNCATED = "\u2026 [truncated]"
-"""Appended to any text the contract cut, so a reader knows it is not whole."""
 JOB_NAME_LIMIT = 1024
 MODEL_TEXT_LIMIT = 2048
 FAILURE_TEXT_LIMIT = 64 * 1024
 """Characters of all failure messages of one transition together."""
-MAX_BODY_BYTES = 240 * 1024
-"""UTF-8 bytes of one SNS body; the rest of the 262,144 bytes is left to attributes."""
 SAMPLE_JOB_NAME = "bedrock-job-monitor-test"
 SAMPLE_FAILURE_MESSAGE = (
     "This is a test notification from Bedrock Job Monitor; no job failed. "
     "If you can read this, the SNS topic and this subscription are wired correctly."
 )
-
-_LINE_BREAKING = frozenset({"Cc", "Zl", "Zp"})
-"""Unicode categories shown as a space on a one-line text: controls and line/paragraph breaks."""
-_INVISIBLE = frozenset({"Cf"})
-"""Format characters (direction overrides such as U+202E, zero-width characters): dropped, so a
-name cannot display reversed or hide text."""
 
 # Console host per partition (the partition is the second field of the job ARN).
 _CONSOLE_HOSTS = {
@@ -68,17 +65,6 @@ _CONSOLE_HOSTS = {
     "aws-us-gov": "console.amazonaws-us-gov.com",
     "aws-cn": "console.amazonaws.cn",
 }
-
-
-class ContractError(ValueError):
-    """An SNS body is not a message this version of the contract can read."""
-
-
-@dataclass(frozen=True)
-class SnsMessage:
-    subject: str
-    body: str
-    attributes: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -114,16 +100,13 @@ class Notification:
 def render(transition: Transition, message_format: str = "json") -> SnsMessage:
     """Subject, body and message attributes for one transition.
 
-    The attributes are the same in both formats, so filter policies route both alike.
+    ``message_format`` is one of ``envelope.MESSAGE_FORMATS`` (ValueError otherwise). The
+    attributes are the same in both formats, so filter policies route both alike.
     """
-    if message_format == "json":
-        body = compact_json(contract(transition))
-    elif message_format == "chatbot":
-        body = compact_json(chatbot_payload(transition))
-    else:
-        raise ValueError(
-            f"message_format: {message_format!r} is not one of {', '.join(MESSAGE_FORMATS)}"
-        )
+    body = render_body(
+        message_format,
+        {"json": lambda: contract(transition), "chatbot": lambda: chatbot_payload(transition)},
+    )
     return SnsMessage(subject=subject(transition), body=body, attributes=attributes(transition))
 
 
@@ -143,20 +126,22 @@ def contract(transition: Transition) -> dict[str, Any]:
 
 
 def bounded(transition: Transition, failure_budget: int = FAILURE_TEXT_LIMIT) -> Transition:
-    """The transition with its user-controlled text within the message bounds (see ``TRUNCATED``).
+    """The transition with its user-controlled text within the message bounds (see ``TRUNCATED``):
+    the job name within ``JOB_NAME_LIMIT`` characters, model identifiers within
+    ``MODEL_TEXT_LIMIT``, all failure messages together within ``failure_budget``.
 
     Returns the same object when nothing needs cutting."""
     job = transition.job
-    failures = _failures(transition)
-    cut_failures = _bound_failures(failures, failure_budget)
+    messages = failures(transition)
+    cut_failures = _bound_failures(messages, failure_budget)
     cut_job = replace(
         job,
-        name=_truncate(job.name, JOB_NAME_LIMIT),
-        base_model=_truncate_optional(job.base_model, MODEL_TEXT_LIMIT),
-        output_model=_truncate_optional(job.output_model, MODEL_TEXT_LIMIT),
+        name=cut(job.name, JOB_NAME_LIMIT, TRUNCATED),
+        base_model=cut_optional(job.base_model, MODEL_TEXT_LIMIT, TRUNCATED),
+        output_model=cut_optional(job.output_model, MODEL_TEXT_LIMIT, TRUNCATED),
         failure_messages=_bound_failures(job.failure_messages, failure_budget),
     )
-    if cut_job == job and cut_failures == failures:
+    if cut_job == job and cut_failures == messages:
         return transition
     return replace(transition, job=cut_job, failure_messages=cut_failures)
 
@@ -179,7 +164,7 @@ def _contract(transition: Transition) -> dict[str, Any]:
         "durationSeconds": transition.duration_seconds,
         "baseModel": job.base_model,
         "outputModel": job.output_model,
-        "failureMessages": list(_failures(transition)),
+        "failureMessages": list(failures(transition)),
         "region": transition.region,
         "account": transition.account,
         "consoleUrl": console_url(job),
@@ -207,8 +192,8 @@ def subject(transition: Transition) -> str:
     name = one_line(transition.job.name)
     room = SUBJECT_LIMIT - len(head) - len(tail)
     if room < 4:  # absurdly long status/kind: fall back to cutting the whole line
-        return _shorten(head + name + tail, SUBJECT_LIMIT)
-    return head + _shorten(name, room) + tail
+        return cut(head + name + tail, SUBJECT_LIMIT, strip=True)
+    return head + cut(name, room, strip=True) + tail
 
 
 def console_url(job: Job) -> str | None:
@@ -243,63 +228,12 @@ def console_url(job: Job) -> str | None:
 
 
 def chatbot_payload(transition: Transition) -> dict[str, Any]:
-    """Amazon Q Developer in chat applications custom notification for one transition.
-
-    ``metadata.threadId`` is the job ARN, so each job's updates thread together in the channel.
-    User-controlled text (job name, failure message) is kept inside code spans with backticks
-    neutralised, so it cannot turn into markup.
-    """
-    transition = bounded(transition, CHATBOT_DESCRIPTION_FAILURE_LIMIT)
-    job = transition.job
-    previous = transition.previous_status or "new"
-    title = f"Bedrock {job.kind.noun} {one_line(job.status)}: {one_line(job.name)}"
-    lines = [
-        f"*Job:* `{code_text(one_line(job.name))}`",
-        f"*Status:* {one_line(previous)} -> {one_line(job.status)}",
-    ]
-    duration = human_duration(transition.duration_seconds)
-    if duration:
-        lines.append(f"*Duration:* {duration}")
-    if job.base_model:
-        lines.append(f"*Base model:* `{code_text(one_line(job.base_model))}`")
-    if job.output_model:
-        lines.append(f"*Output model:* `{code_text(one_line(job.output_model))}`")
-    lines.append(f"*Account / region:* {transition.account} / {transition.region}")
-    failures = "\n".join(clean_lines(f) for f in _failures(transition))
-    if failures:
-        text = _shorten(code_text(failures), CHATBOT_DESCRIPTION_FAILURE_LIMIT)
-        lines.append(f"*Failure:*\n```\n{text}\n```")
-    next_steps = []
-    link = console_url(job)
-    if link:
-        next_steps.append(f"Open the job in the Bedrock console: {link}")
-    if job.status == "Failed":
-        next_steps.append("Read the failure message, fix the input or the quota, and resubmit.")
-    return {
-        "version": "1.0",
-        "source": "custom",
-        "content": {
-            "textType": "client-markdown",
-            "title": _shorten(title, 250),
-            "description": "\n".join(lines),
-            "nextSteps": next_steps,
-            "keywords": [job.kind.name, job.status],
-        },
-        "metadata": {
-            "threadId": job.arn,
-            "summary": _shorten(f"{job.status}: {one_line(job.name)} ({job.kind.label})", 250),
-            "eventType": "BedrockJobStatusChange",
-            "relatedResources": [
-                r for r in (job.arn, job.base_model, job.output_model) if r and r.startswith("arn:")
-            ],
-            "additionalContext": {
-                "dedupeId": transition.dedupe_id,
-                "kind": job.kind.name,
-                "status": job.status,
-                "previousStatus": transition.previous_status or NO_STATUS,
-            },
-        },
-    }
+    """The Chatbot custom notification for one transition (``chatbot.transition_payload``), with
+    the failure messages bounded to what its description shows."""
+    shown = bounded(transition, chatbot.DESCRIPTION_FAILURE_LIMIT)
+    return chatbot.transition_payload(
+        shown, failures=failures(shown), console_link=console_url(shown.job)
+    )
 
 
 def sample_transition(now: datetime, region: str, account: str) -> Transition:
@@ -335,6 +269,27 @@ def sample_transition(now: datetime, region: str, account: str) -> Transition:
     )
 
 
+def failures(transition: Transition) -> tuple[str, ...]:
+    """The transition's failure messages: the ones observed with it, else the job's."""
+    return transition.failure_messages or transition.job.failure_messages
+
+
+def _bound_failures(messages: tuple[str, ...], budget: int) -> tuple[str, ...]:
+    """Keep messages in order while they fit in ``budget`` characters; cut the one that does not
+    fit, and replace the rest with one ``"N more failure message(s)… [truncated]"`` entry."""
+    if sum(len(m) for m in messages) <= budget:
+        return messages
+    kept: list[str] = []
+    left = budget
+    for index, text in enumerate(messages):
+        if left <= len(TRUNCATED):
+            kept.append(f"{len(messages) - index} more failure message(s){TRUNCATED}")
+            break
+        kept.append(cut(text, left, TRUNCATED))
+        left -= len(kept[-1])
+    return tuple(kept)
+
+
 # ---------------------------------------------------------------------------------------------
 # Consuming
 
@@ -346,12 +301,11 @@ def parse(body: str) -> Notification:
     a missing or unsupported ``version``, a body that is not a JSON object, or a missing required
     field raises ContractError with a message that says which.
     """
-    try:
-        data = json.loads(body)
-    except (TypeError, ValueError) as exc:
-        raise ContractError(f"SNS body is not JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise ContractError("SNS body is JSON but not an object")
+    return from_document(decode_object(body))
+
+
+def from_document(data: dict[str, Any]) -> Notification:
+    """``parse`` of an already decoded body (the JSON object); raises ContractError likewise."""
     if data.get("source") == "custom" and "content" in data:
         raise ContractError(
             "SNS body is an Amazon Q Developer (Chatbot) custom notification, not contract "
@@ -366,158 +320,31 @@ def parse(body: str) -> Notification:
             f"SNS body has contract version {version!r}; this notifier reads version "
             f"{CONTRACT_VERSION}"
         )
-    kind = _required_str(data, "kind")
-    failures = data.get("failureMessages") or []
-    if not isinstance(failures, list):
+    kind = required_str(data, "kind")
+    failure_list = data.get("failureMessages") or []
+    if not isinstance(failure_list, list):
         raise ContractError("field 'failureMessages' must be a list")
     terminal = data.get("terminal", False)
     if not isinstance(terminal, bool):
         raise ContractError(f"field 'terminal' must be true or false, got {terminal!r}")
     return Notification(
         version=version,
-        dedupe_id=_required_str(data, "dedupeId"),
+        dedupe_id=required_str(data, "dedupeId"),
         kind=kind,
-        kind_label=_optional_str(data, "kindLabel") or kind,
-        job_arn=_required_str(data, "jobArn"),
-        job_name=_required_str(data, "jobName"),
-        previous_status=_optional_str(data, "previousStatus"),
-        status=_required_str(data, "status"),
+        kind_label=optional_str(data, "kindLabel") or kind,
+        job_arn=required_str(data, "jobArn"),
+        job_name=required_str(data, "jobName"),
+        previous_status=optional_str(data, "previousStatus"),
+        status=required_str(data, "status"),
         terminal=terminal,
-        observed_at=_optional_time(data, "observedAt"),
-        created_at=_optional_time(data, "createdAt"),
-        ended_at=_optional_time(data, "endedAt"),
-        duration_seconds=_optional_int(data, "durationSeconds"),
-        base_model=_optional_str(data, "baseModel"),
-        output_model=_optional_str(data, "outputModel"),
-        failure_messages=tuple(str(f) for f in failures if f),
-        region=_optional_str(data, "region") or "",
-        account=_optional_str(data, "account") or "",
-        console_url=_optional_str(data, "consoleUrl"),
+        observed_at=optional_time(data, "observedAt"),
+        created_at=optional_time(data, "createdAt"),
+        ended_at=optional_time(data, "endedAt"),
+        duration_seconds=optional_int(data, "durationSeconds"),
+        base_model=optional_str(data, "baseModel"),
+        output_model=optional_str(data, "outputModel"),
+        failure_messages=tuple(str(f) for f in failure_list if f),
+        region=optional_str(data, "region") or "",
+        account=optional_str(data, "account") or "",
+        console_url=optional_str(data, "consoleUrl"),
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# Shared text helpers
-
-
-def human_duration(seconds: int | None) -> str | None:
-    """``8054`` -> ``"2 h 14 min"``: the two largest non-zero units, for people, not parsers."""
-    if seconds is None:
-        return None
-    seconds = max(0, int(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    units = (("d", 86_400), ("h", 3_600), ("min", 60), ("s", 1))
-    parts: list[str] = []
-    for index, (label, size) in enumerate(units):
-        count, seconds = divmod(seconds, size)
-        if count:
-            parts.append(f"{count} {label}")
-            following = units[index + 1]
-            rest = seconds // following[1]
-            if rest:
-                parts.append(f"{rest} {following[0]}")
-            break
-    return " ".join(parts)
-
-
-def _failures(transition: Transition) -> tuple[str, ...]:
-    return transition.failure_messages or transition.job.failure_messages
-
-
-def one_line(text: str) -> str:
-    """One line of text: control characters (line breaks included) become spaces; invisible
-    format characters (direction overrides, zero-width characters) are dropped."""
-    if text.isascii() and text.isprintable():
-        return text
-    out = []
-    for ch in text:
-        category = unicodedata.category(ch)
-        if category in _LINE_BREAKING:
-            out.append(" ")
-        elif category not in _INVISIBLE:
-            out.append(ch)
-    return "".join(out)
-
-
-def clean_lines(text: str) -> str:
-    """Like ``one_line``, but keeps line structure: any line break becomes ``\\n``."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
-    return "\n".join(one_line(line) for line in lines.replace("\u2029", "\n").split("\n"))
-
-
-def _truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: max(0, limit - len(TRUNCATED))] + TRUNCATED
-
-
-def _truncate_optional(text: str | None, limit: int) -> str | None:
-    return None if text is None else _truncate(text, limit)
-
-
-def _bound_failures(messages: tuple[str, ...], budget: int) -> tuple[str, ...]:
-    """Keep messages in order while they fit in ``budget`` characters; cut the one that does not
-    fit, and replace the rest with one ``"N more failure message(s)… [truncated]"`` entry."""
-    if sum(len(m) for m in messages) <= budget:
-        return messages
-    kept: list[str] = []
-    left = budget
-    for index, text in enumerate(messages):
-        if left <= len(TRUNCATED):
-            kept.append(f"{len(messages) - index} more failure message(s){TRUNCATED}")
-            break
-        kept.append(_truncate(text, left))
-        left -= len(kept[-1])
-    return tuple(kept)
-
-
-def compact_json(document: dict[str, Any]) -> str:
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
-
-
-def code_text(text: str) -> str:
-    """Text to sit inside a code span or block: a backtick would close it, so it is replaced."""
-    return text.replace("`", "\u02cb")
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
-
-
-def iso_utc(value: datetime | None) -> str | None:
-    """UTC with a ``Z`` whatever the input's zone (a naive time is taken to be UTC)."""
-    return as_utc(value).isoformat().replace("+00:00", "Z") if value else None
-
-
-def _required_str(data: dict[str, Any], key: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not value:
-        raise ContractError(f"field {key!r} is missing or not a non-empty string")
-    return value
-
-
-def _optional_str(data: dict[str, Any], key: str) -> str | None:
-    value = data.get(key)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise ContractError(f"field {key!r} must be a string or null")
-    return value
-
-
-def _optional_int(data: dict[str, Any], key: str) -> int | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ContractError(f"field {key!r} must be a finite number or null, got {value!r}")
-    return int(value)
-
-
-def _optional_time(data: dict[str, Any], key: str) -> datetime | None:
-    value = _optional_str(data, key)
-    if value is None:
-        return None
-    try:
-        return as_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
-    except ValueError:
-        raise ContractError(f"field {key!r} is not an ISO 8601 time: {value!r}") from None

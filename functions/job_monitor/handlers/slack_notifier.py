@@ -1,8 +1,9 @@
-"""Lambda entry point of the Slack notifier, subscribed to the monitor's SNS topic.
+"""Lambda entry point of the Slack notifier, subscribed to the monitor's SNS topic. Thin.
 
-Thin: settings are read once, the notifier (boto3 clients, slack_sdk) is built on the first
-invocation, each SNS record goes through ``SlackNotifier``, metrics are emitted, and any failed
-record makes the invocation raise so that SNS retries it and the on-failure destination keeps it.
+Settings are read once and the notifier (boto3 clients; slack_sdk on the first post) is built on
+the first invocation; each SNS record goes through the ``Notifier`` pipeline to the Slack
+destination; one metric per record outcome; any failed record makes the invocation raise, so that
+SNS retries it and the on-failure destination keeps it.
 """
 
 from __future__ import annotations
@@ -13,72 +14,37 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from job_monitor import names
 from job_monitor.config import NotifierSettings
-from job_monitor.notifiers.pipeline import NotifyError, Outcome, SlackNotifier, build_notifier
+from job_monitor.notifiers.pipeline import Notifier, NotifyError, Outcome, build_notifier
+from job_monitor.notifiers.slack.destination import SlackDestination
+from job_monitor.notifiers.sns_event import InvalidEvent, sns_records
 
-SERVICE = "slack-notifier"
-METRICS_NAMESPACE = "BedrockJobMonitor"
+__all__ = ["InvalidEvent", "lambda_handler", "sns_records", "use_notifier"]
 
-logger = Logger(service=SERVICE)
-metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE)
+logger = Logger(service=names.SLACK_NOTIFIER_SERVICE)
+metrics = Metrics(namespace=names.METRIC_NAMESPACE, service=names.SLACK_NOTIFIER_SERVICE)
 
 _METRIC_NAMES = {
-    Outcome.POSTED: "SlackPosted",
-    Outcome.DUPLICATE: "SlackDuplicateSuppressed",
-    Outcome.FILTERED: "SlackFilteredOut",
-    Outcome.FAILED: "SlackDeliveryFailed",
+    Outcome.POSTED: names.METRIC_SLACK_POSTED,
+    Outcome.DUPLICATE: names.METRIC_SLACK_DUPLICATE,
+    Outcome.FILTERED: names.METRIC_SLACK_FILTERED,
+    Outcome.FAILED: names.METRIC_SLACK_FAILED,
 }
 
-_notifier: SlackNotifier | None = None
+_notifier: Notifier | None = None
 
 
-class InvalidEvent(ValueError):
-    """The invocation is not an SNS event (a console test, a wrong trigger)."""
-
-
-def sns_records(event: Any) -> list[tuple[str, str | None]]:
-    """``(message id, body)`` of each record of an SNS event; the body is None for a record that
-    has none (it then fails on its own, as a bad body). Anything that is not an SNS event at all
-    raises ``InvalidEvent`` before anything is read or posted."""
-    records = event.get("Records") if isinstance(event, dict) else None
-    if not isinstance(records, list) or not records:
-        raise InvalidEvent(
-            "not an SNS event: expected {'Records': [{'Sns': {...}}, ...]}; this function is "
-            "meant to be subscribed to the monitor's SNS topic"
-        )
-    result: list[tuple[str, str | None]] = []
-    for index, record in enumerate(records):
-        sns = record.get("Sns") if isinstance(record, dict) else None
-        if not isinstance(sns, dict):
-            source = (
-                record.get("EventSource") or record.get("eventSource")
-                if isinstance(record, dict)
-                else None
-            )
-            raise InvalidEvent(
-                f"record {index} is not an SNS record (source {source!r}); this function is "
-                "meant to be subscribed to the monitor's SNS topic"
-            )
-        body = sns.get("Message")
-        result.append(
-            (
-                str(sns.get("MessageId") or f"record-{index}"),
-                body if isinstance(body, str) else None,
-            )
-        )
-    return result
-
-
-def use_notifier(notifier: SlackNotifier | None) -> None:
+def use_notifier(notifier: Notifier | None) -> None:
     """Install a notifier (tests), or None to build the real one on the next invocation."""
     global _notifier  # noqa: PLW0603 - the one per-container cache of this process
     _notifier = notifier
 
 
-def _get_notifier() -> SlackNotifier:
+def _get_notifier() -> Notifier:
     global _notifier  # noqa: PLW0603
     if _notifier is None:
-        _notifier = build_notifier(NotifierSettings.from_env())
+        _notifier = build_notifier(NotifierSettings.from_env(), SlackDestination())
     return _notifier
 
 
@@ -89,21 +55,20 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     notifier = _get_notifier()
     notifier.register_context(context)
     batch = notifier.handle_all(records)
-
-    for result in batch.results:
-        metrics.add_metric(name=_METRIC_NAMES[result.outcome], unit=MetricUnit.Count, value=1)
-        if result.outcome is Outcome.FAILED:
+    for r in batch.results:
+        metrics.add_metric(name=_METRIC_NAMES[r.outcome], unit=MetricUnit.Count, value=1)
+        if r.outcome is Outcome.FAILED:
             logger.error(
-                "Slack delivery failed",
-                extra={"sns_message_id": result.message_id, "error": result.error},
+                "Slack delivery failed", extra={"sns_message_id": r.message_id, "error": r.error}
             )
         else:
             logger.info(
                 "Slack notification handled",
                 extra={
-                    "sns_message_id": result.message_id,
-                    "dedupe_id": result.dedupe_id,
-                    "outcome": result.outcome.value,
+                    "sns_message_id": r.message_id,
+                    "dedupe_id": r.dedupe_id,
+                    "outcome": r.outcome.value,
+                    "attempts": r.attempts,
                 },
             )
     if batch.errors:

@@ -1,38 +1,37 @@
-"""The Slack notifier's logic: one SNS record in, at most one Slack post out.
+"""The notifier: one SNS record in, at most one delivery out, whatever the destination.
 
-For each record: read the contract (``message.parse``), drop it if the job name does not match the
-configured pattern, and post it through a dedupe guard so that the same ``dedupeId`` is posted once
-within the window. The collaborators are small ports (where the webhook URL comes from, how a
-message is posted, how duplicates are suppressed) so tests can swap any of them; ``build_notifier``
-wires the real ones (Secrets Manager through Powertools Parameters, slack_sdk, Powertools
-Idempotency on DynamoDB) and imports them only when called, which keeps the handler's import
-short: the imports marked "lazy" are deliberate (slack_sdk and the Powertools utilities that pull
-in boto3 cost about 0.3 s).
+Each record goes through five steps:
 
-Failures are isolated per record and reported together at the end; a failed post leaves no
-idempotency record, so SNS's retry posts it again.
+1. **parse**: the body's message type picks its contract (``contracts.messages.parse_message``);
+2. **filter**: a message about a job whose name does not match ``settings.job_name_pattern`` is
+   dropped (a digest is about no single job: never filtered by name);
+3. **dedupe**: the rest runs inside the dedupe guard, so a ``dedupeId`` already delivered within
+   the window is not delivered again;
+4. **render**: the renderer of (message type, destination type) from ``notifiers.registry``;
+5. **deliver**: the webhook URL is read from the secret (only now: a duplicate or a filtered
+   record needs none), validated by the destination, and the payload posted.
+
+The collaborators are ports (destination, secret reader, dedupe guard), so tests swap any of
+them; ``build_notifier`` wires the real ones and imports their SDKs only when called, which keeps
+the handler's import short (slack_sdk and the Powertools utilities that pull in boto3 cost about
+0.3 s). Failures are isolated per record and reported together at the end; a failed delivery
+leaves no dedupe record, so SNS's retry delivers it again.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 from job_monitor.config import NotifierSettings
-from job_monitor.contracts.transition import ContractError, parse
-from job_monitor.digest.build import is_digest, parse_digest
-from job_monitor.notifiers.slack.blocks import SlackMessage, slack_message
-from job_monitor.notifiers.slack.digest_blocks import slack_digest_message
-
-if TYPE_CHECKING:
-    from ssl import SSLContext
-
-    from job_monitor.notifiers.slack.webhook import RetryPolicy
-
-IDEMPOTENCY_KEY_PREFIX = "slack-notifier"
+from job_monitor.contracts.envelope import ContractError
+from job_monitor.contracts.messages import Message, parse_message
+from job_monitor.notifiers.dedupe import DedupeGuard, PowertoolsDedupe
+from job_monitor.notifiers.destination import DeliveryReport, Destination, Renderer
+from job_monitor.notifiers.registry import RENDERERS, renderer_for
+from job_monitor.notifiers.secret import SecretWebhookUrl
 
 
 class Outcome(StrEnum):
@@ -42,25 +41,16 @@ class Outcome(StrEnum):
     FAILED = "failed"
 
 
-class DedupeGuard(Protocol):
-    def register_context(self, context: Any) -> None: ...
-
-    def run_once(
-        self, dedupe_id: str, action: Callable[[], dict[str, Any]]
-    ) -> tuple[dict[str, Any], bool]:
-        """Run ``action`` unless ``dedupe_id`` already succeeded within the window.
-
-        Returns the action's result (or the stored one) and whether this was a duplicate. An
-        exception from ``action`` propagates and leaves no record behind."""
-        ...
-
-
 @dataclass(frozen=True)
 class RecordResult:
+    """What happened to one SNS record. ``attempts``: HTTP attempts of the delivery (POSTED
+    only); ``error``: ``"<exception type>: <message>"`` (FAILED only)."""
+
     message_id: str
     outcome: Outcome
     dedupe_id: str | None = None
     error: str | None = None
+    attempts: int | None = None
 
 
 @dataclass(frozen=True)
@@ -77,47 +67,60 @@ class NotifyError(RuntimeError):
     """At least one record was not delivered; raised so SNS retries the invocation."""
 
 
-class SlackNotifier:
+class Notifier:
+    """parse -> filter -> dedupe -> render -> deliver, for one destination.
+
+    ``webhook_url`` returns the secret's value on each delivery (``SecretWebhookUrl``);
+    ``renderers`` is the (message type, destination type) table (``registry.RENDERERS``).
+    """
+
     def __init__(
         self,
         *,
         settings: NotifierSettings,
-        webhook_url: Callable[[], str],
-        post: Callable[[str, SlackMessage], object],
+        destination: Destination,
+        webhook_url: Callable[[], object],
         dedupe: DedupeGuard,
+        renderers: Mapping[tuple[str, str], Renderer] = RENDERERS,
     ) -> None:
         self.settings = settings
+        self.destination = destination
         self._webhook_url = webhook_url
-        self._post = post
         self._dedupe = dedupe
+        self._renderers = renderers
 
     def register_context(self, context: Any) -> None:
         self._dedupe.register_context(context)
 
     def handle(self, message_id: str, body: str | None) -> RecordResult:
-        """One SNS message body. Raises on a bad body or a failed post."""
+        """One SNS message body. Raises ContractError on a body it cannot read, NoRenderer on a
+        message type the destination has no renderer for, and the destination's or the secret's
+        error on a failed delivery."""
         if body is None:
             raise ContractError("the SNS record has no message body")
-        if is_digest(body):
-            # The daily digest: posted whole (the job-name pattern selects transitions only).
-            digest = parse_digest(body)
-            return self._post_once(message_id, digest.dedupe_id, slack_digest_message(digest))
-        notification = parse(body)
+        message = parse_message(body)
+        dedupe_id = message.dedupe_id
+        if not self._wanted(message):
+            return RecordResult(message_id, Outcome.FILTERED, dedupe_id)
+        reports: list[DeliveryReport] = []
+
+        def render_and_deliver() -> dict[str, Any]:
+            render = renderer_for(message.type.name, self.destination.type_name, self._renderers)
+            payload = render(message.content, self.settings)
+            url = self.destination.validate_url(self._webhook_url())
+            reports.append(self.destination.deliver(url, payload))
+            return {"posted": True, "dedupeId": dedupe_id}  # what the dedupe record keeps
+
+        _, duplicate = self._dedupe.run_once(dedupe_id, render_and_deliver)
+        if duplicate:
+            return RecordResult(message_id, Outcome.DUPLICATE, dedupe_id)
+        attempts = reports[0].attempts if reports else None
+        return RecordResult(message_id, Outcome.POSTED, dedupe_id, attempts=attempts)
+
+    def _wanted(self, message: Message) -> bool:
         pattern = self.settings.job_name_pattern
-        if pattern is not None and not pattern.search(notification.job_name):
-            return RecordResult(message_id, Outcome.FILTERED, notification.dedupe_id)
-        message = slack_message(notification, mention=self.settings.mention)
-        return self._post_once(message_id, notification.dedupe_id, message)
-
-    def _post_once(self, message_id: str, dedupe_id: str, message: SlackMessage) -> RecordResult:
-        def post_once() -> dict[str, Any]:
-            # The secret is read here, not earlier: a duplicate or a filtered record needs none.
-            self._post(self._webhook_url(), message)
-            return {"posted": True, "dedupeId": dedupe_id}
-
-        _, duplicate = self._dedupe.run_once(dedupe_id, post_once)
-        outcome = Outcome.DUPLICATE if duplicate else Outcome.POSTED
-        return RecordResult(message_id, outcome, dedupe_id)
+        name = message.job_name
+        return pattern is None or name is None or pattern.search(name) is not None
 
     def handle_all(self, records: Iterable[tuple[str, str | None]]) -> BatchResult:
         """Every ``(message_id, body)``; a failure does not stop the others."""
@@ -134,107 +137,27 @@ class SlackNotifier:
         return BatchResult(tuple(results), tuple(errors))
 
 
-# ---------------------------------------------------------------------------------------------
-# Real adapters, imported lazily.
-
-
-class PowertoolsDedupe:
-    """Powertools Idempotency on DynamoDB, keyed on the dedupe id.
-
-    Powertools writes an INPROGRESS item before the action, replaces it with COMPLETED after a
-    success, and deletes it when the action raises; so only a post that succeeded suppresses later
-    copies, for ``window_seconds``. Table: partition key ``id`` (string), TTL on ``expiration``.
-    """
-
-    def __init__(self, table_name: str, window_seconds: int, boto3_client: Any = None) -> None:
-        from aws_lambda_powertools.utilities.idempotency import (  # noqa: PLC0415 - lazy
-            DynamoDBPersistenceLayer,
-            IdempotencyConfig,
-        )
-
-        self._layer = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=boto3_client)
-        self._config = IdempotencyConfig(
-            event_key_jmespath="dedupeId",
-            raise_on_no_idempotency_key=True,
-            expires_after_seconds=window_seconds,
-            response_hook=_mark_duplicate,
-        )
-
-    def register_context(self, context: Any) -> None:
-        if context is not None and hasattr(context, "get_remaining_time_in_millis"):
-            self._config.register_lambda_context(context)
-
-    def run_once(
-        self, dedupe_id: str, action: Callable[[], dict[str, Any]]
-    ) -> tuple[dict[str, Any], bool]:
-        from aws_lambda_powertools.utilities.idempotency import idempotent_function  # noqa: PLC0415 - lazy
-
-        def deliver(*, request: dict[str, Any]) -> dict[str, Any]:
-            return action()
-
-        guarded = idempotent_function(
-            deliver,
-            data_keyword_argument="request",
-            persistence_store=self._layer,
-            config=self._config,
-            key_prefix=IDEMPOTENCY_KEY_PREFIX,
-        )
-        result = dict(guarded(request={"dedupeId": dedupe_id}))
-        duplicate = bool(result.pop("_duplicate", False))
-        return result, duplicate
-
-
-def _mark_duplicate(response: Any, idempotent_data: Any) -> Any:
-    """Powertools calls this only when it answers from a stored (COMPLETED) record."""
-    del idempotent_data
-    return {**response, "_duplicate": True} if isinstance(response, dict) else response
-
-
-class SecretWebhookUrl:
-    """The webhook URL from Secrets Manager (plain SecretString), cached by Powertools Parameters
-    for ``max_age`` seconds and validated on every read (errors never quote the value)."""
-
-    def __init__(self, secret_arn: str, max_age: int, boto3_client: Any = None) -> None:
-        self._secret_arn = secret_arn
-        self._max_age = max_age
-        self._client = boto3_client
-        self._provider: Any = None
-
-    def __call__(self) -> str:
-        from job_monitor.notifiers.slack.webhook import validate_webhook_url  # noqa: PLC0415 - lazy
-
-        if self._provider is None:
-            from aws_lambda_powertools.utilities.parameters import SecretsProvider  # noqa: PLC0415 - lazy
-
-            self._provider = SecretsProvider(boto3_client=self._client)
-        value = self._provider.get(self._secret_arn, max_age=self._max_age)
-        return validate_webhook_url(value)
-
-
 def build_notifier(
     settings: NotifierSettings,
+    destination: Destination,
     *,
     secrets_client: Any = None,
     dynamodb_client: Any = None,
-    policy: RetryPolicy | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-    ssl_context: SSLContext | None = None,
-) -> SlackNotifier:
-    """The notifier with its real adapters. Clients default to new boto3 clients, created here
-    (on the first invocation), never at import."""
-
-    def post(url: str, message: SlackMessage) -> object:
-        from job_monitor.notifiers.slack.webhook import SlackWebhook  # noqa: PLC0415 - lazy
-
-        return SlackWebhook(url, policy=policy, sleep=sleep, ssl_context=ssl_context).post(message)
-
-    return SlackNotifier(
+) -> Notifier:
+    """The notifier with its real adapters: the secret from Secrets Manager, dedupe records in
+    the idempotency table (item ids prefixed ``<destination type>-notifier``, e.g.
+    ``slack-notifier``). Clients default to new boto3 clients, created here (on the first
+    invocation), never at import."""
+    return Notifier(
         settings=settings,
+        destination=destination,
         webhook_url=SecretWebhookUrl(
             settings.secret_arn, settings.secret_max_age_seconds, secrets_client
         ),
-        post=post,
         dedupe=PowertoolsDedupe(
-            settings.idempotency_table_name, settings.idempotency_window_seconds, dynamodb_client
+            settings.idempotency_table_name,
+            settings.idempotency_window_seconds,
+            dynamodb_client,
+            key_prefix=f"{destination.type_name}-notifier",
         ),
     )

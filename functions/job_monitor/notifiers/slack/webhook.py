@@ -32,6 +32,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 
+from job_monitor.notifiers.destination import DeliveryReport
 from job_monitor.notifiers.slack.blocks import SlackMessage
 
 Sleep = Callable[[float], None]
@@ -253,13 +254,6 @@ def _retry_handlers(budget: _Budget) -> list[RetryHandler]:
     ]
 
 
-@dataclass(frozen=True)
-class DeliveryReport:
-    status_code: int
-    attempts: int
-    waits: tuple[float, ...]
-
-
 class SlackWebhook:
     """Posts messages to one incoming webhook."""
 
@@ -280,6 +274,8 @@ class SlackWebhook:
         return f"SlackWebhook(host={urlsplit(self._url).hostname!r})"
 
     def post(self, message: SlackMessage) -> DeliveryReport:
+        """Post ``message``; returns the status and the attempts it took (the notifier logs
+        them). Raises ``SlackDeliveryError`` (never quoting the URL) when it was not accepted."""
         budget = _Budget(self.policy, self._sleep)
         handlers = _retry_handlers(budget)
         client = WebhookClient(

@@ -1,0 +1,139 @@
+"""Amazon Q Developer in chat applications (AWS Chatbot) custom notifications: the body the
+monitor publishes instead of a JSON contract when ``MESSAGE_FORMAT=chatbot``. Pure.
+
+Chatbot renders ``content.description`` as client markdown in Slack, Teams or Chime. User-controlled
+text (job names, failure messages) is kept inside code spans with backticks neutralised
+(``code_text``), so it cannot turn into markup. Format reference: "Custom notifications" in the
+Amazon Q Developer in chat applications administrator guide (``version`` "1.0", ``source``
+"custom").
+
+The contracts (``transition``, ``digest``) call these with what they computed (the bounded
+transition, the console link, the subject), so this module depends on neither.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from job_monitor.contracts.envelope import DIGEST, NO_STATUS
+from job_monitor.contracts.text import clean_lines, code_text, cut, human_duration, one_line
+from job_monitor.digest.build import CATEGORIES, Digest
+from job_monitor.domain.jobs import Transition
+
+DESCRIPTION_FAILURE_LIMIT = 1000
+"""Characters of failure text in a transition's description."""
+TITLE_LIMIT = 250
+"""Characters of ``content.title`` and ``metadata.summary``."""
+DIGEST_DESCRIPTION_LIMIT = 3800
+"""Characters of a digest's description; longer is cut at a line end with a note."""
+DIGEST_NAMES_PER_LIST = 5
+DIGEST_NAME_LIMIT = 120
+
+
+def transition_payload(
+    transition: Transition, *, failures: tuple[str, ...], console_link: str | None
+) -> dict[str, Any]:
+    """The custom notification for one transition (already bounded by the caller).
+
+    ``failures``: the failure messages to show; ``console_link``: the console page (a next step)
+    or None. ``metadata.threadId`` is the job ARN, so each job's updates thread together in the
+    channel.
+    """
+    job = transition.job
+    previous = transition.previous_status or "new"
+    title = f"Bedrock {job.kind.noun} {one_line(job.status)}: {one_line(job.name)}"
+    lines = [
+        f"*Job:* `{code_text(one_line(job.name))}`",
+        f"*Status:* {one_line(previous)} -> {one_line(job.status)}",
+    ]
+    duration = human_duration(transition.duration_seconds)
+    if duration:
+        lines.append(f"*Duration:* {duration}")
+    if job.base_model:
+        lines.append(f"*Base model:* `{code_text(one_line(job.base_model))}`")
+    if job.output_model:
+        lines.append(f"*Output model:* `{code_text(one_line(job.output_model))}`")
+    lines.append(f"*Account / region:* {transition.account} / {transition.region}")
+    failure_text = "\n".join(clean_lines(f) for f in failures)
+    if failure_text:
+        text = cut(code_text(failure_text), DESCRIPTION_FAILURE_LIMIT, strip=True)
+        lines.append(f"*Failure:*\n```\n{text}\n```")
+    next_steps = []
+    if console_link:
+        next_steps.append(f"Open the job in the Bedrock console: {console_link}")
+    if job.status == "Failed":
+        next_steps.append("Read the failure message, fix the input or the quota, and resubmit.")
+    return {
+        "version": "1.0",
+        "source": "custom",
+        "content": {
+            "textType": "client-markdown",
+            "title": cut(title, TITLE_LIMIT, strip=True),
+            "description": "\n".join(lines),
+            "nextSteps": next_steps,
+            "keywords": [job.kind.name, job.status],
+        },
+        "metadata": {
+            "threadId": job.arn,
+            "summary": cut(
+                f"{job.status}: {one_line(job.name)} ({job.kind.label})", TITLE_LIMIT, strip=True
+            ),
+            "eventType": "BedrockJobStatusChange",
+            "relatedResources": [
+                r for r in (job.arn, job.base_model, job.output_model) if r and r.startswith("arn:")
+            ],
+            "additionalContext": {
+                "dedupeId": transition.dedupe_id,
+                "kind": job.kind.name,
+                "status": job.status,
+                "previousStatus": transition.previous_status or NO_STATUS,
+            },
+        },
+    }
+
+
+def digest_payload(digest: Digest, *, summary: str) -> dict[str, Any]:
+    """The custom notification for the daily digest; ``summary`` is the one-line summary (the
+    subject without its ``[Bedrock]`` prefix). At most ``DIGEST_NAMES_PER_LIST`` names per list,
+    each in a code span."""
+    lines = [
+        f"*Last 24 hours* (to {digest.period_end.strftime('%Y-%m-%d %H:%M UTC')}), "
+        f"account {digest.account}, {', '.join(digest.regions) or 'no region'}"
+    ]
+    if digest.quiet:
+        lines.append("Quiet day: no job started or finished, and none is running.")
+    for section in digest.sections:
+        lines.append(f"\n*{one_line(section.kind_label)} in {one_line(section.region)}*")
+        for category in CATEGORIES:
+            jobs = section.of(category)
+            if not jobs.count:
+                continue
+            shown = jobs.jobs[:DIGEST_NAMES_PER_LIST]
+            names = ", ".join(f"`{_code(j.name)}`" for j in shown)
+            more = jobs.count - len(shown)
+            tail = f" and {more} more" if more else ""
+            lines.append(f"{category.capitalize()} ({jobs.count}): {names}{tail}")
+    description = "\n".join(lines)
+    if len(description) > DIGEST_DESCRIPTION_LIMIT:
+        head = description[: DIGEST_DESCRIPTION_LIMIT - 20]
+        head = head[: head.rfind("\n")] if "\n" in head else head
+        description = head + "\n... (cut: see the JSON digest)"
+    return {
+        "version": "1.0",
+        "source": "custom",
+        "content": {
+            "textType": "client-markdown",
+            "title": "Bedrock daily digest",
+            "description": description,
+            "keywords": [DIGEST],
+        },
+        "metadata": {
+            "summary": summary,
+            "eventType": "BedrockJobDigest",
+            "additionalContext": {"dedupeId": digest.dedupe_id},
+        },
+    }
+
+
+def _code(text: str) -> str:
+    return code_text(cut(one_line(text), DIGEST_NAME_LIMIT))
