@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from job_monitor.domain.kinds import JobKind
-from job_monitor.poll.run import Monitor, RunFailed, RunReport
+from job_monitor.monitor import Monitor
+from job_monitor.poll.run import RunFailed, RunReport
 from job_monitor.realtime.events import parse_job_event
 from sim.events import state_change_event
 from sim.local import REGION, Delivered, LocalAccount, local_account

@@ -23,7 +23,7 @@ from moto import mock_aws
 
 from job_monitor.config import MonitorSettings
 from job_monitor.domain.kinds import REGISTRY
-from job_monitor.poll.run import Monitor
+from job_monitor.monitor import Monitor
 from job_monitor.wiring import build_monitor
 from sim.bedrock import BedrockSimulator
 
@@ -89,7 +89,9 @@ class LocalAccount:
         settings = settings or self.settings()
         return build_monitor(
             settings,
-            bedrock={region: self.bedrock_client(region) for region in settings.regions},
+            job_clients={
+                ("bedrock", region): self.bedrock_client(region) for region in settings.regions
+            },
             dynamodb=self.clients["dynamodb"],
             sns=self.clients["sns"],
             clock=self.clock,

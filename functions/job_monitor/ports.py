@@ -1,24 +1,27 @@
-"""The ports: what the monitor needs from Bedrock, from its state store and from the topic.
+"""The ports: what the monitor needs from Bedrock, its state store, the journal and the topic.
 
 Small Protocols and the values that cross them, with the domain errors adapters translate AWS
-errors into. ``monitor.py`` and ``scan.py`` depend on these only; the adapters (``source.py``,
-``state.py``, ``publisher.py``) implement them, and ``wiring.py`` connects the two. No AWS here.
+errors into. The poll (``poll/``), the real-time path (``realtime/``) and the publish pipeline
+(``publish/``) depend on these only; the adapters (``adapters/``) implement them on AWS, the
+in-memory fakes in tests/fakes/ports.py implement them for tests, and ``wiring.py`` is the one
+place that builds the adapters. No AWS here.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from job_monitor.contracts.transition import SnsMessage
+from job_monitor.contracts.envelope import SnsMessage
+from job_monitor.domain.claims import ClaimRequest, JobRecord
 from job_monitor.domain.detect import TrackedJob
 from job_monitor.domain.jobs import Job, Transition
 from job_monitor.domain.kinds import JobKind
 
-# -- Bedrock -------------------------------------------------------------------------------------
+# -- job sources ---------------------------------------------------------------------------------
 
 
 class KindUnavailable(Exception):
@@ -31,7 +34,7 @@ class KindUnavailable(Exception):
 
 
 class RegionUnavailable(Exception):
-    """Bedrock cannot be reached in this region (no endpoint, network, or the region is not
+    """The service cannot be reached in this region (no endpoint, network, or the region is not
     enabled for the account): every kind there fails alike, so the run stops asking it."""
 
     def __init__(self, region: str, reason: str) -> None:
@@ -42,13 +45,26 @@ class RegionUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Page:
+    """One page of a list operation, newest first. Summaries that lack a required field are
+    logged and left out by the adapter."""
+
     jobs: list[Job]
     next_token: str | None
-    skipped: int = 0
-    """Summaries that could not be read (missing required fields) and were logged and skipped."""
 
 
 class JobSource(Protocol):
+    """The jobs of the kinds one client serves in one region (one source per (service, region)).
+
+    ``list_page`` lists one page, newest first: only jobs created (or submitted) after / before a
+    time when the kind has time filters (``JobKind.filters_by_time``; otherwise the times are
+    ignored and the caller stops paging itself), only one status, at most ``limit`` jobs (default:
+    the operation's maximum). ``describe`` returns the job's detail (every failure message
+    included), or None when the service no longer knows the job. Both raise ``KindUnavailable``
+    when the account cannot use the kind here and ``RegionUnavailable`` when the region does not
+    answer; anything else (throttling after the client's retries, 5xx) propagates as raised.
+    ``calls`` counts requests by operation name, for the run report.
+    """
+
     calls: Counter[str]
 
     def list_page(
@@ -96,22 +112,9 @@ class Snapshot:
 
 
 @dataclass(frozen=True)
-class Claim:
-    """A run's right to publish one transition; expires so a crashed run cannot hold it forever."""
-
-    owner: str
-    until: datetime
-    observed_at: datetime | None = None
-    """When the claiming run listed the job. A run never acts on an observation older than the
-    one already recorded: an overlapping run that listed later may have published a newer
-    status, and the older observation would report the job going backwards."""
-    dedupe_id: str | None = None
-    """The transition's dedupe id. A transition back to the same status (a resource updated
-    between two runs) is claimable only if the record's last published id differs from it."""
-
-
-@dataclass(frozen=True)
 class Commit:
+    """What a run records after publishing a transition."""
+
     kind: JobKind
     arn: str
     name: str
@@ -124,9 +127,14 @@ class Commit:
     expires_at: datetime | None
     """Set when the job is terminal: the record's TTL."""
     observed_at: datetime | None = None
-    """When the committing run listed the job (see ``Claim.observed_at``)."""
+    """When the committing run listed the job (see ``ClaimRequest.observed_at``)."""
     last_modified: datetime | None = None
     """For kinds whose statuses recur: the resource's modification time, kept in view."""
+
+    @property
+    def in_view(self) -> TrackedJob:
+        """The job's in-view item after this commit."""
+        return TrackedJob(self.arn, self.name, self.status, self.created_at, self.last_modified)
 
 
 @dataclass(frozen=True)
@@ -139,50 +147,56 @@ class Lookup:
 
 
 class StateStore(Protocol):
-    def load(self) -> Snapshot: ...
+    """One region's state: cursors and in-view items (the region's own partition), and the jobs'
+    records (a job's ARN names its region, so records need no partition of their own).
 
-    def lookup(self, kind: JobKind, arn: str) -> Lookup: ...
-
-    def save_baseline(
-        self, kind: JobKind, cursor: Cursor, tracked: Iterable[TrackedJob]
-    ) -> bool: ...
-
-    def claim(
-        self,
-        kind: JobKind,
-        arn: str,
-        *,
-        previous_status: str | None,
-        status: str,
-        claim: Claim,
-        now: datetime,
-    ) -> ClaimResult: ...
-
-    def sync_view(self, kind: JobKind, job: TrackedJob, *, keep_in_view: bool) -> None: ...
-
-    def release(self, arn: str, owner: str) -> None: ...
-
-    def commit(self, commit: Commit, owner: str) -> None: ...
-
-    def forget(self, kind: JobKind, arn: str, *, expires_at: datetime) -> None: ...
-
-    def advance(self, kind: JobKind, watermark: datetime, prune: Iterable[str]) -> bool: ...
-
-
-@dataclass(frozen=True)
-class ClaimResult:
-    """What a claim attempt found.
-
-    ``claimed``: this run may publish. Otherwise either another run holds a live claim
-    (``held``), or the job's record has moved on: ``recorded_status`` is the status last published
-    for the job, which the caller uses to repair its view or to claim the right transition.
+    Every method may raise what the storage raises (throttling after retries, network).
     """
 
-    claimed: bool
-    held: bool = False
-    recorded_status: str | None = None
-    newer: bool = False
-    """The record holds an observation made after this run's: this run's view is stale."""
+    def load(self) -> Snapshot:
+        """Every kind's cursor and in-view jobs of this region: a quiet run's only read. A cursor
+        this version cannot read is flagged in ``KindState.unreadable_cursor``, not raised."""
+        ...
+
+    def lookup(self, kind: JobKind, arn: str) -> Lookup:
+        """The kind's cursor and one job's in-view item (the real-time path's read). Raises
+        ``UnreadableState`` for a cursor this version cannot read."""
+        ...
+
+    def save_baseline(self, kind: JobKind, cursor: Cursor, tracked: Iterable[TrackedJob]) -> bool:
+        """Record the first run's view; False when another run recorded a baseline first."""
+        ...
+
+    def claim(
+        self, kind: JobKind, arn: str, request: ClaimRequest, now: datetime
+    ) -> JobRecord | None:
+        """Write the claim on the job's record under ``domain.claims.claimable``. None when the
+        claim was taken; else the record as the refused write found it (what that means is
+        ``domain.claims.judge``'s to say, not the store's)."""
+        ...
+
+    def sync_view(self, kind: JobKind, job: TrackedJob, *, keep_in_view: bool) -> None:
+        """Make the job's in-view item match ``job`` (or delete it). Idempotent."""
+        ...
+
+    def release(self, arn: str, owner: str) -> None:
+        """Give ``owner``'s claim back (after a failed publish), so the next run retries at once.
+        Nothing happens when ``owner`` no longer holds it."""
+        ...
+
+    def commit(self, commit: Commit, owner: str) -> None:
+        """After publishing: record the status and end ``owner``'s claim, then update the in-view
+        item. Raises ``StaleClaim`` when the claim is gone and the record holds another status."""
+        ...
+
+    def forget(self, kind: JobKind, arn: str, *, expires_at: datetime) -> None:
+        """Stop following a job Bedrock no longer knows; its record expires at ``expires_at``."""
+        ...
+
+    def advance(self, kind: JobKind, watermark: datetime, prune: Iterable[str]) -> bool:
+        """Move the watermark forward (never back) and drop the in-view items of ``prune`` (ARNs
+        of finished jobs the window has passed). False when another run moved it as far."""
+        ...
 
 
 class UnreadableState(Exception):
@@ -197,7 +211,10 @@ class StaleClaim(Exception):
 
 
 class Publisher(Protocol):
-    def publish(self, message: SnsMessage) -> str: ...
+    def publish(self, message: SnsMessage) -> str:
+        """Publish one rendered message; return SNS's message id. Raises what the client raises
+        (the pipeline then releases its claim, so the next run retries)."""
+        ...
 
 
 # -- the journal (what the daily digest summarises) -----------------------------------------------
@@ -215,8 +232,26 @@ class Journal(Protocol):
 
 @dataclass(frozen=True)
 class RegionScope:
-    """Where one region's jobs come from and where its state lives (its own partition)."""
+    """Where one region's jobs come from (a source per client service) and where its state lives
+    (its own partition)."""
 
     name: str
-    source: JobSource
+    sources: Mapping[str, JobSource]
+    """By service name (``JobKind.service``): one source for each client the enabled kinds need."""
     store: StateStore
+
+    def source_for(self, kind: JobKind) -> JobSource:
+        """The source serving ``kind`` here. Raises KeyError naming the missing service (a wiring
+        error: ``wiring.build_monitor`` builds one for every enabled kind's service)."""
+        try:
+            return self.sources[kind.service]
+        except KeyError:
+            raise KeyError(f"no {kind.service} job source for region {self.name}") from None
+
+    @property
+    def calls(self) -> Counter[str]:
+        """Requests made through every source of this region, by operation name."""
+        total: Counter[str] = Counter()
+        for source in self.sources.values():
+            total.update(source.calls)
+        return total

@@ -1,46 +1,65 @@
-"""Builds a Monitor from settings and clients: the one place that connects ports to adapters.
+"""The one place that builds adapters and connects them to the ports.
 
-Used by the Lambda handlers, the local demo and the tests, so all of them run the same code.
+Used by the Lambda handlers, the local demo and the tests, so all of them run the same code. The
+handlers create the boto3 clients (``aws_clients``) on their first invocation, never at import,
+and pass them here; tests and the demo pass clients pointed at the simulated account.
+
+``job_clients`` maps (service, region) to a client: one per region and per service that an
+enabled kind needs (``JobKind.service``: ``bedrock`` for the control-plane kinds; a kind served by
+``bedrock-agent`` or ``bedrock-runtime`` adds that client, nothing else).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from job_monitor.adapters.job_source import BedrockJobSource, bedrock_client_config
-from job_monitor.adapters.journal import DynamoJournal
+from job_monitor.adapters.dynamo_codec import state_partition
+from job_monitor.adapters.job_source import BedrockJobSource, job_client_config
+from job_monitor.adapters.journal import DynamoJournal, read_journal
 from job_monitor.adapters.sns import SnsPublisher
-from job_monitor.adapters.state_store import DynamoStateStore, state_partition
+from job_monitor.adapters.state_store import DynamoStateStore
 from job_monitor.config import MonitorSettings
-from job_monitor.poll.run import Clock, Monitor, RemainingSeconds, utc_now
+from job_monitor.digest.run import DigestSender
+from job_monitor.domain.kinds import JobKind
+from job_monitor.monitor import Clock, Monitor, utc_now
+from job_monitor.poll.budget import RemainingSeconds
 from job_monitor.ports import Journal, RegionScope
+
+JobClients = Mapping[tuple[str, str], Any]
+"""boto3 clients by (service name, region), e.g. ``("bedrock", "us-east-1")``."""
+
+
+def services(kinds: Iterable[JobKind]) -> tuple[str, ...]:
+    """The client services the kinds need, in registry order, each once."""
+    return tuple(dict.fromkeys(kind.service for kind in kinds))
 
 
 def build_monitor(
     settings: MonitorSettings,
     *,
-    bedrock: Mapping[str, Any],
+    job_clients: JobClients,
     dynamodb: Any,
     sns: Any,
     journal: Journal | None = None,
     clock: Clock = utc_now,
     remaining_seconds: RemainingSeconds | None = None,
 ) -> Monitor:
-    """``bedrock``: a client per watched region (``settings.regions``), by region name.
-    ``journal``: defaults to the state table's journal when ``settings.daily_digest`` is on."""
-    missing = [r for r in settings.regions if r not in bedrock]
+    """The monitor with its adapters. ``journal`` defaults to the state table's journal when
+    ``settings.daily_digest`` is on. Raises ValueError naming any (service, region) without a
+    client."""
+    needed = [(s, r) for r in settings.regions for s in services(settings.kinds)]
+    missing = [f"{s} in {r}" for s, r in needed if (s, r) not in job_clients]
     if missing:
-        raise ValueError(f"no Bedrock client for region(s) {', '.join(missing)}")
+        raise ValueError(f"no client for {', '.join(missing)}")
     regions = [
         RegionScope(
             name=region,
-            source=BedrockJobSource(bedrock[region]),
-            store=DynamoStateStore(
-                dynamodb,
-                settings.table_name,
-                partition=state_partition(region, settings.home_region),
-            ),
+            sources={
+                service: BedrockJobSource(job_clients[(service, region)])
+                for service in services(settings.kinds)
+            },
+            store=region_store(settings, dynamodb, region),
         )
         for region in settings.regions
     ]
@@ -55,16 +74,38 @@ def build_monitor(
     )
 
 
-def aws_clients(regions: tuple[str, ...], session: Any = None) -> dict[str, Any]:
-    """Default clients: Bedrock (one per watched region) with adaptive retries, and the state
-    table's and the topic's (``state_and_topic_clients``)."""
+def build_digest_sender(settings: MonitorSettings, *, dynamodb: Any, sns: Any) -> DigestSender:
+    """The daily digest with its adapters: the journal reader, each watched region's state store
+    (running jobs) and the topic."""
+    return DigestSender(
+        settings,
+        read_journal=lambda start, end: read_journal(dynamodb, settings.table_name, start, end),
+        stores={region: region_store(settings, dynamodb, region) for region in settings.regions},
+        publisher=SnsPublisher(sns, settings.topic_arn),
+    )
+
+
+def region_store(settings: MonitorSettings, dynamodb: Any, region: str) -> DynamoStateStore:
+    return DynamoStateStore(
+        dynamodb,
+        settings.table_name,
+        partition=state_partition(region, settings.home_region),
+    )
+
+
+def aws_clients(settings: MonitorSettings, session: Any = None) -> dict[str, Any]:
+    """Default clients: a job client per (service, region) the enabled kinds need, with adaptive
+    retries, and the state table's and the topic's (``state_and_topic_clients``)."""
     import boto3  # noqa: PLC0415 - not at import time: the cold start pays only when it runs
 
     session = session or boto3.session.Session()
     return {
-        "bedrock": {
-            region: session.client("bedrock", region_name=region, config=bedrock_client_config())
-            for region in regions
+        "job_clients": {
+            (service, region): session.client(
+                service, region_name=region, config=job_client_config()
+            )
+            for region in settings.regions
+            for service in services(settings.kinds)
         },
         **state_and_topic_clients(session),
     }

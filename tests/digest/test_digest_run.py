@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from job_monitor.adapters.journal import DynamoJournal
-from job_monitor.digest.run import collect_digest
 from job_monitor.domain.kinds import BATCH_INFERENCE
 from job_monitor.handlers import digest as digest_handler
+from job_monitor.wiring import build_digest_sender
 from sim.local import REGION, TABLE_NAME, LocalAccount
 from tests.notifications.conftest import make_transition
 
@@ -41,11 +41,12 @@ def test_a_run_after_the_hour_covers_the_24_hours_before_the_hour(account: Local
     _journal(account, "claimed-before-the-start", START - second)
     _journal(account, "claimed-at-the-end", END)
     # When the digest runs at 08:06, once every monitor run started before 08:00 has ended
-    digest = collect_digest(
+    sender = build_digest_sender(
         account.settings(daily_digest=True),
         dynamodb=account.clients["dynamodb"],
-        now=END + dt.timedelta(minutes=6),
+        sns=account.clients["sns"],
     )
+    digest = sender.collect(now=END + dt.timedelta(minutes=6))
     # Then it covers [08:00 yesterday, 08:00 today): the late-journaled transition is in, the
     # earlier one was yesterday's digest's, the one at 08:00 is tomorrow's
     assert (digest.period_start, digest.period_end) == (START, END)

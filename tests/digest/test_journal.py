@@ -143,7 +143,7 @@ def test_a_failing_journal_never_blocks_or_repeats_an_alert(account: LocalAccoun
     def monitor():
         return build_monitor(
             settings,
-            bedrock={settings.home_region: account.bedrock_client()},
+            job_clients={("bedrock", settings.home_region): account.bedrock_client()},
             dynamodb=account.clients["dynamodb"],
             sns=account.clients["sns"],
             journal=Broken(),

@@ -53,7 +53,7 @@ def point_at_account(
         module,
         "_clients",
         lambda: {
-            "bedrock": {"us-east-1": account.clients["bedrock"]},
+            "job_clients": {("bedrock", "us-east-1"): account.clients["bedrock"]},
             "dynamodb": account.clients["dynamodb"],
             "sns": account.clients["sns"],
         },

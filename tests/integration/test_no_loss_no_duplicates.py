@@ -39,7 +39,7 @@ def test_crash_between_publish_and_commit_republishes_once_with_the_same_dedupe_
 ):
     arns = baseline_with_running_jobs(account)
     monitor = account.monitor()
-    store = monitor._regions[0].store
+    store = monitor.regions[0].store
     real_commit = store.commit
     calls = {"n": 0}
 
@@ -63,7 +63,7 @@ def test_crash_between_publish_and_commit_republishes_once_with_the_same_dedupe_
 def test_publish_failure_loses_nothing_and_duplicates_nothing(account: LocalAccount, monkeypatch):
     arns = baseline_with_running_jobs(account)
     monitor = account.monitor()
-    publisher = monitor._publisher
+    publisher = monitor.publisher
     real_publish = publisher.publish
     calls = {"n": 0}
 
@@ -85,7 +85,7 @@ def test_timeout_after_claim_is_retried_once_the_claim_expires(account: LocalAcc
     [arn] = baseline_with_running_jobs(account, count=1)
     monitor = account.monitor(remaining_seconds=lambda: 60.0)
     monkeypatch.setattr(
-        monitor._publisher, "publish", lambda message: (_ for _ in ()).throw(LambdaTimeout())
+        monitor.publisher, "publish", lambda message: (_ for _ in ()).throw(LambdaTimeout())
     )
     with pytest.raises(LambdaTimeout):
         monitor.run()
@@ -102,7 +102,7 @@ def test_timeout_after_claim_is_retried_once_the_claim_expires(account: LocalAcc
 def test_overlapping_runs_publish_each_transition_once(account: LocalAccount, monkeypatch):
     arns = baseline_with_running_jobs(account, count=4)
     first = account.monitor()
-    real_publish = first._publisher.publish
+    real_publish = first.publisher.publish
     state = {"overlapped": False}
 
     def publish_while_another_run_starts(message):
@@ -111,7 +111,7 @@ def test_overlapping_runs_publish_each_transition_once(account: LocalAccount, mo
             account.monitor().run()  # a second run starts and finishes meanwhile
         return real_publish(message)
 
-    monkeypatch.setattr(first._publisher, "publish", publish_while_another_run_starts)
+    monkeypatch.setattr(first.publisher, "publish", publish_while_another_run_starts)
     first.run()
     # (the second run did start while the first was publishing)
     assert state["overlapped"]

@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from job_monitor.adapters.state_store import epoch_ms, from_epoch_ms
 from job_monitor.domain.jobs import Job, as_utc
+from job_monitor.domain.jobs import epoch_millis as epoch_ms
+from job_monitor.domain.jobs import from_epoch_millis as from_epoch_ms
 from job_monitor.domain.kinds import REGISTRY
 from job_monitor.poll.run import RunFailed
 from sim.local import LocalAccount
@@ -22,7 +23,7 @@ def test_a_job_moving_on_between_the_baselines_status_lists_is_still_tracked(
     arn = account.bedrock.create_job("batch-inference", "nightly", status="Submitted")
     account.bedrock.set_status(arn, "Scheduled")
     monitor = account.monitor()
-    real_list_page = monitor._regions[0].source.list_page
+    real_list_page = monitor.regions[0].sources["bedrock"].list_page
 
     def list_then_move(kind, **kwargs):
         page = real_list_page(kind, **kwargs)
@@ -30,7 +31,7 @@ def test_a_job_moving_on_between_the_baselines_status_lists_is_still_tracked(
             account.bedrock.set_status(arn, "InProgress")
         return page
 
-    monkeypatch.setattr(monitor._regions[0].source, "list_page", list_then_move)
+    monkeypatch.setattr(monitor.regions[0].sources["bedrock"], "list_page", list_then_move)
     # When the baseline is taken, and the job later completes
     monitor.run()
     account.bedrock.set_status(arn, "Completed")
@@ -100,7 +101,7 @@ def test_after_a_crash_the_return_to_service_is_still_reported(
     arn = _in_service_throughput(account)
     account.bedrock.set_status(arn, "Updating")
     monitor = account.monitor()
-    store = monitor._regions[0].store
+    store = monitor.regions[0].store
 
     def crash(*_: object, **__: object) -> None:
         raise RuntimeError("killed between publish and commit")
@@ -125,7 +126,7 @@ def test_two_runs_seeing_the_same_update_publish_it_once(
 ):
     # Given an update cycle, and a second run that loaded its state before the first recorded it
     arn = _in_service_throughput(account)
-    stale = account.monitor()._regions[0].store.load()
+    stale = account.monitor().regions[0].store.load()
     account.bedrock.set_status(arn, "Updating")
     account.bedrock.set_status(arn, "InService")
     account.monitor().run()
@@ -136,7 +137,7 @@ def test_two_runs_seeing_the_same_update_publish_it_once(
         loads.append(stale)
         return stale
 
-    monkeypatch.setattr(late._regions[0].store, "load", stale_load)
+    monkeypatch.setattr(late.regions[0].store, "load", stale_load)
     # When the second run comes
     late.run()
     # Then the update was published once: the claim knows its dedupe id was published already

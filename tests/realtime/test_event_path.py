@@ -11,7 +11,7 @@ import pytest
 from job_monitor.adapters.journal import read_journal
 from job_monitor.domain.jobs import Transition
 from job_monitor.domain.kinds import REGISTRY
-from job_monitor.poll.run import Monitor
+from job_monitor.monitor import Monitor
 from job_monitor.ports import Page
 from job_monitor.realtime.events import parse_job_event
 from sim.events import state_change_event
@@ -241,7 +241,7 @@ def test_a_list_lagging_behind_the_event_path_never_reports_a_step_backwards(
     # When the next run's list still shows the job in an earlier status (list lag)
     account.clock.advance(minutes=5)
     poll = monitor(account)
-    source = poll._regions[0].source
+    source = poll.regions[0].sources["bedrock"]
     real_list_page = source.list_page
     lagged: list[str] = []
 

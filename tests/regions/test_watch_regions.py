@@ -10,7 +10,8 @@ import pytest
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
 from job_monitor.domain.kinds import REGISTRY
-from job_monitor.poll.run import Monitor, RunFailed
+from job_monitor.monitor import Monitor
+from job_monitor.poll.run import RunFailed
 from sim.local import REGION, TABLE_NAME, LocalAccount
 
 OTHER = "eu-west-1"

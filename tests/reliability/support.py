@@ -13,7 +13,8 @@ from typing import Any
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
 
-from job_monitor.poll.run import Monitor, RunReport
+from job_monitor.monitor import Monitor
+from job_monitor.poll.run import RunReport
 from sim.local import Delivered, LocalAccount
 
 WAIT = 10.0
@@ -89,9 +90,9 @@ def install_crash(
 ) -> dict[str, int]:
     owner_name, method = point.target.split(".")
     owner = {
-        "store": monitor._regions[0].store,
-        "publisher": monitor._publisher,
-        "source": monitor._regions[0].source,
+        "store": monitor.regions[0].store,
+        "publisher": monitor.publisher,
+        "source": monitor.regions[0].sources["bedrock"],
     }[owner_name]
     real = getattr(owner, method)
     state = {"calls": 0, "crashed": 0}

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from job_monitor.adapters.state_store import STATE_PK, from_epoch_ms
+from job_monitor.adapters.dynamo_codec import STATE_PK
+from job_monitor.domain.jobs import from_epoch_millis as from_epoch_ms
 from sim.local import TABLE_NAME, LocalAccount
 from tests.reliability.support import transitions
 

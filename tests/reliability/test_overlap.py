@@ -33,8 +33,8 @@ def test_second_run_while_the_first_holds_a_claim_mid_publish(account: LocalAcco
     jobs["new-b"] = account.bedrock.create_job("evaluation", "new-b", status="Completed")
     # When run A stops inside its first publish (claim taken, message not yet sent)...
     first = account.monitor()
-    pause = Pause(first._publisher.publish, before=True)
-    monkeypatch.setattr(first._publisher, "publish", pause)
+    pause = Pause(first.publisher.publish, before=True)
+    monkeypatch.setattr(first.publisher, "publish", pause)
     run_a = Background(first)
     assert pause.reached.wait(WAIT)
     # ...and run B, on another thread, runs from start to end meanwhile
@@ -63,8 +63,8 @@ def test_first_run_resumes_after_the_second_published_everything(
     jobs["new"] = account.bedrock.create_job("batch-inference", "new")
     # When run A lists everything, then stops before its first claim while run B does all the work
     first = account.monitor()
-    pause = Pause(first._regions[0].store.claim, before=True)
-    monkeypatch.setattr(first._regions[0].store, "claim", pause)
+    pause = Pause(first.regions[0].store.claim, before=True)
+    monkeypatch.setattr(first.regions[0].store, "claim", pause)
     run_a = Background(first)
     assert pause.reached.wait(WAIT)
     report_b = Background(account.monitor()).result()
@@ -118,8 +118,8 @@ def test_a_run_with_a_stale_listing_does_not_report_the_job_going_backwards(  # 
     # When run A lists it, then stops before claiming; the job moves on; run B lists it later
     # and publishes; then A resumes with its stale listing
     first = account.monitor()
-    pause = Pause(first._regions[0].store.claim, before=True)
-    monkeypatch.setattr(first._regions[0].store, "claim", pause)
+    pause = Pause(first.regions[0].store.claim, before=True)
+    monkeypatch.setattr(first.regions[0].store, "claim", pause)
     run_a = Background(first)
     assert pause.reached.wait(WAIT)
     account.clock.advance(seconds=1)

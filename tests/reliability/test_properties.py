@@ -268,7 +268,7 @@ class World:
             return
         target, changes = run.overlap
         owner_name, method = target.split(".")
-        owner: Any = {"store": monitor._regions[0].store, "publisher": monitor._publisher}[
+        owner: Any = {"store": monitor.regions[0].store, "publisher": monitor.publisher}[
             owner_name
         ]
         event = threading.Event()

@@ -153,7 +153,7 @@ def test_dynamodb_commit_throttled_beyond_budget_republishes_once_after_the_clai
     # release of the claim after it fails)
     expected = given_one_transition_per_kind(account)
     monitor = account.monitor(remaining_seconds=lambda: 60.0)
-    real_publish = monitor._publisher.publish
+    real_publish = monitor.publisher.publish
     state = {"armed": False}
 
     def publish_then_throttle(message):
@@ -165,7 +165,7 @@ def test_dynamodb_commit_throttled_beyond_budget_republishes_once_after_the_clai
             )
         return message_id
 
-    monitor._publisher.publish = publish_then_throttle  # type: ignore[method-assign]
+    monitor.publisher.publish = publish_then_throttle  # type: ignore[method-assign]
     # When the run fails
     with pytest.raises(RunFailed):
         monitor.run()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from job_monitor.poll.run import Monitor
+from job_monitor.monitor import Monitor
 from sim.local import LocalAccount
 
 BACKLOG = 1_200

@@ -497,7 +497,6 @@ def test_the_monitors_source_lists_and_describes_every_kind_through_the_registry
     described = source.describe(kind, arn)
     # Then both read the ARN, name, status and time through the kind's own fields
     (listed,) = page.jobs
-    assert page.skipped == 0
     assert described is not None
     assert (listed.arn, listed.name, listed.status) == (arn, "src-check", "Failed")
     assert (described.arn, described.name, described.status) == (arn, "src-check", "Failed")

@@ -1,4 +1,9 @@
-"""Bedrock as a job source: the adapter that pages list operations and describes one job.
+"""A Bedrock client as a job source: pages a kind's list operation and describes one job.
+
+One source per (service, region): the ``bedrock`` client serves the control-plane kinds, and a kind
+served by ``bedrock-agent`` or ``bedrock-runtime`` gets a source on that client (``wiring``). The
+request shapes are the registry's (``JobKind``: time and status filter parameters, sort, summary
+key, detail identifier), so a new kind is an entry, not code here.
 
 It translates botocore errors into domain errors: a missing job is ``None``; a kind the account
 cannot use (denied, not offered in the region, validation) is ``KindUnavailable``. Throttling and
@@ -34,7 +39,7 @@ _REGION_DISABLED_CODES = frozenset({"UnrecognizedClientException", "InvalidClien
 """What an opt-in region that is not enabled for the account answers to every request."""
 
 
-def bedrock_client_config() -> Config:
+def job_client_config() -> Config:
     """Throttling and 5xx are retried by botocore's adaptive mode (backoff plus rate limiting)."""
     from botocore.config import Config  # noqa: PLC0415 - keeps botocore off pure imports
 
@@ -48,7 +53,8 @@ def bedrock_client_config() -> Config:
 @dataclass
 class BedrockJobSource:
     client: Any
-    """A boto3 ``bedrock`` client (passed in; created by the handler, never at import time)."""
+    """A boto3 client of the kinds' service (``bedrock``, ``bedrock-agent``...), passed in: created
+    by the wiring on the first invocation, never at import time."""
     page_size: int = PAGE_SIZE
     calls: Counter[str] = field(default_factory=Counter)
 
@@ -62,27 +68,21 @@ class BedrockJobSource:
         next_token: str | None = None,
         limit: int | None = None,
     ) -> Page:
-        params: dict[str, Any] = {
-            "sortBy": "CreationTime",
-            "sortOrder": "Descending",
-            "maxResults": limit or self.page_size,
-        }
-        if after is not None:
+        params: dict[str, Any] = {**dict(kind.sort_params), "maxResults": limit or self.page_size}
+        if after is not None and kind.time_after_param is not None:
             params[kind.time_after_param] = after
-        if before is not None:
+        if before is not None and kind.time_before_param is not None:
             params[kind.time_before_param] = before
         if status is not None:
-            params["statusEquals"] = status
+            params[kind.status_filter_param] = status
         if next_token:
             params["nextToken"] = next_token
         response = self._call(kind, kind.list_operation, params)
         jobs: list[Job] = []
-        skipped = 0
         for summary in response.get(kind.summaries_key, []):
             try:
                 jobs.append(Job.from_summary(kind, summary))
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                skipped += 1
                 logger.warning(
                     "skipping a job summary that lacks a required field",
                     extra={
@@ -91,7 +91,7 @@ class BedrockJobSource:
                         "error": repr(exc),
                     },
                 )
-        return Page(jobs=jobs, next_token=response.get("nextToken") or None, skipped=skipped)
+        return Page(jobs=jobs, next_token=response.get("nextToken") or None)
 
     def describe(self, kind: JobKind, arn: str) -> Job | None:
         from botocore.exceptions import ClientError  # noqa: PLC0415

@@ -1,6 +1,6 @@
 """The journal: one small item per published transition, what the daily digest summarises.
 
-Kept in the state table (``state.py`` describes the rest of it), one partition per UTC day:
+Kept in the state table (``dynamo_codec`` describes the rest of it), one partition per UTC day:
 
 * ``pk="journal#<YYYY-MM-DD>"`` (the day the transition was observed), ``sk="<dedupe id>"``
   (``<jobArn>#<status>``): kind, region, job name, status, previous status, observation and
@@ -23,12 +23,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from job_monitor.adapters.state_store import epoch_ms, from_epoch_ms
-from job_monitor.adapters.state_store import number_value as _n
-from job_monitor.adapters.state_store import string_value as _s
+from job_monitor.adapters.dynamo_codec import number_value as _n
+from job_monitor.adapters.dynamo_codec import string_value as _s
+from job_monitor.adapters.dynamo_codec import time_value, ttl_value
 from job_monitor.contracts.transition import bounded
 from job_monitor.digest.build import JournalEntry
-from job_monitor.domain.jobs import Transition
+from job_monitor.domain.jobs import Transition, from_epoch_millis
 
 logger = logging.getLogger(__name__)
 
@@ -81,9 +81,9 @@ def journal_item(transition: Transition, *, ttl: timedelta) -> dict[str, Any]:
         "arn": _s(job.arn),
         "name": _s(job.name[:NAME_LIMIT]),
         "status": _s(job.status),
-        "observed_at": _n(epoch_ms(observed)),
-        "created_at": _n(epoch_ms(job.created_at)),
-        "expires_at": _n(int((observed + ttl).timestamp())),
+        "observed_at": time_value(observed),
+        "created_at": time_value(job.created_at),
+        "expires_at": ttl_value(observed + ttl),
     }
     if transition.previous_status is not None:
         item["previous_status"] = _s(transition.previous_status)
@@ -144,8 +144,8 @@ def entry_from_item(item: dict[str, Any]) -> JournalEntry | None:
             name=item["name"]["S"],
             status=item["status"]["S"],
             previous_status=item.get("previous_status", {}).get("S"),
-            observed_at=from_epoch_ms(item["observed_at"]["N"]),
-            created_at=from_epoch_ms(created) if created is not None else None,
+            observed_at=from_epoch_millis(item["observed_at"]["N"]),
+            created_at=from_epoch_millis(created) if created is not None else None,
             failure=item.get("failure", {}).get("S"),
         )
     except (KeyError, ValueError, TypeError, AttributeError) as exc:

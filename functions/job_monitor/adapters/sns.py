@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from job_monitor.contracts.transition import SnsMessage
+from job_monitor.contracts.envelope import SnsMessage
 
 
 @dataclass

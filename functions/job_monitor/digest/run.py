@@ -1,25 +1,24 @@
 """One daily digest: read the journal and the running jobs, build the digest, publish it.
 
-Reads with Query only: the journal's day partitions covering the period, and each watched
-region's state partition (its tracked jobs are the ones still running). Publishes exactly one
-message, even on a quiet day ("nothing failed" is information, and a missing digest then means
-the digest itself is broken).
+Reads with Query only (through the ports, built by ``wiring.build_digest_sender``): the journal's
+day partitions covering the period, and each watched region's state partition (its tracked jobs
+are the ones still running). Publishes exactly one message, even on a quiet day ("nothing failed"
+is information, and a missing digest then means the digest itself is broken).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from job_monitor.adapters.journal import read_journal
-from job_monitor.adapters.sns import SnsPublisher
-from job_monitor.adapters.state_store import DynamoStateStore, state_partition
 from job_monitor.config import MonitorSettings
-from job_monitor.digest.build import Digest, RunningJob, build_digest, render_digest
+from job_monitor.contracts.digest import render_digest
+from job_monitor.digest.build import Digest, JournalEntry, RunningJob, build_digest
 from job_monitor.domain.jobs import as_utc
 from job_monitor.domain.kinds import REGISTRY
+from job_monitor.ports import Publisher, StateStore
 
 logger = logging.getLogger(__name__)
 
@@ -49,60 +48,68 @@ def account_of(topic_arn: str) -> str:
     return parts[4] if len(parts) > 4 else ""
 
 
-def collect_digest(
-    settings: MonitorSettings, *, dynamodb: Any, now: datetime, scheduled_at: datetime | None = None
-) -> Digest:
-    """The digest of the 24 hours before ``scheduled_at`` (default ``now``) cut to the hour;
-    running jobs' ages are taken at ``now``."""
-    end = period_end(scheduled_at or now)
-    start = end - PERIOD
-    entries = read_journal(dynamodb, settings.table_name, start, end)
-    running: list[RunningJob] = []
-    watched = {k.name for k in settings.kinds}
-    for region in settings.regions:
-        store = DynamoStateStore(
-            dynamodb,
-            settings.table_name,
-            partition=state_partition(region, settings.home_region),
+JournalReader = Callable[[datetime, datetime], list[JournalEntry]]
+"""The journal entries of transitions observed in [start, end)."""
+
+
+class DigestSender:
+    """One daily digest on the ports: the journal, each watched region's state store (its tracked
+    jobs are the ones still running) and the topic. Built by ``wiring.build_digest_sender``."""
+
+    def __init__(
+        self,
+        settings: MonitorSettings,
+        *,
+        read_journal: JournalReader,
+        stores: Mapping[str, StateStore],
+        publisher: Publisher,
+    ) -> None:
+        self._settings = settings
+        self._read_journal = read_journal
+        self._stores = stores
+        self._publisher = publisher
+
+    def collect(self, *, now: datetime, scheduled_at: datetime | None = None) -> Digest:
+        """The digest of the 24 hours before ``scheduled_at`` (default ``now``) cut to the hour;
+        running jobs' ages are taken at ``now``."""
+        settings = self._settings
+        end = period_end(scheduled_at or now)
+        start = end - PERIOD
+        entries = self._read_journal(start, end)
+        running: list[RunningJob] = []
+        watched = {k.name for k in settings.kinds}
+        for region, store in self._stores.items():
+            for kind_name, state in store.load().kinds.items():
+                if kind_name not in watched:
+                    continue
+                running.extend(
+                    RunningJob(kind_name, region, job.arn, job.name, job.status, job.created_at)
+                    for job in state.tracked.values()
+                )
+        return build_digest(
+            entries,
+            running,
+            period_start=start,
+            period_end=end,
+            account=account_of(settings.topic_arn),
+            regions=settings.regions,
+            kind_labels={name: kind.label for name, kind in REGISTRY.items()},
+            now=now,
         )
-        snapshot = store.load()
-        for kind_name, state in snapshot.kinds.items():
-            if kind_name not in watched:
-                continue
-            running.extend(
-                RunningJob(kind_name, region, job.arn, job.name, job.status, job.created_at)
-                for job in state.tracked.values()
-            )
-    return build_digest(
-        entries,
-        running,
-        period_start=start,
-        period_end=end,
-        account=account_of(settings.topic_arn),
-        regions=settings.regions,
-        kind_labels={name: kind.label for name, kind in REGISTRY.items()},
-        now=now,
-    )
 
-
-def send_digest(
-    settings: MonitorSettings,
-    *,
-    dynamodb: Any,
-    sns: Any,
-    now: datetime,
-    scheduled_at: datetime | None = None,
-) -> DigestReport:
-    digest = collect_digest(settings, dynamodb=dynamodb, now=now, scheduled_at=scheduled_at)
-    message = render_digest(digest, settings.message_format)
-    message_id = SnsPublisher(sns, settings.topic_arn).publish(message)
-    logger.info(
-        "digest published",
-        extra={
-            "dedupe_id": digest.dedupe_id,
-            "message_id": message_id,
-            "subject": message.subject,
-            "sections": len(digest.sections),
-        },
-    )
-    return DigestReport(digest, message_id)
+    def send(self, *, now: datetime, scheduled_at: datetime | None = None) -> DigestReport:
+        """Collect and publish exactly one digest message. Raises what the ports raise (the
+        handler's invocation then fails and Lambda retries it with the same payload)."""
+        digest = self.collect(now=now, scheduled_at=scheduled_at)
+        message = render_digest(digest, self._settings.message_format)
+        message_id = self._publisher.publish(message)
+        logger.info(
+            "digest published",
+            extra={
+                "dedupe_id": digest.dedupe_id,
+                "message_id": message_id,
+                "subject": message.subject,
+                "sections": len(digest.sections),
+            },
+        )
+        return DigestReport(digest, message_id)

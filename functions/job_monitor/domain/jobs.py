@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from job_monitor.domain.kinds import JobKind
 
@@ -17,9 +17,16 @@ def as_utc(value: datetime) -> datetime:
 
 
 def epoch_millis(value: datetime) -> int:
-    """Milliseconds since the epoch, exactly (no float rounding)."""
+    """Milliseconds since the epoch, exactly (no float rounding); sub-millisecond parts are cut."""
     value = as_utc(value)
     return int(value.replace(microsecond=0).timestamp()) * 1000 + value.microsecond // 1000
+
+
+def from_epoch_millis(value: int | str) -> datetime:
+    """The aware UTC time of an epoch-milliseconds value (an int, or its decimal text as stored
+    in a DynamoDB number). Raises ValueError for text that is not an integer."""
+    seconds, millis = divmod(int(value), 1000)
+    return datetime.fromtimestamp(seconds, tz=UTC).replace(microsecond=millis * 1000)
 
 
 def arn_region_account(arn: str) -> tuple[str, str]:
@@ -117,7 +124,12 @@ def _model_text(summary: dict[str, Any], field_name: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class Transition:
-    """A job's status changed between two runs (``previous_status`` is None for a new job)."""
+    """A job's status changed between two runs (``previous_status`` is None for a new job).
+
+    The first alert type (``alert_type``): published through claim -> publish -> commit by
+    ``publish.transitions.TransitionAlerts``."""
+
+    alert_type: ClassVar[str] = "transition"
 
     job: Job
     previous_status: str | None

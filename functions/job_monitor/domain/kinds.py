@@ -1,10 +1,13 @@
 """The registry of Bedrock job kinds.
 
-Each kind is data: which list operation to page, where its summaries live, which fields carry the
-ARN, the name, the time, the status and the failure message, how the detail operation takes its
-identifier, and which statuses are terminal. Adding a kind means adding one entry to ``REGISTRY``;
-nothing else in the monitor branches on the kind. Every entry is checked against botocore's service
-model by tests/unit/test_kinds.py.
+Each kind is data: which client serves it (``service``: ``bedrock``, ``bedrock-agent``,
+``bedrock-runtime``...), which list operation to page and how it filters (time filter or none,
+status filter), where its summaries live, which fields carry the ARN, the name, the time, the
+status and the failure message, how the detail operation takes its identifier, and which statuses
+are terminal. Adding a kind means adding one entry to ``REGISTRY``: the wiring builds a client per
+(service, region) the enabled kinds need, the IAM grants follow ``list_action``/``detail_action``,
+and nothing else in the monitor branches on the kind. Every entry is checked against botocore's
+service model by tests/unit/domain/test_kinds.py.
 
 Two kinds are long-lived resources rather than jobs (provisioned throughput, custom model
 deployments): only ``Failed`` is terminal for them, so a resource that reached ``InService`` or
@@ -29,9 +32,7 @@ class JobKind:
     """boto3 method that lists the jobs, newest first when asked."""
     summaries_key: str
     time_field: str
-    """Summary field that the list operation sorts and filters on."""
-    time_after_param: str
-    time_before_param: str
+    """Summary field that the list operation sorts on (and filters on, see ``time_after_param``)."""
     statuses: frozenset[str]
     """Every status botocore's service model allows for this kind."""
     terminal_statuses: frozenset[str]
@@ -45,6 +46,22 @@ class JobKind:
     """Bedrock resource type of the job ARN, for least-privilege IAM on the detail operation."""
     console_fragment: str
     """Bedrock console page listing this kind (no per-job page route is documented)."""
+    time_after_param: str | None = "creationTimeAfter"
+    time_before_param: str | None = "creationTimeBefore"
+    """The list operation's time filters; None when it has none (the scan then pages newest first
+    and stops at the oldest time it needs)."""
+    service: str = "bedrock"
+    """The boto3 client (botocore service name) that serves the list and detail operations."""
+    iam_prefix: str = "bedrock"
+    """IAM action prefix of those operations (the agent and runtime APIs use ``bedrock:`` too)."""
+    status_filter_param: str = "statusEquals"
+    """The list operation's parameter that keeps one status (the baseline and the scan's status
+    lists use it)."""
+    sort_params: tuple[tuple[str, str], ...] = (
+        ("sortBy", "CreationTime"),
+        ("sortOrder", "Descending"),
+    )
+    """List parameters that ask for the newest jobs first."""
     summary_failure_field: str | None = None
     """Summary field that already carries the failure message, which saves a detail call."""
     status_field: str = "status"
@@ -77,11 +94,16 @@ class JobKind:
 
     @property
     def list_action(self) -> str:
-        return "bedrock:" + _pascal(self.list_operation)
+        """The IAM action of the list operation, e.g. ``bedrock:ListModelCustomizationJobs``."""
+        return f"{self.iam_prefix}:{_pascal(self.list_operation)}"
 
     @property
     def detail_action(self) -> str:
-        return "bedrock:" + _pascal(self.detail_operation)
+        return f"{self.iam_prefix}:{_pascal(self.detail_operation)}"
+
+    @property
+    def filters_by_time(self) -> bool:
+        return self.time_after_param is not None
 
     @property
     def noun(self) -> str:
@@ -106,8 +128,6 @@ MODEL_CUSTOMIZATION = JobKind(
     list_operation="list_model_customization_jobs",
     summaries_key="modelCustomizationJobSummaries",
     time_field="creationTime",
-    time_after_param="creationTimeAfter",
-    time_before_param="creationTimeBefore",
     statuses=frozenset({"InProgress", "Completed", "Failed", "Stopping", "Stopped"}),
     terminal_statuses=frozenset({"Completed", "Failed", "Stopped"}),
     running_order=("InProgress", "Stopping"),
@@ -130,8 +150,6 @@ EVALUATION = JobKind(
     list_operation="list_evaluation_jobs",
     summaries_key="jobSummaries",
     time_field="creationTime",
-    time_after_param="creationTimeAfter",
-    time_before_param="creationTimeBefore",
     # "Deleting" is not terminal: the job is tracked until it leaves the list.
     statuses=frozenset({"InProgress", "Completed", "Failed", "Stopping", "Stopped", "Deleting"}),
     terminal_statuses=frozenset({"Completed", "Failed", "Stopped"}),
@@ -190,8 +208,6 @@ MODEL_IMPORT = JobKind(
     list_operation="list_model_import_jobs",
     summaries_key="modelImportJobSummaries",
     time_field="creationTime",
-    time_after_param="creationTimeAfter",
-    time_before_param="creationTimeBefore",
     statuses=frozenset({"InProgress", "Completed", "Failed"}),
     terminal_statuses=frozenset({"Completed", "Failed"}),
     running_order=("InProgress",),
@@ -211,8 +227,6 @@ MODEL_COPY = JobKind(
     list_operation="list_model_copy_jobs",
     summaries_key="modelCopyJobSummaries",
     time_field="creationTime",
-    time_after_param="creationTimeAfter",
-    time_before_param="creationTimeBefore",
     statuses=frozenset({"InProgress", "Completed", "Failed"}),
     terminal_statuses=frozenset({"Completed", "Failed"}),
     running_order=("InProgress",),
@@ -236,8 +250,6 @@ PROVISIONED_THROUGHPUT = JobKind(
     list_operation="list_provisioned_model_throughputs",
     summaries_key="provisionedModelSummaries",
     time_field="creationTime",
-    time_after_param="creationTimeAfter",
-    time_before_param="creationTimeBefore",
     statuses=frozenset({"Creating", "InService", "Updating", "Failed"}),
     # A long-lived resource: InService is reported but stays followed (it may update or fail).
     terminal_statuses=frozenset({"Failed"}),

@@ -20,10 +20,9 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
 from job_monitor.digest.build import CATEGORIES
-from job_monitor.digest.run import send_digest
 from job_monitor.handlers.runtime import monitor_settings
-from job_monitor.poll.run import utc_now
-from job_monitor.wiring import state_and_topic_clients
+from job_monitor.monitor import utc_now
+from job_monitor.wiring import build_digest_sender, state_and_topic_clients
 
 logger = Logger()
 copy_config_to_registered_loggers(source_logger=logger, include={"job_monitor"})
@@ -76,7 +75,8 @@ def parse_event(event: Any) -> datetime | None:
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: Any, context: Any) -> dict[str, Any]:
     scheduled_at = parse_event(event)
-    report = send_digest(_settings(), **_clients(), now=utc_now(), scheduled_at=scheduled_at)
+    sender = build_digest_sender(_settings(), **_clients())
+    report = sender.send(now=utc_now(), scheduled_at=scheduled_at)
     digest = report.digest
     return {
         "messageId": report.message_id,

@@ -8,17 +8,17 @@ scheduled run reports the transition anyway.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
 
-from job_monitor.handlers.runtime import monitor_settings, remaining_seconds
-from job_monitor.poll.run import Monitor
+from job_monitor import names
+from job_monitor.handlers.runtime import monitor_clients, monitor_settings, remaining_seconds
+from job_monitor.monitor import Monitor
 from job_monitor.realtime.events import parse_job_event
-from job_monitor.wiring import aws_clients, build_monitor
+from job_monitor.wiring import build_monitor
 
 logger = Logger()
 metrics = Metrics()
@@ -26,11 +26,7 @@ copy_config_to_registered_loggers(source_logger=logger, include={"job_monitor"})
 
 
 _settings = monitor_settings
-
-
-@cache
-def _clients() -> dict[str, Any]:
-    return aws_clients(_settings().regions)
+_clients = monitor_clients
 
 
 def _monitor(context: Any) -> Monitor:
@@ -50,12 +46,14 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         job_arn=job_event.arn,
         event_id=job_event.event_id,
     )
-    metrics.add_metric("EventsReceived", MetricUnit.Count, 1)
+    metrics.add_metric(names.METRIC_EVENTS_RECEIVED, MetricUnit.Count, 1)
     if job_event.region not in settings.regions:
         logger.warning("event from a region this monitor does not watch; ignored")
         return {"published": False, "reason": "region not watched"}
     transition = _monitor(context).observe(job_event.region, job_event.kind, job_event.arn)
-    metrics.add_metric("TransitionsPublished", MetricUnit.Count, int(transition is not None))
+    metrics.add_metric(
+        names.METRIC_TRANSITIONS_PUBLISHED, MetricUnit.Count, int(transition is not None)
+    )
     if transition is None:
         logger.info("nothing to publish", extra={"event_status": job_event.status})
         return {"published": False, "reason": "no change to report"}

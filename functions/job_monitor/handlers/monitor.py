@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from job_monitor.handlers.runtime import monitor_settings, remaining_seconds
-from job_monitor.poll.run import Monitor, RunFailed, RunReport
-from job_monitor.wiring import aws_clients, build_monitor
+from job_monitor import names
+from job_monitor.handlers.runtime import monitor_clients, monitor_settings, remaining_seconds
+from job_monitor.monitor import Monitor
+from job_monitor.poll.run import RunFailed, RunReport
+from job_monitor.wiring import build_monitor
 
 logger = Logger()
 metrics = Metrics()
@@ -23,11 +24,7 @@ class InvalidEvent(ValueError):
 
 
 _settings = monitor_settings
-
-
-@cache
-def _clients() -> dict[str, Any]:
-    return aws_clients(_settings().regions)
+_clients = monitor_clients
 
 
 def parse_event(event: Any) -> bool:
@@ -78,26 +75,28 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
 
 def record_metrics(report: RunReport) -> None:
     published = report.published
-    metrics.add_metric("TransitionsPublished", MetricUnit.Count, len(published))
-    metrics.add_metric("JobsListed", MetricUnit.Count, sum(k.listed for k in report.kinds))
-    metrics.add_metric("ApiCalls", MetricUnit.Count, sum(report.api_calls.values()))
-    metrics.add_metric("KindErrors", MetricUnit.Count, len(report.failed_kinds))
-    metrics.add_metric("RunTruncated", MetricUnit.Count, int(report.truncated))
-    metrics.add_metric("RunDurationMs", MetricUnit.Milliseconds, report.duration_ms)
+    metrics.add_metric(names.METRIC_TRANSITIONS_PUBLISHED, MetricUnit.Count, len(published))
+    metrics.add_metric(
+        names.METRIC_JOBS_LISTED, MetricUnit.Count, sum(k.listed for k in report.kinds)
+    )
+    metrics.add_metric(names.METRIC_API_CALLS, MetricUnit.Count, sum(report.api_calls.values()))
+    metrics.add_metric(names.METRIC_KIND_ERRORS, MetricUnit.Count, len(report.failed_kinds))
+    metrics.add_metric(names.METRIC_RUN_TRUNCATED, MetricUnit.Count, int(report.truncated))
+    metrics.add_metric(names.METRIC_RUN_DURATION_MS, MetricUnit.Milliseconds, report.duration_ms)
     if not report.failed_kinds:
         # The dead-man's switch alarm watches this: a run counts as completed only when every
         # kind ran (a kind failing on every run also fires the Errors alarm).
-        metrics.add_metric("RunCompleted", MetricUnit.Count, 1)
+        metrics.add_metric(names.METRIC_RUN_COMPLETED, MetricUnit.Count, 1)
     by_status: dict[str, int] = {}
     for transition in published:
         by_status[transition.new_status] = by_status.get(transition.new_status, 0) + 1
     for status, count in sorted(by_status.items()):
         with single_metric(
-            name="TransitionsByStatus",
+            name=names.METRIC_TRANSITIONS_BY_STATUS,
             unit=MetricUnit.Count,
             value=count,
             namespace=metrics.namespace,
-            default_dimensions={"service": metrics.service or "bedrock-job-monitor"},
+            default_dimensions={"service": metrics.service or names.MONITOR_SERVICE},
         ) as single:
             single.add_dimension("status", status)
 

@@ -5,6 +5,8 @@ The list operations cannot filter on last-modified time, only on creation (or su
 1. One list, newest first, from the *floor*: the older of the oldest tracked (still running) job
    and the start of the new-job window. When everything since the floor fits in one page (1,000),
    this single call shows every tracked job's status and every new job: a quiet run costs 1 call.
+   A kind whose list operation has no time filter (``JobKind.filters_by_time``) is paged newest
+   first until a page reaches below the floor: the same jobs, at most one page more.
 2. When it does not fit, keep paging only until the new-job window is covered (ceil(N/1000) pages
    for N new jobs). Tracked jobs older than those pages are then resolved by whichever is cheaper:
    one ``describe`` per job, or one ``statusEquals`` list per status they were last seen in
@@ -35,7 +37,6 @@ class ScanResult:
     """Every job observed this run, by ARN (the latest record when seen twice)."""
     gone: list[TrackedJob] = field(default_factory=list)
     """Tracked jobs that Bedrock no longer knows (deleted)."""
-    skipped: int = 0
     strategy: str = "single-page"
 
     def add(self, jobs: list[Job]) -> None:
@@ -76,15 +77,16 @@ def scan_kind(
     complete = True
     for number, page in enumerate(list_pages(source, kind, after=after)):
         result.add(page.jobs)
-        result.skipped += page.skipped
         if number:
             result.strategy = "paged"
         if page.jobs:
             oldest_listed = min(j.created_at for j in page.jobs)
-        window_covered = (
-            window_start is not None and oldest_listed is not None and oldest_listed < window_start
-        )
-        if page.next_token is not None and window_covered:
+        if page.next_token is None:
+            break
+        if not kind.filters_by_time and _passed(oldest_listed, after):
+            # No time filter: newest first, so everything since the floor has been listed.
+            break
+        if _passed(oldest_listed, window_start):
             complete = False
             break
 
@@ -117,5 +119,15 @@ def _resolve_by_status(
     for status in statuses:
         for page in list_pages(source, kind, after=after, before=before, status=status):
             result.add(page.jobs)
-            result.skipped += page.skipped
+            if not kind.filters_by_time and _passed(page_oldest(page), after):
+                break
     return [t for t in missing if t.arn not in result.jobs]
+
+
+def _passed(oldest_listed: datetime | None, limit: datetime | None) -> bool:
+    """Paging newest first has gone below ``limit``."""
+    return limit is not None and oldest_listed is not None and oldest_listed < limit
+
+
+def page_oldest(page: Page) -> datetime | None:
+    return min((j.created_at for j in page.jobs), default=None)

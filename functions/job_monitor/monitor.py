@@ -1,0 +1,103 @@
+"""The monitor as the handlers see it: a scheduled run, one job now (the real-time path), and the
+test notification. It only composes the poll, the real-time check and the publish pipeline, which
+``wiring.build_monitor`` builds with their adapters."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+
+from job_monitor.config import MonitorSettings
+from job_monitor.contracts.transition import render, sample_transition
+from job_monitor.domain.jobs import Transition, arn_region_account
+from job_monitor.domain.kinds import JobKind
+from job_monitor.poll.budget import RemainingSeconds, TimeBudget
+from job_monitor.poll.kind import PollContext
+from job_monitor.poll.run import Poller, RunReport, new_run_id
+from job_monitor.ports import Journal, Publisher, RegionScope
+from job_monitor.publish.pipeline import AlertPipeline
+from job_monitor.realtime.observe import observe_job
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Monitor:
+    """``regions``: one ``RegionScope`` per watched region (sources and state store); the
+    ``publisher`` sends every alert to the topic; ``journal`` (the daily digest's) hears of every
+    published transition. Raises ValueError without a region."""
+
+    def __init__(
+        self,
+        settings: MonitorSettings,
+        regions: Sequence[RegionScope],
+        publisher: Publisher,
+        *,
+        journal: Journal | None = None,
+        clock: Clock = utc_now,
+        remaining_seconds: RemainingSeconds | None = None,
+    ) -> None:
+        if not regions:
+            raise ValueError("a monitor needs at least one region")
+        self.settings = settings
+        self.regions = tuple(regions)
+        self.publisher = publisher
+        self.journal = journal
+        self._clock = clock
+        self._remaining = remaining_seconds
+
+    def run(self) -> RunReport:
+        """Run every configured kind in every region; raise ``poll.run.RunFailed`` at the end if
+        any failed. A region or a kind that fails does so alone: the others still run."""
+        context = self._context(new_run_id())
+        return Poller(self.regions, self.settings.kinds, context).run(self._clock)
+
+    def observe(self, region: str, kind: JobKind, arn: str) -> Transition | None:
+        """Check one job now and publish its transition (see ``realtime.observe``). None when the
+        region is not watched here, or there is nothing to publish."""
+        scope = next((r for r in self.regions if r.name == region), None)
+        if scope is None:
+            logger.warning(
+                "event from a region this monitor does not watch", extra={"region": region}
+            )
+            return None
+        context = self._context(new_run_id())
+        return observe_job(
+            scope,
+            kind,
+            arn,
+            pipeline=context.pipeline,
+            clock=self._clock,
+            claim_duration=context.budget.claim_duration(),
+            lookback=context.lookback,
+            finished_ttl=context.finished_ttl,
+            message_format=context.message_format,
+            journal=self.journal,
+            run_id=context.run_id,
+        )
+
+    def send_test_notification(self) -> str:
+        """Publish a clearly labelled sample transition through the real path (SNS, then every
+        subscriber). Touches no state. Returns SNS's message id."""
+        region, account = arn_region_account(self.settings.topic_arn)
+        sample = sample_transition(self._clock(), region, account)
+        return self.publisher.publish(render(sample, self.settings.message_format))
+
+    def _context(self, run_id: str) -> PollContext:
+        settings = self.settings
+        return PollContext(
+            run_id=run_id,
+            clock=self._clock,
+            pipeline=AlertPipeline(self.publisher),
+            budget=TimeBudget(self._remaining, settings.time_margin_seconds),
+            lookback=timedelta(seconds=settings.lookback_seconds),
+            finished_ttl=timedelta(days=settings.finished_job_ttl_days),
+            message_format=settings.message_format,
+            journal=self.journal,
+        )

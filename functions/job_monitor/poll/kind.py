@@ -1,0 +1,177 @@
+"""One kind in one region, after its baseline: list what changed, publish each change, move the
+watermark.
+
+Cost: the scan's (``poll.scan``: one list call in a quiet run), plus per change the pipeline's
+three writes and at most one describe (a failure message).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from job_monitor.domain.detect import Change, Window, detect_changes, list_floor, window_start
+from job_monitor.domain.jobs import Job, Transition
+from job_monitor.domain.kinds import JobKind
+from job_monitor.poll.budget import OutOfTime, TimeBudget
+from job_monitor.poll.scan import scan_kind
+from job_monitor.ports import Cursor, Journal, KindState, RegionScope
+from job_monitor.publish.pipeline import AlertPipeline, Ticket
+from job_monitor.publish.transitions import TransitionAlerts
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class KindReport:
+    """What one (region, kind) did in a run."""
+
+    kind: str
+    region: str = ""
+    baseline: bool = False
+    tracked: int = 0
+    listed: int = 0
+    published: list[Transition] = field(default_factory=list)
+    skipped_claims: int = 0
+    gone: int = 0
+    strategy: str = ""
+    error: str | None = None
+    truncated: bool = False
+    """Stopped at a safe point when its share of the invocation's time ran out (or never
+    started: no time was left at all)."""
+
+
+@dataclass(frozen=True)
+class PollContext:
+    """What every kind of one run shares."""
+
+    run_id: str
+    clock: Clock
+    pipeline: AlertPipeline
+    budget: TimeBudget
+    lookback: timedelta
+    finished_ttl: timedelta
+    message_format: str
+    journal: Journal | None
+
+
+def poll_kind(
+    ctx: PollContext,
+    scope: RegionScope,
+    kind: JobKind,
+    *,
+    state: KindState,
+    cursor: Cursor,
+    report: KindReport,
+) -> None:
+    """Raises ``OutOfTime`` after recording what is safe when the kind's share is spent; what the
+    ports raise propagates (the run loop isolates it to this kind)."""
+    source = scope.source_for(kind)
+    start = window_start(cursor.watermark, ctx.lookback)
+    window = Window(start=start, baseline=cursor.baseline, seen=frozenset(state.recent))
+    floor = list_floor(cursor.watermark, ctx.lookback, state.tracked.values())
+    observed_at = ctx.clock()
+    scan = scan_kind(kind, source, state.tracked, floor=floor, window_start=start)
+    report.listed = len(scan.jobs)
+    report.strategy = scan.strategy
+    for gone in scan.gone:
+        logger.warning(
+            "tracked job no longer exists in Bedrock (deleted?); no longer tracked",
+            extra={
+                "kind": kind.name,
+                "region": scope.name,
+                "job_arn": gone.arn,
+                "job_name": gone.name,
+                "last_status": gone.status,
+            },
+        )
+        scope.store.forget(kind, gone.arn, expires_at=ctx.clock() + ctx.finished_ttl)
+        report.gone += 1
+    for job in scan.jobs.values():
+        if job.status not in kind.statuses:
+            logger.warning(
+                "unknown job status from Bedrock; treated as not terminal",
+                extra={"kind": kind.name, "job_arn": job.arn, "status": job.status},
+            )
+
+    alerts = TransitionAlerts(
+        store=scope.store,
+        source=source,
+        message_format=ctx.message_format,
+        finished_ttl=ctx.finished_ttl,
+        window_start=start,
+        journal=ctx.journal,
+    )
+    changes = detect_changes(state.tracked, window, scan.jobs.values())
+    # The watermark must not pass a new job that this run did not record: one left for the
+    # next run (time ran out) or claimed by another run that may yet die before committing.
+    cap: datetime | None = None
+    for index, change in enumerate(changes):
+        if ctx.budget.spent():
+            cap = _earliest_new(changes[index:], cap)
+            _advance(
+                scope,
+                kind,
+                state=state,
+                cursor=cursor,
+                newest=_newest(scan.jobs.values(), cap),
+                lookback=ctx.lookback,
+            )
+            raise OutOfTime
+        now = ctx.clock()
+        ticket = Ticket(
+            owner=ctx.run_id,
+            until=now + ctx.budget.claim_duration(),
+            now=now,
+            observed_at=observed_at,
+        )
+        delivery = ctx.pipeline.deliver(alerts, change, ticket)
+        if delivery.alert is not None:
+            report.published.append(delivery.alert)
+        if not delivery.recorded:
+            report.skipped_claims += 1
+            if change.previous_status is None:
+                cap = _earliest_new([change], cap)
+    _advance(
+        scope,
+        kind,
+        state=state,
+        cursor=cursor,
+        newest=_newest(scan.jobs.values(), cap),
+        lookback=ctx.lookback,
+    )
+
+
+def _advance(
+    scope: RegionScope,
+    kind: JobKind,
+    *,
+    state: KindState,
+    cursor: Cursor,
+    newest: datetime | None,
+    lookback: timedelta,
+) -> None:
+    if newest is None or (cursor.watermark is not None and newest <= cursor.watermark):
+        return
+    new_start = newest - lookback
+    passed = [arn for arn, job in state.recent.items() if job.created_at < new_start]
+    scope.store.advance(kind, newest, passed)
+
+
+def _earliest_new(changes: list[Change], cap: datetime | None) -> datetime | None:
+    times = [c.job.created_at for c in changes if c.previous_status is None]
+    if cap is not None:
+        times.append(cap)
+    return min(times, default=None)
+
+
+def _newest(jobs: Iterable[Job], cap: datetime | None) -> datetime | None:
+    """The watermark a run may record: the newest job seen, but not past ``cap``."""
+    times = [j.created_at for j in jobs]
+    if cap is not None:
+        times = [t for t in times if t < cap]
+    return max(times, default=None)

@@ -1,0 +1,1 @@
+"""The publish pipeline: claim -> publish -> commit, generic over alert types."""

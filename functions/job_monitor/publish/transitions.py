@@ -1,0 +1,146 @@
+"""The status transition as an alert type: its claim on the job's record, its message, its commit.
+
+A transition is claimed against the status the run believes was published last; the claim rules
+(``domain.claims``) say what a refusal means, and a record that knows better (``RETRY``) is
+claimed once more from the status it holds. The message is ``contracts.transition.render``'s; the
+commit records the status and keeps the job in view while it runs (or while it is inside the
+new-job window once finished); the journal (daily digest) hears of it afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from job_monitor.contracts.envelope import SnsMessage
+from job_monitor.contracts.transition import render
+from job_monitor.domain.claims import CLAIMED, ClaimRequest, Decision, Verdict, behind, judge
+from job_monitor.domain.detect import Change, TrackedJob
+from job_monitor.domain.jobs import Job, Transition
+from job_monitor.ports import Commit, JobSource, Journal, StateStore
+from job_monitor.publish.pipeline import Claimed, Ticket
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TransitionAlerts:
+    """``AlertType[Change, Transition]`` for one region's store and source.
+
+    ``window_start``: jobs created before it are out of the new-job window (a finished one then
+    leaves the view); None keeps every job in view. ``finished_ttl``: how long a finished job's
+    record is kept (its DynamoDB TTL)."""
+
+    store: StateStore
+    source: JobSource
+    message_format: str
+    finished_ttl: timedelta
+    window_start: datetime | None = None
+    journal: Journal | None = None
+    name: str = Transition.alert_type
+
+    def claim(self, candidate: Change, ticket: Ticket) -> Claimed[Change]:
+        job = candidate.job
+        previous = candidate.previous_status
+        if behind(job.kind, previous, job.status):
+            _log(job, "a newer status is already published; stale observation skipped", previous)
+            return Claimed(Verdict.STALE, candidate)
+        decision = self._claim_once(candidate, previous, ticket)
+        if decision.verdict is Verdict.RETRY:
+            # The record knows better than the view what was last published: report from there.
+            previous = decision.recorded_status
+            decision = self._claim_once(candidate, previous, ticket)
+            if decision.verdict is Verdict.RETRY:
+                decision = Decision(Verdict.HELD)  # moved again meanwhile: the next run retries
+        claimed = Change(job, previous)
+        if decision.verdict is Verdict.STALE:
+            _log(
+                job,
+                "a newer status is already published; stale observation skipped",
+                decision.recorded_status,
+            )
+        elif decision.verdict is Verdict.HELD:
+            _log(job, "transition held by another run; skipped")
+        return Claimed(decision.verdict, claimed)
+
+    def _claim_once(self, change: Change, previous: str | None, ticket: Ticket) -> Decision:
+        job = change.job
+        request = ClaimRequest(
+            owner=ticket.owner,
+            until=ticket.until,
+            previous_status=previous,
+            status=job.status,
+            observed_at=ticket.observed_at,
+            dedupe_id=job.dedupe_id,
+        )
+        refused = self.store.claim(job.kind, job.arn, request, ticket.now)
+        return CLAIMED if refused is None else judge(job.kind, refused, request, ticket.now)
+
+    def settled(self, claimed: Claimed[Change]) -> None:
+        # Published before: by an overlapping run, or by a run that died between the two writes
+        # of its commit. Only the view is behind.
+        job = claimed.candidate.job
+        self.store.sync_view(job.kind, TrackedJob.of(job), keep_in_view=self._keep_in_view(job))
+        _log(job, "transition was already published; view repaired")
+
+    def complete(self, candidate: Change, ticket: Ticket) -> Transition:
+        job = candidate.job
+        failures = job.failure_messages
+        if job.kind.needs_failure_message(job.status) and not failures:
+            described = self.source.describe(job.kind, job.arn)
+            failures = described.failure_messages if described else ()
+        return Transition(job, candidate.previous_status, ticket.now, failures)
+
+    def render(self, alert: Transition) -> SnsMessage:
+        return render(alert, self.message_format)
+
+    def commit(self, alert: Transition, ticket: Ticket) -> None:
+        job = alert.job
+        terminal = alert.is_terminal
+        commit = Commit(
+            kind=job.kind,
+            arn=job.arn,
+            name=job.name,
+            created_at=job.created_at,
+            previous_status=alert.previous_status,
+            status=job.status,
+            dedupe_id=alert.dedupe_id,
+            keep_in_view=self._keep_in_view(job),
+            expires_at=ticket.now + self.finished_ttl if terminal else None,
+            observed_at=ticket.observed_at,
+            last_modified=TrackedJob.of(job).last_modified,
+        )
+        self.store.commit(commit, ticket.owner)
+
+    def release(self, candidate: Change, ticket: Ticket) -> None:
+        self.store.release(candidate.job.arn, ticket.owner)
+
+    def published(self, alert: Transition) -> None:
+        """Tell the journal (the daily digest's source). Raising here would re-publish the alert,
+        so the pipeline logs a failure instead."""
+        if self.journal is not None:
+            self.journal.record(alert)
+
+    def describe(self, alert: Transition) -> dict[str, Any]:
+        job = alert.job
+        return {
+            "kind": job.kind.name,
+            "job_arn": job.arn,
+            "job_name": job.name,
+            "previous_status": alert.previous_status,
+            "status": job.status,
+            "dedupe_id": alert.dedupe_id,
+        }
+
+    def _keep_in_view(self, job: Job) -> bool:
+        start = self.window_start
+        return not job.kind.is_terminal(job.status) or start is None or job.created_at >= start
+
+
+def _log(job: Job, message: str, recorded: str | None = None) -> None:
+    extra = {"kind": job.kind.name, "job_arn": job.arn, "status": job.status}
+    if recorded is not None:
+        extra["recorded_status"] = recorded
+    logger.info(message, extra=extra)

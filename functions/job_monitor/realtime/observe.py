@@ -1,0 +1,75 @@
+"""One job, now: the real-time path's check after an event said the job changed.
+
+The event is only a hint: the job is described, so a late, repeated or out-of-order event cannot
+report a status the job no longer has, and its transition goes through the same claim -> publish
+-> commit as a scheduled run, so a poll before or after publishes nothing twice. Cost: one Get of
+the job, two state reads, and the pipeline's writes when something changed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from job_monitor.domain.detect import Change, Window, window_start
+from job_monitor.domain.jobs import Transition
+from job_monitor.domain.kinds import JobKind
+from job_monitor.ports import Journal, RegionScope
+from job_monitor.publish.pipeline import AlertPipeline, Ticket
+from job_monitor.publish.transitions import TransitionAlerts
+
+logger = logging.getLogger(__name__)
+
+
+def observe_job(
+    scope: RegionScope,
+    kind: JobKind,
+    arn: str,
+    *,
+    pipeline: AlertPipeline,
+    clock: Callable[[], datetime],
+    claim_duration: timedelta,
+    lookback: timedelta,
+    finished_ttl: timedelta,
+    message_format: str,
+    journal: Journal | None,
+    run_id: str,
+) -> Transition | None:
+    """Describe the job and publish its transition. Returns what was published, or None (nothing
+    changed, already published, not this monitor's to say yet: no baseline, or out of view)."""
+    observed_at = clock()
+    source = scope.source_for(kind)
+    job = source.describe(kind, arn)
+    if job is None:
+        logger.info("job from an event no longer exists", extra={"job_arn": arn})
+        return None
+    known = scope.store.lookup(kind, job.arn)
+    if known.cursor is None:
+        logger.info(
+            "no baseline yet for this kind; the next scheduled run takes it",
+            extra={"kind": kind.name, "region": scope.name, "job_arn": arn},
+        )
+        return None
+    start = window_start(known.cursor.watermark, lookback)
+    if known.in_view is not None:
+        if known.in_view.status == job.status:
+            return None
+        change = Change(job, known.in_view.status)
+    else:
+        window = Window(start=start, baseline=known.cursor.baseline, seen=frozenset())
+        if not window.is_new(job):
+            # Out of view: finished and reported long ago, or history from before the baseline.
+            return None
+        change = Change(job, None)
+    alerts = TransitionAlerts(
+        store=scope.store,
+        source=source,
+        message_format=message_format,
+        finished_ttl=finished_ttl,
+        window_start=start,
+        journal=journal,
+    )
+    now = clock()
+    ticket = Ticket(owner=run_id, until=now + claim_duration, now=now, observed_at=observed_at)
+    return pipeline.deliver(alerts, change, ticket).alert
