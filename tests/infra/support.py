@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from infra import REPO_ROOT, names
+from tests.fakes.lambda_context import ACCOUNT_ID, REGION
 
 TEST_CONTEXT: dict[str, Any] = {
     # Strings, as `cdk synth -c key=value` passes them, to exercise the parsing too.
@@ -122,9 +123,8 @@ def synthesize_shared(shared: Path) -> Synthesized:
 # ---------------------------------------------------------------------------------------------
 # The synthesized template as a deployment in moto (the end-to-end and clean-environment tests)
 
-ACCOUNT_ID = "123456789012"
-"""moto's default account: the template's AWS::AccountId resolves to it."""
-REGION = "us-east-1"
+# ACCOUNT_ID: moto's default account, which the template's AWS::AccountId resolves to; REGION:
+# the tests' region (tests/fakes/lambda_context.py, the root aws_env fixture).
 PSEUDO_PARAMETERS = {
     "AWS::AccountId": ACCOUNT_ID,
     "AWS::Region": REGION,

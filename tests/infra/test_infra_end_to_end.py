@@ -24,6 +24,7 @@ from infra import names
 from job_monitor.handlers import monitor as monitor_handler
 from job_monitor.handlers import slack_notifier as notifier_handler
 from sim.bedrock import BedrockSimulator
+from tests.fakes.lambda_context import FakeLambdaContext
 from tests.infra.support import (
     ACCOUNT_ID,
     REGION,
@@ -39,33 +40,21 @@ pytestmark = pytest.mark.slow  # shares the session's synth
 
 
 @dataclass
-class LambdaContext:
-    function_name: str
-    memory_limit_in_mb: int
-    timeout_seconds: int
-    aws_request_id: str = "e2e-request"
-
-    @property
-    def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.function_name}"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.timeout_seconds * 1000
-
-
-@dataclass
 class Deployed:
     deployment: Deployment
     clients: dict[str, Any]
     monitor_id: str
     notifier_id: str
 
-    def context(self, logical_id: str) -> LambdaContext:
+    def context(self, logical_id: str) -> FakeLambdaContext:
+        """A context of the deployed function: its name, memory and (all of) its timeout left."""
         properties = self.deployment.synthesized.template["Resources"][logical_id]["Properties"]
-        return LambdaContext(
+        return FakeLambdaContext(
             function_name=self.deployment.physical[logical_id]["Ref"],
             memory_limit_in_mb=properties["MemorySize"],
-            timeout_seconds=properties["Timeout"],
+            remaining_ms=properties["Timeout"] * 1000,
+            aws_request_id="e2e-request",
+            region=REGION,
         )
 
     def stand_in(self, subscription_id: str) -> list[dict[str, Any]]:
@@ -79,18 +68,9 @@ def use_environment(monkeypatch: pytest.MonkeyPatch, environment: dict[str, str]
 
 
 @pytest.fixture
-def deployed(
-    synthesized: Synthesized, webhook: Any, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Deployed]:
-    """The template in moto, and the Slack secret (by the context's name) holding the webhook."""
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(key, value)
+def deployed(synthesized: Synthesized, webhook: Any, aws_env: None) -> Iterator[Deployed]:
+    """The template in moto (fake credentials and region from ``aws_env``), and the Slack secret
+    (by the context's name) holding the webhook."""
     with mock_aws():
         clients = {
             name: boto3.client(name, region_name=REGION)
