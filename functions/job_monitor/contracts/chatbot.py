@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from job_monitor.contracts.envelope import DIGEST, NO_STATUS
-from job_monitor.contracts.text import clean_lines, code_text, cut, human_duration, one_line
+from job_monitor.contracts.text import clean_lines, code_text, cut, one_line, optional_facts
 from job_monitor.digest.build import CATEGORIES, Digest
 from job_monitor.domain.jobs import Transition
 
@@ -46,13 +46,12 @@ def transition_payload(
         f"*Job:* `{code_text(one_line(job.name))}`",
         f"*Status:* {one_line(previous)} -> {one_line(job.status)}",
     ]
-    duration = human_duration(transition.duration_seconds)
-    if duration:
-        lines.append(f"*Duration:* {duration}")
-    if job.base_model:
-        lines.append(f"*Base model:* `{code_text(one_line(job.base_model))}`")
-    if job.output_model:
-        lines.append(f"*Output model:* `{code_text(one_line(job.output_model))}`")
+    for label, text, identifier in optional_facts(
+        transition.duration_seconds, job.base_model, job.output_model
+    ):
+        lines.append(
+            f"*{label}:* `{code_text(one_line(text))}`" if identifier else f"*{label}:* {text}"
+        )
     lines.append(f"*Account / region:* {transition.account} / {transition.region}")
     failure_text = "\n".join(clean_lines(f) for f in failures)
     if failure_text:

@@ -100,6 +100,23 @@ def human_duration(seconds: int | None) -> str | None:
     return " ".join(parts)
 
 
+def optional_facts(
+    duration_seconds: int | None, base_model: str | None, output_model: str | None
+) -> list[tuple[str, str, bool]]:
+    """The facts a transition shows only when it has them, in the order every rendering shows
+    them: ``(label, text, is_identifier)``, e.g. ``("Duration", "2 h 14 min", False)``,
+    ``("Base model", "<model id or ARN>", True)``. An identifier belongs in a code span."""
+    facts = []
+    duration = human_duration(duration_seconds)
+    if duration:
+        facts.append(("Duration", duration, False))
+    if base_model:
+        facts.append(("Base model", base_model, True))
+    if output_model:
+        facts.append(("Output model", output_model, True))
+    return facts
+
+
 def iso_utc(value: datetime | None) -> str | None:
     """ISO 8601 in UTC with a ``Z`` whatever the input's zone (a naive time is taken to be UTC);
     None gives None."""

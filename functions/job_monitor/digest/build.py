@@ -69,13 +69,19 @@ class RunningJob:
 
 @dataclass(frozen=True)
 class DigestJob:
+    """One job as a digest list shows it."""
+
     name: str
     arn: str
     status: str
+    """The status it reached (for a running job: its current status)."""
     observed_at: datetime | None = None
+    """When the monitor saw the transition (UTC); None for a running job."""
     created_at: datetime | None = None
     age_seconds: int | None = None
+    """Running jobs only: seconds since ``created_at`` at the digest's time."""
     failure: str | None = None
+    """Failed jobs only: the first failure message."""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from job_monitor.contracts.text import clean_lines, code_text, human_duration
+from job_monitor.contracts.text import clean_lines, code_text, optional_facts
 from job_monitor.contracts.transition import Notification
 from job_monitor.domain.kinds import REGISTRY
 from job_monitor.notifiers.slack.mrkdwn import (
@@ -146,13 +146,8 @@ def _fields(n: Notification) -> list[str]:
         f"*Status*\n{escape(single_line(n.previous_status or 'new'))} \u2192 "
         f"{escape(single_line(n.status))}",
     ]
-    duration = human_duration(n.duration_seconds)
-    if duration:
-        fields.append(f"*Duration*\n{duration}")
-    if n.base_model:
-        fields.append(f"*Base model*\n{code_span(n.base_model, MODEL_LIMIT)}")
-    if n.output_model:
-        fields.append(f"*Output model*\n{code_span(n.output_model, MODEL_LIMIT)}")
+    for label, text, identifier in optional_facts(n.duration_seconds, n.base_model, n.output_model):
+        fields.append(f"*{label}*\n{code_span(text, MODEL_LIMIT) if identifier else text}")
     where = " / ".join(escape(single_line(p)) for p in (n.account, n.region) if p)
     if where:
         fields.append(f"*Account / region*\n{where}")

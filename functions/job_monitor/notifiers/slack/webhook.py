@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from ssl import SSLContext
+from typing import Any
 from urllib.error import URLError
 from urllib.parse import urlsplit
 
@@ -213,13 +214,9 @@ class _BudgetedRetry(RetryHandler):
         return self.budget.allows(state, self.delay(state, response), self.reason)
 
     def prepare_for_next_attempt(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
+        self, *, state: RetryState, response: HttpResponse | None = None, **_: Any
     ) -> None:
+        # The SDK also passes ``request`` and ``error``; the wait depends on the response only.
         self.budget.wait(state, self.delay(state, response))
 
 
