@@ -1,0 +1,1 @@
+"""Unit tests of job_monitor.domain: pure, no AWS."""

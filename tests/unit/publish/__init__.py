@@ -1,0 +1,1 @@
+"""Unit tests of job_monitor.publish, against the in-memory fakes of the ports (no moto)."""
