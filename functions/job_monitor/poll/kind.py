@@ -110,18 +110,12 @@ def poll_kind(
     # The watermark must not pass a new job that this run did not record: one left for the
     # next run (time ran out) or claimed by another run that may yet die before committing.
     cap: datetime | None = None
+    out_of_time = False
     for index, change in enumerate(changes):
         if ctx.budget.spent():
             cap = _earliest_new(changes[index:], cap)
-            _advance(
-                scope,
-                kind,
-                state=state,
-                cursor=cursor,
-                newest=_newest(scan.jobs.values(), cap),
-                lookback=ctx.lookback,
-            )
-            raise OutOfTime
+            out_of_time = True
+            break
         now = ctx.clock()
         ticket = Ticket(
             owner=ctx.run_id,
@@ -136,14 +130,10 @@ def poll_kind(
             report.skipped_claims += 1
             if change.previous_status is None:
                 cap = _earliest_new([change], cap)
-    _advance(
-        scope,
-        kind,
-        state=state,
-        cursor=cursor,
-        newest=_newest(scan.jobs.values(), cap),
-        lookback=ctx.lookback,
-    )
+    newest = _newest(scan.jobs.values(), cap)
+    _advance(scope, kind, state=state, cursor=cursor, newest=newest, lookback=ctx.lookback)
+    if out_of_time:
+        raise OutOfTime
 
 
 def _advance(
