@@ -1,0 +1,386 @@
+"""The DynamoDB state store and the in-memory one (tests/fakes/ports.py) agree.
+
+The same table of (record as stored, claim request, now) runs against ``DynamoStateStore`` on the
+moto table and against ``InMemoryStateStore``: both must take or refuse the same claims, hand back
+the same refused record, and leave the same record behind. Then the other port methods, as short
+sequences, must leave the same snapshot, records and answers. The poll and pipeline tests run on
+the fake, so this is what makes them say something about the DynamoDB adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from job_monitor.adapters.dynamo_codec import job_record
+from job_monitor.adapters.state_store import DynamoStateStore
+from job_monitor.domain.claims import ClaimRequest, JobRecord
+from job_monitor.domain.detect import TrackedJob
+from job_monitor.domain.jobs import as_utc, epoch_millis
+from job_monitor.domain.kinds import MODEL_CUSTOMIZATION, PROVISIONED_THROUGHPUT
+from job_monitor.ports import Commit, Cursor, StaleClaim, StateStore
+from sim.local import TABLE_NAME, LocalAccount
+from tests.fakes.ports import InMemoryStateStore, StoredRecord
+
+KIND = MODEL_CUSTOMIZATION
+NOW = datetime(2026, 11, 2, 9, 0, 0, 500, tzinfo=UTC)
+"""Half a millisecond past a whole millisecond: both stores compare whole milliseconds."""
+MS = timedelta(milliseconds=1)
+ME, OTHER = "run-me", "run-other"
+
+
+def arn(name: str) -> str:
+    return f"arn:aws:bedrock:us-east-1:123456789012:model-customization-job/{name}"
+
+
+# -- the record states ----------------------------------------------------------------------
+
+RECORDS: dict[str, StoredRecord | None] = {
+    "absent": None,
+    "no status (a released claim)": StoredRecord(kind=KIND.name),
+    "InProgress published": StoredRecord(
+        kind=KIND.name,
+        status="InProgress",
+        last_dedupe_id="#InProgress",
+        observed_at=NOW - timedelta(minutes=5),
+    ),
+    "InProgress, another run's live claim": StoredRecord(
+        kind=KIND.name,
+        status="InProgress",
+        last_dedupe_id="#InProgress",
+        observed_at=NOW - timedelta(minutes=5),
+        claim_owner=OTHER,
+        claim_status="Failed",
+        claim_until=NOW + timedelta(seconds=30),
+    ),
+    "InProgress, claim_until == now": StoredRecord(
+        kind=KIND.name,
+        status="InProgress",
+        last_dedupe_id="#InProgress",
+        claim_owner=OTHER,
+        claim_status="Failed",
+        claim_until=NOW,
+    ),
+    "InProgress, claim expired 1 ms ago": StoredRecord(
+        kind=KIND.name,
+        status="InProgress",
+        last_dedupe_id="#InProgress",
+        claim_owner=OTHER,
+        claim_status="Failed",
+        claim_until=NOW - MS,
+    ),
+    "InProgress, own live claim": StoredRecord(
+        kind=KIND.name,
+        status="InProgress",
+        last_dedupe_id="#InProgress",
+        claim_owner=ME,
+        claim_status="Failed",
+        claim_until=NOW + timedelta(minutes=5),
+    ),
+    "Stopping, observed later": StoredRecord(
+        kind=KIND.name, status="Stopping", last_dedupe_id="#Stopping", observed_at=NOW + MS
+    ),
+    "Failed published": StoredRecord(
+        kind=KIND.name, status="Failed", last_dedupe_id="#Failed", observed_at=NOW - MS
+    ),
+    "InService #1000 published": StoredRecord(
+        kind=PROVISIONED_THROUGHPUT.name,
+        status="InService",
+        last_dedupe_id="#InService#1000",
+        observed_at=NOW - MS,
+    ),
+}
+
+REQUESTS: dict[str, tuple[str | None, str, str | None, datetime | None]] = {
+    # name: (previous status, status, dedupe id suffix, observed at)
+    "new job": (None, "InProgress", "#InProgress", NOW),
+    "new job, already finished": (None, "Failed", "#Failed", NOW),
+    "InProgress -> Failed": ("InProgress", "Failed", "#Failed", NOW),
+    "InProgress -> Failed, no observation time": ("InProgress", "Failed", "#Failed", None),
+    "InProgress -> Failed, observed 1 ms earlier": ("InProgress", "Failed", "#Failed", NOW - MS),
+    "Stopping -> Stopped": ("Stopping", "Stopped", "#Stopped", NOW),
+    "InService -> InService #2000": ("InService", "InService", "#InService#2000", NOW),
+    "InService -> InService #1000": ("InService", "InService", "#InService#1000", NOW),
+    "InService -> InService, no dedupe id": ("InService", "InService", None, NOW),
+}
+
+
+def claim_request(name: str, job_arn: str) -> ClaimRequest:
+    previous, status, suffix, observed_at = REQUESTS[name]
+    return ClaimRequest(
+        owner=ME,
+        until=NOW + timedelta(minutes=5),
+        previous_status=previous,
+        status=status,
+        observed_at=observed_at,
+        dedupe_id=None if suffix is None else job_arn + suffix,
+    )
+
+
+# -- both stores, side by side ------------------------------------------------------------------
+
+
+@dataclass
+class Pair:
+    dynamo: DynamoStateStore
+    memory: InMemoryStateStore
+    client: Any
+
+    def seed(self, job_arn: str, record: StoredRecord | None) -> None:
+        """Write ``record`` into the fake (times at its whole milliseconds) and, as literal
+        items in the adapter's format, into the table."""
+        if record is None:
+            return
+        stored = StoredRecord(
+            **{k: as_utc(v) if isinstance(v, datetime) else v for k, v in vars(record).items()}
+        )
+        if stored.last_dedupe_id is not None:
+            stored.last_dedupe_id = job_arn + stored.last_dedupe_id
+        self.memory.records[job_arn] = stored
+        item: dict[str, Any] = {"pk": {"S": f"job#{job_arn}"}, "sk": {"S": "job"}, "v": {"N": "1"}}
+        for name in ("kind", "status", "last_dedupe_id", "claim_owner", "claim_status"):
+            if getattr(stored, name) is not None:
+                item[name] = {"S": getattr(stored, name)}
+        for name in ("observed_at", "claim_until"):
+            if getattr(stored, name) is not None:
+                item[name] = {"N": str(epoch_millis(getattr(stored, name)))}
+        self.client.put_item(TableName=TABLE_NAME, Item=item)
+
+    def records(self, job_arn: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """The job's record in each store, as comparable fields (None when absent)."""
+        item = self.client.get_item(
+            TableName=TABLE_NAME, Key={"pk": {"S": f"job#{job_arn}"}, "sk": {"S": "job"}}
+        ).get("Item")
+        dynamo = None
+        if item is not None:
+            dynamo = {
+                **vars(job_record(item)),
+                "kind": item.get("kind", {}).get("S"),
+                "name": item.get("name", {}).get("S"),
+                "created_at": item.get("created_at", {}).get("N"),
+                "expires_at": item.get("expires_at", {}).get("N"),
+            }
+        stored = self.memory.records.get(job_arn)
+        memory = None
+        if stored is not None:
+            memory = {
+                **vars(stored.as_job_record()),
+                "kind": stored.kind,
+                "name": stored.name,
+                "created_at": _ms_text(stored.created_at),
+                "expires_at": None
+                if stored.expires_at is None
+                else str(int(stored.expires_at.timestamp())),
+            }
+        return dynamo, memory
+
+    def both(self, step: Callable[[StateStore], Any]) -> tuple[Any, Any]:
+        """Run ``step`` on each store; its result, or the exception type it raised."""
+        return _outcome(step, self.dynamo), _outcome(step, self.memory)
+
+
+def _outcome(step: Callable[[StateStore], Any], store: StateStore) -> Any:
+    try:
+        return step(store)
+    except StaleClaim as exc:
+        return type(exc)
+
+
+def _ms_text(value: datetime | None) -> str | None:
+    return None if value is None else str(epoch_millis(value))
+
+
+@pytest.fixture
+def pair(account: LocalAccount) -> Pair:
+    client = account.clients["dynamodb"]
+    return Pair(DynamoStateStore(client, TABLE_NAME), InMemoryStateStore(), client)
+
+
+# -- claim: the same table against both ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("record_name", list(RECORDS))
+def test_claims_agree(pair: Pair, record_name: str) -> None:
+    for number, request_name in enumerate(REQUESTS):
+        # Given the record in both stores (one job per request)
+        job_arn = arn(f"job-{number}")
+        pair.seed(job_arn, RECORDS[record_name])
+        request = claim_request(request_name, job_arn)
+        # When the same claim is made at the same time
+        dynamo, memory = pair.both(lambda store, a=job_arn, r=request: store.claim(KIND, a, r, NOW))
+        # Then both take it or both refuse it, handing back the same record
+        assert dynamo == memory, request_name
+        assert dynamo is None or isinstance(dynamo, JobRecord)
+        # And both leave the same record behind
+        after_dynamo, after_memory = pair.records(job_arn)
+        assert after_dynamo == after_memory, request_name
+
+
+def test_the_table_exercises_both_outcomes(pair: Pair) -> None:
+    """A guard on the table itself: it holds claims taken and claims refused for each verdict."""
+    taken = refused = 0
+    for number, (record_name, request_name) in enumerate(
+        [
+            ("absent", "new job"),
+            ("InProgress published", "InProgress -> Failed"),
+            ("InProgress, claim_until == now", "InProgress -> Failed"),
+            ("InProgress, claim expired 1 ms ago", "InProgress -> Failed"),
+            ("Stopping, observed later", "Stopping -> Stopped"),
+            ("InService #1000 published", "InService -> InService #1000"),
+            ("InService #1000 published", "InService -> InService #2000"),
+        ]
+    ):
+        job_arn = arn(f"guard-{number}")
+        pair.seed(job_arn, RECORDS[record_name])
+        request = claim_request(request_name, job_arn)
+        result = pair.dynamo.claim(KIND, job_arn, request, NOW)
+        taken += result is None
+        refused += result is not None
+    assert (taken, refused) == (4, 3)
+
+
+# -- the other methods, as short sequences --------------------------------------------------------
+
+JOB = TrackedJob(arn("seq"), "seq", "InProgress", NOW - timedelta(minutes=10))
+
+
+def _commit(status: str, *, keep: bool = True, expires: datetime | None = None) -> Commit:
+    return Commit(
+        kind=KIND,
+        arn=JOB.arn,
+        name=JOB.name,
+        created_at=JOB.created_at,
+        previous_status="InProgress",
+        status=status,
+        dedupe_id=f"{JOB.arn}#{status}",
+        keep_in_view=keep,
+        expires_at=expires,
+        observed_at=NOW,
+    )
+
+
+def _claim(owner: str, status: str, at: datetime = NOW) -> Callable[[StateStore], Any]:
+    request = ClaimRequest(
+        owner=owner,
+        until=at + timedelta(minutes=5),
+        previous_status="InProgress",
+        status=status,
+        observed_at=at,
+        dedupe_id=f"{JOB.arn}#{status}",
+    )
+    return lambda store: store.claim(KIND, JOB.arn, request, at)
+
+
+def _agree(pair: Pair) -> None:
+    assert pair.dynamo.load() == pair.memory.load()
+    dynamo, memory = pair.records(JOB.arn)
+    assert dynamo == memory
+
+
+SEQUENCES: dict[str, list[Callable[[StateStore], Any]]] = {
+    "baseline recorded once; advance forward only; pruning": [
+        lambda s: s.save_baseline(KIND, Cursor(NOW - MS, NOW - MS), [JOB]),
+        lambda s: s.save_baseline(KIND, Cursor(NOW, NOW), []),
+        lambda s: s.advance(KIND, NOW + timedelta(minutes=1), []),
+        lambda s: s.advance(KIND, NOW + timedelta(minutes=1), []),
+        lambda s: s.advance(KIND, NOW, [JOB.arn]),
+        lambda s: s.lookup(KIND, JOB.arn),
+    ],
+    "advance without a cursor writes nothing": [
+        lambda s: s.advance(KIND, NOW, []),
+        lambda s: s.lookup(KIND, JOB.arn),
+    ],
+    "claim, commit by the owner, the same claim again": [
+        lambda s: s.save_baseline(KIND, Cursor(NOW, NOW), [JOB]),
+        _claim(ME, "Failed"),
+        lambda s: s.commit(_commit("Failed", expires=NOW + timedelta(days=7)), ME),
+        _claim(OTHER, "Failed", NOW + MS),
+        lambda s: s.lookup(KIND, JOB.arn),
+    ],
+    "commit by another owner: StaleClaim, nothing written": [
+        lambda s: s.save_baseline(KIND, Cursor(NOW, NOW), [JOB]),
+        _claim(ME, "Failed"),
+        lambda s: s.commit(_commit("Failed"), OTHER),
+    ],
+    "commit with no record at all: StaleClaim": [
+        lambda s: s.commit(_commit("Failed"), ME),
+    ],
+    "commit after another run committed the same status: view synced": [
+        _claim(OTHER, "Failed"),
+        lambda s: s.commit(_commit("Failed"), OTHER),
+        lambda s: s.sync_view(KIND, JOB, keep_in_view=True),
+        lambda s: s.commit(_commit("Failed", keep=True), ME),
+    ],
+    "release only by the owner": [
+        _claim(ME, "Failed"),
+        lambda s: s.release(JOB.arn, OTHER),
+        _claim(OTHER, "Failed"),
+        lambda s: s.release(JOB.arn, ME),
+        _claim(OTHER, "Failed"),
+        lambda s: s.release(JOB.arn, "nobody"),
+    ],
+    "release without a record writes nothing": [
+        lambda s: s.release(JOB.arn, ME),
+    ],
+    "sync_view keeps last_modified, follows terminal, deletes": [
+        lambda s: s.sync_view(
+            PROVISIONED_THROUGHPUT,
+            TrackedJob(JOB.arn, "pt", "InService", JOB.created_at, NOW),
+            keep_in_view=True,
+        ),
+        lambda s: s.sync_view(
+            PROVISIONED_THROUGHPUT,
+            TrackedJob(JOB.arn, "pt", "Updating", JOB.created_at),
+            keep_in_view=True,
+        ),
+        lambda s: s.lookup(PROVISIONED_THROUGHPUT, JOB.arn),
+        lambda s: s.sync_view(KIND, JOB, keep_in_view=True),
+        lambda s: s.sync_view(KIND, replace(JOB, status="Failed"), keep_in_view=True),
+        lambda s: s.lookup(KIND, JOB.arn),
+        lambda s: s.sync_view(KIND, JOB, keep_in_view=False),
+        lambda s: s.lookup(KIND, JOB.arn),
+    ],
+    "forget drops the view item; a record (only if any) expires": [
+        lambda s: s.save_baseline(KIND, Cursor(NOW, NOW), [JOB]),
+        lambda s: s.forget(KIND, JOB.arn, expires_at=NOW + timedelta(days=7)),
+        lambda s: s.lookup(KIND, JOB.arn),
+        _claim(ME, "Failed"),
+        lambda s: s.forget(KIND, JOB.arn, expires_at=NOW + timedelta(days=7)),
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(SEQUENCES))
+def test_sequences_agree(pair: Pair, name: str) -> None:
+    for number, step in enumerate(SEQUENCES[name]):
+        dynamo, memory = pair.both(step)
+        assert dynamo == memory, f"step {number}"
+        _agree(pair)
+
+
+def test_sequences_are_not_vacuous(pair: Pair) -> None:
+    """The answers the sequences compare, spelt out once on the DynamoDB store."""
+    store = pair.dynamo
+    assert store.save_baseline(KIND, Cursor(NOW, NOW), [JOB]) is True
+    assert store.save_baseline(KIND, Cursor(NOW + MS, NOW + MS), []) is False
+    assert store.advance(KIND, NOW + MS, []) is True
+    assert store.advance(KIND, NOW + MS, []) is False
+    assert store.claim(KIND, JOB.arn, _request(ME), NOW) is None
+    with pytest.raises(StaleClaim):
+        store.commit(_commit("Failed"), OTHER)
+    store.commit(_commit("Failed"), ME)
+    snapshot = store.load()
+    whole_ms = NOW.replace(microsecond=0)
+    assert snapshot.of(KIND).cursor == Cursor(watermark=whole_ms + MS, baseline=whole_ms)
+    assert list(snapshot.of(KIND).recent) == [JOB.arn]
+    assert snapshot.of(KIND).tracked == {}
+
+
+def _request(owner: str) -> ClaimRequest:
+    return ClaimRequest(
+        owner, NOW + timedelta(minutes=5), "InProgress", "Failed", NOW, f"{JOB.arn}#Failed"
+    )
