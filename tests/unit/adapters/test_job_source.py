@@ -1,0 +1,167 @@
+"""A job source per (service, region): a kind served by another client than ``bedrock`` is a
+registry entry, and the adapter pages it with the entry's own parameters.
+
+The kind below (async invocations of ``bedrock-runtime``) is not in the registry yet (that is the
+new-job-sources issue); it shows that adding it needs no adapter code. botocore's Stubber checks
+every request and response against the service model, as the real service would answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from job_monitor.adapters.job_source import BedrockJobSource
+from job_monitor.config import MonitorSettings
+from job_monitor.domain.kinds import REGISTRY, JobKind
+from job_monitor.wiring import build_monitor, services
+
+ASYNC_INVOKE = JobKind(
+    name="async-invoke",
+    label="async invocation",
+    service="bedrock-runtime",
+    list_operation="list_async_invokes",
+    summaries_key="asyncInvokeSummaries",
+    time_field="submitTime",
+    time_after_param="submitTimeAfter",
+    time_before_param="submitTimeBefore",
+    sort_params=(("sortBy", "SubmissionTime"), ("sortOrder", "Descending")),
+    statuses=frozenset({"InProgress", "Completed", "Failed"}),
+    terminal_statuses=frozenset({"Completed", "Failed"}),
+    running_order=("InProgress",),
+    detail_operation="get_async_invoke",
+    detail_id_param="invocationArn",
+    detail_failure_field="failureMessage",
+    summary_failure_field="failureMessage",
+    iam_resource_type="async-invoke",
+    console_fragment="",
+    arn_field="invocationArn",
+    name_fields=(),
+    name_from_arn=True,
+    base_model_field="modelArn",
+    end_time_field="endTime",
+    last_modified_field="lastModifiedTime",
+)
+ARN = "arn:aws:bedrock:us-east-1:123456789012:async-invoke/k3j2h1g0f9e8"
+SUBMITTED = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def _summary(status: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "invocationArn": ARN,
+        "modelArn": "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-reel-v1:0",
+        "status": status,
+        "submitTime": SUBMITTED,
+        "outputDataConfig": {"s3OutputDataConfig": {"s3Uri": "s3://bucket/out/"}},
+        **extra,
+    }
+
+
+@pytest.fixture
+def runtime(aws_env: None) -> Any:
+    return boto3.client("bedrock-runtime", region_name="us-east-1")
+
+
+def test_a_kind_of_another_client_is_listed_with_its_own_parameters(runtime: Any) -> None:
+    # Given the runtime client answers one page, checked against its service model
+    after = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+    with Stubber(runtime) as stub:
+        stub.add_response(
+            "list_async_invokes",
+            {"asyncInvokeSummaries": [_summary("Failed", failureMessage="quota")]},
+            expected_params={
+                "sortBy": "SubmissionTime",
+                "sortOrder": "Descending",
+                "maxResults": 1000,
+                "submitTimeAfter": after,
+                "statusEquals": "Failed",
+            },
+        )
+        # When the monitor's adapter lists the kind
+        source = BedrockJobSource(runtime)
+        page = source.list_page(ASYNC_INVOKE, after=after, status="Failed")
+        stub.assert_no_pending_responses()
+    # Then the job is read through the entry's fields, named by the id in its ARN
+    (job,) = page.jobs
+    assert (job.arn, job.name, job.status) == (ARN, "k3j2h1g0f9e8", "Failed")
+    assert job.created_at == SUBMITTED
+    assert job.failure_messages == ("quota",)
+    assert source.calls == {"list_async_invokes": 1}
+
+
+def test_a_kind_of_another_client_is_described_by_its_own_identifier(runtime: Any) -> None:
+    with Stubber(runtime) as stub:
+        stub.add_response(
+            "get_async_invoke",
+            _summary("Completed", endTime=SUBMITTED.replace(hour=10)),
+            expected_params={"invocationArn": ARN},
+        )
+        job = BedrockJobSource(runtime).describe(ASYNC_INVOKE, ARN)
+    assert job is not None
+    assert (job.status, job.end_time) == ("Completed", SUBMITTED.replace(hour=10))
+
+
+def test_a_kind_without_time_filters_sends_none(runtime: Any) -> None:
+    # Given a kind whose list operation has no time filter (the scan stops paging by itself)
+    untimed = replace(ASYNC_INVOKE, time_after_param=None, time_before_param=None)
+    with Stubber(runtime) as stub:
+        stub.add_response(
+            "list_async_invokes",
+            {"asyncInvokeSummaries": []},
+            expected_params={
+                "sortBy": "SubmissionTime",
+                "sortOrder": "Descending",
+                "maxResults": 1000,
+            },
+        )
+        # When it is listed with a floor, Then no time parameter is sent (the Stubber checks)
+        BedrockJobSource(runtime).list_page(untimed, after=SUBMITTED, before=SUBMITTED)
+
+
+def test_wiring_builds_a_source_per_service_the_enabled_kinds_need() -> None:
+    # Given the control-plane kinds and one kind of bedrock-runtime, in two regions
+    kinds = (REGISTRY["model-customization"], ASYNC_INVOKE, REGISTRY["evaluation"])
+    settings = MonitorSettings(
+        table_name="t",
+        topic_arn="arn:aws:sns:us-east-1:123456789012:t",
+        kinds=kinds,
+        home_region="us-east-1",
+        watch_regions=("us-east-1", "eu-west-1"),
+    )
+    assert services(kinds) == ("bedrock", "bedrock-runtime")
+    clients = {(s, r): object() for s in ("bedrock", "bedrock-runtime") for r in settings.regions}
+    # When the monitor is built
+    monitor = build_monitor(settings, job_clients=clients, dynamodb=object(), sns=object())
+    # Then each region has one source per service, and each kind finds its own
+    for scope in monitor.regions:
+        assert set(scope.sources) == {"bedrock", "bedrock-runtime"}
+        runtime_source = scope.source_for(ASYNC_INVOKE)
+        assert isinstance(runtime_source, BedrockJobSource)
+        assert runtime_source.client is clients[("bedrock-runtime", scope.name)]
+        assert scope.source_for(REGISTRY["evaluation"]) is scope.sources["bedrock"]
+
+
+def test_wiring_names_every_missing_client() -> None:
+    settings = MonitorSettings(
+        table_name="t",
+        topic_arn="arn:aws:sns:us-east-1:123456789012:t",
+        kinds=(REGISTRY["model-customization"], ASYNC_INVOKE),
+        home_region="us-east-1",
+    )
+    with pytest.raises(ValueError, match="no client for bedrock-runtime in us-east-1"):
+        build_monitor(
+            settings,
+            job_clients={("bedrock", "us-east-1"): object()},
+            dynamodb=object(),
+            sns=object(),
+        )
+
+
+def test_the_iam_actions_follow_the_entry() -> None:
+    assert ASYNC_INVOKE.list_action == "bedrock:ListAsyncInvokes"
+    assert ASYNC_INVOKE.detail_action == "bedrock:GetAsyncInvoke"
