@@ -217,8 +217,10 @@ class FakeJobSource:
 
     ``list_page`` lists the jobs of ``kind``, newest first (creation time, then ARN), with strict
     time filters (only when the kind has them: ``JobKind.filters_by_time``), the status filter,
-    ``limit`` (default ``page_size``) and an opaque ``next_token``. ``describe`` returns the job or
-    None. ``calls`` counts requests by operation name, as the Bedrock adapter does."""
+    ``limit`` (default ``page_size``) and an opaque ``next_token``. Like a list summary, a listed
+    job carries its failure messages only when the kind's summary has them
+    (``JobKind.summary_failure_field``). ``describe`` returns the job as stored, or None.
+    ``calls`` counts requests by operation name, as the Bedrock adapter does."""
 
     jobs: dict[str, Job] = field(default_factory=dict)
     page_size: int = 1000
@@ -253,6 +255,8 @@ class FakeJobSource:
             key=lambda job: (job.created_at, job.arn),
             reverse=True,
         )
+        if kind.summary_failure_field is None:
+            matching = [replace(job, failure_messages=()) for job in matching]
         start = int(next_token or 0)
         end = start + (limit or self.page_size)
         return Page(matching[start:end], str(end) if end < len(matching) else None)
