@@ -268,9 +268,7 @@ class World:
             return
         target, changes = run.overlap
         owner_name, method = target.split(".")
-        owner: Any = {"store": monitor.regions[0].store, "publisher": monitor.publisher}[
-            owner_name
-        ]
+        owner: Any = {"store": monitor.regions[0].store, "publisher": monitor.publisher}[owner_name]
         event = threading.Event()
         pause = Pause(getattr(owner, method), before=True, reached=event)
         setattr(owner, method, pause)
