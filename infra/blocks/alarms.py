@@ -48,6 +48,36 @@ def custom_metric(
     )
 
 
+def threshold_alarm(
+    scope: Construct,
+    alarm_id: str,
+    *,
+    description: str,
+    metric: cloudwatch.IMetric,
+    threshold: float,
+    comparison: cloudwatch.ComparisonOperator,
+    periods: int = 1,
+    missing_breaches: bool = False,
+) -> cloudwatch.Alarm:
+    """An alarm that fires when ``metric`` compares (``comparison``) to ``threshold`` in
+    ``periods`` periods in a row; missing data breaches only with ``missing_breaches``."""
+    return cloudwatch.Alarm(
+        scope,
+        alarm_id,
+        alarm_description=description,
+        metric=metric,
+        threshold=threshold,
+        comparison_operator=comparison,
+        evaluation_periods=periods,
+        datapoints_to_alarm=periods if periods > 1 else None,
+        treat_missing_data=(
+            cloudwatch.TreatMissingData.BREACHING
+            if missing_breaches
+            else cloudwatch.TreatMissingData.NOT_BREACHING
+        ),
+    )
+
+
 @dataclass(frozen=True)
 class WatchedFunction:
     """Alarm ``label`` (also its construct id, e.g. "MonitorErrors") when ``function`` reports
@@ -60,15 +90,13 @@ class WatchedFunction:
     dashboard_label: str
 
     def alarm(self, scope: Construct) -> cloudwatch.Alarm:
-        return cloudwatch.Alarm(
+        return threshold_alarm(
             scope,
             self.label,
-            alarm_description=f"{self.description}; see the function's log group",
+            description=f"{self.description}; see the function's log group",
             metric=self.function.metric_errors(statistic="Sum", period=ERROR_PERIOD),
             threshold=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         )
 
 
@@ -81,10 +109,10 @@ class WatchedQueue:
     queue: sqs.IQueue
 
     def alarm(self, scope: Construct) -> cloudwatch.Alarm:
-        return cloudwatch.Alarm(
+        return threshold_alarm(
             scope,
             f"{self.label}NotEmpty",
-            alarm_description=(
+            description=(
                 f"Messages in {self.label}: something was not delivered; "
                 "inspect and redrive the queue"
             ),
@@ -92,9 +120,7 @@ class WatchedQueue:
                 statistic="Maximum", period=ERROR_PERIOD
             ),
             threshold=0,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         )
 
 
@@ -104,21 +130,21 @@ class Heartbeat:
     ``periods`` periods in a row; no data counts as breaching."""
 
     label: str
-    metric: cloudwatch.IMetric
     periods: int
+    metric: cloudwatch.IMetric
     description: str
 
     def alarm(self, scope: Construct) -> cloudwatch.Alarm:
-        return cloudwatch.Alarm(
+        below_one = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
+        return threshold_alarm(
             scope,
             self.label,
-            alarm_description=self.description,
-            metric=self.metric,
+            periods=self.periods,
             threshold=1,
-            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-            evaluation_periods=self.periods,
-            datapoints_to_alarm=self.periods,
-            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+            comparison=below_one,
+            metric=self.metric,
+            description=self.description,
+            missing_breaches=True,
         )
 
 

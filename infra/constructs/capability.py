@@ -14,7 +14,8 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.blocks.alarms import AlarmTargets, Heartbeat, WatchedFunction, WatchedQueue
-from infra.blocks.functions import PythonFunction, monitor_code
+from infra.blocks.functions import PythonFunction, monitor_code, retried_then_kept
+from infra.blocks.storage import encrypted_queue
 from infra.constructs.encryption import EncryptionKey
 from infra.constructs.notifications import Notifications
 from infra.constructs.state_storage import StateStorage
@@ -93,6 +94,20 @@ class FunctionCapability(Construct):
             memory_size=256,
             **props,
         )
+
+    def _failure_queue(self, *, what: str, label: str, max_event_age: Duration) -> dict[str, Any]:
+        """For an asynchronously invoked function: an alarmed, encrypted ``FailureQueue`` (set as
+        ``failure_queue``, alarmed as ``label``) that keeps what still fails after Lambda's
+        retries. Returns the function props that say so (``blocks.functions.retried_then_kept``);
+        call before building the function."""
+        self.failure_queue: sqs.Queue = encrypted_queue(
+            self,
+            "FailureQueue",
+            key=self.key,
+            dead_letter_for=f"the {what} (on-failure destination after async retries)",
+        )
+        self._watch_queue(label, self.failure_queue)
+        return retried_then_kept(self.failure_queue, self.key, max_event_age=max_event_age)
 
     def _watch_errors(self, label: str, description: str, *, dashboard_label: str) -> None:
         """Alarm ``label`` on any error of this capability's function."""

@@ -23,9 +23,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import names
-from infra.blocks.functions import retried_then_kept
 from infra.blocks.schedules import schedule_invocations
-from infra.blocks.storage import encrypted_queue
 from infra.constructs.capability import Foundation, FunctionCapability
 
 DIGEST_TABLE_ACTIONS = ("dynamodb:Query",)
@@ -59,11 +57,8 @@ class ScheduledDigest(FunctionCapability):
     def __init__(self, scope: Construct, construct_id: str, *, foundation: Foundation) -> None:
         super().__init__(scope, construct_id, foundation=foundation)
         settings, key = self.settings, self.key
-        self.failure_queue: sqs.Queue = encrypted_queue(
-            self,
-            "FailureQueue",
-            key=key,
-            dead_letter_for="the daily digest (on-failure destination after async retries)",
+        retried_then_kept = self._failure_queue(
+            what="daily digest", label="DigestFailureQueue", max_event_age=MAX_EVENT_AGE
         )
         self._build_monitor_code_function(
             description="Bedrock Job Monitor: publishes the daily digest of job transitions",
@@ -72,7 +67,7 @@ class ScheduledDigest(FunctionCapability):
             timeout=DIGEST_TIMEOUT,
             # The schedule invokes asynchronously and retries only a failed delivery: a run that
             # raises is retried here (same payload, same period), then kept in the queue.
-            **retried_then_kept(self.failure_queue, key, max_event_age=MAX_EVENT_AGE),
+            **retried_then_kept,
         )
         foundation.storage.table.grant(self.role, *DIGEST_TABLE_ACTIONS)
         key.key.grant(self.role, *DIGEST_KEY_ACTIONS)
@@ -101,4 +96,3 @@ class ScheduledDigest(FunctionCapability):
             "DigestErrors", "The daily digest failed", dashboard_label="DigestErrors"
         )
         self._watch_queue("DigestScheduleDeadLetterQueue", self.schedule_dead_letter_queue)
-        self._watch_queue("DigestFailureQueue", self.failure_queue)

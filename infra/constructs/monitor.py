@@ -77,11 +77,11 @@ class ScheduledMonitor(FunctionCapability):
         periods = names.DEAD_MANS_SWITCH_PERIODS
         self._watch_heartbeat(
             Heartbeat(
-                "MonitorNotRunning",
+                label="MonitorNotRunning",
+                periods=periods,
                 # Emitted only when every (region, kind) ran.
-                custom_metric(names.METRIC_RUN_COMPLETED, period=period),
-                periods,
-                f"Dead-man's switch: no completed monitor run in {periods} schedule periods "
-                f"({periods * settings.schedule_minutes} min)",
+                metric=custom_metric(names.METRIC_RUN_COMPLETED, period=period),
+                description=f"Dead-man's switch: no completed monitor run in {periods} schedule "
+                f"periods ({periods * settings.schedule_minutes} min)",
             )
         )

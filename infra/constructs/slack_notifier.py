@@ -9,12 +9,10 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns_subscriptions as subscriptions
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import FUNCTIONS_DIR, REQUIREMENTS_DIR, names, versions
-from infra.blocks.functions import retried_then_kept
-from infra.blocks.storage import encrypted_queue, encrypted_table
+from infra.blocks.storage import encrypted_table
 from infra.bundling import PipInstallLocally
 from infra.constructs.capability import Foundation, FunctionCapability
 
@@ -71,11 +69,8 @@ class SlackNotifierFunction(FunctionCapability):
             partition_key=names.IDEMPOTENCY_PARTITION_KEY,
             ttl_attribute=names.IDEMPOTENCY_TTL_ATTRIBUTE,
         )
-        self.failure_queue: sqs.Queue = encrypted_queue(
-            self,
-            "FailureQueue",
-            key=key,
-            dead_letter_for="the Slack notifier (on-failure destination after async retries)",
+        retried_then_kept = self._failure_queue(
+            what="Slack notifier", label="SlackFailureQueue", max_event_age=MAX_EVENT_AGE
         )
         self._build_function(
             description="Bedrock Job Monitor: posts job status transitions to Slack",
@@ -87,7 +82,7 @@ class SlackNotifierFunction(FunctionCapability):
             ),
             timeout=NOTIFIER_TIMEOUT,
             memory_size=256,
-            **retried_then_kept(self.failure_queue, key, max_event_age=MAX_EVENT_AGE),
+            **retried_then_kept,
         )
         self.secret.grant_read(self.role)
         key.grant_dynamodb_use(self.role)
@@ -104,4 +99,3 @@ class SlackNotifierFunction(FunctionCapability):
             "The Slack notifier failed to deliver",
             dashboard_label="Slack notifier errors",
         )
-        self._watch_queue("SlackFailureQueue", self.failure_queue)
