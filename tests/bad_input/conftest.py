@@ -14,11 +14,18 @@ import pytest
 
 LOGGERS = (
     "job_monitor.poll.run",
+    "job_monitor.poll.kind",
+    "job_monitor.poll.baseline",
+    "job_monitor.poll.scan",
+    "job_monitor.publish.pipeline",
+    "job_monitor.publish.transitions",
     "job_monitor.adapters.job_source",
     "job_monitor.adapters.state_store",
-    "job_monitor.poll.scan",
+    "job_monitor.adapters.dynamo_codec",
     "job_monitor.notifiers.pipeline",
 )
+"""The module loggers whose records the table's tests read (none is another's ancestor, so a
+record is captured once)."""
 
 
 class _ListHandler(logging.Handler):

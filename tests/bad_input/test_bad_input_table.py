@@ -413,7 +413,8 @@ def test_bad_config_values_every_env_variable_has_a_row() -> None:
     covered = {k for k, _, _ in BAD_MONITOR_ENV + BAD_NOTIFIER_ENV}
     assert read == covered
     source = (REPO / "functions/job_monitor/config.py").read_text()
-    assert not re.findall(r'"([A-Z][A-Z_]+)"', source), "config.py reads only the field table"
+    literals = set(re.findall(r'"([A-Z][A-Z_]+)"', source)) - {"REGION_NAME"}  # its __all__
+    assert not literals, "config.py reads only the variables of the field table"
 
 
 def test_unknown_config_keys_cdk_context() -> None:

@@ -103,7 +103,7 @@ def run_monitor(
     )
     monkeypatch.setattr(monitor_handler.metrics, "service", environment["POWERTOOLS_SERVICE_NAME"])
     # the handler's own cached client for its region (Lambda sets AWS_REGION)
-    simulator.attach(monitor_handler._clients()["bedrock"][REGION])
+    simulator.attach(monitor_handler._clients()["job_clients"][("bedrock", REGION)])
     result: dict[str, Any] = monitor_handler.handler({}, deployed.context(deployed.monitor_id))
     return result
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from infra import names
+from infra.settings import Settings
 from job_monitor.config import MonitorSettings
 from job_monitor.domain.kinds import REGISTRY
 from tests.infra.support import Synthesized
@@ -69,7 +70,9 @@ def test_the_events_function_gets_the_monitors_settings(synthesized: Synthesized
     environment = properties["Environment"]["Variables"]
     assert environment["POWERTOOLS_SERVICE_NAME"] == names.EVENTS_SERVICE
     parsed = MonitorSettings.from_env({**fake_values(environment), "AWS_REGION": "us-east-1"})
-    assert [k.name for k in parsed.kinds] == list(synthesized.context["job_kinds"])
+    assert [k.name for k in parsed.kinds] == list(
+        Settings.from_mapping(synthesized.context).job_kinds
+    )
 
 
 def _stack_template(outdir: Path) -> dict[str, Any]:
