@@ -91,7 +91,6 @@ class FunctionCapability(Construct):
                 self.foundation.notifications.topic.topic_arn,
             ),
             timeout=timeout,
-            memory_size=256,
             **props,
         )
 

@@ -38,6 +38,8 @@ class ScheduledMonitor(FunctionCapability):
             handler=names.MONITOR_HANDLER,
             service_name=names.MONITOR_SERVICE,
             timeout=Duration.seconds(settings.monitor_timeout_seconds),
+            # The benchmark (sim/bench_lambda.py) reads this literal for its cost model.
+            memory_size=256,
             # Overlapping runs are already safe: state advances by conditional writes, so two runs
             # cannot both publish a transition. One run at a time avoids the wasted duplicate
             # listing (and API throttling) that an overlapping run would cause. Accounts at the
