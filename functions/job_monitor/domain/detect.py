@@ -1,6 +1,6 @@
 """Transition detection: a pure function of what was stored, what Bedrock returned, and the time.
 
-No AWS here. Table tests in tests/unit/test_detect.py.
+No AWS here. Table tests in tests/unit/domain/test_detect.py.
 """
 
 from __future__ import annotations

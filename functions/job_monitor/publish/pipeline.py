@@ -130,14 +130,14 @@ class AlertPipeline:
             _quietly(lambda: alert_type.release(candidate, ticket), "could not release a claim")
             raise
         fields = alert_type.describe(alert)
+        message_id: str | None = None
         try:
             message_id = self._publisher.publish(message)
             alert_type.commit(alert, ticket)
         except StaleClaim:
-            message_id = None
             logger.warning(
                 "claim expired before commit; another run may publish this alert again",
-                extra=fields,
+                extra={**fields, "message_id": message_id},
             )
         except Exception:
             # Not published, or published but not recorded: either way the next run must retry
