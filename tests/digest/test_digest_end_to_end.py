@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,41 +12,7 @@ import pytest
 from job_monitor.config import MonitorSettings
 from job_monitor.contracts.digest import parse_digest
 from job_monitor.handlers import digest as digest_handler
-from sim.local import REGION, TABLE_NAME, LocalAccount
-
-
-@pytest.fixture
-def handler_on(account: LocalAccount, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """The digest handler wired to the simulated account, its clock and its environment."""
-    env = {
-        "STATE_TABLE_NAME": TABLE_NAME,
-        "TOPIC_ARN": account.topic_arn,
-        "AWS_REGION": REGION,
-        "MESSAGE_FORMAT": "json",
-        "POWERTOOLS_METRICS_NAMESPACE": "BedrockJobMonitor",
-        "POWERTOOLS_SERVICE_NAME": "bedrock-job-monitor-digest",
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    digest_handler._settings.cache_clear()
-    monkeypatch.setattr(
-        digest_handler,
-        "_clients",
-        lambda: {"dynamodb": account.clients["dynamodb"], "sns": account.clients["sns"]},
-    )
-    monkeypatch.setattr(digest_handler, "utc_now", account.clock)
-    yield digest_handler.handler
-    digest_handler._settings.cache_clear()
-
-
-class _Context:
-    function_name = "digest"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:digest"
-    aws_request_id = "req-1"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
+from sim.local import REGION, LocalAccount
 
 
 def test_a_day_of_transitions_becomes_one_digest_message(
@@ -72,7 +37,7 @@ def test_a_day_of_transitions_becomes_one_digest_message(
     # When the digest handler runs the next morning
     account.clock.advance(hours=21)
     account.requests.clear()
-    result = handler_on({}, _Context())
+    result = handler_on({})
 
     # Then one message reached SNS: the digest, with its attribute and subject
     [message] = account.drain()
@@ -99,7 +64,7 @@ def test_a_day_of_transitions_becomes_one_digest_message(
 
 def test_a_quiet_day_still_sends_one_digest(account: LocalAccount, handler_on: Any) -> None:
     account.monitor(account.settings(daily_digest=True)).run()
-    handler_on({}, _Context())
+    handler_on({})
     [message] = account.drain()
     assert message.subject.startswith("[Bedrock] Daily digest: quiet day")
     assert message.body["sections"] == []
@@ -122,7 +87,7 @@ def test_the_digest_covers_every_watched_region(account: LocalAccount, handler_o
     monkeypatch_env.setenv("WATCH_REGIONS", f"{REGION},eu-west-1")
     digest_handler._settings.cache_clear()
     try:
-        handler_on({}, _Context())
+        handler_on({})
     finally:
         monkeypatch_env.undo()
     # Then the failure and the running job are in the eu-west-1 section

@@ -4,7 +4,6 @@ monitor's late journal writes) and which period a retried invocation covers."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -14,7 +13,7 @@ from job_monitor.adapters.journal import DynamoJournal
 from job_monitor.domain.kinds import BATCH_INFERENCE
 from job_monitor.handlers import digest as digest_handler
 from job_monitor.wiring import build_digest_sender
-from sim.local import REGION, TABLE_NAME, LocalAccount
+from sim.local import TABLE_NAME, LocalAccount
 from tests.notifications.conftest import make_transition
 
 from .support import END, START
@@ -56,33 +55,6 @@ def test_a_run_after_the_hour_covers_the_24_hours_before_the_hour(account: Local
         "claimed-just-before-the-end",
     ]
     assert digest.dedupe_id.endswith("#2026-11-23T08:00:00Z")
-
-
-@pytest.fixture
-def handler_on(account: LocalAccount, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for key, value in {
-        "STATE_TABLE_NAME": TABLE_NAME,
-        "TOPIC_ARN": account.topic_arn,
-        "AWS_REGION": REGION,
-        "POWERTOOLS_SERVICE_NAME": "bedrock-job-monitor-digest",
-    }.items():
-        monkeypatch.setenv(key, value)
-    digest_handler._settings.cache_clear()
-    monkeypatch.setattr(
-        digest_handler,
-        "_clients",
-        lambda: {"dynamodb": account.clients["dynamodb"], "sns": account.clients["sns"]},
-    )
-    monkeypatch.setattr(digest_handler, "utc_now", account.clock)
-    yield lambda event: digest_handler.handler(event, _Context())
-    digest_handler._settings.cache_clear()
-
-
-class _Context:
-    function_name = "digest"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:digest"
-    aws_request_id = "req-1"
 
 
 def test_a_retried_invocation_covers_the_scheduled_period(

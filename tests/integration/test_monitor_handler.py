@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -12,20 +11,12 @@ from moto.sns.models import sns_backends
 from job_monitor.handlers import monitor as handler_module
 from job_monitor.poll.run import RunFailed
 from sim.local import ACCOUNT_ID, REGION, TABLE_NAME, LocalAccount
+from tests.fakes.lambda_context import FakeLambdaContext
 
 
-@dataclass
-class FakeContext:
-    """The parts of the Lambda context the handler and Powertools use."""
-
-    function_name: str = "BedrockJobMonitor-Monitor"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:monitor"
-    aws_request_id: str = "req-1"
-    remaining_ms: int = 300_000
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
+def FakeContext() -> FakeLambdaContext:
+    """The monitor function's context: a 300 s invocation."""
+    return FakeLambdaContext(function_name="BedrockJobMonitor-Monitor", remaining_ms=300_000)
 
 
 def point_at_account(
