@@ -14,9 +14,9 @@ from infra.constructs.digest import ScheduledDigest
 from infra.constructs.encryption import EncryptionKey
 from infra.constructs.monitor import ScheduledMonitor
 from infra.constructs.notifications import Notifications
+from infra.constructs.notifier import NotifierFunction, slack_destination
 from infra.constructs.realtime import RealtimeEvents, event_kinds
 from infra.constructs.self_monitoring import SelfMonitoring
-from infra.constructs.slack_notifier import SlackNotifierFunction
 from infra.constructs.state_storage import StateStorage
 from infra.settings import Settings
 
@@ -46,7 +46,12 @@ class BedrockJobMonitorStack(Stack):
             else None
         )
         self.slack_notifier = (
-            SlackNotifierFunction(self, names.SLACK_NOTIFIER, foundation=self.foundation)
+            NotifierFunction(
+                self,
+                names.SLACK_NOTIFIER,
+                foundation=self.foundation,
+                destination=slack_destination(settings),
+            )
             if settings.slack_enabled
             else None
         )

@@ -2,7 +2,7 @@
 service names (the ``service`` dimension of every metric), and the DynamoDB key schemas.
 
 The handlers emit these metrics and the CDK app alarms on them and graphs them; both import them
-from here, so an alarm cannot silently watch a metric nobody emits. Pure constants, no imports.
+from here, so an alarm cannot silently watch a metric nobody emits. Pure: no imports.
 """
 
 from __future__ import annotations
@@ -14,9 +14,16 @@ SERVICE_DIMENSION = "service"
 
 # Powertools service names (POWERTOOLS_SERVICE_NAME), one per function.
 MONITOR_SERVICE = "bedrock-job-monitor"
-SLACK_NOTIFIER_SERVICE = "slack-notifier"
 EVENTS_SERVICE = "bedrock-job-monitor-events"
 DIGEST_SERVICE = "bedrock-job-monitor-digest"
+
+
+def notifier_service(destination_type: str) -> str:
+    """The service name of a destination's notifier function: ``slack`` -> ``slack-notifier``."""
+    return f"{destination_type}-notifier"
+
+
+SLACK_NOTIFIER_SERVICE = notifier_service("slack")
 
 # The scheduled monitor (handlers/monitor.py).
 METRIC_RUN_COMPLETED = "RunCompleted"
@@ -34,11 +41,26 @@ METRIC_RUN_DURATION_MS = "RunDurationMs"
 # The real-time path (handlers/events.py).
 METRIC_EVENTS_RECEIVED = "EventsReceived"
 
-# The Slack notifier (handlers/slack_notifier.py), one per delivery outcome.
-METRIC_SLACK_POSTED = "SlackPosted"
-METRIC_SLACK_DUPLICATE = "SlackDuplicateSuppressed"
-METRIC_SLACK_FILTERED = "SlackFilteredOut"
-METRIC_SLACK_FAILED = "SlackDeliveryFailed"
+# The notifiers (handlers/notifier.py): one metric per delivery outcome, named after the
+# destination (``SlackPosted``, ...), under the notifier's own service dimension.
+NOTIFIER_OUTCOME_METRICS = {
+    "posted": "Posted",
+    "duplicate": "DuplicateSuppressed",
+    "filtered": "FilteredOut",
+    "failed": "DeliveryFailed",
+}
+"""Outcome (``notifiers.pipeline.Outcome`` value) -> metric name suffix."""
+
+
+def notifier_metric(destination_label: str, outcome: str) -> str:
+    """``("Slack", "posted")`` -> ``SlackPosted``. Raises KeyError for an unknown outcome."""
+    return destination_label + NOTIFIER_OUTCOME_METRICS[outcome]
+
+
+METRIC_SLACK_POSTED = notifier_metric("Slack", "posted")
+METRIC_SLACK_DUPLICATE = notifier_metric("Slack", "duplicate")
+METRIC_SLACK_FILTERED = notifier_metric("Slack", "filtered")
+METRIC_SLACK_FAILED = notifier_metric("Slack", "failed")
 
 # -- DynamoDB key schemas (the adapters read and write these; the CDK app creates the tables) ----
 STATE_PARTITION_KEY = "pk"

@@ -82,11 +82,11 @@ def template() -> dict[str, Any]:
 
     from infra import nag
     from infra.blocks import functions
-    from infra.constructs import slack_notifier
+    from infra.constructs import notifier
     from infra.stack import BedrockJobMonitorStack
 
     patch = pytest.MonkeyPatch()
-    patch.setattr(slack_notifier, "notifier_code", functions.monitor_code)
+    patch.setattr(notifier, "notifier_code", lambda _requirements: functions.monitor_code())
     try:
         app = App()
         stack = BedrockJobMonitorStack(

@@ -60,5 +60,8 @@ class DestinationType:
     """
 
     name: str
+    """The type name (``slack``): keys the renderer table, names the function's service."""
+    label: str
+    """How people and metric names call it (``Slack``: ``SlackPosted``...)."""
     renderers: Mapping[str, Renderer]
     build: Callable[[], Destination]

@@ -70,6 +70,7 @@ class SlackDestination:
 
 SLACK_TYPE = DestinationType(
     name=SLACK,
+    label="Slack",
     renderers={TRANSITION: render_transition, DIGEST: render_digest},
     build=SlackDestination,
 )
