@@ -141,10 +141,10 @@ def one_of(allowed: tuple[str, ...]) -> Parser[str]:
     return parse
 
 
-def string_list(raw: Any) -> tuple[str, ...]:
+def string_list(raw: Any, *, drop_duplicates: bool = False) -> tuple[str, ...]:
     """A list of strings: a JSON list (cdk.json), or a string holding a JSON list or
     comma-separated values (``-c``, an environment variable). Blank items are dropped; a
-    duplicate is an error."""
+    duplicate is an error, or dropped (the first kept) with ``drop_duplicates``."""
     items = raw
     if isinstance(raw, str):
         stripped = raw.strip()
@@ -158,6 +158,8 @@ def string_list(raw: Any) -> tuple[str, ...]:
     if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
         raise SettingValueError(f"expected a list of strings, got {raw!r}")
     cleaned = tuple(i.strip() for i in items if i.strip())
+    if drop_duplicates:
+        return tuple(dict.fromkeys(cleaned))
     duplicates = sorted({i for i in cleaned if cleaned.count(i) > 1})
     if duplicates:
         raise SettingValueError(f"duplicate value(s) {', '.join(duplicates)}")
@@ -172,21 +174,21 @@ def region(raw: Any) -> str:
     return value
 
 
-def regions(raw: Any) -> tuple[str, ...]:
+def regions(raw: Any, *, drop_duplicates: bool = False) -> tuple[str, ...]:
     """A list of AWS region names (``string_list``), possibly empty."""
-    values = string_list(raw)
+    values = string_list(raw, drop_duplicates=drop_duplicates)
     bad = [r for r in values if not REGION_NAME.fullmatch(r)]
     if bad:
         raise SettingValueError(f"not an AWS region name: {', '.join(bad)} (e.g. us-east-1)")
     return values
 
 
-def kind_names(*, required: bool) -> Parser[tuple[str, ...]]:
+def kind_names(*, required: bool, drop_duplicates: bool = False) -> Parser[tuple[str, ...]]:
     """Job kind names (``string_list``) from ``job_monitor.domain.kinds.REGISTRY``; with
     ``required``, at least one."""
 
     def parse(raw: Any) -> tuple[str, ...]:
-        names = string_list(raw)
+        names = string_list(raw, drop_duplicates=drop_duplicates)
         unknown = [n for n in names if n not in REGISTRY]
         allowed = ", ".join(sorted(REGISTRY))
         if unknown:
@@ -199,8 +201,11 @@ def kind_names(*, required: bool) -> Parser[tuple[str, ...]]:
 
 
 def regex(raw: Any) -> str:
-    """A Python regular expression (its text), or empty for none."""
-    value = text(raw)
+    """A Python regular expression (its text, not stripped: spaces are part of a pattern), or
+    empty for none."""
+    if isinstance(raw, bool) or not isinstance(raw, str):
+        raise SettingValueError(f"expected a string, got {raw!r}")
+    value = raw
     try:
         re.compile(value)
     except re.error as exc:
@@ -362,8 +367,10 @@ JOB_KINDS: SettingField[tuple[str, ...]] = SettingField(
     "JOB_KINDS",
     "job_kinds",
     tuple(REGISTRY),
-    kind_names(required=True),
+    # The Lambda keeps the first of a repeated kind, as it always did; synth refuses repeats.
+    kind_names(required=True, drop_duplicates=True),
     doc="Job kinds the monitor lists; absent = every kind of the registry.",
+    context_parse=kind_names(required=True),
 )
 LOOKBACK_SECONDS = integer_field(
     "lookback_seconds",
@@ -400,8 +407,10 @@ WATCH_REGIONS: SettingField[tuple[str, ...]] = SettingField(
     "WATCH_REGIONS",
     "watch_regions",
     (),
-    regions,
+    # The Lambda keeps the first of a repeated region, as it always did; synth refuses repeats.
+    lambda raw: regions(raw, drop_duplicates=True),
     doc="Bedrock regions one run watches; empty = the function's own region.",
+    context_parse=regions,
 )
 DAILY_DIGEST = boolean_field(
     "daily_digest",

@@ -137,3 +137,37 @@ def test_the_context_also_takes_yes_no_1_0_the_environment_only_true_false(
     if raw.lower() not in {"true", "false"}:
         with pytest.raises(ConfigError, match="DAILY_DIGEST: expected true or false"):
             MonitorSettings.from_env({**MONITOR_ENV, "DAILY_DIGEST": raw})
+
+
+def test_the_lambda_keeps_the_first_of_a_repeated_region_or_kind_as_it_always_did() -> None:
+    # Given a hand-edited function environment with repeated values (the stack never writes them)
+    env = {
+        "STATE_TABLE_NAME": "t",
+        "TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:t",
+        "AWS_REGION": "us-east-1",
+        "WATCH_REGIONS": "eu-west-1,us-east-1,eu-west-1",
+        "JOB_KINDS": "evaluation,model-copy,evaluation",
+    }
+    # When the Lambda reads it, Then each is kept once, in first-seen order
+    settings = MonitorSettings.from_env(env)
+    assert settings.watch_regions == ("eu-west-1", "us-east-1")
+    assert [k.name for k in settings.kinds] == ["evaluation", "model-copy"]
+    # While synth refuses the same repeats, naming the key
+    for key, value in (
+        ("watch_regions", ["eu-west-1", "eu-west-1"]),
+        ("job_kinds", ["evaluation", "evaluation"]),
+    ):
+        with pytest.raises(SettingsError, match=f"^{key}: duplicate value"):
+            Settings.from_mapping({key: value})
+
+
+def test_a_job_name_pattern_keeps_its_spaces() -> None:
+    env = {
+        "SLACK_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:s",
+        "IDEMPOTENCY_TABLE_NAME": "i",
+        "SLACK_JOB_NAME_PATTERN": " prod",
+    }
+    pattern = NotifierSettings.from_env(env).job_name_pattern
+    assert pattern is not None
+    assert pattern.pattern == " prod"
+    assert not pattern.search("prod-tune")
