@@ -170,9 +170,10 @@ class StateStore(Protocol):
     def claim(
         self, kind: JobKind, arn: str, request: ClaimRequest, now: datetime
     ) -> JobRecord | None:
-        """Write the claim on the job's record under ``domain.claims.claimable``. None when the
-        claim was taken; else the record as the refused write found it (what that means is
-        ``domain.claims.judge``'s to say, not the store's)."""
+        """Write the claim on a record under ``domain.claims.claimable``: the job's record
+        (``arn``), or an alert's own record (``arn`` = the alert's dedupe id, see
+        ``domain.claims.ALERT_SENT``). None when the claim was taken; else the record as the
+        refused write found it (what that means is ``domain.claims.judge``'s to say)."""
         ...
 
     def sync_view(self, kind: JobKind, job: TrackedJob, *, keep_in_view: bool) -> None:
@@ -187,6 +188,12 @@ class StateStore(Protocol):
     def commit(self, commit: Commit, owner: str) -> None:
         """After publishing: record the status and end ``owner``'s claim, then update the in-view
         item. Raises ``StaleClaim`` when the claim is gone and the record holds another status."""
+        ...
+
+    def commit_alert(self, dedupe_id: str, owner: str, *, expires_at: datetime) -> None:
+        """After publishing an alert that is not a transition: mark its record ``ALERT_SENT``,
+        end ``owner``'s claim, let the record expire at ``expires_at``. Raises ``StaleClaim``
+        when the claim is gone and the record is not marked sent."""
         ...
 
     def forget(self, kind: JobKind, arn: str, *, expires_at: datetime) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from job_monitor.contracts.envelope import SnsMessage
-from job_monitor.domain.claims import ClaimRequest, JobRecord, claimable
+from job_monitor.domain.claims import ALERT_SENT, ClaimRequest, JobRecord, claimable
 from job_monitor.domain.detect import TrackedJob
 from job_monitor.domain.jobs import Job, Transition, as_utc
 from job_monitor.domain.kinds import JobKind
@@ -91,6 +91,8 @@ class InMemoryStateStore(_Faults):
       absent record reads as ``JobRecord()``).
     * ``commit`` succeeds only for the claim's owner; otherwise raises ``StaleClaim`` unless the
       record already holds the committed status (then only the view is updated).
+    * ``commit_alert`` marks an alert's own record (keyed by its dedupe id) sent, with the same
+      owner rule as ``commit``.
     * ``release`` ends the claim only when ``owner`` holds it.
     * ``sync_view`` updates (never replaces) the in-view item: ``last_modified`` survives an update
       that does not carry one; ``finished`` follows the kind's terminal statuses.
@@ -180,6 +182,18 @@ class InMemoryStateStore(_Faults):
                 stored.expires_at = commit.expires_at
             stored.end_claim()
         self.sync_view(commit.kind, commit.in_view, keep_in_view=commit.keep_in_view)
+
+    def commit_alert(self, dedupe_id: str, owner: str, *, expires_at: datetime) -> None:
+        self._check("commit_alert")
+        stored = self.records.get(dedupe_id)
+        if stored is None or stored.claim_owner != owner:
+            if stored is None or stored.status != ALERT_SENT:
+                raise StaleClaim(dedupe_id)
+            return
+        stored.status = ALERT_SENT
+        stored.last_dedupe_id = dedupe_id
+        stored.expires_at = expires_at
+        stored.end_claim()
 
     def sync_view(self, kind: JobKind, job: TrackedJob, *, keep_in_view: bool) -> None:
         self._check("sync_view")

@@ -14,6 +14,9 @@ Table layout (partition key ``pk``, sort key ``sk``, TTL attribute ``expires_at`
   ``observed_at`` (epoch ms), ``name``, ``created_at``, ``kind``, the claim of a run publishing now
   (``claim_owner``, ``claim_status``, ``claim_until`` epoch ms) and, once finished, ``expires_at``
   (epoch seconds: DynamoDB TTL).
+* ``pk="job#<dedupe id>"``, ``sk="job"``: the record of an alert that is not a transition (an
+  overdue job...): ``status`` ``sent`` once published, ``last_dedupe_id``, the claim and
+  ``expires_at``.
 
 Every item carries ``v`` (``SCHEMA_VERSION``). Readers accept older versions and ignore attributes
 they do not know, so a table written by an earlier version keeps working after an in-place upgrade
@@ -86,8 +89,9 @@ def optional_text(item: Item, name: str) -> str | None:
 # -- keys ------------------------------------------------------------------------------------------
 
 
-def record_key(arn: str) -> Item:
-    return {"pk": string_value(f"job#{arn}"), "sk": string_value("job")}
+def record_key(record_id: str) -> Item:
+    """A job's record (``record_id`` = its ARN), or an alert's own (its dedupe id)."""
+    return {"pk": string_value(f"job#{record_id}"), "sk": string_value("job")}
 
 
 def cursor_key(partition: str, kind: JobKind) -> Item:

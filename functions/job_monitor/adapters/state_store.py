@@ -34,7 +34,7 @@ from job_monitor.adapters.dynamo_codec import (
     view_item,
     view_key,
 )
-from job_monitor.domain.claims import ClaimRequest, JobRecord
+from job_monitor.domain.claims import ALERT_SENT, ClaimRequest, JobRecord
 from job_monitor.domain.detect import TrackedJob
 from job_monitor.domain.kinds import JobKind
 from job_monitor.ports import Commit, Cursor, Lookup, Snapshot, StaleClaim, UnreadableState
@@ -163,39 +163,68 @@ class DynamoStateStore:
         crash between the two), the next run's claim is refused with the record's status, and
         that run repairs the view with ``sync_view`` instead of publishing again."""
         values: dict[str, Any] = {
-            ":owner": _s(owner),
             ":status": _s(commit.status),
             ":name": _s(commit.name),
             ":created": time_value(commit.created_at),
             ":dedupe": _s(commit.dedupe_id),
         }
-        update = (
-            "SET #status = :status, #name = :name, created_at = :created, last_dedupe_id = :dedupe"
-        )
+        update = "#status = :status, #name = :name, created_at = :created, last_dedupe_id = :dedupe"
         if commit.observed_at is not None:
             update += ", observed_at = :seen"
             values[":seen"] = time_value(commit.observed_at)
-        if commit.expires_at is not None:
-            update += ", expires_at = :expires"
-            values[":expires"] = ttl_value(commit.expires_at)
-        update += " REMOVE claim_owner, claim_until, claim_status"
-        refused = _unless_refused(
-            lambda: self._client.update_item(
-                TableName=self._table,
-                Key=record_key(commit.arn),
-                UpdateExpression=update,
-                ConditionExpression="claim_owner = :owner",
-                ExpressionAttributeNames={"#status": "status", "#name": "name"},
-                ExpressionAttributeValues=values,
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
+        self._commit_record(
+            commit.arn,
+            owner,
+            update=update,
+            values=values,
+            status=commit.status,
+            expires_at=commit.expires_at,
         )
-        if refused is not None and job_record(refused).status != commit.status:
-            raise StaleClaim(commit.dedupe_id)
         # Refused with the record holding this status: this commit was applied and its response
         # lost (botocore sent it again), or another run committed the same transition after this
         # run's claim expired. Either way only the view is left to bring up to date.
         self.sync_view(commit.kind, commit.in_view, keep_in_view=commit.keep_in_view)
+
+    def commit_alert(self, dedupe_id: str, owner: str, *, expires_at: datetime) -> None:
+        values = {":status": _s(ALERT_SENT), ":dedupe": _s(dedupe_id)}
+        update = "#status = :status, last_dedupe_id = :dedupe"
+        self._commit_record(
+            dedupe_id, owner, update=update, values=values, status=ALERT_SENT, expires_at=expires_at
+        )
+
+    def _commit_record(
+        self,
+        record_id: str,
+        owner: str,
+        *,
+        update: str,
+        values: dict[str, Any],
+        status: str,
+        expires_at: datetime | None,
+    ) -> None:
+        """SET ``update`` on the record and end ``owner``'s claim, conditional on holding it.
+        A refusal with the record already at ``status`` is this write applied before (its answer
+        lost); any other refusal raises ``StaleClaim``."""
+        values = {**values, ":owner": _s(owner)}
+        if expires_at is not None:
+            update += ", expires_at = :expires"
+            values[":expires"] = ttl_value(expires_at)
+        names = {"#status": "status"}
+        if "#name" in update:
+            names["#name"] = "name"
+        refused = _unless_refused(
+            lambda: self._client.update_item(
+                TableName=self._table,
+                Key=record_key(record_id),
+                UpdateExpression=f"SET {update} REMOVE claim_owner, claim_until, claim_status",
+                ConditionExpression="claim_owner = :owner",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        )
+        if refused is not None and job_record(refused).status != status:
+            raise StaleClaim(values[":dedupe"]["S"])
 
     def sync_view(self, kind: JobKind, job: TrackedJob, *, keep_in_view: bool) -> None:
         """An update, not a put: attributes a newer version added survive, and so does its schema

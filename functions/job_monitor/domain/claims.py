@@ -95,6 +95,12 @@ class Decision:
 
 CLAIMED = Decision(Verdict.CLAIMED)
 
+ALERT_SENT = "sent"
+"""The status of the record of an alert that is not a transition (an overdue job, ...): such an
+alert has a record of its own, identified by its dedupe id, claimed with ``previous_status`` None
+and ``status`` ``ALERT_SENT``, so it is published once per dedupe id
+(``ports.StateStore.commit_alert``)."""
+
 
 def claimable(record: JobRecord | None, request: ClaimRequest, now: datetime) -> bool:
     """The condition the claim write is made under (the DynamoDB adapter's ConditionExpression

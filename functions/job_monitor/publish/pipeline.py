@@ -44,7 +44,9 @@ class Claimed(Generic[C]):
 
 @dataclass(frozen=True)
 class Ticket:
-    """The claiming run: its id, how long its claims last, and when it observed the job."""
+    """The claiming run: its id (``owner``), when its claim expires (``until``), the time of the
+    claim (``now``: also the alert's time and the base of a finished job's TTL) and when it
+    observed the job (``observed_at``). Aware UTC datetimes."""
 
     owner: str
     until: datetime
@@ -73,7 +75,9 @@ class AlertType(Protocol[C, A]):
         """The alert to publish, with what it still needs (e.g. a failure message: one call)."""
         ...
 
-    def render(self, alert: A) -> SnsMessage: ...
+    def render(self, alert: A) -> SnsMessage:
+        """The SNS message (subject, body, attributes) of the alert: pure, from its contract."""
+        ...
 
     def commit(self, alert: A, ticket: Ticket) -> None:
         """Record the alert as published and end the claim (raises ``StaleClaim`` when the claim
@@ -85,11 +89,13 @@ class AlertType(Protocol[C, A]):
         ...
 
     def published(self, alert: A) -> None:
-        """After the commit, best effort (the journal): a failure is logged, never raised."""
+        """After the commit, best effort (the journal). Should log its own failures; anything it
+        raises is logged by the pipeline, never raised (that would re-publish the alert)."""
         ...
 
-    def describe(self, alert: A) -> dict[str, Any]:
-        """Log fields that identify the alert (no secrets, no message bodies)."""
+    def describe(self, candidate: C) -> dict[str, Any]:
+        """Log fields that identify the alert, from the candidate as claimed (no secrets, no
+        message bodies)."""
         ...
 
 
@@ -117,41 +123,58 @@ class AlertPipeline:
         self._publisher = publisher
 
     def deliver(self, alert_type: AlertType[C, A], candidate: C, ticket: Ticket) -> Delivery[A]:
+        """Claim, publish, commit one candidate. Raises what a port raised after the claim (the
+        claim is then released: the next run retries at once); a lost claim at commit
+        (``StaleClaim``) and a failing ``published`` step are logged, not raised."""
         claimed = alert_type.claim(candidate, ticket)
         if claimed.verdict is Verdict.PUBLISHED:
             alert_type.settled(claimed)
         if claimed.verdict is not Verdict.CLAIMED:
             return Delivery(claimed.verdict)
         candidate = claimed.candidate
+        fields = alert_type.describe(candidate)
+
+        def release() -> None:
+            _quietly(
+                lambda: alert_type.release(candidate, ticket),
+                "could not release a claim; it expires on its own",
+                fields,
+            )
+
         try:
             alert = alert_type.complete(candidate, ticket)
             message = alert_type.render(alert)
         except Exception:
-            _quietly(lambda: alert_type.release(candidate, ticket), "could not release a claim")
+            release()
             raise
-        fields = alert_type.describe(alert)
         message_id: str | None = None
         try:
             message_id = self._publisher.publish(message)
             alert_type.commit(alert, ticket)
         except StaleClaim:
             logger.warning(
-                "claim expired before commit; another run may publish this alert again",
+                f"claim expired before commit; another run may publish this {alert_type.name} "
+                "again",
                 extra={**fields, "message_id": message_id},
             )
         except Exception:
             # Not published, or published but not recorded: either way the next run must retry
             # now, not when the claim expires (a re-publish carries the same dedupe id).
-            _quietly(lambda: alert_type.release(candidate, ticket), "could not release a claim")
+            release()
             raise
-        _quietly(lambda: alert_type.published(alert), f"{alert_type.name}: after-publish step")
+        _quietly(
+            lambda: alert_type.published(alert),
+            f"{alert_type.name} published, but the step after it failed; the alert is out",
+            fields,
+        )
         logger.info(f"{alert_type.name} published", extra={**fields, "message_id": message_id})
         return Delivery(Verdict.CLAIMED, alert, message_id)
 
 
-def _quietly(step: Callable[[], None], what: str) -> None:
-    """A step whose failure must not undo what is done (the alert is out, or failing already)."""
+def _quietly(step: Callable[[], None], message: str, fields: dict[str, Any]) -> None:
+    """A step whose failure must not undo what is done (the alert is out, or failing already):
+    logged with ``message`` and the alert's ``fields``, never raised."""
     try:
         step()
     except Exception:
-        logger.exception(f"{what} failed; continuing")
+        logger.exception(message, extra=fields)

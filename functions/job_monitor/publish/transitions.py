@@ -45,7 +45,7 @@ class TransitionAlerts:
         job = candidate.job
         previous = candidate.previous_status
         if behind(job.kind, previous, job.status):
-            _log(job, "a newer status is already published; stale observation skipped", previous)
+            _log_stale(job, previous)
             return Claimed(Verdict.STALE, candidate)
         decision = self._claim_once(candidate, previous, ticket)
         if decision.verdict is Verdict.RETRY:
@@ -56,11 +56,7 @@ class TransitionAlerts:
                 decision = Decision(Verdict.HELD)  # moved again meanwhile: the next run retries
         claimed = Change(job, previous)
         if decision.verdict is Verdict.STALE:
-            _log(
-                job,
-                "a newer status is already published; stale observation skipped",
-                decision.recorded_status,
-            )
+            _log_stale(job, decision.recorded_status)
         elif decision.verdict is Verdict.HELD:
             _log(job, "transition held by another run; skipped")
         return Claimed(decision.verdict, claimed)
@@ -118,20 +114,27 @@ class TransitionAlerts:
         self.store.release(candidate.job.arn, ticket.owner)
 
     def published(self, alert: Transition) -> None:
-        """Tell the journal (the daily digest's source). Raising here would re-publish the alert,
-        so the pipeline logs a failure instead."""
-        if self.journal is not None:
+        """Tell the journal (the daily digest's source). The alert is already out, so a failure
+        here is logged, not raised (raising would re-publish the alert)."""
+        if self.journal is None:
+            return
+        try:
             self.journal.record(alert)
+        except Exception:
+            logger.exception(
+                "could not record the transition for the daily digest",
+                extra={"dedupe_id": alert.dedupe_id},
+            )
 
-    def describe(self, alert: Transition) -> dict[str, Any]:
-        job = alert.job
+    def describe(self, candidate: Change) -> dict[str, Any]:
+        job = candidate.job
         return {
             "kind": job.kind.name,
             "job_arn": job.arn,
             "job_name": job.name,
-            "previous_status": alert.previous_status,
+            "previous_status": candidate.previous_status,
             "status": job.status,
-            "dedupe_id": alert.dedupe_id,
+            "dedupe_id": job.dedupe_id,
         }
 
     def _keep_in_view(self, job: Job) -> bool:
@@ -139,8 +142,17 @@ class TransitionAlerts:
         return not job.kind.is_terminal(job.status) or start is None or job.created_at >= start
 
 
-def _log(job: Job, message: str, recorded: str | None = None) -> None:
-    extra = {"kind": job.kind.name, "job_arn": job.arn, "status": job.status}
-    if recorded is not None:
-        extra["recorded_status"] = recorded
-    logger.info(message, extra=extra)
+def _log(job: Job, message: str) -> None:
+    logger.info(message, extra={"kind": job.kind.name, "job_arn": job.arn, "status": job.status})
+
+
+def _log_stale(job: Job, recorded: str | None) -> None:
+    logger.info(
+        "a newer status is already published; stale observation skipped",
+        extra={
+            "kind": job.kind.name,
+            "job_arn": job.arn,
+            "status": job.status,
+            "recorded_status": recorded,
+        },
+    )

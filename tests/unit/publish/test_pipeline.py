@@ -79,8 +79,8 @@ class OverdueAlerts:
     def published(self, alert: Overdue) -> None:
         self._step("published")
 
-    def describe(self, alert: Overdue) -> dict[str, Any]:
-        return {"job_arn": alert.arn, "dedupe_id": alert.dedupe_id}
+    def describe(self, candidate: str) -> dict[str, Any]:
+        return {"job_arn": candidate}
 
 
 ARN = "arn:aws:bedrock:us-east-1:123456789012:model-customization-job/long"
@@ -166,7 +166,8 @@ def test_stale_claim_at_commit_is_logged_the_alert_still_reported_and_not_releas
     assert alerts.calls == ["claim", "complete", "render", "commit", "published"]
     [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert "claim expired before commit" in warning.getMessage()
-    assert getattr(warning, "dedupe_id", None) == f"{ARN}#overdue#24h"
+    assert getattr(warning, "job_arn", None) == ARN
+    assert getattr(warning, "message_id", None) == "message-1"
 
 
 def test_a_failing_after_publish_hook_is_logged_not_raised(
@@ -178,4 +179,6 @@ def test_a_failing_after_publish_hook_is_logged_not_raised(
     assert delivery.alert == Overdue(ARN, 24)
     assert "release" not in alerts.calls
     assert len(publisher.messages) == 1
-    assert any("overdue: after-publish step" in r.getMessage() for r in caplog.records)
+    [error] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert "overdue published, but the step after it failed" in error.getMessage()
+    assert getattr(error, "job_arn", None) == ARN
