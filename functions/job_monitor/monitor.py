@@ -67,20 +67,7 @@ class Monitor:
                 "event from a region this monitor does not watch", extra={"region": region}
             )
             return None
-        context = self._context(new_run_id())
-        return observe_job(
-            scope,
-            kind,
-            arn,
-            pipeline=context.pipeline,
-            clock=self._clock,
-            claim_duration=context.budget.claim_duration(),
-            lookback=context.lookback,
-            finished_ttl=context.finished_ttl,
-            message_format=context.message_format,
-            journal=self.journal,
-            run_id=context.run_id,
-        )
+        return observe_job(scope, kind, arn, self._context(new_run_id()))
 
     def send_test_notification(self) -> str:
         """Publish a clearly labelled sample transition through the real path (SNS, then every

@@ -1,4 +1,5 @@
-"""The one place that builds adapters and connects them to the ports.
+"""The one place that builds adapters and connects them to the ports: the monitor's (scheduled run
+and real-time path), the daily digest's and the notifiers'.
 
 Used by the Lambda handlers, the local demo and the tests, so all of them run the same code. The
 handlers create the boto3 clients (``aws_clients``) on their first invocation, never at import,
@@ -19,10 +20,14 @@ from job_monitor.adapters.job_source import BedrockJobSource, job_client_config
 from job_monitor.adapters.journal import DynamoJournal, read_journal
 from job_monitor.adapters.sns import SnsPublisher
 from job_monitor.adapters.state_store import DynamoStateStore
-from job_monitor.config import MonitorSettings
+from job_monitor.config import MonitorSettings, NotifierSettings
 from job_monitor.digest.run import DigestSender
 from job_monitor.domain.kinds import JobKind
 from job_monitor.monitor import Clock, Monitor, utc_now
+from job_monitor.notifiers.dedupe import PowertoolsDedupe
+from job_monitor.notifiers.destination import Destination
+from job_monitor.notifiers.pipeline import Notifier
+from job_monitor.notifiers.secret import SecretWebhookUrl
 from job_monitor.poll.budget import RemainingSeconds
 from job_monitor.ports import Journal, RegionScope
 
@@ -122,3 +127,30 @@ def state_and_topic_clients(session: Any = None) -> dict[str, Any]:
         "dynamodb": session.client("dynamodb", config=standard),
         "sns": session.client("sns", config=standard),
     }
+
+
+def build_notifier(
+    settings: NotifierSettings,
+    destination: Destination,
+    *,
+    secrets_client: Any = None,
+    dynamodb_client: Any = None,
+) -> Notifier:
+    """The notifier with its real adapters: the webhook URL from Secrets Manager
+    (``notifiers.secret``), dedupe records in the idempotency table (``notifiers.dedupe``; item ids
+    prefixed ``<destination type>-notifier``, e.g. ``slack-notifier``). Clients default to new
+    boto3 clients, created by the adapters on first use (the first invocation), never at
+    import."""
+    return Notifier(
+        settings=settings,
+        destination=destination,
+        webhook_url=SecretWebhookUrl(
+            settings.secret_arn, settings.secret_max_age_seconds, secrets_client
+        ),
+        dedupe=PowertoolsDedupe(
+            settings.idempotency_table_name,
+            settings.idempotency_window_seconds,
+            dynamodb_client,
+            key_prefix=f"{destination.type_name}-notifier",
+        ),
+    )

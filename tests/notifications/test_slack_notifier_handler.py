@@ -17,8 +17,9 @@ from job_monitor.config import NotifierSettings
 from job_monitor.contracts import transition as message
 from job_monitor.domain.kinds import BATCH_INFERENCE, MODEL_CUSTOMIZATION
 from job_monitor.handlers import slack_notifier
-from job_monitor.notifiers.pipeline import NotifyError, build_notifier
+from job_monitor.notifiers.pipeline import NotifyError
 from job_monitor.notifiers.slack.destination import SlackDestination
+from job_monitor.wiring import build_notifier
 from tests.fakes.lambda_context import FakeLambdaContext
 
 from .conftest import REGION, FakeSleep, WebhookServer, make_transition

@@ -18,7 +18,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from job_monitor import names
 from job_monitor.config import NotifierSettings
 from job_monitor.notifiers.destination import DestinationType
-from job_monitor.notifiers.pipeline import Notifier, NotifyError, Outcome, build_notifier
+from job_monitor.notifiers.pipeline import Notifier, NotifyError, Outcome
 from job_monitor.notifiers.sns_event import sns_records
 
 
@@ -47,6 +47,9 @@ class NotifierHandler:
 
     def _get_notifier(self) -> Notifier:
         if self._notifier is None:
+            # Lazy: the wiring imports every adapter module; the first invocation pays it.
+            from job_monitor.wiring import build_notifier  # noqa: PLC0415
+
             settings = NotifierSettings.from_env()
             self._notifier = build_notifier(settings, self.destination.build())
         return self._notifier

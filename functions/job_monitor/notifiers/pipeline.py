@@ -12,10 +12,10 @@ Each record goes through five steps:
    record needs none), validated by the destination, and the payload posted.
 
 The collaborators are ports (destination, secret reader, dedupe guard), so tests swap any of
-them; ``build_notifier`` wires the real ones and imports their SDKs only when called, which keeps
-the handler's import short (slack_sdk and the Powertools utilities that pull in boto3 cost about
-0.3 s). Failures are isolated per record and reported together at the end; a failed delivery
-leaves no dedupe record, so SNS's retry delivers it again.
+them; ``wiring.build_notifier`` wires the real ones, whose SDKs are imported only when used,
+which keeps the handler's import short (slack_sdk and the Powertools utilities that pull in boto3
+cost about 0.3 s). Failures are isolated per record and reported together at the end; a failed
+delivery leaves no dedupe record, so SNS's retry delivers it again.
 """
 
 from __future__ import annotations
@@ -28,10 +28,9 @@ from typing import Any
 from job_monitor.config import NotifierSettings
 from job_monitor.contracts.envelope import ContractError
 from job_monitor.contracts.messages import Message, parse_message
-from job_monitor.notifiers.dedupe import DedupeGuard, PowertoolsDedupe
+from job_monitor.notifiers.dedupe import DedupeGuard
 from job_monitor.notifiers.destination import DeliveryReport, Destination, Renderer
 from job_monitor.notifiers.registry import RENDERERS, renderer_for
-from job_monitor.notifiers.secret import SecretWebhookUrl
 
 
 class Outcome(StrEnum):
@@ -135,29 +134,3 @@ class Notifier:
                     RecordResult(message_id, Outcome.FAILED, error=f"{type(exc).__name__}: {exc}")
                 )
         return BatchResult(tuple(results), tuple(errors))
-
-
-def build_notifier(
-    settings: NotifierSettings,
-    destination: Destination,
-    *,
-    secrets_client: Any = None,
-    dynamodb_client: Any = None,
-) -> Notifier:
-    """The notifier with its real adapters: the secret from Secrets Manager, dedupe records in
-    the idempotency table (item ids prefixed ``<destination type>-notifier``, e.g.
-    ``slack-notifier``). Clients default to new boto3 clients, created here (on the first
-    invocation), never at import."""
-    return Notifier(
-        settings=settings,
-        destination=destination,
-        webhook_url=SecretWebhookUrl(
-            settings.secret_arn, settings.secret_max_age_seconds, secrets_client
-        ),
-        dedupe=PowertoolsDedupe(
-            settings.idempotency_table_name,
-            settings.idempotency_window_seconds,
-            dynamodb_client,
-            key_prefix=f"{destination.type_name}-notifier",
-        ),
-    )

@@ -47,7 +47,10 @@ class KindReport:
 
 @dataclass(frozen=True)
 class PollContext:
-    """What every kind of one run shares."""
+    """What every (region, kind) of one scheduled run shares, and what the real-time path's
+    one-job check uses alike: the run id (the claims' owner), the clock, the publish pipeline,
+    the invocation's time budget, the new-job lookback, the finished jobs' TTL, the message
+    format and the journal (None when the digest is off)."""
 
     run_id: str
     clock: Clock

@@ -9,36 +9,22 @@ the job, two state reads, and the pipeline's writes when something changed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import datetime, timedelta
 
 from job_monitor.domain.detect import Change, Window, window_start
 from job_monitor.domain.jobs import Transition
 from job_monitor.domain.kinds import JobKind
-from job_monitor.ports import Journal, RegionScope
-from job_monitor.publish.pipeline import AlertPipeline, Ticket
+from job_monitor.poll.kind import PollContext
+from job_monitor.ports import RegionScope
+from job_monitor.publish.pipeline import Ticket
 from job_monitor.publish.transitions import TransitionAlerts
 
 logger = logging.getLogger(__name__)
 
 
-def observe_job(
-    scope: RegionScope,
-    kind: JobKind,
-    arn: str,
-    *,
-    pipeline: AlertPipeline,
-    clock: Callable[[], datetime],
-    claim_duration: timedelta,
-    lookback: timedelta,
-    finished_ttl: timedelta,
-    message_format: str,
-    journal: Journal | None,
-    run_id: str,
-) -> Transition | None:
+def observe_job(scope: RegionScope, kind: JobKind, arn: str, ctx: PollContext) -> Transition | None:
     """Describe the job and publish its transition. Returns what was published, or None (nothing
     changed, already published, not this monitor's to say yet: no baseline, or out of view)."""
-    observed_at = clock()
+    observed_at = ctx.clock()
     source = scope.source_for(kind)
     job = source.describe(kind, arn)
     if job is None:
@@ -51,7 +37,7 @@ def observe_job(
             extra={"kind": kind.name, "region": scope.name, "job_arn": arn},
         )
         return None
-    start = window_start(known.cursor.watermark, lookback)
+    start = window_start(known.cursor.watermark, ctx.lookback)
     if known.in_view is not None:
         if known.in_view.status == job.status:
             return None
@@ -65,11 +51,12 @@ def observe_job(
     alerts = TransitionAlerts(
         store=scope.store,
         source=source,
-        message_format=message_format,
-        finished_ttl=finished_ttl,
+        message_format=ctx.message_format,
+        finished_ttl=ctx.finished_ttl,
         window_start=start,
-        journal=journal,
+        journal=ctx.journal,
     )
-    now = clock()
-    ticket = Ticket(owner=run_id, until=now + claim_duration, now=now, observed_at=observed_at)
-    return pipeline.deliver(alerts, change, ticket).alert
+    now = ctx.clock()
+    until = now + ctx.budget.claim_duration()  # the invocation's time left now, at the claim
+    ticket = Ticket(owner=ctx.run_id, until=until, now=now, observed_at=observed_at)
+    return ctx.pipeline.deliver(alerts, change, ticket).alert
