@@ -13,6 +13,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from job_monitor import names
 from job_monitor.config import NotifierSettings
 from job_monitor.contracts import transition as message
 from job_monitor.domain.kinds import BATCH_INFERENCE, MODEL_CUSTOMIZATION
@@ -134,7 +135,7 @@ def test_a_failed_job_is_posted_to_the_webhook_from_the_secret(
     assert [item["status"]["S"] for item in deployed.idempotency_items()] == ["COMPLETED"]
     # And a metric was emitted, and the webhook URL was not logged
     output = capsys.readouterr().out
-    assert '"SlackPosted"' in output
+    assert f'"{names.METRIC_SLACK_POSTED}"' in output
     assert SECRET_PART not in output
 
 
@@ -195,7 +196,7 @@ def test_a_webhook_failing_forever_raises_leaves_no_record_and_the_retry_posts(
     assert len(webhook.requests) == 4
     assert deployed.idempotency_items() == []
     output = capsys.readouterr().out
-    assert '"SlackDeliveryFailed"' in output
+    assert f'"{names.METRIC_SLACK_FAILED}"' in output
     assert SECRET_PART not in output
 
     # When Slack recovers and SNS retries the same event
