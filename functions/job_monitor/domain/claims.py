@@ -21,7 +21,8 @@ and (A listed the job as Stopping, B listed it later as Stopped)::
 A run that dies between claim and commit leaves a claim that expires at ``ClaimRequest.until``;
 the next run after that re-publishes with the same dedupe id (at most one duplicate).
 
-Times are compared in whole epoch milliseconds, the precision the record is stored at.
+Times are aware UTC datetimes, compared in whole epoch milliseconds (the precision the record is
+stored at).
 """
 
 from __future__ import annotations
@@ -88,9 +89,11 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True)
 class Decision:
+    """A verdict, with the record's status where it matters: the previous status to claim from
+    (``RETRY``), the status found published (``PUBLISHED``, ``STALE``)."""
+
     verdict: Verdict
     recorded_status: str | None = None
-    """The record's status, for ``RETRY`` (the previous status to claim from)."""
 
 
 CLAIMED = Decision(Verdict.CLAIMED)

@@ -48,6 +48,8 @@ class TimeBudget:
         return self._remaining is not None and self._remaining() < self._stop_below
 
     def claim_duration(self) -> timedelta:
+        """How long a claim made now lasts: the invocation's time left plus 5 s, or 300 s
+        without a Lambda context."""
         seconds = (
             self._remaining() + CLAIM_MARGIN_SECONDS if self._remaining else DEFAULT_CLAIM_SECONDS
         )
