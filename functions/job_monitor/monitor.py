@@ -5,7 +5,7 @@ test notification. It only composes the poll, the real-time check and the publis
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from job_monitor.config import MonitorSettings
@@ -13,15 +13,13 @@ from job_monitor.contracts.transition import render, sample_transition
 from job_monitor.domain.jobs import Transition, arn_region_account
 from job_monitor.domain.kinds import JobKind
 from job_monitor.poll.budget import RemainingSeconds, TimeBudget
-from job_monitor.poll.kind import PollContext
+from job_monitor.poll.kind import Clock, PollContext
 from job_monitor.poll.run import Poller, RunReport, new_run_id
 from job_monitor.ports import Journal, Publisher, RegionScope
 from job_monitor.publish.pipeline import AlertPipeline
 from job_monitor.realtime.observe import observe_job
 
 logger = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
 
 
 def utc_now() -> datetime:

@@ -23,12 +23,13 @@ from job_monitor.adapters.state_store import DynamoStateStore
 from job_monitor.config import MonitorSettings, NotifierSettings
 from job_monitor.digest.run import DigestSender
 from job_monitor.domain.kinds import JobKind
-from job_monitor.monitor import Clock, Monitor, utc_now
+from job_monitor.monitor import Monitor, utc_now
 from job_monitor.notifiers.dedupe import PowertoolsDedupe
 from job_monitor.notifiers.destination import Destination
 from job_monitor.notifiers.pipeline import Notifier
 from job_monitor.notifiers.secret import SecretWebhookUrl
 from job_monitor.poll.budget import RemainingSeconds
+from job_monitor.poll.kind import Clock
 from job_monitor.ports import Journal, RegionScope
 
 JobClients = Mapping[tuple[str, str], Any]

@@ -24,6 +24,7 @@ from job_monitor.publish.transitions import TransitionAlerts
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+"""The time now, aware UTC (tests and the demo pass a manual clock)."""
 
 
 @dataclass
