@@ -6,7 +6,15 @@ PY      = $(VENV)/bin/python
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 export CDK_DISABLE_CLI_TELEMETRY = 1
 
-.PHONY: demo test lint synth bench clean
+.PHONY: demo test lint synth bench clean bootstrap diff deploy destroy
+
+# The CDK CLI pinned in package.json, with the project's venv first on PATH (cdk.json runs
+# `python3 app.py`, which needs aws-cdk-lib from the venv). CONTEXT: -c key=value settings;
+# ARGS: anything else for the CLI (a bootstrap environment, --all, --force...).
+CDK      = PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx cdk
+CONTEXT ?=
+ARGS    ?=
+CDK_OUT ?= cdk.out
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,9 +47,15 @@ test: $(VENV)/.dev-installed node_modules/.installed
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy
 
-## Synthesize the stack offline (no credentials needed).
+## Synthesize the stack offline (no credentials needed); says where the templates are.
 synth: $(VENV)/.dev-installed node_modules/.installed
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx cdk synth --no-notices --quiet
+	$(CDK) synth --no-notices --quiet --output $(CDK_OUT) $(CONTEXT) $(ARGS)
+	@echo "Synthesized (nothing deployed): $$(ls $(CDK_OUT)/*.template.json | tr '\n' ' ')"
+	@echo "Deploy with: make deploy CONTEXT=\"<the same -c settings>\""
+
+## AWS commands through the same CLI (credentials needed): make deploy CONTEXT="-c key=value ..."
+bootstrap diff deploy destroy: $(VENV)/.dev-installed node_modules/.installed
+	$(CDK) $@ --no-notices $(CONTEXT) $(ARGS)
 
 ## Cost per run against account history, side by side with a naive poller; exits 1 if a target fails.
 bench: $(VENV)/.local-installed
