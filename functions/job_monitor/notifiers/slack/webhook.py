@@ -6,9 +6,17 @@ webhook can never hold the function for a minute; and the SDK logs through a log
 that is quiet and redacts URLs (the SDK logs the full request URL, which is the secret, when it
 retries a connection error).
 
+Redirects are never followed. urllib (under ``WebhookClient``) follows a 301/302/303 answer to a
+POST by re-sending a bodyless GET, and Slack has answered wrong or revoked webhook URLs with a
+redirect to a web page whose ``200`` would count as delivered. The client here opens requests
+with an opener whose redirect handler refuses every redirect, so any 3xx comes back as that
+answer; ``post`` raises ``SlackDeadWebhookError`` naming the status and the ``Location``'s host.
+
 A post that has not succeeded when the retries are spent raises ``SlackDeliveryError``: SNS then
 retries the asynchronous invocation and, after that, the on-failure destination keeps the message.
-The webhook URL never appears in a log line or an exception message.
+The answers that say the URL itself is dead (``DEAD_URL``) raise its subclass
+``SlackDeadWebhookError`` (a ``destination.DeadUrlError``), on which the notifier re-reads the
+secret once. The webhook URL never appears in a log line or an exception message.
 """
 
 from __future__ import annotations
@@ -22,6 +30,13 @@ from ssl import SSLContext
 from typing import Any
 from urllib.error import URLError
 from urllib.parse import urlsplit
+from urllib.request import (
+    HTTPRedirectHandler,
+    HTTPSHandler,
+    ProxyHandler,
+    Request,
+    build_opener,
+)
 
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -31,9 +46,14 @@ from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
-from slack_sdk.webhook import WebhookClient
+from slack_sdk.webhook import WebhookClient, WebhookResponse
 
-from job_monitor.notifiers.destination import DeliveryReport
+from job_monitor.notifiers.destination import (
+    DeadUrlError,
+    DeliveryError,
+    DeliveryReport,
+    redirect_host,
+)
 from job_monitor.notifiers.slack.blocks import SlackMessage
 
 Sleep = Callable[[float], None]
@@ -46,8 +66,33 @@ class WebhookConfigError(ValueError):
     """The secret does not hold a usable webhook URL. The message never quotes the secret."""
 
 
-class SlackDeliveryError(RuntimeError):
+class SlackDeliveryError(DeliveryError):
     """The webhook did not accept the message within the retry budget."""
+
+
+class SlackDeadWebhookError(SlackDeliveryError, DeadUrlError):
+    """The webhook's answer says the URL itself is dead (``DEAD_URL``); the notifier re-reads
+    the secret once before failing."""
+
+
+DEAD_URL_STATUSES = frozenset({404, 410})
+"""Statuses that mean the webhook URL is gone whatever the body says: Slack answers 404
+``no_service`` (a removed or never-existing webhook) and 410 ``channel_is_archived``."""
+DEAD_URL_BODIES = {403: frozenset({"invalid_token"})}
+"""Statuses that mean a dead URL only with these bodies: 403 ``invalid_token`` (a revoked
+webhook). Other 403s (``action_prohibited``, ``posting_to_general_channel_denied``) refuse the
+message in a channel the URL still reaches: not dead, the error stands without a re-read."""
+DEAD_URL = "3xx (any redirect), 404, 410, 403 invalid_token"
+"""The dead-URL answers, for people: any redirect (never followed), the two statuses of a gone
+URL, a revoked token. Source: Slack's incoming-webhook error answers as recorded in
+/work/shared/notes/aws-facts.md (no_service 404, invalid_token 403, channel_is_archived 410)."""
+
+
+def is_dead_url(status: int, body: str) -> bool:
+    """Whether an answer of ``status`` with ``body`` says the webhook URL itself is dead."""
+    if 300 <= status <= 399 or status in DEAD_URL_STATUSES:
+        return True
+    return body.strip() in DEAD_URL_BODIES.get(status, frozenset())
 
 
 @dataclass(frozen=True)
@@ -251,8 +296,51 @@ def _retry_handlers(budget: _Budget) -> list[RetryHandler]:
     ]
 
 
+class _RefuseRedirects(HTTPRedirectHandler):
+    """Follows no redirect: urllib then raises the 3xx as an ``HTTPError``, which
+    ``WebhookClient`` turns into a response with that status, ``Location`` among its headers."""
+
+    def redirect_request(  # noqa: PLR0917 - urllib's signature
+        self,
+        req: Request,
+        fp: Any,
+        code: int,
+        msg: str,
+        headers: Any,
+        newurl: str,
+    ) -> Request | None:
+        del req, fp, code, msg, headers, newurl
+        return None
+
+
+class _NoRedirectWebhookClient(WebhookClient):
+    """slack_sdk's ``WebhookClient`` (its retries, error mapping and logging unchanged) with
+    one difference: each HTTP attempt goes through an opener that never follows a redirect.
+
+    slack_sdk 3.x has no option for this: its one HTTP attempt,
+    ``_perform_http_request_internal(url, req)``, calls ``urllib.request.urlopen``, whose
+    default opener follows 301/302/303 with a GET. This override builds the same handlers
+    (HTTPS with the client's SSL context, the client's proxy if any) plus ``_RefuseRedirects``;
+    the rest of the SDK's request loop runs as released. A test checks that the SDK still has
+    the method (tests/notifications/test_slack_delivery.py).
+    """
+
+    def _perform_http_request_internal(self, url: str, req: Request) -> WebhookResponse:
+        handlers: list[Any] = [HTTPSHandler(context=self.ssl), _RefuseRedirects()]
+        if isinstance(self.proxy, str) and self.proxy.strip():
+            handlers.insert(0, ProxyHandler({"http": self.proxy, "https": self.proxy}))
+        if not url.lower().startswith("https://"):  # validate_webhook_url allows https only
+            raise SlackDeliveryError("the Slack webhook URL must use https")
+        with build_opener(*handlers).open(req, timeout=self.timeout) as http_resp:
+            charset: str = http_resp.headers.get_content_charset() or "utf-8"
+            body: str = http_resp.read().decode(charset)
+            return WebhookResponse(
+                url=url, status_code=http_resp.status, body=body, headers=dict(http_resp.headers)
+            )
+
+
 class SlackWebhook:
-    """Posts messages to one incoming webhook."""
+    """Posts messages to one incoming webhook; never follows a redirect."""
 
     def __init__(
         self,
@@ -272,10 +360,12 @@ class SlackWebhook:
 
     def post(self, message: SlackMessage) -> DeliveryReport:
         """Post ``message``; returns the status and the attempts it took (the notifier logs
-        them). Raises ``SlackDeliveryError`` (never quoting the URL) when it was not accepted."""
+        them) when the webhook answered a 2xx itself. Raises ``SlackDeadWebhookError`` for a
+        dead-URL answer (``DEAD_URL``: a redirect names its status and its Location's host,
+        not followed), ``SlackDeliveryError`` for any other failure; neither quotes the URL."""
         budget = _Budget(self.policy, self._sleep)
         handlers = _retry_handlers(budget)
-        client = WebhookClient(
+        client = _NoRedirectWebhookClient(
             self._url,
             timeout=self.policy.timeout_seconds,
             ssl=self._ssl,
@@ -291,15 +381,32 @@ class SlackWebhook:
                 f"({type(exc).__name__}: {detail}){_why(budget)}"
             ) from None
         status = int(response.status_code)
+        if 300 <= status <= 399:
+            location = _header(response.headers, "location")
+            raise SlackDeadWebhookError(
+                f"Slack webhook answered HTTP {status}, a redirect to host "
+                f"{redirect_host(self._url, location)!r}, not followed: not delivered (a wrong "
+                f"or revoked webhook URL?)"
+            )
         if not 200 <= status <= 299:
             body = redact_urls(str(response.body or ""))[:200]
-            raise SlackDeliveryError(
+            error = SlackDeadWebhookError if is_dead_url(status, body) else SlackDeliveryError
+            raise error(
                 f"Slack webhook answered HTTP {status} ({body!r}) after {budget.attempts} "
                 f"attempt(s){_why(budget)}"
             )
         return DeliveryReport(
             status_code=status, attempts=budget.attempts, waits=tuple(budget.waits)
         )
+
+
+def _header(headers: Any, name: str) -> str | None:
+    """A header's value from the SDK's response headers (a dict of str, or of lists)."""
+    for key, value in dict(headers or {}).items():
+        if str(key).lower() == name:
+            found = value[0] if isinstance(value, list | tuple) and value else value
+            return str(found) if found else None
+    return None
 
 
 def _why(budget: _Budget) -> str:
