@@ -3,6 +3,14 @@ table-driven: no I/O, no settings (the mention is an argument).
 
 User text is escaped and cut by the rules of ``mrkdwn``. Block Kit has no colour bar outside legacy
 attachments, so the colour of a status is carried by its emoji (``STATUS_STYLES``).
+
+Size: every block is within Slack's own limit, and the whole message within
+``mrkdwn.MESSAGE_TEXT_LIMIT``. Each part is bounded (name ``NAME_LIMIT``, statuses, kind, region and
+account ``WORD_LIMIT``, models ``MODEL_LIMIT``, failure messages one section), so the largest
+transition the contract allows has about 6,000 characters of text; should a message still be over
+the total, the failure messages give way first (as many as fit, then "and N more"), then the
+optional facts (duration, models, account/region), then the context line. Status, kind and name
+always stay.
 """
 
 from __future__ import annotations
@@ -17,11 +25,13 @@ from job_monitor.notifiers.slack.mrkdwn import (
     FALLBACK_TEXT_LIMIT,
     FIELD_TEXT_LIMIT,
     HEADER_LIMIT,
+    MESSAGE_TEXT_LIMIT,
     SECTION_TEXT_LIMIT,
     URL_LIMIT,
     clip,
     code_span,
     escape,
+    message_text_length,
     mrkdwn,
     shorten_escaped,
     shorten_plain,
@@ -32,6 +42,11 @@ from job_monitor.notifiers.slack.mrkdwn import (
 NAME_LIMIT = 200
 """Longest job name shown in full: Bedrock allows 63 characters; more is someone being creative."""
 MODEL_LIMIT = 300
+WORD_LIMIT = 100
+"""Characters of a status, kind label, region or account as shown (Bedrock's are under 30): a
+body with a longer one still gives a message of bounded size."""
+FAILURE_MIN_SHOWN = 40
+"""Characters of a failure message that must be visible for it to count as shown."""
 
 
 @dataclass(frozen=True)
@@ -85,11 +100,23 @@ def style_for(status: str) -> StatusStyle:
     return STATUS_STYLES.get(status, UNKNOWN_STATUS_STYLE)
 
 
-def slack_message(notification: Notification, *, mention: str | None = None) -> SlackMessage:
-    """Block Kit message for one notification.
+def slack_message(
+    notification: Notification,
+    *,
+    mention: str | None = None,
+    text_limit: int = MESSAGE_TEXT_LIMIT,
+) -> SlackMessage:
+    """Block Kit message for one notification, within ``text_limit`` characters of text
+    (``mrkdwn.message_text_length``; the default is Slack's whole-message limit with a margin).
 
     ``mention`` (``<!here>``, ``<!subteam^ID>``...) comes from trusted configuration, is not
     escaped, and is only used when the new status is Failed.
+
+    A message over ``text_limit`` loses, in this order, the failure messages that do not fit (the
+    block keeps those that do and says how many more there are, down to its title and that count),
+    the optional facts (duration, models, account/region), then the context line. The header,
+    the lead line (name, status change), the kind and the status stay, so a ``text_limit`` below
+    about 2,000 characters may not be met.
     """
     n = notification
     style = style_for(n.status)
@@ -102,17 +129,13 @@ def slack_message(notification: Notification, *, mention: str | None = None) -> 
     lead = f"*{name}* {_status_change(n)}"
     if ping:
         lead = f"{ping} {lead}"
-
-    blocks: list[dict[str, Any]] = [
+    head: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": header, "emoji": True}},
         {"type": "section", "text": mrkdwn(clip(lead, SECTION_TEXT_LIMIT))},
-        {"type": "section", "fields": [mrkdwn(f) for f in _fields(n)]},
     ]
-    if n.failure_messages:
-        blocks.append({"type": "section", "text": mrkdwn(_failure_block(n.failure_messages))})
-    blocks.append({"type": "context", "elements": [mrkdwn(_context_line(n))]})
+    tail: list[dict[str, Any]] = []
     if n.console_url and len(n.console_url) <= URL_LIMIT and n.console_url.startswith("https://"):
-        blocks.append(
+        tail.append(
             {
                 "type": "actions",
                 "elements": [
@@ -125,41 +148,92 @@ def slack_message(notification: Notification, *, mention: str | None = None) -> 
                 ],
             }
         )
-    return SlackMessage(text=_fallback_text(n, style, ping), blocks=blocks)
+    text = _fallback_text(n, style, ping)
+    fields = _fields(n)
+    context = _context_line(n)
+
+    def assemble(
+        facts: list[str], failure: str | None, context: str | None
+    ) -> list[dict[str, Any]]:
+        blocks = [*head, {"type": "section", "fields": [mrkdwn(f) for f in facts]}]
+        if failure is not None:
+            blocks.append({"type": "section", "text": mrkdwn(failure)})
+        if context is not None:
+            blocks.append({"type": "context", "elements": [mrkdwn(context)]})
+        return blocks + tail
+
+    # Each shape is smaller than the one before; the failure block takes the room each one leaves.
+    shapes = [(fields, context), (fields[:2], context), (fields[:2], None)]
+    blocks: list[dict[str, Any]] = []
+    for facts, line in shapes:
+        blocks = assemble(facts, None, line)
+        if not n.failure_messages:
+            if message_text_length(blocks, text) <= text_limit:
+                break
+            continue
+        room = text_limit - message_text_length(blocks, text)
+        failure = _failure_block(n.failure_messages, room)
+        if failure is not None:
+            blocks = assemble(facts, failure, line)
+            break
+    return SlackMessage(text=text, blocks=blocks)
 
 
 # ---------------------------------------------------------------------------------------------
 
 
+def _word(text: str) -> str:
+    """A status, kind label, region or account: one line, escaped, within ``WORD_LIMIT``."""
+    return shorten_escaped(single_line(text), WORD_LIMIT)
+
+
 def _status_change(n: Notification) -> str:
-    new = escape(single_line(n.status))
+    new = _word(n.status)
     if n.previous_status is None:
         return f"is new: *{new}*"
     if n.previous_status == n.status:
         return f"was updated and is *{new}* again"
-    return f"{escape(single_line(n.previous_status))} \u2192 *{new}*"
+    return f"{_word(n.previous_status)} \u2192 *{new}*"
 
 
 def _fields(n: Notification) -> list[str]:
     fields = [
-        f"*Kind*\n{escape(single_line(n.kind_label))}",
-        f"*Status*\n{escape(single_line(n.previous_status or 'new'))} \u2192 "
-        f"{escape(single_line(n.status))}",
+        f"*Kind*\n{_word(n.kind_label)}",
+        f"*Status*\n{_word(n.previous_status or 'new')} \u2192 {_word(n.status)}",
     ]
     for label, text, identifier in optional_facts(n.duration_seconds, n.base_model, n.output_model):
         fields.append(f"*{label}*\n{code_span(text, MODEL_LIMIT) if identifier else text}")
-    where = " / ".join(escape(single_line(p)) for p in (n.account, n.region) if p)
+    where = " / ".join(_word(p) for p in (n.account, n.region) if p)
     if where:
         fields.append(f"*Account / region*\n{where}")
     return [clip(f, FIELD_TEXT_LIMIT) for f in fields]
 
 
-def _failure_block(messages: tuple[str, ...]) -> str:
+def _failure_block(messages: tuple[str, ...], room: int = SECTION_TEXT_LIMIT) -> str | None:
+    """The failure messages in one code block of at most ``room`` (and ``SECTION_TEXT_LIMIT``)
+    characters: all of them when they fit; else as many as fit (the last one shown may be cut),
+    followed by "and N more failure messages" under the block; when not even one fits, the title
+    with the number of messages. None when ``room`` is too small for that."""
+    room = min(room, SECTION_TEXT_LIMIT)
     title = "*Failure message*" if len(messages) == 1 else "*Failure messages*"
     opening, closing = f"{title}\n```\n", "\n```"
-    room = SECTION_TEXT_LIMIT - len(opening) - len(closing)
-    body = "\n".join(code_text(clean_lines(m)) for m in messages)
-    return opening + shorten_escaped(body, room) + closing
+    texts = [code_text(clean_lines(m)) for m in messages]
+    for shown in range(len(texts), 0, -1):
+        rest = len(texts) - shown
+        more = f"\n_and {_failure_count(rest)} more_" if rest else ""
+        inner = room - len(opening) - len(closing) - len(more)
+        before = "\n".join(texts[: shown - 1])
+        used = len(escape(before)) + (1 if before else 0)
+        last = texts[shown - 1]
+        if used + min(len(escape(last)), FAILURE_MIN_SHOWN) <= inner:
+            body = shorten_escaped("\n".join(texts[:shown]), inner)
+            return opening + body + closing + more
+    summary = f"{title}: {len(texts)} not shown, too long for one Slack message"
+    return summary if len(summary) <= room else None
+
+
+def _failure_count(count: int) -> str:
+    return f"{count} failure message" + ("" if count == 1 else "s")
 
 
 def _context_line(n: Notification) -> str:
@@ -175,9 +249,9 @@ def _context_line(n: Notification) -> str:
 def _fallback_text(n: Notification, style: StatusStyle, ping: str | None) -> str:
     name = shorten_escaped(single_line(n.job_name), NAME_LIMIT)
     text = (
-        f"{style.emoji} [Bedrock] {escape(single_line(n.status))}: {name} "
-        f"({escape(single_line(n.kind_label))}), {escape(single_line(n.previous_status or 'new'))} "
-        f"\u2192 {escape(single_line(n.status))}"
+        f"{style.emoji} [Bedrock] {_word(n.status)}: {name} "
+        f"({_word(n.kind_label)}), {_word(n.previous_status or 'new')} "
+        f"\u2192 {_word(n.status)}"
     )
     if ping:
         text = f"{ping} {text}"

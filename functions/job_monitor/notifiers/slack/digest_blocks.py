@@ -5,28 +5,46 @@ string (job names, failure messages, and region/kind text from the body) is esca
 ``<!channel>`` in a job name pings nobody; one-line text loses control and invisible format
 characters; every section stays under Slack's 3,000 characters without cutting an escape in half;
 at most ``MAX_BLOCKS`` blocks (Slack allows 50); the ``text`` fallback is always there.
+
+The whole message stays within ``mrkdwn.MESSAGE_TEXT_LIMIT`` characters of text (a busy day lists
+enough jobs for 20,000 to 40,000). What gives way, least important first:
+
+1. long job lines are shortened (to ``SHORT_LINE_LIMITS`` in turn) before any job is left out;
+2. job lines, one at a time, from the list showing the most (on a tie: the later category, then
+   the later group), so every list keeps as many as it can; "and N more" counts what is left out;
+3. whole region/kind groups, from the end, into one closing line that says how many groups and
+   how many jobs of each category they hold.
+
+The summary line (the day's totals), every heading of a group that is shown and every count stay
+and stay true: a heading's count is the list's true total, and its shown lines plus its "and N
+more" add up to it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from job_monitor.digest.build import CATEGORIES, Digest, Section, describe_job
+from job_monitor.digest.build import CATEGORIES, Digest, JobList, Section, describe_job
 from job_monitor.notifiers.slack.blocks import SlackMessage
 from job_monitor.notifiers.slack.mrkdwn import (
     FALLBACK_TEXT_LIMIT,
+    MAX_BLOCKS,
+    MESSAGE_TEXT_LIMIT,
     SECTION_TEXT_LIMIT,
     clip,
-    escape,
+    message_text_length,
     mrkdwn,
     shorten_escaped,
     single_line,
     slack_date,
 )
 
-MAX_BLOCKS = 50
+__all__ = ["LINE_LIMIT", "MAX_BLOCKS", "SHORT_LINE_LIMITS", "slack_digest_message"]
+
 LINE_LIMIT = 400
 """Characters of one job line (name, status, age or failure message) before it is cut."""
+SHORT_LINE_LIMITS = (200, 120)
+"""Shorter job lines, tried in turn when the whole message is over its total."""
 
 _HEADINGS = {
     "failed": ":red_circle: Failed",
@@ -38,11 +56,13 @@ _HEADINGS = {
 }
 
 
-def slack_digest_message(digest: Digest) -> SlackMessage:
+def slack_digest_message(digest: Digest, *, text_limit: int = MESSAGE_TEXT_LIMIT) -> SlackMessage:
     """Block Kit message for one digest: a header, the summary, one section per (region, kind)
-    group (at most ``MAX_BLOCKS`` blocks in all), and a context line with the period."""
+    group (at most ``MAX_BLOCKS`` blocks in all), and a context line with the period; within
+    ``text_limit`` characters of text (``mrkdwn.message_text_length``), trimmed as the module
+    says."""
     summary = _summary(digest)
-    blocks: list[dict[str, Any]] = [
+    head: list[dict[str, Any]] = [
         {
             "type": "header",
             "text": {"type": "plain_text", "text": "Bedrock daily digest", "emoji": True},
@@ -50,7 +70,7 @@ def slack_digest_message(digest: Digest) -> SlackMessage:
         {"type": "section", "text": mrkdwn(clip(f"*{summary}*", SECTION_TEXT_LIMIT))},
     ]
     if digest.quiet:
-        blocks.append(
+        head.append(
             {
                 "type": "section",
                 "text": mrkdwn(
@@ -59,22 +79,128 @@ def slack_digest_message(digest: Digest) -> SlackMessage:
                 ),
             }
         )
-    room = MAX_BLOCKS - len(blocks) - 1  # the context block closes the message
-    sections = list(digest.sections)
-    shown = sections if len(sections) <= room else sections[: room - 1]
-    for section in shown:
-        blocks.append({"type": "section", "text": mrkdwn(_section_text(section))})
-    if len(shown) < len(sections):
-        rest = len(sections) - len(shown)
-        blocks.append(
-            {
-                "type": "section",
-                "text": mrkdwn(f"... and {rest} more region/kind group(s): see the JSON digest."),
-            }
-        )
-    blocks.append({"type": "context", "elements": [mrkdwn(_context(digest))]})
+    closing = {"type": "context", "elements": [mrkdwn(_context(digest))]}
     text = clip(f":bar_chart: [Bedrock] Daily digest: {summary}", FALLBACK_TEXT_LIMIT)
+
+    groups = [_Group(section) for section in digest.sections]
+    room = MAX_BLOCKS - len(head) - 1  # the context block closes the message
+    shown = len(groups) if len(groups) <= room else room - 1
+    fixed = message_text_length([*head, closing], text)
+
+    def budget() -> int:
+        """Characters left for the shown groups' sections."""
+        return text_limit - fixed - len(_more_groups(groups[shown:]))
+
+    def used() -> int:
+        return sum(g.length for g in groups[:shown])
+
+    for limit in SHORT_LINE_LIMITS:
+        if used() <= budget():
+            break
+        for group in groups[:shown]:
+            group.shorten(limit)
+    while used() > budget() and _drop_one_line(groups[:shown]):
+        pass
+    while shown and used() > budget():
+        shown -= 1
+
+    blocks = list(head)
+    blocks.extend({"type": "section", "text": mrkdwn(g.text)} for g in groups[:shown])
+    if shown < len(groups):
+        blocks.append({"type": "section", "text": mrkdwn(_more_groups(groups[shown:]))})
+    blocks.append(closing)
     return SlackMessage(text=text, blocks=blocks)
+
+
+class _Group:
+    """One region/kind group as a section: its job lines and how many of each list are shown.
+    ``text`` always fits in one section (``SECTION_TEXT_LIMIT``)."""
+
+    def __init__(self, section: Section) -> None:
+        self.section = section
+        self.lists: list[tuple[str, JobList]] = [
+            (c, section.of(c)) for c in CATEGORIES if section.of(c).count
+        ]
+        self.title = (
+            f"*{shorten_escaped(single_line(section.kind_label), 100)}* \u00b7 "
+            f"{shorten_escaped(single_line(section.region), 50)}"
+        )
+        self.shown = {c: len(jobs.jobs) for c, jobs in self.lists}
+        self.lines: dict[str, list[str]] = {}
+        self.text = ""
+        self.shorten(LINE_LIMIT)
+
+    @property
+    def length(self) -> int:
+        return len(self.text)
+
+    def shorten(self, limit: int) -> None:
+        """Job lines within ``limit`` characters (never more lines shown than before)."""
+        self.lines = {
+            c: ["\u2022 " + shorten_escaped(describe_job(job, c), limit) for job in jobs.jobs]
+            for c, jobs in self.lists
+        }
+        self.fit()
+
+    def fit(self) -> None:
+        """Render; while over Slack's section limit, the longest list loses its last line (on a
+        tie the later list: failures go last). Headings and counts always stay."""
+        self.text = self._render()
+        while len(self.text) > SECTION_TEXT_LIMIT and any(self.shown.values()):
+            self.shown[self.longest()] -= 1
+            self.text = self._render()
+        self.text = clip(self.text, SECTION_TEXT_LIMIT)
+
+    def longest(self) -> str:
+        """The category showing the most lines; on a tie the later one."""
+        return max(reversed(self.lists), key=lambda item: self.shown[item[0]])[0]
+
+    def drop_line(self, category: str) -> None:
+        self.shown[category] -= 1
+        self.fit()
+
+    def _render(self) -> str:
+        parts = [self.title]
+        for category, jobs in self.lists:
+            parts.append(f"{_HEADINGS[category]} ({jobs.count})")
+            parts.extend(self.lines[category][: self.shown[category]])
+            more = jobs.count - self.shown[category]
+            if more:
+                parts.append(f"\u2022 _and {more} more_")
+        return "\n".join(parts)
+
+
+def _drop_one_line(groups: list[_Group]) -> bool:
+    """One job line less, from the list showing the most across ``groups``; on a tie the later
+    category, then the later group. False when no group shows any line."""
+    best: tuple[int, int, int] | None = None
+    for index, group in enumerate(groups):
+        if not any(group.shown.values()):
+            continue
+        category = group.longest()
+        key = (group.shown[category], CATEGORIES.index(category), index)
+        if best is None or key > best:
+            best = key
+    if best is None:
+        return False
+    group = groups[best[2]]
+    group.drop_line(CATEGORIES[best[1]])
+    return True
+
+
+def _more_groups(groups: list[_Group]) -> str:
+    """The line standing for the groups left out, with the true number of jobs per category
+    ("" when none is left out)."""
+    if not groups:
+        return ""
+    counts = [
+        f"{total} {c}" for c in CATEGORIES if (total := sum(g.section.of(c).count for g in groups))
+    ]
+    listed = f" ({', '.join(counts)})" if counts else ""
+    return clip(
+        f"... and {len(groups)} more region/kind group(s){listed}: see the JSON digest.",
+        SECTION_TEXT_LIMIT,
+    )
 
 
 def _summary(digest: Digest) -> str:
@@ -83,48 +209,13 @@ def _summary(digest: Digest) -> str:
     return ", ".join(f"{digest.total(c)} {c}" for c in CATEGORIES if digest.total(c))
 
 
-def _section_text(section: Section) -> str:
-    """The title, then each non-empty list: its heading with the true count, its job lines, and
-    "and N more". When that would pass Slack's limit, job lines are dropped from the end of the
-    longest list first (a short list keeps its lines); headings and counts always stay, and
-    "and N more" counts the dropped lines too."""
-    title = (
-        f"*{shorten_escaped(single_line(section.kind_label), 100)}* \u00b7 "
-        f"{shorten_escaped(single_line(section.region), 50)}"
-    )
-    lists = [(c, section.of(c)) for c in CATEGORIES if section.of(c).count]
-    lines = {
-        c: ["\u2022 " + shorten_escaped(describe_job(job, c), LINE_LIMIT) for job in jobs.jobs]
-        for c, jobs in lists
-    }
-    shown = {c: len(lines[c]) for c, _ in lists}
-
-    def render() -> str:
-        parts = [title]
-        for category, jobs in lists:
-            parts.append(f"{_HEADINGS[category]} ({jobs.count})")
-            parts.extend(lines[category][: shown[category]])
-            more = jobs.count - shown[category]
-            if more:
-                parts.append(f"\u2022 _and {more} more_")
-        return "\n".join(parts)
-
-    text = render()
-    while len(text) > SECTION_TEXT_LIMIT and any(shown.values()):
-        # The longest list loses its last line; on a tie the later list (failures go last).
-        longest = max(reversed(lists), key=lambda item: shown[item[0]])[0]
-        shown[longest] -= 1
-        text = render()
-    return clip(text, SECTION_TEXT_LIMIT)
-
-
 def _context(digest: Digest) -> str:
     regions = ", ".join(shorten_escaped(single_line(r), 50) for r in digest.regions[:20])
     if len(digest.regions) > 20:
         regions += f" and {len(digest.regions) - 20} more"
     parts = [
         f"{slack_date(digest.period_start)} to {slack_date(digest.period_end)}",
-        f"account {escape(single_line(digest.account))}" if digest.account else "",
+        f"account {shorten_escaped(single_line(digest.account), 50)}" if digest.account else "",
         f"regions {regions}" if regions else "",
     ]
     return clip(" \u00b7 ".join(p for p in parts if p), SECTION_TEXT_LIMIT)

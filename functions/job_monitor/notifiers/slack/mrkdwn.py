@@ -6,11 +6,13 @@ mrkdwn, so a job named ``<!channel>`` or ``<https://evil|click>`` shows up as th
 pings anyone nor becomes a link. Inside code spans and code blocks backticks are replaced as well,
 so text cannot close the block. Cutting never splits an entity (``&am`` would render as garbage,
 ``&lt`` could even let a ``<`` through). Limits: Slack's Block Kit reference (section text 3,000
-characters, fields 2,000, header 150, 50 blocks per message).
+characters, fields 2,000, header 150, 50 blocks per message) and, for the whole message,
+``MESSAGE_TEXT_LIMIT`` (measured by ``message_text_length``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +23,36 @@ SECTION_TEXT_LIMIT = 3000
 FIELD_TEXT_LIMIT = 2000
 URL_LIMIT = 3000
 FALLBACK_TEXT_LIMIT = 3000
+MAX_BLOCKS = 50
+MESSAGE_TEXT_LIMIT = 10_000
+"""Characters of text in one whole message: the ``text`` of every text object in its blocks plus
+the ``text`` fallback, as ``message_text_length`` counts them. Every block can be within its own
+limit while the message is not: Slack refuses such a message as a whole (``msg_blocks_too_long``,
+HTTP 413), and the refusals reported publicly start around 12,000 to 13,000 characters of block
+text; Slack documents no figure. 10,000 keeps a margin of 2,000 or more below the lowest report,
+and counts the fallback too, in case Slack does."""
+
+_TEXT_OBJECT_TYPES = frozenset({"mrkdwn", "plain_text"})
+
+
+def message_text_length(blocks: Iterable[Any], fallback: str = "") -> int:
+    """Characters of text in a message the way Slack counts them against the whole-message limit:
+    the ``text`` of every text object (``mrkdwn`` and ``plain_text``: headers, sections, each field,
+    context elements, button labels, at any depth) in ``blocks``, plus ``fallback`` (the message's
+    top-level ``text``). Counted as sent, so an entity such as ``&amp;`` or a date token counts
+    in full; URLs, action ids and block types are not text."""
+    total = len(fallback)
+    stack: list[Any] = list(blocks)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            text = node.get("text")
+            if node.get("type") in _TEXT_OBJECT_TYPES and isinstance(text, str):
+                total += len(text)
+            stack.extend(v for v in node.values() if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            stack.extend(node)
+    return total
 
 
 def escape(text: str) -> str:
