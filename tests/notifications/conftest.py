@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -179,17 +180,43 @@ def check_golden(name: str, document: dict[str, Any]) -> None:
 # Local HTTPS webhook
 
 
+Answer = tuple[int, dict[str, str], str]
+"""(status, headers, body) of one HTTP answer."""
+
+LANDING_PAGE: Answer = (
+    200,
+    {"Content-Type": "text/html"},
+    "<!DOCTYPE html><html><body><h1>Slack</h1></body></html>",
+)
+"""What a GET answers: a web page, as the target of a redirecting webhook."""
+
+
 @dataclass
 class WebhookServer:
-    """A scripted webhook: answers from ``script`` (status, headers, body) in order and then
-    repeats ``then``; records every request it receives."""
+    """A scripted webhook: a POST to a path in ``by_path`` gets that path's answer, any other
+    POST the next of ``script`` (status, headers, body) and then ``then``; every POST is recorded
+    in ``requests``. A GET (what urllib sends after following a redirect) is recorded in ``gets``
+    and answered with ``get_answer``, a 200 web page."""
 
     url: str
     ca_file: str
     ssl_context: ssl.SSLContext
     requests: list[dict[str, Any]] = field(default_factory=list)
-    script: list[tuple[int, dict[str, str], str]] = field(default_factory=list)
-    then: tuple[int, dict[str, str], str] = (200, {}, "ok")
+    script: list[Answer] = field(default_factory=list)
+    then: Answer = (200, {}, "ok")
+    by_path: dict[str, Answer] = field(default_factory=dict)
+    gets: list[str] = field(default_factory=list)
+    get_answer: Answer = LANDING_PAGE
+
+    def url_with_path(self, path: str) -> str:
+        """Another webhook URL on this server (a replaced webhook: same host, new secret path)."""
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}{path}"
+
+    @property
+    def paths(self) -> list[str]:
+        """The path of each POST, in order."""
+        return [r["path"] for r in self.requests]
 
     def respond(self, *answers: tuple[int, dict[str, str], str]) -> None:
         self.script = list(answers)
@@ -198,7 +225,9 @@ class WebhookServer:
         self.script = []
         self.then = (status, headers or {}, "error")
 
-    def next_answer(self) -> tuple[int, dict[str, str], str]:
+    def next_answer(self, path: str = "") -> Answer:
+        if path in self.by_path:
+            return self.by_path[path]
         return self.script.pop(0) if self.script else self.then
 
 
@@ -267,12 +296,21 @@ def webhook(
             server.requests.append(
                 {"path": self.path, "headers": dict(self.headers), "json": json.loads(raw)}
             )
-            status, headers, body = server.next_answer()
+            self._answer(server.next_answer(self.path))
+
+        def do_GET(self) -> None:
+            server = state["server"]
+            server.gets.append(self.path)
+            self._answer(server.get_answer)
+
+        def _answer(self, answer: Answer) -> None:
+            status, headers, body = answer
             payload = body.encode()
             self.send_response(status)
             for key, value in headers.items():
                 self.send_header(key, value)
-            self.send_header("Content-Type", "text/plain")
+            if not any(key.lower() == "content-type" for key in headers):
+                self.send_header("Content-Type", "text/plain")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)

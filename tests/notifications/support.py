@@ -31,12 +31,25 @@ def slack_texts(slack: SlackMessage) -> list[str]:
 
 class MemoryDestination:
     """An in-memory notifier destination (no HTTP): records each ``(url, payload)`` it is asked to
-    deliver; ``fail_with`` makes every delivery raise it instead (a webhook that is down)."""
+    deliver; ``fail_with`` makes every delivery raise it instead (a webhook that is down),
+    ``fail_for`` only the deliveries to one URL (a dead webhook URL beside a live one);
+    ``status_code`` is the status its reports carry. ``attempted`` lists every URL delivered to,
+    failed or not."""
 
-    def __init__(self, type_name: str = "slack", fail_with: Exception | None = None) -> None:
+    def __init__(
+        self,
+        type_name: str = "slack",
+        fail_with: Exception | None = None,
+        *,
+        fail_for: dict[str, Exception] | None = None,
+        status_code: int = 200,
+    ) -> None:
         self.type_name = type_name
         self.fail_with = fail_with
+        self.fail_for = dict(fail_for or {})
+        self.status_code = status_code
         self.deliveries: list[tuple[str, Any]] = []
+        self.attempted: list[str] = []
 
     @property
     def posted(self) -> list[Any]:
@@ -49,10 +62,13 @@ class MemoryDestination:
         return value
 
     def deliver(self, url: str, payload: Any) -> DeliveryReport:
+        self.attempted.append(url)
         if self.fail_with is not None:
             raise self.fail_with
+        if url in self.fail_for:
+            raise self.fail_for[url]
         self.deliveries.append((url, payload))
-        return DeliveryReport(status_code=200, attempts=1)
+        return DeliveryReport(status_code=self.status_code, attempts=1)
 
 
 class MemoryDedupe:

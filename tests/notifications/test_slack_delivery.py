@@ -6,10 +6,13 @@ import logging
 import socket
 
 import pytest
+from slack_sdk.webhook import WebhookClient
 
+from job_monitor.notifiers.destination import DeadUrlError, DeliveryError
 from job_monitor.notifiers.slack.blocks import SlackMessage
 from job_monitor.notifiers.slack.webhook import (
     RetryPolicy,
+    SlackDeadWebhookError,
     SlackDeliveryError,
     SlackWebhook,
     WebhookConfigError,
@@ -164,3 +167,123 @@ def test_connection_errors_are_retried_then_raised_without_logging_the_url(
 
 def test_the_webhook_object_does_not_show_its_url(webhook: WebhookServer) -> None:
     assert SECRET_PART not in repr(SlackWebhook(webhook.url))
+
+
+# -- redirects are never followed (issue 12, item 1) --------------------------------------------
+
+
+def test_a_302_to_slash_is_a_delivery_error_naming_302_and_the_host(
+    webhook: WebhookServer, fake_sleep: FakeSleep
+) -> None:
+    # Given the webhook answers the POST with 302 Location: / and a GET on / answers 200 (HTML)
+    webhook.respond((302, {"Location": "/"}, ""))
+
+    # When a message is posted
+    with pytest.raises(SlackDeliveryError) as caught:
+        SlackWebhook(webhook.url, sleep=fake_sleep).post(MESSAGE)
+
+    # Then it is a dead-URL delivery error naming the status and the host, never the path
+    error = str(caught.value)
+    assert isinstance(caught.value, DeadUrlError)
+    assert "HTTP 302" in error
+    assert "'127.0.0.1'" in error
+    assert SECRET_PART not in error
+    assert "/services/" not in error
+    # And the redirect was not followed (no GET), nor retried, nor waited for
+    assert webhook.gets == []
+    assert len(webhook.requests) == 1
+    assert fake_sleep.calls == []
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_no_redirect_status_is_followed_or_counted_as_delivered(
+    webhook: WebhookServer, fake_sleep: FakeSleep, status: int
+) -> None:
+    # Given the webhook redirects the POST to a page on its own host that answers 200
+    webhook.answer_forever(status, {"Location": "/landing"})
+
+    # When a message is posted / Then it fails as a dead URL naming the status and the host
+    with pytest.raises(SlackDeadWebhookError, match=rf"HTTP {status}.*'127\.0\.0\.1'") as caught:
+        SlackWebhook(webhook.url, sleep=fake_sleep).post(MESSAGE)
+    assert "/landing" not in str(caught.value)
+    assert SECRET_PART not in str(caught.value)
+    # And nothing was sent to the Location, and the POST was not repeated
+    assert (webhook.gets, len(webhook.requests)) == ([], 1)
+
+
+@pytest.mark.parametrize("status", [301, 302, 307])
+def test_a_redirect_to_another_host_names_that_host_not_its_path_or_query(
+    webhook: WebhookServer, fake_sleep: FakeSleep, status: int
+) -> None:
+    # Given the webhook redirects to a page of another host, with the secret in path and query
+    location = f"https://landing.example.net/hooks/{SECRET_PART}/setup?token={SECRET_PART}#x"
+    webhook.respond((status, {"Location": location}, f'<a href="{location}">moved</a>'))
+
+    # When a message is posted
+    with pytest.raises(SlackDeadWebhookError) as caught:
+        SlackWebhook(webhook.url, sleep=fake_sleep).post(MESSAGE)
+
+    # Then the error names the other host only (not followed: nothing left this machine)
+    error = str(caught.value)
+    assert f"HTTP {status}" in error
+    assert "'landing.example.net'" in error
+    assert SECRET_PART not in error
+    assert "/hooks/" not in error
+    assert "token" not in error
+
+
+def test_a_redirect_without_location_says_so(webhook: WebhookServer) -> None:
+    webhook.respond((302, {}, ""))
+    with pytest.raises(SlackDeadWebhookError, match=r"HTTP 302.*'<no Location>'"):
+        SlackWebhook(webhook.url).post(MESSAGE)
+
+
+def test_the_sdk_still_has_the_one_http_attempt_the_client_overrides() -> None:
+    # The no-redirect client overrides slack_sdk's WebhookClient._perform_http_request_internal
+    # (its single HTTP attempt); if a release renames it, redirects would be followed again.
+    assert callable(vars(WebhookClient).get("_perform_http_request_internal"))
+
+
+# -- answers that say the URL is dead (issue 12, item 2) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (404, "no_service"),
+        (403, "invalid_token"),
+        (410, "channel_is_archived"),
+        (404, "not found"),
+        (410, "gone"),
+    ],
+)
+def test_an_answer_that_the_url_is_dead_raises_the_dead_url_error(
+    webhook: WebhookServer, fake_sleep: FakeSleep, status: int, body: str
+) -> None:
+    webhook.respond((status, {}, body))
+    with pytest.raises(SlackDeadWebhookError, match=f"HTTP {status}") as caught:
+        SlackWebhook(webhook.url, sleep=fake_sleep).post(MESSAGE)
+    assert isinstance(caught.value, DeadUrlError)
+    assert isinstance(caught.value, SlackDeliveryError)
+    assert SECRET_PART not in str(caught.value)
+    assert len(webhook.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (403, "action_prohibited"),
+        (403, "posting_to_general_channel_denied"),
+        (400, "invalid_payload"),
+        (500, "error"),
+    ],
+)
+def test_an_answer_that_refuses_the_message_is_not_a_dead_url(
+    webhook: WebhookServer, fake_sleep: FakeSleep, status: int, body: str
+) -> None:
+    webhook.answer_forever(status)
+    webhook.then = (status, {}, body)
+    with pytest.raises(SlackDeliveryError, match=f"HTTP {status}") as caught:
+        SlackWebhook(webhook.url, sleep=fake_sleep).post(MESSAGE)
+    assert isinstance(caught.value, DeliveryError)
+    assert not isinstance(caught.value, DeadUrlError)

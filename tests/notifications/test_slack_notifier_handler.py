@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
@@ -16,11 +17,14 @@ from moto import mock_aws
 from job_monitor import names
 from job_monitor.config import NotifierSettings
 from job_monitor.contracts import transition as message
+from job_monitor.contracts.digest import render_digest
+from job_monitor.contracts.envelope import SnsMessage
 from job_monitor.domain.kinds import BATCH_INFERENCE, MODEL_CUSTOMIZATION
 from job_monitor.handlers import slack_notifier
 from job_monitor.notifiers.pipeline import NotifyError
 from job_monitor.notifiers.slack.destination import SlackDestination
 from job_monitor.wiring import build_notifier
+from tests.digest.test_slack_digest import _sample as sample_digest
 from tests.fakes.lambda_context import FakeLambdaContext
 
 from .conftest import REGION, FakeSleep, WebhookServer, make_transition
@@ -40,9 +44,16 @@ class Deployed:
     secrets: Any
     dynamodb: Any
 
+    secret_reads: list[str] = field(default_factory=list)
+    """One entry per GetSecretValue call the notifier makes."""
+
     def idempotency_items(self) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = self.dynamodb.scan(TableName=TABLE)["Items"]
         return items
+
+    def put_webhook_url(self, url: str) -> None:
+        """What an operator does to replace the webhook (not counted as a notifier read)."""
+        self.secrets.put_secret_value(SecretId=self.secret_arn, SecretString=url)
 
 
 @pytest.fixture
@@ -65,7 +76,12 @@ def deployed(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Deploye
         }
         for key, value in env.items():
             monkeypatch.setenv(key, value)
-        yield Deployed(secret_arn, env, secrets, dynamodb)
+        deployed = Deployed(secret_arn, env, secrets, dynamodb)
+        secrets.meta.events.register(
+            "before-call.secrets-manager.GetSecretValue",
+            lambda **_: deployed.secret_reads.append("GetSecretValue"),
+        )
+        yield deployed
         slack_notifier.use_notifier(None)
 
 
@@ -83,9 +99,13 @@ def _install(deployed: Deployed, sleep: FakeSleep, **env: str) -> None:
 
 
 def _sns_event(*transitions: Any) -> dict[str, Any]:
+    return _sns_event_of(*(message.render(transition) for transition in transitions))
+
+
+def _sns_event_of(*messages: SnsMessage) -> dict[str, Any]:
+    """An SNS event carrying rendered messages of any type (transition, digest)."""
     records = []
-    for transition in transitions:
-        rendered = message.render(transition)
+    for rendered in messages:
         records.append(
             {
                 "EventSource": "aws:sns",
@@ -263,3 +283,140 @@ def test_the_handler_builds_its_notifier_from_the_environment(
     # Then it is posted, labelled as the test job
     assert _outcomes(result) == ["posted"]
     assert message.SAMPLE_JOB_NAME in webhook.requests[0]["json"]["text"]
+
+
+# -- a redirect is a failed delivery, for every message type (issue 12, item 1) -----------------
+
+
+def _the_test_notification() -> SnsMessage:
+    observed = make_transition(MODEL_CUSTOMIZATION, "Failed").observed_at
+    return message.render(message.sample_transition(observed, REGION, "123456789012"))
+
+
+MESSAGES = {
+    "transition": lambda: message.render(make_transition(MODEL_CUSTOMIZATION, "Failed")),
+    "digest": lambda: render_digest(sample_digest()),
+    "test notification": _the_test_notification,
+}
+
+
+@pytest.mark.parametrize("kind", sorted(MESSAGES))
+def test_a_302_to_a_web_page_fails_the_record_records_nothing_and_the_retry_posts(
+    deployed: Deployed, webhook: WebhookServer, fake_sleep: FakeSleep, kind: str
+) -> None:
+    # Given the webhook answers the POST with 302 Location: / (a GET on / answers 200 HTML)
+    deployed.put_webhook_url(webhook.url)
+    _install(deployed, fake_sleep)
+    webhook.respond((302, {"Location": "/"}, ""))
+    event = _sns_event_of(MESSAGES[kind]())
+
+    # When the message arrives / Then the invocation fails naming 302 and the host, not the path
+    with pytest.raises(NotifyError, match=r"HTTP 302.*'127\.0\.0\.1'") as caught:
+        slack_notifier.lambda_handler(event, _context())
+    assert SECRET_PART not in str(caught.value)
+    # And the redirect was not followed, and the dedupe guard holds no record
+    assert webhook.gets == []
+    assert deployed.idempotency_items() == []
+
+    # When the webhook works again and SNS retries the same record
+    result = slack_notifier.lambda_handler(event, _context())
+
+    # Then it is posted: the failed attempt did not count as delivered
+    assert _outcomes(result) == ["posted"]
+    assert len(webhook.requests) == 2
+    assert [item["status"]["S"] for item in deployed.idempotency_items()] == ["COMPLETED"]
+
+
+def test_a_redirect_to_another_host_names_that_host_only(
+    deployed: Deployed, webhook: WebhookServer, fake_sleep: FakeSleep
+) -> None:
+    deployed.put_webhook_url(webhook.url)
+    _install(deployed, fake_sleep)
+    webhook.answer_forever(301, {"Location": f"https://slack.example.org/oops/{SECRET_PART}?q=1"})
+    with pytest.raises(NotifyError, match=r"HTTP 301.*'slack\.example\.org'") as caught:
+        slack_notifier.lambda_handler(
+            _sns_event(make_transition(BATCH_INFERENCE, "Failed")), _context()
+        )
+    assert SECRET_PART not in str(caught.value)
+    assert "/oops" not in str(caught.value)
+    assert deployed.idempotency_items() == []
+
+
+# -- a replaced webhook URL is used at once (issue 12, item 2) ----------------------------------
+
+
+def test_a_replaced_webhook_url_is_posted_to_on_the_retry_within_the_cache(
+    deployed: Deployed, webhook: WebhookServer, fake_sleep: FakeSleep
+) -> None:
+    # Given the secret holds URL A, and A answers 404 no_service
+    url_a, path_a = webhook.url, urlsplit(webhook.url).path
+    path_b = "/services/T000/B999/n3wT0kenABC"
+    url_b = webhook.url_with_path(path_b)
+    webhook.by_path[path_a] = (404, {}, "no_service")
+    deployed.put_webhook_url(url_a)
+    _install(deployed, fake_sleep)
+    event = _sns_event(make_transition(MODEL_CUSTOMIZATION, "Failed"))
+
+    # When the message arrives, then it fails: A is dead and the secret, re-read once, is unchanged
+    with pytest.raises(NotifyError, match=r"HTTP 404.*no_service"):
+        slack_notifier.lambda_handler(event, _context())
+    assert len(deployed.secret_reads) == 2
+    assert deployed.idempotency_items() == []
+
+    # When the operator puts URL B in the secret, and SNS retries the same record 60 s later
+    # (the same warm notifier: its 300 s secret cache still holds A)
+    deployed.put_webhook_url(url_b)
+    result = slack_notifier.lambda_handler(event, _context())
+
+    # Then A answered 404 once more, the secret was re-read bypassing the cache, and B got it
+    assert _outcomes(result) == ["posted"]
+    assert webhook.paths == [path_a, path_a, path_b]
+    assert len(deployed.secret_reads) == 3
+    assert [item["status"]["S"] for item in deployed.idempotency_items()] == ["COMPLETED"]
+
+    # And the next message goes straight to B, from the cache (no extra secret read)
+    result = slack_notifier.lambda_handler(
+        _sns_event(make_transition(BATCH_INFERENCE, "Completed")), _context()
+    )
+    assert _outcomes(result) == ["posted"]
+    assert webhook.paths[-1] == path_b
+    assert len(deployed.secret_reads) == 3
+
+
+@pytest.mark.parametrize(
+    ("status", "body"), [(404, "no_service"), (403, "invalid_token"), (410, "channel_is_archived")]
+)
+def test_a_dead_url_with_the_secret_unchanged_reads_it_once_more_then_fails(
+    deployed: Deployed, webhook: WebhookServer, fake_sleep: FakeSleep, status: int, body: str
+) -> None:
+    # Given a webhook URL that the service says is dead, and nobody replaced it
+    deployed.put_webhook_url(webhook.url)
+    _install(deployed, fake_sleep)
+    webhook.answer_forever(status)
+    webhook.then = (status, {}, body)
+
+    # When a message arrives / Then exactly one extra secret read, one POST, then the error
+    with pytest.raises(NotifyError, match=f"HTTP {status}.*{body}"):
+        slack_notifier.lambda_handler(
+            _sns_event(make_transition(MODEL_CUSTOMIZATION, "Failed")), _context()
+        )
+    assert len(deployed.secret_reads) == 2
+    assert len(webhook.requests) == 1
+    assert deployed.idempotency_items() == []
+
+
+def test_healthy_posts_read_the_secret_once_per_cache_period(
+    deployed: Deployed, webhook: WebhookServer, fake_sleep: FakeSleep
+) -> None:
+    # Given a working webhook
+    deployed.put_webhook_url(webhook.url)
+    _install(deployed, fake_sleep)
+    # When three different messages are posted by the warm notifier
+    for status in ("Failed", "Completed", "Stopped"):
+        result = slack_notifier.lambda_handler(
+            _sns_event(make_transition(MODEL_CUSTOMIZATION, status)), _context()
+        )
+        assert _outcomes(result) == ["posted"]
+    # Then the secret was read once (the cache), never re-read
+    assert len(deployed.secret_reads) == 1
+    assert len(webhook.requests) == 3

@@ -44,3 +44,25 @@ def test_throttled_secret_read_beyond_the_budget_fails_loudly_and_the_next_read_
         webhook_url()
     # ...and the next read, once throttling stops, gets the URL (no failure was cached)
     assert webhook_url() == URL
+
+
+def test_a_fresh_read_bypasses_the_cache_and_refreshes_it(secrets):
+    # Given a warm reader (300 s cache) and an operator who then replaces the webhook URL
+    client, arn = secrets
+    reads: list[str] = []
+    client.meta.events.register(
+        "before-call.secrets-manager.GetSecretValue", lambda **_: reads.append("read")
+    )
+    webhook_url = SecretWebhookUrl(arn, 300, client)
+    assert webhook_url() == URL
+    new_url = URL.replace("XXXXXXXX", "YYYYYYYY")
+    client.put_secret_value(SecretId=arn, SecretString=new_url)
+    # When the notifier reads it normally, then the cache answers (the old URL, no read)
+    assert webhook_url() == URL
+    assert len(reads) == 1
+    # When it reads it fresh (after a dead-URL answer), then Secrets Manager answers the new URL
+    assert webhook_url.fresh() == new_url
+    assert len(reads) == 2
+    # ...and the cache now holds it: later reads get the new URL without another read
+    assert webhook_url() == new_url
+    assert len(reads) == 2

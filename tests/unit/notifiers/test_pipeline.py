@@ -12,6 +12,7 @@ from job_monitor.config import NotifierSettings
 from job_monitor.contracts import digest, transition
 from job_monitor.contracts.envelope import ContractError
 from job_monitor.domain.kinds import BATCH_INFERENCE, MODEL_CUSTOMIZATION
+from job_monitor.notifiers.destination import DeadUrlError, DeliveryError, NotDelivered
 from job_monitor.notifiers.pipeline import Notifier, Outcome
 from job_monitor.notifiers.registry import NoRenderer
 from tests.digest.test_slack_digest import _sample
@@ -22,21 +23,33 @@ URL = "https://chat.example/hook"
 
 
 class Secret:
-    """Counts reads, to show the secret is read only to deliver."""
+    """Counts reads, to show the secret is read only to deliver. Caches like a warm
+    ``SecretWebhookUrl``: a call answers the cached value (the first one) until ``fresh()`` reads
+    the store (``value``, which ``put`` replaces, as an operator does) and caches it."""
 
     def __init__(self, value: object = URL) -> None:
         self.value = value
+        self.cached = value
         self.reads = 0
+        self.fresh_reads = 0
 
     def __call__(self) -> object:
         self.reads += 1
+        return self.cached
+
+    def fresh(self) -> object:
+        self.fresh_reads += 1
+        self.cached = self.value
         return self.value
+
+    def put(self, value: object) -> None:
+        self.value = value
 
 
 def _notifier(
     destination: MemoryDestination,
     *,
-    secret: Secret | None = None,
+    secret: Any = None,
     dedupe: MemoryDedupe | None = None,
     pattern: str | None = None,
     renderers: Any = None,
@@ -145,3 +158,119 @@ def test_a_batch_isolates_failures_per_record() -> None:
     assert "not an object" in (batch.failed[0].error or "")
     assert "no message body" in (batch.failed[1].error or "")
     assert len(destination.posted) == 1
+
+
+# -- a delivery counts only on a 2xx; a dead URL re-reads the secret once (issue 12) ----------
+
+NEW_URL = "https://chat.example/new-hook"
+
+
+def _dead(url: str = URL) -> dict[str, Exception]:
+    return {url: DeadUrlError("HTTP 404 ('no_service')")}
+
+
+def test_a_report_that_is_not_a_2xx_is_not_delivered_and_leaves_no_record() -> None:
+    # Given a destination that (wrongly) returns a report for a redirect instead of raising
+    dedupe = MemoryDedupe()
+    redirected = MemoryDestination(status_code=302)
+    # When a message arrives / Then it is not counted as delivered, and nothing is recorded
+    with pytest.raises(NotDelivered, match="HTTP 302"):
+        _notifier(redirected, dedupe=dedupe).handle("m1", _body())
+    assert dedupe.done == set()
+
+
+@pytest.mark.parametrize("status", [200, 201, 202, 204])
+def test_any_2xx_report_is_delivered(status: int) -> None:
+    result = _notifier(MemoryDestination(status_code=status)).handle("m1", _body())
+    assert result.outcome is Outcome.POSTED
+
+
+def test_a_dead_url_with_a_replaced_secret_is_delivered_to_the_new_url_at_once() -> None:
+    # Given a warm notifier whose cached secret holds URL A, and A is dead
+    secret, dedupe = Secret(URL), MemoryDedupe()
+    destination = MemoryDestination(fail_for=_dead(URL))
+    notifier = _notifier(destination, secret=secret, dedupe=dedupe)
+    with pytest.raises(DeadUrlError):
+        notifier.handle("m1", _body())
+    # When the operator puts URL B in the secret and the same record is retried (cache warm)
+    secret.put(NEW_URL)
+    result = notifier.handle("m1", _body())
+    # Then A answered dead, the secret was re-read once, and the message went to B
+    assert result.outcome is Outcome.POSTED
+    assert destination.attempted == [URL, URL, NEW_URL]
+    assert [url for url, _ in destination.deliveries] == [NEW_URL]
+    assert (secret.reads, secret.fresh_reads) == (2, 2)
+    # And the next message goes to B straight away, with no extra read
+    assert notifier.handle("m2", _body(status="Completed")).outcome is Outcome.POSTED
+    assert destination.attempted[-1] == NEW_URL
+    assert (secret.reads, secret.fresh_reads) == (3, 2)
+
+
+def test_a_dead_url_with_the_secret_unchanged_reads_once_more_then_fails() -> None:
+    secret, dedupe = Secret(URL), MemoryDedupe()
+    destination = MemoryDestination(fail_for=_dead(URL))
+    with pytest.raises(DeadUrlError, match="no_service") as caught:
+        _notifier(destination, secret=secret, dedupe=dedupe).handle("m1", _body())
+    assert (secret.reads, secret.fresh_reads) == (1, 1)
+    assert destination.attempted == [URL]
+    assert dedupe.done == set()
+    assert any("still holds the same URL" in note for note in caught.value.__notes__)
+
+
+def test_a_dead_url_whose_replacement_is_dead_too_fails_after_one_delivery_each() -> None:
+    secret = Secret(URL)
+    destination = MemoryDestination(fail_for={**_dead(URL), **_dead(NEW_URL)})
+    notifier = _notifier(destination, secret=secret)
+    secret.put(NEW_URL)
+    with pytest.raises(DeadUrlError):
+        notifier.handle("m1", _body())
+    assert destination.attempted == [URL, NEW_URL]
+    assert secret.fresh_reads == 1
+
+
+def test_a_healthy_post_and_a_failure_that_is_not_a_dead_url_never_re_read_the_secret() -> None:
+    secret = Secret(URL)
+    _notifier(MemoryDestination(), secret=secret).handle("m1", _body())
+    down = MemoryDestination(fail_with=DeliveryError("HTTP 500 after 4 attempt(s)"))
+    with pytest.raises(DeliveryError, match="HTTP 500"):
+        _notifier(down, secret=secret).handle("m2", _body())
+    assert (secret.reads, secret.fresh_reads) == (2, 0)
+
+
+def test_a_replacement_that_is_not_a_url_fails_with_the_destinations_validation() -> None:
+    secret, dedupe = Secret(URL), MemoryDedupe()
+    notifier = _notifier(MemoryDestination(fail_for=_dead(URL)), secret=secret, dedupe=dedupe)
+    secret.put("http://not-https")
+    with pytest.raises(ValueError, match="not an https URL") as caught:
+        notifier.handle("m1", _body())
+    assert isinstance(caught.value.__context__, DeadUrlError)
+    assert dedupe.done == set()
+
+
+def test_a_failed_re_read_lets_the_dead_url_error_stand() -> None:
+    class FlakySecret(Secret):
+        def fresh(self) -> object:
+            raise ConnectionError("Secrets Manager unreachable")
+
+    with pytest.raises(DeadUrlError) as caught:
+        _notifier(MemoryDestination(fail_for=_dead(URL)), secret=FlakySecret(URL)).handle(
+            "m1", _body()
+        )
+    assert any("ConnectionError" in note for note in caught.value.__notes__)
+
+
+def test_a_plain_callable_secret_is_re_read_by_calling_it_again() -> None:
+    values = iter([URL, NEW_URL])
+    destination = MemoryDestination(fail_for=_dead(URL))
+    notifier = _notifier(destination, secret=lambda: next(values))
+    assert notifier.handle("m1", _body()).outcome is Outcome.POSTED
+    assert destination.attempted == [URL, NEW_URL]
+
+
+def test_a_digest_to_a_dead_url_re_reads_the_secret_like_a_transition() -> None:
+    secret = Secret(URL)
+    destination = MemoryDestination(fail_for=_dead(URL))
+    notifier = _notifier(destination, secret=secret)
+    secret.put(NEW_URL)
+    assert notifier.handle("m1", digest.render_digest(_sample()).body).outcome is Outcome.POSTED
+    assert destination.attempted == [URL, NEW_URL]
