@@ -138,9 +138,10 @@ def build_notifier(
     dynamodb_client: Any = None,
 ) -> Notifier:
     """The notifier with its real adapters: the webhook URL from Secrets Manager
-    (``notifiers.secret``), dedupe records in the idempotency table (``notifiers.dedupe``; item ids
-    prefixed ``<destination type>-notifier``, e.g. ``slack-notifier``). Clients default to new
-    boto3 clients, created by the adapters on first use (the first invocation), never at
+    (``notifiers.secret``; cached for ``secret_max_age_seconds``, read again bypassing the cache
+    only after a dead-URL answer), dedupe records in the idempotency table (``notifiers.dedupe``;
+    item ids prefixed ``<destination type>-notifier``, e.g. ``slack-notifier``). Clients default
+    to new boto3 clients, created by the adapters on first use (the first invocation), never at
     import."""
     return Notifier(
         settings=settings,

@@ -38,7 +38,8 @@ destination delivers (for Slack a ``SlackMessage``). Pure; raises nothing for an
 
 @dataclass(frozen=True)
 class DeliveryReport:
-    """How one delivery went: the HTTP ``status_code`` that accepted it, the number of HTTP
+    """How one delivery went: the HTTP ``status_code`` that accepted it (a 2xx: the pipeline
+    raises ``NotDelivered`` for any other), the number of HTTP
     ``attempts`` (1 = no retry) and each wait before a retry, in seconds (``waits``)."""
 
     status_code: int

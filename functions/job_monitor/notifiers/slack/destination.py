@@ -36,7 +36,8 @@ def render_digest(digest: Digest, settings: NotifierSettings) -> SlackMessage:
 
 class SlackDestination:
     """Posts ``SlackMessage`` payloads to a Slack (or Slack-compatible) incoming webhook with
-    ``webhook.SlackWebhook``: bounded retries under ``policy``, waits through ``sleep``."""
+    ``webhook.SlackWebhook``: bounded retries under ``policy``, waits through ``sleep``, no
+    redirect followed."""
 
     type_name = SLACK
 
@@ -59,7 +60,11 @@ class SlackDestination:
         return validate_webhook_url(value)
 
     def deliver(self, url: str, payload: SlackMessage) -> DeliveryReport:
-        """Raises ``SlackDeliveryError`` when the webhook did not accept it within the budget."""
+        """Returns only when the webhook itself answered a 2xx. Raises
+        ``SlackDeadWebhookError`` (a ``destination.DeadUrlError``) for an answer that says the URL
+        is dead (``webhook.DEAD_URL``: any 3xx, 404, 410, 403 ``invalid_token``), on which the
+        notifier re-reads the secret once; ``SlackDeliveryError`` when the webhook did not accept
+        it within the budget for any other reason."""
         from job_monitor.notifiers.slack.webhook import SlackWebhook  # noqa: PLC0415 - lazy
 
         webhook = SlackWebhook(
