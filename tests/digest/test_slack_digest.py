@@ -13,12 +13,17 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from job_monitor.config import NotifierSettings
-from job_monitor.contracts.digest import render_digest
-from job_monitor.digest.build import Digest, build_digest
+from job_monitor.contracts.digest import parse_digest, render_digest
+from job_monitor.digest.build import CATEGORIES, Digest, build_digest
+from job_monitor.domain.kinds import REGISTRY
 from job_monitor.notifiers.pipeline import Notifier, Outcome
 from job_monitor.notifiers.slack.blocks import SlackMessage
 from job_monitor.notifiers.slack.digest_blocks import MAX_BLOCKS, slack_digest_message
-from job_monitor.notifiers.slack.mrkdwn import SECTION_TEXT_LIMIT
+from job_monitor.notifiers.slack.mrkdwn import (
+    MESSAGE_TEXT_LIMIT,
+    SECTION_TEXT_LIMIT,
+    message_text_length,
+)
 from tests.notifications.support import MemoryDedupe, MemoryDestination, slack_texts
 
 from .support import ACCOUNT, END, START, entry, running
@@ -118,14 +123,156 @@ def test_a_huge_digest_stays_within_slacks_limits() -> None:
         for i in range(12)
     ]
     slack = slack_digest_message(_digest(entries))
-    # Then there are at most 50 blocks, every section is under 3,000 characters, the last
-    # section says how many groups were left out, and Slack's models accept it
-    assert len(slack.blocks) == MAX_BLOCKS
+    # Then there are at most 50 blocks, every section is under 3,000 characters, the whole
+    # message within its total, the last section says how many groups (and failures) were
+    # left out, and Slack's models accept it
+    assert len(slack.blocks) <= MAX_BLOCKS
     for block in slack.blocks:
         if block["type"] == "section":
             assert len(block["text"]["text"]) <= SECTION_TEXT_LIMIT
-    assert "more region/kind group(s)" in slack.blocks[-2]["text"]["text"]
+    assert message_text_length(slack.blocks, slack.text) <= MESSAGE_TEXT_LIMIT
+    more = slack.blocks[-2]["text"]["text"]
+    [groups, failed] = re.findall(r"and (\d+) more region/kind group\(s\) \((\d+) failed\)", more)[
+        0
+    ]
+    shown = [t for t in slack_texts(slack)[1:] if "Failed (12)" in t]
+    assert len(shown) + int(groups) == 80
+    assert 12 * len(shown) + int(failed) == 80 * 12
     _validate(slack)
+
+
+# -- the whole message stays within its total ------------------------------------------------
+
+_LONG_FAILURE = (
+    "ValidationException: the input file s3://example-bucket/batch/input/part-00017.jsonl has "
+    "records that do not match the model's request schema; fix the records and submit again. "
+    "First bad record: 4711; reason: missing 'messages'."
+)
+
+
+def _busy_day() -> Digest:
+    """A busy day: 2 regions x 7 kinds; in each group 10 failed (long names and failure
+    messages), 10 completed, 10 stopped, 12 started, 11 running, and 10 updated for the two
+    kinds that can be updated."""
+    entries = []
+    jobs = []
+    for region in ("us-east-1", "eu-west-1"):
+        for kind in REGISTRY.values():
+            ready = "InService" if kind.name == "provisioned-throughput" else "Active"
+            updatable = kind.name in ("provisioned-throughput", "custom-model-deployment")
+
+            def name(tag: str, i: int, kind: str = kind.name, region: str = region) -> str:
+                return f"{tag}-{kind}-{region}-nightly-{i:02d}".ljust(63, "x")
+
+            for i in range(10):
+                hours = 20 - i
+                fail = f"{_LONG_FAILURE} (#{i})"
+                kw: dict[str, Any] = {"kind": kind.name, "region": region, "hours_ago": hours}
+                entries.append(entry(name("failed", i), "Failed", failure=fail, **kw))
+                entries.append(entry(name("done", i), "Completed", **kw))
+                entries.append(entry(name("stopped", i), "Stopped", previous="Stopping", **kw))
+                if updatable:
+                    entries.append(entry(name("upd", i), ready, previous="Updating", **kw))
+            for i in range(12):
+                kw = {"kind": kind.name, "region": region, "hours_ago": 12 - i / 2}
+                entries.append(entry(name("new", i), "InProgress", previous=None, **kw))
+            for i in range(11):
+                jobs.append(running(name("run", i), hours=30 + i, kind=kind.name, region=region))
+    labels = {k.name: k.label for k in REGISTRY.values()}
+    return build_digest(
+        entries,
+        jobs,
+        period_start=START,
+        period_end=END,
+        account=ACCOUNT,
+        regions=("us-east-1", "eu-west-1"),
+        kind_labels=labels,
+    )
+
+
+def _lists(text: str) -> dict[str, tuple[int, int, int]]:
+    """Each list of a group's section: heading -> (count, lines shown, "and N more")."""
+    found = {}
+    heading = re.compile(r"^:[a-z_]+: ([A-Z][a-z ]+) \((\d+)\)$")
+    current = None
+    for line in text.split("\n")[1:]:
+        match = heading.match(line)
+        if match:
+            current = match.group(1)
+            found[current] = [int(match.group(2)), 0, 0]
+        elif current and (more := re.fullmatch(r"\u2022 _and (\d+) more_", line)):
+            found[current][2] = int(more.group(1))
+        elif current and line.startswith("\u2022 "):
+            found[current][1] += 1
+    return {k: (v[0], v[1], v[2]) for k, v in found.items()}
+
+
+_NAMES = {
+    "failed": "Failed",
+    "completed": "Completed",
+    "updated": "Updated",
+    "stopped": "Stopped",
+    "started": "Started",
+    "running": "Still running",
+}
+
+
+def test_a_busy_day_fits_in_one_message_with_every_heading_and_true_count() -> None:
+    # Given a busy day (2 regions x 7 kinds, 10 jobs per list, long names and failure
+    # messages), read back from the digest contract as the notifier reads it
+    digest = parse_digest(render_digest(_busy_day()).body)
+    assert len(digest.sections) == 14
+    # ...which renders 20,000 to 40,000 characters of text when nothing is trimmed
+    whole = slack_digest_message(digest, text_limit=10**9)
+    assert 20_000 <= message_text_length(whole.blocks, whole.text) <= 40_000
+
+    # When it is rendered for Slack
+    slack = slack_digest_message(digest)
+
+    # Then the message is within the total and within every per-block limit
+    assert message_text_length(slack.blocks, slack.text) <= MESSAGE_TEXT_LIMIT
+    assert len(slack.blocks) <= MAX_BLOCKS
+    _validate(slack)
+    # And the summary carries the day's true totals
+    assert slack.blocks[1]["text"]["text"] == (
+        "*140 failed, 140 completed, 40 updated, 140 stopped, 168 started, 154 running*"
+    )
+    # And every group is there, with every heading and its true count, and each list's shown
+    # lines plus its "and N more" add up to that count
+    sections = [b["text"]["text"] for b in slack.blocks[2:-1]]
+    assert len(sections) == 14
+    for section, text in zip(digest.sections, sections, strict=True):
+        assert len(text) <= SECTION_TEXT_LIMIT
+        lists = _lists(text)
+        expected = {_NAMES[c]: section.of(c).count for c in CATEGORIES if section.of(c).count}
+        assert {k: v[0] for k, v in lists.items()} == expected, text
+        for heading, (count, shown, more) in lists.items():
+            assert shown + more == count, (heading, text)
+    # And jobs are still listed: long lines were shortened before whole lines were left out
+    assert sum(_lists(t)[h][1] for t in sections for h in _lists(t)) >= 14
+
+
+def test_trimming_shortens_lines_before_leaving_jobs_out() -> None:
+    # Given the busy day, allowed just a little less than it takes with full lines
+    digest = parse_digest(render_digest(_busy_day()).body)
+    [group] = [s for s in digest.sections if s.kind == "model-import" and s.region == "eu-west-1"]
+    single = Digest(
+        digest.dedupe_id, digest.account, digest.period_start, digest.period_end, (), (group,)
+    )
+    whole = slack_digest_message(single, text_limit=10**9)
+    size = message_text_length(whole.blocks, whole.text)
+    # When the limit is a little lower
+    slack = slack_digest_message(single, text_limit=size - 10)
+    # Then the same number of jobs is listed, on shorter lines
+    text = slack.blocks[2]["text"]["text"]
+    assert _lists(text) == _lists(whole.blocks[2]["text"]["text"])
+    assert message_text_length(slack.blocks, slack.text) <= size - 10
+    assert "..." in text
+
+
+def test_a_small_digest_is_not_trimmed() -> None:
+    slack = slack_digest_message(_sample())
+    assert slack == slack_digest_message(_sample(), text_limit=10**9)
 
 
 def test_a_long_section_keeps_every_heading_and_count_and_trims_job_lines() -> None:

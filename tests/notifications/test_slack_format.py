@@ -16,12 +16,14 @@ from job_monitor.notifiers.slack.mrkdwn import (
     FALLBACK_TEXT_LIMIT,
     FIELD_TEXT_LIMIT,
     HEADER_LIMIT,
+    MESSAGE_TEXT_LIMIT,
     SECTION_TEXT_LIMIT,
     escape,
+    message_text_length,
 )
 from tests.notifications.support import slack_texts
 
-from .conftest import make_transition
+from .conftest import all_cases, make_transition
 
 HOSTILE = [
     "<!channel>",
@@ -179,3 +181,96 @@ def test_a_resource_back_in_the_same_status_reads_as_updated() -> None:
     throughput = REGISTRY["provisioned-throughput"]
     slack = slack_message(_notification(throughput, "InService", previous="InService"))
     assert "was updated and is *InService* again" in slack.blocks[1]["text"]["text"]
+
+
+# -- the whole message within its total --------------------------------------------------------
+
+
+@pytest.mark.parametrize(("kind_name", "status"), all_cases())
+def test_an_ordinary_message_is_not_trimmed(kind_name: str, status: str) -> None:
+    # Given any kind and status as the golden files record them
+    notification = _notification(REGISTRY[kind_name], status)
+    slack = slack_message(notification, mention="<!here>")
+    # Then it is far within the total, and rendered exactly as without any total
+    assert message_text_length(slack.blocks, slack.text) <= MESSAGE_TEXT_LIMIT // 4
+    assert slack == slack_message(notification, mention="<!here>", text_limit=10**9)
+
+
+def _failed_with_long_messages() -> Notification:
+    failures = tuple(
+        f"step {i}: " + "the evaluator model refused the prompt " * 20 for i in range(6)
+    )
+    return _notification(EVALUATION, failures=failures)
+
+
+def _failure_text(slack: SlackMessage) -> str | None:
+    found = [
+        b["text"]["text"]
+        for b in slack.blocks
+        if b["type"] == "section" and "*Failure message" in b.get("text", {}).get("text", "")
+    ]
+    return found[0] if found else None
+
+
+def test_over_the_total_the_failure_messages_give_way_first() -> None:
+    # Given a failed job with six long failure messages, rendered whole
+    notification = _failed_with_long_messages()
+    whole = slack_message(notification, text_limit=10**9)
+    size = message_text_length(whole.blocks, whole.text)
+    failure = _failure_text(whole)
+    assert failure is not None
+
+    # When the total allows 1,500 characters less
+    slack = slack_message(notification, text_limit=size - 1500)
+
+    # Then only the failure block is shorter: it shows the first messages and counts the rest
+    assert message_text_length(slack.blocks, slack.text) <= size - 1500
+    trimmed = _failure_text(slack)
+    assert trimmed is not None and trimmed != failure
+    assert [b for b in slack.blocks if b.get("text", {}).get("text") != trimmed] == [
+        b for b in whole.blocks if b.get("text", {}).get("text") != failure
+    ]
+    assert _counted_failures(trimmed) == 6
+
+
+def _counted_failures(text: str) -> int:
+    """Failure messages shown in the block plus the ones it says are left out."""
+    if match := re.fullmatch(
+        r"\*Failure messages\*: (\d+) not shown, too long for one Slack message", text
+    ):
+        return int(match.group(1))
+    [rest] = re.findall(r"\n```\n_and (\d+) more failure messages?_$", text) or ["0"]
+    shown = text.split("\n```\n", 1)[1].rsplit("\n```", 1)[0].count("step ")
+    return shown + int(rest)
+
+
+def test_when_even_one_failure_message_does_not_fit_the_other_facts_go_next() -> None:
+    # Given the same job, and a total with room for the lead, the kind and the status only
+    notification = _failed_with_long_messages()
+    whole = slack_message(notification, text_limit=10**9)
+    failure = _failure_text(whole) or ""
+    fields = whole.blocks[2]["fields"]
+    optional = sum(len(f["text"]) for f in fields[2:])
+    limit = message_text_length(whole.blocks, whole.text) - len(failure) - optional + 30
+
+    # When it is rendered within that total
+    slack = slack_message(notification, text_limit=limit)
+
+    # Then the status, kind and name stay; the optional facts are gone; the failure block
+    # shows what fits and says how many messages there are
+    assert message_text_length(slack.blocks, slack.text) <= limit
+    assert slack.blocks[:2] == whole.blocks[:2]
+    assert slack.blocks[2]["fields"] == fields[:2]
+    failure = _failure_text(slack) or ""
+    assert _counted_failures(failure) == 6
+    # And with room for the title and the count only (no context line either), that is what it
+    # shows
+    summary = "*Failure messages*: 6 not shown, too long for one Slack message"
+    [context] = [b["elements"][0]["text"] for b in whole.blocks if b["type"] == "context"]
+    smallest = limit - 30 - len(context) + len(summary)
+    slack = slack_message(notification, text_limit=smallest)
+    assert message_text_length(slack.blocks, slack.text) <= smallest
+    assert slack.blocks[:2] == whole.blocks[:2]
+    assert slack.blocks[2]["fields"] == fields[:2]
+    assert _failure_text(slack) == summary
+    assert all(b["type"] != "context" for b in slack.blocks)

@@ -218,22 +218,21 @@ def _failure_block(messages: tuple[str, ...], room: int = SECTION_TEXT_LIMIT) ->
     title = "*Failure message*" if len(messages) == 1 else "*Failure messages*"
     opening, closing = f"{title}\n```\n", "\n```"
     texts = [code_text(clean_lines(m)) for m in messages]
+    # before[k]: escaped characters of the first k messages and the line break after each
+    before = [0]
+    for text in texts:
+        before.append(before[-1] + len(escape(text)) + 1)
     for shown in range(len(texts), 0, -1):
         rest = len(texts) - shown
-        more = f"\n_and {_failure_count(rest)} more_" if rest else ""
+        plural = "" if rest == 1 else "s"
+        more = f"\n_and {rest} more failure message{plural}_" if rest else ""
         inner = room - len(opening) - len(closing) - len(more)
-        before = "\n".join(texts[: shown - 1])
-        used = len(escape(before)) + (1 if before else 0)
-        last = texts[shown - 1]
-        if used + min(len(escape(last)), FAILURE_MIN_SHOWN) <= inner:
+        last = before[shown] - before[shown - 1] - 1
+        if before[shown - 1] + min(last, FAILURE_MIN_SHOWN) <= inner:
             body = shorten_escaped("\n".join(texts[:shown]), inner)
             return opening + body + closing + more
     summary = f"{title}: {len(texts)} not shown, too long for one Slack message"
     return summary if len(summary) <= room else None
-
-
-def _failure_count(count: int) -> str:
-    return f"{count} failure message" + ("" if count == 1 else "s")
 
 
 def _context_line(n: Notification) -> str:
