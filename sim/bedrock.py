@@ -57,7 +57,7 @@ from botocore.client import BaseClient
 from botocore.model import OperationModel, ServiceModel, Shape
 from botocore.validate import ParamValidator
 
-from job_monitor.domain.kinds import REGISTRY, JobKind
+from job_monitor.domain.kinds import ID_JOB_ID, ID_NAME, REGISTRY, JobKind
 
 __all__ = ["SPECS", "BedrockSimulator", "KindSpec", "ResponseShapeError"]
 
@@ -390,6 +390,7 @@ class BedrockSimulator:
         created_at: datetime | None = None,
         base_model: str | None = None,
         visible_after: datetime | None = None,
+        job_id: str | None = None,
     ) -> str:
         """Add a job of ``kind`` (a ``REGISTRY`` name) and return its ARN.
 
@@ -398,6 +399,8 @@ class BedrockSimulator:
         (the kind's time field: creationTime or submitTime) defaults to the clock. A job with
         ``visible_after`` is left out of list responses until the clock reaches that time, as an
         eventually consistent list would; Get finds it at once. Names are unique per kind.
+        ``job_id`` (12 lowercase letters or digits, as the service makes them) replaces the random
+        id, to replay a given job's ARN.
         """
         if kind not in SPECS:
             raise ValueError(f"unknown job kind {kind!r}; allowed: {', '.join(sorted(SPECS))}")
@@ -411,7 +414,11 @@ class BedrockSimulator:
         with self._lock:
             if (kind, name) in self._by_name:
                 raise ValueError(f"a {kind} job named {name!r} already exists")
-            job_id = self._new_id(kind)
+            if job_id is not None and (kind, job_id) in self._by_id:
+                raise ValueError(f"a {kind} job with id {job_id!r} already exists")
+            if job_id is not None and not re.fullmatch(r"[a-z0-9]{12}", job_id):
+                raise ValueError(f"job id {job_id!r} is not 12 lowercase letters or digits")
+            job_id = job_id or self._new_id(kind)
             resource = spec.kind.iam_resource_type
             path = f"{model}/{job_id}" if spec.arn_has_base_model else job_id
             arn = f"arn:aws:bedrock:{self.region}:{self.account_id}:{resource}/{path}"
@@ -641,12 +648,21 @@ class BedrockSimulator:
         return params.get("applicationTypeEquals", application_type) == application_type
 
     def _describe(self, spec: KindSpec, identifier: str) -> dict[str, Any]:
+        """The job ``identifier`` names, as the service resolves it: by ARN, else by name or by
+        id, whichever the kind's detail operation takes (``JobKind.detail_id_forms``). The value
+        already fits the identifier's pattern (``_validate_input``): a model customization job's
+        ARN without its base-model segment was refused there with ValidationException, and its id
+        alone fits only as a name."""
         kind = spec.kind.name
-        arn = (
-            identifier
-            if identifier in self._jobs and self._jobs[identifier].spec is spec
-            else self._by_id.get((kind, identifier)) or self._by_name.get((kind, identifier))
-        )
+        forms = spec.kind.detail_id_forms
+        arn: str | None = None
+        if identifier.startswith("arn:"):
+            job = self._jobs.get(identifier)
+            arn = identifier if job is not None and job.spec is spec else None
+        elif ID_NAME in forms:
+            arn = self._by_name.get((kind, identifier))
+        elif ID_JOB_ID in forms:
+            arn = self._by_id.get((kind, identifier))
         if arn is None:
             raise _ServiceError(
                 404, "ResourceNotFoundException", f"Could not find job {identifier}"

@@ -1,44 +1,66 @@
 """EventBridge events as Bedrock sends them for job state changes, for the tests and the demo.
 
 Shaped like the samples in Bedrock's user guide ("How EventBridge for Amazon Bedrock works"): the
-job ARN in ``resources`` and in the detail, the status in ``jobStatus`` (model customization) or
+job ARN in ``resources`` and in the detail (``jobArn``, or ``batchJobArn`` for batch inference),
+the job name (``jobName``, ``batchJobName``), the status in ``jobStatus`` (model customization) or
 ``status`` (batch inference), and for batch inference a non-ISO submit time.
+
+The customization sample's ARN is ``model-customization-job/<id>``, without the base-model segment
+that the list and Get APIs' ARNs carry (``model-customization-job/<base model>/<id>``). Which form
+the service really sends is not documented beyond the sample, so ``arn_form`` gives either:
+``"listed"`` (the list API's ARN, the default) or ``"documented"`` (the sample's form: for batch
+inference both are the same).
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sim.bedrock import BedrockSimulator
 
+ArnForm = Literal["listed", "documented"]
+
+
+def documented_arn(sim: BedrockSimulator, arn: str) -> str:
+    """Job ``arn`` in the form of the user guide's event samples: ``<resource type>/<id>``."""
+    job = sim._job(arn)  # the simulator's own record of the job (same package)
+    resource = job.spec.kind.iam_resource_type
+    return f"arn:aws:bedrock:{sim.region}:{sim.account_id}:{resource}/{job.job_id}"
+
 
 def state_change_event(
-    sim: BedrockSimulator, arn: str, *, status: str | None = None
+    sim: BedrockSimulator,
+    arn: str,
+    *,
+    status: str | None = None,
+    arn_form: ArnForm = "listed",
 ) -> dict[str, Any]:
     """The event Bedrock would send now for job ``arn`` (its current status unless ``status``
-    says otherwise: a late or out-of-order event carries an older one)."""
+    says otherwise: a late or out-of-order event carries an older one), naming the job by its
+    ARN in ``arn_form`` and by its name."""
     job = sim._job(arn)  # the simulator's own record of the job (same package)
     kind = job.spec.kind
     if kind.event_detail_type is None or kind.event_status_field is None:
         raise ValueError(f"{kind.name} jobs emit no EventBridge events")
+    event_arn = documented_arn(sim, arn) if arn_form == "documented" else arn
     now: datetime = sim._clock()
     detail: dict[str, Any] = {
         "version": "0.0",
-        kind.event_arn_field or "jobArn": arn,
+        kind.event_arn_field or "jobArn": event_arn,
+        kind.event_name_field or "jobName": job.name,
         kind.event_status_field: status or job.status,
     }
     if kind.name == "batch-inference":
         detail.update(
             {
                 "accountId": sim.account_id,
-                "batchJobName": job.name,
                 "submitTime": now.strftime("%a %b %d %H:%M:%S UTC %Y"),
             }
         )
     else:
-        detail.update({"jobName": job.name, "creationTime": now.isoformat()})
+        detail.update({"creationTime": now.isoformat()})
     return {
         "version": "0",
         "id": str(uuid.uuid4()),
@@ -47,6 +69,6 @@ def state_change_event(
         "account": sim.account_id,
         "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "region": sim.region,
-        "resources": [arn],
+        "resources": [event_arn],
         "detail": detail,
     }

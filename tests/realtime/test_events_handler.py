@@ -12,6 +12,7 @@ from job_monitor.realtime.events import InvalidEvent
 from sim.events import state_change_event
 from sim.local import LocalAccount
 from tests.integration.test_monitor_handler import FakeContext, emitted_metrics, point_at_account
+from tests.realtime.test_event_identifiers import ISSUE_EVENT, LISTED_ARN, the_issues_job
 
 
 @pytest.fixture
@@ -110,4 +111,31 @@ def test_a_bad_event_is_refused_with_what_is_wrong(account: LocalAccount, handle
     # When it reaches the handler / Then it is refused, naming the problem, and nothing is sent
     with pytest.raises(InvalidEvent, match=expected):
         handler(event, FakeContext())
+    assert account.drain() == []
+
+
+def test_the_user_guides_customization_event_form_publishes_once_through_the_handler(
+    account: LocalAccount, handler
+):
+    # Given the issue 12 job (claims-ft, known to the list API with its base-model segment),
+    # tracked by the poll, which then fails
+    the_issues_job(account)
+    account.bedrock.set_status(LISTED_ARN, "Failed")
+    # When the event in the user guide's form (no base-model segment) reaches the handler
+    result = handler(copy.deepcopy(ISSUE_EVENT), FakeContext())
+    # Then it does not fail (no retries, no dead-letter queue): one alert, keyed on Bedrock's ARN
+    assert result == {"published": True, "dedupeId": f"{LISTED_ARN}#Failed"}
+    assert [m.transition for m in account.drain()] == [("claims-ft", "InProgress", "Failed")]
+
+
+def test_an_event_for_a_job_bedrock_does_not_know_is_logged_and_dropped(
+    account: LocalAccount, handler
+):
+    # Given an event for a job the account does not have (deleted, or another account's replay)
+    arn = account.bedrock.create_job("model-customization", "ghost", status="InProgress")
+    event = state_change_event(account.bedrock, arn, arn_form="documented")
+    account.bedrock.delete_job(arn)
+    account.monitor(account.settings(kinds=handler_module._settings().kinds)).run()
+    # When it reaches the handler, then it returns (no failure loop) and publishes nothing
+    assert handler(event, FakeContext()) == {"published": False, "reason": "no change to report"}
     assert account.drain() == []

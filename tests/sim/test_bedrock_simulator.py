@@ -508,3 +508,86 @@ def test_the_monitors_source_lists_and_describes_every_kind_through_the_registry
     # And a deleted one is None, not an error
     sim.delete_job(arn)
     assert source.describe(kind, arn) is None
+
+
+# -- the detail operations' identifiers, as the service takes them (issue 12, item 3) ----------
+
+
+def test_a_customization_job_arn_without_its_base_model_is_refused_like_the_service_does(
+    sim, client
+):
+    # Given the job of issue 12, as the list API knows it
+    sim.account_id = "111122223333"
+    arn = sim.create_job(
+        "model-customization",
+        "claims-ft",
+        base_model="amazon.titan-text-express-v1:0:8k",
+        job_id="k3j2h1g0f9e8",
+    )
+    assert arn == (
+        "arn:aws:bedrock:us-east-1:111122223333:model-customization-job/"
+        "amazon.titan-text-express-v1:0:8k/k3j2h1g0f9e8"
+    )
+    # When it is described by the ARN of the user guide's event sample (no base-model segment)
+    short = "arn:aws:bedrock:us-east-1:111122223333:model-customization-job/k3j2h1g0f9e8"
+    with pytest.raises(ClientError) as excinfo:
+        client.get_model_customization_job(jobIdentifier=short)
+    # Then it is a ValidationException quoting the identifier's pattern in botocore's model
+    assert error_code(excinfo) == "ValidationException"
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    pattern = (
+        client.meta.service_model.operation_model("GetModelCustomizationJob")
+        .input_shape.members["jobIdentifier"]
+        .metadata["pattern"]
+    )
+    message = excinfo.value.response["Error"]["Message"]
+    assert "at 'jobIdentifier' failed to satisfy constraint: Member must satisfy regular " in (
+        message
+    )
+    assert pattern in message
+    # And the list API's ARN and the job name find it; the id alone is taken as a name
+    assert client.get_model_customization_job(jobIdentifier=arn)["jobArn"] == arn
+    assert client.get_model_customization_job(jobIdentifier="claims-ft")["jobArn"] == arn
+    with pytest.raises(ClientError) as excinfo:
+        client.get_model_customization_job(jobIdentifier="k3j2h1g0f9e8")
+    assert error_code(excinfo) == "ResourceNotFoundException"
+
+
+def test_a_batch_inference_job_is_described_by_arn_or_id_and_never_by_name(sim, client):
+    arn = sim.create_job("batch-inference", "nightly-batch")
+    job_id = arn.rsplit("/", 1)[1]
+    assert client.get_model_invocation_job(jobIdentifier=arn)["jobArn"] == arn
+    assert client.get_model_invocation_job(jobIdentifier=job_id)["jobArn"] == arn
+    with pytest.raises(ClientError) as excinfo:
+        client.get_model_invocation_job(jobIdentifier="nightly-batch")
+    assert error_code(excinfo) == "ValidationException"
+
+
+@pytest.mark.parametrize("kind_name", list(bedrock.SPECS))
+def test_every_detail_operation_refuses_a_malformed_identifier(sim, client, kind_name):
+    # Given a job of the kind
+    kind = bedrock.SPECS[kind_name].kind
+    arn = sim.create_job(kind_name, "well-formed")
+    # When it is asked for by identifiers that fit no alternative of the model's pattern
+    for bad in (
+        "not an identifier!",
+        arn.replace(f":{kind.iam_resource_type}/", ":some-other-job/"),
+        arn + "/extra",
+    ):
+        with pytest.raises(ClientError) as excinfo:
+            _get(client, kind, bad)
+        # Then the service's answer is ValidationException, as the pattern says
+        assert error_code(excinfo) == "ValidationException", bad
+        assert not kind.accepts_identifier(bad)
+    # And the ARN itself fits, as the registry says
+    assert kind.accepts_identifier(arn)
+    assert _get(client, kind, arn)[kind.arn_field] == arn
+
+
+def test_a_given_job_id_replays_a_known_arn_and_must_look_like_the_services(sim):
+    arn = sim.create_job("batch-inference", "replayed", job_id="abcdefghwxyz")
+    assert arn.endswith(":model-invocation-job/abcdefghwxyz")
+    with pytest.raises(ValueError, match="already exists"):
+        sim.create_job("batch-inference", "another", job_id="abcdefghwxyz")
+    with pytest.raises(ValueError, match="12 lowercase letters or digits"):
+        sim.create_job("batch-inference", "bad-id", job_id="ABC")

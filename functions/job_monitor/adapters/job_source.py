@@ -94,6 +94,13 @@ class BedrockJobSource:
         return Page(jobs=jobs, next_token=response.get("nextToken") or None)
 
     def describe(self, kind: JobKind, arn: str) -> Job | None:
+        """The job's detail, or None when the service does not know it (404).
+
+        ``arn`` goes to the kind's ``detail_id_param`` as given: the job ARN, or any identifier
+        the detail operation accepts (``JobKind.detail_id_forms``; the real-time path passes the
+        job name when an event's ARN is not in a form the operation's pattern takes). The Job
+        returned carries the ARN Bedrock answers with, which is the one to key state on. An
+        identifier outside the pattern is the service's ``ValidationException``, raised as is."""
         from botocore.exceptions import ClientError  # noqa: PLC0415
 
         try:

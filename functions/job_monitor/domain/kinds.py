@@ -16,10 +16,39 @@ deployments): only ``Failed`` is terminal for them, so a resource that reached `
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 FAILURE_STATUSES = frozenset({"Failed", "PartiallyCompleted", "Expired"})
 READY_STATUSES = ("InService", "Active")  # a long-lived resource is usable: not terminal, but done
+
+ID_ARN = "arn"
+ID_NAME = "name"
+ID_JOB_ID = "id"
+"""The forms of identifier a detail operation may accept (``JobKind.detail_id_forms``): the job
+ARN, the job's name, or its id (the ARN's last path segment)."""
+
+# The detail operations' identifier patterns, verbatim from botocore's Bedrock service model
+# (botocore/data/bedrock/*/service-2.json: the ``pattern`` of each Get operation's identifier
+# shape); tests/unit/domain/test_kinds.py fails when the model changes them.
+_ARN_PREFIX = r"arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:"
+_NAME = r"[a-zA-Z0-9](-*[a-zA-Z0-9\+\-\.])*"
+CUSTOMIZATION_ID_PATTERN = (
+    rf"({_ARN_PREFIX}model-customization-job/[a-z0-9-]{{1,63}}[.]{{1}}[a-z0-9-]{{1,63}}"
+    r"([a-z0-9-]{1,63}[.]){0,2}[a-z0-9-]{1,63}([:][a-z0-9-]{1,63}){0,2}/[a-z0-9]{12})"
+    rf"|({_NAME})"
+)
+"""ModelCustomizationJobIdentifier: the ARN with the base model segment, or the job name."""
+EVALUATION_ID_PATTERN = rf"({_ARN_PREFIX}evaluation-job/[a-z0-9]{{12}})"
+BATCH_INFERENCE_ID_PATTERN = rf"(({_ARN_PREFIX}model-invocation-job/)?[a-z0-9]{{12}})"
+"""ModelInvocationJobIdentifier: the ARN or the job id."""
+IMPORT_ID_PATTERN = rf"({_ARN_PREFIX}model-import-job/[a-z0-9]{{12}})|({_NAME})"
+COPY_ID_PATTERN = rf"{_ARN_PREFIX}model-copy-job/[a-z0-9]{{12}}"
+PROVISIONED_ID_PATTERN = rf"((([0-9a-zA-Z][_-]?)+)|({_ARN_PREFIX}provisioned-model/[a-z0-9]{{12}}))"
+DEPLOYMENT_ID_PATTERN = (
+    r"(arn:aws(|-us-gov|-cn|-iso|-iso-b):bedrock:[a-z0-9-]{1,20}:[0-9]{12}:"
+    r"custom-model-deployment/[a-z0-9]{12})|^([0-9a-zA-Z][_-]?){1,63}"
+)
 
 
 @dataclass(frozen=True)
@@ -74,7 +103,18 @@ class JobKind:
     """When no name field is present, use the ARN's last path segment (the id) as the name.
     Otherwise a summary without a name is skipped as malformed."""
     detail_id_param: str = "jobIdentifier"
-    """Parameter of the detail operation that takes the ARN."""
+    """Parameter of the detail operation that takes the job's identifier (its ARN, or the other
+    forms in ``detail_id_forms``)."""
+    detail_id_pattern: str | None = None
+    """The identifier parameter's ``pattern`` in botocore's service model, verbatim (the service
+    refuses anything else with ``ValidationException``; tests/unit/domain/test_kinds.py checks it
+    against the model). Not every ARN form fits: model customization accepts only the list API's
+    ``model-customization-job/<base model>/<id>``, not the ``model-customization-job/<id>`` of
+    the EventBridge sample in Bedrock's user guide."""
+    detail_id_forms: frozenset[str] = frozenset({ID_ARN})
+    """Which identifiers the detail operation takes besides the ARN: the job name (model
+    customization, import, provisioned throughput, deployment: the pattern's second alternative
+    is the name's pattern) or the job id (batch inference: ``(<arn prefix>)?[a-z0-9]{12}``)."""
     statuses_recur: bool = False
     """A status can come back (``InService -> Updating -> InService``), so the dedupe id of a
     transition also carries the time Bedrock last modified the resource."""
@@ -86,7 +126,9 @@ class JobKind:
     """EventBridge detail-type of the kind's state-change events; None = it emits none."""
     event_status_field: str | None = None
     event_arn_field: str | None = None
-    """Fields of the event's ``detail`` with the status and the job ARN."""
+    event_name_field: str | None = None
+    """Fields of the event's ``detail`` with the status, the job ARN and the job name (from the
+    samples in Bedrock's user guide, "How EventBridge for Amazon Bedrock works")."""
 
     @property
     def non_terminal_statuses(self) -> frozenset[str]:
@@ -110,6 +152,15 @@ class JobKind:
         """How a message names one of these: "customization job", but "provisioned throughput"
         (a long-lived resource, whose statuses recur, is not a job)."""
         return self.label if self.statuses_recur else f"{self.label} job"
+
+    def accepts_identifier(self, identifier: str) -> bool:
+        """Whether the detail operation takes ``identifier`` (it fits ``detail_id_pattern``, as the
+        service checks it: the whole value, not a part)."""
+        if not identifier:
+            return False
+        return self.detail_id_pattern is None or (
+            re.fullmatch(self.detail_id_pattern, identifier) is not None
+        )
 
     def is_terminal(self, status: str) -> bool:
         return status in self.terminal_statuses
@@ -135,6 +186,8 @@ MODEL_CUSTOMIZATION = JobKind(
     detail_failure_field="failureMessage",
     iam_resource_type="model-customization-job",
     console_fragment="custom-models",
+    detail_id_pattern=CUSTOMIZATION_ID_PATTERN,
+    detail_id_forms=frozenset({ID_ARN, ID_NAME}),
     base_model_field="baseModelArn",
     output_model_field="customModelArn",
     end_time_field="endTime",
@@ -142,6 +195,7 @@ MODEL_CUSTOMIZATION = JobKind(
     event_detail_type="Model Customization Job State Change",
     event_status_field="jobStatus",
     event_arn_field="jobArn",
+    event_name_field="jobName",
 )
 
 EVALUATION = JobKind(
@@ -157,6 +211,7 @@ EVALUATION = JobKind(
     detail_operation="get_evaluation_job",
     detail_failure_field="failureMessages",
     iam_resource_type="evaluation-job",
+    detail_id_pattern=EVALUATION_ID_PATTERN,
     console_fragment="model-evaluation",
     base_model_field="modelIdentifiers",
 )
@@ -190,6 +245,8 @@ BATCH_INFERENCE = JobKind(
     detail_operation="get_model_invocation_job",
     detail_failure_field="message",
     iam_resource_type="model-invocation-job",
+    detail_id_pattern=BATCH_INFERENCE_ID_PATTERN,
+    detail_id_forms=frozenset({ID_ARN, ID_JOB_ID}),
     console_fragment="batch-inference",
     summary_failure_field="message",
     base_model_field="modelId",
@@ -200,6 +257,7 @@ BATCH_INFERENCE = JobKind(
     event_detail_type="Batch Inference Job State Change",
     event_status_field="status",
     event_arn_field="batchJobArn",
+    event_name_field="batchJobName",
 )
 
 MODEL_IMPORT = JobKind(
@@ -214,6 +272,8 @@ MODEL_IMPORT = JobKind(
     detail_operation="get_model_import_job",
     detail_failure_field="failureMessage",
     iam_resource_type="model-import-job",
+    detail_id_pattern=IMPORT_ID_PATTERN,
+    detail_id_forms=frozenset({ID_ARN, ID_NAME}),
     # The console's imported-models list page; not a documented route (see message.console_url).
     console_fragment="imported-models",
     output_model_field="importedModelArn",
@@ -233,6 +293,7 @@ MODEL_COPY = JobKind(
     detail_operation="get_model_copy_job",
     detail_failure_field="failureMessage",
     iam_resource_type="model-copy-job",
+    detail_id_pattern=COPY_ID_PATTERN,
     # Copied models appear on the custom models page; not a documented route.
     console_fragment="custom-models",
     # Copy jobs have no name: the target model's name when given, else the job id.
@@ -257,6 +318,8 @@ PROVISIONED_THROUGHPUT = JobKind(
     detail_operation="get_provisioned_model_throughput",
     detail_failure_field="failureMessage",
     iam_resource_type="provisioned-model",
+    detail_id_pattern=PROVISIONED_ID_PATTERN,
+    detail_id_forms=frozenset({ID_ARN, ID_NAME}),
     # The console's provisioned throughput list page; not a documented route.
     console_fragment="provisioned-throughput",
     arn_field="provisionedModelArn",
@@ -282,6 +345,8 @@ CUSTOM_MODEL_DEPLOYMENT = JobKind(
     detail_operation="get_custom_model_deployment",
     detail_failure_field="failureMessage",
     iam_resource_type="custom-model-deployment",
+    detail_id_pattern=DEPLOYMENT_ID_PATTERN,
+    detail_id_forms=frozenset({ID_ARN, ID_NAME}),
     # Deployments are managed from the custom models page; not a documented route.
     console_fragment="custom-models",
     arn_field="customModelDeploymentArn",

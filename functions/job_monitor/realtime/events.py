@@ -5,6 +5,15 @@ Change" events (the kinds whose registry entry names an ``event_detail_type``). 
 takes an event only as a hint that one job changed: the job is then described and goes through
 the same claim -> publish -> commit as a scheduled run (``Monitor.observe``), so the event's own
 status and timestamps (whose format differs between the two kinds) are never trusted.
+
+Which identifier the job is described by: the event's ARN may not be a form the detail operation
+accepts. Bedrock's user guide shows a customization event whose ``jobArn`` (and ``resources[0]``)
+is ``model-customization-job/<id>``, while GetModelCustomizationJob's ``jobIdentifier`` pattern in
+botocore's service model takes only ``model-customization-job/<base model>/<id>`` (the list API's
+form) or the job name. So the job is described by the first of the event's identifiers the kind's
+detail operation accepts (``JobKind.detail_id_forms`` and ``detail_id_pattern``): an ARN, else the
+job name from the event's detail, else the job id (the ARN's last path segment); and everything
+after the Get is keyed on the ARN Bedrock returns, never on the event's.
 """
 
 from __future__ import annotations
@@ -14,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from job_monitor.domain.kinds import JobKind
+from job_monitor.domain.kinds import ID_ARN, ID_JOB_ID, ID_NAME, JobKind
 
 EVENT_SOURCE = "aws.bedrock"
 _BEDROCK_ARN = re.compile(r"arn:aws[a-z-]*:bedrock:([a-z0-9-]+):(\d{12}):[a-z-]+/[A-Za-z0-9./:-]+")
@@ -24,14 +33,41 @@ class InvalidEvent(ValueError):
     """Not a Bedrock job state-change event this monitor can act on; says what is wrong."""
 
 
+class EventArn(str):
+    """The job ARN as an event gives it (the string's value: what is logged, and what
+    ``Monitor.observe`` passes on), carrying the identifier to describe the job by.
+
+    ``identifier`` is the first of the event's identifiers the kind's detail operation accepts
+    (``describe_identifier``), or None when the event holds none. The ARN itself may not be
+    accepted (model customization's documented event ARN is not), and only the event holds the
+    job's name; this value takes both to ``observe_job`` through a signature that names an ARN.
+    """
+
+    identifier: str | None
+    name: str | None
+    """The job name the event's detail gives, if any."""
+
+    def __new__(cls, arn: str, *, identifier: str | None, name: str | None = None) -> EventArn:
+        value = super().__new__(cls, arn)
+        value.identifier = identifier
+        value.name = name
+        return value
+
+
 @dataclass(frozen=True)
 class JobEvent:
     kind: JobKind
     region: str
-    arn: str
+    arn: EventArn
+    """The job ARN in the event's form (not necessarily Bedrock's own: see the module doc)."""
     status: str | None
     """The status the event reports (logged; the job is described before anything is sent)."""
     event_id: str
+
+    @property
+    def identifier(self) -> str | None:
+        """What the job is described by (an identifier the kind's detail operation accepts)."""
+        return self.arn.identifier
 
 
 def event_kinds(kinds: Iterable[JobKind]) -> dict[str, JobKind]:
@@ -60,7 +96,8 @@ def parse_job_event(event: Any, kinds: Iterable[JobKind]) -> JobEvent:
     detail = event.get("detail")
     if not isinstance(detail, dict):
         raise InvalidEvent("detail: missing or not an object")
-    arn = _job_arn(event, detail, kind)
+    arns = _job_arns(event, detail, kind)
+    arn = arns[0]
     match = _BEDROCK_ARN.fullmatch(arn)
     if match is None or f":{kind.iam_resource_type}/" not in arn:
         raise InvalidEvent(f"{arn!r} is not the ARN of a {kind.label} job")
@@ -68,21 +105,53 @@ def parse_job_event(event: Any, kinds: Iterable[JobKind]) -> JobEvent:
     if region != match.group(1):
         raise InvalidEvent(f"region {region!r} does not match the job ARN's ({match.group(1)})")
     status = detail.get(kind.event_status_field) if kind.event_status_field else None
+    name = detail.get(kind.event_name_field) if kind.event_name_field else None
+    name = name if isinstance(name, str) and name else None
     return JobEvent(
         kind=kind,
         region=match.group(1),
-        arn=arn,
+        arn=EventArn(arn, identifier=describe_identifier(kind, arns, name), name=name),
         status=status if isinstance(status, str) else None,
         event_id=str(event.get("id", "")),
     )
 
 
-def _job_arn(event: dict[str, Any], detail: dict[str, Any], kind: JobKind) -> str:
+def describe_identifier(kind: JobKind, arns: Iterable[str], name: str | None = None) -> str | None:
+    """The first identifier of the job that the kind's detail operation accepts, or None.
+
+    In order: the ARNs (the event's, or the one given), the job name, the job id (each ARN's last
+    path segment); each only if the kind's detail operation takes that form
+    (``JobKind.detail_id_forms``) and the value fits its pattern in botocore's model
+    (``JobKind.accepts_identifier``). Batch inference: its ARN. Model customization: its ARN in
+    the list API's form, else its name (its documented event ARN does not fit the pattern).
+    """
+    arns = tuple(arns)
+    candidates: list[str] = []
+    if ID_ARN in kind.detail_id_forms:
+        candidates.extend(arns)
+    if ID_NAME in kind.detail_id_forms and name:
+        candidates.append(name)
+    if ID_JOB_ID in kind.detail_id_forms:
+        candidates.extend(arn.rsplit("/", 1)[-1] for arn in arns if "/" in arn)
+    return next((c for c in candidates if kind.accepts_identifier(c)), None)
+
+
+def _job_arns(event: dict[str, Any], detail: dict[str, Any], kind: JobKind) -> list[str]:
+    """The event's job ARNs, ``detail``'s first, then ``resources``' (without repeats; the first
+    is checked by the caller, the others must be ARNs of the kind's resource type)."""
     candidates = [detail.get(kind.event_arn_field)] if kind.event_arn_field else []
     resources = event.get("resources")
     if isinstance(resources, list):
         candidates.extend(resources)
+    arns: list[str] = []
     for value in candidates:
-        if isinstance(value, str) and value.startswith("arn:"):
-            return value
-    raise InvalidEvent(f"no job ARN: neither detail.{kind.event_arn_field} nor resources holds one")
+        if not isinstance(value, str) or not value.startswith("arn:") or value in arns:
+            continue
+        if arns and f":{kind.iam_resource_type}/" not in value:
+            continue  # after the first, only other forms of the job's own ARN
+        arns.append(value)
+    if not arns:
+        raise InvalidEvent(
+            f"no job ARN: neither detail.{kind.event_arn_field} nor resources holds one"
+        )
+    return arns

@@ -4,6 +4,12 @@ The event is only a hint: the job is described, so a late, repeated or out-of-or
 report a status the job no longer has, and its transition goes through the same claim -> publish
 -> commit as a scheduled run, so a poll before or after publishes nothing twice. Cost: one Get of
 the job, two state reads, and the pipeline's writes when something changed.
+
+The Get takes an identifier the kind's detail operation accepts (``events.describe_identifier``:
+the event's ARN when it fits the operation's pattern in botocore's model, else the job name or id
+the event gives), and from then on the job is the one Bedrock returned: the state lookup, the
+claim and the dedupe id are keyed on the ARN in the Get's answer, which is the list API's too, so
+the poll and the event path meet on the same records whatever ARN form the event carried.
 """
 
 from __future__ import annotations
@@ -17,24 +23,45 @@ from job_monitor.poll.kind import PollContext
 from job_monitor.ports import RegionScope
 from job_monitor.publish.pipeline import Ticket
 from job_monitor.publish.transitions import TransitionAlerts
+from job_monitor.realtime.events import EventArn, describe_identifier
 
 logger = logging.getLogger(__name__)
 
 
 def observe_job(scope: RegionScope, kind: JobKind, arn: str, ctx: PollContext) -> Transition | None:
     """Describe the job and publish its transition. Returns what was published, or None (nothing
-    changed, already published, not this monitor's to say yet: no baseline, or out of view)."""
+    changed, already published, not this monitor's to say yet: no baseline, or out of view; or
+    no such job: the event names none the service accepts or knows, logged and dropped, as the
+    poll would report the job if it existed).
+
+    ``arn`` is the job's ARN in any form; an ``events.EventArn`` also carries the identifier
+    chosen from the whole event (its job name, when the ARN's form is not accepted)."""
     observed_at = ctx.clock()
-    source = scope.source_for(kind)
-    job = source.describe(kind, arn)
-    if job is None:
-        logger.info("job from an event no longer exists", extra={"job_arn": arn})
+    identifier = arn.identifier if isinstance(arn, EventArn) else describe_identifier(kind, (arn,))
+    if identifier is None:
+        logger.warning(
+            "the event names the job by no identifier the detail operation accepts; dropped",
+            extra={"kind": kind.name, "job_arn": arn, "detail_operation": kind.detail_operation},
+        )
         return None
+    source = scope.source_for(kind)
+    job = source.describe(kind, identifier)
+    if job is None:
+        logger.info(
+            "job from an event does not exist (any more)",
+            extra={"job_arn": arn, "identifier": identifier},
+        )
+        return None
+    if job.arn != arn:
+        logger.info(
+            "the event's job ARN differs from Bedrock's; keyed on Bedrock's",
+            extra={"event_job_arn": arn, "job_arn": job.arn},
+        )
     known = scope.store.lookup(kind, job.arn)
     if known.cursor is None:
         logger.info(
             "no baseline yet for this kind; the next scheduled run takes it",
-            extra={"kind": kind.name, "region": scope.name, "job_arn": arn},
+            extra={"kind": kind.name, "region": scope.name, "job_arn": job.arn},
         )
         return None
     start = window_start(known.cursor.watermark, ctx.lookback)

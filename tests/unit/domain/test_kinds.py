@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import botocore.session
 import pytest
 
 from job_monitor.domain.jobs import Job, Transition
-from job_monitor.domain.kinds import FAILURE_STATUSES, REGISTRY, JobKind, resolve_kinds
+from job_monitor.domain.kinds import (
+    BATCH_INFERENCE,
+    FAILURE_STATUSES,
+    ID_ARN,
+    ID_JOB_ID,
+    ID_NAME,
+    MODEL_CUSTOMIZATION,
+    REGISTRY,
+    JobKind,
+    resolve_kinds,
+)
 
 MODEL = botocore.session.get_session().get_service_model("bedrock")
 KINDS = list(REGISTRY.values())
@@ -233,3 +244,79 @@ def test_a_recurring_status_gets_a_new_dedupe_id_each_time() -> None:
         },
     )
     assert Transition(job, "InProgress", T0).dedupe_id == f"{job.arn}#Completed"
+
+
+# -- the detail operations' identifiers and the events' fields (issue 12, item 3) -------------
+
+SAMPLE_ID = "k3j2h1g0f9e8"
+SAMPLE_NAME = "claims-ft"
+
+
+def _sample_arn(kind: JobKind) -> str:
+    """An ARN of the kind as the list and Get APIs give it (customization: with its base model)."""
+    path = (
+        f"amazon.titan-text-express-v1:0:8k/{SAMPLE_ID}"
+        if kind is MODEL_CUSTOMIZATION
+        else SAMPLE_ID
+    )
+    return f"arn:aws:bedrock:us-east-1:111122223333:{kind.iam_resource_type}/{path}"
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
+def test_the_detail_identifier_pattern_is_the_service_models(kind: JobKind) -> None:
+    member = _op(kind.detail_operation).input_shape.members[kind.detail_id_param]
+    assert kind.detail_id_pattern == member.metadata["pattern"]
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
+def test_the_identifier_forms_agree_with_the_pattern(kind: JobKind) -> None:
+    # The ARN the APIs return is always accepted (it fits the output ARN pattern too)
+    arn = _sample_arn(kind)
+    output_arn = _op(kind.detail_operation).output_shape.members[kind.arn_field]
+    assert re.fullmatch(output_arn.metadata["pattern"], arn)
+    assert kind.accepts_identifier(arn)
+    assert ID_ARN in kind.detail_id_forms
+    # A name fits exactly when the kind takes one; an id fits when it takes an id or a name
+    # (an id also fits the name patterns: it is then looked up as a name)
+    assert kind.accepts_identifier(SAMPLE_NAME) == (ID_NAME in kind.detail_id_forms)
+    assert kind.accepts_identifier(SAMPLE_ID) == bool({ID_NAME, ID_JOB_ID} & kind.detail_id_forms)
+    assert kind.detail_id_forms <= {ID_ARN, ID_NAME, ID_JOB_ID}
+    assert not kind.accepts_identifier("")
+
+
+def test_the_customization_get_refuses_the_user_guides_event_arn_form() -> None:
+    # The user guide's customization event sample names the job model-customization-job/<id>;
+    # GetModelCustomizationJob's pattern takes only the form with the base model, or the name
+    short = f"arn:aws:bedrock:us-east-1:111122223333:model-customization-job/{SAMPLE_ID}"
+    assert not MODEL_CUSTOMIZATION.accepts_identifier(short)
+    assert MODEL_CUSTOMIZATION.accepts_identifier(_sample_arn(MODEL_CUSTOMIZATION))
+    assert MODEL_CUSTOMIZATION.accepts_identifier(SAMPLE_NAME)
+    # Batch inference takes its ARN (one form only) or its id, not its name
+    batch = _sample_arn(BATCH_INFERENCE)
+    assert BATCH_INFERENCE.accepts_identifier(batch)
+    assert BATCH_INFERENCE.accepts_identifier(SAMPLE_ID)
+    assert not BATCH_INFERENCE.accepts_identifier(SAMPLE_NAME)
+
+
+def test_the_kinds_with_events_name_the_documented_detail_fields() -> None:
+    # From the samples in Bedrock's user guide ("How EventBridge for Amazon Bedrock works")
+    events = {
+        k.name: (k.event_detail_type, k.event_arn_field, k.event_name_field, k.event_status_field)
+        for k in KINDS
+        if k.event_detail_type
+    }
+    assert events == {
+        "model-customization": (
+            "Model Customization Job State Change",
+            "jobArn",
+            "jobName",
+            "jobStatus",
+        ),
+        "batch-inference": (
+            "Batch Inference Job State Change",
+            "batchJobArn",
+            "batchJobName",
+            "status",
+        ),
+    }
+    assert all(k.event_name_field is None for k in KINDS if not k.event_detail_type)
