@@ -155,7 +155,7 @@ def _deliver_event(acct: LocalAccount, monitor: Monitor, arn: str) -> None:
     """The real-time path: the event names the job; the monitor describes it and publishes."""
     event = state_change_event(acct.simulator(OTHER_REGION), arn)
     job_event = parse_job_event(event, [k for k in monitor_kinds(acct)])
-    published = monitor.observe(job_event.region, job_event.kind, job_event.arn)
+    published = monitor.observe(job_event)
     delivered = acct.drain()
     print(f"  event {event['detail-type']!r} for {arn.rsplit('/', 1)[-1]} in {job_event.region}:")
     for message in delivered:

@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 from job_monitor.config import MonitorSettings
 from job_monitor.contracts.transition import render, sample_transition
 from job_monitor.domain.jobs import Transition, arn_region_account
-from job_monitor.domain.kinds import JobKind
 from job_monitor.poll.budget import RemainingSeconds, TimeBudget
 from job_monitor.poll.kind import Clock, PollContext
 from job_monitor.poll.run import Poller, RunReport, new_run_id
 from job_monitor.ports import Journal, Publisher, RegionScope
 from job_monitor.publish.pipeline import AlertPipeline
+from job_monitor.realtime.events import JobEvent
 from job_monitor.realtime.observe import observe_job
 
 logger = logging.getLogger(__name__)
@@ -56,16 +56,16 @@ class Monitor:
         context = self._context(new_run_id())
         return Poller(self.regions, self.settings.kinds, context).run(self._clock)
 
-    def observe(self, region: str, kind: JobKind, arn: str) -> Transition | None:
-        """Check one job now and publish its transition (see ``realtime.observe``). None when the
-        region is not watched here, or there is nothing to publish."""
-        scope = next((r for r in self.regions if r.name == region), None)
+    def observe(self, event: JobEvent) -> Transition | None:
+        """Check the job an event names now and publish its transition (``realtime.observe``).
+        None when the event's region is not watched here, or there is nothing to publish."""
+        scope = next((r for r in self.regions if r.name == event.region), None)
         if scope is None:
             logger.warning(
-                "event from a region this monitor does not watch", extra={"region": region}
+                "event from a region this monitor does not watch", extra={"region": event.region}
             )
             return None
-        return observe_job(scope, kind, arn, self._context(new_run_id()))
+        return observe_job(scope, event, self._context(new_run_id()))
 
     def send_test_notification(self) -> str:
         """Publish a clearly labelled sample transition through the real path (SNS, then every

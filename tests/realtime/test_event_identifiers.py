@@ -18,7 +18,7 @@ import pytest
 from job_monitor.domain.jobs import Transition
 from job_monitor.domain.kinds import BATCH_INFERENCE, MODEL_CUSTOMIZATION, REGISTRY
 from job_monitor.monitor import Monitor
-from job_monitor.realtime.events import EventArn, describe_identifier, parse_job_event
+from job_monitor.realtime.events import describe_identifier, parse_job_event
 from sim.events import documented_arn, state_change_event
 from sim.local import LocalAccount
 
@@ -62,7 +62,7 @@ def monitor(account: LocalAccount) -> Monitor:
 def handle(account: LocalAccount, event: dict[str, Any]) -> Transition | None:
     """What the events function does with one event: parse it, then observe the job."""
     job_event = parse_job_event(copy.deepcopy(event), REGISTRY.values())
-    return monitor(account).observe(job_event.region, job_event.kind, job_event.arn)
+    return monitor(account).observe(job_event)
 
 
 def get_identifiers(account: LocalAccount, kind: str) -> list[str]:
@@ -248,9 +248,8 @@ def test_the_identifier_is_the_first_the_detail_operation_accepts(kind, arns, na
 
 def test_the_issues_event_is_parsed_to_its_arn_and_described_by_its_name():
     job_event = parse_job_event(copy.deepcopy(ISSUE_EVENT), REGISTRY.values())
-    assert isinstance(job_event.arn, EventArn)
-    assert job_event.arn == EVENT_ARN  # as the event gives it: logged, passed on
-    assert job_event.arn.name == "claims-ft"
+    assert job_event.arn == EVENT_ARN  # as the event gives it: logged only
+    assert job_event.name == "claims-ft"
     assert job_event.identifier == "claims-ft"
     assert job_event.status == "Failed"
 
@@ -277,7 +276,7 @@ def test_the_batch_samples_identifiers_are_read_from_its_documented_fields():
         },
     }
     job_event = parse_job_event(event, REGISTRY.values())
-    assert (job_event.arn, job_event.arn.name, job_event.identifier) == (
+    assert (job_event.arn, job_event.name, job_event.identifier) == (
         arn,
         "dummy-batch-job-name",
         arn,

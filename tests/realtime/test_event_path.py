@@ -30,7 +30,7 @@ def deliver(account: LocalAccount, arn: str, *, status: str | None = None) -> Tr
     """What the events function does with one event: parse it, then observe the job."""
     event = state_change_event(account.bedrock, arn, status=status)
     job_event = parse_job_event(event, REGISTRY.values())
-    return monitor(account).observe(job_event.region, job_event.kind, job_event.arn)
+    return monitor(account).observe(job_event)
 
 
 def baseline_with_running_job(account: LocalAccount, kind: str) -> str:
@@ -174,7 +174,7 @@ def test_an_event_for_a_deleted_job_publishes_nothing(account: LocalAccount):
     account.bedrock.delete_job(arn)
     # When the event arrives, then nothing is published (the job cannot be described)
     job_event = parse_job_event(event, REGISTRY.values())
-    assert monitor(account).observe(job_event.region, job_event.kind, job_event.arn) is None
+    assert monitor(account).observe(job_event) is None
     assert account.drain() == []
 
 
@@ -212,7 +212,7 @@ def test_with_the_digest_on_an_event_alert_is_journaled_once(account: LocalAccou
     account.bedrock.set_status(arn, "Failed")
     # When its event is handled, and then the poll runs
     event = parse_job_event(state_change_event(account.bedrock, arn), REGISTRY.values())
-    account.monitor(settings).observe(event.region, event.kind, event.arn)
+    account.monitor(settings).observe(event)
     account.clock.advance(minutes=4)
     account.monitor(settings).run()
     # Then the digest's journal holds the transition once

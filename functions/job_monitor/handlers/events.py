@@ -50,7 +50,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     if job_event.region not in settings.regions:
         logger.warning("event from a region this monitor does not watch; ignored")
         return {"published": False, "reason": "region not watched"}
-    transition = _monitor(context).observe(job_event.region, job_event.kind, job_event.arn)
+    transition = _monitor(context).observe(job_event)
     metrics.add_metric(
         names.METRIC_TRANSITIONS_PUBLISHED, MetricUnit.Count, int(transition is not None)
     )

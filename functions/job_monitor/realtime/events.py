@@ -33,41 +33,23 @@ class InvalidEvent(ValueError):
     """Not a Bedrock job state-change event this monitor can act on; says what is wrong."""
 
 
-class EventArn(str):
-    """The job ARN as an event gives it (the string's value: what is logged, and what
-    ``Monitor.observe`` passes on), carrying the identifier to describe the job by.
-
-    ``identifier`` is the first of the event's identifiers the kind's detail operation accepts
-    (``describe_identifier``), or None when the event holds none. The ARN itself may not be
-    accepted (model customization's documented event ARN is not), and only the event holds the
-    job's name; this value takes both to ``observe_job`` through a signature that names an ARN.
-    """
-
-    identifier: str | None
-    name: str | None
-    """The job name the event's detail gives, if any."""
-
-    def __new__(cls, arn: str, *, identifier: str | None, name: str | None = None) -> EventArn:
-        value = super().__new__(cls, arn)
-        value.identifier = identifier
-        value.name = name
-        return value
-
-
 @dataclass(frozen=True)
 class JobEvent:
+    """The job one event is about, as the event names it."""
+
     kind: JobKind
     region: str
-    arn: EventArn
-    """The job ARN in the event's form (not necessarily Bedrock's own: see the module doc)."""
+    arn: str
+    """The job ARN in the event's form (not necessarily Bedrock's own: see the module doc);
+    logged, never used as a key."""
+    identifier: str | None
+    """What the job is described by: the first of the event's identifiers the kind's detail
+    operation accepts (``describe_identifier``), or None when the event holds none."""
+    name: str | None
+    """The job name the event's detail gives, if any."""
     status: str | None
     """The status the event reports (logged; the job is described before anything is sent)."""
     event_id: str
-
-    @property
-    def identifier(self) -> str | None:
-        """What the job is described by (an identifier the kind's detail operation accepts)."""
-        return self.arn.identifier
 
 
 def event_kinds(kinds: Iterable[JobKind]) -> dict[str, JobKind]:
@@ -110,7 +92,9 @@ def parse_job_event(event: Any, kinds: Iterable[JobKind]) -> JobEvent:
     return JobEvent(
         kind=kind,
         region=match.group(1),
-        arn=EventArn(arn, identifier=describe_identifier(kind, arns, name), name=name),
+        arn=arn,
+        identifier=describe_identifier(kind, arns, name),
+        name=name,
         status=status if isinstance(status, str) else None,
         event_id=str(event.get("id", "")),
     )

@@ -18,26 +18,22 @@ import logging
 
 from job_monitor.domain.detect import Change, Window, window_start
 from job_monitor.domain.jobs import Transition
-from job_monitor.domain.kinds import JobKind
 from job_monitor.poll.kind import PollContext
 from job_monitor.ports import RegionScope
 from job_monitor.publish.pipeline import Ticket
 from job_monitor.publish.transitions import TransitionAlerts
-from job_monitor.realtime.events import EventArn, describe_identifier
+from job_monitor.realtime.events import JobEvent
 
 logger = logging.getLogger(__name__)
 
 
-def observe_job(scope: RegionScope, kind: JobKind, arn: str, ctx: PollContext) -> Transition | None:
-    """Describe the job and publish its transition. Returns what was published, or None (nothing
-    changed, already published, not this monitor's to say yet: no baseline, or out of view; or
-    no such job: the event names none the service accepts or knows, logged and dropped, as the
-    poll would report the job if it existed).
-
-    ``arn`` is the job's ARN in any form; an ``events.EventArn`` also carries the identifier
-    chosen from the whole event (its job name, when the ARN's form is not accepted)."""
+def observe_job(scope: RegionScope, event: JobEvent, ctx: PollContext) -> Transition | None:
+    """Describe the job the event names and publish its transition. Returns what was published,
+    or None (nothing changed, already published, not this monitor's to say yet: no baseline, or
+    out of view; or no such job: the event names none the service accepts or knows, logged and
+    dropped, as the poll would report the job if it existed)."""
     observed_at = ctx.clock()
-    identifier = arn.identifier if isinstance(arn, EventArn) else describe_identifier(kind, (arn,))
+    kind, arn, identifier = event.kind, event.arn, event.identifier
     if identifier is None:
         logger.warning(
             "the event names the job by no identifier the detail operation accepts; dropped",
