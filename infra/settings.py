@@ -14,15 +14,25 @@ Routing values (statuses, kinds) are checked with ``job_monitor.contracts.routin
 environment each function will receive is parsed with the functions' own ``job_monitor.config``
 parsers, so the stack cannot deploy a setting that the Lambda code would reject at start.
 
+Region names (``regions``, ``watch_regions``) are checked against the regions botocore knows
+(``partitions()``), and a slack_secret_name given as an ARN, or with the random suffix of one, is
+refused with the name to use instead.
+
 Pure Python: no aws_cdk import, so the unit tests of this module need no synth.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import botocore
+from botocore.exceptions import DataNotFoundError
+from botocore.loaders import create_loader
 
 from infra import names
 
@@ -45,12 +55,87 @@ _MAX_SCHEDULE_MINUTES = 480
 _EMAIL = re.compile(r"[^@\s,;<>\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+")
 _STACK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,99}")
 _SECRET_NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
+_SECRET_SUFFIX = re.compile(r"(?P<name>.+)-[A-Za-z0-9]{6}")
+"""What Secrets Manager appends to a secret's name in its ARN: a hyphen and 6 random characters."""
 _CONTEXT_KEY = re.compile(r"[a-z][a-z0-9_]*")
 """Keys of this app are snake_case; CDK's own context keys contain ':', '@' or '-'."""
 
 
 class SettingsError(SettingError):
     """A context value is bad; the message names the key and what is allowed."""
+
+
+# -- the regions botocore knows ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Partition:
+    """An AWS partition (``aws``, ``aws-cn``, ``aws-us-gov``, ...): its regions and the form of
+    their names (``regionRegex``)."""
+
+    name: str
+    regions: tuple[str, ...]
+    pattern: re.Pattern[str]
+
+
+@functools.cache
+def partitions() -> tuple[Partition, ...]:
+    """Every partition and its regions, from the data files of the botocore the CDK app runs with
+    (pinned in ``requirements/local.txt``, so the list changes only with a deliberate upgrade).
+
+    The source is ``botocore/data/partitions.json`` (``create_loader().load_data("partitions")``):
+    the partition table of the endpoint rulesets, which is how botocore resolves the endpoints of
+    services such as Bedrock (``bedrock/*/endpoint-rule-set-1.json``). It lists every region of
+    each partition, including regions no service's entry in the older ``endpoints.json`` names
+    yet; a single service's endpoint list (``get_available_regions("bedrock")``) would refuse a
+    region only because that file lags. The regions of ``endpoints.json``'s partitions are added
+    too, so a botocore whose files disagree (or that predates ``partitions.json``) refuses
+    nothing it knows. Entries that do not match their partition's ``regionRegex`` are global
+    endpoints (``aws-global``, ``aws-cn-global``), not regions, and are left out.
+    """
+    loader = create_loader()
+    found: dict[str, tuple[re.Pattern[str], set[str]]] = {}
+    try:
+        for part in loader.load_data("partitions")["partitions"]:
+            found[part["id"]] = (re.compile(part["regionRegex"]), set(part["regions"]))
+    except DataNotFoundError:  # botocore before the endpoint rulesets
+        pass
+    for part in loader.load_data("endpoints")["partitions"]:
+        entry = found.setdefault(part["partition"], (re.compile(part["regionRegex"]), set()))
+        entry[1].update(part["regions"])
+    return tuple(
+        Partition(name, tuple(sorted(r for r in regions if pattern.fullmatch(r))), pattern)
+        for name, (pattern, regions) in found.items()
+    )
+
+
+def partition_of(region: str) -> Partition | None:
+    """The partition botocore lists ``region`` in, or None for a region it does not know."""
+    return next((p for p in partitions() if region in p.regions), None)
+
+
+def _unknown_regions(unknown: list[str]) -> str:
+    """The error for region names botocore does not know: each with the regions of the partition
+    its name has the form of (every partition's, for a name of no partition's form)."""
+    shown = [p for p in partitions() if any(p.pattern.fullmatch(r) for r in unknown)]
+    listed = "; ".join(
+        f"the {p.name} partition has: {', '.join(p.regions)}" for p in shown or partitions()
+    )
+    what = "unknown region" if len(unknown) == 1 else "unknown regions"
+    return (
+        f"{what} {', '.join(unknown)} ({listed}; from botocore {botocore.__version__}: a region "
+        "newer than that needs a newer botocore)"
+    )
+
+
+def _known_regions(raw: Any) -> tuple[str, ...]:
+    """AWS region names (``F.regions``: the form, no repeats) that botocore lists in a partition
+    (``partitions()``)."""
+    values = F.regions(raw)
+    unknown = [r for r in values if partition_of(r) is None]
+    if unknown:
+        raise F.SettingValueError(_unknown_regions(unknown))
+    return values
 
 
 # -- parsers of the context-only keys (the shared ones are in job_monitor.setting_fields) ------
@@ -78,6 +163,34 @@ def _statuses(raw: Any) -> tuple[str, ...]:
     except ValueError as exc:
         raise F.SettingValueError(str(exc)) from None
     return statuses
+
+
+def _secret_name(raw: Any) -> str:
+    """A Secrets Manager secret's name, or empty. The stack imports the secret with
+    ``Secret.from_secret_name_v2``, which takes the name and builds the partial ARN the notifier
+    reads the secret by: an ARN is refused, and so is a name ending in a hyphen and 6 characters
+    (the random suffix of a secret's ARN, as the console shows it: Secrets Manager would take the
+    partial ARN for a complete one and not find the secret; AWS advises against such names)."""
+    value = F.text(raw)
+    use_the_name = "use the secret's name (e.g. bedrock-job-monitor/slack-webhook), not its ARN"
+    if value.startswith("arn:"):
+        resource = value.split(":secret:", 1)[1] if ":secret:" in value else ""
+        suffixed = _SECRET_SUFFIX.fullmatch(resource)
+        named = f"; this ARN's secret is named {suffixed['name']}" if suffixed else ""
+        raise F.SettingValueError(f"{value} is an ARN: {use_the_name}{named}")
+    if value and not _SECRET_NAME.fullmatch(value):
+        raise F.SettingValueError(
+            f"{value!r} is not a Secrets Manager secret name (A-Za-z0-9/_+=.@-, up to 512)"
+        )
+    suffixed = _SECRET_SUFFIX.fullmatch(value)
+    if suffixed:
+        raise F.SettingValueError(
+            f"{value} ends in a hyphen and 6 characters, the random suffix Secrets Manager adds "
+            f"to a secret's ARN: {use_the_name} or its suffix (here probably "
+            f"{suffixed['name']}). A secret really named so cannot be read by its partial ARN: "
+            "rename it"
+        )
+    return value
 
 
 def _log_retention(raw: Any) -> int:
@@ -112,7 +225,12 @@ STACK_NAME = _context(
         _STACK_NAME, "a stack name (letters, digits, hyphens; starts with a letter)", empty_ok=False
     ),
 )
-REGIONS = _context("regions", (), F.regions)
+REGIONS = _context("regions", (), _known_regions)
+WATCH_REGIONS: SettingField[tuple[str, ...]] = dataclasses.replace(
+    F.WATCH_REGIONS, context_parse=_known_regions
+)
+"""``F.WATCH_REGIONS`` read from the context: the names must also be regions botocore knows (the
+Lambda checks their form only; it gets what this check let through)."""
 REALTIME_EVENTS = _context_boolean("realtime_events", True)
 SCHEDULE_MINUTES = _context_integer("schedule_minutes", 5, 1, _MAX_SCHEDULE_MINUTES)
 MONITOR_TIMEOUT_SECONDS = _context_integer("monitor_timeout_seconds", 300, 60, 900)
@@ -120,11 +238,7 @@ MONITOR_RESERVED_CONCURRENCY = _context_boolean("monitor_reserved_concurrency", 
 LOG_LEVEL = _context("log_level", "INFO", F.one_of(LOG_LEVELS))
 LOG_RETENTION = _context("log_retention_days", 90, _log_retention)
 RETAIN_ON_DELETE = _context_boolean("retain_on_delete", True)
-SLACK_SECRET_NAME = _context(
-    "slack_secret_name",
-    "",
-    F.matching(_SECRET_NAME, "a Secrets Manager secret name", empty_ok=True),
-)
+SLACK_SECRET_NAME = _context("slack_secret_name", "", _secret_name)
 SLACK_STATUSES = _context("slack_statuses", routing.DEFAULT_SLACK_STATUSES, _statuses)
 SLACK_KINDS = _context("slack_kinds", (), F.kind_names(required=False))
 EMAIL_ADDRESSES = _context("email_addresses", (), _emails)
@@ -140,7 +254,7 @@ CONTEXT_FIELDS: dict[str, SettingField[Any]] = {
     for field in (
         STACK_NAME,
         REGIONS,
-        F.WATCH_REGIONS,
+        WATCH_REGIONS,
         REALTIME_EVENTS,
         SCHEDULE_MINUTES,
         F.JOB_KINDS,
@@ -330,6 +444,7 @@ class Settings:
                 "watch the same regions and report each transition once per stack; use regions "
                 "(each stack watches its own) or one stack with watch_regions, not both"
             )
+        self._validate_partitions()
         margin = F.TIME_MARGIN_SECONDS.default
         if self.monitor_timeout_seconds <= margin:
             raise SettingsError(f"monitor_timeout_seconds: must exceed the {margin} s time margin")
@@ -350,6 +465,29 @@ class Settings:
                     )
                 )
             )
+
+    def _validate_partitions(self) -> None:
+        """The watched regions are in one partition, the stack's own when it is known (one
+        ``regions`` entry): the monitor's role is granted ``arn:<its partition>:bedrock:<region>``
+        and its credentials are its partition's, so a region of another partition could never be
+        read. A region-agnostic stack's partition is known only at deploy (``Aws.PARTITION``)."""
+        by_partition: dict[str, list[str]] = {}
+        for region in (*self.regions, *self.watch_regions):
+            partition = partition_of(region)
+            if partition is not None:
+                by_partition.setdefault(partition.name, []).append(region)
+        if len(by_partition) < 2 or not self.watch_regions:
+            return
+        described = "; ".join(
+            f"{', '.join(dict.fromkeys(regions))} in {name}"
+            for name, regions in by_partition.items()
+        )
+        raise SettingsError(
+            f"watch_regions: regions of different partitions ({described}): a stack reads Bedrock "
+            "with its own partition's credentials and IAM grants, so it can watch only regions "
+            "of its partition (with regions, the partition of the stack's region); deploy one "
+            "stack per partition"
+        )
 
 
 def _check_env(parse: Callable[[], object]) -> None:

@@ -29,8 +29,12 @@ from job_monitor.domain.kinds import REGISTRY
 
 T = TypeVar("T")
 
-REGION_NAME = re.compile(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}")
-"""An AWS region name (us-east-1, us-gov-west-1, ...): checked in the Lambda and the CDK context."""
+REGION_NAME = re.compile(r"[a-z]{2,4}(?:-[a-z]+){1,2}-\d{1,2}")
+"""The form of an AWS region name, in every partition (us-east-1, us-gov-west-1, us-isob-east-1,
+eusc-de-east-1, ...): checked in the Lambda (``AWS_REGION``, ``WATCH_REGIONS``) and in the CDK
+context. A form only: whether the region exists is checked at synth by ``infra.settings`` against
+botocore's partition data (the Lambda does not import botocore for its settings, and the stack
+writes only names that passed that check)."""
 MENTION = re.compile(r"<!(here|channel)>|<!subteam\^[A-Z0-9]+>|<@[A-Z0-9]+>")
 """What a notifier may prepend to Failed messages: ``<!here>``, ``<!channel>``, a user group or a
 user (Slack's mention syntax)."""
@@ -167,7 +171,7 @@ def string_list(raw: Any, *, drop_duplicates: bool = False) -> tuple[str, ...]:
 
 
 def region(raw: Any) -> str:
-    """One AWS region name, required."""
+    """One AWS region name (its form, ``REGION_NAME``), required."""
     value = required_text(raw)
     if not REGION_NAME.fullmatch(value):
         raise SettingValueError(f"not an AWS region name: {value!r}")
@@ -175,7 +179,8 @@ def region(raw: Any) -> str:
 
 
 def regions(raw: Any, *, drop_duplicates: bool = False) -> tuple[str, ...]:
-    """A list of AWS region names (``string_list``), possibly empty."""
+    """A list of AWS region names (``string_list``; each of the form ``REGION_NAME``), possibly
+    empty."""
     values = string_list(raw, drop_duplicates=drop_duplicates)
     bad = [r for r in values if not REGION_NAME.fullmatch(r)]
     if bad:
