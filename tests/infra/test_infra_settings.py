@@ -6,8 +6,9 @@ import json
 from typing import Any
 
 import pytest
+from botocore.loaders import create_loader
 
-from infra.settings import LOG_RETENTION_DAYS, Settings, SettingsError
+from infra.settings import LOG_RETENTION_DAYS, Settings, SettingsError, partition_of, partitions
 from job_monitor.config import MonitorSettings, NotifierSettings
 from job_monitor.contracts import routing
 from job_monitor.domain.kinds import REGISTRY
@@ -209,6 +210,145 @@ def test_without_reserved_concurrency_the_monitor_reserves_none() -> None:
         f for f in functions.values() if f["Properties"]["Handler"] == names.MONITOR_HANDLER
     ]
     assert "ReservedConcurrentExecutions" not in monitor["Properties"]
+
+
+# -- region names: those botocore's partition data lists -----------------------------------------
+
+
+def _botocore_partitions() -> dict[str, set[str]]:
+    """Partition -> regions, read here straight from botocore's partitions.json (the ruleset
+    partition table), without infra.settings: global endpoints such as aws-global left out."""
+    return {
+        part["id"]: {r for r in part["regions"] if not r.endswith("-global")}
+        for part in create_loader().load_data("partitions")["partitions"]
+    }
+
+
+BOTOCORE_PARTITIONS = _botocore_partitions()
+AWS_REGIONS = sorted(BOTOCORE_PARTITIONS["aws"])
+
+
+@pytest.mark.parametrize("key", ["watch_regions", "regions"])
+def test_a_misspelt_region_is_refused_naming_the_key_and_listing_the_partitions_regions(
+    key: str,
+) -> None:
+    # Given `-c watch_regions=us-est-1` (a typo of us-east-1; it has a region name's form)
+    # When the app reads its context / Then synth stops naming the key and the region, and lists
+    # the regions of the aws partition (the partition whose names look like it), from botocore
+    message = error_for(**{key: "us-est-1"})
+    assert message.startswith(f"{key}: unknown region us-est-1 (the aws partition has: "), message
+    listed = message.split("the aws partition has: ", 1)[1].split(";", 1)[0].split(", ")
+    assert listed == AWS_REGIONS
+    assert {"us-east-1", "eu-west-1", "ap-southeast-2"} <= set(listed)
+    assert "cn-north-1" not in message  # another partition's regions are not listed
+    assert "aws-global" not in message  # a global endpoint, not a region
+
+
+def test_a_name_of_no_partitions_form_lists_every_partitions_regions() -> None:
+    message = error_for(watch_regions="us-east-1,zz-north-1")
+    assert message.startswith("watch_regions: unknown region zz-north-1 ("), message
+    for name in ("aws", "aws-cn", "aws-us-gov"):
+        assert f"the {name} partition has: " in message
+    assert "cn-north-1, cn-northwest-1" in message
+
+
+def test_every_region_of_botocores_aws_partition_is_accepted() -> None:
+    # Given every region botocore's partition data lists for the aws partition (including
+    # regions no service endpoint lists yet), When watched all at once and each as a stack region
+    # Then each is accepted, and the function's own parser accepts the environment written
+    assert settings(watch_regions=",".join(AWS_REGIONS)).watch_regions == tuple(AWS_REGIONS)
+    for region in AWS_REGIONS:
+        assert settings(regions=region).regions == (region,)
+        env = {"STATE_TABLE_NAME": "t", "TOPIC_ARN": "arn:aws:sns:us-east-1:1:t"}
+        assert MonitorSettings.from_env({**env, "AWS_REGION": region}).home_region == region
+
+
+@pytest.mark.parametrize("partition", sorted(BOTOCORE_PARTITIONS))
+def test_every_region_of_every_partition_is_accepted_within_its_partition(partition: str) -> None:
+    regions = sorted(BOTOCORE_PARTITIONS[partition])
+    assert settings(watch_regions=regions).watch_regions == tuple(regions)
+    assert settings(regions=regions[:1], watch_regions=regions).watch_regions == tuple(regions)
+    found = {partition_of(r) for r in regions}
+    assert {p.name if p else None for p in found} == {partition}
+
+
+def test_the_data_is_the_partitions_not_one_services_endpoints() -> None:
+    # Bedrock resolves its endpoints with rulesets; a service's endpoints.json entry can lag its
+    # partition: every region the partition table lists is known, whatever bedrock's entry says
+    known = {r for p in partitions() for r in p.regions}
+    assert set().union(*BOTOCORE_PARTITIONS.values()) <= known
+    import botocore.session
+
+    bedrock = set(botocore.session.get_session().get_available_regions("bedrock"))
+    assert bedrock <= known
+    assert partition_of("aws-global") is None
+    assert partition_of("us-est-1") is None
+
+
+def test_a_region_of_another_partition_is_watched_only_with_its_own_partition() -> None:
+    # Given cn-north-1 (the aws-cn partition): a stack deployed there can watch it (the stack's
+    # grants use its own partition, Aws.PARTITION) ...
+    assert settings(watch_regions="cn-north-1").watch_regions == ("cn-north-1",)
+    assert settings(regions="cn-north-1", watch_regions="cn-north-1,cn-northwest-1").regions == (
+        "cn-north-1",
+    )
+    assert settings(regions="us-east-1,cn-north-1").regions == ("us-east-1", "cn-north-1")
+    # ... but one stack cannot watch regions of two partitions, nor another partition than the
+    # one of its (known) region: its credentials and IAM grants are its partition's
+    for context in (
+        {"watch_regions": "us-east-1,cn-north-1"},
+        {"regions": "us-east-1", "watch_regions": "cn-north-1"},
+        {"regions": "us-gov-west-1", "watch_regions": "us-gov-east-1,us-east-1"},
+    ):
+        message = error_for(**context)
+        assert message.startswith("watch_regions: regions of different partitions ("), message
+        assert "deploy one stack per partition" in message
+
+
+# -- slack_secret_name: the secret's name, as Secret.from_secret_name_v2 takes it --------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "named"),
+    [
+        (
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:"
+            "bedrock-job-monitor/slack-webhook-AbC1eF",
+            "; this ARN's secret is named bedrock-job-monitor/slack-webhook",
+        ),
+        ("arn:aws:secretsmanager:us-east-1:123456789012:secret:team/slack", ""),
+        (
+            "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:slack-9xYz0Q",
+            "; this ARN's secret is named slack",
+        ),
+    ],
+)
+def test_a_slack_secret_given_as_an_arn_says_use_the_name(raw: str, named: str) -> None:
+    message = error_for(slack_secret_name=raw)
+    assert message.startswith(f"slack_secret_name: {raw} is an ARN: "), message
+    assert "use the secret's name (e.g. bedrock-job-monitor/slack-webhook), not its ARN" in message
+    assert named in message
+
+
+@pytest.mark.parametrize(
+    "raw", ["bedrock-job-monitor/slack-webhook-AbC1eF", "team/slack-a1b2c3", "slack-secret"]
+)
+def test_a_slack_secret_name_with_the_arns_random_suffix_is_refused(raw: str) -> None:
+    # Given the name as the console's ARN shows it (name-XXXXXX), When read / Then refused: the
+    # stack imports by name and the notifier reads by partial ARN, which Secrets Manager would
+    # take for a complete one (AWS advises against names that end so)
+    message = error_for(slack_secret_name=raw)
+    assert message.startswith(f"slack_secret_name: {raw} ends in a hyphen and 6 characters")
+    assert "use the secret's name (e.g. bedrock-job-monitor/slack-webhook), not its ARN" in message
+    assert f"probably {raw.rsplit('-', 1)[0]}" in message
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["bedrock-job-monitor/slack-webhook", "team/slack", "bedrock/slack-webhook", "a-b", "x", ""],
+)
+def test_slack_secret_names_are_accepted(raw: str) -> None:
+    assert settings(slack_secret_name=raw).slack_secret_name == raw
 
 
 # -- derived values ------------------------------------------------------------------------------
