@@ -4,12 +4,16 @@ the Lambda's ``job_monitor.config`` (environment variables) and the CDK app's ``
 
 from __future__ import annotations
 
-from dataclasses import MISSING, fields
+import os
+import subprocess
+import sys
+from dataclasses import MISSING, fields, replace
 from typing import Any
 
 import pytest
 
-from infra.settings import CONTEXT_FIELDS, Settings, SettingsError
+from infra import REPO_ROOT
+from infra.settings import CONTEXT_FIELDS, Settings, SettingsError, partitions
 from job_monitor import setting_fields as F
 from job_monitor.config import ConfigError, MonitorSettings, NotifierSettings
 
@@ -171,3 +175,49 @@ def test_a_job_name_pattern_keeps_its_spaces() -> None:
     assert pattern is not None
     assert pattern.pattern == " prod"
     assert not pattern.search("prod-tune")
+
+
+def test_watch_regions_in_the_context_is_the_lambdas_field_plus_the_known_region_check() -> None:
+    # The CDK app reads watch_regions with the Lambda's field (same variable, default and form
+    # check), plus a check against botocore's partition data that the Lambda does not need
+    context_field = CONTEXT_FIELDS["watch_regions"]
+    assert replace(context_field, context_parse=None) == replace(
+        F.WATCH_REGIONS, context_parse=None
+    )
+    assert F.WATCH_REGIONS.read_context("us-est-1", error=SettingsError) == ("us-est-1",)
+    with pytest.raises(
+        SettingsError, match=r"^watch_regions: unknown region us-est-1 \(the aws partition"
+    ):
+        context_field.read_context("us-est-1", error=SettingsError)
+
+
+def test_the_lambdas_region_form_accepts_every_region_botocore_knows() -> None:
+    # Every region of every partition (eusc-de-east-1, us-isob-east-1, ...) can be the function's
+    # own region and a watched one: the stack may write any of them
+    regions = [r for p in partitions() for r in p.regions]
+    assert "eusc-de-east-1" in regions
+    for region in regions:
+        assert F.region(region) == region
+    assert F.regions(",".join(regions)) == tuple(regions)
+    for bad in ("Frankfurt", "us-east-1x", "us_east_1", "aws-global", "us-east"):
+        with pytest.raises(F.SettingValueError, match="not an AWS region name"):
+            F.region(bad)
+
+
+def test_the_lambdas_settings_import_without_botocore() -> None:
+    # Given an interpreter where botocore cannot be imported, When the Lambda's settings modules
+    # are imported and read / Then they work: botocore is the CDK app's, at synth only
+    code = (
+        "import sys; sys.modules['botocore'] = None; sys.modules['boto3'] = None\n"
+        "from job_monitor import setting_fields, config\n"
+        "print(setting_fields.WATCH_REGIONS.from_env({'WATCH_REGIONS': 'eu-west-1'}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT / "functions")},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "('eu-west-1',)"
