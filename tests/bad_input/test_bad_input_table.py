@@ -343,6 +343,69 @@ def test_bad_config_values_cdk_context(key: str, bad: tuple[Any, str]) -> None:
     assert allowed in str(caught.value), caught.value
 
 
+# Values of the right form that name nothing usable (issue 12, items 8 and 9): synth refuses them
+# with the key, what is wrong and what to give instead.
+BAD_CONTEXT_BY_MEANING: list[tuple[dict[str, Any], list[str]]] = [
+    (
+        {"watch_regions": "us-est-1"},
+        [
+            "watch_regions: unknown region us-est-1 (the aws partition has: af-south-1, ",
+            "us-east-1, us-east-2, us-west-1, us-west-2; from botocore ",
+        ],
+    ),
+    ({"regions": "eu-west-1,eu-wset-2"}, ["regions: unknown region eu-wset-2 (the aws "]),
+    (
+        {"watch_regions": "us-east-1,cn-north-1"},
+        ["watch_regions: regions of different partitions (", "cn-north-1 in aws-cn"],
+    ),
+    (
+        {"regions": "us-east-1", "watch_regions": "cn-north-1"},
+        ["watch_regions: regions of different partitions (", "deploy one stack per partition"],
+    ),
+    (
+        {
+            "slack_secret_name": "arn:aws:secretsmanager:us-east-1:123456789012:secret:"
+            "bedrock-job-monitor/slack-webhook-AbC1eF"
+        },
+        [
+            "slack_secret_name: arn:aws:secretsmanager:",
+            "use the secret's name (e.g. bedrock-job-monitor/slack-webhook), not its ARN",
+        ],
+    ),
+    (
+        {"slack_secret_name": "bedrock-job-monitor/slack-webhook-AbC1eF"},
+        [
+            "slack_secret_name: bedrock-job-monitor/slack-webhook-AbC1eF ends in a hyphen and 6",
+            "use the secret's name (e.g. bedrock-job-monitor/slack-webhook), not its ARN",
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("context", "expected"),
+    BAD_CONTEXT_BY_MEANING,
+    ids=[",".join(f"{k}={v}" for k, v in c.items()) for c, _ in BAD_CONTEXT_BY_MEANING],
+)
+def test_bad_config_values_cdk_context_well_formed_but_unknown(
+    context: dict[str, Any], expected: list[str]
+) -> None:
+    # Given a value of the right form that names no region botocore knows, regions of two
+    # partitions, or a secret's ARN instead of its name / When the app reads its context / Then
+    # synth stops naming the key, saying what is wrong and what is allowed
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_mapping(context)
+    for fragment in expected:
+        assert fragment in str(caught.value), caught.value
+    # and the same key accepts the right value
+    fixed = {
+        "watch_regions": "us-east-1",
+        "regions": "us-east-1",
+        "slack_secret_name": "bedrock-job-monitor/slack-webhook",
+    }
+    assert Settings.from_mapping({k: fixed[k] for k in context})
+
+
 MONITOR_ENV = {
     "STATE_TABLE_NAME": "state",
     "TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:jobs",
