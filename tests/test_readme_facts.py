@@ -12,7 +12,8 @@ the code it describes, so a change to the code that leaves the README behind fai
   group each, and the alarms the Self-monitoring table and the Costs line count;
 - the exit codes the Deploy section states for a bad setting are app.py's, the CDK CLI's and
   make's;
-- the README tells to give `slack_secret_name` as a name, and synth refuses an ARN.
+- the README tells to give `slack_secret_name` as a name, and synth refuses an ARN and a name
+  with the ARN's random suffix.
 
 The configuration table's keys and defaults are checked by
 ``tests/infra/test_infra_settings.py::test_the_operations_docs_list_every_context_key_with_its_default``
@@ -260,8 +261,10 @@ def test_the_readme_says_to_give_the_secret_name_and_synth_refuses_an_arn() -> N
         "arn:aws:secretsmanager:us-east-1:111122223333:secret:"
         "bedrock-job-monitor/slack-webhook-AbCdEf"
     )
-    with pytest.raises(SettingsError, match="slack_secret_name"):
-        Settings.from_mapping({"slack_secret_name": arn})
+    assert "and a name ending in a hyphen and 6 characters" in row
+    for refused in (arn, arn.split(":secret:")[1]):
+        with pytest.raises(SettingsError, match="slack_secret_name"):
+            Settings.from_mapping({"slack_secret_name": refused})
 
 
 # -- the synthesized stack with every optional function ------------------------------------------
