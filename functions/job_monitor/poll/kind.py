@@ -17,7 +17,7 @@ from job_monitor.domain.jobs import Job, Transition
 from job_monitor.domain.kinds import JobKind
 from job_monitor.poll.budget import OutOfTime, TimeBudget
 from job_monitor.poll.scan import scan_kind
-from job_monitor.ports import Cursor, Journal, KindState, RegionScope
+from job_monitor.ports import Cursor, JobSource, Journal, KindState, RegionScope
 from job_monitor.publish.pipeline import AlertPipeline, Ticket
 from job_monitor.publish.transitions import TransitionAlerts
 
@@ -62,6 +62,30 @@ class PollContext:
     message_format: str
     journal: Journal | None
 
+    def transition_alerts(
+        self, scope: RegionScope, source: JobSource, window_start: datetime | None
+    ) -> TransitionAlerts:
+        """The transition alert type on ``scope``'s store and ``source``, with this run's
+        message format, finished-job TTL and journal."""
+        return TransitionAlerts(
+            store=scope.store,
+            source=source,
+            message_format=self.message_format,
+            finished_ttl=self.finished_ttl,
+            window_start=window_start,
+            journal=self.journal,
+        )
+
+    def ticket(self, observed_at: datetime) -> Ticket:
+        """This run's ticket for a claim made now: it lasts as long as the invocation can."""
+        now = self.clock()
+        return Ticket(
+            owner=self.run_id,
+            until=now + self.budget.claim_duration(),
+            now=now,
+            observed_at=observed_at,
+        )
+
 
 def poll_kind(
     ctx: PollContext,
@@ -102,14 +126,7 @@ def poll_kind(
                 extra={"kind": kind.name, "job_arn": job.arn, "status": job.status},
             )
 
-    alerts = TransitionAlerts(
-        store=scope.store,
-        source=source,
-        message_format=ctx.message_format,
-        finished_ttl=ctx.finished_ttl,
-        window_start=start,
-        journal=ctx.journal,
-    )
+    alerts = ctx.transition_alerts(scope, source, start)
     changes = detect_changes(state.tracked, window, scan.jobs.values())
     # The watermark must not pass a new job that this run did not record: one left for the
     # next run (time ran out) or claimed by another run that may yet die before committing.
@@ -120,13 +137,7 @@ def poll_kind(
             cap = _earliest_new(changes[index:], cap)
             out_of_time = True
             break
-        now = ctx.clock()
-        ticket = Ticket(
-            owner=ctx.run_id,
-            until=now + ctx.budget.claim_duration(),
-            now=now,
-            observed_at=observed_at,
-        )
+        ticket = ctx.ticket(observed_at)
         delivery = ctx.pipeline.deliver(alerts, change, ticket)
         if delivery.alert is not None:
             report.published.append(delivery.alert)

@@ -20,8 +20,6 @@ from job_monitor.domain.detect import Change, Window, window_start
 from job_monitor.domain.jobs import Transition
 from job_monitor.poll.kind import PollContext
 from job_monitor.ports import RegionScope
-from job_monitor.publish.pipeline import Ticket
-from job_monitor.publish.transitions import TransitionAlerts
 from job_monitor.realtime.events import JobEvent
 
 logger = logging.getLogger(__name__)
@@ -71,15 +69,6 @@ def observe_job(scope: RegionScope, event: JobEvent, ctx: PollContext) -> Transi
             # Out of view: finished and reported long ago, or history from before the baseline.
             return None
         change = Change(job, None)
-    alerts = TransitionAlerts(
-        store=scope.store,
-        source=source,
-        message_format=ctx.message_format,
-        finished_ttl=ctx.finished_ttl,
-        window_start=start,
-        journal=ctx.journal,
-    )
-    now = ctx.clock()
-    until = now + ctx.budget.claim_duration()  # the invocation's time left now, at the claim
-    ticket = Ticket(owner=ctx.run_id, until=until, now=now, observed_at=observed_at)
+    alerts = ctx.transition_alerts(scope, source, start)
+    ticket = ctx.ticket(observed_at)  # the invocation's time left now, at the claim
     return ctx.pipeline.deliver(alerts, change, ticket).alert
