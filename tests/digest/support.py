@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from job_monitor.digest.build import JournalEntry, RunningJob
 
@@ -52,3 +53,23 @@ def running(
         status=status,
         created_at=END - dt.timedelta(hours=hours),
     )
+
+
+_HEADING = re.compile(r":[a-z_]+: ([A-Z][a-z ]+) \((\d+)\)")
+_MORE = re.compile(r"\u2022 _and (\d+) more_")
+
+
+def slack_lists(text: str) -> dict[str, tuple[int, int, int]]:
+    """Each list of one group's section in a Slack digest: heading -> (count, lines shown,
+    "and N more"), so a test can check that lines shown plus "and N more" equal the count."""
+    found: dict[str, list[int]] = {}
+    current = None
+    for line in text.split("\n")[1:]:
+        if match := _HEADING.fullmatch(line):
+            current = match.group(1)
+            found[current] = [int(match.group(2)), 0, 0]
+        elif current and (more := _MORE.fullmatch(line)):
+            found[current][2] = int(more.group(1))
+        elif current and line.startswith("\u2022 "):
+            found[current][1] += 1
+    return {k: (v[0], v[1], v[2]) for k, v in found.items()}

@@ -26,7 +26,7 @@ from job_monitor.notifiers.slack.mrkdwn import (
 )
 from tests.notifications.support import MemoryDedupe, MemoryDestination, slack_texts
 
-from .support import ACCOUNT, END, START, entry, running
+from .support import ACCOUNT, END, START, entry, running, slack_lists
 
 GOLDEN = Path(__file__).parent / "golden" / "slack_digest.json"
 HOSTILE = [
@@ -190,23 +190,6 @@ def _busy_day() -> Digest:
     )
 
 
-def _lists(text: str) -> dict[str, tuple[int, int, int]]:
-    """Each list of a group's section: heading -> (count, lines shown, "and N more")."""
-    found = {}
-    heading = re.compile(r"^:[a-z_]+: ([A-Z][a-z ]+) \((\d+)\)$")
-    current = None
-    for line in text.split("\n")[1:]:
-        match = heading.match(line)
-        if match:
-            current = match.group(1)
-            found[current] = [int(match.group(2)), 0, 0]
-        elif current and (more := re.fullmatch(r"\u2022 _and (\d+) more_", line)):
-            found[current][2] = int(more.group(1))
-        elif current and line.startswith("\u2022 "):
-            found[current][1] += 1
-    return {k: (v[0], v[1], v[2]) for k, v in found.items()}
-
-
 _NAMES = {
     "failed": "Failed",
     "completed": "Completed",
@@ -243,13 +226,13 @@ def test_a_busy_day_fits_in_one_message_with_every_heading_and_true_count() -> N
     assert len(sections) == 14
     for section, text in zip(digest.sections, sections, strict=True):
         assert len(text) <= SECTION_TEXT_LIMIT
-        lists = _lists(text)
+        lists = slack_lists(text)
         expected = {_NAMES[c]: section.of(c).count for c in CATEGORIES if section.of(c).count}
         assert {k: v[0] for k, v in lists.items()} == expected, text
         for heading, (count, shown, more) in lists.items():
             assert shown + more == count, (heading, text)
     # And jobs are still listed: long lines were shortened before whole lines were left out
-    assert sum(_lists(t)[h][1] for t in sections for h in _lists(t)) >= 14
+    assert sum(slack_lists(t)[h][1] for t in sections for h in slack_lists(t)) >= 14
 
 
 def test_trimming_shortens_lines_before_leaving_jobs_out() -> None:
@@ -265,7 +248,7 @@ def test_trimming_shortens_lines_before_leaving_jobs_out() -> None:
     slack = slack_digest_message(single, text_limit=size - 10)
     # Then the same number of jobs is listed, on shorter lines
     text = slack.blocks[2]["text"]["text"]
-    assert _lists(text) == _lists(whole.blocks[2]["text"]["text"])
+    assert slack_lists(text) == slack_lists(whole.blocks[2]["text"]["text"])
     assert message_text_length(slack.blocks, slack.text) <= size - 10
     assert "..." in text
 

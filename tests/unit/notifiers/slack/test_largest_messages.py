@@ -36,6 +36,7 @@ from job_monitor.notifiers.slack.mrkdwn import (
     SECTION_TEXT_LIMIT,
     message_text_length,
 )
+from tests.digest.support import slack_lists
 
 END = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
 START = END - dt.timedelta(hours=24)
@@ -128,21 +129,6 @@ def _largest_digest(regions: int) -> Digest:
     return parse_digest(body)
 
 
-def _heading_counts(text: str) -> dict[str, tuple[int, int, int]]:
-    """Heading -> (count, lines shown, "and N more") of each list in one group's section."""
-    found: dict[str, list[int]] = {}
-    current = None
-    for line in text.split("\n")[1:]:
-        if match := re.fullmatch(r":[a-z_]+: ([A-Z][a-z ]+) \((\d+)\)", line):
-            current = match.group(1)
-            found[current] = [int(match.group(2)), 0, 0]
-        elif current and (more := re.fullmatch(r"\u2022 _and (\d+) more_", line)):
-            found[current][2] = int(more.group(1))
-        elif current and line.startswith("\u2022 "):
-            found[current][1] += 1
-    return {k: (v[0], v[1], v[2]) for k, v in found.items()}
-
-
 @pytest.mark.parametrize("regions", [1, 2, 4, 30])
 def test_the_largest_digest_fits_with_true_counts(regions: int) -> None:
     # Given the largest digest the contract allows, for a few regions up to every region
@@ -174,7 +160,7 @@ def test_the_largest_digest_fits_with_true_counts(regions: int) -> None:
     }
     seen = dict.fromkeys(CATEGORIES, 0)
     for section, text in zip(digest.sections, shown, strict=False):
-        lists = _heading_counts(text)
+        lists = slack_lists(text)
         assert {headings[h]: v[0] for h, v in lists.items()} == {
             c: section.of(c).count for c in CATEGORIES if section.of(c).count
         }
