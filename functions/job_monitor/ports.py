@@ -130,11 +130,21 @@ class Commit:
     """When the committing run listed the job (see ``ClaimRequest.observed_at``)."""
     last_modified: datetime | None = None
     """For kinds whose statuses recur: the resource's modification time, kept in view."""
+    unknown_since: datetime | None = None
+    """Set when ``status`` is one the kind's registry entry does not know: when it was published
+    (``TrackedJob.unknown_since``), kept in view."""
 
     @property
     def in_view(self) -> TrackedJob:
         """The job's in-view item after this commit."""
-        return TrackedJob(self.arn, self.name, self.status, self.created_at, self.last_modified)
+        return TrackedJob(
+            self.arn,
+            self.name,
+            self.status,
+            self.created_at,
+            self.last_modified,
+            self.unknown_since,
+        )
 
 
 @dataclass(frozen=True)

@@ -95,7 +95,8 @@ class InMemoryStateStore(_Faults):
       owner rule as ``commit``.
     * ``release`` ends the claim only when ``owner`` holds it.
     * ``sync_view`` updates (never replaces) the in-view item: ``last_modified`` survives an update
-      that does not carry one; ``finished`` follows the kind's terminal statuses.
+      that does not carry one; ``unknown_since`` is set or removed as the update says;
+      ``finished`` follows the kind's terminal statuses.
     * ``forget`` drops the in-view item and sets an existing record's ``expires_at``.
     * ``advance`` prunes, then moves an existing cursor's watermark forward only.
 
@@ -316,4 +317,9 @@ def _ms(value: datetime | None) -> datetime | None:
 
 
 def _at_ms(job: TrackedJob) -> TrackedJob:
-    return replace(job, created_at=as_utc(job.created_at), last_modified=_ms(job.last_modified))
+    return replace(
+        job,
+        created_at=as_utc(job.created_at),
+        last_modified=_ms(job.last_modified),
+        unknown_since=_ms(job.unknown_since),
+    )

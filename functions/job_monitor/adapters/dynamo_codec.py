@@ -9,7 +9,8 @@ Table layout (partition key ``pk``, sort key ``sk``, TTL attribute ``expires_at`
   watermark.
 * ``sk="job#<kind>#<arn>"``: one small item per job in view: every job still running (``finished``
   false), and finished jobs still inside the new-job window (``finished`` true), with status, name,
-  creation time (epoch ms) and, for kinds whose statuses recur, ``last_modified``.
+  creation time (epoch ms), for kinds whose statuses recur ``last_modified``, and for a status
+  the registry does not know ``unknown_since`` (epoch ms; see ``domain.detect.retired_unknown``).
 * ``pk="job#<arn>"``, ``sk="job"``: the job's record: ``status`` last published, ``last_dedupe_id``,
   ``observed_at`` (epoch ms), ``name``, ``created_at``, ``kind``, the claim of a run publishing now
   (``claim_owner``, ``claim_status``, ``claim_until`` epoch ms) and, once finished, ``expires_at``
@@ -123,6 +124,7 @@ def view_item(partition: str, kind: JobKind, job: TrackedJob, *, finished: bool)
         "finished": {"BOOL": finished},
         "v": number_value(SCHEMA_VERSION),
         **({"last_modified": time_value(job.last_modified)} if job.last_modified else {}),
+        **({"unknown_since": time_value(job.unknown_since)} if job.unknown_since else {}),
     }
 
 
@@ -165,6 +167,7 @@ def read_state_item(snapshot: Snapshot, item: Item) -> None:
                 status=item["status"]["S"],
                 created_at=from_epoch_millis(item["created_at"]["N"]),
                 last_modified=optional_time(item, "last_modified"),
+                unknown_since=optional_time(item, "unknown_since"),
             )
             if item.get("finished", {}).get("BOOL", False):
                 state.recent[arn] = job

@@ -243,12 +243,18 @@ class DynamoStateStore:
         if job.last_modified is not None:
             fields += ", last_modified = :modified"
             values[":modified"] = time_value(job.last_modified)
+        if job.unknown_since is not None:
+            fields += ", unknown_since = :unknown_since"
+            values[":unknown_since"] = time_value(job.unknown_since)
+            remove = ""
+        else:
+            remove = " REMOVE unknown_since"  # a known status again: followed as any other
         names = {"#status": "status", "#name": "name"}
         refused = _unless_refused(
             lambda: self._client.update_item(
                 TableName=self._table,
                 Key=key,
-                UpdateExpression=f"SET {fields}, v = :v",
+                UpdateExpression=f"SET {fields}, v = :v{remove}",
                 ConditionExpression="attribute_not_exists(v) OR v <= :v",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues={**values, ":v": _n(SCHEMA_VERSION)},
@@ -259,7 +265,7 @@ class DynamoStateStore:
             self._client.update_item(
                 TableName=self._table,
                 Key=key,
-                UpdateExpression=f"SET {fields}",
+                UpdateExpression=f"SET {fields}{remove}",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
             )

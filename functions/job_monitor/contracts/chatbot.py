@@ -15,8 +15,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from job_monitor.contracts.envelope import DIGEST, NO_STATUS
-from job_monitor.contracts.text import clean_lines, code_text, cut, one_line, optional_facts
+from job_monitor.contracts.envelope import (
+    DIGEST,
+    NO_STATUS,
+    UNKNOWN_STATUS_ATTRIBUTE,
+    UNKNOWN_STATUS_VALUE,
+)
+from job_monitor.contracts.text import (
+    clean_lines,
+    code_text,
+    cut,
+    one_line,
+    optional_facts,
+    unknown_status_note,
+)
 from job_monitor.digest.build import CATEGORIES, Digest
 from job_monitor.domain.jobs import Transition
 
@@ -46,6 +58,9 @@ def transition_payload(
         f"*Job:* `{code_text(one_line(job.name))}`",
         f"*Status:* {one_line(previous)} -> {one_line(job.status)}",
     ]
+    if transition.status_unknown:
+        note = unknown_status_note(f"`{code_text(one_line(job.status))}`", job.kind.noun)
+        lines.append(f"*Unknown status:* {note}")
     for label, text, identifier in optional_facts(
         transition.duration_seconds, job.base_model, job.output_model
     ):
@@ -86,6 +101,11 @@ def transition_payload(
                 "kind": job.kind.name,
                 "status": job.status,
                 "previousStatus": transition.previous_status or NO_STATUS,
+                **(
+                    {UNKNOWN_STATUS_ATTRIBUTE: UNKNOWN_STATUS_VALUE}
+                    if transition.status_unknown
+                    else {}
+                ),
             },
         },
     }

@@ -26,6 +26,12 @@ MESSAGE_TYPE_ATTRIBUTE = "message_type"
 """Message attribute that tells a digest from a transition (transitions do not carry it; they
 carry ``status``, which a digest does not)."""
 
+UNKNOWN_STATUS_ATTRIBUTE = "unknownStatus"
+"""Message attribute (and body field) of a transition into a status the monitor's job-kind
+registry does not know: ``"true"``, present only then (``routing`` lets it through the default
+policies). A message without it is about a known status."""
+UNKNOWN_STATUS_VALUE = "true"
+
 NO_STATUS = "None"
 """``previousStatus`` message attribute of a job seen for the first time (attributes cannot be
 null)."""

@@ -127,3 +127,13 @@ def compact_json(document: dict[str, Any]) -> str:
     """The JSON text of a message body: no spaces between tokens, non-ASCII text kept as is (so
     the UTF-8 size that SNS limits is the size measured)."""
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+
+
+def unknown_status_note(status: str, noun: str) -> str:
+    """What a reader is told about a status the monitor's job-kind registry does not know
+    (``status`` and ``noun`` already formatted for the medium): the same sentence in Slack and
+    Chatbot messages."""
+    return (
+        f"This monitor version does not know the status {status} for {noun}s: it is reported "
+        "but not treated as final. Update Bedrock Job Monitor (its job-kind registry)."
+    )

@@ -26,6 +26,8 @@ from job_monitor.contracts.envelope import (
     NO_STATUS,
     SUBJECT_LIMIT,
     TRANSITION,
+    UNKNOWN_STATUS_ATTRIBUTE,
+    UNKNOWN_STATUS_VALUE,
     ContractError,
     SnsMessage,
     render_body,
@@ -91,6 +93,9 @@ class Notification:
     region: str
     account: str
     console_url: str | None
+    unknown_status: bool = False
+    """The monitor that published it did not know ``status`` for this kind (body field
+    ``unknownStatus``; absent means false)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -168,17 +173,24 @@ def _contract(transition: Transition) -> dict[str, Any]:
         "region": transition.region,
         "account": transition.account,
         "consoleUrl": console_url(job),
+        # Added within version 1, present only for a status the registry does not know.
+        **({UNKNOWN_STATUS_ATTRIBUTE: True} if transition.status_unknown else {}),
     }
 
 
 def attributes(transition: Transition) -> dict[str, str]:
-    """SNS message attributes (all of DataType String) that filter policies match on."""
-    return {
+    """SNS message attributes (all of DataType String) that filter policies match on.
+    ``unknownStatus`` (``"true"``) is present only for a status the kind's registry entry does
+    not know, so the default policies can let it through (``routing``)."""
+    values = {
         "kind": transition.kind.name,
         "status": transition.new_status,
         "previousStatus": transition.previous_status or NO_STATUS,
         "terminal": "true" if transition.is_terminal else "false",
     }
+    if transition.status_unknown:
+        values[UNKNOWN_STATUS_ATTRIBUTE] = UNKNOWN_STATUS_VALUE
+    return values
 
 
 def subject(transition: Transition) -> str:
@@ -327,6 +339,11 @@ def from_document(data: dict[str, Any]) -> Notification:
     terminal = data.get("terminal", False)
     if not isinstance(terminal, bool):
         raise ContractError(f"field 'terminal' must be true or false, got {terminal!r}")
+    unknown = data.get(UNKNOWN_STATUS_ATTRIBUTE, False)
+    if not isinstance(unknown, bool):
+        raise ContractError(
+            f"field '{UNKNOWN_STATUS_ATTRIBUTE}' must be true or false, got {unknown!r}"
+        )
     return Notification(
         version=version,
         dedupe_id=required_str(data, "dedupeId"),
@@ -347,4 +364,5 @@ def from_document(data: dict[str, Any]) -> Notification:
         base_model=optional_str(data, "baseModel"),
         output_model=optional_str(data, "outputModel"),
         console_url=optional_str(data, "consoleUrl"),
+        unknown_status=unknown,
     )

@@ -6,10 +6,11 @@ No AWS here. Table tests in tests/unit/domain/test_detect.py.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from job_monitor.domain.jobs import Job
+from job_monitor.domain.kinds import UNKNOWN_STATUS_FOLLOW, JobKind
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,10 @@ class TrackedJob:
     """Kept for kinds whose statuses recur (``JobKind.statuses_recur``): a newer modification
     time with the same status means the resource changed and came back (an update cycle that
     fell between two runs), which is reported too."""
+    unknown_since: datetime | None = None
+    """Set while ``status`` is one the kind's registry entry does not know (``JobKind.knows``):
+    when the monitor published that status (or first found it tracked in it). The job is
+    followed for ``UNKNOWN_STATUS_FOLLOW`` from then (``retired_unknown``)."""
 
     @classmethod
     def of(cls, job: Job) -> TrackedJob:
@@ -58,6 +63,50 @@ class Window:
 class Change:
     job: Job
     previous_status: str | None
+
+
+@dataclass(frozen=True)
+class UnknownFollow:
+    """``retired_unknown``'s answer for one kind's tracked jobs."""
+
+    following: dict[str, TrackedJob]
+    """The tracked jobs the run follows (every known-status job, and unknown-status jobs still
+    inside their follow time), by ARN: what the scan and detection get."""
+    stamp: list[TrackedJob]
+    """Unknown-status jobs with no ``unknown_since`` yet (tracked by the baseline, a repaired
+    view, or an earlier version), stamped now: the run writes their in-view item once."""
+    retire: list[TrackedJob]
+    """Unknown-status jobs followed for ``follow`` already: no longer tracked."""
+
+
+def retired_unknown(
+    kind: JobKind,
+    tracked: Mapping[str, TrackedJob],
+    now: datetime,
+    follow: timedelta = UNKNOWN_STATUS_FOLLOW,
+) -> UnknownFollow:
+    """The rule for jobs in a status this version does not know (``JobKind.knows``).
+
+    Such a status is published once per job and status, marked unknown, and is not terminal, so
+    the job stays followed and a later status (known or not) is still reported. But a job that
+    really ended in it would otherwise be "running" for ever and hold the list floor at its
+    creation time: it is followed for ``follow`` from ``unknown_since`` (a job found without one
+    is stamped ``now``), then retired. Known statuses are untouched."""
+    following: dict[str, TrackedJob] = {}
+    stamp: list[TrackedJob] = []
+    retire: list[TrackedJob] = []
+    for arn, job in tracked.items():
+        if kind.knows(job.status):
+            following[arn] = job
+        elif job.unknown_since is None:
+            stamped = replace(job, unknown_since=now)
+            stamp.append(stamped)
+            following[arn] = stamped
+        elif now - job.unknown_since >= follow:
+            retire.append(job)
+        else:
+            following[arn] = job
+    return UnknownFollow(following, stamp, retire)
 
 
 def window_start(watermark: datetime | None, lookback: timedelta) -> datetime | None:

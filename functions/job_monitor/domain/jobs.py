@@ -149,6 +149,12 @@ class Transition:
         return self.job.kind.is_terminal(self.job.status)
 
     @property
+    def status_unknown(self) -> bool:
+        """The new status is not one of the kind's statuses in the registry (``JobKind.knows``):
+        Bedrock has a status this version of the monitor was not written for."""
+        return not self.job.kind.knows(self.job.status)
+
+    @property
     def dedupe_id(self) -> str:
         """Same transition -> same id, whichever run (or re-run after a crash) publishes it: the
         id of the job's current status (``job.dedupe_id``)."""

@@ -18,9 +18,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 FAILURE_STATUSES = frozenset({"Failed", "PartiallyCompleted", "Expired"})
 READY_STATUSES = ("InService", "Active")  # a long-lived resource is usable: not terminal, but done
+UNKNOWN_STATUS_FOLLOW = timedelta(days=7)
+"""How long a job stays followed after the monitor published a status its kind's registry entry
+does not know (``JobKind.knows``): long enough to report a later status (``Cancelling ->
+Cancelled``, or back to a known one), bounded so a job that really ended there does not stay
+"running" for ever nor hold the list floor back (``domain.detect.retired_unknown``)."""
 
 ID_ARN = "arn"
 ID_NAME = "name"
@@ -164,6 +170,13 @@ class JobKind:
 
     def is_terminal(self, status: str) -> bool:
         return status in self.terminal_statuses
+
+    def knows(self, status: str) -> bool:
+        """Whether ``status`` is one of this kind's statuses in the registry (botocore's model when
+        this version was written). Bedrock may add statuses before the registry does: such a
+        status is not terminal, is published marked unknown, and is followed for at most
+        ``UNKNOWN_STATUS_FOLLOW`` (see ``domain.detect.retired_unknown``)."""
+        return status in self.statuses
 
     def needs_failure_message(self, status: str) -> bool:
         return status in FAILURE_STATUSES

@@ -12,9 +12,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from job_monitor.domain.detect import Change, Window, detect_changes, list_floor, window_start
+from job_monitor.domain.detect import (
+    Change,
+    TrackedJob,
+    Window,
+    detect_changes,
+    list_floor,
+    retired_unknown,
+    window_start,
+)
 from job_monitor.domain.jobs import Job, Transition
-from job_monitor.domain.kinds import JobKind
+from job_monitor.domain.kinds import UNKNOWN_STATUS_FOLLOW, JobKind
 from job_monitor.poll.budget import OutOfTime, TimeBudget
 from job_monitor.poll.scan import scan_kind
 from job_monitor.ports import Cursor, JobSource, Journal, KindState, RegionScope
@@ -39,6 +47,9 @@ class KindReport:
     published: list[Transition] = field(default_factory=list)
     skipped_claims: int = 0
     gone: int = 0
+    retired: int = 0
+    """Jobs no longer tracked after ``UNKNOWN_STATUS_FOLLOW`` in a status the registry does not
+    know (``domain.detect.retired_unknown``)."""
     strategy: str = ""
     error: str | None = None
     truncated: bool = False
@@ -99,11 +110,12 @@ def poll_kind(
     """Raises ``OutOfTime`` after recording what is safe when the kind's share is spent; what the
     ports raise propagates (the run loop isolates it to this kind)."""
     source = scope.source_for(kind)
+    tracked = _follow_unknown(ctx, scope, kind, state, report)
     start = window_start(cursor.watermark, ctx.lookback)
     window = Window(start=start, baseline=cursor.baseline, seen=frozenset(state.recent))
-    floor = list_floor(cursor.watermark, ctx.lookback, state.tracked.values())
+    floor = list_floor(cursor.watermark, ctx.lookback, tracked.values())
     observed_at = ctx.clock()
-    scan = scan_kind(kind, source, state.tracked, floor=floor, window_start=start)
+    scan = scan_kind(kind, source, tracked, floor=floor, window_start=start)
     report.listed = len(scan.jobs)
     report.strategy = scan.strategy
     for gone in scan.gone:
@@ -119,15 +131,8 @@ def poll_kind(
         )
         scope.store.forget(kind, gone.arn, expires_at=ctx.clock() + ctx.finished_ttl)
         report.gone += 1
-    for job in scan.jobs.values():
-        if job.status not in kind.statuses:
-            logger.warning(
-                "unknown job status from Bedrock; treated as not terminal",
-                extra={"kind": kind.name, "job_arn": job.arn, "status": job.status},
-            )
-
     alerts = ctx.transition_alerts(scope, source, start)
-    changes = detect_changes(state.tracked, window, scan.jobs.values())
+    changes = detect_changes(tracked, window, scan.jobs.values())
     # The watermark must not pass a new job that this run did not record: one left for the
     # next run (time ran out) or claimed by another run that may yet die before committing.
     cap: datetime | None = None
@@ -149,6 +154,36 @@ def poll_kind(
     _advance(scope, kind, state=state, cursor=cursor, newest=newest, lookback=ctx.lookback)
     if out_of_time:
         raise OutOfTime
+
+
+def _follow_unknown(
+    ctx: PollContext, scope: RegionScope, kind: JobKind, state: KindState, report: KindReport
+) -> dict[str, TrackedJob]:
+    """The tracked jobs this run follows, under ``domain.detect.retired_unknown``'s rule for
+    statuses the registry does not know: a job found in one without a time is stamped (one write,
+    once), one followed for ``UNKNOWN_STATUS_FOLLOW`` is no longer tracked (one delete, once; its
+    record expires like a finished job's)."""
+    now = ctx.clock()
+    follow = retired_unknown(kind, state.tracked, now)
+    for stamped in follow.stamp:
+        scope.store.sync_view(kind, stamped, keep_in_view=True)
+    for job in follow.retire:
+        logger.warning(
+            "job followed for %d days in a status this monitor version does not know; "
+            "no longer tracked (a later status is not reported)",
+            UNKNOWN_STATUS_FOLLOW.days,
+            extra={
+                "kind": kind.name,
+                "region": scope.name,
+                "job_arn": job.arn,
+                "job_name": job.name,
+                "status": job.status,
+                "unknown_since": job.unknown_since.isoformat() if job.unknown_since else None,
+            },
+        )
+        scope.store.forget(kind, job.arn, expires_at=now + ctx.finished_ttl)
+        report.retired += 1
+    return follow.following
 
 
 def _advance(

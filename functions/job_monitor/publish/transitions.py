@@ -19,6 +19,7 @@ from job_monitor.contracts.transition import render
 from job_monitor.domain.claims import CLAIMED, ClaimRequest, Decision, Verdict, behind, judge
 from job_monitor.domain.detect import Change, TrackedJob
 from job_monitor.domain.jobs import Job, Transition
+from job_monitor.domain.kinds import UNKNOWN_STATUS_FOLLOW
 from job_monitor.ports import Commit, JobSource, Journal, StateStore
 from job_monitor.publish.pipeline import Claimed, Ticket
 
@@ -107,6 +108,7 @@ class TransitionAlerts:
             expires_at=ticket.now + self.finished_ttl if terminal else None,
             observed_at=ticket.observed_at,
             last_modified=TrackedJob.of(job).last_modified,
+            unknown_since=ticket.now if alert.status_unknown else None,
         )
         self.store.commit(commit, ticket.owner)
 
@@ -115,7 +117,12 @@ class TransitionAlerts:
 
     def published(self, alert: Transition) -> None:
         """Tell the journal (the daily digest's source). The alert is already out, so a failure
-        here is logged, not raised (raising would re-publish the alert)."""
+        here is logged, not raised (raising would re-publish the alert).
+
+        A status the registry does not know is logged here, once per job and status (the
+        transition's dedupe id is published once)."""
+        if alert.status_unknown:
+            log_unknown_status(alert)
         if self.journal is None:
             return
         try:
@@ -140,6 +147,24 @@ class TransitionAlerts:
     def _keep_in_view(self, job: Job) -> bool:
         start = self.window_start
         return not job.kind.is_terminal(job.status) or start is None or job.created_at >= start
+
+
+def log_unknown_status(alert: Transition) -> None:
+    """The warning that says the job-kind registry needs an update (the metric
+    ``names.METRIC_UNKNOWN_STATUSES`` counts the same transitions)."""
+    job = alert.job
+    logger.warning(
+        "Bedrock reported a status this monitor version does not know; published marked "
+        "unknownStatus, not terminal, followed for %d days; add it to the job-kind registry",
+        UNKNOWN_STATUS_FOLLOW.days,
+        extra={
+            "kind": job.kind.name,
+            "job_arn": job.arn,
+            "status": job.status,
+            "previous_status": alert.previous_status,
+            "known_statuses": sorted(job.kind.statuses),
+        },
+    )
 
 
 def _log(job: Job, message: str) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from job_monitor.contracts.text import clean_lines, code_text, optional_facts
+from job_monitor.contracts.text import clean_lines, code_text, optional_facts, unknown_status_note
 from job_monitor.contracts.transition import Notification
 from job_monitor.domain.kinds import REGISTRY
 from job_monitor.notifiers.slack.mrkdwn import (
@@ -81,6 +81,11 @@ STATUS_STYLES: dict[str, StatusStyle] = {
     "Active": StatusStyle(":large_green_circle:", "green", "is active"),
 }
 UNKNOWN_STATUS_STYLE = StatusStyle(":white_circle:", "grey", "changed status")
+"""A status this notifier has no style for."""
+REGISTRY_UNKNOWN_STYLE = StatusStyle(
+    ":grey_question:", "grey", "has a status this monitor does not know"
+)
+"""A status the monitor marked ``unknownStatus`` (its job-kind registry does not know it)."""
 MENTION_STATUSES = frozenset({"Failed"})
 
 
@@ -119,7 +124,7 @@ def slack_message(
     about 2,000 characters may not be met.
     """
     n = notification
-    style = style_for(n.status)
+    style = REGISTRY_UNKNOWN_STYLE if n.unknown_status else style_for(n.status)
     ping = mention if mention and n.status in MENTION_STATUSES else None
     name = shorten_escaped(single_line(n.job_name), NAME_LIMIT)
 
@@ -133,6 +138,9 @@ def slack_message(
         {"type": "header", "text": {"type": "plain_text", "text": header, "emoji": True}},
         {"type": "section", "text": mrkdwn(clip(lead, SECTION_TEXT_LIMIT))},
     ]
+    if n.unknown_status:
+        note = unknown_status_note(f"*{_word(n.status)}*", _word(_noun(n)))
+        head.append({"type": "section", "text": mrkdwn(clip(f"_{note}_", SECTION_TEXT_LIMIT))})
     tail: list[dict[str, Any]] = []
     if n.console_url and len(n.console_url) <= URL_LIMIT and n.console_url.startswith("https://"):
         tail.append(
@@ -252,6 +260,8 @@ def _fallback_text(n: Notification, style: StatusStyle, ping: str | None) -> str
         f"({_word(n.kind_label)}), {_word(n.previous_status or 'new')} "
         f"\u2192 {_word(n.status)}"
     )
+    if n.unknown_status:
+        text += " (a status this monitor version does not know)"
     if ping:
         text = f"{ping} {text}"
     return clip(text, FALLBACK_TEXT_LIMIT)
