@@ -19,7 +19,7 @@ from infra.settings import SettingsError
 def main() -> int:
     app = App()
     try:
-        build_app(app)
+        stacks = build_app(app)
     except SettingsError as exc:
         print(f"Configuration error (CDK context): {exc}", file=sys.stderr)
         return 2
@@ -29,6 +29,8 @@ def main() -> int:
             raise
         print(message, file=sys.stderr)
         return 3
+    for warning in stacks[0].settings.warnings() if stacks else ():
+        print(f"Warning (CDK context): {warning}", file=sys.stderr)
     app.synth()
     return 0
 

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import os
 
-from aws_cdk import App, Environment, Tags
+from aws_cdk import Annotations, App, Environment, Tags
 
 from infra import nag
 from infra.settings import Settings
 from infra.stack import BedrockJobMonitorStack
 
+SETTINGS_WARNING_ID = "bedrock-job-monitor:settings"
+"""Id of the CDK annotation warnings that ``Settings.warnings`` become (one per warning)."""
+
 
 def build_app(app: App) -> list[BedrockJobMonitorStack]:
     """One stack per configured region (account from CDK_DEFAULT_ACCOUNT, when known), or one
-    region-agnostic stack; the AwsSolutions checks run on every synth."""
+    region-agnostic stack; the AwsSolutions checks run on every synth. ``Settings.warnings``
+    become annotation warnings on every stack (the CLI prints them; ``app.py`` prints them too)."""
     settings = Settings.from_context(app.node)
     if settings.regions:
         account = os.environ.get("CDK_DEFAULT_ACCOUNT")
@@ -39,5 +43,7 @@ def build_app(app: App) -> list[BedrockJobMonitorStack]:
         ]
     for stack in stacks:
         Tags.of(stack).add("project", "bedrock-job-monitor")
+        for warning in settings.warnings():
+            Annotations.of(stack).add_warning_v2(SETTINGS_WARNING_ID, warning)
     nag.add_checks(app)
     return stacks

@@ -353,6 +353,22 @@ class Settings:
         policy = routing.filter_policy(self.email_statuses, self.email_kinds or None)
         return routing.with_digest(policy) if self.daily_digest and self.email_digest else policy
 
+    def warnings(self) -> list[str]:
+        """What synth should warn about without refusing (``app.py`` prints these, every stack
+        carries them as CDK annotation warnings): a routing setting that names a status no job
+        kind of this version's registry has (routed by name, see ``routing.StatusRoute``)."""
+        found = []
+        for key in ("slack_statuses", "email_statuses"):
+            unlisted = routing.parse_statuses(getattr(self, key)).unlisted
+            if unlisted:
+                found.append(
+                    f"{key}: {', '.join(unlisted)} is not a status of any job kind this version "
+                    "knows; routed by name (a status newer than this version arrives marked "
+                    f"unknownStatus=true). Check the spelling; allowed: {routing.STARTED}, "
+                    f"{routing.UNKNOWN}, {', '.join(sorted(routing.ALL_STATUSES))}"
+                )
+        return found
+
     def monitor_environment(self, table_name: str, topic_arn: str) -> dict[str, str]:
         """The environment of the functions running the monitor's code (read by
         ``MonitorSettings.from_env``): variable -> text. ``AWS_REGION`` is Lambda's."""

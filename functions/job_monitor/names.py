@@ -32,6 +32,10 @@ METRIC_TRANSITIONS_PUBLISHED = "TransitionsPublished"
 """Also emitted by the real-time path (its own service dimension)."""
 METRIC_TRANSITIONS_BY_STATUS = "TransitionsByStatus"
 """Dimensions: service and status."""
+METRIC_UNKNOWN_STATUSES = "UnknownStatuses"
+"""Transitions published into a status the job-kind registry does not know (the registry needs an
+update). Dimensions: service and kind; emitted only when non-zero, by the scheduled run and the
+real-time path."""
 METRIC_JOBS_LISTED = "JobsListed"
 METRIC_API_CALLS = "ApiCalls"
 METRIC_KIND_ERRORS = "KindErrors"

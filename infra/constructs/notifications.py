@@ -38,8 +38,9 @@ class _Publishers:
 
 def subscription_filters(policy: dict[str, Any]) -> dict[str, sns.SubscriptionFilter] | None:
     """A routing filter policy (attribute -> allowed strings) as CDK subscription filters; None
-    for a policy CDK's filters cannot express (``$or``: see ``set_filter_policy``)."""
-    if "$or" in policy:
+    for a policy these filters do not express as is (``$or``, or an ``anything-but`` among
+    allowed values: see ``set_filter_policy``)."""
+    if not _plain(policy):
         return None
     return {
         attribute: sns.SubscriptionFilter.string_filter(allowlist=[str(v) for v in values])
@@ -47,9 +48,17 @@ def subscription_filters(policy: dict[str, Any]) -> dict[str, sns.SubscriptionFi
     }
 
 
+def _plain(policy: dict[str, Any]) -> bool:
+    """Every attribute of ``policy`` lists plain strings (no ``$or``, no operators)."""
+    return "$or" not in policy and all(
+        all(isinstance(v, str) for v in values) for values in policy.values()
+    )
+
+
 def set_filter_policy(subscription: sns.Subscription, policy: dict[str, Any]) -> None:
-    """Write a ``$or`` policy (transitions or the daily digest) into the subscription as is."""
-    if "$or" in policy:
+    """Write a policy that is not plain (``$or`` for the daily digest, ``anything-but`` for the
+    statuses this version does not know) into the subscription as is."""
+    if not _plain(policy):
         cfn = cast(sns.CfnSubscription, subscription.node.default_child)
         cfn.add_property_override("FilterPolicy", policy)
 

@@ -3,12 +3,15 @@
 The monitor publishes every transition once with message attributes (see
 ``transition.render``); each subscriber (email addresses, the Slack notifier) narrows them with a
 filter policy built here. The CDK app calls these at synth time so that a bad value stops the
-deploy with a clear error.
+deploy with a clear error, and a well-formed status no kind has (newer than this version) is
+routed by name with a warning (``StatusRoute.unlisted``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from job_monitor.contracts.envelope import DIGEST, MESSAGE_TYPE_ATTRIBUTE
@@ -17,13 +20,25 @@ from job_monitor.domain.kinds import READY_STATUSES, REGISTRY
 STARTED = "started"
 """Alias a user may route on: a job entering InProgress."""
 STARTED_STATUSES = ("InProgress",)
+UNKNOWN = "unknown"
+"""Alias a user may route on: any status no kind of the monitor's job-kind registry knows (such a
+transition also carries ``unknownStatus=true``, see ``transition.attributes``)."""
 
 ALL_STATUSES = frozenset().union(*(k.statuses for k in REGISTRY.values()))
+ANY_UNKNOWN: dict[str, list[str]] = {"anything-but": sorted(ALL_STATUSES)}
+"""The ``status`` value of a filter policy that matches every status no kind knows."""
 TERMINAL_STATUSES = frozenset().union(*(k.terminal_statuses for k in REGISTRY.values()))
+STATUS_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
+"""A well-formed status name (Bedrock's are PascalCase, other AWS APIs' UPPER_SNAKE): a name of
+this form that no kind has is routed by name with a warning; anything else is refused."""
 
 # READY_STATUSES (a long-lived resource became usable: not terminal, it stays followed, but the
-# outcome its owner waits for) are routed by default.
-DEFAULT_EMAIL_STATUSES: tuple[str, ...] = tuple(sorted(TERMINAL_STATUSES | set(READY_STATUSES)))
+# outcome its owner waits for) are routed by default, and so are statuses this version does not
+# know (``UNKNOWN``): one of them may be how a job ends.
+DEFAULT_EMAIL_STATUSES: tuple[str, ...] = (
+    *sorted(TERMINAL_STATUSES | set(READY_STATUSES)),
+    UNKNOWN,
+)
 DEFAULT_SLACK_STATUSES: tuple[str, ...] = (
     "Failed",
     "Stopped",
@@ -31,26 +46,63 @@ DEFAULT_SLACK_STATUSES: tuple[str, ...] = (
     "PartiallyCompleted",
     "Expired",
     *READY_STATUSES,
+    UNKNOWN,
 )
 
 
-def expand_statuses(statuses: Iterable[str]) -> tuple[str, ...]:
-    """Validate status names (and the ``started`` alias); raise ValueError naming bad ones."""
+@dataclass(frozen=True)
+class StatusRoute:
+    """What a routing setting's status names select."""
+
+    statuses: tuple[str, ...]
+    """Status names for the ``status`` attribute, sorted (aliases expanded; names no kind has
+    included as given)."""
+    unknown: bool
+    """``UNKNOWN`` was named: every status the registry does not know."""
+    unlisted: tuple[str, ...]
+    """Names given that no kind of the registry has (``Cancelled``): routed by name, and worth a
+    warning at synth (a typo, or a status newer than this version)."""
+
+
+def parse_statuses(statuses: Iterable[str]) -> StatusRoute:
+    """Read a routing setting's status names: the registry's statuses, the ``started`` and
+    ``unknown`` aliases, and well-formed names no kind has (``unlisted``). Raises ValueError for
+    a malformed name, or one that differs from a known status or alias only in case (a typo:
+    ``failed``), naming each with what is allowed; and for an empty list."""
     result: list[str] = []
+    unlisted: list[str] = []
+    unknown = False
     bad: list[str] = []
+    known = {name.lower(): name for name in (STARTED, UNKNOWN, *ALL_STATUSES)}
     for status in statuses:
         if status == STARTED:
             result.extend(STARTED_STATUSES)
+        elif status == UNKNOWN:
+            unknown = True
         elif status in ALL_STATUSES:
             result.append(status)
+        elif status.lower() in known:
+            bad.append(f"{status} (did you mean {known[status.lower()]}?)")
+        elif STATUS_NAME.fullmatch(status):
+            result.append(status)
+            unlisted.append(status)
         else:
-            bad.append(status)
+            bad.append(repr(status))
     if bad:
-        allowed = ", ".join([STARTED, *sorted(ALL_STATUSES)])
-        raise ValueError(f"unknown status(es) {', '.join(bad)}; allowed: {allowed}")
-    if not result:
+        allowed = ", ".join([STARTED, UNKNOWN, *sorted(ALL_STATUSES)])
+        raise ValueError(
+            f"bad status(es) {', '.join(bad)}; allowed: {allowed}, or the name of a status "
+            "Bedrock has that this version does not know (letters, digits, _ or -, up to 64)"
+        )
+    if not result and not unknown:
         raise ValueError("at least one status is required")
-    return tuple(sorted(set(result)))
+    return StatusRoute(tuple(sorted(set(result))), unknown, tuple(dict.fromkeys(unlisted)))
+
+
+def expand_statuses(statuses: Iterable[str]) -> tuple[str, ...]:
+    """The ``status`` attribute values ``statuses`` select (``parse_statuses(...).statuses``);
+    raises ValueError as it does."""
+    return parse_statuses(statuses).statuses
 
 
 def validate_kinds(kinds: Iterable[str]) -> tuple[str, ...]:
@@ -63,14 +115,19 @@ def validate_kinds(kinds: Iterable[str]) -> tuple[str, ...]:
     return names
 
 
-def filter_policy(
-    statuses: Iterable[str], kinds: Sequence[str] | None = None
-) -> dict[str, list[Any]]:
+def filter_policy(statuses: Iterable[str], kinds: Sequence[str] | None = None) -> dict[str, Any]:
     """SNS filter policy (MessageAttributes scope) for the given statuses and, optionally, kinds.
 
-    An empty or None ``kinds`` means every kind.
+    An empty or None ``kinds`` means every kind. ``UNKNOWN`` among ``statuses`` adds
+    ``{"anything-but": [every status of the registry]}`` to the ``status`` list: a status no kind
+    of this version knows passes (SNS ORs the values of one attribute, so no ``$or`` is needed).
+    A status new to one kind but known to another is routed by its name, as for that other kind.
     """
-    policy: dict[str, list[Any]] = {"status": list(expand_statuses(statuses))}
+    route = parse_statuses(statuses)
+    values: list[Any] = list(route.statuses)
+    if route.unknown:
+        values.append(ANY_UNKNOWN)
+    policy: dict[str, list[Any]] = {"status": values}
     if kinds:
         policy["kind"] = list(validate_kinds(kinds))
     return policy

@@ -15,7 +15,12 @@ from aws_lambda_powertools.logging.utils import copy_config_to_registered_logger
 from aws_lambda_powertools.metrics import MetricUnit
 
 from job_monitor import names
-from job_monitor.handlers.runtime import monitor_clients, monitor_settings, remaining_seconds
+from job_monitor.handlers.runtime import (
+    monitor_clients,
+    monitor_settings,
+    record_unknown_statuses,
+    remaining_seconds,
+)
 from job_monitor.monitor import Monitor
 from job_monitor.realtime.events import parse_job_event
 from job_monitor.wiring import build_monitor
@@ -57,4 +62,5 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     if transition is None:
         logger.info("nothing to publish", extra={"event_status": job_event.status})
         return {"published": False, "reason": "no change to report"}
+    record_unknown_statuses(metrics, [transition])
     return {"published": True, "dedupeId": transition.dedupe_id}

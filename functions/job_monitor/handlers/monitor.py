@@ -9,7 +9,12 @@ from aws_lambda_powertools.logging.utils import copy_config_to_registered_logger
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from job_monitor import names
-from job_monitor.handlers.runtime import monitor_clients, monitor_settings, remaining_seconds
+from job_monitor.handlers.runtime import (
+    monitor_clients,
+    monitor_settings,
+    record_unknown_statuses,
+    remaining_seconds,
+)
 from job_monitor.monitor import Monitor
 from job_monitor.poll.run import RunFailed, RunReport
 from job_monitor.wiring import build_monitor
@@ -87,6 +92,7 @@ def record_metrics(report: RunReport) -> None:
         # The dead-man's switch alarm watches this: a run counts as completed only when every
         # kind ran (a kind failing on every run also fires the Errors alarm).
         metrics.add_metric(names.METRIC_RUN_COMPLETED, MetricUnit.Count, 1)
+    record_unknown_statuses(metrics, published)
     by_status: dict[str, int] = {}
     for transition in published:
         by_status[transition.new_status] = by_status.get(transition.new_status, 0) + 1

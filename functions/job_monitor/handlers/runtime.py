@@ -4,10 +4,17 @@ clients, created on the first invocation (never at import); how long the invocat
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+from job_monitor import names
 from job_monitor.config import MonitorSettings
+from job_monitor.domain.jobs import Transition
 from job_monitor.poll.budget import RemainingSeconds
 
 
@@ -30,3 +37,18 @@ def remaining_seconds(context: Any) -> RemainingSeconds | None:
     if context is None or not hasattr(context, "get_remaining_time_in_millis"):
         return None
     return lambda: float(context.get_remaining_time_in_millis()) / 1000
+
+
+def record_unknown_statuses(metrics: Metrics, published: Iterable[Transition]) -> None:
+    """``names.METRIC_UNKNOWN_STATUSES`` per kind, for the published transitions into a status
+    the registry does not know; nothing at all when there are none (the usual run)."""
+    by_kind = Counter(t.kind.name for t in published if t.status_unknown)
+    for kind, count in sorted(by_kind.items()):
+        with single_metric(
+            name=names.METRIC_UNKNOWN_STATUSES,
+            unit=MetricUnit.Count,
+            value=count,
+            namespace=metrics.namespace,
+            default_dimensions={names.SERVICE_DIMENSION: metrics.service or names.MONITOR_SERVICE},
+        ) as single:
+            single.add_dimension("kind", kind)
