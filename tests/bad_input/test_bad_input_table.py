@@ -165,12 +165,15 @@ def test_unknown_job_status_from_the_api(account: LocalAccount, logs: Logs) -> N
     ):
         account.monitor().run()
 
-    # Then the transition is published as it is, not terminal, and a warning is logged
+    # Then the transition is published as it is, not terminal, marked unknown, and a warning
+    # saying the registry needs an update is logged
     [published] = account.drain()
     assert published.transition == ("tune", "InProgress", "Paused")
     assert published.attributes["terminal"] == "false"
     assert published.body["terminal"] is False
-    assert logs.find(logging.WARNING, "unknown job status")
+    assert published.attributes["unknownStatus"] == "true"
+    assert published.body["unknownStatus"] is True
+    assert logs.find(logging.WARNING, "does not know")
     # And the job is still tracked: when it finishes, Paused -> Completed is reported
     account.clock.advance(minutes=5)
     account.bedrock.set_status(arn, "Completed")
@@ -306,13 +309,13 @@ BAD_CONTEXT: dict[str, tuple[Any, str]] = {
     "log_retention_days": ("2", "allowed"),
     "retain_on_delete": ("maybe", "true or false"),
     "slack_secret_name": ("has spaces in it", "secret name"),
-    "slack_statuses": ("Failed,Exploded", "allowed"),
+    "slack_statuses": ("Failed,Exploded!", "allowed"),
     "slack_kinds": ("model-imports", "allowed"),
     "slack_job_name_pattern": ("prod-(", "regex"),
     "slack_mention": ("@here", "<!here>"),
     "slack_idempotency_window_seconds": ("10", "60..604800"),
     "email_addresses": ("ops@example", "name@domain"),
-    "email_statuses": ("Done", "allowed"),
+    "email_statuses": ("failed", "did you mean Failed?"),
     "email_kinds": ("copy", "allowed"),
     "alarm_email": ("oncall", "name@domain"),
     "monitor_reserved_concurrency": ("maybe", "true or false"),

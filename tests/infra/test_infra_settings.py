@@ -52,7 +52,7 @@ def test_defaults_route_terminal_and_ready_statuses_to_email_and_monitor_every_k
     assert defaults.job_kinds == tuple(REGISTRY)
     assert len(defaults.job_kinds) == 7
     assert defaults.email_filter_policy() == {
-        "status": sorted(routing.TERMINAL_STATUSES | {"InService", "Active"})
+        "status": [*sorted(routing.TERMINAL_STATUSES | {"InService", "Active"}), routing.ANY_UNKNOWN]
     }
     assert {"InService", "Active"} <= set(defaults.slack_filter_policy()["status"])
     assert not defaults.slack_enabled
@@ -111,7 +111,7 @@ def test_cdk_own_context_keys_are_not_reported_as_unknown() -> None:
         ({"email_addresses": "ops@example.com,not-an-email"}, ["email_addresses", "not-an-email"]),
         ({"email_addresses": "a@example.com,a@example.com"}, ["email_addresses", "duplicate"]),
         ({"alarm_email": "oncall"}, ["alarm_email", "not an email address"]),
-        ({"email_statuses": "Failed,Exploded"}, ["email_statuses", "Exploded", "allowed:"]),
+        ({"email_statuses": "Failed,Explo ded"}, ["email_statuses", "Explo ded", "allowed:"]),
         ({"slack_statuses": "[]"}, ["slack_statuses", "at least one"]),
         (
             {"job_kinds": "evaluation,fine-tuning"},

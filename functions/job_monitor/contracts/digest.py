@@ -25,7 +25,15 @@ from job_monitor.contracts.envelope import (
 )
 from job_monitor.contracts.fields import decode_json, optional_time, required_str, required_time
 from job_monitor.contracts.text import compact_json, cut, iso_utc
-from job_monitor.digest.build import CATEGORIES, Digest, DigestJob, JobList, Section, with_cap
+from job_monitor.digest.build import (
+    CATEGORIES,
+    OPTIONAL_CATEGORIES,
+    Digest,
+    DigestJob,
+    JobList,
+    Section,
+    with_cap,
+)
 
 MESSAGE_TYPE = DIGEST
 """This contract's message type; its body says so in ``TYPE_FIELD``."""
@@ -92,17 +100,22 @@ def _contract(digest: Digest) -> dict[str, Any]:
         "periodStart": iso_utc(digest.period_start),
         "periodEnd": iso_utc(digest.period_end),
         "regions": list(digest.regions),
-        "totals": {c: digest.total(c) for c in CATEGORIES},
+        "totals": {c: digest.total(c) for c in CATEGORIES if _carried(c, digest.total(c))},
         "sections": [
             {
                 "region": s.region,
                 "kind": s.kind,
                 "kindLabel": s.kind_label,
-                **{c: _list_document(s.of(c)) for c in CATEGORIES},
+                **{c: _list_document(s.of(c)) for c in CATEGORIES if _carried(c, s.of(c).count)},
             }
             for s in digest.sections
         ],
     }
+
+
+def _carried(category: str, count: int) -> bool:
+    """Every list is in the body, except an optional one (``OPTIONAL_CATEGORIES``) with no job."""
+    return count > 0 or category not in OPTIONAL_CATEGORIES
 
 
 def _list_document(jobs: JobList) -> dict[str, Any]:

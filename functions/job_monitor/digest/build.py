@@ -4,8 +4,9 @@ Inputs are the journal (one ``JournalEntry`` per transition the monitor publishe
 ``journal.py``) and the jobs still running (the state's tracked jobs). ``build_digest`` sorts them
 into, per region and kind: jobs **started** (first seen in the period), **completed**, **failed**
 (with the first failure message), **stopped**, long-lived resources **updated** (back in service
-after an update), and **still running** (with their age). Lists are ordered deterministically and
-capped (``count`` keeps the true number, so a reader can say "and N more").
+after an update), **still running** (with their age), and jobs in a status the registry does not
+know (**unknown**, with their status and age; see ``OPTIONAL_CATEGORIES``). Lists are ordered
+deterministically and capped (``count`` keeps the true number, so a reader can say "and N more").
 
 Long-lived resources (provisioned throughput, custom model deployments) are "completed" when they
 come into service, "updated" when they come back into service after an update (``Updating ->
@@ -24,7 +25,7 @@ from typing import Any
 
 from job_monitor.contracts.text import clean_lines, human_duration, iso_utc, one_line
 from job_monitor.domain.jobs import as_utc
-from job_monitor.domain.kinds import FAILURE_STATUSES, READY_STATUSES
+from job_monitor.domain.kinds import FAILURE_STATUSES, READY_STATUSES, REGISTRY
 
 UPDATING_STATUSES = frozenset({"Updating"})
 COMPLETED_STATUSES = frozenset({"Completed", *READY_STATUSES})
@@ -32,8 +33,13 @@ COMPLETED_STATUSES = frozenset({"Completed", *READY_STATUSES})
 (it stays tracked, see ``READY_STATUSES``)."""
 FAILED_STATUSES = FAILURE_STATUSES
 STOPPED_STATUSES = frozenset({"Stopped"})
-CATEGORIES = ("failed", "completed", "updated", "stopped", "started", "running")
+CATEGORIES = ("failed", "completed", "updated", "stopped", "started", "running", "unknown")
 """The lists of a section, in the order readers see them."""
+OPTIONAL_CATEGORIES = frozenset({"unknown"})
+"""Lists the digest contract carries only when they hold a job (added within version 1): jobs
+the state still tracks in a status their kind's registry entry does not know (``JobKind.knows``;
+followed for ``UNKNOWN_STATUS_FOLLOW``, then no longer tracked), listed with their status and
+age instead of as "still running"."""
 
 JOBS_PER_LIST = 10
 """Names shown per list; the rest is "and N more"."""
@@ -183,7 +189,7 @@ def build_digest(
         add(
             tracked.region,
             tracked.kind,
-            "running",
+            "unknown" if _unknown(tracked) else "running",
             DigestJob(
                 name=tracked.name,
                 arn=tracked.arn,
@@ -225,8 +231,15 @@ def status_category(status: str, previous_status: str | None = None) -> str | No
     return None
 
 
+def _unknown(job: RunningJob) -> bool:
+    """The job's status is not one its kind's registry entry knows (a kind this version does not
+    know at all is left to the running list)."""
+    kind = REGISTRY.get(job.kind)
+    return kind is not None and not kind.knows(job.status)
+
+
 def _order_key(category: str) -> Any:
-    if category == "running":
+    if category in ("running", "unknown"):
         # Oldest first: the job running longest is the one to look at.
         return lambda j: (j.created_at, j.name, j.arn)
     return lambda j: (j.observed_at, j.name, j.arn)
@@ -260,7 +273,7 @@ def with_cap(digest: Digest, jobs_per_list: int) -> Digest:
 def describe_job(job: DigestJob, category: str) -> str:
     """Plain one-line description of a listed job (not escaped: callers escape for their medium)."""
     name = one_line(job.name)
-    if category == "running":
+    if category in ("running", "unknown"):
         age = human_duration(job.age_seconds)
         return f"{name} ({one_line(job.status)}, {age})" if age else name
     if category == "failed":

@@ -53,6 +53,7 @@ _HEADINGS = {
     "stopped": ":white_circle: Stopped",
     "started": ":large_blue_circle: Started",
     "running": ":hourglass_flowing_sand: Still running",
+    "unknown": ":grey_question: In a status this monitor version does not know",
 }
 
 
