@@ -52,7 +52,10 @@ def test_defaults_route_terminal_and_ready_statuses_to_email_and_monitor_every_k
     assert defaults.job_kinds == tuple(REGISTRY)
     assert len(defaults.job_kinds) == 7
     assert defaults.email_filter_policy() == {
-        "status": [*sorted(routing.TERMINAL_STATUSES | {"InService", "Active"}), routing.ANY_UNKNOWN]
+        "status": [
+            *sorted(routing.TERMINAL_STATUSES | {"InService", "Active"}),
+            routing.ANY_UNKNOWN,
+        ]
     }
     assert {"InService", "Active"} <= set(defaults.slack_filter_policy()["status"])
     assert not defaults.slack_enabled
