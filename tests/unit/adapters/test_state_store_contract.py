@@ -344,6 +344,19 @@ SEQUENCES: dict[str, list[Callable[[StateStore], Any]]] = {
         lambda s: s.sync_view(KIND, JOB, keep_in_view=False),
         lambda s: s.lookup(KIND, JOB.arn),
     ],
+    "unknown_since is kept while the status is unknown, dropped with a known one": [
+        lambda s: s.save_baseline(KIND, Cursor(NOW, NOW), [JOB]),
+        _claim(ME, "Cancelled"),
+        lambda s: s.commit(replace(_commit("Cancelled"), unknown_since=NOW), ME),
+        lambda s: s.lookup(KIND, JOB.arn),
+        lambda s: s.sync_view(KIND, replace(JOB, status="Cancelled"), keep_in_view=True),
+        lambda s: s.sync_view(
+            KIND, replace(JOB, status="Cancelled", unknown_since=NOW + MS), keep_in_view=True
+        ),
+        lambda s: s.lookup(KIND, JOB.arn),
+        lambda s: s.sync_view(KIND, replace(JOB, status="Stopped"), keep_in_view=True),
+        lambda s: s.lookup(KIND, JOB.arn),
+    ],
     "forget drops the view item; a record (only if any) expires": [
         lambda s: s.save_baseline(KIND, Cursor(NOW, NOW), [JOB]),
         lambda s: s.forget(KIND, JOB.arn, expires_at=NOW + timedelta(days=7)),
@@ -384,3 +397,16 @@ def _request(owner: str) -> ClaimRequest:
     return ClaimRequest(
         owner, NOW + timedelta(minutes=5), "InProgress", "Failed", NOW, f"{JOB.arn}#Failed"
     )
+
+
+def test_unknown_since_is_stored_and_removed(pair: Pair) -> None:
+    # Given a job committed in a status the registry does not know, with its time
+    store = pair.dynamo
+    store.save_baseline(KIND, Cursor(NOW, NOW), [JOB])
+    _claim(ME, "Cancelled")(store)
+    store.commit(replace(_commit("Cancelled"), unknown_since=NOW), ME)
+    # Then the in-view item keeps it (tracked, not finished)
+    assert store.load().of(KIND).tracked[JOB.arn].unknown_since == as_utc(NOW)
+    # And a known status later removes it
+    store.sync_view(KIND, replace(JOB, status="Stopping"), keep_in_view=True)
+    assert store.load().of(KIND).tracked[JOB.arn].unknown_since is None

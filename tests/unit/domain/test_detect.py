@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from job_monitor.domain.detect import TrackedJob, Window, detect_changes, list_floor, window_start
+from job_monitor.domain.detect import (
+    TrackedJob,
+    Window,
+    detect_changes,
+    list_floor,
+    retired_unknown,
+    window_start,
+)
 from job_monitor.domain.jobs import Job
-from job_monitor.domain.kinds import BATCH_INFERENCE, MODEL_CUSTOMIZATION
+from job_monitor.domain.kinds import (
+    BATCH_INFERENCE,
+    MODEL_CUSTOMIZATION,
+    REGISTRY,
+    UNKNOWN_STATUS_FOLLOW,
+    JobKind,
+)
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 LOOKBACK = timedelta(minutes=15)
@@ -108,3 +122,48 @@ def test_batch_jobs_use_submit_time_and_the_same_rules():
     assert [(c.job.kind.name, c.previous_status, c.job.status) for c in changes] == [
         ("batch-inference", None, "Submitted")
     ]
+
+
+# -- statuses the registry does not know (issue 12, item 4) -------------------------------------
+
+FOLLOW_NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("status", "since", "expected"),
+    [
+        ("InProgress", None, "following"),
+        ("InProgress", FOLLOW_NOW - timedelta(days=30), "following"),
+        ("Cancelled", None, "stamp"),
+        ("Cancelled", FOLLOW_NOW - UNKNOWN_STATUS_FOLLOW + timedelta(seconds=1), "following"),
+        ("Cancelled", FOLLOW_NOW - UNKNOWN_STATUS_FOLLOW, "retire"),
+        ("Cancelled", FOLLOW_NOW - timedelta(days=30), "retire"),
+    ],
+)
+def test_unknown_statuses_are_followed_for_a_bounded_time(
+    status: str, since: datetime | None, expected: str
+) -> None:
+    # Given a tracked batch job in ``status`` (unknown since ``since``)
+    arn = "arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/abcdefabcdef"
+    job = TrackedJob(arn, "nightly", status, FOLLOW_NOW - timedelta(days=40), None, since)
+    # When the rule is applied now
+    follow = retired_unknown(BATCH_INFERENCE, {arn: job}, FOLLOW_NOW)
+    # Then the job is followed as it is, stamped now (and followed), or retired
+    if expected == "following":
+        assert (follow.following, follow.stamp, follow.retire) == ({arn: job}, [], [])
+    elif expected == "stamp":
+        stamped = replace(job, unknown_since=FOLLOW_NOW)
+        assert (follow.following, follow.stamp, follow.retire) == ({arn: stamped}, [stamped], [])
+    else:
+        assert (follow.following, follow.stamp, follow.retire) == ({}, [], [job])
+
+
+@pytest.mark.parametrize("kind", list(REGISTRY.values()), ids=lambda k: k.name)
+def test_a_status_new_to_one_kind_is_unknown_for_it_even_if_another_kind_has_it(
+    kind: JobKind,
+) -> None:
+    others = set().union(*(k.statuses for k in REGISTRY.values())) - kind.statuses
+    for status in [*sorted(others), "Cancelled", "PAUSED"]:
+        assert not kind.knows(status)
+        assert not kind.is_terminal(status)
+    assert all(kind.knows(status) for status in kind.statuses)
