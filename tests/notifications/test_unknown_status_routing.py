@@ -1,0 +1,198 @@
+"""Routing of statuses the job-kind registry does not know (issue 12, item 4): the ``unknown``
+alias in the default policies, routing a new status by name (a synth warning, not a refusal),
+malformed names still refused; delivered through real SNS filter policies (moto)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from infra.settings import Settings, SettingsError
+from job_monitor.contracts import routing
+from job_monitor.contracts import transition as message
+from job_monitor.domain.jobs import Transition
+from job_monitor.domain.kinds import BATCH_INFERENCE, EVALUATION, REGISTRY, JobKind
+from tests.infra.support import cdk_json_context
+
+from .conftest import REGION, make_transition
+
+
+def settings(**context: Any) -> Settings:
+    return Settings.from_mapping({**cdk_json_context(), **context})
+
+
+@pytest.fixture
+def sns_sqs(aws_env: None) -> Iterator[tuple[Any, Any]]:
+    with mock_aws():
+        yield boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
+
+
+def _subscribe(sns: Any, sqs: Any, topic_arn: str, policy: dict[str, Any]) -> str:
+    queue_url = sqs.create_queue(QueueName=f"q{len(sqs.list_queues().get('QueueUrls', []))}")[
+        "QueueUrl"
+    ]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    sns.subscribe(
+        TopicArn=topic_arn,
+        Protocol="sqs",
+        Endpoint=queue_arn,
+        Attributes={"FilterPolicy": json.dumps(policy), "RawMessageDelivery": "true"},
+    )
+    return str(queue_url)
+
+
+def _publish(sns: Any, topic_arn: str, transition: Transition) -> None:
+    rendered = message.render(transition)
+    sns.publish(
+        TopicArn=topic_arn,
+        Subject=rendered.subject,
+        Message=rendered.body,
+        MessageAttributes={
+            k: {"DataType": "String", "StringValue": v} for k, v in rendered.attributes.items()
+        },
+    )
+
+
+def _received(sqs: Any, queue_url: str) -> list[tuple[str, str]]:
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+    return sorted(
+        (json.loads(m["Body"])["kind"], json.loads(m["Body"])["status"]) for m in messages
+    )
+
+
+# -- reading the settings ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("names", "statuses", "unknown", "unlisted"),
+    [
+        (["Failed"], ("Failed",), False, ()),
+        (["started", "Failed"], ("Failed", "InProgress"), False, ()),
+        (["unknown"], (), True, ()),
+        (["Failed", "unknown"], ("Failed",), True, ()),
+        (["Failed", "Cancelled"], ("Cancelled", "Failed"), False, ("Cancelled",)),
+        (["IN_PROGRESS", "Cancelled", "Cancelled"], ("Cancelled", "IN_PROGRESS"), False,
+         ("IN_PROGRESS", "Cancelled")),
+    ],
+)  # fmt: skip
+def test_status_names_are_read_into_statuses_the_unknown_alias_and_unlisted_names(
+    names: list[str], statuses: tuple[str, ...], unknown: bool, unlisted: tuple[str, ...]
+) -> None:
+    assert routing.parse_statuses(names) == routing.StatusRoute(statuses, unknown, unlisted)
+
+
+@pytest.mark.parametrize(
+    ("names", "fragment"),
+    [
+        (["failed"], "failed (did you mean Failed?)"),
+        (["Unknown"], "Unknown (did you mean unknown?)"),
+        (["Cancel led"], "'Cancel led'"),
+        (["Failed!"], "'Failed!'"),
+        (["1Failed"], "'1Failed'"),
+        (["x" * 65], "'xxxx"),
+        ([], "at least one status"),
+    ],
+)
+def test_malformed_status_names_are_still_refused(names: list[str], fragment: str) -> None:
+    with pytest.raises(ValueError) as refused:
+        routing.parse_statuses(names)
+    assert fragment in str(refused.value)
+
+
+def test_the_default_policies_pass_unknown_statuses_by_anything_but_the_registry() -> None:
+    for policy in (
+        settings().email_filter_policy(),
+        settings(slack_secret_name="s").slack_filter_policy(),
+    ):
+        assert policy["status"][-1] == {"anything-but": sorted(routing.ALL_STATUSES)}
+        assert "$or" not in policy
+
+
+def test_a_routing_setting_naming_a_new_status_warns_and_does_not_refuse() -> None:
+    # Given a user who routes Cancelled (not in the registry) to email and Slack
+    parsed = settings(
+        email_statuses="Failed,Cancelled", slack_statuses="Cancelled", slack_secret_name="s"
+    )
+    # Then synth goes on, routing it by name, and warns naming the setting and the value
+    assert parsed.email_filter_policy() == {"status": ["Cancelled", "Failed"]}
+    assert parsed.slack_filter_policy() == {"status": ["Cancelled"]}
+    [slack, email] = parsed.warnings()
+    assert slack.startswith("slack_statuses: Cancelled is not a status of any job kind")
+    assert email.startswith("email_statuses: Cancelled is not a status of any job kind")
+    # And the defaults warn about nothing
+    assert settings().warnings() == []
+
+
+def test_a_malformed_routing_value_still_stops_synth_naming_the_key() -> None:
+    with pytest.raises(SettingsError, match=r"email_statuses: bad status.*did you mean Completed"):
+        settings(email_statuses="Failed,completed")
+
+
+# -- delivery through SNS ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", list(REGISTRY.values()), ids=lambda k: k.name)
+def test_every_kinds_new_status_reaches_the_default_policies_and_progress_does_not(
+    sns_sqs: tuple[Any, Any], kind: JobKind
+) -> None:
+    # Given the default email and Slack policies (Slack also with the digest), and a user who
+    # routes Failed only
+    sns, sqs = sns_sqs
+    topic = sns.create_topic(Name="bedrock-jobs")["TopicArn"]
+    email = _subscribe(sns, sqs, topic, settings().email_filter_policy())
+    slack = _subscribe(
+        sns,
+        sqs,
+        topic,
+        settings(slack_secret_name="s", daily_digest="true").slack_filter_policy(),
+    )
+    failed_only = _subscribe(
+        sns, sqs, topic, settings(email_statuses="Failed").email_filter_policy()
+    )
+
+    # When a job of the kind goes to a status no kind has, and another starts running
+    _publish(sns, topic, make_transition(kind, "Cancelled", previous=kind.running_order[0]))
+    _publish(sns, topic, make_transition(kind, kind.running_order[0], previous=None))
+
+    # Then the defaults get the new status only; a Failed-only policy gets neither
+    assert _received(sqs, email) == [(kind.name, "Cancelled")]
+    assert _received(sqs, slack) == [(kind.name, "Cancelled")]
+    assert _received(sqs, failed_only) == []
+
+
+def test_a_policy_narrowed_to_kinds_passes_unknown_statuses_of_those_kinds_only(
+    sns_sqs: tuple[Any, Any],
+) -> None:
+    sns, sqs = sns_sqs
+    topic = sns.create_topic(Name="bedrock-jobs")["TopicArn"]
+    batch = _subscribe(
+        sns, sqs, topic, routing.filter_policy(routing.DEFAULT_SLACK_STATUSES, ["batch-inference"])
+    )
+    _publish(sns, topic, make_transition(BATCH_INFERENCE, "Cancelled", previous="InProgress"))
+    _publish(sns, topic, make_transition(EVALUATION, "Cancelled", previous="InProgress"))
+    assert _received(sqs, batch) == [("batch-inference", "Cancelled")]
+
+
+def test_the_unknown_marker_is_an_attribute_a_policy_can_match(sns_sqs: tuple[Any, Any]) -> None:
+    # Given a subscriber that wants only what the registry does not know (e.g. the maintainers)
+    sns, sqs = sns_sqs
+    topic = sns.create_topic(Name="bedrock-jobs")["TopicArn"]
+    maintainers = _subscribe(sns, sqs, topic, {"unknownStatus": ["true"]})
+    # When a new status and a known one are published
+    _publish(sns, topic, make_transition(BATCH_INFERENCE, "Cancelled", previous="InProgress"))
+    _publish(sns, topic, make_transition(BATCH_INFERENCE, "Failed"))
+    # Then it gets the new status only
+    assert _received(sqs, maintainers) == [("batch-inference", "Cancelled")]
+
+
+def test_the_largest_unknown_policy_is_within_snss_combination_limit() -> None:
+    # SNS allows at most 150 combinations: the values of each attribute multiplied
+    policy = routing.filter_policy([*sorted(routing.ALL_STATUSES), "unknown"], list(REGISTRY))
+    assert len(policy["status"]) * len(policy["kind"]) <= 150
