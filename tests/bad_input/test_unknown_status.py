@@ -328,3 +328,37 @@ def test_a_known_status_has_no_unknown_marker(account: LocalAccount) -> None:
     assert "unknownStatus" not in published.attributes
     assert "unknownStatus" not in published.body
     assert tracked(account, BATCH_INFERENCE) == {}
+
+
+def test_the_monitor_handler_counts_unknown_statuses_per_kind_once(
+    account: LocalAccount, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from job_monitor.handlers import monitor as handler_module
+    from tests.integration.test_monitor_handler import (
+        FakeContext,
+        emitted_metrics,
+        point_at_account,
+    )
+
+    # Given the scheduled handler on the account, following a batch job
+    point_at_account(monkeypatch, handler_module, account, service="bedrock-job-monitor")
+    arn = account.bedrock.create_job("batch-inference", "nightly-summaries", status="InProgress")
+    handler_module.handler({}, FakeContext())
+    account.clock.advance(minutes=5)
+    capsys.readouterr()
+
+    # When Bedrock reports Cancelled, in this run and the next
+    with bedrock_says(account, BATCH_INFERENCE, arn, NEW_STATUS):
+        handler_module.handler({}, FakeContext())
+        first = capsys.readouterr().out
+        account.clock.advance(minutes=5)
+        handler_module.handler({}, FakeContext())
+        second = capsys.readouterr().out
+    handler_module._settings.cache_clear()
+
+    # Then the first run counts one unknown status for batch inference, the next none
+    assert emitted_metrics(first)["UnknownStatuses"] == 1
+    [blob] = [json.loads(line) for line in first.splitlines() if '"UnknownStatuses"' in line]
+    assert blob["kind"] == "batch-inference"
+    assert blob["service"] == "bedrock-job-monitor"
+    assert "UnknownStatuses" not in emitted_metrics(second)

@@ -15,9 +15,12 @@ from moto import mock_aws
 from infra.settings import Settings, SettingsError
 from job_monitor.contracts import routing
 from job_monitor.contracts import transition as message
+from job_monitor.contracts.envelope import ContractError
 from job_monitor.domain.jobs import Transition
 from job_monitor.domain.kinds import BATCH_INFERENCE, EVALUATION, REGISTRY, JobKind
+from job_monitor.notifiers.slack.blocks import slack_message
 from tests.infra.support import cdk_json_context
+from tests.notifications.support import slack_texts
 
 from .conftest import REGION, make_transition
 
@@ -196,3 +199,52 @@ def test_the_largest_unknown_policy_is_within_snss_combination_limit() -> None:
     # SNS allows at most 150 combinations: the values of each attribute multiplied
     policy = routing.filter_policy([*sorted(routing.ALL_STATUSES), "unknown"], list(REGISTRY))
     assert len(policy["status"]) * len(policy["kind"]) <= 150
+
+
+# -- the message ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", list(REGISTRY.values()), ids=lambda k: k.name)
+def test_every_kinds_new_status_is_marked_in_body_attribute_slack_and_chatbot(
+    kind: JobKind,
+) -> None:
+    # Given a transition of the kind into a status its registry entry does not know
+    transition = make_transition(kind, "Cancelled", previous=kind.running_order[0])
+    # When it is rendered (JSON and Chatbot) and read back by the Slack notifier
+    rendered = message.render(transition)
+    body = json.loads(rendered.body)
+    chatbot = json.loads(message.render(transition, "chatbot").body)
+    posted = slack_message(message.parse(rendered.body))
+    # Then body and attribute say so, and it is not terminal
+    assert rendered.attributes["unknownStatus"] == "true"
+    assert rendered.attributes["terminal"] == "false"
+    assert body["unknownStatus"] is True
+    assert message.parse(rendered.body).unknown_status is True
+    # And Slack and Chatbot say this monitor version does not know the status
+    note = f"This monitor version does not know the status *Cancelled* for {kind.noun}s"
+    texts = slack_texts(posted)
+    assert any(note in t for t in texts)
+    assert texts[1].startswith(":grey_question: Bedrock ")  # the header
+    assert "(a status this monitor version does not know)" in posted.text
+    assert (
+        f"does not know the status `Cancelled` for {kind.noun}s"
+        in (chatbot["content"]["description"])
+    )
+    assert chatbot["metadata"]["additionalContext"]["unknownStatus"] == "true"
+
+
+@pytest.mark.parametrize("kind", list(REGISTRY.values()), ids=lambda k: k.name)
+def test_a_known_status_carries_no_marker(kind: JobKind) -> None:
+    status = sorted(kind.terminal_statuses)[0]
+    rendered = message.render(make_transition(kind, status))
+    assert "unknownStatus" not in rendered.attributes
+    assert "unknownStatus" not in json.loads(rendered.body)
+    assert message.parse(rendered.body).unknown_status is False
+    posted = slack_message(message.parse(rendered.body))
+    assert not any("does not know" in t for t in slack_texts(posted))
+
+
+def test_a_body_whose_marker_is_not_a_boolean_is_refused() -> None:
+    body = json.loads(message.render(make_transition(BATCH_INFERENCE, "Failed")).body)
+    with pytest.raises(ContractError, match="'unknownStatus' must be true or false"):
+        message.parse(json.dumps({**body, "unknownStatus": "yes"}))
