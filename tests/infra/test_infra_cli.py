@@ -66,3 +66,34 @@ def test_a_bad_setting_stops_the_cli_naming_the_key(tmp_path: Path) -> None:
     done = _make("synth", f"CDK_OUT={tmp_path}", "CONTEXT=-c schedule_minutes=0")
     assert done.returncode != 0
     assert "schedule_minutes: 0 is outside the allowed range 1..480" in done.stderr
+
+
+@pytest.mark.slow
+def test_a_status_no_kind_knows_warns_at_synth_and_is_routed_by_name(tmp_path: Path) -> None:
+    # When a user routes Cancelled (a status newer than this version's registry) to email
+    done = _make(
+        "synth",
+        f"CDK_OUT={tmp_path}",
+        "CONTEXT=-c email_statuses=Failed,Cancelled -c email_addresses=ops@example.com",
+    )
+    # Then synth succeeds and warns naming the setting and the value, printed and as a CDK
+    # annotation warning on the stack
+    assert done.returncode == 0, done.stderr[-2000:]
+    warning = "email_statuses: Cancelled is not a status of any job kind this version knows"
+    assert warning in done.stdout + done.stderr
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    stack = manifest["artifacts"]["BedrockJobMonitor"]
+    metadata = {
+        **stack.get("metadata", {}),
+        **json.loads((tmp_path / stack["additionalMetadataFile"]).read_text()),
+    }
+    entries = [entry for entries in metadata.values() for entry in entries]
+    assert any(e["type"] == "aws:cdk:warning" and warning in str(e["data"]) for e in entries)
+    # And the email subscription's filter policy routes it by name
+    template = json.loads((tmp_path / "BedrockJobMonitor.template.json").read_text())
+    [policy] = [
+        r["Properties"]["FilterPolicy"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::SNS::Subscription" and r["Properties"]["Protocol"] == "email"
+    ]
+    assert policy == {"status": ["Cancelled", "Failed"]}
