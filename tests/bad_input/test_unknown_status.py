@@ -362,3 +362,41 @@ def test_the_monitor_handler_counts_unknown_statuses_per_kind_once(
     assert blob["kind"] == "batch-inference"
     assert blob["service"] == "bedrock-job-monitor"
     assert "UnknownStatuses" not in emitted_metrics(second)
+
+
+def test_the_events_handler_counts_an_unknown_status_from_a_batch_event(
+    account: LocalAccount, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from job_monitor.handlers import events as handler_module
+    from tests.integration.test_monitor_handler import (
+        FakeContext,
+        emitted_metrics,
+        point_at_account,
+    )
+
+    # Given the events function on the account, and a batch job the monitor follows
+    point_at_account(
+        monkeypatch,
+        handler_module,
+        account,
+        service="bedrock-job-monitor-events",
+        JOB_KINDS="model-customization,batch-inference",
+    )
+    arn = account.bedrock.create_job("batch-inference", "nightly-summaries", status="InProgress")
+    account.monitor(account.settings(kinds=handler_module._settings().kinds)).run()
+    capsys.readouterr()
+
+    # When Bedrock's event says Cancelled (and the Get agrees)
+    with bedrock_says(account, BATCH_INFERENCE, arn, NEW_STATUS):
+        event = state_change_event(account.bedrock, arn, status=NEW_STATUS)
+        result = handler_module.handler(event, FakeContext())
+    handler_module._settings.cache_clear()
+
+    # Then it is published marked unknown and counted under the events function's service
+    assert result["published"] is True
+    [published] = account.drain()
+    assert published.attributes["unknownStatus"] == "true"
+    out = capsys.readouterr().out
+    assert emitted_metrics(out)["UnknownStatuses"] == 1
+    [blob] = [json.loads(line) for line in out.splitlines() if '"UnknownStatuses"' in line]
+    assert (blob["kind"], blob["service"]) == ("batch-inference", "bedrock-job-monitor-events")
