@@ -28,6 +28,12 @@ def bundling_failure(exc: BaseException) -> str | None:
     return text[start:] if start >= 0 else None
 
 
+SKIP_SLACK = (
+    " To synthesize without the Slack notifier, set the context key slack_secret_name to an "
+    "empty string (-c slack_secret_name=)."
+)
+
+
 class BundlingError(RuntimeError):
     """The asset could not be built; the message says why and what to do."""
 
@@ -36,9 +42,21 @@ class BundlingError(RuntimeError):
 class PipInstallLocally:
     """``ILocalBundling`` that never falls back to Docker: it bundles or fails the synth."""
 
-    def __init__(self, source_dir: Path, requirements: Path) -> None:
+    def __init__(
+        self,
+        source_dir: Path | None,
+        requirements: Path,
+        *,
+        target_subdir: str = "",
+        what_to_skip: str = SKIP_SLACK,
+    ) -> None:
+        """Copy ``source_dir`` (None: nothing) to the output directory, then install
+        ``requirements`` into ``<output>/<target_subdir>`` (a layer's ``python``). ``what_to_skip``
+        ends the failure message: how to synthesize without this asset, if one can."""
         self.source_dir = source_dir
         self.requirements = requirements
+        self.target_subdir = target_subdir
+        self.what_to_skip = what_to_skip
 
     def pip_command(self, output_dir: str) -> list[str]:
         return [
@@ -50,7 +68,7 @@ class PipInstallLocally:
             "--disable-pip-version-check",
             "--no-compile",  # no .pyc: the output (and its asset hash) stays reproducible
             "--target",
-            output_dir,
+            str(Path(output_dir) / self.target_subdir),
             "--platform",
             versions.PIP_PLATFORMS[versions.LAMBDA_ARCHITECTURE],
             "--implementation",
@@ -63,12 +81,13 @@ class PipInstallLocally:
         ]
 
     def try_bundle(self, output_dir: str, _options: Any = None) -> bool:
-        shutil.copytree(
-            self.source_dir,
-            output_dir,
-            dirs_exist_ok=True,
-            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
-        )
+        if self.source_dir is not None:
+            shutil.copytree(
+                self.source_dir,
+                output_dir,
+                dirs_exist_ok=True,
+                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+            )
         command = self.pip_command(output_dir)
         try:
             result = subprocess.run(  # noqa: S603 - fixed argv, no shell
@@ -79,12 +98,26 @@ class PipInstallLocally:
         if result.returncode != 0:
             tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-8:])
             raise BundlingError(self._advice(f"pip exited with {result.returncode}:\n{tail}"))
+        drop_console_scripts(Path(output_dir) / self.target_subdir)
         return True
 
     def _advice(self, what: str) -> str:
+        source = f"{self.source_dir.name}/ with " if self.source_dir is not None else ""
         return (
-            f"{BUNDLING_FAILED}: {self.source_dir.name}/ with {self.requirements.name}: {what}\n"
+            f"{BUNDLING_FAILED}: {source}{self.requirements.name}: {what}\n"
             "pip needs to reach PyPI (or a mirror: set PIP_INDEX_URL, or PIP_FIND_LINKS to a "
-            "directory of wheels). To synthesize without the Slack notifier, set the context key "
-            "slack_secret_name to an empty string (-c slack_secret_name=)."
+            f"directory of wheels).{self.what_to_skip}"
         )
+
+
+def drop_console_scripts(site_dir: Path) -> None:
+    """Remove what ``pip install --target`` writes that names the machine that ran it: the
+    console scripts in ``bin/`` (their ``#!`` line is the building interpreter's path) and their
+    lines in the ``*.dist-info/RECORD`` files (which carry those scripts' hashes). Nothing imports
+    them, and without them the output, hence the asset hash, is the same on every machine."""
+    shutil.rmtree(site_dir / "bin", ignore_errors=True)
+    for record in site_dir.glob("*.dist-info/RECORD"):
+        lines = record.read_text(encoding="utf-8").splitlines(keepends=True)
+        kept = [line for line in lines if not line.startswith("../../bin/")]
+        if kept != lines:
+            record.write_text("".join(kept), encoding="utf-8")
