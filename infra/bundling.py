@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import jsii
 from aws_cdk import ILocalBundling
 
-from infra import versions
+from infra import wheels
 
 PIP_TIMEOUT_SECONDS = 300
 BUNDLING_FAILED = "Asset bundling failed"
@@ -59,26 +58,7 @@ class PipInstallLocally:
         self.what_to_skip = what_to_skip
 
     def pip_command(self, output_dir: str) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-compile",  # no .pyc: the output (and its asset hash) stays reproducible
-            "--target",
-            str(Path(output_dir) / self.target_subdir),
-            "--platform",
-            versions.PIP_PLATFORMS[versions.LAMBDA_ARCHITECTURE],
-            "--implementation",
-            "cp",
-            "--python-version",
-            versions.PYTHON_VERSION,
-            "--only-binary=:all:",
-            "--requirement",
-            str(self.requirements),
-        ]
+        return wheels.lambda_pip_command(self.requirements, Path(output_dir) / self.target_subdir)
 
     def try_bundle(self, output_dir: str, _options: Any = None) -> bool:
         if self.source_dir is not None:
@@ -98,7 +78,7 @@ class PipInstallLocally:
         if result.returncode != 0:
             tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-8:])
             raise BundlingError(self._advice(f"pip exited with {result.returncode}:\n{tail}"))
-        drop_console_scripts(Path(output_dir) / self.target_subdir)
+        wheels.drop_console_scripts(Path(output_dir) / self.target_subdir)
         return True
 
     def _advice(self, what: str) -> str:
@@ -108,16 +88,3 @@ class PipInstallLocally:
             "pip needs to reach PyPI (or a mirror: set PIP_INDEX_URL, or PIP_FIND_LINKS to a "
             f"directory of wheels).{self.what_to_skip}"
         )
-
-
-def drop_console_scripts(site_dir: Path) -> None:
-    """Remove what ``pip install --target`` writes that names the machine that ran it: the
-    console scripts in ``bin/`` (their ``#!`` line is the building interpreter's path) and their
-    lines in the ``*.dist-info/RECORD`` files (which carry those scripts' hashes). Nothing imports
-    them, and without them the output, hence the asset hash, is the same on every machine."""
-    shutil.rmtree(site_dir / "bin", ignore_errors=True)
-    for record in site_dir.glob("*.dist-info/RECORD"):
-        lines = record.read_text(encoding="utf-8").splitlines(keepends=True)
-        kept = [line for line in lines if not line.startswith("../../bin/")]
-        if kept != lines:
-            record.write_text("".join(kept), encoding="utf-8")
