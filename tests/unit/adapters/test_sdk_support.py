@@ -20,6 +20,7 @@ from job_monitor.adapters.sdk_support import (
     check_operations,
     missing_operations,
     operation_name,
+    operations_from_clients,
 )
 from job_monitor.config import MonitorSettings
 from job_monitor.domain.kinds import REGISTRY
@@ -175,3 +176,8 @@ def test_the_same_sdk_serves_settings_that_do_not_enable_that_kind(tmp_path: Pat
     assert "ListModelInvocationJobs" not in (
         clients["job_clients"][("bedrock", "us-east-1")].meta.service_model.operation_names
     )
+
+
+def test_without_a_client_for_a_service_its_operations_come_from_botocores_own_model() -> None:
+    operations_of = operations_from_clients({})
+    assert set(operations_of("bedrock")) == set(BEDROCK.operation_names)
