@@ -20,7 +20,7 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 
-$(VENV)/.local-installed: $(VENV)/bin/python requirements/lambda.txt requirements/notifier.txt requirements/local.txt
+$(VENV)/.local-installed: $(VENV)/bin/python requirements/lambda.txt requirements/notifier.txt requirements/sdk.txt requirements/local.txt
 	$(VENV)/bin/pip install -q -r requirements/local.txt
 	touch $@
 

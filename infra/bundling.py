@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import jsii
 from aws_cdk import ILocalBundling
 
-from infra import versions
+from infra import wheels
 
 PIP_TIMEOUT_SECONDS = 300
 BUNDLING_FAILED = "Asset bundling failed"
@@ -28,6 +27,12 @@ def bundling_failure(exc: BaseException) -> str | None:
     return text[start:] if start >= 0 else None
 
 
+SKIP_SLACK = (
+    " To synthesize without the Slack notifier, set the context key slack_secret_name to an "
+    "empty string (-c slack_secret_name=)."
+)
+
+
 class BundlingError(RuntimeError):
     """The asset could not be built; the message says why and what to do."""
 
@@ -36,39 +41,33 @@ class BundlingError(RuntimeError):
 class PipInstallLocally:
     """``ILocalBundling`` that never falls back to Docker: it bundles or fails the synth."""
 
-    def __init__(self, source_dir: Path, requirements: Path) -> None:
+    def __init__(
+        self,
+        source_dir: Path | None,
+        requirements: Path,
+        *,
+        target_subdir: str = "",
+        what_to_skip: str = SKIP_SLACK,
+    ) -> None:
+        """Copy ``source_dir`` (None: nothing) to the output directory, then install
+        ``requirements`` into ``<output>/<target_subdir>`` (a layer's ``python``). ``what_to_skip``
+        ends the failure message: how to synthesize without this asset, if one can."""
         self.source_dir = source_dir
         self.requirements = requirements
+        self.target_subdir = target_subdir
+        self.what_to_skip = what_to_skip
 
     def pip_command(self, output_dir: str) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-compile",  # no .pyc: the output (and its asset hash) stays reproducible
-            "--target",
-            output_dir,
-            "--platform",
-            versions.PIP_PLATFORMS[versions.LAMBDA_ARCHITECTURE],
-            "--implementation",
-            "cp",
-            "--python-version",
-            versions.PYTHON_VERSION,
-            "--only-binary=:all:",
-            "--requirement",
-            str(self.requirements),
-        ]
+        return wheels.lambda_pip_command(self.requirements, Path(output_dir) / self.target_subdir)
 
     def try_bundle(self, output_dir: str, _options: Any = None) -> bool:
-        shutil.copytree(
-            self.source_dir,
-            output_dir,
-            dirs_exist_ok=True,
-            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
-        )
+        if self.source_dir is not None:
+            shutil.copytree(
+                self.source_dir,
+                output_dir,
+                dirs_exist_ok=True,
+                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+            )
         command = self.pip_command(output_dir)
         try:
             result = subprocess.run(  # noqa: S603 - fixed argv, no shell
@@ -79,12 +78,13 @@ class PipInstallLocally:
         if result.returncode != 0:
             tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-8:])
             raise BundlingError(self._advice(f"pip exited with {result.returncode}:\n{tail}"))
+        wheels.drop_console_scripts(Path(output_dir) / self.target_subdir)
         return True
 
     def _advice(self, what: str) -> str:
+        source = f"{self.source_dir.name}/ with " if self.source_dir is not None else ""
         return (
-            f"{BUNDLING_FAILED}: {self.source_dir.name}/ with {self.requirements.name}: {what}\n"
+            f"{BUNDLING_FAILED}: {source}{self.requirements.name}: {what}\n"
             "pip needs to reach PyPI (or a mirror: set PIP_INDEX_URL, or PIP_FIND_LINKS to a "
-            "directory of wheels). To synthesize without the Slack notifier, set the context key "
-            "slack_secret_name to an empty string (-c slack_secret_name=)."
+            f"directory of wheels).{self.what_to_skip}"
         )

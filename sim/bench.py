@@ -39,12 +39,19 @@ clients the monitor builds, (c) the handler module's import, (d) the handler's i
 first invocation's clients, each in fresh interpreters. Two targets: the issue's, (c) against
 (a); and the whole cold start (the handler defers boto3 to the first invocation), (d) against
 (b), what any function building the same clients pays. (d) against (a) is printed too.
+
+The SDK layer (``sim/bench_lambda.py``, ``sdk_layer_cost``): requirements/sdk.txt built with the
+synth's own pip command (``infra.wheels``), its size zipped and unzipped against Lambda's 250 MB
+limit, and (e) the handler's import + its clients with boto3/botocore taken from the layer without
+bytecode (as Lambda loads it), interleaved with (d). Two targets: the layer's share of the limit,
+and (e) against (d).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -61,15 +68,20 @@ from botocore.config import Config
 from job_monitor.domain.kinds import FAILURE_STATUSES, REGISTRY, JobKind
 from sim.bedrock import SPECS, BedrockSimulator
 from sim.bench_lambda import (
+    LAMBDA_UNZIPPED_LIMIT_BYTES,
     MB,
     PRICES,
     PRICES_AS_OF,
+    SDK_LAYER_COLD_START_TARGET,
+    SDK_LAYER_SHARE_TARGET,
     ColdStart,
     FunctionConfig,
     RunCost,
+    SdkLayerCost,
     cold_start,
     function_config,
     monthly,
+    sdk_layer_cost,
 )
 from sim.local import REGION, TABLE_NAME, LocalAccount, local_account
 from sim.naive import PAGE_SIZE, NaivePoller
@@ -549,6 +561,7 @@ def targets(
     opts: Options,
     cold: ColdStart | None,
     measured: NaiveMeasured | None = None,
+    layer: SdkLayerCost | None = None,
 ) -> list[Target]:
     kinds = [REGISTRY[k] for k in opts.kinds]
     by_key = {(c.history, c.shape, c.run): c for c in cells}
@@ -673,7 +686,37 @@ def targets(
                 f"clients alone is {cold.boto3_clients_s / cold.boto3_s:.2f}x",
             )
         )
+    out.extend(sdk_layer_targets(layer))
     return out
+
+
+def sdk_layer_targets(layer: SdkLayerCost | None) -> list[Target]:
+    """The SDK layer's size against Lambda's limit, and what it adds to a cold start."""
+    size = (
+        f"SDK layer <= {SDK_LAYER_SHARE_TARGET:.0%} of Lambda's "
+        f"{LAMBDA_UNZIPPED_LIMIT_BYTES // MB} MB unzipped limit"
+    )
+    time = (
+        f"SDK layer cold start (SDK from the layer, no bytecode, as Lambda loads it) <= "
+        f"{SDK_LAYER_COLD_START_TARGET}x the same with a precompiled SDK"
+    )
+    if layer is None:
+        return [Target(size, None, "not measured"), Target(time, None, "not measured")]
+    ms = 1000
+    return [
+        Target(
+            size,
+            layer.limit_share <= SDK_LAYER_SHARE_TARGET,
+            f"{layer.unzipped_bytes / MB:.1f} MB unzipped ({layer.limit_share:.1%}), "
+            f"{layer.zipped_bytes / MB:.1f} MB zipped, {layer.files:,} files",
+        ),
+        Target(
+            time,
+            layer.ratio <= SDK_LAYER_COLD_START_TARGET,
+            f"{layer.handler_clients_s * ms:.0f} ms / {layer.precompiled_s * ms:.0f} ms = "
+            f"{layer.ratio:.2f}x (+{layer.added_s * ms:.0f} ms, median of {layer.repetitions})",
+        ),
+    ]
 
 
 # -- printing -------------------------------------------------------------------------------------
@@ -742,7 +785,11 @@ def print_results(cells: list[Cell], opts: Options, fn: FunctionConfig) -> None:
 
 
 def print_lambda(
-    cells: list[Cell], opts: Options, fn: FunctionConfig, cold: ColdStart | None
+    cells: list[Cell],
+    opts: Options,
+    fn: FunctionConfig,
+    cold: ColdStart | None,
+    layer: SdkLayerCost | None = None,
 ) -> None:
     print(
         f"\nLambda at the configured {fn.memory_mb} MB ({fn.architecture}, timeout "
@@ -780,6 +827,26 @@ def print_lambda(
         )
     if cold:
         print(f"\n{cold_start_text(cold)}")
+    if layer:
+        print(f"\n{sdk_layer_text(layer)}")
+
+
+def sdk_layer_text(layer: SdkLayerCost) -> str:
+    ms = 1000
+    sdk = ", ".join(f"{name} {version}" for name, version in layer.pins.items())
+    return (
+        f"SDK layer (requirements/sdk.txt: {sdk}), built as the synth builds it: "
+        f"{layer.files:,} files, {layer.unzipped_bytes / MB:.1f} MB unzipped "
+        f"({layer.limit_share:.1%} of Lambda's {LAMBDA_UNZIPPED_LIMIT_BYTES // MB} MB for a "
+        f"function and its layers), {layer.zipped_bytes / MB:.1f} MB zipped. Cold start, median "
+        f"of {layer.repetitions} fresh interpreters each: the handler's import + its first "
+        f"invocation's clients with boto3/botocore from the layer and no bytecode (the layer "
+        f"ships none and /opt is read-only, so Lambda compiles the SDK modules it imports) "
+        f"{layer.handler_clients_s * ms:.0f} ms, against {layer.precompiled_s * ms:.0f} ms with "
+        f"the same versions precompiled (d): +{layer.added_s * ms:.0f} ms, {layer.ratio:.2f}x. "
+        f"The handler's import alone (c) still loads no SDK (tests/unit/test_cold_start.py); the "
+        f"cost falls on the first invocation, with the clients."
+    )
 
 
 def cold_start_text(cold: ColdStart) -> str:
@@ -917,6 +984,18 @@ def parse_args(argv: list[str] | None) -> tuple[Options, argparse.Namespace]:
     return opts, args
 
 
+def measure_sdk_layer(repetitions: int) -> SdkLayerCost | None:
+    """The SDK layer's figures (``sim.bench_lambda.sdk_layer_cost``), or None when not asked
+    for (no cold-start repetitions) or when the layer cannot be built (pip needs PyPI)."""
+    if repetitions <= 0:
+        return None
+    try:
+        return sdk_layer_cost(repetitions)
+    except subprocess.CalledProcessError as exc:
+        print(f"note: the SDK layer could not be built, not measured: {exc}", file=sys.stderr)
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     opts, args = parse_args(argv)
@@ -925,6 +1004,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"note: kinds without a simulator spec are not measured: {missing}", file=sys.stderr)
     fn = function_config()
     cold = cold_start(args.cold_start_reps) if args.cold_start_reps > 0 else None
+    layer = measure_sdk_layer(args.cold_start_reps)
     if opts.naive_real_kind and RATIO_AT in opts.history:
         # Its own process, alongside the accounts (it is the longest task by far).
         with ProcessPoolExecutor(max_workers=1) as extra:
@@ -935,9 +1015,9 @@ def main(argv: list[str] | None = None) -> int:
         cells = run_all(opts, args.jobs)
         measured = None
     print_results(cells, opts, fn)
-    print_lambda(cells, opts, fn, cold)
+    print_lambda(cells, opts, fn, cold, layer)
     print_costs(cells, opts, fn)
-    results = targets(cells, opts, cold, measured)
+    results = targets(cells, opts, cold, measured, layer)
     print("\nTargets:")
     for t in results:
         print(f"  {t.verdict}  {t.name}: {t.detail}")

@@ -108,13 +108,19 @@ _ENV = {
 """The monitor's environment, with fake values: building clients touches no network."""
 
 
-def _probe(code: str) -> float:
+def _probe(code: str, *, python_path: Path | None = None, bytecode: bool = True) -> float:
     """Run ``code`` in a fresh interpreter with only the Lambda code on the path (as in Lambda,
-    where the handler's directory and the layers are on ``sys.path``)."""
+    where the handler's directory and the layers are on ``sys.path``); ``python_path`` goes
+    before the environment's site-packages (a layer's ``python/``); without ``bytecode``, no
+    ``.pyc`` is written (``-B``), so a directory that ships none (the SDK layer) is compiled
+    from source in every interpreter, as in Lambda's read-only ``/opt``."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **_ENV}
+    if python_path is not None:
+        env["PYTHONPATH"] = str(python_path)
     out = subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", code],
+        [sys.executable, *([] if bytecode else ["-B"]), "-c", code],
         cwd=FUNCTIONS,
-        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **_ENV},
+        env=env,
         capture_output=True,
         text=True,
         check=True,
@@ -163,6 +169,120 @@ def cold_start(repetitions: int) -> ColdStart:
         handler_clients_s=median["handler_clients"],
         repetitions=repetitions,
         base_rss_bytes=rss,
+    )
+
+
+# -- the SDK layer -------------------------------------------------------------------------------
+
+LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * MB
+"""Lambda's limit on a function's code and all its layers, unzipped."""
+SDK_LAYER_SHARE_TARGET = 0.5
+"""Target: the SDK layer takes at most this share of that limit, leaving the rest for the
+Powertools layer and the function's own asset."""
+SDK_LAYER_COLD_START_TARGET = 2.0
+"""Target: the cold start with the SDK from the layer (no bytecode) at most this many times the
+same with a precompiled SDK of the same versions."""
+_LAYER_PROBE = (
+    "import time; t = time.perf_counter(); import {module} as h; h._clients(); "
+    "d = time.perf_counter() - t; import botocore; "
+    "assert botocore.__file__.startswith({site!r}), botocore.__file__; print(d)"
+)
+
+
+@dataclass(frozen=True)
+class SdkLayerCost:
+    """The stack's SDK layer (requirements/sdk.txt, built as the synth builds it) and what it adds
+    to a cold start."""
+
+    pins: dict[str, str]
+    files: int
+    unzipped_bytes: int
+    zipped_bytes: int
+    """Deflated as a zip, about what CDK uploads."""
+    handler_clients_s: float
+    """Median: the handler's import + its first invocation's clients with the SDK imported from
+    the layer without bytecode, as Lambda loads it (the layer ships no ``.pyc``: pip runs with
+    ``--no-compile`` to keep it reproducible, and ``/opt`` is read-only, so every cold start
+    compiles the SDK's modules it imports)."""
+    precompiled_s: float
+    """Median, interleaved with the above: the same with the environment's SDK (the same pinned
+    versions, with bytecode), i.e. ``ColdStart.handler_clients_s``."""
+    repetitions: int
+
+    @property
+    def added_s(self) -> float:
+        """What taking the SDK from the layer adds to a cold start."""
+        return self.handler_clients_s - self.precompiled_s
+
+    @property
+    def ratio(self) -> float:
+        return self.handler_clients_s / self.precompiled_s
+
+    @property
+    def limit_share(self) -> float:
+        return self.unzipped_bytes / LAMBDA_UNZIPPED_LIMIT_BYTES
+
+
+def build_sdk_layer(cache_root: Path | None = None) -> Path:
+    """The SDK layer's ``python/`` directory, built with the synth's pip command
+    (``infra.wheels``) once per requirements/sdk.txt content, in a cache directory under the
+    system's temporary directory. Raises ``subprocess.CalledProcessError`` when pip fails (PyPI,
+    or a mirror, is needed)."""
+    import hashlib  # noqa: PLC0415
+    import shutil  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    from infra import REQUIREMENTS_DIR, versions, wheels  # noqa: PLC0415
+
+    requirements = REQUIREMENTS_DIR / versions.SDK_REQUIREMENTS
+    key = hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]
+    root = (cache_root or Path(tempfile.gettempdir())) / f"bedrock-job-monitor-sdk-layer-{key}"
+    site = root / "python"
+    if not (root / ".complete").exists():
+        shutil.rmtree(root, ignore_errors=True)
+        subprocess.run(  # noqa: S603 - our own interpreter, fixed argv
+            wheels.lambda_pip_command(requirements, site), check=True, capture_output=True
+        )
+        wheels.drop_console_scripts(site)
+        (root / ".complete").touch()
+    return site
+
+
+def _zipped_size(site: Path) -> tuple[int, int, int]:
+    """(files, unzipped bytes, zipped bytes) of the layer with its ``python/`` prefix."""
+    import io  # noqa: PLC0415
+    import zipfile  # noqa: PLC0415
+
+    files = sorted(p for p in site.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in files:
+            archive.write(path, Path("python") / path.relative_to(site))
+    return len(files), sum(p.stat().st_size for p in files), buffer.tell()
+
+
+def sdk_layer_cost(repetitions: int, site: Path | None = None) -> SdkLayerCost:
+    """Build (or reuse) the SDK layer, measure its size, and time the handler's cold start with
+    the SDK taken from it in ``repetitions`` fresh interpreters (``-B``: no bytecode written or
+    found, as in Lambda)."""
+    from infra import REQUIREMENTS_DIR, versions  # noqa: PLC0415
+
+    site = site or build_sdk_layer()
+    files, unzipped, zipped = _zipped_size(site)
+    code = _LAYER_PROBE.format(module=HANDLER_MODULE, site=str(site))
+    times: list[float] = []
+    precompiled: list[float] = []
+    for _ in range(repetitions):  # interleaved, so a noisy neighbour hits both alike
+        times.append(_probe(code, python_path=site, bytecode=False))
+        precompiled.append(_probe(_TIMED.format(code=COLD_START_PROBES["handler_clients"])))
+    return SdkLayerCost(
+        pins=versions.pins((REQUIREMENTS_DIR / versions.SDK_REQUIREMENTS).read_text()),
+        files=files,
+        unzipped_bytes=unzipped,
+        zipped_bytes=zipped,
+        handler_clients_s=statistics.median(times),
+        precompiled_s=statistics.median(precompiled),
+        repetitions=repetitions,
     )
 
 

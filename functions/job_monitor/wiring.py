@@ -18,6 +18,11 @@ from typing import Any
 from job_monitor.adapters.dynamo_codec import state_partition
 from job_monitor.adapters.job_source import BedrockJobSource, job_client_config
 from job_monitor.adapters.journal import DynamoJournal, read_journal
+from job_monitor.adapters.sdk_support import (
+    check_operations,
+    loaded_sdk_version,
+    operations_from_clients,
+)
 from job_monitor.adapters.sns import SnsPublisher
 from job_monitor.adapters.state_store import DynamoStateStore
 from job_monitor.config import MonitorSettings, NotifierSettings
@@ -101,20 +106,26 @@ def region_store(settings: MonitorSettings, dynamodb: Any, region: str) -> Dynam
 
 def aws_clients(settings: MonitorSettings, session: Any = None) -> dict[str, Any]:
     """Default clients: a job client per (service, region) the enabled kinds need, with adaptive
-    retries, and the state table's and the topic's (``state_and_topic_clients``)."""
+    retries, and the state table's and the topic's (``state_and_topic_clients``).
+
+    Raises ``adapters.sdk_support.SdkTooOld`` when the loaded SDK lacks a service or an operation
+    that an enabled kind calls (``JobKind.operations``), naming the kind, the service, the
+    operation and the botocore version: the handlers build their clients once per execution
+    environment, so this is checked at cold start, before any poll."""
     import boto3  # noqa: PLC0415 - not at import time: the cold start pays only when it runs
 
     session = session or boto3.session.Session()
-    return {
-        "job_clients": {
-            (service, region): session.client(
-                service, region_name=region, config=job_client_config()
-            )
-            for region in settings.regions
-            for service in services(settings.kinds)
-        },
-        **state_and_topic_clients(session),
+    known_services = frozenset(session.get_available_services())
+    job_clients = {
+        (service, region): session.client(service, region_name=region, config=job_client_config())
+        for region in settings.regions
+        for service in services(settings.kinds)
+        if service in known_services  # an unknown one is reported by the check below
     }
+    check_operations(
+        settings.kinds, known_services, operations_from_clients(job_clients), loaded_sdk_version()
+    )
+    return {"job_clients": job_clients, **state_and_topic_clients(session)}
 
 
 def state_and_topic_clients(session: Any = None) -> dict[str, Any]:

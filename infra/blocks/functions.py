@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jsii
-from aws_cdk import Duration, Stack
+from aws_cdk import AssetHashType, BundlingOptions, DockerImage, Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -15,8 +15,9 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from infra import FUNCTIONS_DIR, nag, names, versions
+from infra import FUNCTIONS_DIR, REQUIREMENTS_DIR, nag, names, versions
 from infra.blocks.storage import removal_policy
+from infra.bundling import PipInstallLocally
 from infra.constructs.encryption import EncryptionKey
 from infra.settings import Settings
 
@@ -60,7 +61,7 @@ def log_retention(days: int) -> logs.RetentionDays:
 
 
 def monitor_code() -> lambda_.Code:
-    """The functions/ directory as is: the monitor's code needs only the runtime's boto3 and the
+    """The functions/ directory as is: the monitor's code needs only the SDK layer and the
     Powertools layer, so its asset needs no bundling."""
     return lambda_.Code.from_asset(
         str(FUNCTIONS_DIR), exclude=["**/__pycache__", "**/*.pyc", "**/.mypy_cache"]
@@ -82,10 +83,57 @@ def powertools_layer(scope: Construct) -> lambda_.ILayerVersion:
     return lambda_.LayerVersion.from_layer_version_arn(stack, "PowertoolsLayer", arn)
 
 
+def sdk_pins() -> dict[str, str]:
+    """What the SDK layer bundles: requirements/sdk.txt's pins, {package: version}."""
+    return versions.pins((REQUIREMENTS_DIR / versions.SDK_REQUIREMENTS).read_text())
+
+
+def sdk_layer(scope: Construct) -> lambda_.ILayerVersion:
+    """The AWS SDK every function runs with (construct ``SdkLayer``, one per stack, shared):
+    requirements/sdk.txt installed into the layer's ``python/`` as wheels for the functions'
+    platform, without Docker (``bundling.PipInstallLocally``). Lambda puts a layer's ``python/``
+    on the path before the runtime's own boto3, which lags behind releases, so a kind whose
+    operations only a newer botocore has works as the tests showed it. The asset hash is the
+    bundled output's: every package is pinned and nothing machine-specific is kept, so it
+    changes only when requirements/sdk.txt does. Synth needs PyPI (or a mirror) for it."""
+    stack = Stack.of(scope)
+    existing = stack.node.try_find_child("SdkLayer")
+    if existing is not None:
+        return existing  # type: ignore[return-value]
+    pinned = sdk_pins()
+    return lambda_.LayerVersion(
+        stack,
+        "SdkLayer",
+        code=lambda_.Code.from_asset(
+            str(REQUIREMENTS_DIR),
+            asset_hash_type=AssetHashType.OUTPUT,
+            bundling=BundlingOptions(
+                # Never pulled: the local bundler either bundles or fails the synth.
+                image=DockerImage.from_registry(
+                    f"public.ecr.aws/sam/build-python{versions.PYTHON_VERSION}"
+                ),
+                local=PipInstallLocally(
+                    None,
+                    REQUIREMENTS_DIR / versions.SDK_REQUIREMENTS,
+                    target_subdir="python",
+                    what_to_skip=" Every function needs this layer (the AWS SDK it runs with).",
+                ),
+            ),
+        ),
+        compatible_runtimes=[RUNTIME],
+        compatible_architectures=[ARCHITECTURE],
+        description=(
+            f"AWS SDK for the Bedrock Job Monitor: boto3 {pinned['boto3']}, botocore "
+            f"{pinned['botocore']} (requirements/{versions.SDK_REQUIREMENTS})"
+        ),
+    )
+
+
 class PythonFunction(Construct):
     """A Python Lambda function with its own role (no AWS managed policies) and its own log
     group with a retention (``settings.log_retention_days``). The role may only write to that log
-    group. The environment gets the Powertools service name, metric namespace and log level.
+    group. Its layers: Powertools, then the stack's SDK layer (``sdk_layer``). The environment
+    gets the Powertools service name, metric namespace and log level.
 
     Attributes: ``function``, ``role``, ``log_group``.
     """
@@ -141,7 +189,8 @@ class PythonFunction(Construct):
             timeout=timeout,
             memory_size=memory_size,
             reserved_concurrent_executions=reserved_concurrent_executions,
-            layers=[powertools_layer(self), *extra_layers],
+            # The SDK layer last: layers are extracted in order, so its boto3 wins.
+            layers=[powertools_layer(self), *extra_layers, sdk_layer(self)],
             environment={
                 "POWERTOOLS_SERVICE_NAME": service_name,
                 "POWERTOOLS_METRICS_NAMESPACE": names.METRIC_NAMESPACE,

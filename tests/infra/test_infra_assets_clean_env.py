@@ -6,21 +6,26 @@ notifier's bundled slack_sdk), and run in a separate interpreter that sees only 
 Python runtime provides:
 
 * the standard library (``python -I -S``: no site-packages, no PYTHON* variables, no user site),
-* boto3/botocore at the pinned versions (the runtime ships them),
+* the runtime's own boto3/botocore, an older release than the project's pin (``RUNTIME_SDK``: the
+  Lambda runtime's SDK lags behind releases),
+* the stack's SDK layer, as synthesized (``SdkLayer``: requirements/sdk.txt bundled into its
+  ``python/``),
 * the Powertools layer contents (``aws-lambda-powertools==versions.POWERTOOLS_VERSION`` installed
   into ``<layer>/python``, as the public layer provides it),
 * the asset directory (``/var/task``, also the working directory),
 
-in Lambda's order (task root, layer, runtime). The runner imports the handler by the template's
+in Lambda's order (task root, layers, runtime; the SDK layer is the function's last layer, so its
+files are the ones in ``/opt/python``). The runner imports the handler by the template's
 ``Handler`` string, as the runtime does, and invokes it with the template's environment variables
 (intrinsics resolved to the resources created in moto) plus what Lambda itself sets. AWS is moto
 in server mode and Bedrock is the simulator over HTTP (``sim.server``), reached through
 ``AWS_ENDPOINT_URL`` and ``AWS_ENDPOINT_URL_BEDROCK``; Slack is a local HTTPS webhook.
 
-What this catches: a dependency missing from the bundle or the layer (the module fails to import,
-or the invocation fails), a handler path that does not resolve, an environment variable the code
-reads but the stack does not set (the runner records every ``os.environ`` read made by the
-function's own code), and any module loaded from outside the four places above.
+What this catches: a dependency missing from the bundle or the layers (the module fails to import,
+or the invocation fails), a function that runs with the runtime's SDK instead of the pinned one,
+a handler path that does not resolve, an environment variable the code reads but the stack does
+not set (the runner records every ``os.environ`` read made by the function's own code), and any
+module loaded from outside the places above.
 
 pip installs are cached in ``.pytest_cache/d/lambda-runtime`` (first run about 20 s, then none).
 """
@@ -60,6 +65,9 @@ from tests.infra.support import (
 
 PIP_TIMEOUT_SECONDS = 300
 INVOKE_TIMEOUT_SECONDS = 60
+RUNTIME_SDK = ["boto3==1.43.107", "botocore==1.43.107"]
+"""Stands for the SDK the Lambda runtime ships: a release older than requirements/sdk.txt's (the
+runtime lags behind), so a function that imported it instead of the SDK layer's would show."""
 
 # ---------------------------------------------------------------------------------------------
 # The runner: what the Lambda runtime does with a handler string, in a clean interpreter.
@@ -136,7 +144,7 @@ class Runtime:
 
     python: str
     runtime_dir: Path
-    """boto3 + botocore, as the runtime ships them (Lambda's /var/runtime)."""
+    """An older boto3 + botocore, as the runtime ships its own (Lambda's /var/runtime)."""
     layer_python_dir: Path
     """The Powertools layer's python/ directory (Lambda's /opt/python)."""
 
@@ -198,12 +206,15 @@ def _pip_install_cached(cache: Path, name: str, target_subdir: str, specs: list[
 @pytest.fixture(scope="session")
 def runtime(pytestconfig: pytest.Config) -> Runtime:
     cache = Path(pytestconfig.cache.mkdir("lambda-runtime"))
-    boto = [_pin(REQUIREMENTS_DIR / "local.txt", p) for p in ("boto3", "botocore")]
+    pinned = [_pin(REQUIREMENTS_DIR / versions.SDK_REQUIREMENTS, p) for p in ("boto3", "botocore")]
+    assert pinned != RUNTIME_SDK, "RUNTIME_SDK must be older than requirements/sdk.txt's pin"
     powertools = f"aws-lambda-powertools=={versions.POWERTOOLS_VERSION}"
     return Runtime(
         # The base interpreter, not the venv: with -I -S it sees only the standard library.
         python=getattr(sys, "_base_executable", sys.executable),
-        runtime_dir=_pip_install_cached(cache, "-".join(boto).replace("==", "-"), ".", boto),
+        runtime_dir=_pip_install_cached(
+            cache, "-".join(RUNTIME_SDK).replace("==", "-"), ".", RUNTIME_SDK
+        ),
         layer_python_dir=_pip_install_cached(
             cache, powertools.replace("==", "-"), "python", [powertools]
         ),
@@ -215,10 +226,12 @@ SET_BY_LAMBDA = {"AWS_REGION"}
 
 
 def asset_dir(synthesized: Synthesized, function: dict[str, Any]) -> Path:
-    """The directory the assets manifest uploads as this function's ``Code.S3Key``."""
+    """The directory the assets manifest uploads as this function's ``Code.S3Key`` (or this
+    layer's ``Content.S3Key``)."""
     manifest_file = next(synthesized.outdir.glob("*.assets.json"))
     manifest = json.loads(manifest_file.read_text())
-    asset_hash = function["Properties"]["Code"]["S3Key"].removesuffix(".zip")
+    code = function["Properties"].get("Code") or function["Properties"]["Content"]
+    asset_hash = code["S3Key"].removesuffix(".zip")
     source = manifest["files"][asset_hash]["source"]
     assert source["packaging"] == "zip"
     path = synthesized.outdir / source["path"]
@@ -257,12 +270,21 @@ def lambda_environment(
     }
 
 
+def sdk_layer_python_dir(synthesized: Synthesized, function: dict[str, Any]) -> Path:
+    """The ``python/`` directory of the stack's SDK layer, which ``function`` must have as its
+    last layer (the one whose files win in ``/opt``)."""
+    [(logical_id, layer)] = synthesized.resources("AWS::Lambda::LayerVersion").items()
+    assert function["Properties"]["Layers"][-1] == {"Ref": logical_id}
+    return asset_dir(synthesized, layer) / "python"
+
+
 def invoke(
     runtime: Runtime,
     work: Path,
     *,
     handler: str,
     task_root: Path,
+    sdk_layer: Path,
     environment: dict[str, str],
     events: list[dict[str, Any]],
     context: dict[str, Any],
@@ -275,7 +297,13 @@ def invoke(
     request_file.write_text(
         json.dumps(
             {
-                "path": [str(task_root), str(runtime.layer_python_dir), str(runtime.runtime_dir)],
+                # /var/task, /opt/python (both layers, the SDK layer's files on top), runtime
+                "path": [
+                    str(task_root),
+                    str(sdk_layer),
+                    str(runtime.layer_python_dir),
+                    str(runtime.runtime_dir),
+                ],
                 "task_root": str(task_root),
                 "app_package": "job_monitor",
                 "handler": handler,
@@ -381,6 +409,7 @@ class Cloud:
             self.work / f"run-{self.runs}",
             handler=handler_path or function["Properties"]["Handler"],
             task_root=task_root,
+            sdk_layer=sdk_layer_python_dir(self.synthesized, function),
             environment=environment,
             events=events,
             context={
@@ -554,14 +583,18 @@ def test_each_function_runs_with_only_the_runtime_the_layer_and_its_asset(cloud:
     _, _, notifier_asset = cloud.function(names.SLACK_NOTIFIER_HANDLER)
     assert notifier.modules["slack_sdk"].startswith(str(notifier_asset))
 
-    # and every module each function loaded came from the standard library, the runtime's
-    # boto3, the Powertools layer or its own asset: nothing from the repository or the venv
+    # and every module each function loaded came from the standard library, the SDK layer, the
+    # Powertools layer or its own asset: nothing from the repository, the venv or the runtime's
+    # older boto3 (the pinned SDK of the stack's layer is the one that ran)
+    [sdk_layer] = cloud.synthesized.resources("AWS::Lambda::LayerVersion").values()
+    sdk_dir = asset_dir(cloud.synthesized, sdk_layer) / "python"
     for invocation in (baseline, monitor, notifier):
         task_root = Path(invocation.modules["job_monitor"] or "").parent.parent
-        allowed = [task_root, cloud.runtime.layer_python_dir, cloud.runtime.runtime_dir]
+        allowed = [task_root, sdk_dir, cloud.runtime.layer_python_dir]
         assert foreign_modules(invocation, allowed) == {}
         assert "moto" not in invocation.modules
-        assert invocation.modules["boto3"].startswith(str(cloud.runtime.runtime_dir))
+        for sdk_module in ("boto3", "botocore", "s3transfer", "urllib3"):
+            assert invocation.modules[sdk_module].startswith(str(sdk_dir)), sdk_module
         assert invocation.modules["aws_lambda_powertools"].startswith(
             str(cloud.runtime.layer_python_dir)
         )

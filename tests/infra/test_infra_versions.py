@@ -29,3 +29,20 @@ def test_layer_parameter_names_version_runtime_and_architecture() -> None:
 
 def test_notifier_bundle_requirements_are_pinned() -> None:
     assert pinned("notifier.txt", "slack-sdk")
+
+
+def test_the_sdk_the_tests_run_with_is_the_one_the_layer_pins() -> None:
+    # requirements/sdk.txt is the one pin: the stack's SDK layer bundles it, and the tests (and
+    # the local run) install it through requirements/local.txt. Every package of it, dependencies
+    # included, must be what this interpreter has loaded.
+    from importlib.metadata import version
+
+    pins = versions.pins((REQUIREMENTS_DIR / versions.SDK_REQUIREMENTS).read_text())
+    assert {"boto3", "botocore"} <= set(pins)
+    assert {package: version(package) for package in pins} == pins
+    assert "-r sdk.txt" in (REQUIREMENTS_DIR / "local.txt").read_text().splitlines()
+
+
+def test_requirement_pins_are_read_by_name_and_version_only() -> None:
+    text = "# comment\n-r other.txt\nBoto3==1.2.3  # why\nbotocore==1.2.3\nloose>=1\n"
+    assert versions.pins(text) == {"boto3": "1.2.3", "botocore": "1.2.3"}

@@ -133,9 +133,12 @@ def test_functions_use_the_pinned_powertools_layer_from_ssm(synthesized: Synthes
         if parameter.get("Default") == versions.powertools_layer_parameter()
     ]
     assert parameters[layer_parameter]["Type"] == "AWS::SSM::Parameter::Value<String>"
+    [sdk_layer] = synthesized.resources("AWS::Lambda::LayerVersion")
     for construct in (names.MONITOR, names.SLACK_NOTIFIER):
+        # Powertools, then the stack's SDK layer (tests/infra/test_infra_sdk_layer.py)
         assert function(synthesized, construct)["Properties"]["Layers"] == [
-            {"Ref": layer_parameter}
+            {"Ref": layer_parameter},
+            {"Ref": sdk_layer},
         ]
 
 

@@ -13,7 +13,15 @@ import pytest
 
 from sim import bench
 from sim.bedrock import SPECS
-from sim.bench_lambda import cold_start, function_config
+from sim.bench_lambda import (
+    LAMBDA_UNZIPPED_LIMIT_BYTES,
+    MB,
+    SDK_LAYER_COLD_START_TARGET,
+    build_sdk_layer,
+    cold_start,
+    function_config,
+    sdk_layer_cost,
+)
 from sim.local import local_account
 from sim.naive import NaivePoller
 
@@ -35,11 +43,11 @@ def test_targets_pass_at_a_small_size(measured: tuple[bench.Options, list[bench.
     opts, cells = measured
     # When the targets are checked (cold start: not measured here, see the next test)
     results = bench.targets(cells, opts, None)
-    # Then none fails; the ratios at H=100,000 (modelled and measured) and the cold start are
-    # not checked here
+    # Then none fails; the ratios at H=100,000 (modelled and measured), the cold start and the
+    # SDK layer are not checked here
     verdicts = {t.name: t.verdict for t in results}
     assert "FAIL" not in verdicts.values(), results
-    assert list(verdicts.values()).count("SKIP") == 4, results
+    assert list(verdicts.values()).count("SKIP") == 6, results
 
 
 def test_cold_start_figures_are_measured():
@@ -65,17 +73,40 @@ def test_cold_start_figures_are_measured():
     assert f"{cold.ratio_to_clients:.2f}x" in whole.detail
 
 
+@pytest.mark.slow
+def test_the_sdk_layer_figures_are_measured_with_the_layers_sdk(
+    tmp_path_factory: pytest.TempPathFactory,
+):
+    # Given the SDK layer built as the synth builds it (pip: the pinned requirements/sdk.txt)
+    site = build_sdk_layer(tmp_path_factory.mktemp("sdk-layer"))
+    assert (site / "botocore" / "__init__.py").is_file()
+    assert not list(site.rglob("*.pyc")), "the layer ships no bytecode"
+    # When its cost is measured (the probe itself asserts botocore came from the layer)
+    layer = sdk_layer_cost(1, site)
+    # Then the size and times are real figures, and both targets are stated with them
+    assert layer.pins["botocore"] and layer.pins["boto3"]
+    assert 0 < layer.zipped_bytes < layer.unzipped_bytes < LAMBDA_UNZIPPED_LIMIT_BYTES
+    assert layer.files > 1000
+    assert layer.handler_clients_s > 0 and layer.precompiled_s > 0
+    size, time = bench.sdk_layer_targets(layer)
+    assert size.passed is True
+    assert f"{layer.unzipped_bytes / MB:.1f} MB unzipped" in size.detail
+    assert time.passed is (layer.ratio <= SDK_LAYER_COLD_START_TARGET)
+    assert f"{layer.ratio:.2f}x" in time.detail
+    assert f"{layer.zipped_bytes / MB:.1f} MB zipped" in bench.sdk_layer_text(layer)
+
+
 def test_the_ratio_target_says_it_is_modelled():
     opts, _ = bench.parse_args(SMALL)
     kind = opts.kinds[0]
     opts = replace(opts, kinds=(kind,))
     cell = bench.Cell(bench.RATIO_AT, "a", "quiet", _figures(kind, 1), _figures(kind, 101))
     cell.naive = replace(_figures(kind, 101), modelled=True)
-    (ratio, measured, _, _) = bench.targets([cell], opts, None)[-4:]
+    (ratio, measured, _, _, _, _) = bench.targets([cell], opts, None)[-6:]
     assert ratio.verdict == "PASS (modelled: page arithmetic, naive run for real up to H=1,000)"
     assert measured.verdict == "SKIP"
     naive = bench.NaiveMeasured(kind, bench.RATIO_AT, _figures(kind, 101), 1.0)
-    measured = bench.targets([cell], opts, None, naive)[-3]
+    measured = bench.targets([cell], opts, None, naive)[-5]
     assert measured.verdict == "PASS (measured)"
     assert measured.detail.startswith("101 / 1 = 101x")
 

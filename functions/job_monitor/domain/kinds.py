@@ -141,6 +141,14 @@ class JobKind:
         return self.statuses - self.terminal_statuses
 
     @property
+    def operations(self) -> tuple[str, ...]:
+        """The boto3 methods of ``service``'s client this kind calls, each once: its list and detail
+        operations (a kind that enumerates parents first extends this with those operations).
+        Checked against the loaded SDK's service model at start
+        (``adapters.sdk_support.check_operations``)."""
+        return tuple(dict.fromkeys((self.list_operation, self.detail_operation)))
+
+    @property
     def list_action(self) -> str:
         """The IAM action of the list operation, e.g. ``bedrock:ListModelCustomizationJobs``."""
         return f"{self.iam_prefix}:{_pascal(self.list_operation)}"
