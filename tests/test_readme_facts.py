@@ -308,7 +308,7 @@ def test_the_stack_has_one_function_and_one_log_group_per_handler(
         log_groups
     )
     # retain_on_delete=true (the default) keeps every one of them, as Tear down says
-    assert {g.get("DeletionPolicy") for g in log_groups.values()} == {"Retain"}
+    assert {g.get("DeletionPolicy") for g in log_groups.values()} == {"RetainExceptOnCreate"}
 
 
 @pytest.mark.slow

@@ -65,6 +65,7 @@ class ScheduledMonitor(FunctionCapability):
             payload={},
             # An invocation older than one period is superseded by the next run.
             max_event_age=Duration.seconds(max(60, period.to_seconds())),
+            retain=settings.retain_on_delete,
         )
         self.schedule = scheduled.schedule
         self.schedule_role = scheduled.role
