@@ -31,6 +31,7 @@ from job_monitor.names import (
 )
 
 __all__ = [
+    "ASKED_TO_RUN_PERIODS",
     "DEAD_MANS_SWITCH_PERIODS",
     "DEFAULT_STACK_NAME",
     "DIGEST",
@@ -87,3 +88,6 @@ DIGEST_HANDLER = "job_monitor.handlers.digest.handler"
 
 # Dead-man's switch: alarm when no run completed in this many schedule periods.
 DEAD_MANS_SWITCH_PERIODS = 3
+ASKED_TO_RUN_PERIODS = 2
+"""Of the dead-man's switch's periods, in how many the schedule must have asked for a run before
+"no completed run" notifies (``infra.blocks.alarms.Heartbeat``)."""

@@ -72,7 +72,7 @@ class SelfMonitoring(Construct):
             )
         self.actions: AlarmActionStrategy = actions or NotifyTopic(self.operator_topic)
 
-        self.alarms: dict[str, cloudwatch.Alarm] = {}
+        self.alarms: dict[str, cloudwatch.AlarmBase] = {}
         for capability in watched:
             for target in capability.alarm_targets:
                 alarm = target.alarm(self)
