@@ -136,5 +136,15 @@ class SelfMonitoring(Construct):
                 title="Errors",
                 left=[*errors, custom_metric(names.METRIC_KIND_ERRORS)],
             ),
+            cloudwatch.GraphWidget(
+                title="Kinds not offered in a watched region (not errors; re-checked daily)",
+                left=[
+                    custom_metric(
+                        names.METRIC_KINDS_NOT_OFFERED,
+                        statistic="Maximum",
+                        label="(region, kind) pairs not offered",
+                    )
+                ],
+            ),
         )
         return dashboard

@@ -25,7 +25,15 @@ from job_monitor.contracts.envelope import (
 )
 from job_monitor.contracts.fields import decode_json, optional_time, required_str, required_time
 from job_monitor.contracts.text import compact_json, cut, iso_utc
-from job_monitor.digest.build import CATEGORIES, Digest, DigestJob, JobList, Section, with_cap
+from job_monitor.digest.build import (
+    CATEGORIES,
+    Digest,
+    DigestJob,
+    JobList,
+    NotOfferedKind,
+    Section,
+    with_cap,
+)
 
 MESSAGE_TYPE = DIGEST
 """This contract's message type; its body says so in ``TYPE_FIELD``."""
@@ -102,6 +110,22 @@ def _contract(digest: Digest) -> dict[str, Any]:
             }
             for s in digest.sections
         ],
+        # Only when a watched region does not offer a kind (an added field: same version).
+        **(
+            {
+                "notOffered": [
+                    {
+                        "region": n.region,
+                        "kind": n.kind,
+                        "kindLabel": n.kind_label,
+                        "since": iso_utc(n.since),
+                    }
+                    for n in digest.not_offered
+                ]
+            }
+            if digest.not_offered
+            else {}
+        ),
     }
 
 
@@ -155,6 +179,28 @@ def from_document(data: dict[str, Any]) -> Digest:
         period_end=required_time(data, "periodEnd", _FIELD),
         regions=tuple(str(r) for r in regions),
         sections=tuple(_section(s) for s in sections),
+        not_offered=tuple(_not_offered(n) for n in _optional_list(data, "notOffered")),
+    )
+
+
+def _optional_list(data: Mapping[str, Any], name: str) -> list[Any]:
+    value = data.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ContractError(f"digest field {name!r} must be a list")
+    return value
+
+
+def _not_offered(data: Any) -> NotOfferedKind:
+    if not isinstance(data, dict):
+        raise ContractError("a digest notOffered entry must be an object")
+    kind = required_str(data, "kind", _FIELD)
+    return NotOfferedKind(
+        region=str(data.get("region") or ""),
+        kind=kind,
+        kind_label=str(data.get("kindLabel") or kind),
+        since=required_time(data, "since", _FIELD),
     )
 
 
