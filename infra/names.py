@@ -16,6 +16,7 @@ from job_monitor.names import (
     IDEMPOTENCY_TTL_ATTRIBUTE,
     METRIC_API_CALLS,
     METRIC_KIND_ERRORS,
+    METRIC_KINDS_NOT_OFFERED,
     METRIC_NAMESPACE,
     METRIC_RUN_COMPLETED,
     METRIC_RUN_DURATION_MS,
@@ -30,6 +31,7 @@ from job_monitor.names import (
 )
 
 __all__ = [
+    "ASKED_TO_RUN_PERIODS",
     "DEAD_MANS_SWITCH_PERIODS",
     "DEFAULT_STACK_NAME",
     "DIGEST",
@@ -41,6 +43,7 @@ __all__ = [
     "IDEMPOTENCY_PARTITION_KEY",
     "IDEMPOTENCY_TTL_ATTRIBUTE",
     "METRIC_API_CALLS",
+    "METRIC_KINDS_NOT_OFFERED",
     "METRIC_KIND_ERRORS",
     "METRIC_NAMESPACE",
     "METRIC_RUN_COMPLETED",
@@ -85,3 +88,6 @@ DIGEST_HANDLER = "job_monitor.handlers.digest.handler"
 
 # Dead-man's switch: alarm when no run completed in this many schedule periods.
 DEAD_MANS_SWITCH_PERIODS = 3
+ASKED_TO_RUN_PERIODS = 2
+"""Of the dead-man's switch's periods, in how many the schedule must have asked for a run before
+"no completed run" notifies (``infra.blocks.alarms.Heartbeat``)."""

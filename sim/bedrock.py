@@ -501,13 +501,16 @@ class BedrockSimulator:
         status: int | None = None,
         times: int | None = 1,
         retry_after: int | None = None,
+        message: str | None = None,
     ) -> None:
         """Answer the next ``times`` requests for ``operation_name`` with ``error_code``.
 
         ``times=None`` fails forever. ``status`` defaults to the code's usual HTTP status (429
         ThrottlingException, 500 InternalServerException, 403 AccessDeniedException, ...);
         ``retry_after`` adds a ``Retry-After`` header. Faults queue up in the order injected and
-        are checked before validation, so an injected failure counts as a call.
+        are checked before validation, so an injected failure counts as a call. ``message``
+        replaces the error's default message (e.g. a ``ValidationException`` saying "Unknown
+        operation", as Bedrock answers an operation a region does not offer).
         """
         _supported_operation(operation_name)
         http_status = status or _DEFAULT_STATUS_CODES.get(error_code)
@@ -515,15 +518,15 @@ class BedrockSimulator:
             raise ValueError(f"no default HTTP status for {error_code}; pass status=")
         if times is not None and times < 1:
             raise ValueError("times must be at least 1, or None for forever")
-        message = _DEFAULT_MESSAGES.get(error_code, f"Simulated {error_code}")
-        if error_code == "AccessDeniedException":
-            message = (
+        text = message or _DEFAULT_MESSAGES.get(error_code, f"Simulated {error_code}")
+        if error_code == "AccessDeniedException" and message is None:
+            text = (
                 f"User: arn:aws:sts::{self.account_id}:assumed-role/simulated/session is not "
                 f"authorized to perform: bedrock:{operation_name}"
             )
         with self._lock:
             self._faults.setdefault(operation_name, []).append(
-                _Fault(error_code, http_status, times, retry_after, message)
+                _Fault(error_code, http_status, times, retry_after, text)
             )
 
     def deny(self, operation_name: str) -> None:

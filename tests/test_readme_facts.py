@@ -308,7 +308,7 @@ def test_the_stack_has_one_function_and_one_log_group_per_handler(
         log_groups
     )
     # retain_on_delete=true (the default) keeps every one of them, as Tear down says
-    assert {g.get("DeletionPolicy") for g in log_groups.values()} == {"Retain"}
+    assert {g.get("DeletionPolicy") for g in log_groups.values()} == {"RetainExceptOnCreate"}
 
 
 @pytest.mark.slow
@@ -319,6 +319,10 @@ def test_the_self_monitoring_table_and_the_costs_count_every_alarm(
         alarm["Metadata"]["aws:cdk:path"].split("/")[-2]
         for alarm in _resources(full_template, "AWS::CloudWatch::Alarm").values()
     ]
+    composites = [
+        alarm["Metadata"]["aws:cdk:path"].split("/")[-2]
+        for alarm in _resources(full_template, "AWS::CloudWatch::CompositeAlarm").values()
+    ]
     table = section("### Self-monitoring")
     documented = {
         name
@@ -327,7 +331,10 @@ def test_the_self_monitoring_table_and_the_costs_count_every_alarm(
         for name in ticked(line.split(" | ")[0])
         if re.fullmatch(r"[A-Z]\w+", name)  # not the setting in "(with `daily_digest`)"
     }
-    assert documented == set(alarms)
+    assert documented == set(alarms) | set(composites)
+    # "1 composite alarm, $0.50": the not-running alarm that notifies
+    composite_costs = table_row(section("### Costs"), "CloudWatch composite alarms")[1]
+    assert composite_costs.startswith(f"{len(composites)} composite alarm")
     # "8 standard alarms (6 without Slack, 6 without the real-time path; +3 with the digest)"
     costs = table_row(section("### Costs"), "CloudWatch alarms")[1]
     match = re.search(

@@ -41,6 +41,9 @@ METRIC_API_CALLS = "ApiCalls"
 METRIC_KIND_ERRORS = "KindErrors"
 METRIC_RUN_TRUNCATED = "RunTruncated"
 METRIC_RUN_DURATION_MS = "RunDurationMs"
+METRIC_KINDS_NOT_OFFERED = "KindsNotOffered"
+"""(region, kind) pairs the regions do not offer, every run (0 when none): a gauge for the
+dashboard, not an error."""
 
 # The real-time path (handlers/events.py).
 METRIC_EVENTS_RECEIVED = "EventsReceived"

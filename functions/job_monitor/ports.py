@@ -25,12 +25,28 @@ from job_monitor.domain.kinds import JobKind
 
 
 class KindUnavailable(Exception):
-    """The account cannot list this kind here (denied, not offered in the region, ...)."""
+    """The account may not use this kind here (AccessDenied and the like): an error of the run
+    on every run, until the permission is fixed."""
 
     def __init__(self, kind: JobKind, code: str, message: str) -> None:
         super().__init__(f"{kind.name}: {code}: {message}")
         self.kind = kind
         self.code = code
+
+
+class KindNotOffered(Exception):
+    """The kind's operation is not offered in this region: the service answered that it does
+    not know the operation (``UnknownOperationException``; a ``ValidationException`` saying
+    "Unknown operation" or "not supported in this region"; a 404 to a list request, which names
+    no resource that could be missing), or botocore's endpoint data has no endpoint of the
+    kind's service in the region. Not an error of the run: the poll remembers it (``NotOffered``)
+    and asks again a day later. ``evidence``: what the service (or botocore) answered."""
+
+    def __init__(self, kind: JobKind, region: str, evidence: str) -> None:
+        super().__init__(f"{kind.name} is not offered in {region or 'this region'}: {evidence}")
+        self.kind = kind
+        self.region = region
+        self.evidence = evidence
 
 
 class RegionUnavailable(Exception):
@@ -92,6 +108,18 @@ class Cursor:
     """Newest job time at the first run: older jobs are history, never reported as new."""
 
 
+@dataclass(frozen=True)
+class NotOffered:
+    """A kind this region does not offer, as the state remembers it (``KindNotOffered``)."""
+
+    evidence: str
+    """What the service answered when it was last asked."""
+    since: datetime
+    """When a run first found the kind not offered (kept across re-checks)."""
+    recheck_at: datetime
+    """No request for this kind in this region before this time."""
+
+
 @dataclass
 class KindState:
     cursor: Cursor | None = None
@@ -101,6 +129,8 @@ class KindState:
     """Finished jobs inside the new-job window, already reported, by ARN."""
     unreadable_cursor: str | None = None
     """Set when the kind's cursor item exists but cannot be read (what and why)."""
+    not_offered: NotOffered | None = None
+    """Set while the region is remembered not to offer the kind."""
 
 
 @dataclass
@@ -208,6 +238,17 @@ class StateStore(Protocol):
 
     def forget(self, kind: JobKind, arn: str, *, expires_at: datetime) -> None:
         """Stop following a job Bedrock no longer knows; its record expires at ``expires_at``."""
+        ...
+
+    def mark_not_offered(
+        self, kind: JobKind, evidence: str, *, now: datetime, recheck_at: datetime
+    ) -> bool:
+        """Remember that this region does not offer ``kind`` until ``recheck_at`` (``since``
+        stays the first time). True when the kind was not marked before (the first report)."""
+        ...
+
+    def clear_not_offered(self, kind: JobKind) -> bool:
+        """Forget the mark (the kind answered again). True when there was one."""
         ...
 
     def advance(self, kind: JobKind, watermark: datetime, prune: Iterable[str]) -> bool:

@@ -125,18 +125,42 @@ class WatchedQueue:
 
 
 @dataclass(frozen=True)
+class Requests:
+    """What asks for the work a ``Heartbeat`` reports done: ``metric`` counts the requests (a Sum
+    per period, e.g. a function's ``AsyncEventsReceived``); alarm ``label`` when requests came in
+    at least ``min_periods`` of the heartbeat's periods (no data: no request)."""
+
+    label: str
+    metric: cloudwatch.IMetric
+    min_periods: int
+
+
+@dataclass(frozen=True)
 class Heartbeat:
     """A dead-man's switch: alarm ``label`` when ``metric`` (a Sum per period) stayed below 1 for
-    ``periods`` periods in a row; no data counts as breaching."""
+    ``periods`` periods in a row; no data counts as breaching.
+
+    With ``requests``, that alarm notifies nobody; the one that notifies is the composite
+    ``notify_label``: ALARM(``label``) AND ALARM(``requests.label``), i.e. the work was asked for
+    in ``requests.min_periods`` of the last ``periods`` periods and none of it was done.
+
+    Why: a heartbeat alone is breaching from its creation until the first datapoint arrives
+    (CloudWatch fills every missing datapoint with "breaching"), so it fires right after a first
+    deploy. The requests alarm cannot be in ALARM before ``min_periods`` requests arrived, and by
+    the second request the first one's heartbeat is in: a fresh deploy does not fire, a monitor
+    that is asked to run and does not complete does. (A schedule that stops asking is not caught
+    here: its dead-letter queue alarm covers requests that cannot be delivered.)"""
 
     label: str
     periods: int
     metric: cloudwatch.IMetric
     description: str
+    requests: Requests | None = None
+    notify_label: str = ""
 
-    def alarm(self, scope: Construct) -> cloudwatch.Alarm:
+    def alarm(self, scope: Construct) -> cloudwatch.AlarmBase:
         below_one = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
-        return threshold_alarm(
+        heartbeat = threshold_alarm(
             scope,
             self.label,
             periods=self.periods,
@@ -145,6 +169,35 @@ class Heartbeat:
             metric=self.metric,
             description=self.description,
             missing_breaches=True,
+        )
+        if self.requests is None:
+            return heartbeat
+        requests = self.requests
+        asked = cloudwatch.Alarm(
+            scope,
+            requests.label,
+            alarm_description=(
+                f"Requests arrived in at least {requests.min_periods} of the last {self.periods} "
+                f"periods (part of {self.notify_label}; notifies nobody itself)"
+            ),
+            metric=requests.metric,
+            threshold=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluation_periods=self.periods,
+            datapoints_to_alarm=requests.min_periods,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        return cloudwatch.CompositeAlarm(
+            scope,
+            self.notify_label,
+            alarm_description=(
+                f"{self.description}, although it was asked to run in at least "
+                f"{requests.min_periods} of them"
+            ),
+            alarm_rule=cloudwatch.AlarmRule.all_of(
+                cloudwatch.AlarmRule.from_alarm(heartbeat, cloudwatch.AlarmState.ALARM),
+                cloudwatch.AlarmRule.from_alarm(asked, cloudwatch.AlarmState.ALARM),
+            ),
         )
 
 
@@ -172,7 +225,7 @@ class Alarmable(Protocol):
 class AlarmActionStrategy(Protocol):
     """What a fired alarm does."""
 
-    def add_actions(self, alarm: cloudwatch.Alarm) -> None: ...
+    def add_actions(self, alarm: cloudwatch.AlarmBase) -> None: ...
 
 
 class NotifyTopic:
@@ -181,12 +234,12 @@ class NotifyTopic:
     def __init__(self, topic: sns.ITopic) -> None:
         self.topic = topic
 
-    def add_actions(self, alarm: cloudwatch.Alarm) -> None:
+    def add_actions(self, alarm: cloudwatch.AlarmBase) -> None:
         alarm.add_alarm_action(cloudwatch_actions.SnsAction(self.topic))
 
 
 class NoAlarmActions:
     """Alarms change state (console, dashboard) and notify nobody."""
 
-    def add_actions(self, alarm: cloudwatch.Alarm) -> None:
+    def add_actions(self, alarm: cloudwatch.AlarmBase) -> None:
         return None

@@ -16,7 +16,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from infra import FUNCTIONS_DIR, REQUIREMENTS_DIR, nag, names, versions
-from infra.blocks.storage import removal_policy
+from infra.blocks.removal import removal_policy
 from infra.bundling import PipInstallLocally
 from infra.constructs.encryption import EncryptionKey
 from infra.settings import Settings

@@ -42,13 +42,19 @@ def schedule_invocations(
     description: str,
     payload: Mapping[str, Any],
     max_event_age: Duration,
+    retain: bool,
 ) -> ScheduledInvocation:
     """An EventBridge Scheduler schedule invoking ``function`` (``what`` names it in
     descriptions), through its own role (only the account's scheduler may assume it), retrying a
-    failed delivery and keeping what still fails in an encrypted dead-letter queue. The constructs
+    failed delivery and keeping what still fails in an encrypted dead-letter queue (``retain``:
+    kept on stack deletion, ``blocks.removal``). The constructs
     are ``ScheduleDeadLetterQueue``, ``ScheduleRole`` and ``Schedule`` under ``scope``."""
     dead_letter_queue = encrypted_queue(
-        scope, "ScheduleDeadLetterQueue", key=key, dead_letter_for=f"the {what}'s schedule"
+        scope,
+        "ScheduleDeadLetterQueue",
+        key=key,
+        dead_letter_for=f"the {what}'s schedule",
+        retain=retain,
     )
     role = iam.Role(
         scope,

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import nag
+from infra.blocks.removal import removal_policy
 from infra.constructs.encryption import EncryptionKey
 
 
-def removal_policy(retain: bool) -> RemovalPolicy:
-    """RETAIN (kept when the stack is deleted) or DESTROY."""
-    return RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY
-
-
 def encrypted_queue(
-    scope: Construct, construct_id: str, *, key: EncryptionKey, dead_letter_for: str
+    scope: Construct,
+    construct_id: str,
+    *,
+    key: EncryptionKey,
+    dead_letter_for: str,
+    retain: bool,
 ) -> sqs.Queue:
     """A dead-letter queue (of ``dead_letter_for``, which the nag acknowledgement names) that
     keeps failed messages for the maximum 14 days: CMK, TLS-only. Watch it with
-    ``alarms.WatchedQueue`` so that any message raises an alarm."""
+    ``alarms.WatchedQueue`` so that any message raises an alarm. ``retain``: kept (with the
+    undelivered messages it holds) when the stack is deleted, see ``removal_policy``."""
     queue = sqs.Queue(
         scope,
         construct_id,
@@ -31,6 +33,7 @@ def encrypted_queue(
         data_key_reuse=Duration.hours(1),
         enforce_ssl=True,
         retention_period=Duration.days(14),
+        removal_policy=removal_policy(retain),
     )
     nag.acknowledge(
         queue,
@@ -65,8 +68,8 @@ def encrypted_table(
     ttl_attribute: str,
 ) -> dynamodb.Table:
     """On-demand table, CMK-encrypted, with point-in-time recovery and a TTL attribute; string
-    keys named ``partition_key`` (and ``sort_key``). ``retain``: kept on stack deletion, with
-    deletion protection.
+    keys named ``partition_key`` (and ``sort_key``). ``retain``: kept on stack deletion but not
+    on a failed create (``removal_policy``), hence no deletion protection.
 
     ``dynamodb.Table`` rather than ``TableV2``: TableV2 with a customer-managed key fails in a
     region-agnostic stack.
@@ -88,5 +91,5 @@ def encrypted_table(
         ),
         time_to_live_attribute=ttl_attribute,
         removal_policy=removal_policy(retain),
-        deletion_protection=retain,
+        deletion_protection=False,
     )

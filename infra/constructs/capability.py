@@ -104,6 +104,7 @@ class FunctionCapability(Construct):
             "FailureQueue",
             key=self.key,
             dead_letter_for=f"the {what} (on-failure destination after async retries)",
+            retain=self.settings.retain_on_delete,
         )
         self._watch_queue(label, self.failure_queue)
         return retried_then_kept(self.failure_queue, self.key, max_event_age=max_event_age)

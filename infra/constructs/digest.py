@@ -87,6 +87,7 @@ class ScheduledDigest(FunctionCapability):
             ),
             payload={"scheduledTime": scheduler.ContextAttribute.scheduled_time},
             max_event_age=MAX_EVENT_AGE,
+            retain=settings.retain_on_delete,
         )
         self.schedule = scheduled.schedule
         self.schedule_role = scheduled.role

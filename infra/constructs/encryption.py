@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
+
+from infra.blocks.removal import removal_policy
 
 # Exact KMS actions per use; CDK's generic grants add wildcard actions (kms:GenerateDataKey*,
 # kms:ReEncrypt*) that none of these uses needs.
@@ -28,7 +30,7 @@ class EncryptionKey(Construct):
             "Key",
             description="Bedrock Job Monitor: encrypts its DynamoDB tables, SNS topics, SQS queues",
             enable_key_rotation=True,
-            removal_policy=RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY,
+            removal_policy=removal_policy(retain),
             pending_window=Duration.days(30 if retain else 7),
         )
 

@@ -9,7 +9,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import names
-from infra.blocks.alarms import Heartbeat, custom_metric
+from infra.blocks.alarms import Heartbeat, Requests, custom_metric
 from infra.blocks.schedules import schedule_invocations
 from infra.constructs.bedrock_access import grant_describe_jobs, grant_list_jobs
 from infra.constructs.capability import Foundation, FunctionCapability
@@ -20,8 +20,11 @@ class ScheduledMonitor(FunctionCapability):
     """The monitor function (one run at a time) and its EventBridge Scheduler schedule.
 
     Alarmed: the function's errors ("MonitorErrors"), the schedule's dead-letter queue, and a
-    dead-man's switch ("MonitorNotRunning": no completed run for
-    ``names.DEAD_MANS_SWITCH_PERIODS`` schedule periods).
+    dead-man's switch that notifies as "MonitorStoppedRunning": no completed run for
+    ``names.DEAD_MANS_SWITCH_PERIODS`` schedule periods ("MonitorNotRunning", notifies nobody
+    itself) while the schedule asked for runs in at least ``names.ASKED_TO_RUN_PERIODS`` of them
+    ("MonitorAskedToRun": Lambda's ``AsyncEventsReceived``). So a fresh deploy, before its first
+    run, does not fire it.
 
     Attributes: ``function``, ``role``, ``log_group``, ``schedule``, ``schedule_role``,
     ``schedule_dead_letter_queue``, ``kinds``, ``alarm_targets``.
@@ -65,6 +68,7 @@ class ScheduledMonitor(FunctionCapability):
             payload={},
             # An invocation older than one period is superseded by the next run.
             max_event_age=Duration.seconds(max(60, period.to_seconds())),
+            retain=settings.retain_on_delete,
         )
         self.schedule = scheduled.schedule
         self.schedule_role = scheduled.role
@@ -85,5 +89,15 @@ class ScheduledMonitor(FunctionCapability):
                 metric=custom_metric(names.METRIC_RUN_COMPLETED, period=period),
                 description=f"Dead-man's switch: no completed monitor run in {periods} schedule "
                 f"periods ({periods * settings.schedule_minutes} min)",
+                requests=Requests(
+                    label="MonitorAskedToRun",
+                    # Lambda's asynchronous invocation metric: every event the schedule handed
+                    # to Lambda, whether it then ran, failed, timed out or was throttled.
+                    metric=self.function.metric(
+                        "AsyncEventsReceived", statistic="Sum", period=period
+                    ),
+                    min_periods=names.ASKED_TO_RUN_PERIODS,
+                ),
+                notify_label="MonitorStoppedRunning",
             )
         )

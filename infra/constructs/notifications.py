@@ -84,6 +84,7 @@ class Notifications(Construct):
             "SubscriptionDeadLetterQueue",
             key=key,
             dead_letter_for="the topic's subscriptions (SNS redrive policy)",
+            retain=settings.retain_on_delete,
         )
         self.email_subscriptions = [
             subscriptions.EmailSubscription(

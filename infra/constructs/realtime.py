@@ -50,7 +50,11 @@ class RealtimeEvents(FunctionCapability):
             raise ValueError("no monitored job kind emits events; do not add the real-time path")
 
         self.dead_letter_queue: sqs.Queue = encrypted_queue(
-            self, "DeadLetterQueue", key=key, dead_letter_for="the real-time event path"
+            self,
+            "DeadLetterQueue",
+            key=key,
+            dead_letter_for="the real-time event path",
+            retain=settings.retain_on_delete,
         )
         self._build_monitor_code_function(
             description="Bedrock Job Monitor: publishes a job's transition when Bedrock's event "

@@ -72,7 +72,7 @@ class SelfMonitoring(Construct):
             )
         self.actions: AlarmActionStrategy = actions or NotifyTopic(self.operator_topic)
 
-        self.alarms: dict[str, cloudwatch.Alarm] = {}
+        self.alarms: dict[str, cloudwatch.AlarmBase] = {}
         for capability in watched:
             for target in capability.alarm_targets:
                 alarm = target.alarm(self)
@@ -135,6 +135,16 @@ class SelfMonitoring(Construct):
             cloudwatch.GraphWidget(
                 title="Errors",
                 left=[*errors, custom_metric(names.METRIC_KIND_ERRORS)],
+            ),
+            cloudwatch.GraphWidget(
+                title="Kinds not offered in a watched region (not errors; re-checked daily)",
+                left=[
+                    custom_metric(
+                        names.METRIC_KINDS_NOT_OFFERED,
+                        statistic="Maximum",
+                        label="(region, kind) pairs not offered",
+                    )
+                ],
             ),
         )
         return dashboard

@@ -25,7 +25,16 @@ from job_monitor.domain.claims import ALERT_SENT, ClaimRequest, JobRecord, claim
 from job_monitor.domain.detect import TrackedJob
 from job_monitor.domain.jobs import Job, Transition, as_utc
 from job_monitor.domain.kinds import JobKind
-from job_monitor.ports import Commit, Cursor, KindState, Lookup, Page, Snapshot, StaleClaim
+from job_monitor.ports import (
+    Commit,
+    Cursor,
+    KindState,
+    Lookup,
+    NotOffered,
+    Page,
+    Snapshot,
+    StaleClaim,
+)
 
 
 class _Faults:
@@ -99,6 +108,7 @@ class InMemoryStateStore(_Faults):
       ``finished`` follows the kind's terminal statuses.
     * ``forget`` drops the in-view item and sets an existing record's ``expires_at``.
     * ``advance`` prunes, then moves an existing cursor's watermark forward only.
+    * ``mark_not_offered`` keeps the first ``since``; ``clear_not_offered`` drops the mark.
 
     ``records`` may be shared between the stores of several regions (records are global in the
     table; cursors and in-view items are per region partition). ``fail_once`` arms a failure.
@@ -112,6 +122,8 @@ class InMemoryStateStore(_Faults):
         """By (kind name, ARN)."""
         self.records: dict[str, StoredRecord] = {} if records is None else records
         """By ARN."""
+        self.not_offered: dict[str, NotOffered] = {}
+        """By kind name."""
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -123,6 +135,8 @@ class InMemoryStateStore(_Faults):
         for (kind_name, arn), item in self.view.items():
             state = snapshot.kinds.setdefault(kind_name, KindState())
             (state.recent if item.finished else state.tracked)[arn] = item.job
+        for kind_name, marked in self.not_offered.items():
+            snapshot.kinds.setdefault(kind_name, KindState()).not_offered = marked
         return snapshot
 
     def lookup(self, kind: JobKind, arn: str) -> Lookup:
@@ -212,6 +226,19 @@ class InMemoryStateStore(_Faults):
         self.view.pop((kind.name, arn), None)
         if arn in self.records:
             self.records[arn].expires_at = expires_at
+
+    def mark_not_offered(
+        self, kind: JobKind, evidence: str, *, now: datetime, recheck_at: datetime
+    ) -> bool:
+        self._check("mark_not_offered")
+        before = self.not_offered.get(kind.name)
+        since = before.since if before is not None else as_utc(now)
+        self.not_offered[kind.name] = NotOffered(evidence, since, as_utc(recheck_at))
+        return before is None
+
+    def clear_not_offered(self, kind: JobKind) -> bool:
+        self._check("clear_not_offered")
+        return self.not_offered.pop(kind.name, None) is not None
 
     def advance(self, kind: JobKind, watermark: datetime, prune: Iterable[str]) -> bool:
         self._check("advance")

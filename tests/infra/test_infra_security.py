@@ -99,7 +99,7 @@ def test_the_key_rotates(synthesized: Synthesized) -> None:
     assert len(keys) == 1
     (key,) = keys.values()
     assert key["Properties"]["EnableKeyRotation"] is True
-    assert key["DeletionPolicy"] == "Retain"  # retain_on_delete defaults to true
+    assert key["DeletionPolicy"] == "RetainExceptOnCreate"  # retain_on_delete defaults to true
 
 
 def key_ref(synthesized: Synthesized) -> dict[str, Any]:
@@ -122,8 +122,8 @@ def test_tables_are_encrypted_with_the_key_and_recoverable(synthesized: Synthesi
         }
         assert properties["BillingMode"] == "PAY_PER_REQUEST"
         assert properties["TimeToLiveSpecification"]["Enabled"] is True
-        assert table["DeletionPolicy"] == "Retain"
-        assert properties["DeletionProtectionEnabled"] is True
+        assert table["DeletionPolicy"] == "RetainExceptOnCreate"
+        assert properties["DeletionProtectionEnabled"] is False  # see test_infra_retention
 
 
 def test_topics_and_queues_are_encrypted_with_the_key(synthesized: Synthesized) -> None:

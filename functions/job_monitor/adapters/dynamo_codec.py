@@ -11,6 +11,9 @@ Table layout (partition key ``pk``, sort key ``sk``, TTL attribute ``expires_at`
   false), and finished jobs still inside the new-job window (``finished`` true), with status, name,
   creation time (epoch ms), for kinds whose statuses recur ``last_modified``, and for a status
   the registry does not know ``unknown_since`` (epoch ms; see ``domain.detect.retired_unknown``).
+* ``sk="notoffered#<kind>"``: the region does not offer the kind (``ports.NotOffered``):
+  ``evidence`` (what the service answered), ``since`` and ``recheck_at`` (epoch ms). A version that
+  does not know the item logs it as unknown and ignores it.
 * ``pk="job#<arn>"``, ``sk="job"``: the job's record: ``status`` last published, ``last_dedupe_id``,
   ``observed_at`` (epoch ms), ``name``, ``created_at``, ``kind``, the claim of a run publishing now
   (``claim_owner``, ``claim_status``, ``claim_until`` epoch ms) and, once finished, ``expires_at``
@@ -34,7 +37,7 @@ from job_monitor.domain.claims import JobRecord
 from job_monitor.domain.detect import TrackedJob
 from job_monitor.domain.jobs import epoch_millis, from_epoch_millis
 from job_monitor.domain.kinds import JobKind
-from job_monitor.ports import Cursor, KindState, Snapshot
+from job_monitor.ports import Cursor, KindState, NotOffered, Snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +102,10 @@ def cursor_key(partition: str, kind: JobKind) -> Item:
     return {"pk": string_value(partition), "sk": string_value(f"cursor#{kind.name}")}
 
 
+def not_offered_key(partition: str, kind: JobKind) -> Item:
+    return {"pk": string_value(partition), "sk": string_value(f"notoffered#{kind.name}")}
+
+
 def view_key(partition: str, kind: JobKind, arn: str) -> Item:
     return {"pk": string_value(partition), "sk": string_value(f"job#{kind.name}#{arn}")}
 
@@ -157,6 +164,14 @@ def read_state_item(snapshot: Snapshot, item: Item) -> None:
             state.cursor = Cursor(
                 watermark=optional_time(item, "watermark"),
                 baseline=optional_time(item, "baseline"),
+            )
+        elif sk.startswith("notoffered#"):
+            state = snapshot.kinds.setdefault(sk.removeprefix("notoffered#"), KindState())
+            since, recheck_at = optional_time(item, "since"), optional_time(item, "recheck_at")
+            if since is None or recheck_at is None:
+                raise ValueError("since and recheck_at are required")
+            state.not_offered = NotOffered(
+                evidence=optional_text(item, "evidence") or "", since=since, recheck_at=recheck_at
             )
         elif sk.startswith("job#"):
             kind_name, arn = sk.removeprefix("job#").split("#", 1)

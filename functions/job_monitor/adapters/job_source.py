@@ -6,13 +6,16 @@ request shapes are the registry's (``JobKind``: time and status filter parameter
 key, detail identifier), so a new kind is an entry, not code here.
 
 It translates botocore errors into domain errors: a missing job is ``None``; a kind the account
-cannot use (denied, not offered in the region, validation) is ``KindUnavailable``. Throttling and
-5xx are retried by botocore's retry handler (see ``bedrock_client_config``), not here.
+may not use (denied) is ``KindUnavailable``; a kind the region does not offer is ``KindNotOffered``
+(``not_offered_evidence`` says which answers mean that); a region that does not answer at all is
+``RegionUnavailable``. Throttling and 5xx are retried by botocore's retry handler (see
+``job_client_config``), not here.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from job_monitor.domain.jobs import Job, failure_messages
 from job_monitor.domain.kinds import JobKind
-from job_monitor.ports import KindUnavailable, Page, RegionUnavailable
+from job_monitor.ports import KindNotOffered, KindUnavailable, Page, RegionUnavailable
 
 if TYPE_CHECKING:
     from botocore.config import Config
@@ -30,13 +33,54 @@ logger = logging.getLogger(__name__)
 PAGE_SIZE = 1000
 """The list operations' maximum page size."""
 
-_UNAVAILABLE_CODES = frozenset(
-    {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "UnknownOperationException"}
+_UNAVAILABLE_CODES = frozenset({"AccessDeniedException", "AccessDenied", "UnauthorizedOperation"})
+"""Denied. Anything else (a validation error in our request, bad credentials, ...) is reported
+with its own code: it is not a property of the account."""
+_NOT_OFFERED_CODES = frozenset({"UnknownOperationException"})
+"""The AWS protocol's answer to an operation the endpoint does not route (seen from Bedrock, e.g.
+``com.amazon.coral.service#UnknownOperationException``)."""
+_NOT_OFFERED_MESSAGE = re.compile(
+    r"unknown operation|operation unknown|operation is not recognized"
+    r"|not (?:supported|available|offered) in (?:this|the|your) region",
+    re.IGNORECASE,
 )
-"""Denied, or not offered in this region. Anything else (a validation error in our request, bad
-credentials, ...) is reported with its own code: it is not a property of the account."""
+"""``ValidationException`` messages that say the operation is not offered here, as reported
+from Bedrock endpoints: "Unknown operation" (ListInferenceProfiles), "Operation unknown" and
+"The requested operation is not recognized by the service" (an operation sent to an endpoint that
+does not serve it), "... is not supported in this region"."""
 _REGION_DISABLED_CODES = frozenset({"UnrecognizedClientException", "InvalidClientTokenId"})
 """What an opt-in region that is not enabled for the account answers to every request."""
+
+
+def not_offered_evidence(code: str, message: str, http_status: int, *, listing: bool) -> str | None:
+    """What shows that the operation is not offered in this region, or None when the error says
+    something else (denied, throttled, a bad request...).
+
+    ``listing``: the request was a list operation. A list request names no resource, so a 404
+    to it cannot be a missing job: the endpoint has no such route (seen with an empty code or a
+    bare ``NotFound``). A 404 ``ResourceNotFoundException`` to a describe is a missing job and
+    is not classified here."""
+    if code in _NOT_OFFERED_CODES:
+        return f"{code} (HTTP {http_status}): {message}".rstrip(": ")
+    if code == "ValidationException" and _NOT_OFFERED_MESSAGE.search(message or ""):
+        return f"{code}: {message}"
+    if listing and http_status == 404 and code != "ResourceNotFoundException":
+        return f"HTTP 404 {code or '(no error code)'} to a list request: {message}".rstrip(": ")
+    return None
+
+
+def endpoint_not_in_region(service: str, region: str) -> bool:
+    """True when botocore's endpoint data lists regions for ``service`` in ``region``'s partition
+    and ``region`` is not one of them: the service has no endpoint there. False when the data
+    says nothing either way (a service described by endpoint rules only lists no regions)."""
+    import botocore.session  # noqa: PLC0415 - keeps botocore off pure imports
+
+    session = botocore.session.get_session()
+    partition = session.get_partition_for_region(region) if region else None
+    if partition is None:
+        return False
+    offered = session.get_available_regions(service, partition_name=partition)
+    return bool(offered) and region not in offered
 
 
 def job_client_config() -> Config:
@@ -119,6 +163,7 @@ class BedrockJobSource:
         from botocore.exceptions import (  # noqa: PLC0415
             ClientError,
             ConnectionError,
+            EndpointConnectionError,
             ReadTimeoutError,
         )
 
@@ -128,11 +173,24 @@ class BedrockJobSource:
         except ClientError as exc:
             error = exc.response.get("Error", {})
             code = str(error.get("Code", ""))
+            message = str(error.get("Message", ""))
+            http_status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+            listing = operation == kind.list_operation
+            evidence = not_offered_evidence(code, message, http_status, listing=listing)
+            if evidence is not None:
+                raise KindNotOffered(kind, self.region, evidence) from exc
             if code in _UNAVAILABLE_CODES:
-                raise KindUnavailable(kind, code, str(error.get("Message", ""))) from exc
+                raise KindUnavailable(kind, code, message) from exc
             if code in _REGION_DISABLED_CODES:
                 raise RegionUnavailable(self.region, f"{code}: region not enabled?") from exc
             raise
+        except EndpointConnectionError as exc:
+            service = str(self.client.meta.service_model.service_name)
+            if endpoint_not_in_region(service, self.region):
+                raise KindNotOffered(
+                    kind, self.region, f"botocore's endpoint data has no {service} endpoint here"
+                ) from exc
+            raise RegionUnavailable(self.region, f"cannot connect or no answer: {exc}") from exc
         except (ConnectionError, ReadTimeoutError) as exc:
             # botocore already retried (each attempt waiting up to its timeout): the endpoint
             # cannot be reached, or does not answer. Asking it for the other kinds would spend

@@ -25,6 +25,7 @@ from job_monitor.adapters.dynamo_codec import (
     cursor_key,
     is_conditional_failure,
     job_record,
+    not_offered_key,
     number_value,
     read_state_item,
     record_key,
@@ -283,6 +284,33 @@ class DynamoStateStore:
                 ExpressionAttributeValues={":expires": ttl_value(expires_at)},
             )
         )
+
+    def mark_not_offered(
+        self, kind: JobKind, evidence: str, *, now: datetime, recheck_at: datetime
+    ) -> bool:
+        """One UpdateItem; ``since`` is written only by the first mark (``if_not_exists``)."""
+        response = self._client.update_item(
+            TableName=self._table,
+            Key=not_offered_key(self._pk, kind),
+            UpdateExpression=(
+                "SET evidence = :evidence, recheck_at = :recheck, "
+                "since = if_not_exists(since, :now), v = :v"
+            ),
+            ExpressionAttributeValues={
+                ":evidence": _s(evidence),
+                ":recheck": time_value(recheck_at),
+                ":now": time_value(now),
+                ":v": _n(SCHEMA_VERSION),
+            },
+            ReturnValues="ALL_OLD",
+        )
+        return "since" not in response.get("Attributes", {})
+
+    def clear_not_offered(self, kind: JobKind) -> bool:
+        response = self._client.delete_item(
+            TableName=self._table, Key=not_offered_key(self._pk, kind), ReturnValues="ALL_OLD"
+        )
+        return bool(response.get("Attributes"))
 
     def advance(self, kind: JobKind, watermark: datetime, prune: Iterable[str]) -> bool:
         """The pruning is done whether or not the watermark moves: it is safe for both runs."""

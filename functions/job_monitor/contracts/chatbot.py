@@ -121,6 +121,11 @@ def digest_payload(digest: Digest, *, summary: str) -> dict[str, Any]:
     ]
     if digest.quiet:
         lines.append("Quiet day: no job started or finished, and none is running.")
+    if digest.not_offered:
+        pairs = ", ".join(
+            f"{one_line(n.kind_label)} in {one_line(n.region)}" for n in digest.not_offered
+        )
+        lines.append(f"Not offered in its region (re-checked daily): {pairs}")
     for section in digest.sections:
         lines.append(f"\n*{one_line(section.kind_label)} in {one_line(section.region)}*")
         for category in CATEGORIES:

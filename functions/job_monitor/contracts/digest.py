@@ -31,6 +31,7 @@ from job_monitor.digest.build import (
     Digest,
     DigestJob,
     JobList,
+    NotOfferedKind,
     Section,
     with_cap,
 )
@@ -110,6 +111,22 @@ def _contract(digest: Digest) -> dict[str, Any]:
             }
             for s in digest.sections
         ],
+        # Only when a watched region does not offer a kind (an added field: same version).
+        **(
+            {
+                "notOffered": [
+                    {
+                        "region": n.region,
+                        "kind": n.kind,
+                        "kindLabel": n.kind_label,
+                        "since": iso_utc(n.since),
+                    }
+                    for n in digest.not_offered
+                ]
+            }
+            if digest.not_offered
+            else {}
+        ),
     }
 
 
@@ -168,6 +185,28 @@ def from_document(data: dict[str, Any]) -> Digest:
         period_end=required_time(data, "periodEnd", _FIELD),
         regions=tuple(str(r) for r in regions),
         sections=tuple(_section(s) for s in sections),
+        not_offered=tuple(_not_offered(n) for n in _optional_list(data, "notOffered")),
+    )
+
+
+def _optional_list(data: Mapping[str, Any], name: str) -> list[Any]:
+    value = data.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ContractError(f"digest field {name!r} must be a list")
+    return value
+
+
+def _not_offered(data: Any) -> NotOfferedKind:
+    if not isinstance(data, dict):
+        raise ContractError("a digest notOffered entry must be an object")
+    kind = required_str(data, "kind", _FIELD)
+    return NotOfferedKind(
+        region=str(data.get("region") or ""),
+        kind=kind,
+        kind_label=str(data.get("kindLabel") or kind),
+        since=required_time(data, "since", _FIELD),
     )
 
 

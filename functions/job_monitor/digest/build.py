@@ -5,8 +5,10 @@ Inputs are the journal (one ``JournalEntry`` per transition the monitor publishe
 into, per region and kind: jobs **started** (first seen in the period), **completed**, **failed**
 (with the first failure message), **stopped**, long-lived resources **updated** (back in service
 after an update), **still running** (with their age), and jobs in a status the registry does not
-know (**unknown**, with their status and age; see ``OPTIONAL_CATEGORIES``). Lists are ordered
-deterministically and capped (``count`` keeps the true number, so a reader can say "and N more").
+know (**unknown**, with their status and age; see ``OPTIONAL_CATEGORIES``); and, apart from the
+sections, the kinds a watched region does not offer (``NotOfferedKind``, from the state's marks).
+Lists are ordered deterministically and capped (``count`` keeps the true number, so a reader can
+say "and N more").
 
 Long-lived resources (provisioned throughput, custom model deployments) are "completed" when they
 come into service, "updated" when they come back into service after an update (``Updating ->
@@ -19,7 +21,7 @@ The digest is published as one SNS message with its own contract (``contracts.di
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -112,6 +114,18 @@ class Section:
 
 
 @dataclass(frozen=True)
+class NotOfferedKind:
+    """A kind a watched region does not offer (the monitor's ``ports.NotOffered`` mark): not
+    watched there until a daily re-check finds it offered."""
+
+    region: str
+    kind: str
+    kind_label: str
+    since: datetime
+    """When a run first found it so (UTC)."""
+
+
+@dataclass(frozen=True)
 class Digest:
     dedupe_id: str
     account: str
@@ -119,6 +133,8 @@ class Digest:
     period_end: datetime
     regions: tuple[str, ...]
     sections: tuple[Section, ...]
+    not_offered: tuple[NotOfferedKind, ...] = ()
+    """Ordered by region, then kind."""
 
     def total(self, category: str) -> int:
         return sum(s.of(category).count for s in self.sections)
@@ -143,6 +159,7 @@ def build_digest(
     kind_labels: Mapping[str, str] | None = None,
     jobs_per_list: int = JOBS_PER_LIST,
     now: datetime | None = None,
+    not_offered: Iterable[NotOfferedKind] = (),
 ) -> Digest:
     """The digest of ``[period_start, period_end)``; running jobs' ages are taken at ``now``
     (default: the period's end).
@@ -213,6 +230,12 @@ def build_digest(
         period_end=end,
         regions=tuple(regions),
         sections=tuple(sections),
+        not_offered=tuple(
+            sorted(
+                (replace(n, since=as_utc(n.since)) for n in not_offered),
+                key=lambda n: (n.region, n.kind),
+            )
+        ),
     )
 
 
@@ -263,6 +286,7 @@ def with_cap(digest: Digest, jobs_per_list: int) -> Digest:
         digest.period_end,
         digest.regions,
         sections,
+        digest.not_offered,
     )
 
 

@@ -15,7 +15,13 @@ from datetime import datetime, timedelta
 
 from job_monitor.config import MonitorSettings
 from job_monitor.contracts.digest import render_digest
-from job_monitor.digest.build import Digest, JournalEntry, RunningJob, build_digest
+from job_monitor.digest.build import (
+    Digest,
+    JournalEntry,
+    NotOfferedKind,
+    RunningJob,
+    build_digest,
+)
 from job_monitor.domain.jobs import as_utc
 from job_monitor.domain.kinds import REGISTRY
 from job_monitor.ports import Publisher, StateStore
@@ -77,11 +83,22 @@ class DigestSender:
         start = end - PERIOD
         entries = self._read_journal(start, end)
         running: list[RunningJob] = []
+        not_offered: list[NotOfferedKind] = []
         watched = {k.name for k in settings.kinds}
+        labels = {name: kind.label for name, kind in REGISTRY.items()}
         for region, store in self._stores.items():
             for kind_name, state in store.load().kinds.items():
                 if kind_name not in watched:
                     continue
+                if state.not_offered is not None:
+                    not_offered.append(
+                        NotOfferedKind(
+                            region,
+                            kind_name,
+                            labels.get(kind_name, kind_name),
+                            state.not_offered.since,
+                        )
+                    )
                 running.extend(
                     RunningJob(kind_name, region, job.arn, job.name, job.status, job.created_at)
                     for job in state.tracked.values()
@@ -93,8 +110,9 @@ class DigestSender:
             period_end=end,
             account=account_of(settings.topic_arn),
             regions=settings.regions,
-            kind_labels={name: kind.label for name, kind in REGISTRY.items()},
+            kind_labels=labels,
             now=now,
+            not_offered=not_offered,
         )
 
     def send(self, *, now: datetime, scheduled_at: datetime | None = None) -> DigestReport:

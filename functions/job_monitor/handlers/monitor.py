@@ -86,11 +86,13 @@ def record_metrics(report: RunReport) -> None:
     )
     metrics.add_metric(names.METRIC_API_CALLS, MetricUnit.Count, sum(report.api_calls.values()))
     metrics.add_metric(names.METRIC_KIND_ERRORS, MetricUnit.Count, len(report.failed_kinds))
+    metrics.add_metric(names.METRIC_KINDS_NOT_OFFERED, MetricUnit.Count, len(report.not_offered))
     metrics.add_metric(names.METRIC_RUN_TRUNCATED, MetricUnit.Count, int(report.truncated))
     metrics.add_metric(names.METRIC_RUN_DURATION_MS, MetricUnit.Milliseconds, report.duration_ms)
     if not report.failed_kinds:
         # The dead-man's switch alarm watches this: a run counts as completed only when every
-        # kind ran (a kind failing on every run also fires the Errors alarm).
+        # kind ran (a kind failing on every run also fires the Errors alarm). A kind the region
+        # does not offer is not a failure: it counts as ran.
         metrics.add_metric(names.METRIC_RUN_COMPLETED, MetricUnit.Count, 1)
     record_unknown_statuses(metrics, published)
     by_status: dict[str, int] = {}
@@ -118,6 +120,7 @@ def summary(report: RunReport) -> dict[str, Any]:
                 "listed": k.listed,
                 "strategy": k.strategy,
                 "published": len(k.published),
+                **({"notOffered": k.not_offered} if k.not_offered else {}),
             }
             for k in report.kinds
         },

@@ -55,6 +55,10 @@ class KindReport:
     truncated: bool = False
     """Stopped at a safe point when its share of the invocation's time ran out (or never
     started: no time was left at all)."""
+    not_offered: str | None = None
+    """The region does not offer the kind (what the service answered): not an error."""
+    newly_not_offered: bool = False
+    """This run found it so first (the one run that reports it loudly)."""
 
 
 @dataclass(frozen=True)

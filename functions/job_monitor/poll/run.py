@@ -5,6 +5,12 @@ The run shares the invocation's time between the pairs (``poll.budget``); a regi
 cannot be read, or whose service does not answer, skips its remaining kinds; a kind the account
 cannot use fails alone. ``RunFailed`` is raised at the end when any pair failed, so Lambda counts
 an error while the other pairs' alerts are out.
+
+A kind the region does not offer (``ports.KindNotOffered``) is not a failure: the region's state
+remembers it, it is logged once (a WARNING when first found), counted in the report
+(``RunReport.not_offered``), and not asked again until ``NOT_OFFERED_RECHECK`` later. When a
+re-check finds it offered, the mark is dropped and the kind runs (its baseline first, if it never
+had one). Access denied stays a failure of every run.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from job_monitor.domain.jobs import Transition
 from job_monitor.domain.kinds import JobKind
@@ -22,6 +28,7 @@ from job_monitor.poll.baseline import take_baseline
 from job_monitor.poll.budget import OutOfTime
 from job_monitor.poll.kind import Clock, KindReport, PollContext, poll_kind
 from job_monitor.ports import (
+    KindNotOffered,
     KindState,
     KindUnavailable,
     RegionScope,
@@ -31,6 +38,9 @@ from job_monitor.ports import (
 )
 
 logger = logging.getLogger(__name__)
+
+NOT_OFFERED_RECHECK = timedelta(hours=24)
+"""How long a kind found not offered in a region is left alone before it is asked again."""
 
 
 @dataclass
@@ -54,6 +64,11 @@ class RunReport:
     @property
     def failed_kinds(self) -> list[KindReport]:
         return [k for k in self.kinds if k.error]
+
+    @property
+    def not_offered(self) -> list[KindReport]:
+        """The (region, kind) pairs the region does not offer, as of this run."""
+        return [k for k in self.kinds if k.not_offered]
 
 
 class RunFailed(Exception):
@@ -96,11 +111,16 @@ class Poller:
                 if region_down is not None:
                     kind_report.error = region_down
                     continue
+                state = snapshot.of(kind)
+                marked = state.not_offered
+                if marked is not None and clock() < marked.recheck_at:
+                    kind_report.not_offered = marked.evidence  # asked again at recheck_at
+                    continue
                 if not ctx.budget.start_share(pairs_left + 1):
                     kind_report.truncated = True  # no time left at all: the next run covers it
                     report.truncated = True
                     continue
-                region_down = self._run_pair(scope, kind, snapshot.of(kind), kind_report, report)
+                region_down = self._run_pair(scope, kind, state, kind_report, report)
             report.api_calls.update(scope.calls)
         report.finished_at = clock()
         if report.failed_kinds:
@@ -133,6 +153,14 @@ class Poller:
                 poll_kind(
                     self._context, scope, kind, state=state, cursor=state.cursor, report=kind_report
                 )
+            if state.not_offered is not None:
+                scope.store.clear_not_offered(kind)
+                logger.warning(
+                    "job kind is offered in this region again; monitoring it",
+                    extra={**extra, "not_offered_since": state.not_offered.since.isoformat()},
+                )
+        except KindNotOffered as exc:
+            self._remember_not_offered(scope, kind, exc, kind_report)
         except OutOfTime:
             report.truncated = True
             kind_report.truncated = True
@@ -157,6 +185,34 @@ class Poller:
             kind_report.error = f"{type(exc).__name__}: {exc}"
             logger.exception("job kind failed; other kinds continue", extra=extra)
         return None
+
+    def _remember_not_offered(
+        self, scope: RegionScope, kind: JobKind, exc: KindNotOffered, kind_report: KindReport
+    ) -> None:
+        now = self._context.clock()
+        recheck_at = now + NOT_OFFERED_RECHECK
+        extra = {
+            "kind": kind.name,
+            "region": scope.name,
+            "evidence": exc.evidence,
+            "recheck_at": recheck_at.isoformat(),
+        }
+        try:
+            first = scope.store.mark_not_offered(kind, exc.evidence, now=now, recheck_at=recheck_at)
+        except Exception as store_error:
+            # Not remembered: the next run asks again (and tries to remember it again).
+            kind_report.error = f"not offered, and the state could not record it: {store_error}"
+            logger.exception("could not record a kind as not offered", extra=extra)
+            return
+        kind_report.not_offered = exc.evidence
+        kind_report.newly_not_offered = first
+        if first:
+            logger.warning(
+                "job kind is not offered in this region; not asked again until the re-check",
+                extra=extra,
+            )
+        else:
+            logger.info("job kind is still not offered in this region", extra=extra)
 
 
 def new_run_id() -> str:

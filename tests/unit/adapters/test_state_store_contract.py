@@ -22,7 +22,7 @@ from job_monitor.domain.claims import ClaimRequest, JobRecord
 from job_monitor.domain.detect import TrackedJob
 from job_monitor.domain.jobs import as_utc, epoch_millis
 from job_monitor.domain.kinds import MODEL_CUSTOMIZATION, PROVISIONED_THROUGHPUT
-from job_monitor.ports import Commit, Cursor, StaleClaim, StateStore
+from job_monitor.ports import Commit, Cursor, NotOffered, StaleClaim, StateStore
 from sim.local import TABLE_NAME, LocalAccount
 from tests.fakes.ports import InMemoryStateStore, StoredRecord
 
@@ -30,6 +30,7 @@ KIND = MODEL_CUSTOMIZATION
 NOW = datetime(2026, 11, 2, 9, 0, 0, 500, tzinfo=UTC)
 """Half a millisecond past a whole millisecond: both stores compare whole milliseconds."""
 MS = timedelta(milliseconds=1)
+DAY = timedelta(days=1)
 ME, OTHER = "run-me", "run-other"
 
 
@@ -364,6 +365,19 @@ SEQUENCES: dict[str, list[Callable[[StateStore], Any]]] = {
         _claim(ME, "Failed"),
         lambda s: s.forget(KIND, JOB.arn, expires_at=NOW + timedelta(days=7)),
     ],
+    "not offered: first mark, re-mark keeps since, clear once": [
+        lambda s: s.save_baseline(KIND, Cursor(NOW, NOW), [JOB]),
+        lambda s: s.mark_not_offered(KIND, "UnknownOperation", now=NOW, recheck_at=NOW + DAY),
+        lambda s: s.mark_not_offered(
+            KIND, "ValidationException: Unknown operation", now=NOW + DAY, recheck_at=NOW + 2 * DAY
+        ),
+        lambda s: s.lookup(KIND, JOB.arn),
+        lambda s: s.clear_not_offered(KIND),
+        lambda s: s.clear_not_offered(KIND),
+        lambda s: s.mark_not_offered(
+            PROVISIONED_THROUGHPUT, "HTTP 404", now=NOW + MS, recheck_at=NOW + DAY
+        ),
+    ],
 }  # fmt: skip
 
 
@@ -391,6 +405,19 @@ def test_sequences_are_not_vacuous(pair: Pair) -> None:
     assert snapshot.of(KIND).cursor == Cursor(watermark=whole_ms + MS, baseline=whole_ms)
     assert list(snapshot.of(KIND).recent) == [JOB.arn]
     assert snapshot.of(KIND).tracked == {}
+
+
+def test_not_offered_marks_are_not_vacuous(pair: Pair) -> None:
+    """The answers of the not-offered sequence, spelt out once on the DynamoDB store."""
+    store = pair.dynamo
+    whole_ms = NOW.replace(microsecond=0)
+    assert store.mark_not_offered(KIND, "first", now=NOW, recheck_at=NOW + DAY) is True
+    assert store.mark_not_offered(KIND, "again", now=NOW + DAY, recheck_at=NOW + 2 * DAY) is False
+    assert store.load().of(KIND).not_offered == NotOffered("again", whole_ms, whole_ms + 2 * DAY)
+    assert store.load().of(PROVISIONED_THROUGHPUT).not_offered is None
+    assert store.clear_not_offered(KIND) is True
+    assert store.clear_not_offered(KIND) is False
+    assert store.load().of(KIND).not_offered is None
 
 
 def _request(owner: str) -> ClaimRequest:

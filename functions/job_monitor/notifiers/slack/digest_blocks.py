@@ -80,7 +80,13 @@ def slack_digest_message(digest: Digest, *, text_limit: int = MESSAGE_TEXT_LIMIT
                 ),
             }
         )
-    closing = {"type": "context", "elements": [mrkdwn(_context(digest))]}
+    closing = {
+        "type": "context",
+        "elements": [
+            mrkdwn(_context(digest)),
+            *([mrkdwn(_not_offered(digest))] if digest.not_offered else []),
+        ],
+    }
     text = clip(f":bar_chart: [Bedrock] Daily digest: {summary}", FALLBACK_TEXT_LIMIT)
 
     groups = [_Group(section) for section in digest.sections]
@@ -208,6 +214,19 @@ def _summary(digest: Digest) -> str:
     if digest.quiet:
         return "quiet day"
     return ", ".join(f"{digest.total(c)} {c}" for c in CATEGORIES if digest.total(c))
+
+
+def _not_offered(digest: Digest) -> str:
+    """The kinds the watched regions do not offer (escaped), within a section's limit."""
+    pairs = [
+        f"{shorten_escaped(single_line(n.kind_label), 50)} in "
+        f"{shorten_escaped(single_line(n.region), 50)}"
+        for n in digest.not_offered
+    ]
+    return clip(
+        ":no_entry_sign: Not offered in its region (re-checked daily): " + ", ".join(pairs),
+        SECTION_TEXT_LIMIT,
+    )
 
 
 def _context(digest: Digest) -> str:

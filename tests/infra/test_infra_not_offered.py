@@ -1,0 +1,34 @@
+"""The dashboard shows the kinds the watched regions do not offer (issue 12, item 8): a gauge the
+monitor emits every run, apart from the errors, and no alarm watches it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from infra import names
+from tests.infra.support import Synthesized
+
+pytestmark = pytest.mark.slow  # the shared synth
+
+
+def test_the_dashboard_has_a_not_offered_widget(synthesized: Synthesized) -> None:
+    (dashboard,) = synthesized.resources("AWS::CloudWatch::Dashboard").values()
+    body = json.loads(
+        "".join(str(p) for p in dashboard["Properties"]["DashboardBody"]["Fn::Join"][1])
+    )
+    [widget] = [w for w in body["widgets"] if "not offered" in w["properties"].get("title", "")]
+    [metric] = widget["properties"]["metrics"]
+    assert metric[:4] == [
+        names.METRIC_NAMESPACE,
+        names.METRIC_KINDS_NOT_OFFERED,
+        names.SERVICE_DIMENSION,
+        names.MONITOR_SERVICE,
+    ]
+    assert metric[4]["stat"] == "Maximum"
+
+
+def test_no_alarm_watches_kinds_not_offered(synthesized: Synthesized) -> None:
+    for alarm in synthesized.resources("AWS::CloudWatch::Alarm").values():
+        assert alarm["Properties"].get("MetricName") != names.METRIC_KINDS_NOT_OFFERED
