@@ -177,7 +177,13 @@ def _busy_day() -> Digest:
                 kw = {"kind": kind.name, "region": region, "hours_ago": 12 - i / 2}
                 entries.append(entry(name("new", i), "InProgress", previous=None, **kw))
             for i in range(11):
-                jobs.append(running(name("run", i), hours=30 + i, kind=kind.name, region=region))
+                # (each kind's own first running status: InProgress is unknown to some kinds)
+                first = kind.running_order[0]
+                jobs.append(
+                    running(
+                        name("run", i), hours=30 + i, kind=kind.name, region=region, status=first
+                    )
+                )
     labels = {k.name: k.label for k in REGISTRY.values()}
     return build_digest(
         entries,
@@ -197,6 +203,7 @@ _NAMES = {
     "stopped": "Stopped",
     "started": "Started",
     "running": "Still running",
+    "unknown": "In a status this monitor version does not know",
 }
 
 

@@ -57,7 +57,8 @@ def test_defaults_route_terminal_and_ready_statuses_to_email_and_monitor_every_k
             routing.ANY_UNKNOWN,
         ]
     }
-    assert {"InService", "Active"} <= set(defaults.slack_filter_policy()["status"])
+    assert {"InService", "Active"} <= set(defaults.slack_filter_policy()["status"][:-1])
+    assert defaults.slack_filter_policy()["status"][-1] == routing.ANY_UNKNOWN
     assert not defaults.slack_enabled
     assert defaults.retain_on_delete
 
