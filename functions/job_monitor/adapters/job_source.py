@@ -74,6 +74,8 @@ class BedrockJobSource:
         if before is not None and kind.time_before_param is not None:
             params[kind.time_before_param] = before
         if status is not None:
+            if kind.status_filter_param is None:
+                raise ValueError(f"{kind.name}: its list operation has no status filter")
             params[kind.status_filter_param] = status
         if next_token:
             params["nextToken"] = next_token

@@ -47,7 +47,7 @@ def transition_payload(
         f"*Status:* {one_line(previous)} -> {one_line(job.status)}",
     ]
     for label, text, identifier in optional_facts(
-        transition.duration_seconds, job.base_model, job.output_model
+        transition.duration_seconds, job.base_model, job.output_model, job.output_location
     ):
         lines.append(
             f"*{label}:* `{code_text(one_line(text))}`" if identifier else f"*{label}:* {text}"

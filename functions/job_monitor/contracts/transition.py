@@ -91,6 +91,8 @@ class Notification:
     region: str
     account: str
     console_url: str | None
+    output_location: str | None = None
+    """Where the job wrote its output (S3 URI); only some kinds say (``outputLocation``)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,6 +141,7 @@ def bounded(transition: Transition, failure_budget: int = FAILURE_TEXT_LIMIT) ->
         name=cut(job.name, JOB_NAME_LIMIT, TRUNCATED),
         base_model=cut_optional(job.base_model, MODEL_TEXT_LIMIT, TRUNCATED),
         output_model=cut_optional(job.output_model, MODEL_TEXT_LIMIT, TRUNCATED),
+        output_location=cut_optional(job.output_location, MODEL_TEXT_LIMIT, TRUNCATED),
         failure_messages=_bound_failures(job.failure_messages, failure_budget),
     )
     if cut_job == job and cut_failures == messages:
@@ -148,7 +151,7 @@ def bounded(transition: Transition, failure_budget: int = FAILURE_TEXT_LIMIT) ->
 
 def _contract(transition: Transition) -> dict[str, Any]:
     job = transition.job
-    return {
+    document = {
         "version": CONTRACT_VERSION,
         "dedupeId": transition.dedupe_id,
         "kind": job.kind.name,
@@ -169,6 +172,10 @@ def _contract(transition: Transition) -> dict[str, Any]:
         "account": transition.account,
         "consoleUrl": console_url(job),
     }
+    if job.kind.output_location_field:
+        # Only the kinds that report an output location carry the field (added in version 1).
+        document["outputLocation"] = job.output_location
+    return document
 
 
 def attributes(transition: Transition) -> dict[str, str]:
@@ -200,7 +207,8 @@ def console_url(job: Job) -> str | None:
     """The Bedrock console page for the job, from the kind's ``console_fragment``.
 
     ``{name}``, ``{arn}`` and ``{id}`` (the last path segment of the ARN) are URL-encoded. None when
-    the ARN does not say which partition and region the job lives in.
+    the ARN does not say which partition and region the job lives in, and when the console has
+    no page for the kind (async invocations, prompt optimization, data automation).
 
     What public sources confirm about console routes (checked November 2026; the console is a
     single-page app and documents none of them): the list pages ``#/custom-models``,
@@ -212,7 +220,7 @@ def console_url(job: Job) -> str | None:
     own list pages, not documented routes either.
     """
     parts = job.arn.split(":", 5)
-    if len(parts) < 6 or not parts[3]:
+    if len(parts) < 6 or not parts[3] or not job.kind.console_fragment:
         return None
     partition, region = parts[1], parts[3]
     host = _CONSOLE_HOSTS.get(partition)
@@ -347,4 +355,5 @@ def from_document(data: dict[str, Any]) -> Notification:
         base_model=optional_str(data, "baseModel"),
         output_model=optional_str(data, "outputModel"),
         console_url=optional_str(data, "consoleUrl"),
+        output_location=optional_str(data, "outputLocation"),
     )

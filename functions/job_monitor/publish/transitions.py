@@ -104,7 +104,9 @@ class TransitionAlerts:
             status=job.status,
             dedupe_id=alert.dedupe_id,
             keep_in_view=self._keep_in_view(job),
-            expires_at=ticket.now + self.finished_ttl if terminal else None,
+            # An event-only kind's record expires even while running: its lost completion event
+            # is never recovered, and the record must not stay "running" for ever.
+            expires_at=ticket.now + self.finished_ttl if terminal or not job.kind.polled else None,
             observed_at=ticket.observed_at,
             last_modified=TrackedJob.of(job).last_modified,
         )
