@@ -465,7 +465,8 @@ PROMPT_OPTIMIZATION = JobKind(
     # No console page for these jobs could be confirmed: no link.
     console_fragment="",
     last_modified_field="lastModifiedTime",
-    output_location_field=("outputConfig", "s3Uri"),
+    # Its output location (outputConfig.s3Uri) is in the Get only, not in the list summary that
+    # most messages are made from: not reported.
     # A new API offered in few regions: an account or region without it fails every run.
     default_on=False,
 )

@@ -125,7 +125,7 @@ def test_summary_fields_exist_in_the_list_member_shape(kind: JobKind) -> None:
     ):
         if field:
             assert field in summary.members, f"{kind.name}: summary has no {field}"
-    if kind.output_location_field and kind.name != "prompt-optimization":
+    if kind.output_location_field:
         assert _nested(summary, kind.output_location_field).type_name == "string"
 
 
