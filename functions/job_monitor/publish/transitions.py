@@ -140,6 +140,10 @@ class TransitionAlerts:
         }
 
     def _keep_in_view(self, job: Job) -> bool:
+        if not job.kind.polled:
+            # Event-only: no watermark ever removes a view item, so only a running job is kept
+            # (the record alone dedupes what finished).
+            return not job.kind.is_terminal(job.status)
         start = self.window_start
         return not job.kind.is_terminal(job.status) or start is None or job.created_at >= start
 
