@@ -148,3 +148,19 @@ def test_a_kind_without_a_status_filter_refuses_a_status_list(runtime: Any) -> N
     with pytest.raises(ValueError, match="prompt-optimization: its list operation has no status"):
         source.list_page(PROMPT_OPTIMIZATION, status="Failed")
     assert source.calls == {}
+
+
+def test_an_sdk_without_the_operation_makes_the_kind_unavailable_not_a_crash() -> None:
+    # Given a client of an older SDK, which has no method for the kind's list operation
+    from job_monitor.ports import KindUnavailable
+
+    class OldClient:
+        meta = None
+
+    source = BedrockJobSource(OldClient())
+    # When the kind is listed, Then it is unavailable (fails alone, with its reason), uncounted
+    with pytest.raises(KindUnavailable) as excinfo:
+        source.list_page(PROMPT_OPTIMIZATION)
+    assert excinfo.value.code == "OperationNotInSdk"
+    assert "list_advanced_prompt_optimization_jobs" in str(excinfo.value)
+    assert source.calls == {}
