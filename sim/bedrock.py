@@ -1,12 +1,20 @@
-"""A stateful, in-process simulator of the Amazon Bedrock control plane's job APIs.
+"""A stateful, in-process simulator of Amazon Bedrock's job APIs, across its botocore services.
 
-The simulator answers a real boto3 ``bedrock`` client from inside botocore's ``before-send`` event,
-so request serialization, response parsing, error handling and retries are botocore's own:
+The simulator answers real boto3 clients of every service a simulated kind is served by
+(``bedrock`` for the control-plane kinds, ``bedrock-runtime`` for async invocations; ``SERVICES``)
+from inside botocore's ``before-send`` event, so request serialization, response parsing, error
+handling and retries are botocore's own:
 
     sim = BedrockSimulator()
     arn = sim.create_job("evaluation", "nightly-eval")
     client = sim.client()  # or sim.attach(existing_bedrock_client)
     client.get_evaluation_job(jobIdentifier=arn)["status"]  # "InProgress"
+    runtime = sim.client("bedrock-runtime")  # async invocations, same account and clock
+
+The validation helpers are reusable for other simulators (e.g. one of parent-scoped operations):
+``service_model(name)``, ``routes(model)`` / ``match_route``, ``parse_params``, ``validate_input``
+(raises ``ServiceError``, answered as the service would), ``validate_output`` (raises
+``ResponseShapeError``), ``http_answer`` / ``http_error`` and ``json_default``.
 
 Fidelity checks, all driven by botocore's service model:
 
@@ -59,7 +67,23 @@ from botocore.validate import ParamValidator
 
 from job_monitor.domain.kinds import ID_JOB_ID, ID_NAME, REGISTRY, JobKind
 
-__all__ = ["SPECS", "BedrockSimulator", "KindSpec", "ResponseShapeError"]
+__all__ = [
+    "SERVICES",
+    "SPECS",
+    "BedrockSimulator",
+    "KindSpec",
+    "ResponseShapeError",
+    "ServiceError",
+    "http_answer",
+    "http_error",
+    "json_default",
+    "match_route",
+    "parse_params",
+    "routes",
+    "service_model",
+    "validate_input",
+    "validate_output",
+]
 
 ClientT = TypeVar("ClientT", bound=BaseClient)
 
@@ -257,7 +281,35 @@ SPECS: dict[str, KindSpec] = {
         # Deployments serve custom models only (the Get shape's modelArn is a CustomModelArn).
         base_model_format="arn:aws:bedrock:{region}:{account}:custom-model/{base_model}/{id}",
     ),
+    "async-invoke": KindSpec(
+        kind=REGISTRY["async-invoke"],
+        initial_status="InProgress",
+        default_base_model="amazon.nova-reel-v1:1",
+        base_model_as_arn=True,
+        arn_has_base_model=False,
+        fields={
+            "clientRequestToken": "{id}",
+            "outputDataConfig": {
+                "s3OutputDataConfig": {"s3Uri": _BUCKET + "/async-invoke/{id}/"},
+            },
+        },
+    ),
+    "prompt-optimization": KindSpec(
+        kind=REGISTRY["prompt-optimization"],
+        initial_status="InProgress",
+        default_base_model="anthropic.claude-3-haiku-20240307-v1:0",
+        base_model_as_arn=False,
+        arn_has_base_model=False,
+        fields={
+            "jobDescription": "Simulated advanced prompt optimization",
+            "inputConfig": {"s3Uri": _BUCKET + "/prompt-optimization/{id}/prompts.jsonl"},
+            "outputConfig": {"s3Uri": _BUCKET + "/prompt-optimization/{id}/output/"},
+            "modelConfigurations": [{"modelId": "{base_model}"}],
+        },
+    ),
 }
+SERVICES: tuple[str, ...] = tuple(dict.fromkeys(spec.kind.service for spec in SPECS.values()))
+"""The botocore services whose clients the simulator answers."""
 
 
 @dataclass
@@ -295,7 +347,7 @@ class _Route:
     operation: OperationModel
 
 
-class _ServiceError(Exception):
+class ServiceError(Exception):
     """An error the simulated service answers with (status, code, message)."""
 
     def __init__(self, status: int, code: str, message: str) -> None:
@@ -347,23 +399,25 @@ class BedrockSimulator:
     def attach(self, client: ClientT) -> ClientT:
         """Answer ``client``'s requests from this simulator; returns the same client.
 
-        The handler is registered first on ``before-send.bedrock``. botocore calls every
+        ``client`` is of one of ``SERVICES``. The handler is registered first on
+        ``before-send.<service>``. botocore calls every
         ``before-send`` handler, so moto's global stub (present when moto is imported) is removed
         from this client; other clients keep it. Operations the simulator does not implement
         raise ``NotImplementedError``.
         """
         model = client.meta.service_model
-        if model.service_name != "bedrock":
-            raise ValueError(f"expected a bedrock client, got {model.service_name}")
+        service = model.service_name
+        if service not in SERVICES:
+            raise ValueError(f"expected a client of {', '.join(SERVICES)}, got {service}")
         if client.meta.region_name != self.region:
             raise ValueError(
                 f"client region {client.meta.region_name} differs from the simulator's "
                 f"{self.region}"
             )
         client.meta.events.register_first(
-            "before-send.bedrock",
-            self._on_before_send,
-            unique_id=f"bedrock-simulator-{id(self)}",
+            f"before-send.{service}",
+            functools.partial(self._on_before_send, service=service),
+            unique_id=f"bedrock-simulator-{service}-{id(self)}",
         )
         moto_models = sys.modules.get("moto.core.models")
         moto_stub = getattr(moto_models, "botocore_stubber", None)
@@ -371,14 +425,15 @@ class BedrockSimulator:
             client.meta.events.unregister("before-send", moto_stub)
         return client
 
-    def client(self, **client_kwargs: Any) -> Any:
-        """A new boto3 ``bedrock`` client (dummy credentials, the simulator's region), attached."""
+    def client(self, service: str = "bedrock", **client_kwargs: Any) -> Any:
+        """A new boto3 client of ``service`` (one of ``SERVICES``; dummy credentials, the
+        simulator's region), attached."""
         session = boto3.session.Session(
             aws_access_key_id="testing",
             aws_secret_access_key="testing",  # noqa: S106 - a dummy for the simulator
             region_name=self.region,
         )
-        return self.attach(session.client("bedrock", **client_kwargs))
+        return self.attach(session.client(service, **client_kwargs))
 
     # -------------------------------------------------------------------- jobs
     def create_job(
@@ -408,8 +463,10 @@ class BedrockSimulator:
         status = status or spec.initial_status
         _check_status(spec.kind, status)
         created = _to_millis(created_at or self._clock())
-        detail_shape = _service_model().operation_model(_detail_operation(spec.kind)).output_shape
-        _check_value(_name_shape(spec), name, "job name")
+        detail_shape = _operation(spec.kind, _detail_operation(spec.kind)).output_shape
+        name_shape = _name_shape(spec)
+        if name_shape is not None:
+            _check_value(name_shape, name, "job name")
         model = base_model or spec.default_base_model
         with self._lock:
             if (kind, name) in self._by_name:
@@ -548,6 +605,7 @@ class BedrockSimulator:
         url: str,
         headers: Mapping[str, str] | None = None,
         body: bytes = b"",
+        service: str = "bedrock",
     ) -> tuple[int, dict[str, str], bytes]:
         """Answer one HTTP request as the service would: ``(status, headers, body)``.
 
@@ -560,32 +618,34 @@ class BedrockSimulator:
         """
         del headers, body
         parts = urlsplit(url)
-        operation, path_params = _match_route(_service_routes(), method, parts.path)
+        operation, path_params = match_route(_service_routes(service), method, parts.path)
         query = parse_qs(parts.query, True)
         with self._lock:
             try:
-                params = _parse_params(operation, path_params, query)
-            except _ServiceError as error:
+                params = parse_params(operation, path_params, query)
+            except ServiceError as error:
                 self.calls.append((operation.name, dict(query)))
-                return _http_error(error)
+                return http_error(error)
             self.calls.append((operation.name, params))
             fault = self._take_fault(operation.name)
             if fault is not None:
-                injected = _ServiceError(fault.status, fault.code, fault.message)
-                return _http_error(injected, fault.retry_after)
+                injected = ServiceError(fault.status, fault.code, fault.message)
+                return http_error(injected, fault.retry_after)
             try:
-                _validate_input(operation, params)
+                validate_input(operation, params)
                 answer = self._answer(operation.name, params)
-            except _ServiceError as error:
-                return _http_error(error)
-        _validate_output(operation, answer)
-        return _http_answer(200, json.dumps(answer, default=_json_default).encode())
+            except ServiceError as error:
+                return http_error(error)
+        validate_output(operation, answer)
+        return http_answer(200, json.dumps(answer, default=json_default).encode())
 
-    def _on_before_send(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse:
+    def _on_before_send(
+        self, request: AWSPreparedRequest, service: str = "bedrock", **_: Any
+    ) -> AWSResponse:
         headers = {str(k): str(v) for k, v in request.headers.items()}
         body = request.body if isinstance(request.body, bytes) else b""
         status, response_headers, response_body = self.handle_request(
-            request.method, request.url, headers, body
+            request.method, request.url, headers, body, service
         )
         return AWSResponse(request.url, status, response_headers, _Body(response_body))
 
@@ -653,7 +713,7 @@ class BedrockSimulator:
     def _describe(self, spec: KindSpec, identifier: str) -> dict[str, Any]:
         """The job ``identifier`` names, as the service resolves it: by ARN, else by name or by
         id, whichever the kind's detail operation takes (``JobKind.detail_id_forms``). The value
-        already fits the identifier's pattern (``_validate_input``): a model customization job's
+        already fits the identifier's pattern (``validate_input``): a model customization job's
         ARN without its base-model segment was refused there with ValidationException, and its id
         alone fits only as a name."""
         kind = spec.kind.name
@@ -667,10 +727,8 @@ class BedrockSimulator:
         elif ID_JOB_ID in forms:
             arn = self._by_id.get((kind, identifier))
         if arn is None:
-            raise _ServiceError(
-                404, "ResourceNotFoundException", f"Could not find job {identifier}"
-            )
-        operation = _service_model().operation_model(_detail_operation(spec.kind))
+            raise ServiceError(404, "ResourceNotFoundException", f"Could not find job {identifier}")
+        operation = _operation(spec.kind, _detail_operation(spec.kind))
         return self._document(self._jobs[arn], operation.output_shape)
 
     def _document(self, job: _Job, shape: Shape) -> dict[str, Any]:
@@ -736,16 +794,21 @@ class BedrockSimulator:
 
 # --------------------------------------------------------------- service model
 @functools.cache
-def _service_model() -> ServiceModel:
-    return botocore.session.get_session().get_service_model("bedrock")
+def service_model(service: str = "bedrock") -> ServiceModel:
+    """botocore's model of ``service`` (cached)."""
+    return botocore.session.get_session().get_service_model(service)
+
+
+def _operation(kind: JobKind, name: str) -> OperationModel:
+    return service_model(kind.service).operation_model(name)
 
 
 def _list_operation(kind: JobKind) -> str:
-    return kind.list_action.removeprefix("bedrock:")
+    return kind.list_action.removeprefix(f"{kind.iam_prefix}:")
 
 
 def _detail_operation(kind: JobKind) -> str:
-    return kind.detail_action.removeprefix("bedrock:")
+    return kind.detail_action.removeprefix(f"{kind.iam_prefix}:")
 
 
 def _simulated_operations() -> dict[str, tuple[KindSpec, bool]]:
@@ -765,9 +828,12 @@ def _supported_operation(operation_name: str) -> None:
         )
 
 
-def _name_shape(spec: KindSpec) -> Shape:
-    """The shape a job name must fit: the kind's first name field of the detail (or summary)."""
-    detail = _service_model().operation_model(_detail_operation(spec.kind)).output_shape
+def _name_shape(spec: KindSpec) -> Shape | None:
+    """The shape a job name must fit: the kind's first name field of the detail (or summary);
+    None for a kind without names (named by the id in its ARN: the name given is not shown)."""
+    if not spec.kind.name_fields and spec.kind.name_from_arn:
+        return None
+    detail = _operation(spec.kind, _detail_operation(spec.kind)).output_shape
     for shape in (detail, _list_member_shape(spec)):
         for name in spec.kind.name_fields:
             if name in shape.members:
@@ -776,18 +842,18 @@ def _name_shape(spec: KindSpec) -> Shape:
 
 
 def _list_member_shape(spec: KindSpec) -> Shape:
-    output = _service_model().operation_model(_list_operation(spec.kind)).output_shape
+    output = _operation(spec.kind, _list_operation(spec.kind)).output_shape
     return output.members[spec.kind.summaries_key].member
 
 
 @functools.cache
-def _service_routes() -> tuple[_Route, ...]:
-    return tuple(_routes(_service_model()))
+def _service_routes(service: str = "bedrock") -> tuple[_Route, ...]:
+    return tuple(routes(service_model(service)))
 
 
-def _routes(model: ServiceModel) -> list[_Route]:
+def routes(model: ServiceModel) -> list[_Route]:
     """One route per operation of ``model``: HTTP method and a regex of its ``requestUri``."""
-    routes = []
+    found = []
     for name in model.operation_names:
         operation = model.operation_model(name)
         template = operation.http["requestUri"].split("?", 1)[0]
@@ -796,17 +862,23 @@ def _routes(model: ServiceModel) -> list[_Route]:
             lambda m: f"(?P<{m.group(1)}>{'.+' if m.group(2) else '[^/]+'})",
             re.escape(template),
         )
-        routes.append(_Route(operation.http["method"], re.compile(pattern), operation))
-    return routes
+        found.append(_Route(operation.http["method"], re.compile(pattern), operation))
+    return found
 
 
-def _match_route(
-    routes: Sequence[_Route], method: str, path: str
+def match_route(
+    candidates: Sequence[_Route],
+    method: str,
+    path: str,
+    implemented: Callable[[str], bool] | None = None,
 ) -> tuple[OperationModel, dict[str, str]]:
-    for route in routes:
+    """The operation (and its URI parameters) a REST request is for; ``NotImplementedError`` when
+    none matches or ``implemented`` (default: this simulator's operations) refuses it."""
+    implemented = implemented or (lambda name: name in _simulated_operations())
+    for route in candidates:
         match = route.path.fullmatch(path)
         if route.method == method and match:
-            if route.operation.name not in _simulated_operations():
+            if not implemented(route.operation.name):
                 raise NotImplementedError(
                     f"the Bedrock simulator does not implement {route.operation.name}"
                 )
@@ -815,7 +887,7 @@ def _match_route(
 
 
 # ---------------------------------------------------------------- parameters
-def _parse_params(
+def parse_params(
     operation: OperationModel, path_params: dict[str, str], query: dict[str, list[str]]
 ) -> dict[str, Any]:
     """Typed input parameters (by member name) from the request's URI and query string."""
@@ -867,8 +939,8 @@ def _parse_timestamp(text: str) -> datetime | None:
         return None
 
 
-def _validation_error(value: Any, path: str, constraint: str) -> _ServiceError:
-    return _ServiceError(
+def _validation_error(value: Any, path: str, constraint: str) -> ServiceError:
+    return ServiceError(
         400,
         "ValidationException",
         f"1 validation error detected: Value '{value}' at '{path}' failed to satisfy "
@@ -876,17 +948,17 @@ def _validation_error(value: Any, path: str, constraint: str) -> _ServiceError:
     )
 
 
-def _validate_input(operation: OperationModel, params: dict[str, Any]) -> None:
+def validate_input(operation: OperationModel, params: dict[str, Any]) -> None:
     problems = list(_constraint_violations(operation.input_shape, params, ""))
     if problems:
         count = len(problems)
         noun = "error" if count == 1 else "errors"
-        raise _ServiceError(
+        raise ServiceError(
             400, "ValidationException", f"{count} validation {noun} detected: {'; '.join(problems)}"
         )
 
 
-def _validate_output(operation: OperationModel, body: dict[str, Any]) -> None:
+def validate_output(operation: OperationModel, body: dict[str, Any]) -> None:
     """Raise ResponseShapeError unless ``body`` fits the operation's output shape.
 
     Items of top-level lists (the page of summaries) are checked one by one: the model bounds
@@ -899,14 +971,22 @@ def _validate_output(operation: OperationModel, body: dict[str, Any]) -> None:
         member = shape.members.get(name)
         if member is not None and member.type_name == "list" and isinstance(value, list):
             parts.extend((item, member.member, f"{name}.{i}") for i, item in enumerate(value, 1))
-    top_level = {name: value for name, value in body.items() if not isinstance(value, list)}
-    parts.append((top_level, shape, ""))
     problems = []
     for value, part_shape, path in parts:
         report = ParamValidator().validate(value, part_shape)
         if report.has_errors():
             problems.append(f"{path}: {report.generate_report()}")
         problems.extend(_constraint_violations(part_shape, value, path))
+    # A page's list (an output with nextToken) was checked item by item; any other list, such as
+    # a detail's required modelConfigurations (1..5), is checked whole with the rest.
+    paged = "nextToken" in shape.members
+    top_level = {
+        name: value for name, value in body.items() if not (paged and isinstance(value, list))
+    }
+    report = ParamValidator().validate(top_level, shape)
+    if report.has_errors():
+        problems.append(report.generate_report())
+    problems.extend(_constraint_violations(shape, top_level, ""))
     if problems:
         raise ResponseShapeError(
             f"{operation.name} response does not fit {shape.name}: " + "; ".join(problems)
@@ -971,7 +1051,7 @@ def _join(path: str, name: str) -> str:
 
 
 # ----------------------------------------------------------------- responses
-def _http_answer(
+def http_answer(
     status: int, body: bytes, **extra_headers: str
 ) -> tuple[int, dict[str, str], bytes]:
     headers = {
@@ -982,17 +1062,17 @@ def _http_answer(
     return status, headers, body
 
 
-def _http_error(
-    error: _ServiceError, retry_after: int | None = None
+def http_error(
+    error: ServiceError, retry_after: int | None = None
 ) -> tuple[int, dict[str, str], bytes]:
     headers = {"x-amzn-ErrorType": error.code + _ERROR_TYPE_SUFFIX}
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)
     body = json.dumps({"message": error.message}).encode()
-    return _http_answer(error.status, body, **headers)
+    return http_answer(error.status, body, **headers)
 
 
-def _json_default(value: object) -> str:
+def json_default(value: object) -> str:
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + (
             f"{value.microsecond // 1000:03d}Z"
@@ -1001,7 +1081,7 @@ def _json_default(value: object) -> str:
 
 
 def _encode_token(position: tuple[datetime, str], descending: bool) -> str:
-    payload = {"t": _json_default(position[0]), "a": position[1], "d": descending}
+    payload = {"t": json_default(position[0]), "a": position[1], "d": descending}
     return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
 
 
@@ -1012,7 +1092,7 @@ def _decode_token(token: str, descending: bool) -> tuple[datetime, str]:
         if when is None or payload["d"] != descending or not isinstance(payload["a"], str):
             raise ValueError(token)
     except (binascii.Error, ValueError, KeyError, TypeError):
-        raise _ServiceError(400, "ValidationException", "Invalid pagination token") from None
+        raise ServiceError(400, "ValidationException", "Invalid pagination token") from None
     return (when, payload["a"])
 
 

@@ -1,8 +1,10 @@
 """The monitor on an embedded, simulated account: ``make demo`` (no AWS credentials, no network).
 
 A scripted afternoon of Bedrock jobs in two regions: history that is already finished, jobs that
-start, complete, fail and stop, a provisioned throughput coming into service, and a Bedrock event
-that reports a failure between two runs. The real monitor code runs every "five minutes" (a
+start, complete, fail and stop, a provisioned throughput coming into service, an async invocation
+(a video generation, served by ``bedrock-runtime``: turned on in ``job_kinds`` beside the default
+kinds) that completes with its output location, and a Bedrock event that reports a failure between
+two runs. The real monitor code runs every "five minutes" (a
 simulated clock) against the Bedrock simulator and moto, and this prints each transition with the
 message a subscriber gets.
 """
@@ -16,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from job_monitor.domain.kinds import JobKind
+from job_monitor.domain.kinds import ASYNC_INVOKE, JobKind
 from job_monitor.monitor import Monitor
 from job_monitor.poll.run import RunFailed, RunReport
 from job_monitor.realtime.events import parse_job_event
@@ -55,6 +57,9 @@ def _history(acct: LocalAccount, jobs: Jobs) -> str:
     sim.create_job(
         "evaluation", "archive-eval", status="Completed", created_at=now - timedelta(days=3)
     )
+    sim.create_job(
+        "async-invoke", "archive-reel", status="Completed", created_at=now - timedelta(days=1)
+    )
     jobs.update(
         {
             "tune": sim.create_job(
@@ -75,7 +80,7 @@ def _history(acct: LocalAccount, jobs: Jobs) -> str:
         "model-customization", "claims-assistant-ft-eu", created_at=now - timedelta(hours=2)
     )
     return Scene(
-        f"An account with 81 finished jobs and 2 running ones in {REGION}, 1 running in "
+        f"An account with 82 finished jobs and 2 running ones in {REGION}, 1 running in "
         f"{OTHER_REGION}. The first run records a baseline."
     )
 
@@ -84,9 +89,10 @@ def _new_jobs(acct: LocalAccount, jobs: Jobs) -> Scene:
     jobs["eval"] = acct.bedrock.create_job("evaluation", "claims-assistant-eval")
     jobs["quick"] = acct.bedrock.create_job("batch-inference", "smoke-batch", status="Completed")
     jobs["pt"] = acct.bedrock.create_job("provisioned-throughput", "claims-assistant-pt")
+    jobs["reel"] = acct.bedrock.create_job("async-invoke", "product-teaser")
     return Scene(
         "An evaluation job starts; a small batch job is created and completes within minutes; "
-        "a provisioned throughput is being created."
+        "a provisioned throughput is being created; a video generation (async invocation) starts."
     )
 
 
@@ -98,11 +104,13 @@ def _finish(acct: LocalAccount, jobs: Jobs) -> Scene:
         failure_message="Input file s3://acme-batch/in/records.jsonl has 3 malformed lines.",
     )
     acct.bedrock.set_status(jobs["pt"], "InService")
+    acct.bedrock.set_status(jobs["reel"], "Completed")
     acct.simulator(OTHER_REGION).set_status(
         jobs["tune-eu"], "Failed", failure_message="Training data has no 'completion' field."
     )
     return Scene(
-        f"The fine-tuning job completes; the batch job fails; the throughput is in service. In "
+        "The fine-tuning job completes; the batch job fails; the throughput is in service; the "
+        f"video is ready. In "
         f"{OTHER_REGION} the fine-tuning job fails, and Bedrock's event for it arrives first.",
         events=[jobs["tune-eu"]],
     )
@@ -127,9 +135,11 @@ def main() -> int:
     print("Bedrock Job Monitor: local run on an embedded simulated account\n")
     jobs: Jobs = {}
     with local_account() as acct:
-        settings = acct.settings(watch_regions=(REGION, OTHER_REGION))
+        # The default kinds, and async invocations turned on as job_kinds would
+        kinds = (*acct.settings().kinds, ASYNC_INVOKE)
+        settings = acct.settings(watch_regions=(REGION, OTHER_REGION), kinds=kinds)
         print(
-            f"Watching {', '.join(settings.regions)}; every kind: "
+            f"Watching {', '.join(settings.regions)}; kinds: "
             f"{', '.join(k.name for k in settings.kinds)}\n"
         )
         for number, step in enumerate(SCRIPT, start=1):
@@ -199,6 +209,8 @@ def _print_message(message: Delivered) -> None:
     print(f"    attributes: {json.dumps(message.attributes)}")
     if body.get("failureMessages"):
         print(f"    failure:    {body['failureMessages'][0]}")
+    if body.get("outputLocation"):
+        print(f"    output:     {body['outputLocation']}")
 
 
 if __name__ == "__main__":

@@ -72,3 +72,55 @@ def state_change_event(
         "resources": [event_arn],
         "detail": detail,
     }
+
+
+DataAutomationOutcome = Literal["Created", "Succeeded", "ClientError", "ServiceError"]
+_DATA_AUTOMATION_TYPES = {
+    "Created": "Bedrock Data Automation Job Created",
+    "Succeeded": "Bedrock Data Automation Job Succeeded",
+    "ClientError": "Bedrock Data Automation Job Failed With Client Error",
+    "ServiceError": "Bedrock Data Automation Job Failed With Service Error",
+}
+_DATA_AUTOMATION_STATUS = {
+    "Created": "CREATED",
+    "Succeeded": "SUCCESS",
+    "ClientError": "CLIENT_ERROR",
+    "ServiceError": "SERVICE_ERROR",
+}
+
+
+def data_automation_event(
+    outcome: DataAutomationOutcome,
+    *,
+    job_id: str,
+    at: datetime,
+    input_key: str = "claims/2026-11/scan-0042.pdf",
+    error_message: str = "",
+    region: str = "us-east-1",
+    account: str = "123456789012",
+) -> dict[str, Any]:
+    """A Bedrock Data Automation event, shaped like the sample in Bedrock's user guide ("How
+    EventBridge for Amazon Bedrock works", Bedrock Data Automation sample event): no
+    ``resources``; ``detail`` with ``job_id`` (a UUID), ``job_status``, ``semantic_modality``,
+    ``input_s3_object`` and ``output_s3_location`` (``s3_bucket``, ``name``) and
+    ``error_message``. Only the success sample is published; the other ``job_status`` values here
+    are guesses, which the monitor does not read (the detail-type says the status). There is no
+    list or Get to simulate: the event is all the monitor learns."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": _DATA_AUTOMATION_TYPES[outcome],
+        "source": "aws.bedrock",
+        "account": account,
+        "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [],
+        "detail": {
+            "job_id": job_id,
+            "job_status": _DATA_AUTOMATION_STATUS[outcome],
+            "semantic_modality": "Document",
+            "input_s3_object": {"s3_bucket": "claims-inbox", "name": input_key},
+            "output_s3_location": {"s3_bucket": "claims-extracted", "name": f"out/{job_id}"},
+            "error_message": error_message,
+        },
+    }

@@ -22,9 +22,9 @@ from botocore.config import Config
 from moto import mock_aws
 
 from job_monitor.config import MonitorSettings
-from job_monitor.domain.kinds import REGISTRY
+from job_monitor.domain.kinds import DEFAULT_KINDS, resolve_kinds
 from job_monitor.monitor import Monitor
-from job_monitor.wiring import build_monitor
+from job_monitor.wiring import build_monitor, services
 from sim.bedrock import BedrockSimulator
 
 ACCOUNT_ID = "123456789012"
@@ -70,13 +70,13 @@ class LocalAccount:
     """AWS requests by ``service.Operation`` (retries of one call count once)."""
     _drained: int = 0
     _regions: dict[str, BedrockSimulator] = field(default_factory=dict)
-    _region_clients: dict[str, Any] = field(default_factory=dict)
+    _region_clients: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     def settings(self, **overrides: Any) -> MonitorSettings:
         base = MonitorSettings(
             table_name=TABLE_NAME,
             topic_arn=self.topic_arn,
-            kinds=tuple(REGISTRY.values()),
+            kinds=resolve_kinds(DEFAULT_KINDS),
             home_region=REGION,
         )
         return replace(base, **overrides)
@@ -90,7 +90,9 @@ class LocalAccount:
         return build_monitor(
             settings,
             job_clients={
-                ("bedrock", region): self.bedrock_client(region) for region in settings.regions
+                (service, region): self.job_client(service, region)
+                for region in settings.regions
+                for service in services(settings.kinds)
             },
             dynamodb=self.clients["dynamodb"],
             sns=self.clients["sns"],
@@ -109,16 +111,21 @@ class LocalAccount:
         return self._regions[region]
 
     def bedrock_client(self, region: str = REGION) -> Any:
-        if region == REGION:
+        return self.job_client("bedrock", region)
+
+    def job_client(self, service: str, region: str = REGION) -> Any:
+        """A client of ``service`` (``bedrock``, ``bedrock-runtime``) answered by the region's
+        simulator; one per (service, region)."""
+        if (service, region) == ("bedrock", REGION):
             return self.clients["bedrock"]
-        if region not in self._region_clients:
+        if (service, region) not in self._region_clients:
             session = boto3.session.Session(region_name=region)
-            self._region_clients[region] = self.simulator(region).attach(
+            self._region_clients[(service, region)] = self.simulator(region).attach(
                 session.client(
-                    "bedrock", config=Config(retries={"mode": "standard", "max_attempts": 3})
+                    service, config=Config(retries={"mode": "standard", "max_attempts": 3})
                 )
             )
-        return self._region_clients[region]
+        return self._region_clients[(service, region)]
 
     def count(self, prefix: str) -> int:
         return sum(n for name, n in self.requests.items() if name.startswith(prefix))

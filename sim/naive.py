@@ -14,7 +14,7 @@ have is a way to avoid reading the whole history on every run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -49,6 +49,7 @@ class NaivePoller:
         kinds: Iterable[JobKind],
         *,
         bedrock: Any,
+        other_clients: Mapping[str, Any] | None = None,
         dynamodb: Any,
         sns: Any,
         table_name: str,
@@ -56,7 +57,11 @@ class NaivePoller:
         clock: Callable[[], datetime],
     ) -> None:
         self._kinds = tuple(kinds)
-        self._source = BedrockJobSource(bedrock)
+        # One source per service: bedrock, and e.g. bedrock-runtime for async invocations.
+        self._sources = {
+            service: BedrockJobSource(client)
+            for service, client in {"bedrock": bedrock, **(other_clients or {})}.items()
+        }
         self._dynamodb = dynamodb
         self._publisher = SnsPublisher(sns, topic_arn)
         self._table = table_name
@@ -79,7 +84,7 @@ class NaivePoller:
                     continue
                 failures = job.failure_messages
                 if kind.needs_failure_message(job.status) and not failures:
-                    detail = self._source.describe(kind, job.arn)
+                    detail = self._sources[kind.service].describe(kind, job.arn)
                     failures = detail.failure_messages if detail else ()
                 transition = Transition(job, previous, self._clock(), failures)
                 self._publisher.publish(render(transition))
@@ -88,7 +93,8 @@ class NaivePoller:
         return report
 
     def _list_all(self, kind: JobKind) -> list[Job]:
-        return [job for page in list_pages(self._source, kind) for job in page.jobs]
+        source = self._sources[kind.service]
+        return [job for page in list_pages(source, kind) for job in page.jobs]
 
     def _records(self, kind: JobKind) -> dict[str, str]:
         records: dict[str, str] = {}

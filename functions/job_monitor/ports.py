@@ -216,8 +216,17 @@ class StateStore(Protocol):
         refused write found it (what that means is ``domain.claims.judge``'s to say)."""
         ...
 
-    def sync_view(self, kind: JobKind, job: TrackedJob, *, keep_in_view: bool) -> None:
-        """Make the job's in-view item match ``job`` (or delete it). Idempotent."""
+    def sync_view(
+        self,
+        kind: JobKind,
+        job: TrackedJob,
+        *,
+        keep_in_view: bool,
+        expires_at: datetime | None = None,
+    ) -> None:
+        """Make the job's in-view item match ``job`` (or delete it). Idempotent. ``expires_at``
+        gives the item a TTL (an event-only kind's running job, whose outcome event may be lost:
+        nothing else would ever remove it)."""
         ...
 
     def release(self, arn: str, owner: str) -> None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from job_monitor.contracts.envelope import MESSAGE_FORMATS
-from job_monitor.domain.kinds import REGISTRY
+from job_monitor.domain.kinds import DEFAULT_KINDS, REGISTRY
 
 T = TypeVar("T")
 
@@ -371,10 +371,10 @@ JOB_KINDS: SettingField[tuple[str, ...]] = SettingField(
     "kinds",
     "JOB_KINDS",
     "job_kinds",
-    tuple(REGISTRY),
+    DEFAULT_KINDS,
     # The Lambda keeps the first of a repeated kind, as it always did; synth refuses repeats.
     kind_names(required=True, drop_duplicates=True),
-    doc="Job kinds the monitor lists; absent = every kind of the registry.",
+    doc="Job kinds the monitor lists; absent = the registry's default kinds (``DEFAULT_KINDS``).",
     context_parse=kind_names(required=True),
 )
 LOOKBACK_SECONDS = integer_field(

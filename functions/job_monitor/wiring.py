@@ -42,8 +42,9 @@ JobClients = Mapping[tuple[str, str], Any]
 
 
 def services(kinds: Iterable[JobKind]) -> tuple[str, ...]:
-    """The client services the kinds need, in registry order, each once."""
-    return tuple(dict.fromkeys(kind.service for kind in kinds))
+    """The client services the kinds need, in registry order, each once (an event-only kind
+    needs none: its job is read from the event)."""
+    return tuple(dict.fromkeys(kind.service for kind in kinds if kind.polled))
 
 
 def build_monitor(

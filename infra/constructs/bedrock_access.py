@@ -20,7 +20,11 @@ def watched_regions(scope: Construct, regions: Sequence[str]) -> list[str]:
 
 def grant_list_jobs(scope: Construct, role: iam.IRole, kinds: Sequence[JobKind]) -> None:
     """The kinds' List* actions. They support no resource-level permission, so the statement's
-    resource is '*' (in every region: the action list is what limits it)."""
+    resource is '*' (in every region: the action list is what limits it). An event-only kind
+    (``JobKind.polled`` False) has none."""
+    kinds = [kind for kind in kinds if kind.polled]
+    if not kinds:
+        return
     policy = iam.Policy(
         scope,
         "BedrockListJobs",
@@ -44,7 +48,11 @@ def grant_list_jobs(scope: Construct, role: iam.IRole, kinds: Sequence[JobKind])
 def grant_describe_jobs(
     scope: Construct, role: iam.IRole, kinds: Sequence[JobKind], regions: Sequence[str]
 ) -> None:
-    """The kinds' Get* actions, on their resource types in this account and the watched regions."""
+    """The kinds' Get* actions, on their resource types in this account and the watched regions.
+    A kind without a Get (event-only) adds nothing; no Get kind at all grants nothing."""
+    kinds = [kind for kind in kinds if kind.detail_operation]
+    if not kinds:
+        return
     stack = Stack.of(scope)
     arns = [
         stack.format_arn(

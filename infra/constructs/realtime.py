@@ -1,8 +1,10 @@
 """The real-time path: an EventBridge rule for Bedrock's job state-change events, and the function
 that turns one event into the job's transition within seconds (``job_monitor.handlers.events``).
 
-Only model customization and batch inference jobs emit events (best effort); the scheduled monitor
-stays the path that guarantees completeness. EventBridge rules are regional: this rule sees the
+Model customization and batch inference jobs emit state-change events, and Data Automation
+invocations one event per status (best effort). For the first two the scheduled monitor stays the
+path that guarantees completeness; Data Automation has no list API, so its lost event is not
+recovered. EventBridge rules are regional: this rule sees the
 stack's own region's events; other watched regions are covered by the poll.
 """
 
@@ -29,7 +31,7 @@ MAX_EVENT_AGE = Duration.hours(1)
 
 def event_kinds(settings: Settings) -> tuple[JobKind, ...]:
     """The monitored kinds that emit state-change events."""
-    return tuple(k for k in resolve_kinds(settings.job_kinds) if k.event_detail_type)
+    return tuple(k for k in resolve_kinds(settings.job_kinds) if k.detail_types)
 
 
 class RealtimeEvents(FunctionCapability):
@@ -76,7 +78,7 @@ class RealtimeEvents(FunctionCapability):
             description="Bedrock job state changes -> the Bedrock Job Monitor's real-time path",
             event_pattern=events.EventPattern(
                 source=[EVENT_SOURCE],
-                detail_type=sorted(k.event_detail_type for k in self.kinds if k.event_detail_type),
+                detail_type=sorted(t for k in self.kinds for t in k.detail_types),
             ),
         )
         # EventBridge invokes asynchronously: delivery failures of the rule itself are retried by

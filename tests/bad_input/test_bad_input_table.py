@@ -425,9 +425,10 @@ BAD_MONITOR_ENV: list[tuple[str, str, str]] = [
     (
         "JOB_KINDS",
         "evaluation,fine-tuning",
-        "allowed: batch-inference, custom-model-deployment, evaluation, model-copy",
+        "allowed: async-invoke, batch-inference, custom-model-deployment, data-automation, "
+        "evaluation, model-copy",
     ),
-    ("JOB_KINDS", " , ", "allowed: batch-inference"),
+    ("JOB_KINDS", " , ", "allowed: async-invoke, batch-inference"),
     ("LOOKBACK_SECONDS", "15m", "integer between 60 and 86400"),
     ("LOOKBACK_SECONDS", "59", "60..86400"),
     ("MESSAGE_FORMAT", "JSON", "json, chatbot"),

@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import Block
 from job_monitor.config import NotifierSettings
 from job_monitor.contracts.digest import parse_digest, render_digest
 from job_monitor.digest.build import CATEGORIES, Digest, build_digest
-from job_monitor.domain.kinds import REGISTRY
+from job_monitor.domain.kinds import DEFAULT_KINDS, REGISTRY, resolve_kinds
 from job_monitor.notifiers.pipeline import Notifier, Outcome
 from job_monitor.notifiers.slack.blocks import SlackMessage
 from job_monitor.notifiers.slack.digest_blocks import MAX_BLOCKS, slack_digest_message
@@ -157,7 +157,7 @@ def _busy_day() -> Digest:
     entries = []
     jobs = []
     for region in ("us-east-1", "eu-west-1"):
-        for kind in REGISTRY.values():
+        for kind in resolve_kinds(DEFAULT_KINDS):  # the seven kinds monitored by default
             ready = "InService" if kind.name == "provisioned-throughput" else "Active"
             updatable = kind.name in ("provisioned-throughput", "custom-model-deployment")
 

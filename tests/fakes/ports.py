@@ -210,7 +210,14 @@ class InMemoryStateStore(_Faults):
         stored.expires_at = expires_at
         stored.end_claim()
 
-    def sync_view(self, kind: JobKind, job: TrackedJob, *, keep_in_view: bool) -> None:
+    def sync_view(
+        self,
+        kind: JobKind,
+        job: TrackedJob,
+        *,
+        keep_in_view: bool,
+        expires_at: datetime | None = None,
+    ) -> None:
         self._check("sync_view")
         key = (kind.name, job.arn)
         if not keep_in_view:

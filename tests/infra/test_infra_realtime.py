@@ -175,3 +175,74 @@ def test_one_stack_per_region_and_watched_regions_cannot_be_combined() -> None:
         Settings.from_mapping({"regions": "us-east-1,eu-west-1", "watch_regions": "eu-west-1"})
     single = Settings.from_mapping({"regions": "us-east-1", "watch_regions": "eu-west-1"})
     assert single.watch_regions == ("eu-west-1",)
+
+
+def _statements(resources: Any, role_id: str) -> list[dict[str, Any]]:
+    return [
+        statement
+        for r in resources.values()
+        if r["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in r["Properties"]["Roles"]
+        for statement in r["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def _actions(statements: list[dict[str, Any]], prefix: str = "bedrock:") -> set[str]:
+    return {
+        action
+        for s in statements
+        for action in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+        if action.startswith(prefix)
+    }
+
+
+def _role_of(resources: Any, handler: str) -> str:
+    (function,) = [
+        r
+        for r in resources.values()
+        if r["Type"] == "AWS::Lambda::Function" and r["Properties"]["Handler"] == handler
+    ]
+    return str(function["Properties"]["Role"]["Fn::GetAtt"][0])
+
+
+def test_the_new_kinds_add_exactly_their_actions_and_data_automation_only_a_rule(
+    tmp_path: Path,
+) -> None:
+    # Given the new kinds turned on beside model customization
+    kinds = "model-customization,async-invoke,prompt-optimization,data-automation"
+    result = run_app(tmp_path, job_kinds=kinds)
+    assert result.returncode == 0, result.stderr
+    resources = _stack_template(tmp_path)["Resources"]
+    # Then the monitor may list and get exactly the polled kinds (Data Automation has neither)
+    monitor = _statements(resources, _role_of(resources, names.MONITOR_HANDLER))
+    assert _actions(monitor) == {
+        "bedrock:ListModelCustomizationJobs",
+        "bedrock:GetModelCustomizationJob",
+        "bedrock:ListAsyncInvokes",
+        "bedrock:GetAsyncInvoke",
+        "bedrock:ListAdvancedPromptOptimizationJobs",
+        "bedrock:GetAdvancedPromptOptimizationJob",
+    }
+    (get,) = [s for s in monitor if "bedrock:GetAsyncInvoke" in s["Action"]]
+    resource_types = sorted(
+        part.split("/")[0].removeprefix(":")
+        for arn in get["Resource"]
+        for part in arn["Fn::Join"][1]
+        if isinstance(part, str) and part.endswith("/*")
+    )
+    assert resource_types == [
+        "advanced-prompt-optimization-job",
+        "async-invoke",
+        "model-customization-job",
+    ]
+    # And the rule takes the customization event and Data Automation's four events
+    (rule,) = [r for r in resources.values() if r["Type"] == "AWS::Events::Rule"]
+    assert rule["Properties"]["EventPattern"]["detail-type"] == [
+        "Bedrock Data Automation Job Created",
+        "Bedrock Data Automation Job Failed With Client Error",
+        "Bedrock Data Automation Job Failed With Service Error",
+        "Bedrock Data Automation Job Succeeded",
+        "Model Customization Job State Change",
+    ]
+    # And the events function may get customization jobs only: Data Automation needs no call
+    events = _statements(resources, _role_of(resources, names.EVENTS_HANDLER))
+    assert _actions(events) == {"bedrock:GetModelCustomizationJob"}

@@ -52,6 +52,7 @@ PREVIOUS_STATUS: dict[str, str | None] = {
 PREVIOUS_STATUS_BY_KIND: dict[str, dict[str, str | None]] = {
     "provisioned-throughput": {"Failed": "Updating"},
     "custom-model-deployment": {"Failed": "Creating"},
+    "data-automation": {"Completed": "Submitted", "Failed": "Submitted"},
 }
 """Where a kind's lifecycle differs from the common one above."""
 
@@ -114,6 +115,31 @@ _JOB_SHAPES: dict[str, dict[str, Any]] = {
         "output_model": None,
         "failures": ("The custom model is not supported for on-demand deployment.",),
     },
+    "async-invoke": {
+        "arn": f"arn:aws:bedrock:{REGION}:{ACCOUNT}:async-invoke/k3j2h1g0f9e8",
+        "name": "k3j2h1g0f9e8",
+        "base_model": f"arn:aws:bedrock:{REGION}::foundation-model/amazon.nova-reel-v1:1",
+        "output_model": None,
+        "output_location": "s3://video-out/reels/k3j2h1g0f9e8/",
+        "failures": ("The prompt was blocked by the content filter.",),
+    },
+    "prompt-optimization": {
+        "arn": f"arn:aws:bedrock:{REGION}:{ACCOUNT}:advanced-prompt-optimization-job/p1q2r3s4t5u6",
+        "name": "support-prompts-v3",
+        "base_model": None,
+        "output_model": None,
+        "failures": ("14 of 120 prompts could not be optimized: the model timed out.",),
+    },
+    "data-automation": {
+        "arn": f"arn:aws:bedrock:{REGION}:{ACCOUNT}:data-automation-invocation/"
+        "25010344-03f7-4167-803a-837afdc7ce98",
+        "name": "claims/2026-11/scan-0042.pdf",
+        "base_model": None,
+        "output_model": None,
+        "output_location": "s3://claims-extracted/out/25010344-03f7-4167-803a-837afdc7ce98",
+        "output_location_statuses": ("Completed",),
+        "failures": ("Failed with a client error: The document is password protected.",),
+    },
 }
 
 
@@ -141,6 +167,9 @@ def make_transition(
         base_model=shape["base_model"],
         output_model=shape["output_model"] if status == "Completed" else None,
         failure_messages=job_failures if status in FAILURE_STATUSES else (),
+        output_location=shape.get("output_location")
+        if status in shape.get("output_location_statuses", kind.statuses)
+        else None,
     )
     return Transition(
         job=job,

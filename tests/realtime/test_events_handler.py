@@ -139,3 +139,34 @@ def test_an_event_for_a_job_bedrock_does_not_know_is_logged_and_dropped(
     # When it reaches the handler, then it returns (no failure loop) and publishes nothing
     assert handler(event, FakeContext()) == {"published": False, "reason": "no change to report"}
     assert account.drain() == []
+
+
+def test_a_data_automation_event_is_published_by_the_handler_with_no_bedrock_client(
+    account: LocalAccount, monkeypatch, capsys
+):
+    # Given the events function with Data Automation turned on (event-only: no client for it)
+    point_at_account(
+        monkeypatch,
+        handler_module,
+        account,
+        service="bedrock-job-monitor-events",
+        JOB_KINDS="model-customization,data-automation",
+    )
+    from sim.events import data_automation_event
+
+    try:
+        event = data_automation_event(
+            "ServiceError", job_id="25010344-03f7-4167-803a-837afdc7ce98", at=account.clock.now
+        )
+        # When the outcome event reaches the handler, twice
+        first = handler_module.handler(event, FakeContext())
+        again = handler_module.handler(event, FakeContext())
+    finally:
+        handler_module._settings.cache_clear()
+    # Then it is published once, and Bedrock was never called
+    assert first["published"] is True
+    assert again == {"published": False, "reason": "no change to report"}
+    (message,) = account.drain()
+    assert message.body["kind"] == "data-automation"
+    assert message.body["failureMessages"] == ["Failed with a service error."]
+    assert account.bedrock.count() == 0

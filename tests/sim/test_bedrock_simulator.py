@@ -491,15 +491,16 @@ def test_the_monitors_source_lists_and_describes_every_kind_through_the_registry
     kind = bedrock.SPECS[kind_name].kind
     arn = sim.create_job(kind_name, "src-check", created_at=T0)
     sim.set_status(arn, "Failed", failure_message="No capacity")
-    source = BedrockJobSource(client)
+    source = BedrockJobSource(sim.client(kind.service))  # bedrock, or bedrock-runtime
     # When the monitor's adapter lists the kind and describes the job
     page = source.list_page(kind, after=T0 - timedelta(seconds=1))
     described = source.describe(kind, arn)
     # Then both read the ARN, name, status and time through the kind's own fields
     (listed,) = page.jobs
     assert described is not None
-    assert (listed.arn, listed.name, listed.status) == (arn, "src-check", "Failed")
-    assert (described.arn, described.name, described.status) == (arn, "src-check", "Failed")
+    name = arn.rsplit("/", 1)[1] if not kind.name_fields else "src-check"  # unnamed: its id
+    assert (listed.arn, listed.name, listed.status) == (arn, name, "Failed")
+    assert (described.arn, described.name, described.status) == (arn, name, "Failed")
     assert listed.created_at == described.created_at == T0
     # And the failure message comes from the detail (or already from the summary)
     assert described.failure_messages == ("No capacity",)
@@ -565,9 +566,10 @@ def test_a_batch_inference_job_is_described_by_arn_or_id_and_never_by_name(sim, 
 
 @pytest.mark.parametrize("kind_name", list(bedrock.SPECS))
 def test_every_detail_operation_refuses_a_malformed_identifier(sim, client, kind_name):
-    # Given a job of the kind
+    # Given a job of the kind, and a client of its service
     kind = bedrock.SPECS[kind_name].kind
     arn = sim.create_job(kind_name, "well-formed")
+    client = sim.client(kind.service)
     # When it is asked for by identifiers that fit no alternative of the model's pattern
     for bad in (
         "not an identifier!",
@@ -591,3 +593,66 @@ def test_a_given_job_id_replays_a_known_arn_and_must_look_like_the_services(sim)
         sim.create_job("batch-inference", "another", job_id="abcdefghwxyz")
     with pytest.raises(ValueError, match="12 lowercase letters or digits"):
         sim.create_job("batch-inference", "bad-id", job_id="ABC")
+
+
+# -- several services: bedrock-runtime's async invocations (issue 13) ---------------------------
+
+
+def test_one_simulator_answers_the_runtime_client_of_the_same_account(sim, clock):
+    # Given an async invocation and a customization job in one simulated account
+    runtime = sim.client("bedrock-runtime")
+    invocation = sim.create_job("async-invoke", "ignored", created_at=T0)
+    sim.create_job("model-customization", "ft", created_at=T0)
+    # When the runtime client lists and gets it, as botocore serializes and parses them
+    page = runtime.list_async_invokes(
+        submitTimeAfter=T0 - timedelta(seconds=1), sortBy="SubmissionTime", sortOrder="Descending"
+    )
+    # Then only the invocation is there, with its output location; the Get agrees
+    (summary,) = page["asyncInvokeSummaries"]
+    assert summary["invocationArn"] == invocation
+    assert summary["outputDataConfig"]["s3OutputDataConfig"]["s3Uri"].startswith("s3://")
+    assert runtime.get_async_invoke(invocationArn=invocation)["status"] == "InProgress"
+    assert sim.count("ListAsyncInvokes") == 1
+    assert sim.count("ListModelCustomizationJobs") == 0
+
+
+def test_the_runtime_operations_are_validated_against_their_own_model(sim):
+    runtime = sim.client("bedrock-runtime")
+    # sortBy=CreationTime is the control plane's value, not the runtime's: refused as the
+    # service would (botocore checks only minimums on the client side)
+    with pytest.raises(ClientError) as excinfo:
+        runtime.list_async_invokes(sortBy="CreationTime")
+    assert error_code(excinfo) == "ValidationException"
+    assert "SubmissionTime" in excinfo.value.response["Error"]["Message"]
+    # A runtime operation that is not simulated says so
+    with pytest.raises(NotImplementedError, match="does not implement InvokeModel"):
+        runtime.invoke_model(modelId="amazon.nova-micro-v1:0", body=b"{}")
+
+
+def test_throttling_of_a_runtime_operation_is_retried_by_botocore(sim):
+    runtime = sim.client("bedrock-runtime", config=Config(retries={"mode": "standard"}))
+    sim.create_job("async-invoke", "x", created_at=T0)
+    sim.inject("ListAsyncInvokes", "ThrottlingException", times=2)
+    assert len(runtime.list_async_invokes()["asyncInvokeSummaries"]) == 1
+    assert sim.count("ListAsyncInvokes") == 3
+
+
+def test_a_client_of_a_service_not_simulated_is_refused(sim):
+    session = boto3.session.Session(region_name=sim.region)
+    with pytest.raises(ValueError, match="expected a client of bedrock, bedrock-runtime"):
+        sim.attach(session.client("bedrock-agent"))
+
+
+def test_prompt_optimization_pages_newest_first_without_filters(sim, client):
+    for i in range(5):
+        sim.create_job("prompt-optimization", f"po-{i}", created_at=T0 + timedelta(minutes=i))
+    first = client.list_advanced_prompt_optimization_jobs(maxResults=2, sortOrder="Descending")
+    names = [s["jobName"] for s in first["jobSummaries"]]
+    assert names == ["po-4", "po-3"]
+    rest = client.list_advanced_prompt_optimization_jobs(
+        maxResults=10, sortOrder="Descending", nextToken=first["nextToken"]
+    )
+    assert [s["jobName"] for s in rest["jobSummaries"]] == ["po-2", "po-1", "po-0"]
+    # statusEquals is not a parameter of this operation: botocore refuses it before sending
+    with pytest.raises(ParamValidationError):
+        client.list_advanced_prompt_optimization_jobs(statusEquals="Failed")

@@ -19,5 +19,9 @@ def test_the_demo_reports_each_transition_once(capsys: pytest.CaptureFixture[str
     assert len(lines) == 1
     assert "InProgress -> Failed" in runs[2].split("then the scheduled run")[0]
     assert "Creating -> InService" in runs[2]
+    # The video generation (an async invocation of bedrock-runtime) is followed like any job
+    assert "(new) -> InProgress async-invoke" in runs[1]
+    assert "InProgress -> Completed  async-invoke" in runs[2]
+    assert "output:     s3://" in runs[2]
     assert "no transitions" in runs[4]
     assert "Traceback" not in out

@@ -184,7 +184,13 @@ class DynamoStateStore:
         # Refused with the record holding this status: this commit was applied and its response
         # lost (botocore sent it again), or another run committed the same transition after this
         # run's claim expired. Either way only the view is left to bring up to date.
-        self.sync_view(commit.kind, commit.in_view, keep_in_view=commit.keep_in_view)
+        self.sync_view(
+            commit.kind,
+            commit.in_view,
+            keep_in_view=commit.keep_in_view,
+            # An event-only kind's running job: its item expires with its record.
+            expires_at=None if commit.kind.polled else commit.expires_at,
+        )
 
     def commit_alert(self, dedupe_id: str, owner: str, *, expires_at: datetime) -> None:
         values = {":status": _s(ALERT_SENT), ":dedupe": _s(dedupe_id)}
@@ -227,7 +233,14 @@ class DynamoStateStore:
         if refused is not None and job_record(refused).status != status:
             raise StaleClaim(values[":dedupe"]["S"])
 
-    def sync_view(self, kind: JobKind, job: TrackedJob, *, keep_in_view: bool) -> None:
+    def sync_view(
+        self,
+        kind: JobKind,
+        job: TrackedJob,
+        *,
+        keep_in_view: bool,
+        expires_at: datetime | None = None,
+    ) -> None:
         """An update, not a put: attributes a newer version added survive, and so does its schema
         version (``v`` is raised to this version's, never lowered)."""
         key = view_key(self._pk, kind, job.arn)
@@ -250,6 +263,9 @@ class DynamoStateStore:
             remove = ""
         else:
             remove = " REMOVE unknown_since"  # a known status again: followed as any other
+        if expires_at is not None:
+            fields += ", expires_at = :expires"
+            values[":expires"] = ttl_value(expires_at)
         names = {"#status": "status", "#name": "name"}
         refused = _unless_refused(
             lambda: self._client.update_item(

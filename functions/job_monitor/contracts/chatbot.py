@@ -62,7 +62,7 @@ def transition_payload(
         note = unknown_status_note(f"`{code_text(one_line(job.status))}`", job.kind.noun)
         lines.append(f"*Unknown status:* {note}")
     for label, text, identifier in optional_facts(
-        transition.duration_seconds, job.base_model, job.output_model
+        transition.duration_seconds, job.base_model, job.output_model, job.output_location
     ):
         lines.append(
             f"*{label}:* `{code_text(one_line(text))}`" if identifier else f"*{label}:* {text}"

@@ -101,7 +101,10 @@ def human_duration(seconds: int | None) -> str | None:
 
 
 def optional_facts(
-    duration_seconds: int | None, base_model: str | None, output_model: str | None
+    duration_seconds: int | None,
+    base_model: str | None,
+    output_model: str | None,
+    output_location: str | None = None,
 ) -> list[tuple[str, str, bool]]:
     """The facts a transition shows only when it has them, in the order every rendering shows
     them: ``(label, text, is_identifier)``, e.g. ``("Duration", "2 h 14 min", False)``,
@@ -114,6 +117,8 @@ def optional_facts(
         facts.append(("Base model", base_model, True))
     if output_model:
         facts.append(("Output model", output_model, True))
+    if output_location:
+        facts.append(("Output location", output_location, True))
     return facts
 
 

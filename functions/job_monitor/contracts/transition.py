@@ -96,6 +96,8 @@ class Notification:
     unknown_status: bool = False
     """The monitor that published it did not know ``status`` for this kind (body field
     ``unknownStatus``; absent means false)."""
+    output_location: str | None = None
+    """Where the job wrote its output (S3 URI); only some kinds say (``outputLocation``)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -144,6 +146,7 @@ def bounded(transition: Transition, failure_budget: int = FAILURE_TEXT_LIMIT) ->
         name=cut(job.name, JOB_NAME_LIMIT, TRUNCATED),
         base_model=cut_optional(job.base_model, MODEL_TEXT_LIMIT, TRUNCATED),
         output_model=cut_optional(job.output_model, MODEL_TEXT_LIMIT, TRUNCATED),
+        output_location=cut_optional(job.output_location, MODEL_TEXT_LIMIT, TRUNCATED),
         failure_messages=_bound_failures(job.failure_messages, failure_budget),
     )
     if cut_job == job and cut_failures == messages:
@@ -153,7 +156,7 @@ def bounded(transition: Transition, failure_budget: int = FAILURE_TEXT_LIMIT) ->
 
 def _contract(transition: Transition) -> dict[str, Any]:
     job = transition.job
-    return {
+    document = {
         "version": CONTRACT_VERSION,
         "dedupeId": transition.dedupe_id,
         "kind": job.kind.name,
@@ -176,6 +179,10 @@ def _contract(transition: Transition) -> dict[str, Any]:
         # Added within version 1, present only for a status the registry does not know.
         **({UNKNOWN_STATUS_ATTRIBUTE: True} if transition.status_unknown else {}),
     }
+    if job.kind.output_location_field:
+        # Only the kinds that report an output location carry the field (added in version 1).
+        document["outputLocation"] = job.output_location
+    return document
 
 
 def attributes(transition: Transition) -> dict[str, str]:
@@ -212,7 +219,8 @@ def console_url(job: Job) -> str | None:
     """The Bedrock console page for the job, from the kind's ``console_fragment``.
 
     ``{name}``, ``{arn}`` and ``{id}`` (the last path segment of the ARN) are URL-encoded. None when
-    the ARN does not say which partition and region the job lives in.
+    the ARN does not say which partition and region the job lives in, and when the console has
+    no page for the kind (async invocations, prompt optimization, data automation).
 
     What public sources confirm about console routes (checked November 2026; the console is a
     single-page app and documents none of them): the list pages ``#/custom-models``,
@@ -224,7 +232,7 @@ def console_url(job: Job) -> str | None:
     own list pages, not documented routes either.
     """
     parts = job.arn.split(":", 5)
-    if len(parts) < 6 or not parts[3]:
+    if len(parts) < 6 or not parts[3] or not job.kind.console_fragment:
         return None
     partition, region = parts[1], parts[3]
     host = _CONSOLE_HOSTS.get(partition)
@@ -365,4 +373,5 @@ def from_document(data: dict[str, Any]) -> Notification:
         output_model=optional_str(data, "outputModel"),
         console_url=optional_str(data, "consoleUrl"),
         unknown_status=unknown,
+        output_location=optional_str(data, "outputLocation"),
     )

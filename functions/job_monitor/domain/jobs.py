@@ -51,6 +51,9 @@ class Job:
     base_model: str | None = None
     output_model: str | None = None
     failure_messages: tuple[str, ...] = ()
+    output_location: str | None = None
+    """Where the job wrote its output (an S3 URI), for kinds that say
+    (``JobKind.output_location_field``)."""
 
     @classmethod
     def from_summary(cls, kind: JobKind, summary: dict[str, Any]) -> Job:
@@ -68,6 +71,7 @@ class Job:
             base_model=_model_text(summary, kind.base_model_field),
             output_model=_model_text(summary, kind.output_model_field),
             failure_messages=failure_messages(summary, kind.summary_failure_field),
+            output_location=_nested_text(summary, kind.output_location_field),
         )
 
     @property
@@ -111,6 +115,16 @@ def failure_messages(response: dict[str, Any], field_name: str | None) -> tuple[
 def _optional_time(summary: dict[str, Any], field_name: str | None) -> datetime | None:
     value = summary.get(field_name) if field_name else None
     return as_utc(value) if isinstance(value, datetime) else None
+
+
+def _nested_text(document: dict[str, Any], path: tuple[str, ...]) -> str | None:
+    """The text at ``path`` in nested objects, or None when any step is missing."""
+    value: Any = document
+    for step in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(step)
+    return str(value) if path and value else None
 
 
 def _model_text(summary: dict[str, Any], field_name: str | None) -> str | None:

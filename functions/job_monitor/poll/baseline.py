@@ -39,11 +39,19 @@ def take_baseline(source: JobSource, store: StateStore, kind: JobKind, region: s
 def running_jobs(source: JobSource, kind: JobKind) -> dict[str, Job]:
     """Every job in a non-terminal status, by ARN: one status list per status.
 
+    A kind whose list has no status filter (``JobKind.filters_by_status`` False: advanced prompt
+    optimization) is listed whole, once: ``ceil(N/1000)`` calls for N jobs in the account, on the
+    first run only (later runs page newest first down to the floor).
+
     Statuses are listed in lifecycle order, so a job that moves on between two lists is met
     again in a later one; passes repeat until one finds no job the previous ones missed (a job
     would have to move once per call to slip through them all).
     """
     running: dict[str, Job] = {}
+    if not kind.filters_by_status:
+        for page in list_pages(source, kind):
+            running.update((job.arn, job) for job in page.jobs if not kind.is_terminal(job.status))
+        return running
     for _ in range(BASELINE_PASSES):
         found_new = False
         for status in kind.running_order:

@@ -1,6 +1,7 @@
 """One scheduled run: every watched region x every enabled kind, each failing alone.
 
-Per (region, kind): the baseline on the first run (``poll.baseline``), later runs ``poll.kind``.
+Per (region, kind) of the polled kinds (an event-only kind, ``JobKind.polled`` False, has no list
+to run): the baseline on the first run (``poll.baseline``), later runs ``poll.kind``.
 The run shares the invocation's time between the pairs (``poll.budget``); a region whose state
 cannot be read, or whose service does not answer, skips its remaining kinds; a kind the account
 cannot use fails alone. ``RunFailed`` is raised at the end when any pair failed, so Lambda counts
@@ -87,7 +88,7 @@ class Poller:
         self, regions: Sequence[RegionScope], kinds: Sequence[JobKind], context: PollContext
     ) -> None:
         self._regions = tuple(regions)
-        self._kinds = tuple(kinds)
+        self._kinds = tuple(kind for kind in kinds if kind.polled)  # event-only kinds: no list
         self._context = context
 
     def run(self, clock: Clock) -> RunReport:

@@ -10,7 +10,8 @@ The list operations cannot filter on last-modified time, only on creation (or su
 2. When it does not fit, keep paging only until the new-job window is covered (ceil(N/1000) pages
    for N new jobs). Tracked jobs older than those pages are then resolved by whichever is cheaper:
    one ``describe`` per job, or one ``statusEquals`` list per status they were last seen in
-   (bounded by running jobs, not history). A tracked job absent from its status list has changed
+   (bounded by running jobs, not history; a kind without a status filter describes each). A
+   tracked job absent from its status list has changed
    status, so it is described (that call also carries its failure message).
 3. A tracked job that a complete listing does not show is described; if Bedrock no longer knows it
    (deleted), it is reported as gone.
@@ -112,8 +113,10 @@ def _resolve_by_status(
 ) -> list[TrackedJob]:
     """Find older tracked jobs; return those still unaccounted for (to be described)."""
     statuses = sorted({t.status for t in missing})
-    if len(missing) <= len(statuses):
-        return missing  # describing each is no dearer than one list per status
+    if len(missing) <= len(statuses) or not kind.filters_by_status:
+        # Describing each is no dearer than one list per status (or the list has no status
+        # filter, as for advanced prompt optimization: then each is described).
+        return missing
     after = min(t.created_at for t in missing) - EPSILON
     before = listed_until + EPSILON if listed_until is not None else None
     for status in statuses:

@@ -105,7 +105,9 @@ class TransitionAlerts:
             status=job.status,
             dedupe_id=alert.dedupe_id,
             keep_in_view=self._keep_in_view(job),
-            expires_at=ticket.now + self.finished_ttl if terminal else None,
+            # An event-only kind's record expires even while running: its lost completion event
+            # is never recovered, and the record must not stay "running" for ever.
+            expires_at=ticket.now + self.finished_ttl if terminal or not job.kind.polled else None,
             observed_at=ticket.observed_at,
             last_modified=TrackedJob.of(job).last_modified,
             unknown_since=ticket.now if alert.status_unknown else None,
@@ -145,6 +147,10 @@ class TransitionAlerts:
         }
 
     def _keep_in_view(self, job: Job) -> bool:
+        if not job.kind.polled:
+            # Event-only: no watermark ever removes a view item, so only a running job is kept
+            # (the record alone dedupes what finished).
+            return not job.kind.is_terminal(job.status)
         start = self.window_start
         return not job.kind.is_terminal(job.status) or start is None or job.created_at >= start
 

@@ -1,7 +1,9 @@
 """Bedrock's job state-change events (EventBridge): which job an event is about. Pure: no AWS.
 
 Bedrock emits, best effort, "Model Customization Job State Change" and "Batch Inference Job State
-Change" events (the kinds whose registry entry names an ``event_detail_type``). The real-time path
+Change" events (the kinds whose registry entry names an ``event_detail_type``), and one event per
+status of a Data Automation invocation (``JobKind.event_statuses``; see ``data_automation_job``).
+For the kinds with a list and a Get, the real-time path
 takes an event only as a hint that one job changed: the job is then described and goes through
 the same claim -> publish -> commit as a scheduled run (``Monitor.observe``), so the event's own
 status and timestamps (whose format differs between the two kinds) are never trusted.
@@ -21,8 +23,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from job_monitor.domain.jobs import Job, as_utc
 from job_monitor.domain.kinds import ID_ARN, ID_JOB_ID, ID_NAME, JobKind
 
 EVENT_SOURCE = "aws.bedrock"
@@ -50,11 +54,14 @@ class JobEvent:
     status: str | None
     """The status the event reports (logged; the job is described before anything is sent)."""
     event_id: str
+    job: Job | None = None
+    """For an event-only kind (``JobKind.polled`` False): the job as the event describes it,
+    which is all there is to know (no Get is made)."""
 
 
 def event_kinds(kinds: Iterable[JobKind]) -> dict[str, JobKind]:
     """The kinds that emit events, by EventBridge detail-type."""
-    return {k.event_detail_type: k for k in kinds if k.event_detail_type}
+    return {detail_type: k for k in kinds for detail_type in k.detail_types}
 
 
 def parse_job_event(event: Any, kinds: Iterable[JobKind]) -> JobEvent:
@@ -78,6 +85,18 @@ def parse_job_event(event: Any, kinds: Iterable[JobKind]) -> JobEvent:
     detail = event.get("detail")
     if not isinstance(detail, dict):
         raise InvalidEvent("detail: missing or not an object")
+    if not kind.polled:
+        job = data_automation_job(kind, event, detail, str(detail_type))
+        return JobEvent(
+            kind=kind,
+            region=str(event["region"]),
+            arn=job.arn,
+            identifier=None,
+            name=job.name,
+            status=job.status,
+            event_id=str(event.get("id", "")),
+            job=job,
+        )
     arns = _job_arns(event, detail, kind)
     arn = arns[0]
     match = _BEDROCK_ARN.fullmatch(arn)
@@ -139,3 +158,81 @@ def _job_arns(event: dict[str, Any], detail: dict[str, Any], kind: JobKind) -> l
             f"no job ARN: neither detail.{kind.event_arn_field} nor resources holds one"
         )
     return arns
+
+
+_JOB_ID = re.compile(r"[a-zA-Z0-9_-]{1,100}")
+"""An invocation id as GetDataAutomationStatus's ARN pattern takes it (``[a-zA-Z0-9-_]+``)."""
+_ACCOUNT = re.compile(r"\d{12}")
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
+
+
+def data_automation_job(
+    kind: JobKind, event: dict[str, Any], detail: dict[str, Any], detail_type: str
+) -> Job:
+    """The Data Automation invocation an event is about, read from the event alone.
+
+    The event's shape is the sample in Bedrock's user guide ("How EventBridge for Amazon Bedrock
+    works", Bedrock Data Automation sample event): ``resources`` is empty and ``detail`` holds
+    ``job_id``, ``job_status`` ("SUCCESS"), ``semantic_modality``, ``input_s3_object`` and
+    ``output_s3_location`` (each ``{"s3_bucket", "name"}``) and ``error_message``. Only the
+    success sample is published, so the status is taken from the detail-type
+    (``JobKind.event_statuses``), not from ``job_status``. The ARN is built as
+    GetDataAutomationStatus's pattern has it: ``arn:<partition>:bedrock:<region>:<account>:
+    data-automation-invocation/<job_id>``. The name is the input object's key (else the id); the
+    time is the event's (``time``: creation for "Job Created", else when it ended; the real-time
+    check keeps the creation time it saw, ``realtime.observe``). Raises ``InvalidEvent`` naming a
+    missing or malformed field."""
+    status = dict(kind.event_statuses)[detail_type]
+    job_id = detail.get("job_id")
+    if not isinstance(job_id, str) or not _JOB_ID.fullmatch(job_id):
+        raise InvalidEvent(f"detail.job_id: {job_id!r} is not a Data Automation job id")
+    region, account = event.get("region"), event.get("account")
+    if not isinstance(region, str) or not _REGION.fullmatch(region):
+        raise InvalidEvent(f"region {region!r} is not an AWS region name")
+    if not isinstance(account, str) or not _ACCOUNT.fullmatch(account):
+        raise InvalidEvent(f"account {account!r} is not an AWS account id")
+    when = _event_time(event.get("time"))
+    input_key = _s3_part(detail.get("input_s3_object"), "name")
+    failures: tuple[str, ...] = ()
+    if status == "Failed":
+        cause = "client error" if "Client Error" in detail_type else "service error"
+        message = detail.get("error_message")
+        text = message.strip() if isinstance(message, str) else ""
+        failures = (f"Failed with a {cause}: {text}" if text else f"Failed with a {cause}.",)
+    output = detail.get("output_s3_location")
+    bucket, key = _s3_part(output, "s3_bucket"), _s3_part(output, "name")
+    return Job(
+        kind=kind,
+        arn=f"arn:{_partition(region)}:bedrock:{region}:{account}:"
+        f"{kind.iam_resource_type}/{job_id}",
+        name=input_key or job_id,
+        status=status,
+        created_at=when,
+        end_time=when if kind.is_terminal(status) else None,
+        last_modified=when,
+        failure_messages=failures,
+        output_location=f"s3://{bucket}/{key}" if bucket and status == "Completed" else None,
+    )
+
+
+def _event_time(value: Any) -> datetime:
+    """EventBridge's envelope ``time`` (ISO 8601, UTC)."""
+    if isinstance(value, str):
+        try:
+            return as_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        except ValueError:
+            pass
+    raise InvalidEvent(f"time: {value!r} is not an ISO 8601 time")
+
+
+def _s3_part(value: Any, field: str) -> str | None:
+    part = value.get(field) if isinstance(value, dict) else None
+    return part if isinstance(part, str) and part else None
+
+
+def _partition(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"

@@ -15,17 +15,29 @@ the poll and the event path meet on the same records whatever ARN form the event
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from dataclasses import dataclass, field, replace
 
 from job_monitor.domain.detect import Change, Window, window_start
-from job_monitor.domain.jobs import Transition
+from job_monitor.domain.jobs import Job, Transition
+from job_monitor.domain.kinds import JobKind
 from job_monitor.poll.kind import PollContext
-from job_monitor.ports import RegionScope
+from job_monitor.ports import Page, RegionScope
 from job_monitor.realtime.events import JobEvent
 
 logger = logging.getLogger(__name__)
 
 
 def observe_job(scope: RegionScope, event: JobEvent, ctx: PollContext) -> Transition | None:
+    """Publish the transition of the job an event names: described first for a kind with a Get
+    (``_observe_described``), as the event says for an event-only kind
+    (``_observe_event_only``). Returns what was published, or None."""
+    if event.job is not None:
+        return _observe_event_only(scope, event.job, ctx)
+    return _observe_described(scope, event, ctx)
+
+
+def _observe_described(scope: RegionScope, event: JobEvent, ctx: PollContext) -> Transition | None:
     """Describe the job the event names and publish its transition. Returns what was published,
     or None (nothing changed, already published, not this monitor's to say yet: no baseline, or
     out of view; or no such job: the event names none the service accepts or knows, logged and
@@ -72,3 +84,37 @@ def observe_job(scope: RegionScope, event: JobEvent, ctx: PollContext) -> Transi
     alerts = ctx.transition_alerts(scope, source, start)
     ticket = ctx.ticket(observed_at)  # the invocation's time left now, at the claim
     return ctx.pipeline.deliver(alerts, change, ticket).alert
+
+
+def _observe_event_only(scope: RegionScope, job: Job, ctx: PollContext) -> Transition | None:
+    """An event-only kind (Data Automation): the event is the job's only source, so there is no
+    Get, no baseline and no new-job window. The job's record (kept for the finished-job TTL,
+    running or not: a lost completion event is never recovered, so a record must not live
+    forever) says what was published: the same status again is a repeat, an older status comes
+    too late (the claim refuses it as stale); the creation time seen in the "Job Created" event
+    is kept for the duration. Cost: two state reads and the pipeline's writes, no Bedrock call."""
+    known = scope.store.lookup(job.kind, job.arn).in_view
+    if known is not None:
+        if known.status == job.status:
+            return None
+        job = replace(job, created_at=min(known.created_at, job.created_at))
+    change = Change(job, known.status if known is not None else None)
+    alerts = ctx.transition_alerts(scope, NO_SOURCE, None)
+    return ctx.pipeline.deliver(alerts, change, ctx.ticket(ctx.clock())).alert
+
+
+@dataclass
+class _EventOnlySource:
+    """The ``JobSource`` of an event-only kind: there is nothing to list or describe (its failure
+    message comes in the event), so any call is a bug and raises."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+
+    def list_page(self, kind: JobKind, **_: object) -> Page:
+        raise RuntimeError(f"{kind.name} has no list operation (events are its only source)")
+
+    def describe(self, kind: JobKind, arn: str) -> Job | None:
+        raise RuntimeError(f"{kind.name} has no Get operation; {arn} is known from its event")
+
+
+NO_SOURCE = _EventOnlySource()

@@ -1,9 +1,9 @@
 """A job source per (service, region): a kind served by another client than ``bedrock`` is a
 registry entry, and the adapter pages it with the entry's own parameters.
 
-The kind below (async invocations of ``bedrock-runtime``) is not in the registry yet (that is the
-new-job-sources issue); it shows that adding it needs no adapter code. botocore's Stubber checks
-every request and response against the service model, as the real service would answer.
+The kind below (async invocations of ``bedrock-runtime``, ``kinds.ASYNC_INVOKE``) was added as a
+registry entry and needed no adapter code. botocore's Stubber checks every request and response
+against the service model, as the real service would answer.
 """
 
 from __future__ import annotations
@@ -18,35 +18,9 @@ from botocore.stub import Stubber
 
 from job_monitor.adapters.job_source import BedrockJobSource
 from job_monitor.config import MonitorSettings
-from job_monitor.domain.kinds import REGISTRY, JobKind
+from job_monitor.domain.kinds import ASYNC_INVOKE, PROMPT_OPTIMIZATION, REGISTRY
 from job_monitor.wiring import build_monitor, services
 
-ASYNC_INVOKE = JobKind(
-    name="async-invoke",
-    label="async invocation",
-    service="bedrock-runtime",
-    list_operation="list_async_invokes",
-    summaries_key="asyncInvokeSummaries",
-    time_field="submitTime",
-    time_after_param="submitTimeAfter",
-    time_before_param="submitTimeBefore",
-    sort_params=(("sortBy", "SubmissionTime"), ("sortOrder", "Descending")),
-    statuses=frozenset({"InProgress", "Completed", "Failed"}),
-    terminal_statuses=frozenset({"Completed", "Failed"}),
-    running_order=("InProgress",),
-    detail_operation="get_async_invoke",
-    detail_id_param="invocationArn",
-    detail_failure_field="failureMessage",
-    summary_failure_field="failureMessage",
-    iam_resource_type="async-invoke",
-    console_fragment="",
-    arn_field="invocationArn",
-    name_fields=(),
-    name_from_arn=True,
-    base_model_field="modelArn",
-    end_time_field="endTime",
-    last_modified_field="lastModifiedTime",
-)
 ARN = "arn:aws:bedrock:us-east-1:123456789012:async-invoke/k3j2h1g0f9e8"
 SUBMITTED = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -165,3 +139,28 @@ def test_wiring_names_every_missing_client() -> None:
 def test_the_iam_actions_follow_the_entry() -> None:
     assert ASYNC_INVOKE.list_action == "bedrock:ListAsyncInvokes"
     assert ASYNC_INVOKE.detail_action == "bedrock:GetAsyncInvoke"
+
+
+def test_a_kind_without_a_status_filter_refuses_a_status_list(runtime: Any) -> None:
+    # Advanced prompt optimization's list has no statusEquals: asking for one is a bug, said
+    # before any request is made (the scan and the baseline never ask)
+    source = BedrockJobSource(runtime)
+    with pytest.raises(ValueError, match="prompt-optimization: its list operation has no status"):
+        source.list_page(PROMPT_OPTIMIZATION, status="Failed")
+    assert source.calls == {}
+
+
+def test_an_sdk_without_the_operation_makes_the_kind_unavailable_not_a_crash() -> None:
+    # Given a client of an older SDK, which has no method for the kind's list operation
+    from job_monitor.ports import KindUnavailable
+
+    class OldClient:
+        meta = None
+
+    source = BedrockJobSource(OldClient())
+    # When the kind is listed, Then it is unavailable (fails alone, with its reason), uncounted
+    with pytest.raises(KindUnavailable) as excinfo:
+        source.list_page(PROMPT_OPTIMIZATION)
+    assert excinfo.value.code == "OperationNotInSdk"
+    assert "list_advanced_prompt_optimization_jobs" in str(excinfo.value)
+    assert source.calls == {}

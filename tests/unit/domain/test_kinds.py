@@ -1,4 +1,5 @@
-"""The job-kind registry must agree with botocore's own Bedrock service model, entry by entry."""
+"""The job-kind registry must agree with botocore's own service models (``bedrock``,
+``bedrock-runtime``, ...: each kind's ``service``), entry by entry."""
 
 from __future__ import annotations
 
@@ -10,19 +11,24 @@ import pytest
 
 from job_monitor.domain.jobs import Job, Transition
 from job_monitor.domain.kinds import (
+    ASYNC_INVOKE,
     BATCH_INFERENCE,
+    DATA_AUTOMATION,
+    DEFAULT_KINDS,
     FAILURE_STATUSES,
     ID_ARN,
     ID_JOB_ID,
     ID_NAME,
     MODEL_CUSTOMIZATION,
+    PROMPT_OPTIMIZATION,
     REGISTRY,
     JobKind,
     resolve_kinds,
 )
 
-MODEL = botocore.session.get_session().get_service_model("bedrock")
-KINDS = list(REGISTRY.values())
+SESSION = botocore.session.get_session()
+KINDS = [kind for kind in REGISTRY.values() if kind.polled]
+"""The kinds with a list and a Get (the event-only Data Automation kind is checked apart)."""
 SUMMARY_ONLY = {
     ("model-customization", "customModelArn"),  # the detail says outputModelArn
     ("evaluation", "modelIdentifiers"),  # the detail nests it in inferenceConfig
@@ -30,12 +36,22 @@ SUMMARY_ONLY = {
 """Model fields that the list summary has and the detail response does not."""
 
 
-def _op(snake: str):
-    return MODEL.operation_model("".join(p.capitalize() for p in snake.split("_")))
+def _model(kind: JobKind):
+    return SESSION.get_service_model(kind.service)
+
+
+def _op(snake: str, kind: JobKind):
+    return _model(kind).operation_model("".join(p.capitalize() for p in snake.split("_")))
 
 
 def _summary_shape(kind: JobKind):
-    return _op(kind.list_operation).output_shape.members[kind.summaries_key].member
+    return _op(kind.list_operation, kind).output_shape.members[kind.summaries_key].member
+
+
+def _nested(shape, path: tuple[str, ...]):
+    for step in path:
+        shape = shape.members[step]
+    return shape
 
 
 def test_the_registry_holds_every_bedrock_job_kind() -> None:
@@ -47,36 +63,41 @@ def test_the_registry_holds_every_bedrock_job_kind() -> None:
         "model-copy",
         "provisioned-throughput",
         "custom-model-deployment",
+        "async-invoke",
+        "prompt-optimization",
+        "data-automation",
     ]
+    # The kinds added later are opt-in (see each entry's default_on): an upgrade changes nothing
+    assert tuple(list(REGISTRY)[:7]) == DEFAULT_KINDS
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
 def test_operation_names_exist_in_the_service_model(kind: JobKind) -> None:
-    names = set(MODEL.operation_names)
-    assert kind.list_action.removeprefix("bedrock:") in names
-    assert kind.detail_action.removeprefix("bedrock:") in names
-    assert _op(kind.list_operation).http["method"] == "GET"
-    assert _op(kind.detail_operation).http["method"] == "GET"
+    names = set(_model(kind).operation_names)
+    assert kind.list_action.removeprefix(f"{kind.iam_prefix}:") in names
+    assert kind.detail_action.removeprefix(f"{kind.iam_prefix}:") in names
+    assert _op(kind.list_operation, kind).http["method"] == "GET"
+    assert _op(kind.detail_operation, kind).http["method"] == "GET"
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
 def test_list_operation_matches_the_service_model(kind: JobKind) -> None:
-    op = _op(kind.list_operation)
+    op = _op(kind.list_operation, kind)
     params = op.input_shape.members
-    assert {
-        kind.time_after_param,
-        kind.time_before_param,
-        "statusEquals",
-        "maxResults",
-        "nextToken",
-        "sortBy",
-        "sortOrder",
-    } <= set(params)
-    assert params[kind.time_after_param].type_name == "timestamp"
-    assert params[kind.time_before_param].type_name == "timestamp"
-    assert "CreationTime" in params["sortBy"].enum
-    assert set(params["sortOrder"].enum) >= {"Descending"}
-    assert set(params["statusEquals"].enum) == kind.statuses
+    assert {"maxResults", "nextToken", "sortBy", "sortOrder"} <= set(params)
+    # The time and status filters are the model's, or absent from both (prompt optimization)
+    for param in (kind.time_after_param, kind.time_before_param):
+        if param is None:
+            assert not {"creationTimeAfter", "submitTimeAfter", "createdAfter"} & set(params)
+        else:
+            assert params[param].type_name == "timestamp"
+    if kind.status_filter_param is None:
+        assert "statusEquals" not in params
+    else:
+        assert set(params[kind.status_filter_param].enum) == kind.statuses
+    for name, value in kind.sort_params:
+        assert value in params[name].enum, f"{kind.name}: {name}={value}"
+    assert dict(kind.sort_params)["sortOrder"] == "Descending"
     assert kind.summaries_key in op.output_shape.members
     assert op.output_shape.members[kind.summaries_key].type_name == "list"
 
@@ -104,11 +125,13 @@ def test_summary_fields_exist_in_the_list_member_shape(kind: JobKind) -> None:
     ):
         if field:
             assert field in summary.members, f"{kind.name}: summary has no {field}"
+    if kind.output_location_field:
+        assert _nested(summary, kind.output_location_field).type_name == "string"
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
 def test_detail_operation_matches_the_service_model(kind: JobKind) -> None:
-    op = _op(kind.detail_operation)
+    op = _op(kind.detail_operation, kind)
     assert list(op.input_shape.required_members) == [kind.detail_id_param]
     id_param = op.input_shape.members[kind.detail_id_param]
     assert id_param.serialization.get("location") == "uri"
@@ -127,6 +150,8 @@ def test_detail_operation_matches_the_service_model(kind: JobKind) -> None:
     ):
         if field and (kind.name, field) not in SUMMARY_ONLY:
             assert field in output, f"{kind.name}: detail has no {field}"
+    if kind.output_location_field:
+        assert _nested(op.output_shape, kind.output_location_field).type_name == "string"
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
@@ -150,6 +175,41 @@ def test_iam_action_names() -> None:
         REGISTRY["provisioned-throughput"].list_action == "bedrock:ListProvisionedModelThroughputs"
     )
     assert REGISTRY["custom-model-deployment"].detail_action == "bedrock:GetCustomModelDeployment"
+    assert ASYNC_INVOKE.list_action == "bedrock:ListAsyncInvokes"
+    assert ASYNC_INVOKE.detail_action == "bedrock:GetAsyncInvoke"
+    assert PROMPT_OPTIMIZATION.list_action == "bedrock:ListAdvancedPromptOptimizationJobs"
+    assert PROMPT_OPTIMIZATION.detail_action == "bedrock:GetAdvancedPromptOptimizationJob"
+    # Data Automation is event-only: no action at all
+    assert (DATA_AUTOMATION.list_action, DATA_AUTOMATION.detail_action) == ("", "")
+
+
+def test_prompt_optimization_has_no_filters_and_lists_its_own_status_field() -> None:
+    # No time filter and no status filter: paged newest first down to the floor
+    assert not PROMPT_OPTIMIZATION.filters_by_time
+    assert not PROMPT_OPTIMIZATION.filters_by_status
+    assert PROMPT_OPTIMIZATION.status_field == "jobStatus"
+    assert "PartiallyCompleted" in PROMPT_OPTIMIZATION.terminal_statuses
+
+
+def test_data_automation_is_event_only_and_its_arn_fits_the_runtime_model() -> None:
+    # Given the Data Automation runtime's status operation in botocore (not called: the event is
+    # the only source, but its ARN pattern says what an invocation ARN is)
+    runtime = SESSION.get_service_model("bedrock-data-automation-runtime")
+    status_op = runtime.operation_model("GetDataAutomationStatus")
+    pattern = status_op.input_shape.members["invocationArn"].metadata["pattern"]
+    arn = (
+        "arn:aws:bedrock:us-west-2:123456789012:"
+        f"{DATA_AUTOMATION.iam_resource_type}/25010344-03f7-4167-803a-837afdc7ce98"
+    )
+    assert re.fullmatch(pattern, arn)
+    assert not DATA_AUTOMATION.polled
+    assert dict(DATA_AUTOMATION.event_statuses) == {
+        "Bedrock Data Automation Job Created": "Submitted",
+        "Bedrock Data Automation Job Succeeded": "Completed",
+        "Bedrock Data Automation Job Failed With Client Error": "Failed",
+        "Bedrock Data Automation Job Failed With Service Error": "Failed",
+    }
+    assert set(dict(DATA_AUTOMATION.event_statuses).values()) == DATA_AUTOMATION.statuses
 
 
 def test_failure_statuses_are_terminal_wherever_they_exist() -> None:
@@ -168,7 +228,9 @@ def test_long_lived_resources_stay_followed_after_they_succeed() -> None:
 
 
 def test_unknown_kind_is_named_with_the_allowed_values() -> None:
-    with pytest.raises(ValueError, match=r"unknown job kind\(s\) fine-tuning; allowed: batch"):
+    with pytest.raises(
+        ValueError, match=r"unknown job kind\(s\) fine-tuning; allowed: async-invoke, batch"
+    ):
         resolve_kinds(["fine-tuning"])
 
 
@@ -264,7 +326,7 @@ def _sample_arn(kind: JobKind) -> str:
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
 def test_the_detail_identifier_pattern_is_the_service_models(kind: JobKind) -> None:
-    member = _op(kind.detail_operation).input_shape.members[kind.detail_id_param]
+    member = _op(kind.detail_operation, kind).input_shape.members[kind.detail_id_param]
     assert kind.detail_id_pattern == member.metadata["pattern"]
 
 
@@ -272,7 +334,7 @@ def test_the_detail_identifier_pattern_is_the_service_models(kind: JobKind) -> N
 def test_the_identifier_forms_agree_with_the_pattern(kind: JobKind) -> None:
     # The ARN the APIs return is always accepted (it fits the output ARN pattern too)
     arn = _sample_arn(kind)
-    output_arn = _op(kind.detail_operation).output_shape.members[kind.arn_field]
+    output_arn = _op(kind.detail_operation, kind).output_shape.members[kind.arn_field]
     assert re.fullmatch(output_arn.metadata["pattern"], arn)
     assert kind.accepts_identifier(arn)
     assert ID_ARN in kind.detail_id_forms

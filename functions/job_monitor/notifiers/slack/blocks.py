@@ -209,7 +209,8 @@ def _fields(n: Notification) -> list[str]:
         f"*Kind*\n{_word(n.kind_label)}",
         f"*Status*\n{_word(n.previous_status or 'new')} \u2192 {_word(n.status)}",
     ]
-    for label, text, identifier in optional_facts(n.duration_seconds, n.base_model, n.output_model):
+    facts = optional_facts(n.duration_seconds, n.base_model, n.output_model, n.output_location)
+    for label, text, identifier in facts:
         fields.append(f"*{label}*\n{code_span(text, MODEL_LIMIT) if identifier else text}")
     where = " / ".join(_word(p) for p in (n.account, n.region) if p)
     if where:
