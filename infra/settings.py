@@ -461,6 +461,17 @@ class Settings:
                 "(each stack watches its own) or one stack with watch_regions, not both"
             )
         self._validate_partitions()
+        for keys, policy in (
+            ("slack_statuses x slack_kinds", self.slack_filter_policy),
+            ("email_statuses x email_kinds", self.email_filter_policy),
+        ):
+            count = routing.combinations(policy())
+            if count > routing.SNS_MAX_COMBINATIONS:
+                raise SettingsError(
+                    f"{keys}: the filter policy would have {count} combinations of values; SNS "
+                    f"allows at most {routing.SNS_MAX_COMBINATIONS}. List fewer statuses, or "
+                    "leave the kinds empty (every monitored kind costs no combinations)"
+                )
         margin = F.TIME_MARGIN_SECONDS.default
         if self.monitor_timeout_seconds <= margin:
             raise SettingsError(f"monitor_timeout_seconds: must exceed the {margin} s time margin")

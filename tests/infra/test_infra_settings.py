@@ -437,3 +437,26 @@ def test_the_operations_docs_list_every_context_key_with_its_default() -> None:
     assert set(rows) == set(Settings.__dataclass_fields__)
     for key, documented in rows.items():
         assert documented == _documented_default(getattr(defaults, key)), key
+
+
+def test_a_routing_policy_sns_would_refuse_as_too_complex_is_refused_at_synth(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a limit low enough that every status for two kinds exceeds it (the registry grows
+    # towards SNS's real 150 with each new kind; the rule is the same)
+    from job_monitor.contracts import routing
+
+    monkeypatch.setattr(routing, "SNS_MAX_COMBINATIONS", 20)
+    statuses = ",".join(sorted(routing.ALL_STATUSES))
+    # When synth reads the setting, Then it stops naming both settings and the limit
+    message = error_for(
+        job_kinds="batch-inference,evaluation,model-import",
+        email_statuses=statuses,
+        email_kinds="batch-inference,evaluation",
+    )
+    assert "email_statuses x email_kinds" in message
+    assert f"{len(routing.ALL_STATUSES) * 2} combinations" in message
+    assert "at most 20" in message
+    # And with the kinds left empty (every monitored kind) the same statuses pass
+    routing.filter_policy(statuses.split(","), None)
+    assert routing.combinations(routing.filter_policy(statuses.split(","), None)) <= 20

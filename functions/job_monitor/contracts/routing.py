@@ -128,9 +128,30 @@ def filter_policy(statuses: Iterable[str], kinds: Sequence[str] | None = None) -
     if route.unknown:
         values.append(ANY_UNKNOWN)
     policy: dict[str, list[Any]] = {"status": values}
-    if kinds:
+    # Every kind of the registry is the same as no kind filter, and costs SNS no combinations.
+    if kinds and not set(REGISTRY) <= set(kinds):
         policy["kind"] = list(validate_kinds(kinds))
     return policy
+
+
+SNS_MAX_COMBINATIONS = 150
+"""SNS refuses a subscription whose filter policy has more combinations than this (the product
+of the number of values of each attribute, summed over ``$or`` branches; an ``anything-but``
+list counts as one value). From the SNS developer guide, "Filter policy constraints"."""
+
+
+def combinations(policy: dict[str, Any]) -> int:
+    """The number of combinations of ``policy`` as SNS counts them (see ``SNS_MAX_COMBINATIONS``).
+    ``{"status": [a, b], "kind": [x, y, z]}`` -> 6; ``{"$or": [p, q]}`` -> combinations(p) +
+    combinations(q)."""
+    total = 1
+    branches = 0
+    for key, value in policy.items():
+        if key == "$or":
+            branches = sum(combinations(branch) for branch in value)
+        else:
+            total *= len(value) if isinstance(value, list) else 1
+    return total * branches if branches else total
 
 
 DIGEST_POLICY: dict[str, list[Any]] = {MESSAGE_TYPE_ATTRIBUTE: [DIGEST]}

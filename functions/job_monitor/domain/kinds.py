@@ -181,8 +181,10 @@ class JobKind:
         """The boto3 methods of ``service``'s client this kind calls, each once: its list and detail
         operations (a kind that enumerates parents first extends this with those operations).
         Checked against the loaded SDK's service model at start
-        (``adapters.sdk_support.check_operations``)."""
-        return tuple(dict.fromkeys((self.list_operation, self.detail_operation)))
+        (``adapters.sdk_support.check_operations``). Empty for an event-only kind, which calls
+        nothing (``polled`` False and no detail operation)."""
+        methods = (self.list_operation, self.detail_operation)
+        return tuple(method for method in dict.fromkeys(methods) if method)
 
     @property
     def list_action(self) -> str:

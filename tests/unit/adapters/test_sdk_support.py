@@ -28,6 +28,8 @@ from job_monitor.wiring import aws_clients
 
 BEDROCK = botocore.session.get_session().get_service_model("bedrock")
 KINDS = tuple(REGISTRY.values())
+BEDROCK_KINDS = tuple(k for k in KINDS if k.service == "bedrock")
+"""The kinds the bedrock client serves: the tests below take away operations of its model."""
 
 
 def bedrock_without(*operations: str) -> list[str]:
@@ -65,7 +67,7 @@ def test_an_operation_the_service_model_lacks_is_named_with_its_kind_and_service
     offered = bedrock_without("ListModelCopyJobs")
     # When the enabled kinds are checked against it
     with pytest.raises(SdkTooOld) as raised:
-        check_operations(KINDS, {"bedrock"}, lambda _service: offered, "botocore 1.30.0")
+        check_operations(BEDROCK_KINDS, {"bedrock"}, lambda _service: offered, "botocore 1.30.0")
     # Then only the kind that calls it is reported, by kind, service and operation
     assert raised.value.missing == [
         MissingOperation("model-copy", "bedrock", "ListModelCopyJobs", service_known=True)
@@ -78,13 +80,13 @@ def test_an_operation_the_service_model_lacks_is_named_with_its_kind_and_service
 
 def test_a_kind_that_is_turned_off_is_not_checked() -> None:
     offered = bedrock_without("ListModelCopyJobs", "GetModelCopyJob")
-    enabled = tuple(k for k in KINDS if k.name != "model-copy")
+    enabled = tuple(k for k in BEDROCK_KINDS if k.name != "model-copy")
     check_operations(enabled, {"bedrock"}, lambda _service: offered, "botocore 1.30.0")
 
 
 def test_every_missing_operation_of_every_kind_is_reported_at_once() -> None:
     offered = bedrock_without("GetModelCustomizationJob", "ListEvaluationJobs", "GetEvaluationJob")
-    missing = missing_operations(KINDS, {"bedrock"}, lambda _service: offered)
+    missing = missing_operations(BEDROCK_KINDS, {"bedrock"}, lambda _service: offered)
     assert [(m.kind, m.operation) for m in missing] == [
         ("model-customization", "GetModelCustomizationJob"),
         ("evaluation", "ListEvaluationJobs"),
