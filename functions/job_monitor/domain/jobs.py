@@ -51,6 +51,11 @@ class Job:
     base_model: str | None = None
     output_model: str | None = None
     failure_messages: tuple[str, ...] = ()
+    status_details: str | None = None
+    """What the job is doing or waiting for, where its summary says
+    (``JobKind.status_details_field``): e.g. ``validation Completed, training InProgress``."""
+    expires_at: datetime | None = None
+    """When the job expires unless it has run (``JobKind.expiration_time_field``)."""
 
     @classmethod
     def from_summary(cls, kind: JobKind, summary: dict[str, Any]) -> Job:
@@ -68,6 +73,8 @@ class Job:
             base_model=_model_text(summary, kind.base_model_field),
             output_model=_model_text(summary, kind.output_model_field),
             failure_messages=failure_messages(summary, kind.summary_failure_field),
+            status_details=status_details(summary.get(kind.status_details_field or "")),
+            expires_at=_optional_time(summary, kind.expiration_time_field),
         )
 
     @property
@@ -95,6 +102,32 @@ def _name(kind: JobKind, summary: dict[str, Any], arn: str) -> str:
     if kind.name_from_arn and isinstance(arn, str) and arn.rsplit("/", 1)[-1]:
         return arn.rsplit("/", 1)[-1]
     raise KeyError(kind.name_fields[0] if kind.name_fields else "name")
+
+
+_STEP_LABELS = (
+    ("validationDetails", "validation"),
+    ("dataProcessingDetails", "data processing"),
+    ("trainingDetails", "training"),
+)
+"""The steps of a model customization job's ``statusDetails`` (botocore's ``StatusDetails``)."""
+
+
+def status_details(value: Any) -> str | None:
+    """One line from a summary's status details: a string as it is (batch inference's
+    ``message``), or model customization's ``statusDetails`` object as ``validation Completed,
+    data processing Completed, training InProgress`` (steps without a status are left out).
+    None when there is nothing to say."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if not isinstance(value, dict):
+        return None
+    parts = []
+    for key, label in _STEP_LABELS:
+        step = value.get(key)
+        status = step.get("status") if isinstance(step, dict) else None
+        if isinstance(status, str) and status:
+            parts.append(f"{label} {status}")
+    return ", ".join(parts) or None
 
 
 def failure_messages(response: dict[str, Any], field_name: str | None) -> tuple[str, ...]:

@@ -122,6 +122,16 @@ class JobKind:
     output_model_field: str | None = None
     end_time_field: str | None = None
     last_modified_field: str | None = None
+    status_details_field: str | None = None
+    """Summary field that says what a running job is doing or waiting for: model customization's
+    ``statusDetails`` (the status of its validation, data processing and training steps), batch
+    inference's ``message``. Read from the list summary, so an overdue alert costs no call."""
+    expiration_time_field: str | None = None
+    """Summary field with the time the job expires unless it has run by then (batch inference's
+    ``jobExpirationTime``)."""
+    queued_statuses: frozenset[str] = frozenset()
+    """Statuses of a job that has not started running yet (batch inference: ``Submitted``,
+    ``Validating``, ``Scheduled``): the ones an expiry warning is about."""
     event_detail_type: str | None = None
     """EventBridge detail-type of the kind's state-change events; None = it emits none."""
     event_status_field: str | None = None
@@ -192,6 +202,7 @@ MODEL_CUSTOMIZATION = JobKind(
     output_model_field="customModelArn",
     end_time_field="endTime",
     last_modified_field="lastModifiedTime",
+    status_details_field="statusDetails",
     event_detail_type="Model Customization Job State Change",
     event_status_field="jobStatus",
     event_arn_field="jobArn",
@@ -252,6 +263,9 @@ BATCH_INFERENCE = JobKind(
     base_model_field="modelId",
     end_time_field="endTime",
     last_modified_field="lastModifiedTime",
+    status_details_field="message",
+    expiration_time_field="jobExpirationTime",
+    queued_statuses=frozenset({"Submitted", "Validating", "Scheduled"}),
     # The documented sample's times are not ISO 8601 ("Wed Aug 28 22:58:30 UTC 2024"): the
     # real-time path reads only the ARN and describes the job.
     event_detail_type="Batch Inference Job State Change",
