@@ -72,7 +72,7 @@ def slack_overdue_message(notice: OverdueNotice) -> SlackMessage:
         blocks.append({"type": "section", "text": mrkdwn(f"*Bedrock says*\n{details}")})
     context = []
     if n.since is not None:
-        context.append(f"In {_word(n.status)} since {slack_date(n.since)}")
+        context.append(f"Age counted from {slack_date(n.since)}")
     context.append(f"ARN {code_span(n.job_arn, 400)}")
     line = clip(" \u00b7 ".join(context), SECTION_TEXT_LIMIT)
     blocks.append({"type": "context", "elements": [mrkdwn(line)]})
