@@ -229,12 +229,7 @@ def overdue_hours(raw: Any) -> OverdueHours:
     """Overdue thresholds: a JSON object (or its text) ``{"<kind>": {"<status>": <hours>}}``.
     Each kind is a name of ``REGISTRY``, each status one of that kind's non-terminal statuses (a
     finished job is never overdue), each value a whole number of hours in 1..8760. ``{}`` = none."""
-    data = raw
-    if isinstance(raw, str):
-        try:
-            data = json.loads(raw) if raw.strip() else {}
-        except json.JSONDecodeError as exc:
-            raise SettingValueError(f"not a valid JSON object: {exc}") from None
+    data = _overdue_object(raw)
     if not isinstance(data, dict):
         raise SettingValueError(
             f'expected an object {{"<kind>": {{"<status>": <hours>}}}}, got {raw!r}'
@@ -263,6 +258,24 @@ def overdue_hours(raw: Any) -> OverdueHours:
             except SettingValueError as exc:
                 raise SettingValueError(f"{kind_name}.{status}: {exc} (hours)") from None
     return tuple(rows)
+
+
+def _overdue_object(raw: Any) -> Any:
+    """The JSON value of ``overdue_hours``' raw input: its text parsed, its typed rows (a default
+    passed back in) as the object they stand for, anything else as it is."""
+    if isinstance(raw, str):
+        try:
+            return json.loads(raw) if raw.strip() else {}
+        except json.JSONDecodeError as exc:
+            raise SettingValueError(f"not a valid JSON object: {exc}") from None
+    if isinstance(raw, tuple):
+        data: dict[str, dict[str, Any]] = {}
+        for row in raw:
+            if not (isinstance(row, tuple) and len(row) == 3):
+                raise SettingValueError(f"expected (kind, status, hours) rows, got {row!r}")
+            data.setdefault(row[0], {})[row[1]] = row[2]
+        return data
+    return raw
 
 
 def overdue_hours_text(rows: OverdueHours) -> str:
