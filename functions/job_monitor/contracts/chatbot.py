@@ -21,8 +21,10 @@ from job_monitor.contracts.text import (
     code_text,
     cut,
     human_duration,
+    iso_utc,
     one_line,
     optional_facts,
+    result_facts,
 )
 from job_monitor.digest.build import CATEGORIES, Digest
 from job_monitor.domain.jobs import Transition
@@ -56,9 +58,13 @@ def transition_payload(
         f"*Job:* `{code_text(one_line(job.name))}`",
         f"*Status:* {one_line(previous)} -> {one_line(job.status)}",
     ]
-    for label, text, identifier in optional_facts(
-        transition.duration_seconds, job.base_model, job.output_model
-    ):
+    facts = [
+        *optional_facts(transition.duration_seconds, job.base_model, job.output_model),
+        *result_facts(job.training_loss, job.validation_loss, job.output_location),
+    ]
+    if job.expires_at is not None and not transition.is_terminal:
+        facts.append(("Expires", iso_utc(job.expires_at) or "", False))
+    for label, text, identifier in facts:
         lines.append(
             f"*{label}:* `{code_text(one_line(text))}`" if identifier else f"*{label}:* {text}"
         )

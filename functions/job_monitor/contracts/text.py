@@ -117,6 +117,22 @@ def optional_facts(
     return facts
 
 
+def result_facts(
+    training_loss: float | None, validation_loss: float | None, output_location: str | None
+) -> list[tuple[str, str, bool]]:
+    """What a finished job produced, where Bedrock reports it, in ``optional_facts``' form: the
+    final training and validation loss (4 significant digits) and the output S3 location (an
+    identifier)."""
+    facts = []
+    if training_loss is not None:
+        facts.append(("Training loss", f"{training_loss:.4g}", False))
+    if validation_loss is not None:
+        facts.append(("Validation loss", f"{validation_loss:.4g}", False))
+    if output_location:
+        facts.append(("Output location", output_location, True))
+    return facts
+
+
 def iso_utc(value: datetime | None) -> str | None:
     """ISO 8601 in UTC with a ``Z`` whatever the input's zone (a naive time is taken to be UTC);
     None gives None."""

@@ -32,6 +32,7 @@ from job_monitor.contracts.envelope import (
 )
 from job_monitor.contracts.fields import (
     decode_object,
+    optional_float,
     optional_int,
     optional_str,
     optional_time,
@@ -91,6 +92,11 @@ class Notification:
     region: str
     account: str
     console_url: str | None
+    output_location: str | None = None
+    expires_at: datetime | None = None
+    training_loss: float | None = None
+    validation_loss: float | None = None
+    """Present only when Bedrock reports them (see ``result_fields``)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,6 +145,7 @@ def bounded(transition: Transition, failure_budget: int = FAILURE_TEXT_LIMIT) ->
         name=cut(job.name, JOB_NAME_LIMIT, TRUNCATED),
         base_model=cut_optional(job.base_model, MODEL_TEXT_LIMIT, TRUNCATED),
         output_model=cut_optional(job.output_model, MODEL_TEXT_LIMIT, TRUNCATED),
+        output_location=cut_optional(job.output_location, MODEL_TEXT_LIMIT, TRUNCATED),
         failure_messages=_bound_failures(job.failure_messages, failure_budget),
     )
     if cut_job == job and cut_failures == messages:
@@ -168,7 +175,26 @@ def _contract(transition: Transition) -> dict[str, Any]:
         "region": transition.region,
         "account": transition.account,
         "consoleUrl": console_url(job),
+        **result_fields(job),
     }
+
+
+def result_fields(job: Job) -> dict[str, Any]:
+    """The fields added within version 1 for what a job produced, each present only when Bedrock
+    reports it (so messages without them are as before): ``outputLocation`` (S3 URI: batch
+    inference from the list; customization and evaluation from the one Get of a Completed
+    transition), ``expiresAt`` (batch inference, from the list), ``trainingLoss`` and
+    ``validationLoss`` (customization Completed, from that Get)."""
+    fields: dict[str, Any] = {}
+    if job.output_location:
+        fields["outputLocation"] = job.output_location
+    if job.expires_at is not None:
+        fields["expiresAt"] = iso_utc(job.expires_at)
+    if job.training_loss is not None:
+        fields["trainingLoss"] = job.training_loss
+    if job.validation_loss is not None:
+        fields["validationLoss"] = job.validation_loss
+    return fields
 
 
 def attributes(transition: Transition) -> dict[str, str]:
@@ -347,4 +373,8 @@ def from_document(data: dict[str, Any]) -> Notification:
         base_model=optional_str(data, "baseModel"),
         output_model=optional_str(data, "outputModel"),
         console_url=optional_str(data, "consoleUrl"),
+        output_location=optional_str(data, "outputLocation"),
+        expires_at=optional_time(data, "expiresAt"),
+        training_loss=optional_float(data, "trainingLoss"),
+        validation_loss=optional_float(data, "validationLoss"),
     )

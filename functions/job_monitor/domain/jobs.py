@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -56,6 +57,12 @@ class Job:
     (``JobKind.status_details_field``): e.g. ``validation Completed, training InProgress``."""
     expires_at: datetime | None = None
     """When the job expires unless it has run (``JobKind.expiration_time_field``)."""
+    output_location: str | None = None
+    """The job's output S3 URI (``JobKind.output_location_path``)."""
+    training_loss: float | None = None
+    validation_loss: float | None = None
+    """Final losses of a model customization job (detail response only; the first validator's
+    loss when there are several)."""
 
     @classmethod
     def from_summary(cls, kind: JobKind, summary: dict[str, Any]) -> Job:
@@ -75,6 +82,26 @@ class Job:
             failure_messages=failure_messages(summary, kind.summary_failure_field),
             status_details=status_details(summary.get(kind.status_details_field or "")),
             expires_at=_optional_time(summary, kind.expiration_time_field),
+            output_location=_nested_text(summary, kind.output_location_path),
+            training_loss=_loss(summary.get(kind.training_metrics_field or ""), "trainingLoss"),
+            validation_loss=_first_loss(summary.get(kind.validation_metrics_field or "")),
+        )
+
+    def with_detail(self, detail: Job) -> Job:
+        """This job (as listed) completed with what only the detail response has: failure
+        messages (for a failure status only), output location, losses, output model and end time
+        where the listing lacked them."""
+        failures = self.failure_messages
+        if not failures and self.kind.needs_failure_message(self.status):
+            failures = detail.failure_messages
+        return replace(
+            self,
+            failure_messages=failures,
+            output_location=self.output_location or detail.output_location,
+            training_loss=_first(self.training_loss, detail.training_loss),
+            validation_loss=_first(self.validation_loss, detail.validation_loss),
+            output_model=self.output_model or detail.output_model,
+            end_time=self.end_time or detail.end_time,
         )
 
     @property
@@ -128,6 +155,30 @@ def status_details(value: Any) -> str | None:
         if isinstance(status, str) and status:
             parts.append(f"{label} {status}")
     return ", ".join(parts) or None
+
+
+def _nested_text(response: dict[str, Any], path: tuple[str, ...]) -> str | None:
+    value: Any = response
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def _loss(metrics: Any, key: str) -> float | None:
+    value = metrics.get(key) if isinstance(metrics, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _first_loss(metrics: Any) -> float | None:
+    if not isinstance(metrics, list):
+        return None
+    return next((v for v in (_loss(m, "validationLoss") for m in metrics) if v is not None), None)
+
+
+def _first(value: float | None, other: float | None) -> float | None:
+    return value if value is not None else other
 
 
 def failure_messages(response: dict[str, Any], field_name: str | None) -> tuple[str, ...]:

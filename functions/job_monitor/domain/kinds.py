@@ -132,6 +132,17 @@ class JobKind:
     queued_statuses: frozenset[str] = frozenset()
     """Statuses of a job that has not started running yet (batch inference: ``Submitted``,
     ``Validating``, ``Scheduled``): the ones an expiry warning is about."""
+    detail_statuses: frozenset[str] = frozenset()
+    """Statuses whose transition describes the job (one Get) for results only the detail response
+    has: model customization's losses and output location, evaluation's output location. Failure
+    statuses describe the job anyway when the summary lacks the failure message."""
+    output_location_path: tuple[str, ...] = ()
+    """Keys leading to the job's output S3 URI in a summary or detail response (batch inference:
+    in the list summary; customization and evaluation: in the detail response only)."""
+    training_metrics_field: str | None = None
+    validation_metrics_field: str | None = None
+    """Detail fields with the final training loss (``{"trainingLoss": <float>}``) and the
+    validation losses (``[{"validationLoss": <float>}]``), model customization only."""
     event_detail_type: str | None = None
     """EventBridge detail-type of the kind's state-change events; None = it emits none."""
     event_status_field: str | None = None
@@ -178,6 +189,15 @@ class JobKind:
     def needs_failure_message(self, status: str) -> bool:
         return status in FAILURE_STATUSES
 
+    def needs_detail(self, status: str, *, has_failure_message: bool, has_output: bool) -> bool:
+        """Whether a transition into ``status`` describes the job: for its failure message (when
+        the summary had none) or for results only the detail has (``detail_statuses``, unless the
+        job came from a detail response already: ``has_output``, its output location, is then
+        known). One Get at most either way."""
+        if self.needs_failure_message(status) and not has_failure_message:
+            return True
+        return status in self.detail_statuses and not has_output
+
 
 def _pascal(snake: str) -> str:
     return "".join(part.capitalize() for part in snake.split("_"))
@@ -203,6 +223,10 @@ MODEL_CUSTOMIZATION = JobKind(
     end_time_field="endTime",
     last_modified_field="lastModifiedTime",
     status_details_field="statusDetails",
+    detail_statuses=frozenset({"Completed"}),
+    output_location_path=("outputDataConfig", "s3Uri"),
+    training_metrics_field="trainingMetrics",
+    validation_metrics_field="validationMetrics",
     event_detail_type="Model Customization Job State Change",
     event_status_field="jobStatus",
     event_arn_field="jobArn",
@@ -225,6 +249,8 @@ EVALUATION = JobKind(
     detail_id_pattern=EVALUATION_ID_PATTERN,
     console_fragment="model-evaluation",
     base_model_field="modelIdentifiers",
+    detail_statuses=frozenset({"Completed"}),
+    output_location_path=("outputDataConfig", "s3Uri"),
 )
 
 BATCH_INFERENCE = JobKind(
@@ -266,6 +292,7 @@ BATCH_INFERENCE = JobKind(
     status_details_field="message",
     expiration_time_field="jobExpirationTime",
     queued_statuses=frozenset({"Submitted", "Validating", "Scheduled"}),
+    output_location_path=("outputDataConfig", "s3OutputDataConfig", "s3Uri"),
     # The documented sample's times are not ISO 8601 ("Wed Aug 28 22:58:30 UTC 2024"): the
     # real-time path reads only the ARN and describes the job.
     event_detail_type="Batch Inference Job State Change",
