@@ -4,7 +4,9 @@ Inputs are the journal (one ``JournalEntry`` per transition the monitor publishe
 ``journal.py``) and the jobs still running (the state's tracked jobs). ``build_digest`` sorts them
 into, per region and kind: jobs **started** (first seen in the period), **completed**, **failed**
 (with the first failure message), **stopped**, long-lived resources **updated** (back in service
-after an update), and **still running** (with their age). Lists are ordered deterministically and
+after an update), **still running** (with their age), and of those, **overdue**: in their status
+longer than the overdue threshold of their kind and status (``domain.overdue``; the same
+thresholds as the overdue alerts, counted the same way). Lists are ordered deterministically and
 capped (``count`` keeps the true number, so a reader can say "and N more").
 
 Long-lived resources (provisioned throughput, custom model deployments) are "completed" when they
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from job_monitor.contracts.text import clean_lines, human_duration, iso_utc, one_line
@@ -32,7 +34,7 @@ COMPLETED_STATUSES = frozenset({"Completed", *READY_STATUSES})
 (it stays tracked, see ``READY_STATUSES``)."""
 FAILED_STATUSES = FAILURE_STATUSES
 STOPPED_STATUSES = frozenset({"Stopped"})
-CATEGORIES = ("failed", "completed", "updated", "stopped", "started", "running")
+CATEGORIES = ("failed", "overdue", "completed", "updated", "stopped", "started", "running")
 """The lists of a section, in the order readers see them."""
 
 JOBS_PER_LIST = 10
@@ -65,6 +67,9 @@ class RunningJob:
     name: str
     status: str
     created_at: datetime
+    last_modified: datetime | None = None
+    """Kept for kinds whose statuses recur: an overdue age counts from it
+    (``domain.overdue.age_start``)."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,8 @@ class DigestJob:
     """When the monitor saw the transition (UTC); None for a running job."""
     created_at: datetime | None = None
     age_seconds: int | None = None
-    """Running jobs only: seconds since ``created_at`` at the digest's time."""
+    """Running jobs only: seconds since ``created_at`` at the digest's time (overdue jobs: since
+    their age's start)."""
     failure: str | None = None
     """Failed jobs only: the first failure message."""
 
@@ -137,9 +143,11 @@ def build_digest(
     kind_labels: Mapping[str, str] | None = None,
     jobs_per_list: int = JOBS_PER_LIST,
     now: datetime | None = None,
+    overdue: Mapping[tuple[str, str], timedelta] | None = None,
 ) -> Digest:
     """The digest of ``[period_start, period_end)``; running jobs' ages are taken at ``now``
-    (default: the period's end).
+    (default: the period's end). ``overdue``: (kind, status) -> threshold; a running job past its
+    threshold is also listed as overdue.
 
     Entries outside the period are ignored; an entry repeated (a transition re-published after a
     crash, journaled in two day partitions) counts once, at its first observation. A job first
@@ -192,6 +200,21 @@ def build_digest(
                 age_seconds=max(0, int((at - created).total_seconds())),
             ),
         )
+        limit = (overdue or {}).get((tracked.kind, tracked.status))
+        since = as_utc(tracked.last_modified) if tracked.last_modified else created
+        if limit is not None and at - since >= limit:
+            add(
+                tracked.region,
+                tracked.kind,
+                "overdue",
+                DigestJob(
+                    name=tracked.name,
+                    arn=tracked.arn,
+                    status=tracked.status,
+                    created_at=since,
+                    age_seconds=int((at - since).total_seconds()),
+                ),
+            )
 
     sections = []
     for region, kind in sorted(grouped):
@@ -226,7 +249,7 @@ def status_category(status: str, previous_status: str | None = None) -> str | No
 
 
 def _order_key(category: str) -> Any:
-    if category == "running":
+    if category in ("running", "overdue"):
         # Oldest first: the job running longest is the one to look at.
         return lambda j: (j.created_at, j.name, j.arn)
     return lambda j: (j.observed_at, j.name, j.arn)
@@ -263,6 +286,9 @@ def describe_job(job: DigestJob, category: str) -> str:
     if category == "running":
         age = human_duration(job.age_seconds)
         return f"{name} ({one_line(job.status)}, {age})" if age else name
+    if category == "overdue":
+        age = human_duration(job.age_seconds)
+        return f"{name} ({one_line(job.status)} for {age})" if age else name
     if category == "failed":
         status = one_line(job.status)
         first = one_line(clean_lines(job.failure)) if job.failure else ""

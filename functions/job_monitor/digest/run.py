@@ -83,7 +83,15 @@ class DigestSender:
                 if kind_name not in watched:
                     continue
                 running.extend(
-                    RunningJob(kind_name, region, job.arn, job.name, job.status, job.created_at)
+                    RunningJob(
+                        kind_name,
+                        region,
+                        job.arn,
+                        job.name,
+                        job.status,
+                        job.created_at,
+                        job.last_modified,
+                    )
                     for job in state.tracked.values()
                 )
         return build_digest(
@@ -95,6 +103,7 @@ class DigestSender:
             regions=settings.regions,
             kind_labels={name: kind.label for name, kind in REGISTRY.items()},
             now=now,
+            overdue=settings.overdue_rules.thresholds,
         )
 
     def send(self, *, now: datetime, scheduled_at: datetime | None = None) -> DigestReport:
