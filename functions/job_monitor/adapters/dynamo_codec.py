@@ -9,7 +9,8 @@ Table layout (partition key ``pk``, sort key ``sk``, TTL attribute ``expires_at`
   watermark.
 * ``sk="job#<kind>#<arn>"``: one small item per job in view: every job still running (``finished``
   false), and finished jobs still inside the new-job window (``finished`` true), with status, name,
-  creation time (epoch ms) and, for kinds whose statuses recur, ``last_modified``.
+  creation time (epoch ms) and, for kinds whose statuses recur, ``last_modified``; once an overdue
+  alert was sent for the job, ``alerts_sent`` (a string set of dedupe ids).
 * ``pk="job#<arn>"``, ``sk="job"``: the job's record: ``status`` last published, ``last_dedupe_id``,
   ``observed_at`` (epoch ms), ``name``, ``created_at``, ``kind``, the claim of a run publishing now
   (``claim_owner``, ``claim_status``, ``claim_until`` epoch ms) and, once finished, ``expires_at``
@@ -165,6 +166,7 @@ def read_state_item(snapshot: Snapshot, item: Item) -> None:
                 status=item["status"]["S"],
                 created_at=from_epoch_millis(item["created_at"]["N"]),
                 last_modified=optional_time(item, "last_modified"),
+                alerts_sent=frozenset(item.get("alerts_sent", {}).get("SS", [])),
             )
             if item.get("finished", {}).get("BOOL", False):
                 state.recent[arn] = job

@@ -24,6 +24,9 @@ class TrackedJob:
     """Kept for kinds whose statuses recur (``JobKind.statuses_recur``): a newer modification
     time with the same status means the resource changed and came back (an update cycle that
     fell between two runs), which is reported too."""
+    alerts_sent: frozenset[str] = frozenset()
+    """Dedupe ids of the overdue alerts already sent for this job (``StateStore.note_alert``):
+    a run skips them without a write. Not carried by ``of``: only the store fills it in."""
 
     @classmethod
     def of(cls, job: Job) -> TrackedJob:

@@ -160,26 +160,32 @@ def poll_kind(
     _advance(scope, kind, state=state, cursor=cursor, newest=newest, lookback=ctx.lookback)
     if out_of_time:
         raise OutOfTime
-    _alert_overdue(ctx, scope, scan.jobs.values(), observed_at, report)
+    _alert_overdue(ctx, scope, scan.jobs.values(), state=state, at=observed_at, report=report)
 
 
 def _alert_overdue(
     ctx: PollContext,
     scope: RegionScope,
     jobs: Iterable[Job],
-    observed_at: datetime,
+    *,
+    state: KindState,
+    at: datetime,
     report: KindReport,
 ) -> None:
     """Publish the overdue and expiring alerts due for the jobs listed (ages at the listing
-    time). Each is claimed on its own record, so one already sent costs one refused write and
-    publishes nothing. Raises ``OutOfTime`` when the share is spent: the next run finds the rest."""
+    time). One already marked on the job's in-view item costs nothing; otherwise it is claimed on
+    its own record (one sent before by a run that missed the mark costs one refused write).
+    Raises ``OutOfTime`` when the share is spent: the next run finds the rest."""
     if not ctx.overdue.enabled:
         return
     alert_type = ctx.overdue_alerts(scope)
-    for alert in find_alerts(jobs, ctx.overdue, observed_at):
+    for alert in find_alerts(jobs, ctx.overdue, at):
+        tracked = state.tracked.get(alert.job.arn)
+        if tracked is not None and alert.dedupe_id in tracked.alerts_sent:
+            continue
         if ctx.budget.spent():
             raise OutOfTime
-        delivery = ctx.pipeline.deliver(alert_type, alert, ctx.ticket(observed_at))
+        delivery = ctx.pipeline.deliver(alert_type, alert, ctx.ticket(at))
         if delivery.alert is not None:
             report.alerts.append(delivery.alert)
 

@@ -10,6 +10,7 @@ could be reported once more.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -20,6 +21,8 @@ from job_monitor.domain.claims import ALERT_SENT, CLAIMED, ClaimRequest, judge
 from job_monitor.domain.overdue import OverdueAlert
 from job_monitor.ports import StateStore
 from job_monitor.publish.pipeline import Claimed, Ticket
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,8 @@ class OverdueAlerts:
         return Claimed(decision.verdict, candidate)
 
     def settled(self, claimed: Claimed[OverdueAlert]) -> None:
-        """Nothing is in view for an alert record: published before, nothing to repair."""
+        """Published before (the mark on the job's in-view item was missed): mark it now."""
+        self.published(claimed.candidate)
 
     def complete(self, candidate: OverdueAlert, ticket: Ticket) -> OverdueAlert:
         """Everything is in the list summary already: no call."""
@@ -64,7 +68,17 @@ class OverdueAlerts:
         self.store.release(candidate.dedupe_id, ticket.owner)
 
     def published(self, alert: OverdueAlert) -> None:
-        """No journal entry (the daily digest lists running jobs with their age already)."""
+        """Mark the alert on the job's in-view item, so later runs skip it without a write
+        (``StateStore.note_alert``). Best effort: a failure is logged, and costs the next run one
+        refused claim."""
+        job = alert.job
+        try:
+            self.store.note_alert(job.kind, job.arn, alert.dedupe_id)
+        except Exception:
+            logger.exception(
+                "could not mark the overdue alert on the job's in-view item",
+                extra={"dedupe_id": alert.dedupe_id},
+            )
 
     def describe(self, candidate: OverdueAlert) -> dict[str, Any]:
         job = candidate.job

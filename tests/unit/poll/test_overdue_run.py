@@ -235,3 +235,41 @@ def test_a_batch_job_that_has_not_started_is_reported_once_before_it_expires(
         if m.attributes.get("reason") == "expiring"
     ]
     assert expiring[0]["timeLeftSeconds"] == 12 * 3600 - 5 * 60
+
+
+def test_an_alert_already_sent_costs_the_next_runs_no_write(world: World) -> None:
+    # Given a job whose overdue alert went out
+    world.job(MODEL_CUSTOMIZATION, "tune", "InProgress")
+    world.at(minutes=5).run()
+    world.at(hours=2).run()
+    assert len(world.alerts()) == 1
+    claims: list[str] = []
+    claim = world.store.claim
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        claims.append(args[1])
+        return claim(*args, **kwargs)
+
+    world.store.claim = counting  # type: ignore[method-assign]
+    # When quiet runs follow
+    world.at(minutes=5).run()
+    world.at(minutes=5).run()
+    # Then they skip it from the in-view item they load anyway: no claim, no message
+    assert claims == []
+    assert len(world.alerts()) == 1
+
+
+def test_a_missed_mark_costs_one_refused_claim_and_is_repaired(world: World) -> None:
+    # Given an alert published by a run that could not mark it on the job's in-view item
+    world.job(MODEL_CUSTOMIZATION, "tune", "InProgress")
+    world.at(minutes=5).run()
+    world.store.fail_once("note_alert", RuntimeError("throttled"))
+    world.at(hours=2).run()
+    [(_, _, dedupe_id)] = world.alerts()
+    # When the next run comes, and the one after it
+    world.at(minutes=5).run()
+    # Then the record refused the claim (published already), nothing was sent again, and the
+    # mark is now on the item
+    [item] = world.store.view.values()
+    assert dedupe_id in item.job.alerts_sent
+    assert len(world.alerts()) == 1
