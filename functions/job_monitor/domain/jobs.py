@@ -89,8 +89,8 @@ class Job:
 
     def with_detail(self, detail: Job) -> Job:
         """This job (as listed) completed with what only the detail response has: failure
-        messages (for a failure status only), output location, losses, output model and end time
-        where the listing lacked them."""
+        messages (for a failure status only), output location, losses and output model where the
+        listing lacked them."""
         failures = self.failure_messages
         if not failures and self.kind.needs_failure_message(self.status):
             failures = detail.failure_messages
@@ -101,7 +101,6 @@ class Job:
             training_loss=_first(self.training_loss, detail.training_loss),
             validation_loss=_first(self.validation_loss, detail.validation_loss),
             output_model=self.output_model or detail.output_model,
-            end_time=self.end_time or detail.end_time,
         )
 
     @property
