@@ -248,6 +248,8 @@ ALARM_EMAIL = _context("alarm_email", "", _optional_email)
 DIGEST_HOUR_UTC = _context_integer("digest_hour_utc", 8, 0, 23)
 SLACK_DIGEST = _context_boolean("slack_digest", True)
 EMAIL_DIGEST = _context_boolean("email_digest", True)
+SLACK_OVERDUE = _context_boolean("slack_overdue", True)
+EMAIL_OVERDUE = _context_boolean("email_overdue", False)
 
 CONTEXT_FIELDS: dict[str, SettingField[Any]] = {
     field.context_key: field
@@ -280,6 +282,10 @@ CONTEXT_FIELDS: dict[str, SettingField[Any]] = {
         DIGEST_HOUR_UTC,
         SLACK_DIGEST,
         EMAIL_DIGEST,
+        F.OVERDUE_HOURS,
+        F.BATCH_EXPIRY_WARNING_HOURS,
+        SLACK_OVERDUE,
+        EMAIL_OVERDUE,
     )
     if field.context_key is not None
 }
@@ -331,6 +337,13 @@ class Settings:
     alarm_email: str = ALARM_EMAIL.default
     daily_digest: bool = F.DAILY_DIGEST.default
     """Once a day, one message summarising the last 24 hours (see the README's Daily digest)."""
+    overdue_hours: F.OverdueHours = F.OVERDUE_HOURS.default
+    """(kind, status, hours) overdue thresholds; ``{}`` in context = no overdue alerts."""
+    batch_expiry_warning_hours: int = F.BATCH_EXPIRY_WARNING_HOURS.default
+    slack_overdue: bool = SLACK_OVERDUE.default
+    """The Slack subscription receives overdue and expiry alerts (``message_type`` overdue)."""
+    email_overdue: bool = EMAIL_OVERDUE.default
+    """The email subscriptions receive overdue and expiry alerts too (opt-in)."""
     digest_hour_utc: int = DIGEST_HOUR_UTC.default
     slack_digest: bool = SLACK_DIGEST.default
     """With daily_digest: the Slack subscription also receives the digest."""
@@ -345,13 +358,23 @@ class Settings:
 
     def slack_filter_policy(self) -> dict[str, Any]:
         """The Slack subscription's SNS filter policy (routing.filter_policy, plus the digest)."""
-        policy = routing.filter_policy(self.slack_statuses, self.slack_kinds or None)
-        return routing.with_digest(policy) if self.daily_digest and self.slack_digest else policy
+        kinds = self.slack_kinds or None
+        return routing.combine(
+            routing.filter_policy(self.slack_statuses, kinds),
+            overdue=self.slack_overdue,
+            digest=self.daily_digest and self.slack_digest,
+            kinds=kinds,
+        )
 
     def email_filter_policy(self) -> dict[str, Any]:
         """Every email subscription's SNS filter policy (plus the digest)."""
-        policy = routing.filter_policy(self.email_statuses, self.email_kinds or None)
-        return routing.with_digest(policy) if self.daily_digest and self.email_digest else policy
+        kinds = self.email_kinds or None
+        return routing.combine(
+            routing.filter_policy(self.email_statuses, kinds),
+            overdue=self.email_overdue,
+            digest=self.daily_digest and self.email_digest,
+            kinds=kinds,
+        )
 
     def warnings(self) -> list[str]:
         """What synth should warn about without refusing (``app.py`` prints these, every stack

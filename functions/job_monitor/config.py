@@ -11,9 +11,11 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 from job_monitor import setting_fields as F
 from job_monitor.domain.kinds import JobKind, resolve_kinds
+from job_monitor.domain.overdue import OverdueRules
 from job_monitor.setting_fields import REGION_NAME, ConfigError
 
 __all__ = ["REGION_NAME", "ConfigError", "MonitorSettings", "NotifierSettings"]
@@ -39,6 +41,25 @@ class MonitorSettings:
     """Bedrock regions to watch; empty = the home region only."""
     daily_digest: bool = F.DAILY_DIGEST.default
     """Journal each published transition for the daily digest (``journal.py``)."""
+    overdue_hours: F.OverdueHours = F.OVERDUE_HOURS.default
+    """(kind, status, hours): how long a job may stay in a status before an overdue alert."""
+    batch_expiry_warning_hours: int = F.BATCH_EXPIRY_WARNING_HOURS.default
+    """Warn this long before a batch job that has not started expires; 0 = never."""
+
+    @property
+    def overdue_rules(self) -> OverdueRules:
+        """The overdue and expiry thresholds as the domain takes them (only for monitored
+        kinds)."""
+        monitored = {k.name for k in self.kinds}
+        warning = self.batch_expiry_warning_hours
+        return OverdueRules(
+            thresholds={
+                (kind, status): timedelta(hours=hours)
+                for kind, status, hours in self.overdue_hours
+                if kind in monitored
+            },
+            expiry_warning=timedelta(hours=warning) if warning else None,
+        )
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -65,6 +86,8 @@ class MonitorSettings:
             home_region=F.HOME_REGION.from_env(env),
             watch_regions=F.WATCH_REGIONS.from_env(env),
             daily_digest=F.DAILY_DIGEST.from_env(env),
+            overdue_hours=F.OVERDUE_HOURS.from_env(env),
+            batch_expiry_warning_hours=F.BATCH_EXPIRY_WARNING_HOURS.from_env(env),
         )
 
 

@@ -245,6 +245,14 @@ class StateStore(Protocol):
         when the claim is gone and the record is not marked sent."""
         ...
 
+    def note_alert(self, kind: JobKind, arn: str, dedupe_id: str) -> None:
+        """After an alert that is not a transition was published (or found published): add its
+        dedupe id to the job's in-view item (``TrackedJob.alerts_sent``), so later runs skip it
+        without a claim write. Nothing happens when the job is out of view. An optimisation
+        only: the alert's own record decides (a run that misses the mark makes one refused
+        claim)."""
+        ...
+
     def forget(self, kind: JobKind, arn: str, *, expires_at: datetime) -> None:
         """Stop following a job Bedrock no longer knows; its record expires at ``expires_at``."""
         ...

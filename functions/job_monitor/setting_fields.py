@@ -218,6 +218,74 @@ def regex(raw: Any) -> str:
     return value
 
 
+OverdueHours = tuple[tuple[str, str, int], ...]
+"""Overdue thresholds as (kind name, status, hours) rows, in the order given."""
+
+OVERDUE_HOURS_LIMIT = 8760
+"""The longest threshold accepted: a year, in hours."""
+
+
+def overdue_hours(raw: Any) -> OverdueHours:
+    """Overdue thresholds: a JSON object (or its text) ``{"<kind>": {"<status>": <hours>}}``.
+    Each kind is a name of ``REGISTRY``, each status one of that kind's non-terminal statuses (a
+    finished job is never overdue), each value a whole number of hours in 1..8760. ``{}`` = none."""
+    data = _overdue_object(raw)
+    if not isinstance(data, dict):
+        raise SettingValueError(
+            f'expected an object {{"<kind>": {{"<status>": <hours>}}}}, got {raw!r}'
+        )
+    rows: list[tuple[str, str, int]] = []
+    hours = integer(1, OVERDUE_HOURS_LIMIT)
+    for kind_name, statuses in data.items():
+        kind = REGISTRY.get(kind_name)
+        if kind is None:
+            raise SettingValueError(
+                f"unknown job kind {kind_name!r}; allowed: {', '.join(sorted(REGISTRY))}"
+            )
+        if not isinstance(statuses, dict):
+            raise SettingValueError(
+                f'{kind_name}: expected an object {{"<status>": <hours>}}, got {statuses!r}'
+            )
+        allowed = ", ".join(s for s in kind.running_order if s in kind.non_terminal_statuses)
+        for status, value in statuses.items():
+            if status not in kind.non_terminal_statuses:
+                what = "a final status (a finished job is never overdue)"
+                if status not in kind.statuses:
+                    what = "not a status of this kind"
+                raise SettingValueError(f"{kind_name}.{status}: {what}; allowed: {allowed}")
+            try:
+                rows.append((kind_name, status, hours(value)))
+            except SettingValueError as exc:
+                raise SettingValueError(f"{kind_name}.{status}: {exc} (hours)") from None
+    return tuple(rows)
+
+
+def _overdue_object(raw: Any) -> Any:
+    """The JSON value of ``overdue_hours``' raw input: its text parsed, its typed rows (a default
+    passed back in) as the object they stand for, anything else as it is."""
+    if isinstance(raw, str):
+        try:
+            return json.loads(raw) if raw.strip() else {}
+        except json.JSONDecodeError as exc:
+            raise SettingValueError(f"not a valid JSON object: {exc}") from None
+    if isinstance(raw, tuple):
+        data: dict[str, dict[str, Any]] = {}
+        for row in raw:
+            if not (isinstance(row, tuple) and len(row) == 3):
+                raise SettingValueError(f"expected (kind, status, hours) rows, got {row!r}")
+            data.setdefault(row[0], {})[row[1]] = row[2]
+        return data
+    return raw
+
+
+def overdue_hours_text(rows: OverdueHours) -> str:
+    """The rows as the compact JSON object ``overdue_hours`` reads back."""
+    data: dict[str, dict[str, int]] = {}
+    for kind_name, status, hours in rows:
+        data.setdefault(kind_name, {})[status] = hours
+    return json.dumps(data, separators=(",", ":"))
+
+
 def mention(raw: Any) -> str:
     """A mention (``MENTION``), or empty for none."""
     value = text(raw)
@@ -279,6 +347,8 @@ class SettingField(Generic[T]):
     required: bool = False
     blank_is_default: bool = False
     context_parse: Parser[T] | None = None
+    env_text: Callable[[T], str] | None = None
+    """The value as the environment variable's text, when ``_env_text`` does not fit."""
 
     def read(self, raw: Any, *, label: str, error: type[SettingError]) -> T:
         """Parse ``raw`` with ``parse``; a bad value raises ``error("<label>: <why>")``."""
@@ -304,7 +374,7 @@ class SettingField(Generic[T]):
 
     def to_env(self, value: T) -> str:
         """``value`` as the text of the environment variable (``from_env`` reads it back)."""
-        return _env_text(value)
+        return self.env_text(value) if self.env_text is not None else _env_text(value)
 
     def _apply(self, parse: Parser[T], raw: Any, label: str, error: type[SettingError]) -> T:
         try:
@@ -424,6 +494,50 @@ DAILY_DIGEST = boolean_field(
     default=False,
     doc="Journal each published transition for the daily digest.",
 )
+DEFAULT_OVERDUE_HOURS: OverdueHours = (
+    # A fine-tune usually takes hours; continued pre-training on large data can take days.
+    ("model-customization", "InProgress", 48),
+    ("model-customization", "Stopping", 2),
+    ("evaluation", "InProgress", 24),
+    ("evaluation", "Stopping", 2),
+    ("evaluation", "Deleting", 2),
+    # Counted from submission: a batch job waits for capacity before it runs, and expires unless
+    # it has run within its timeoutDurationInHours (24 to 168 h; see batch_expiry_warning_hours).
+    ("batch-inference", "Submitted", 2),
+    ("batch-inference", "Validating", 6),
+    ("batch-inference", "Scheduled", 24),
+    ("batch-inference", "InProgress", 72),
+    ("batch-inference", "Stopping", 2),
+    ("model-import", "InProgress", 6),
+    ("model-copy", "InProgress", 6),
+    # Counted from the last modification: creating or updating takes minutes to about an hour.
+    ("provisioned-throughput", "Creating", 2),
+    ("provisioned-throughput", "Updating", 2),
+    ("custom-model-deployment", "Creating", 2),
+)
+"""The overdue thresholds when ``overdue_hours`` is not set (kinds added to the registry later
+have none until configured)."""
+
+OVERDUE_HOURS: SettingField[OverdueHours] = SettingField(
+    "overdue_hours",
+    "OVERDUE_HOURS",
+    "overdue_hours",
+    DEFAULT_OVERDUE_HOURS,
+    overdue_hours,
+    doc="Hours a job may stay in a status before an overdue alert, per kind and status; "
+    "a kind or status left out is never overdue; {} turns overdue alerts off.",
+    env_text=overdue_hours_text,
+)
+BATCH_EXPIRY_WARNING_HOURS = integer_field(
+    "batch_expiry_warning_hours",
+    env="BATCH_EXPIRY_WARNING_HOURS",
+    context_key="batch_expiry_warning_hours",
+    default=12,
+    low=0,
+    high=168,
+    doc="Alert once when a batch inference job that has not started will expire within this "
+    "many hours; 0 = never.",
+)
 
 MONITOR_FIELDS: tuple[SettingField[Any], ...] = (
     STATE_TABLE_NAME,
@@ -436,6 +550,8 @@ MONITOR_FIELDS: tuple[SettingField[Any], ...] = (
     HOME_REGION,
     WATCH_REGIONS,
     DAILY_DIGEST,
+    OVERDUE_HOURS,
+    BATCH_EXPIRY_WARNING_HOURS,
 )
 """What ``MonitorSettings.from_env`` reads (the monitor, the real-time path and the digest)."""
 

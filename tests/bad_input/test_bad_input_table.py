@@ -320,6 +320,10 @@ BAD_CONTEXT: dict[str, tuple[Any, str]] = {
     "alarm_email": ("oncall", "name@domain"),
     "monitor_reserved_concurrency": ("maybe", "true or false"),
     "daily_digest": ("sometimes", "true or false"),
+    "overdue_hours": ({"batch-inference": {"Scheduled": 0}}, "1..8760"),
+    "batch_expiry_warning_hours": ("-1", "0..168"),
+    "slack_overdue": ("sometimes", "true or false"),
+    "email_overdue": ("sometimes", "true or false"),
     "digest_hour_utc": ("24", "0..23"),
     "slack_digest": ("maybe", "true or false"),
     "email_digest": ("2", "true or false"),
@@ -436,6 +440,10 @@ BAD_MONITOR_ENV: list[tuple[str, str, str]] = [
     ("TIME_MARGIN_SECONDS", "0", "1..600"),
     ("WATCH_REGIONS", "us-east-1,Frankfurt", "not an AWS region name: Frankfurt"),
     ("DAILY_DIGEST", "yes", "expected true or false"),
+    ("OVERDUE_HOURS", '{"fine-tuning": {"InProgress": 2}}', "unknown job kind 'fine-tuning'"),
+    ("OVERDUE_HOURS", '{"model-copy": {"Stopped": 2}}', "not a status of this kind"),
+    ("OVERDUE_HOURS", "[1, 2]", "expected an object"),
+    ("BATCH_EXPIRY_WARNING_HOURS", "a day", "expected an integer between 0 and 168"),
     ("AWS_REGION", "", "required"),
 ]
 BAD_NOTIFIER_ENV: list[tuple[str, str, str]] = [

@@ -300,3 +300,39 @@ def test_the_updated_list_is_in_the_contract_and_reads_back():
     assert parse_digest(render_digest(d).body) == d
     chatbot = json.loads(render_digest(d, "chatbot").body)["content"]["description"]
     assert "Updated (1): `pt-a`" in chatbot
+
+
+def test_running_jobs_past_their_overdue_threshold_are_also_listed_as_overdue():
+    # Given running batch jobs, a 24 h threshold for InProgress and none for Scheduled
+    thresholds = {("batch-inference", "InProgress"): dt.timedelta(hours=24)}
+    jobs = [
+        running("young", hours=2),
+        running("old", hours=50),
+        running("older", hours=80),
+        running("queued", hours=90, status="Scheduled"),
+    ]
+    # When the digest is built with the overdue thresholds
+    d = digest([], jobs, overdue=thresholds)
+    # Then the jobs past the threshold are listed as overdue, oldest first, with their age
+    assert names(d, "overdue") == ["older", "old"]
+    assert [j.age_seconds for j in d.sections[0].of("overdue").jobs] == [288_000, 180_000]
+    assert names(d, "running") == ["queued", "older", "old", "young"]
+    # And the JSON digest, its subject and its parse carry the section
+    body = contract(d)
+    assert body["totals"]["overdue"] == 2
+    assert "2 overdue" in digest_subject(d)
+    assert parse_digest(render_digest(d).body) == d
+    # And without thresholds there is no overdue list
+    assert digest([], jobs).total("overdue") == 0
+
+
+def test_a_resource_is_overdue_from_its_last_modification():
+    # Given a throughput created months ago, updating for 3 hours (threshold 2 h)
+    updating = replace(
+        running("pt", hours=2000, kind="provisioned-throughput", status="Updating"),
+        last_modified=END - dt.timedelta(hours=3),
+    )
+    thresholds = {("provisioned-throughput", "Updating"): dt.timedelta(hours=2)}
+    d = digest([], [updating], overdue=thresholds)
+    [job] = d.sections[0].of("overdue").jobs
+    assert job.age_seconds == 3 * 3600

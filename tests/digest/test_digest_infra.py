@@ -45,7 +45,8 @@ def test_subscribers_opt_in_or_out_of_the_digest(
 ) -> None:
     parsed = settings(daily_digest="true", slack_secret_name="x", **context)
     transitions = routing.filter_policy(parsed.slack_statuses)
-    assert (parsed.slack_filter_policy() == routing.with_digest(transitions)) is slack
+    with_digest = routing.combine(transitions, overdue=True, digest=True)
+    assert (parsed.slack_filter_policy() == with_digest) is slack
     assert ("$or" in parsed.email_filter_policy()) is email
 
 
@@ -282,7 +283,9 @@ def test_slack_opts_in_and_email_opts_out(template: dict[str, Any]) -> None:
                 s["Properties"]["FilterPolicy"]
             )
     [slack] = by_protocol["lambda"]
-    assert slack == routing.with_digest(routing.filter_policy(routing.DEFAULT_SLACK_STATUSES))
+    assert slack == routing.combine(
+        routing.filter_policy(routing.DEFAULT_SLACK_STATUSES), overdue=True, digest=True
+    )
     assert len(by_protocol["email"]) == 2
     assert all("$or" not in p for p in by_protocol["email"])
 

@@ -226,7 +226,16 @@ class InMemoryStateStore(_Faults):
         before = self.view.get(key)
         if job.last_modified is None and before is not None:
             job = replace(job, last_modified=before.job.last_modified)
+        if before is not None:  # an update: the alerts noted on the item survive
+            job = replace(job, alerts_sent=before.job.alerts_sent | job.alerts_sent)
         self.view[key] = ViewItem(_at_ms(job), finished=kind.is_terminal(job.status))
+
+    def note_alert(self, kind: JobKind, arn: str, dedupe_id: str) -> None:
+        self._check("note_alert")
+        item = self.view.get((kind.name, arn))
+        if item is not None:
+            job = replace(item.job, alerts_sent=item.job.alerts_sent | {dedupe_id})
+            self.view[(kind.name, arn)] = replace(item, job=job)
 
     def forget(self, kind: JobKind, arn: str, *, expires_at: datetime) -> None:
         self._check("forget")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -57,8 +59,11 @@ def test_defaults_route_terminal_and_ready_statuses_to_email_and_monitor_every_k
             routing.ANY_UNKNOWN,
         ]
     }
-    assert {"InService", "Active"} <= set(defaults.slack_filter_policy()["status"][:-1])
-    assert defaults.slack_filter_policy()["status"][-1] == routing.ANY_UNKNOWN
+    # Slack also gets overdue alerts by default; email only when it opts in (email_overdue)
+    transitions, overdue = defaults.slack_filter_policy()["$or"]
+    assert {"InService", "Active"} <= set(transitions["status"][:-1])
+    assert transitions["status"][-1] == routing.ANY_UNKNOWN
+    assert overdue == {"message_type": ["overdue"]}
     assert not defaults.slack_enabled
     assert defaults.retain_on_delete
 
@@ -364,11 +369,65 @@ def test_filter_policies_come_from_routing() -> None:
         slack_kinds="batch-inference",
         email_statuses="Failed",
     )
-    assert parsed.slack_filter_policy() == routing.filter_policy(
-        ["started", "Failed"], ["batch-inference"]
-    )
-    assert parsed.slack_filter_policy()["status"] == ["Failed", "InProgress"]
+    transitions, overdue = parsed.slack_filter_policy()["$or"]
+    assert transitions == routing.filter_policy(["started", "Failed"], ["batch-inference"])
+    assert transitions["status"] == ["Failed", "InProgress"]
+    assert overdue == {"message_type": ["overdue"], "kind": ["batch-inference"]}
     assert parsed.email_filter_policy() == {"status": ["Failed"]}
+
+
+@pytest.mark.parametrize(
+    ("context", "slack", "email"),
+    [
+        ({}, True, False),
+        ({"email_overdue": "true"}, True, True),
+        ({"slack_overdue": "false", "email_overdue": "yes"}, False, True),
+    ],
+)
+def test_overdue_alerts_go_to_slack_by_default_and_to_email_on_opt_in(
+    context: dict[str, str], slack: bool, email: bool
+) -> None:
+    parsed = settings(email_kinds="evaluation", **context)
+    overdue = {"message_type": ["overdue"]}
+    assert (overdue in parsed.slack_filter_policy().get("$or", [])) is slack
+    email_alternatives = parsed.email_filter_policy().get("$or", [])
+    assert ({**overdue, "kind": ["evaluation"]} in email_alternatives) is email
+
+
+def test_overdue_thresholds_reach_the_monitor_through_its_environment() -> None:
+    # Given thresholds as -c passes them (a string) and a kind that is not monitored
+    parsed = settings(
+        job_kinds="evaluation",
+        overdue_hours='{"evaluation": {"InProgress": 10}, "model-copy": {"InProgress": 1}}',
+        batch_expiry_warning_hours="0",
+    )
+    env = parsed.monitor_environment("t", "arn:aws:sns:us-east-1:111111111111:topic")
+    monitor = MonitorSettings.from_env({**env, "AWS_REGION": "us-east-1"})
+    # Then the monitor reads them back; the unmonitored kind's row is kept but has no effect
+    assert monitor.overdue_hours == (
+        ("evaluation", "InProgress", 10),
+        ("model-copy", "InProgress", 1),
+    )
+    assert dict(monitor.overdue_rules.thresholds) == {
+        ("evaluation", "InProgress"): timedelta(hours=10)
+    }
+    assert monitor.overdue_rules.expiry_warning is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ('{"evaluation": {"Completed": 5}}', "overdue_hours: evaluation.Completed: a final status"),
+        ('{"evaluation": {"InProgress": 0}}', "overdue_hours: evaluation.InProgress: 0 is outside"),
+        ('{"evaluation": {"Running": 5}}', "overdue_hours: evaluation.Running: not a status"),
+        ('{"fine-tuning": {"InProgress": 5}}', "overdue_hours: unknown job kind 'fine-tuning'"),
+        ('{"evaluation": 5}', "overdue_hours: evaluation: expected an object"),
+        ("{evaluation", "overdue_hours: not a valid JSON object"),
+    ],
+)
+def test_bad_overdue_thresholds_stop_the_synth_naming_the_setting(raw: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        settings(overdue_hours=raw)
 
 
 def test_the_environment_the_stack_sets_parses_with_the_functions_own_config() -> None:
@@ -410,6 +469,8 @@ def test_cdk_json_is_valid_json_with_an_app_command() -> None:
 
 
 def _documented_default(value: Any) -> str:
+    if isinstance(value, tuple) and value and isinstance(value[0], tuple):
+        return "see [Overdue and expiring jobs](#overdue-and-expiring-jobs)"  # overdue_hours
     if isinstance(value, tuple):
         value = ",".join(value)
     elif isinstance(value, bool):

@@ -89,6 +89,8 @@ def test_monitor_runs_one_at_a_time_with_its_environment(
         "TIME_MARGIN_SECONDS",
         "WATCH_REGIONS",
         "DAILY_DIGEST",
+        "OVERDUE_HOURS",
+        "BATCH_EXPIRY_WARNING_HOURS",
         "POWERTOOLS_SERVICE_NAME",
         "POWERTOOLS_METRICS_NAMESPACE",
         "POWERTOOLS_LOG_LEVEL",

@@ -167,9 +167,7 @@ def make_transition(
         base_model=shape["base_model"],
         output_model=shape["output_model"] if status == "Completed" else None,
         failure_messages=job_failures if status in FAILURE_STATUSES else (),
-        output_location=shape.get("output_location")
-        if status in shape.get("output_location_statuses", kind.statuses)
-        else None,
+        **_results(kind, status, shape),
     )
     return Transition(
         job=job,
@@ -177,6 +175,32 @@ def make_transition(
         observed_at=NOW,
         failure_messages=job.failure_messages,
     )
+
+
+def _results(kind: JobKind, status: str, shape: dict[str, Any]) -> dict[str, Any]:
+    """What Bedrock reports about a job's results, where it does: the output location a kind's
+    fixture shape gives (async invocations, Data Automation), a batch job's output location
+    and expiration (in every list summary), a completed customization's losses and output, a
+    completed evaluation's output (from the one Get of the transition)."""
+    if "output_location" in shape:
+        shown = status in shape.get("output_location_statuses", kind.statuses)
+        return {"output_location": shape["output_location"]} if shown else {}
+    if kind.name == "batch-inference":
+        return {
+            "output_location": f"s3://batch-bucket/output/{status.lower()}/",
+            "expires_at": NOW + dt.timedelta(days=6, hours=21, minutes=45, seconds=51),
+        }
+    if status != "Completed":
+        return {}
+    if kind.name == "model-customization":
+        return {
+            "output_location": "s3://ft-bucket/my-finetune-job/output/",
+            "training_loss": 0.4213,
+            "validation_loss": 0.4671,
+        }
+    if kind.name == "evaluation":
+        return {"output_location": "s3://eval-bucket/results/nightly-eval/"}
+    return {}
 
 
 def _previous(kind: JobKind, status: str) -> str | None:

@@ -9,8 +9,9 @@ Table layout (partition key ``pk``, sort key ``sk``, TTL attribute ``expires_at`
   watermark.
 * ``sk="job#<kind>#<arn>"``: one small item per job in view: every job still running (``finished``
   false), and finished jobs still inside the new-job window (``finished`` true), with status, name,
-  creation time (epoch ms), for kinds whose statuses recur ``last_modified``, and for a status
-  the registry does not know ``unknown_since`` (epoch ms; see ``domain.detect.retired_unknown``).
+  creation time (epoch ms), for kinds whose statuses recur ``last_modified``, for a status the
+  registry does not know ``unknown_since`` (epoch ms; see ``domain.detect.retired_unknown``), and
+  once an overdue alert was sent for the job ``alerts_sent`` (a string set of dedupe ids).
 * ``sk="notoffered#<kind>"``: the region does not offer the kind (``ports.NotOffered``):
   ``evidence`` (what the service answered), ``since`` and ``recheck_at`` (epoch ms). A version that
   does not know the item logs it as unknown and ignores it.
@@ -183,6 +184,7 @@ def read_state_item(snapshot: Snapshot, item: Item) -> None:
                 created_at=from_epoch_millis(item["created_at"]["N"]),
                 last_modified=optional_time(item, "last_modified"),
                 unknown_since=optional_time(item, "unknown_since"),
+                alerts_sent=frozenset(item.get("alerts_sent", {}).get("SS", [])),
             )
             if item.get("finished", {}).get("BOOL", False):
                 state.recent[arn] = job

@@ -287,6 +287,19 @@ class DynamoStateStore:
                 ExpressionAttributeValues=values,
             )
 
+    def note_alert(self, kind: JobKind, arn: str, dedupe_id: str) -> None:
+        """``ADD`` to the in-view item's string set, only if the item exists (a job out of view
+        gets no item back)."""
+        _unless_refused(
+            lambda: self._client.update_item(
+                TableName=self._table,
+                Key=view_key(self._pk, kind, arn),
+                UpdateExpression="ADD alerts_sent :sent",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":sent": {"SS": [dedupe_id]}},
+            )
+        )
+
     def forget(self, kind: JobKind, arn: str, *, expires_at: datetime) -> None:
         """Drops the in-view item; the record, if there is one (a job tracked since the baseline
         may have none), expires like a finished job's."""

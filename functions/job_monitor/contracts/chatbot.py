@@ -13,7 +13,7 @@ transition, the console link, the subject), so this module depends on neither.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from job_monitor.contracts.envelope import (
     DIGEST,
@@ -25,12 +25,18 @@ from job_monitor.contracts.text import (
     clean_lines,
     code_text,
     cut,
+    human_duration,
+    iso_utc,
     one_line,
     optional_facts,
+    result_facts,
     unknown_status_note,
 )
 from job_monitor.digest.build import CATEGORIES, Digest
 from job_monitor.domain.jobs import Transition
+
+if TYPE_CHECKING:
+    from job_monitor.contracts.overdue import OverdueNotice
 
 DESCRIPTION_FAILURE_LIMIT = 1000
 """Characters of failure text in a transition's description."""
@@ -61,9 +67,13 @@ def transition_payload(
     if transition.status_unknown:
         note = unknown_status_note(f"`{code_text(one_line(job.status))}`", job.kind.noun)
         lines.append(f"*Unknown status:* {note}")
-    for label, text, identifier in optional_facts(
-        transition.duration_seconds, job.base_model, job.output_model, job.output_location
-    ):
+    facts = [
+        *optional_facts(transition.duration_seconds, job.base_model, job.output_model),
+        *result_facts(job.training_loss, job.validation_loss, job.output_location),
+    ]
+    if job.expires_at is not None and not transition.is_terminal:
+        facts.append(("Expires", iso_utc(job.expires_at) or "", False))
+    for label, text, identifier in facts:
         lines.append(
             f"*{label}:* `{code_text(one_line(text))}`" if identifier else f"*{label}:* {text}"
         )
@@ -155,6 +165,64 @@ def digest_payload(digest: Digest, *, summary: str) -> dict[str, Any]:
             "summary": summary,
             "eventType": "BedrockJobDigest",
             "additionalContext": {"dedupeId": digest.dedupe_id},
+        },
+    }
+
+
+def overdue_payload(notice: OverdueNotice, *, summary: str) -> dict[str, Any]:
+    """The custom notification for an overdue or expiring job (``contracts.overdue``);
+    ``summary`` is its subject without the ``[Bedrock]`` prefix. Threaded with the job's own
+    transitions (``threadId`` is the job ARN)."""
+    from job_monitor.contracts.overdue import headline  # noqa: PLC0415 - that module imports this
+
+    what = headline(notice.reason, notice.status, notice.age_seconds, notice.time_left_seconds)
+    word = "expiring" if notice.expiring else "overdue"
+    lines = [
+        f"*Job:* `{code_text(cut(one_line(notice.job_name), DIGEST_NAME_LIMIT * 2))}`",
+        f"*Status:* {one_line(what)}",
+    ]
+    limit = human_duration(notice.threshold_seconds)
+    if limit:
+        label = "Warning" if notice.expiring else "Threshold"
+        unit = " before expiry" if notice.expiring else f" in {one_line(notice.status)}"
+        lines.append(f"*{label}:* {limit}{unit}")
+    if notice.status_details:
+        details = code_text(cut(one_line(notice.status_details), DESCRIPTION_FAILURE_LIMIT))
+        lines.append(f"*Bedrock says:* `{details}`")
+    lines.append(f"*Account / region:* {notice.account} / {notice.region}")
+    next_steps = []
+    if notice.console_url:
+        next_steps.append(f"Open the job in the Bedrock console: {notice.console_url}")
+    next_steps.append(
+        "Check the job's quotas and inputs; stop it if it should not run any longer."
+        if not notice.expiring
+        else "Check why the job has not started (quota, capacity); resubmit it if it expires."
+    )
+    return {
+        "version": "1.0",
+        "source": "custom",
+        "content": {
+            "textType": "client-markdown",
+            "title": cut(
+                f"Bedrock {one_line(notice.noun)} {word}: {one_line(notice.job_name)}",
+                TITLE_LIMIT,
+                strip=True,
+            ),
+            "description": "\n".join(lines),
+            "nextSteps": next_steps,
+            "keywords": [notice.kind, word],
+        },
+        "metadata": {
+            "threadId": notice.job_arn,
+            "summary": cut(summary, TITLE_LIMIT, strip=True),
+            "eventType": "BedrockJobOverdue",
+            "relatedResources": [notice.job_arn],
+            "additionalContext": {
+                "dedupeId": notice.dedupe_id,
+                "kind": notice.kind,
+                "status": notice.status,
+                "reason": notice.reason,
+            },
         },
     }
 

@@ -20,11 +20,14 @@ TRANSITION = "transition"
 no ``type`` field: a body without one is a transition (the wire format predates message types)."""
 DIGEST = "digest"
 """Message type of the daily digest; its body says ``"type": "digest"``."""
+OVERDUE = "overdue"
+"""Message type of an overdue or expiring job alert (``contracts.overdue``); its body says
+``"type": "overdue"`` and its ``reason`` which."""
 TYPE_FIELD = "type"
 """Body field naming the message type (absent: ``TRANSITION``)."""
 MESSAGE_TYPE_ATTRIBUTE = "message_type"
-"""Message attribute that tells a digest from a transition (transitions do not carry it; they
-carry ``status``, which a digest does not)."""
+"""Message attribute that tells a digest or an overdue alert from a transition (transitions do not
+carry it; they carry ``status``, which the others do not)."""
 
 UNKNOWN_STATUS_ATTRIBUTE = "unknownStatus"
 """Message attribute (and body field) of a transition into a status the monitor's job-kind

@@ -63,6 +63,17 @@ def optional_int(data: Mapping[str, Any], key: str, label: str = "field") -> int
     return int(value)
 
 
+def optional_float(data: Mapping[str, Any], key: str, label: str = "field") -> float | None:
+    """A finite number, or None when missing or null; ``true``/``false``, NaN and infinities
+    are refused."""
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ContractError(f"{label} {key!r} must be a finite number or null, got {value!r}")
+    return float(value)
+
+
 def required_time(data: Mapping[str, Any], key: str, label: str = "field") -> datetime:
     """An ISO 8601 time (``Z`` or an offset; naive is taken as UTC), returned in UTC."""
     value = data.get(key)

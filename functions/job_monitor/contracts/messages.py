@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from job_monitor.contracts import digest, transition
+from job_monitor.contracts import digest, overdue, transition
 from job_monitor.contracts.envelope import TRANSITION, TYPE_FIELD, ContractError
 from job_monitor.contracts.fields import decode_object
 
@@ -42,6 +42,12 @@ MESSAGE_TYPES: dict[str, MessageType] = {
             read=transition.from_document,
             dedupe_id=lambda n: str(n.dedupe_id),
             job_name=lambda n: str(n.job_name),
+        ),
+        MessageType(
+            name=overdue.MESSAGE_TYPE,
+            read=overdue.from_document,
+            dedupe_id=lambda o: str(o.dedupe_id),
+            job_name=lambda o: str(o.job_name),
         ),
         MessageType(
             name=digest.MESSAGE_TYPE,

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from job_monitor.contracts.envelope import DIGEST, MESSAGE_TYPE_ATTRIBUTE
+from job_monitor.contracts.envelope import DIGEST, MESSAGE_TYPE_ATTRIBUTE, OVERDUE
 from job_monitor.domain.kinds import READY_STATUSES, REGISTRY
 
 STARTED = "started"
@@ -163,3 +163,31 @@ def with_digest(policy: dict[str, list[Any]]) -> dict[str, Any]:
 
     A digest carries no ``status`` attribute, so a status policy alone never lets it through."""
     return {"$or": [policy, DIGEST_POLICY]}
+
+
+def overdue_policy(kinds: Sequence[str] | None = None) -> dict[str, list[Any]]:
+    """Matches overdue and expiry alerts (``contracts.overdue.render`` sets
+    ``message_type=overdue``), of ``kinds`` only when given."""
+    policy: dict[str, list[Any]] = {MESSAGE_TYPE_ATTRIBUTE: [OVERDUE]}
+    if kinds:
+        policy["kind"] = list(validate_kinds(kinds))
+    return policy
+
+
+def combine(
+    policy: dict[str, list[Any]],
+    *,
+    overdue: bool,
+    digest: bool,
+    kinds: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """A subscription's whole filter policy: ``policy`` (transitions), or with ``overdue`` the
+    overdue alerts of ``kinds`` (``overdue_policy``), or with ``digest`` the daily digest. Neither
+    carries a ``status`` attribute, so a status policy alone lets neither through. Without either,
+    ``policy`` itself (as before overdue alerts existed)."""
+    alternatives: list[dict[str, list[Any]]] = [policy]
+    if overdue:
+        alternatives.append(overdue_policy(kinds))
+    if digest:
+        alternatives.append(DIGEST_POLICY)
+    return policy if len(alternatives) == 1 else {"$or": alternatives}

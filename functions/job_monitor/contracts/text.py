@@ -104,7 +104,6 @@ def optional_facts(
     duration_seconds: int | None,
     base_model: str | None,
     output_model: str | None,
-    output_location: str | None = None,
 ) -> list[tuple[str, str, bool]]:
     """The facts a transition shows only when it has them, in the order every rendering shows
     them: ``(label, text, is_identifier)``, e.g. ``("Duration", "2 h 14 min", False)``,
@@ -117,6 +116,20 @@ def optional_facts(
         facts.append(("Base model", base_model, True))
     if output_model:
         facts.append(("Output model", output_model, True))
+    return facts
+
+
+def result_facts(
+    training_loss: float | None, validation_loss: float | None, output_location: str | None
+) -> list[tuple[str, str, bool]]:
+    """What a finished job produced, where Bedrock reports it, in ``optional_facts``' form: the
+    final training and validation loss (4 significant digits) and the output S3 location (an
+    identifier)."""
+    facts = []
+    if training_loss is not None:
+        facts.append(("Training loss", f"{training_loss:.4g}", False))
+    if validation_loss is not None:
+        facts.append(("Validation loss", f"{validation_loss:.4g}", False))
     if output_location:
         facts.append(("Output location", output_location, True))
     return facts

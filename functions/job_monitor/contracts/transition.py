@@ -34,6 +34,7 @@ from job_monitor.contracts.envelope import (
 )
 from job_monitor.contracts.fields import (
     decode_object,
+    optional_float,
     optional_int,
     optional_str,
     optional_time,
@@ -97,7 +98,10 @@ class Notification:
     """The monitor that published it did not know ``status`` for this kind (body field
     ``unknownStatus``; absent means false)."""
     output_location: str | None = None
-    """Where the job wrote its output (S3 URI); only some kinds say (``outputLocation``)."""
+    expires_at: datetime | None = None
+    training_loss: float | None = None
+    validation_loss: float | None = None
+    """Present only when Bedrock reports them (see ``result_fields``)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -156,7 +160,7 @@ def bounded(transition: Transition, failure_budget: int = FAILURE_TEXT_LIMIT) ->
 
 def _contract(transition: Transition) -> dict[str, Any]:
     job = transition.job
-    document = {
+    return {
         "version": CONTRACT_VERSION,
         "dedupeId": transition.dedupe_id,
         "kind": job.kind.name,
@@ -178,11 +182,26 @@ def _contract(transition: Transition) -> dict[str, Any]:
         "consoleUrl": console_url(job),
         # Added within version 1, present only for a status the registry does not know.
         **({UNKNOWN_STATUS_ATTRIBUTE: True} if transition.status_unknown else {}),
+        **result_fields(job),
     }
-    if job.kind.output_location_field:
-        # Only the kinds that report an output location carry the field (added in version 1).
-        document["outputLocation"] = job.output_location
-    return document
+
+
+def result_fields(job: Job) -> dict[str, Any]:
+    """The fields added within version 1 for what a job produced, each present only when Bedrock
+    reports it (so messages without them are as before): ``outputLocation`` (S3 URI: batch
+    inference from the list; customization and evaluation from the one Get of a Completed
+    transition), ``expiresAt`` (batch inference, from the list), ``trainingLoss`` and
+    ``validationLoss`` (customization Completed, from that Get)."""
+    fields: dict[str, Any] = {}
+    if job.output_location:
+        fields["outputLocation"] = job.output_location
+    if job.expires_at is not None:
+        fields["expiresAt"] = iso_utc(job.expires_at)
+    if job.training_loss is not None:
+        fields["trainingLoss"] = job.training_loss
+    if job.validation_loss is not None:
+        fields["validationLoss"] = job.validation_loss
+    return fields
 
 
 def attributes(transition: Transition) -> dict[str, str]:
@@ -374,4 +393,7 @@ def from_document(data: dict[str, Any]) -> Notification:
         console_url=optional_str(data, "consoleUrl"),
         unknown_status=unknown,
         output_location=optional_str(data, "outputLocation"),
+        expires_at=optional_time(data, "expiresAt"),
+        training_loss=optional_float(data, "trainingLoss"),
+        validation_loss=optional_float(data, "validationLoss"),
     )

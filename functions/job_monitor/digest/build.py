@@ -4,7 +4,9 @@ Inputs are the journal (one ``JournalEntry`` per transition the monitor publishe
 ``journal.py``) and the jobs still running (the state's tracked jobs). ``build_digest`` sorts them
 into, per region and kind: jobs **started** (first seen in the period), **completed**, **failed**
 (with the first failure message), **stopped**, long-lived resources **updated** (back in service
-after an update), **still running** (with their age), and jobs in a status the registry does not
+after an update), **still running** (with their age), and of those, **overdue**: in their status
+longer than the overdue threshold of their kind and status (``domain.overdue``; the same
+thresholds as the overdue alerts, counted the same way); jobs in a status the registry does not
 know (**unknown**, with their status and age; see ``OPTIONAL_CATEGORIES``); and, apart from the
 sections, the kinds a watched region does not offer (``NotOfferedKind``, from the state's marks).
 Lists are ordered deterministically and capped (``count`` keeps the true number, so a reader can
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from job_monitor.contracts.text import clean_lines, human_duration, iso_utc, one_line
@@ -35,7 +37,16 @@ COMPLETED_STATUSES = frozenset({"Completed", *READY_STATUSES})
 (it stays tracked, see ``READY_STATUSES``)."""
 FAILED_STATUSES = FAILURE_STATUSES
 STOPPED_STATUSES = frozenset({"Stopped"})
-CATEGORIES = ("failed", "completed", "updated", "stopped", "started", "running", "unknown")
+CATEGORIES = (
+    "failed",
+    "overdue",
+    "completed",
+    "updated",
+    "stopped",
+    "started",
+    "running",
+    "unknown",
+)
 """The lists of a section, in the order readers see them."""
 OPTIONAL_CATEGORIES = frozenset({"unknown"})
 """Lists the digest contract carries only when they hold a job (added within version 1): jobs
@@ -73,6 +84,9 @@ class RunningJob:
     name: str
     status: str
     created_at: datetime
+    last_modified: datetime | None = None
+    """Kept for kinds whose statuses recur: an overdue age counts from it
+    (``domain.overdue.age_start``)."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +101,8 @@ class DigestJob:
     """When the monitor saw the transition (UTC); None for a running job."""
     created_at: datetime | None = None
     age_seconds: int | None = None
-    """Running jobs only: seconds since ``created_at`` at the digest's time."""
+    """Running jobs only: seconds since ``created_at`` at the digest's time (overdue jobs: since
+    their age's start)."""
     failure: str | None = None
     """Failed jobs only: the first failure message."""
 
@@ -160,9 +175,11 @@ def build_digest(
     jobs_per_list: int = JOBS_PER_LIST,
     now: datetime | None = None,
     not_offered: Iterable[NotOfferedKind] = (),
+    overdue: Mapping[tuple[str, str], timedelta] | None = None,
 ) -> Digest:
     """The digest of ``[period_start, period_end)``; running jobs' ages are taken at ``now``
-    (default: the period's end).
+    (default: the period's end). ``overdue``: (kind, status) -> threshold; a running job past its
+    threshold is also listed as overdue.
 
     Entries outside the period are ignored; an entry repeated (a transition re-published after a
     crash, journaled in two day partitions) counts once, at its first observation. A job first
@@ -215,6 +232,21 @@ def build_digest(
                 age_seconds=max(0, int((at - created).total_seconds())),
             ),
         )
+        limit = (overdue or {}).get((tracked.kind, tracked.status))
+        since = as_utc(tracked.last_modified) if tracked.last_modified else created
+        if limit is not None and at - since >= limit:
+            add(
+                tracked.region,
+                tracked.kind,
+                "overdue",
+                DigestJob(
+                    name=tracked.name,
+                    arn=tracked.arn,
+                    status=tracked.status,
+                    created_at=since,
+                    age_seconds=int((at - since).total_seconds()),
+                ),
+            )
 
     sections = []
     for region, kind in sorted(grouped):
@@ -262,7 +294,7 @@ def _unknown(job: RunningJob) -> bool:
 
 
 def _order_key(category: str) -> Any:
-    if category in ("running", "unknown"):
+    if category in ("running", "overdue", "unknown"):
         # Oldest first: the job running longest is the one to look at.
         return lambda j: (j.created_at, j.name, j.arn)
     return lambda j: (j.observed_at, j.name, j.arn)
@@ -300,6 +332,9 @@ def describe_job(job: DigestJob, category: str) -> str:
     if category in ("running", "unknown"):
         age = human_duration(job.age_seconds)
         return f"{name} ({one_line(job.status)}, {age})" if age else name
+    if category == "overdue":
+        age = human_duration(job.age_seconds)
+        return f"{name} ({one_line(job.status)} for {age})" if age else name
     if category == "failed":
         status = one_line(job.status)
         first = one_line(clean_lines(job.failure)) if job.failure else ""

@@ -100,7 +100,15 @@ class DigestSender:
                         )
                     )
                 running.extend(
-                    RunningJob(kind_name, region, job.arn, job.name, job.status, job.created_at)
+                    RunningJob(
+                        kind_name,
+                        region,
+                        job.arn,
+                        job.name,
+                        job.status,
+                        job.created_at,
+                        job.last_modified,
+                    )
                     for job in state.tracked.values()
                 )
         return build_digest(
@@ -113,6 +121,7 @@ class DigestSender:
             kind_labels=labels,
             now=now,
             not_offered=not_offered,
+            overdue=settings.overdue_rules.thresholds,
         )
 
     def send(self, *, now: datetime, scheduled_at: datetime | None = None) -> DigestReport:

@@ -29,6 +29,9 @@ class TrackedJob:
     """Set while ``status`` is one the kind's registry entry does not know (``JobKind.knows``):
     when the monitor published that status (or first found it tracked in it). The job is
     followed for ``UNKNOWN_STATUS_FOLLOW`` from then (``retired_unknown``)."""
+    alerts_sent: frozenset[str] = frozenset()
+    """Dedupe ids of the overdue alerts already sent for this job (``StateStore.note_alert``):
+    a run skips them without a write. Not carried by ``of``: only the store fills it in."""
 
     @classmethod
     def of(cls, job: Job) -> TrackedJob:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -51,9 +52,17 @@ class Job:
     base_model: str | None = None
     output_model: str | None = None
     failure_messages: tuple[str, ...] = ()
+    status_details: str | None = None
+    """What the job is doing or waiting for, where its summary says
+    (``JobKind.status_details_field``): e.g. ``validation Completed, training InProgress``."""
+    expires_at: datetime | None = None
+    """When the job expires unless it has run (``JobKind.expiration_time_field``)."""
     output_location: str | None = None
-    """Where the job wrote its output (an S3 URI), for kinds that say
-    (``JobKind.output_location_field``)."""
+    """The job's output S3 URI (``JobKind.output_location_path``)."""
+    training_loss: float | None = None
+    validation_loss: float | None = None
+    """Final losses of a model customization job (detail response only; the first validator's
+    loss when there are several)."""
 
     @classmethod
     def from_summary(cls, kind: JobKind, summary: dict[str, Any]) -> Job:
@@ -71,7 +80,27 @@ class Job:
             base_model=_model_text(summary, kind.base_model_field),
             output_model=_model_text(summary, kind.output_model_field),
             failure_messages=failure_messages(summary, kind.summary_failure_field),
-            output_location=_nested_text(summary, kind.output_location_field),
+            status_details=status_details(summary.get(kind.status_details_field or "")),
+            expires_at=_optional_time(summary, kind.expiration_time_field),
+            output_location=_nested_text(summary, kind.output_location_path),
+            training_loss=_loss(summary.get(kind.training_metrics_field or ""), "trainingLoss"),
+            validation_loss=_first_loss(summary.get(kind.validation_metrics_field or "")),
+        )
+
+    def with_detail(self, detail: Job) -> Job:
+        """This job (as listed) completed with what only the detail response has: failure
+        messages (for a failure status only), output location, losses and output model where the
+        listing lacked them."""
+        failures = self.failure_messages
+        if not failures and self.kind.needs_failure_message(self.status):
+            failures = detail.failure_messages
+        return replace(
+            self,
+            failure_messages=failures,
+            output_location=self.output_location or detail.output_location,
+            training_loss=_first(self.training_loss, detail.training_loss),
+            validation_loss=_first(self.validation_loss, detail.validation_loss),
+            output_model=self.output_model or detail.output_model,
         )
 
     @property
@@ -101,6 +130,56 @@ def _name(kind: JobKind, summary: dict[str, Any], arn: str) -> str:
     raise KeyError(kind.name_fields[0] if kind.name_fields else "name")
 
 
+_STEP_LABELS = (
+    ("validationDetails", "validation"),
+    ("dataProcessingDetails", "data processing"),
+    ("trainingDetails", "training"),
+)
+"""The steps of a model customization job's ``statusDetails`` (botocore's ``StatusDetails``)."""
+
+
+def status_details(value: Any) -> str | None:
+    """One line from a summary's status details: a string as it is (batch inference's
+    ``message``), or model customization's ``statusDetails`` object as ``validation Completed,
+    data processing Completed, training InProgress`` (steps without a status are left out).
+    None when there is nothing to say."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if not isinstance(value, dict):
+        return None
+    parts = []
+    for key, label in _STEP_LABELS:
+        step = value.get(key)
+        status = step.get("status") if isinstance(step, dict) else None
+        if isinstance(status, str) and status:
+            parts.append(f"{label} {status}")
+    return ", ".join(parts) or None
+
+
+def _nested_text(response: dict[str, Any], path: tuple[str, ...]) -> str | None:
+    value: Any = response
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def _loss(metrics: Any, key: str) -> float | None:
+    value = metrics.get(key) if isinstance(metrics, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _first_loss(metrics: Any) -> float | None:
+    if not isinstance(metrics, list):
+        return None
+    return next((v for v in (_loss(m, "validationLoss") for m in metrics) if v is not None), None)
+
+
+def _first(value: float | None, other: float | None) -> float | None:
+    return value if value is not None else other
+
+
 def failure_messages(response: dict[str, Any], field_name: str | None) -> tuple[str, ...]:
     if not field_name:
         return ()
@@ -115,16 +194,6 @@ def failure_messages(response: dict[str, Any], field_name: str | None) -> tuple[
 def _optional_time(summary: dict[str, Any], field_name: str | None) -> datetime | None:
     value = summary.get(field_name) if field_name else None
     return as_utc(value) if isinstance(value, datetime) else None
-
-
-def _nested_text(document: dict[str, Any], path: tuple[str, ...]) -> str | None:
-    """The text at ``path`` in nested objects, or None when any step is missing."""
-    value: Any = document
-    for step in path:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(step)
-    return str(value) if path and value else None
 
 
 def _model_text(summary: dict[str, Any], field_name: str | None) -> str | None:

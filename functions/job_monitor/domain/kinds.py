@@ -140,12 +140,29 @@ class JobKind:
     output_model_field: str | None = None
     end_time_field: str | None = None
     last_modified_field: str | None = None
-    output_location_field: tuple[str, ...] = ()
-    """Path of the job's output location (an S3 URI) in the summary and detail, e.g.
-    ``("outputDataConfig", "s3OutputDataConfig", "s3Uri")``; empty when the kind reports none in
-    the message (the ``outputLocation`` field is then left out of the contract)."""
     default_on: bool = True
     """Whether the kind is monitored when ``job_kinds`` is not set (``DEFAULT_KINDS``)."""
+    status_details_field: str | None = None
+    """Summary field that says what a running job is doing or waiting for: model customization's
+    ``statusDetails`` (the status of its validation, data processing and training steps), batch
+    inference's ``message``. Read from the list summary, so an overdue alert costs no call."""
+    expiration_time_field: str | None = None
+    """Summary field with the time the job expires unless it has run by then (batch inference's
+    ``jobExpirationTime``)."""
+    queued_statuses: frozenset[str] = frozenset()
+    """Statuses of a job that has not started running yet (batch inference: ``Submitted``,
+    ``Validating``, ``Scheduled``): the ones an expiry warning is about."""
+    detail_statuses: frozenset[str] = frozenset()
+    """Statuses whose transition describes the job (one Get) for results only the detail response
+    has: model customization's losses and output location, evaluation's output location. Failure
+    statuses describe the job anyway when the summary lacks the failure message."""
+    output_location_path: tuple[str, ...] = ()
+    """Keys leading to the job's output S3 URI in a summary or detail response (batch inference:
+    in the list summary; customization and evaluation: in the detail response only)."""
+    training_metrics_field: str | None = None
+    validation_metrics_field: str | None = None
+    """Detail fields with the final training loss (``{"trainingLoss": <float>}``) and the
+    validation losses (``[{"validationLoss": <float>}]``), model customization only."""
     event_detail_type: str | None = None
     """EventBridge detail-type of the kind's state-change events; None = it emits none."""
     event_statuses: tuple[tuple[str, str], ...] = ()
@@ -229,6 +246,15 @@ class JobKind:
     def needs_failure_message(self, status: str) -> bool:
         return status in FAILURE_STATUSES
 
+    def needs_detail(self, status: str, *, has_failure_message: bool, has_output: bool) -> bool:
+        """Whether a transition into ``status`` describes the job: for its failure message (when
+        the summary had none) or for results only the detail has (``detail_statuses``, unless the
+        job came from a detail response already: ``has_output``, its output location, is then
+        known). One Get at most either way."""
+        if self.needs_failure_message(status) and not has_failure_message:
+            return True
+        return status in self.detail_statuses and not has_output
+
 
 def _pascal(snake: str) -> str:
     return "".join(part.capitalize() for part in snake.split("_"))
@@ -253,6 +279,11 @@ MODEL_CUSTOMIZATION = JobKind(
     output_model_field="customModelArn",
     end_time_field="endTime",
     last_modified_field="lastModifiedTime",
+    status_details_field="statusDetails",
+    detail_statuses=frozenset({"Completed"}),
+    output_location_path=("outputDataConfig", "s3Uri"),
+    training_metrics_field="trainingMetrics",
+    validation_metrics_field="validationMetrics",
     event_detail_type="Model Customization Job State Change",
     event_status_field="jobStatus",
     event_arn_field="jobArn",
@@ -275,6 +306,8 @@ EVALUATION = JobKind(
     detail_id_pattern=EVALUATION_ID_PATTERN,
     console_fragment="model-evaluation",
     base_model_field="modelIdentifiers",
+    detail_statuses=frozenset({"Completed"}),
+    output_location_path=("outputDataConfig", "s3Uri"),
 )
 
 BATCH_INFERENCE = JobKind(
@@ -313,6 +346,10 @@ BATCH_INFERENCE = JobKind(
     base_model_field="modelId",
     end_time_field="endTime",
     last_modified_field="lastModifiedTime",
+    status_details_field="message",
+    expiration_time_field="jobExpirationTime",
+    queued_statuses=frozenset({"Submitted", "Validating", "Scheduled"}),
+    output_location_path=("outputDataConfig", "s3OutputDataConfig", "s3Uri"),
     # The documented sample's times are not ISO 8601 ("Wed Aug 28 22:58:30 UTC 2024"): the
     # real-time path reads only the ARN and describes the job.
     event_detail_type="Batch Inference Job State Change",
@@ -449,7 +486,7 @@ ASYNC_INVOKE = JobKind(
     base_model_field="modelArn",
     end_time_field="endTime",
     last_modified_field="lastModifiedTime",
-    output_location_field=("outputDataConfig", "s3OutputDataConfig", "s3Uri"),
+    output_location_path=("outputDataConfig", "s3OutputDataConfig", "s3Uri"),
     # Opt-in: another client and endpoint (bedrock-runtime) that an upgrade would start calling
     # in every watched region, where a region without the API would fail every run.
     default_on=False,
@@ -514,7 +551,7 @@ DATA_AUTOMATION = JobKind(
     iam_resource_type="data-automation-invocation",
     console_fragment="",
     # The event's detail field with the output's bucket and key (shown as s3://bucket/key).
-    output_location_field=("output_s3_location",),
+    output_location_path=("output_s3_location",),
     arn_field="",
     name_fields=(),
     name_from_arn=True,

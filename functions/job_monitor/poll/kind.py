@@ -2,7 +2,8 @@
 watermark.
 
 Cost: the scan's (``poll.scan``: one list call in a quiet run), plus per change the pipeline's
-three writes and at most one describe (a failure message).
+three writes and at most one describe (a failure message). Overdue and expiring jobs are found in
+what the scan listed (``domain.overdue``): no call, and per alert due the pipeline's writes.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from job_monitor.domain.detect import (
 )
 from job_monitor.domain.jobs import Job, Transition
 from job_monitor.domain.kinds import UNKNOWN_STATUS_FOLLOW, JobKind
+from job_monitor.domain.overdue import OverdueAlert, OverdueRules, find_alerts
 from job_monitor.poll.budget import OutOfTime, TimeBudget
 from job_monitor.poll.scan import scan_kind
 from job_monitor.ports import Cursor, JobSource, Journal, KindState, RegionScope
+from job_monitor.publish.overdue import OverdueAlerts
 from job_monitor.publish.pipeline import AlertPipeline, Ticket
 from job_monitor.publish.transitions import TransitionAlerts
 
@@ -45,6 +48,8 @@ class KindReport:
     tracked: int = 0
     listed: int = 0
     published: list[Transition] = field(default_factory=list)
+    alerts: list[OverdueAlert] = field(default_factory=list)
+    """Overdue and expiring job alerts published."""
     skipped_claims: int = 0
     gone: int = 0
     retired: int = 0
@@ -66,7 +71,7 @@ class PollContext:
     """What every (region, kind) of one scheduled run shares, and what the real-time path's
     one-job check uses alike: the run id (the claims' owner), the clock, the publish pipeline,
     the invocation's time budget, the new-job lookback, the finished jobs' TTL, the message
-    format and the journal (None when the digest is off)."""
+    format, the journal (None when the digest is off) and the overdue rules (none by default)."""
 
     run_id: str
     clock: Clock
@@ -76,6 +81,12 @@ class PollContext:
     finished_ttl: timedelta
     message_format: str
     journal: Journal | None
+    overdue: OverdueRules = field(default_factory=OverdueRules)
+
+    def overdue_alerts(self, scope: RegionScope) -> OverdueAlerts:
+        """The overdue alert type on ``scope``'s store: its records expire with the finished
+        jobs' TTL."""
+        return OverdueAlerts(scope.store, self.message_format, self.finished_ttl)
 
     def transition_alerts(
         self, scope: RegionScope, source: JobSource, window_start: datetime | None
@@ -158,6 +169,34 @@ def poll_kind(
     _advance(scope, kind, state=state, cursor=cursor, newest=newest, lookback=ctx.lookback)
     if out_of_time:
         raise OutOfTime
+    _alert_overdue(ctx, scope, scan.jobs.values(), state=state, at=observed_at, report=report)
+
+
+def _alert_overdue(
+    ctx: PollContext,
+    scope: RegionScope,
+    jobs: Iterable[Job],
+    *,
+    state: KindState,
+    at: datetime,
+    report: KindReport,
+) -> None:
+    """Publish the overdue and expiring alerts due for the jobs listed (ages at the listing
+    time). One already marked on the job's in-view item costs nothing; otherwise it is claimed on
+    its own record (one sent before by a run that missed the mark costs one refused write).
+    Raises ``OutOfTime`` when the share is spent: the next run finds the rest."""
+    if not ctx.overdue.enabled:
+        return
+    alert_type = ctx.overdue_alerts(scope)
+    for alert in find_alerts(jobs, ctx.overdue, at):
+        tracked = state.tracked.get(alert.job.arn)
+        if tracked is not None and alert.dedupe_id in tracked.alerts_sent:
+            continue
+        if ctx.budget.spent():
+            raise OutOfTime
+        delivery = ctx.pipeline.deliver(alert_type, alert, ctx.ticket(at))
+        if delivery.alert is not None:
+            report.alerts.append(delivery.alert)
 
 
 def _follow_unknown(

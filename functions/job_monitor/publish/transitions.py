@@ -84,11 +84,16 @@ class TransitionAlerts:
 
     def complete(self, candidate: Change, ticket: Ticket) -> Transition:
         job = candidate.job
-        failures = job.failure_messages
-        if job.kind.needs_failure_message(job.status) and not failures:
+        if job.kind.needs_detail(
+            job.status,
+            has_failure_message=bool(job.failure_messages),
+            has_output=job.output_location is not None,
+        ):
+            # One Get at most: the failure message(s) and the results only the detail has.
             described = self.source.describe(job.kind, job.arn)
-            failures = described.failure_messages if described else ()
-        return Transition(job, candidate.previous_status, ticket.now, failures)
+            if described is not None:
+                job = job.with_detail(described)
+        return Transition(job, candidate.previous_status, ticket.now, job.failure_messages)
 
     def render(self, alert: Transition) -> SnsMessage:
         return render(alert, self.message_format)

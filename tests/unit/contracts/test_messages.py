@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from job_monitor.contracts import digest, transition
+from job_monitor.contracts import digest, overdue, transition
 from job_monitor.contracts.envelope import DIGEST, TRANSITION, ContractError
 from job_monitor.contracts.fields import (
     optional_int,
@@ -24,7 +24,11 @@ from tests.notifications.conftest import NOW, make_transition
 
 
 def test_every_contract_has_a_row() -> None:
-    assert set(MESSAGE_TYPES) == {transition.MESSAGE_TYPE, digest.MESSAGE_TYPE}
+    assert set(MESSAGE_TYPES) == {
+        transition.MESSAGE_TYPE,
+        digest.MESSAGE_TYPE,
+        overdue.MESSAGE_TYPE,
+    }
     assert (transition.MESSAGE_TYPE, digest.MESSAGE_TYPE) == (TRANSITION, DIGEST)
 
 
@@ -58,7 +62,9 @@ def test_a_digest_body_is_read_as_a_digest_about_no_single_job() -> None:
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ('{"type": "overdue", "version": "1"}', "message type 'overdue'"),
+        ('{"type": "stuck", "version": "1"}', "message type 'stuck'"),
+        ('{"type": "overdue", "version": "1"}', "overdue field 'reason' is missing"),
+        ('{"type": "overdue", "version": "2"}', "overdue body has version '2'"),
         ('{"type": 3}', "message type 3"),
         ("[1]", "not an object"),
         ("nope", "not JSON"),

@@ -125,8 +125,8 @@ def test_summary_fields_exist_in_the_list_member_shape(kind: JobKind) -> None:
     ):
         if field:
             assert field in summary.members, f"{kind.name}: summary has no {field}"
-    if kind.output_location_field:
-        assert _nested(summary, kind.output_location_field).type_name == "string"
+    if kind.output_location_path:
+        assert _nested(summary, kind.output_location_path).type_name == "string"
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
@@ -150,8 +150,8 @@ def test_detail_operation_matches_the_service_model(kind: JobKind) -> None:
     ):
         if field and (kind.name, field) not in SUMMARY_ONLY:
             assert field in output, f"{kind.name}: detail has no {field}"
-    if kind.output_location_field:
-        assert _nested(op.output_shape, kind.output_location_field).type_name == "string"
+    if kind.output_location_path:
+        assert _nested(op.output_shape, kind.output_location_path).type_name == "string"
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)

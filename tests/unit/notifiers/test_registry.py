@@ -33,8 +33,10 @@ def test_the_table_holds_exactly_the_registry_rows() -> None:
 
 
 def test_an_unknown_message_type_is_a_clear_error() -> None:
-    with pytest.raises(NoRenderer, match=r"'overdue' to destination 'slack'; it renders: digest"):
-        renderer_for("overdue", "slack")
+    with pytest.raises(
+        NoRenderer, match=r"'stuck' to destination 'slack'; it renders: digest, overdue"
+    ):
+        renderer_for("stuck", "slack")
 
 
 def test_an_unknown_destination_is_a_clear_error() -> None:

@@ -165,9 +165,10 @@ def test_new_job_already_completed_is_published_as_new(world: World) -> None:
     world.clock.advance(minutes=5)
     world.job("quick", "Completed", minutes_ago=1)
     world.run()
-    # Then it is published as a new job (no previous status), without a describe
+    # Then it is published as a new job (no previous status), with one describe (a completed
+    # customization's losses and output location are only in the detail response)
     assert world.published() == [("quick", None, "Completed")]
-    assert world.source.calls[DESCRIBE] == 0
+    assert world.source.calls[DESCRIBE] == 1
     # And not again
     world.clock.advance(minutes=5)
     world.run()

@@ -182,3 +182,23 @@ def test_an_alerts_record_does_not_touch_the_jobs_transition_record(
     )
     # Then that claim is not refused by the alert's record
     assert store.claim(MODEL_CUSTOMIZATION, ARN, request, NOW) is None
+
+
+def test_a_noted_alert_is_on_the_jobs_in_view_item_and_survives_a_view_update(
+    make_store: Callable[[], StateStore],
+) -> None:
+    from job_monitor.domain.detect import TrackedJob
+
+    store = make_store()
+    # Given a job in view, and one out of view
+    tracked = TrackedJob(ARN, "long-tune", "InProgress", NOW)
+    store.sync_view(MODEL_CUSTOMIZATION, tracked, keep_in_view=True)
+    # When an alert is noted on each
+    store.note_alert(MODEL_CUSTOMIZATION, ARN, f"{ARN}#overdue#InProgress#7200s")
+    store.note_alert(MODEL_CUSTOMIZATION, f"{ARN}-gone", "other")
+    # and the job's view is updated later (same status, a repair)
+    store.sync_view(MODEL_CUSTOMIZATION, tracked, keep_in_view=True)
+    # Then the in-view job carries the alert; no item appeared for the job out of view
+    state = store.load().of(MODEL_CUSTOMIZATION)
+    assert state.tracked[ARN].alerts_sent == {f"{ARN}#overdue#InProgress#7200s"}
+    assert set(state.tracked) == {ARN}

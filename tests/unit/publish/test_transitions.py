@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -17,6 +18,7 @@ from job_monitor.domain.detect import Change, TrackedJob
 from job_monitor.domain.jobs import Job, Transition
 from job_monitor.domain.kinds import (
     BATCH_INFERENCE,
+    EVALUATION,
     MODEL_CUSTOMIZATION,
     PROVISIONED_THROUGHPUT,
     JobKind,
@@ -357,51 +359,87 @@ def test_settled_keeps_the_last_modified_time_of_a_recurring_status() -> None:
     )
 
 
-# -- complete: a failure message costs at most one call ------------------------------------------
+# -- complete: a failure message, or a finished job's results, cost at most one call ------------
+
+S3 = "s3://bucket/customization/abc/output/"
+DETAILED = replace(
+    job("Completed"),
+    output_location=S3,
+    training_loss=0.42,
+    validation_loss=0.47,
+    output_model="arn:aws:bedrock:us-east-1:123456789012:custom-model/base/abc",
+)
+EVAL_ARN = "arn:aws:bedrock:us-east-1:123456789012:evaluation-job/k2l3m4n5o6p7"
+
+
+def _eval(**fields: Any) -> Job:
+    return replace(job("Completed", kind=EVALUATION, arn=EVAL_ARN), **fields)
 
 
 COMPLETE = {
     "Failed, no message in the summary: described once": (
         job("Failed"),
         job("Failed", failure_messages=("Validation data not found",)),
-        ("Validation data not found",),
+        job("Failed", failure_messages=("Validation data not found",)),
         1,
     ),
     "Failed, message in the summary: not described": (
         job("Failed", failure_messages=("Out of quota",)),
         job("Failed", failure_messages=("Something else",)),
-        ("Out of quota",),
+        job("Failed", failure_messages=("Out of quota",)),
         0,
     ),
     "Failed, no message, and the source no longer knows the job: no message": (
         job("Failed"),
         None,
-        (),
+        job("Failed"),
         1,
     ),
-    "Completed: not described": (
+    "customization Completed: described once for its losses and output": (
         job("Completed"),
-        job("Completed", failure_messages=("never read",)),
-        (),
+        DETAILED,
+        DETAILED,
+        1,
+    ),
+    "customization Completed, from a detail response already (real-time path): not described": (
+        DETAILED,
+        replace(DETAILED, training_loss=9.0),
+        DETAILED,
+        0,
+    ),
+    "customization Stopped: not described": (
+        job("Stopped"),
+        replace(DETAILED, status="Stopped"),
+        job("Stopped"),
+        0,
+    ),
+    "evaluation Completed: described once for its output location": (
+        _eval(),
+        _eval(output_location="s3://bucket/eval/", failure_messages=("never read",)),
+        _eval(output_location="s3://bucket/eval/"),
+        1,
+    ),
+    "batch Completed: everything is in the summary, not described": (
+        job("Completed", kind=BATCH_INFERENCE, arn=BATCH_ARN),
+        replace(job("Completed", kind=BATCH_INFERENCE, arn=BATCH_ARN), output_location=S3),
+        job("Completed", kind=BATCH_INFERENCE, arn=BATCH_ARN),
         0,
     ),
 }
 
 
 @pytest.mark.parametrize(
-    ("listed", "stored", "failures", "describes"), COMPLETE.values(), ids=COMPLETE.keys()
+    ("listed", "stored", "expected", "describes"), COMPLETE.values(), ids=COMPLETE.keys()
 )
-def test_complete(
-    listed: Job, stored: Job | None, failures: tuple[str, ...], describes: int
-) -> None:
+def test_complete(listed: Job, stored: Job | None, expected: Job, describes: int) -> None:
     source = FakeJobSource()
     if stored is not None:
         source.put(stored)
 
     transition = alerts(SpyStore(), source).complete(Change(listed, "InProgress"), TICKET)
 
-    assert transition == Transition(listed, "InProgress", NOW, failures)
-    assert source.calls[KIND.detail_operation] == describes
+    assert transition == Transition(expected, "InProgress", NOW, expected.failure_messages)
+    assert source.calls[listed.kind.detail_operation] == describes
     assert sum(source.calls.values()) == describes
 
 

@@ -18,7 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from job_monitor.contracts.text import clean_lines, code_text, optional_facts, unknown_status_note
+from job_monitor.contracts.text import (
+    clean_lines,
+    code_text,
+    optional_facts,
+    result_facts,
+    unknown_status_note,
+)
 from job_monitor.contracts.transition import Notification
 from job_monitor.domain.kinds import REGISTRY
 from job_monitor.notifiers.slack.mrkdwn import (
@@ -209,9 +215,14 @@ def _fields(n: Notification) -> list[str]:
         f"*Kind*\n{_word(n.kind_label)}",
         f"*Status*\n{_word(n.previous_status or 'new')} \u2192 {_word(n.status)}",
     ]
-    facts = optional_facts(n.duration_seconds, n.base_model, n.output_model, n.output_location)
+    facts = [
+        *optional_facts(n.duration_seconds, n.base_model, n.output_model),
+        *result_facts(n.training_loss, n.validation_loss, n.output_location),
+    ]
     for label, text, identifier in facts:
         fields.append(f"*{label}*\n{code_span(text, MODEL_LIMIT) if identifier else text}")
+    if n.expires_at is not None and not n.terminal:
+        fields.append(f"*Expires*\n{slack_date(n.expires_at)}")
     where = " / ".join(_word(p) for p in (n.account, n.region) if p)
     if where:
         fields.append(f"*Account / region*\n{where}")

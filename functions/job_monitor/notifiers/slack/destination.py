@@ -8,12 +8,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from job_monitor.config import NotifierSettings
-from job_monitor.contracts.envelope import DIGEST, TRANSITION
+from job_monitor.contracts.envelope import DIGEST, OVERDUE, TRANSITION
+from job_monitor.contracts.overdue import OverdueNotice
 from job_monitor.contracts.transition import Notification
 from job_monitor.digest.build import Digest
 from job_monitor.notifiers.destination import DeliveryReport, DestinationType
 from job_monitor.notifiers.slack.blocks import SlackMessage, slack_message
 from job_monitor.notifiers.slack.digest_blocks import slack_digest_message
+from job_monitor.notifiers.slack.overdue_blocks import slack_overdue_message
 
 if TYPE_CHECKING:
     from ssl import SSLContext
@@ -32,6 +34,13 @@ def render_digest(digest: Digest, settings: NotifierSettings) -> SlackMessage:
     """The digest in Block Kit, posted whole (``digest_blocks.slack_digest_message``)."""
     del settings
     return slack_digest_message(digest)
+
+
+def render_overdue(notice: OverdueNotice, settings: NotifierSettings) -> SlackMessage:
+    """An overdue or expiring job in Block Kit (``overdue_blocks.slack_overdue_message``); no
+    mention (nothing has failed yet)."""
+    del settings
+    return slack_overdue_message(notice)
 
 
 class SlackDestination:
@@ -76,7 +85,11 @@ class SlackDestination:
 SLACK_TYPE = DestinationType(
     name=SLACK,
     label="Slack",
-    renderers={TRANSITION: render_transition, DIGEST: render_digest},
+    renderers={
+        TRANSITION: render_transition,
+        DIGEST: render_digest,
+        OVERDUE: render_overdue,
+    },
     build=SlackDestination,
 )
 """Slack's row in ``notifiers.registry.DESTINATIONS``."""

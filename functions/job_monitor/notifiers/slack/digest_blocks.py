@@ -48,6 +48,7 @@ SHORT_LINE_LIMITS = (200, 120)
 
 _HEADINGS = {
     "failed": ":red_circle: Failed",
+    "overdue": ":hourglass: Overdue",
     "completed": ":large_green_circle: Completed",
     "updated": ":arrows_counterclockwise: Updated",
     "stopped": ":white_circle: Stopped",
