@@ -110,10 +110,9 @@ def test_malformed_status_names_are_still_refused(names: list[str], fragment: st
 
 
 def test_the_default_policies_pass_unknown_statuses_by_anything_but_the_registry() -> None:
-    for policy in (
-        settings().email_filter_policy(),
-        settings(slack_secret_name="s").slack_filter_policy(),
-    ):
+    # (Slack's default is transitions or overdue alerts: the status list is the first branch)
+    [slack_transitions, _overdue] = settings(slack_secret_name="s").slack_filter_policy()["$or"]
+    for policy in (settings().email_filter_policy(), slack_transitions):
         assert policy["status"][-1] == {"anything-but": sorted(routing.ALL_STATUSES)}
         assert "$or" not in policy
 
@@ -125,7 +124,7 @@ def test_a_routing_setting_naming_a_new_status_warns_and_does_not_refuse() -> No
     )
     # Then synth goes on, routing it by name, and warns naming the setting and the value
     assert parsed.email_filter_policy() == {"status": ["Cancelled", "Failed"]}
-    assert parsed.slack_filter_policy() == {"status": ["Cancelled"]}
+    assert parsed.slack_filter_policy()["$or"][0] == {"status": ["Cancelled"]}
     [slack, email] = parsed.warnings()
     assert slack.startswith("slack_statuses: Cancelled is not a status of any job kind")
     assert email.startswith("email_statuses: Cancelled is not a status of any job kind")
@@ -154,7 +153,11 @@ def test_every_kinds_new_status_reaches_the_default_policies_and_progress_does_n
         sns,
         sqs,
         topic,
-        settings(slack_secret_name="s", daily_digest="true").slack_filter_policy(),
+        # (without the overdue branch: moto 5.2.5 multiplies the branches of "$or" where SNS
+        # adds them, and refuses three as too complex; routing.combinations counts as SNS does)
+        settings(
+            slack_secret_name="s", daily_digest="true", slack_overdue="false"
+        ).slack_filter_policy(),
     )
     failed_only = _subscribe(
         sns, sqs, topic, settings(email_statuses="Failed").email_filter_policy()
