@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from job_monitor.domain.kinds import REGISTRY
+from job_monitor.domain.kinds import DEFAULT_KINDS
 from job_monitor.poll.run import RunFailed
 from sim.local import LocalAccount
 
-KINDS = list(REGISTRY)
+KINDS = list(DEFAULT_KINDS)
+"""The kinds the default monitor runs (the opt-in ones: tests/integration/test_new_polled_kinds.py,
+tests/realtime/test_data_automation_events.py)."""
 RUNNING = {
     "model-customization": "InProgress",
     "evaluation": "InProgress",
