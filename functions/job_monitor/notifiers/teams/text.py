@@ -9,8 +9,9 @@ from a body):
 - elsewhere (a ``TextBlock``, a ``Fact`` title or value, the card's ``fallbackText``: the places
   Teams renders markdown) through ``escape``, which puts a backslash before every character the
   markdown subset gives a meaning (CommonMark backslash escapes: emphasis, links and images,
-  code, a list marker at the start, HTML-like ``<at>`` tags), and breaks ``{{`` so text cannot become an
-  Adaptive Card ``{{DATE(...)}}`` / ``{{TIME(...)}}`` function.
+  code, a list marker at the start, HTML-like ``<at>`` tags), so that ``{{`` cannot start an
+  Adaptive Card ``{{DATE(...)}}`` / ``{{TIME(...)}}`` function either (a ``TextRun`` gets
+  ``{ {`` instead).
 
 Every text is one line without control or invisible format characters (``contracts.text``), except
 failure messages, which keep their line breaks.
