@@ -172,13 +172,18 @@ def _contract(transition: Transition) -> dict[str, Any]:
 
 
 def attributes(transition: Transition) -> dict[str, str]:
-    """SNS message attributes (all of DataType String) that filter policies match on."""
-    return {
+    """SNS message attributes (all of DataType String) that filter policies match on. ``region``
+    (the job's region, from its ARN, as in the body) lets a destination filter on regions in its
+    filter policy; it is absent when the ARN has no region (attributes cannot be empty)."""
+    found = {
         "kind": transition.kind.name,
         "status": transition.new_status,
         "previousStatus": transition.previous_status or NO_STATUS,
         "terminal": "true" if transition.is_terminal else "false",
     }
+    if transition.region:
+        found["region"] = transition.region
+    return found
 
 
 def subject(transition: Transition) -> str:
