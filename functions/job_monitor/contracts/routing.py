@@ -85,3 +85,59 @@ def with_digest(policy: dict[str, list[Any]]) -> dict[str, Any]:
 
     A digest carries no ``status`` attribute, so a status policy alone never lets it through."""
     return {"$or": [policy, DIGEST_POLICY]}
+
+
+# -- several destinations (issue 15) -----------------------------------------------------------
+
+TARGET_ATTRIBUTE = "destination"
+"""Set only on a test notification sent to one named destination (``{"test": true,
+"destination": "<name>"}``): every other subscriber's policy requires it to be absent."""
+MAX_COMBINATIONS = 150
+"""SNS refuses a filter policy whose combinations of values (summed over the ``$or`` branches,
+the product of the value counts within one) exceed 150 (SNS filter policy constraints)."""
+_ABSENT: dict[str, bool] = {"exists": False}
+
+
+def destination_policy(
+    name: str,
+    statuses: Iterable[str],
+    kinds: Sequence[str] = (),
+    regions: Sequence[str] = (),
+    *,
+    digest: bool = False,
+) -> dict[str, Any]:
+    """The filter policy of one named destination: transitions of ``statuses`` (and ``kinds``,
+    ``regions`` when given; empty = all) that are not a test aimed at another destination, a test
+    aimed at this one (whatever its kind, status or region), and with ``digest`` the daily digest.
+    """
+    transitions: dict[str, list[Any]] = {"status": list(expand_statuses(statuses))}
+    if kinds:
+        transitions["kind"] = list(validate_kinds(kinds))
+    if regions:
+        transitions["region"] = list(regions)
+    transitions[TARGET_ATTRIBUTE] = [_ABSENT]
+    branches: list[dict[str, list[Any]]] = [transitions, {TARGET_ATTRIBUTE: [name]}]
+    if digest:
+        branches.append(DIGEST_POLICY)
+    return {"$or": branches}
+
+
+def untargeted(policy: dict[str, Any]) -> dict[str, Any]:
+    """``policy`` (``filter_policy``, or ``with_digest`` of one) that refuses a test aimed at a
+    named destination: the transitions branch requires ``TARGET_ATTRIBUTE`` to be absent."""
+    if "$or" in policy:
+        first, *rest = policy["$or"]
+        return {"$or": [{**first, TARGET_ATTRIBUTE: [_ABSENT]}, *rest]}
+    return {**policy, TARGET_ATTRIBUTE: [_ABSENT]}
+
+
+def combinations(policy: dict[str, Any]) -> int:
+    """The number of value combinations SNS counts for ``policy`` (see ``MAX_COMBINATIONS``)."""
+    branches = policy.get("$or", [policy])
+    total = 0
+    for branch in branches:
+        product = 1
+        for values in branch.values():
+            product *= len(values)
+        total += product
+    return total
