@@ -207,8 +207,8 @@ def _log_retention(raw: Any) -> int:
 
 # -- several destinations (issue 15) ------------------------------------------------------------
 
-_DESTINATION_NAME = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
-DESTINATION_NAME_LIMIT = 32
+_DESTINATION_NAME = routing.DESTINATION_NAME
+DESTINATION_NAME_LIMIT = routing.DESTINATION_NAME_LIMIT
 
 
 @dataclass(frozen=True)
@@ -495,14 +495,12 @@ class Settings:
     def slack_filter_policy(self) -> dict[str, Any]:
         """The Slack subscription's SNS filter policy (routing.filter_policy, plus the digest)."""
         policy = routing.filter_policy(self.slack_statuses, self.slack_kinds or None)
-        policy = routing.with_digest(policy) if self.daily_digest and self.slack_digest else policy
-        return routing.untargeted(policy) if self.destinations else policy
+        return routing.with_digest(policy) if self.daily_digest and self.slack_digest else policy
 
     def email_filter_policy(self) -> dict[str, Any]:
         """Every email subscription's SNS filter policy (plus the digest)."""
         policy = routing.filter_policy(self.email_statuses, self.email_kinds or None)
-        policy = routing.with_digest(policy) if self.daily_digest and self.email_digest else policy
-        return routing.untargeted(policy) if self.destinations else policy
+        return routing.with_digest(policy) if self.daily_digest and self.email_digest else policy
 
     def destination_environment(
         self, destination: DestinationSettings, secret_arn: str, idempotency_table_name: str

@@ -8,6 +8,7 @@ deploy with a clear error.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -89,13 +90,18 @@ def with_digest(policy: dict[str, list[Any]]) -> dict[str, Any]:
 
 # -- several destinations (issue 15) -----------------------------------------------------------
 
+DESTINATION_NAME = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+"""A destination's name: lower case letters, digits and single hyphens, starting with a letter."""
+DESTINATION_NAME_LIMIT = 32
 TARGET_ATTRIBUTE = "destination"
-"""Set only on a test notification sent to one named destination (``{"test": true,
-"destination": "<name>"}``): every other subscriber's policy requires it to be absent."""
+"""The only attribute of a test notification aimed at one named destination (``{"test": true,
+"destination": "<name>"}``): it has no ``status`` (nor ``kind``, ``region``, ``message_type``), so
+every policy of ``filter_policy``, ``with_digest`` and ``destination_policy``'s transitions branch
+refuses it; only the named destination's test branch takes it."""
 MAX_COMBINATIONS = 150
-"""SNS refuses a filter policy whose combinations of values (summed over the ``$or`` branches,
-the product of the value counts within one) exceed 150 (SNS filter policy constraints)."""
-_ABSENT: dict[str, bool] = {"exists": False}
+"""SNS refuses a filter policy whose combinations of values exceed 150 ("multiply the number of
+values in each array", SNS filter policy constraints); ``combinations`` sums that product over
+the ``$or`` branches."""
 
 
 def destination_policy(
@@ -107,32 +113,21 @@ def destination_policy(
     digest: bool = False,
 ) -> dict[str, Any]:
     """The filter policy of one named destination: transitions of ``statuses`` (and ``kinds``,
-    ``regions`` when given; empty = all) that are not a test aimed at another destination, a test
-    aimed at this one (whatever its kind, status or region), and with ``digest`` the daily digest.
-    """
+    ``regions`` when given; empty = all), a test notification aimed at it (``TARGET_ATTRIBUTE``),
+    and with ``digest`` the daily digest."""
     transitions: dict[str, list[Any]] = {"status": list(expand_statuses(statuses))}
     if kinds:
         transitions["kind"] = list(validate_kinds(kinds))
     if regions:
         transitions["region"] = list(regions)
-    transitions[TARGET_ATTRIBUTE] = [_ABSENT]
     branches: list[dict[str, list[Any]]] = [transitions, {TARGET_ATTRIBUTE: [name]}]
     if digest:
         branches.append(DIGEST_POLICY)
     return {"$or": branches}
 
 
-def untargeted(policy: dict[str, Any]) -> dict[str, Any]:
-    """``policy`` (``filter_policy``, or ``with_digest`` of one) that refuses a test aimed at a
-    named destination: the transitions branch requires ``TARGET_ATTRIBUTE`` to be absent."""
-    if "$or" in policy:
-        first, *rest = policy["$or"]
-        return {"$or": [{**first, TARGET_ATTRIBUTE: [_ABSENT]}, *rest]}
-    return {**policy, TARGET_ATTRIBUTE: [_ABSENT]}
-
-
 def combinations(policy: dict[str, Any]) -> int:
-    """The number of value combinations SNS counts for ``policy`` (see ``MAX_COMBINATIONS``)."""
+    """The number of value combinations of ``policy`` (see ``MAX_COMBINATIONS``)."""
     branches = policy.get("$or", [policy])
     total = 0
     for branch in branches:
