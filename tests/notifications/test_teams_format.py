@@ -14,12 +14,13 @@ import pytest
 from job_monitor.contracts import transition as message
 from job_monitor.contracts.digest import parse_digest, render_digest
 from job_monitor.contracts.transition import Notification, sample_transition
-from job_monitor.digest.build import CATEGORIES
+from job_monitor.digest.build import CATEGORIES, build_digest
 from job_monitor.domain.kinds import EVALUATION, MODEL_CUSTOMIZATION, REGISTRY
 from job_monitor.notifiers.slack.blocks import STATUS_STYLES
 from job_monitor.notifiers.teams.cards import CARD_STYLES, TeamsMessage, teams_card
 from job_monitor.notifiers.teams.digest_card import teams_digest_card
 from job_monitor.notifiers.teams.text import PAYLOAD_BYTE_LIMIT, escape, payload_bytes
+from tests.digest.support import END, START, entry
 from tests.digest.test_slack_digest import _busy_day, _sample
 
 from .conftest import ACCOUNT, NOW, REGION, all_cases, check_golden, make_transition
@@ -341,4 +342,29 @@ def test_a_quiet_day_says_so() -> None:
     )
     teams = teams_digest_card(digest)
     assert "**quiet day**" in json.dumps(teams.card)
+    _validate(teams)
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_job_names_in_the_digest_stay_text(hostile: str) -> None:
+    # Given a digest whose job names, failure message and kind label are hostile
+    digest = build_digest(
+        [entry(hostile, "Failed", failure=hostile), entry(hostile, "Completed", hours_ago=3)],
+        [],
+        period_start=START,
+        period_end=END,
+        account=ACCOUNT,
+        regions=(REGION,),
+        kind_labels={"batch-inference": hostile},
+    )
+    teams = teams_digest_card(parse_digest(render_digest(digest).body))
+
+    # Then the job lines are TextRuns (never markdown) and every markdown field is escaped
+    for text in markdown_texts(teams):
+        assert not _LINK.search(text), text
+        assert not re.search(r"(?<!\\)<", text), text
+        assert "{{" not in _OUR_FUNCTIONS.sub("", text).replace("\\{\\{", ""), text
+    assert all("{{" not in run for run in text_runs(teams))
+    if "{{" not in hostile and hostile.isprintable():  # else shown changed, as tested above
+        assert any(hostile[:20] in run for run in text_runs(teams))
     _validate(teams)
