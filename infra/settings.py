@@ -224,8 +224,7 @@ class DestinationSettings:
     filter: ``statuses`` (default: ``routing.DEFAULT_SLACK_STATUSES``; ``started`` allowed),
     ``kinds`` and ``regions`` (empty = all), applied by SNS; ``job_name_pattern`` (a Python regular
     expression searched in the job name; empty = all), applied in the function and counted
-    (``SlackFilteredOut`` / ``TeamsFilteredOut`` with the dimension ``destination`` = its name).
-    ``mention`` (Slack only, on Failed) and ``digest`` (with
+    (``<Label>FilteredOut``). ``mention`` (Slack only, on Failed) and ``digest`` (with
     ``daily_digest``: this destination also receives the digest; default true).
     """
 
@@ -332,13 +331,10 @@ def _destinations(raw: Any) -> tuple[DestinationSettings, ...]:
             items = json.loads(raw)
         except ValueError:
             raise F.SettingValueError("not JSON: expected a JSON list of objects") from None
-    if not isinstance(items, list | tuple):
+    if not isinstance(items, list):
         raise F.SettingValueError("expected a list of objects")
     found: list[DestinationSettings] = []
     for index, item in enumerate(items):
-        if isinstance(item, DestinationSettings):  # already parsed (a default)
-            found.append(item)
-            continue
         named = item.get("name") if isinstance(item, dict) else None
         where = f"[{index}]" + (f" ({named})" if isinstance(named, str) and named else "")
         try:
@@ -516,7 +512,7 @@ class Settings:
             slack_job_name_pattern=destination.job_name_pattern,
             slack_mention=destination.mention,
         )
-        return own.notifier_environment(secret_arn, idempotency_table_name, destination.name)
+        return own.notifier_environment(secret_arn, idempotency_table_name)
 
     def monitor_environment(self, table_name: str, topic_arn: str) -> dict[str, str]:
         """The environment of the functions running the monitor's code (read by
@@ -527,20 +523,15 @@ class Settings:
             skip=(F.HOME_REGION,),
         )
 
-    def notifier_environment(
-        self, secret_arn: str, idempotency_table_name: str, destination_name: str = ""
-    ) -> dict[str, str]:
-        """The Slack notifier's environment (read by ``NotifierSettings.from_env``); with a
-        ``destination_name`` (a ``destinations`` entry's notifier) also ``NOTIFIER_DESTINATION``,
-        which the notifier of ``slack_secret_name`` does not get."""
-        resources = {
-            F.SECRET_ARN.name: secret_arn,
-            F.IDEMPOTENCY_TABLE_NAME.name: idempotency_table_name,
-        }
-        if destination_name:
-            resources[F.DESTINATION_NAME.name] = destination_name
-        skip = () if destination_name else (F.DESTINATION_NAME,)
-        return self._environment(F.NOTIFIER_FIELDS, resources, skip=skip)
+    def notifier_environment(self, secret_arn: str, idempotency_table_name: str) -> dict[str, str]:
+        """The Slack notifier's environment (read by ``NotifierSettings.from_env``)."""
+        return self._environment(
+            F.NOTIFIER_FIELDS,
+            {
+                F.SECRET_ARN.name: secret_arn,
+                F.IDEMPOTENCY_TABLE_NAME.name: idempotency_table_name,
+            },
+        )
 
     def _environment(
         self,

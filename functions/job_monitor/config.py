@@ -82,8 +82,6 @@ class NotifierSettings:
     """Deliver only jobs whose name matches (``re.search``); None = all."""
     idempotency_window_seconds: int = F.IDEMPOTENCY_WINDOW_SECONDS.default
     secret_max_age_seconds: int = F.SECRET_MAX_AGE_SECONDS.default
-    destination_name: str = F.DESTINATION_NAME.default
-    """The ``destinations`` entry served (a metric dimension); empty = ``slack_secret_name``'s."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> NotifierSettings:
@@ -101,5 +99,4 @@ class NotifierSettings:
             job_name_pattern=re.compile(pattern) if pattern else None,
             idempotency_window_seconds=F.IDEMPOTENCY_WINDOW_SECONDS.from_env(env),
             secret_max_age_seconds=F.SECRET_MAX_AGE_SECONDS.from_env(env),
-            destination_name=F.DESTINATION_NAME.from_env(env),
         )

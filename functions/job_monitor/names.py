@@ -57,8 +57,6 @@ def notifier_metric(destination_label: str, outcome: str) -> str:
     return destination_label + NOTIFIER_OUTCOME_METRICS[outcome]
 
 
-DESTINATION_DIMENSION = "destination"
-"""Metric dimension of a ``destinations`` entry's notifier: the entry's name."""
 METRIC_SLACK_POSTED = notifier_metric("Slack", "posted")
 METRIC_SLACK_DUPLICATE = notifier_metric("Slack", "duplicate")
 METRIC_SLACK_FILTERED = notifier_metric("Slack", "filtered")

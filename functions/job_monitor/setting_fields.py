@@ -489,16 +489,6 @@ SECRET_MAX_AGE_SECONDS = integer_field(
     doc="How long the notifier caches the secret: a rotated secret is used within this time.",
 )
 
-DESTINATION_NAME: SettingField[str] = SettingField(
-    "destination_name",
-    "NOTIFIER_DESTINATION",
-    None,
-    "",
-    text,
-    doc="The name of the destinations entry this notifier serves, the metrics' destination "
-    "dimension; absent = the notifier of slack_secret_name.",
-)
-
 NOTIFIER_FIELDS: tuple[SettingField[Any], ...] = (
     SECRET_ARN,
     IDEMPOTENCY_TABLE_NAME,
@@ -506,6 +496,5 @@ NOTIFIER_FIELDS: tuple[SettingField[Any], ...] = (
     JOB_NAME_PATTERN,
     IDEMPOTENCY_WINDOW_SECONDS,
     SECRET_MAX_AGE_SECONDS,
-    DESTINATION_NAME,
 )
 """What ``NotifierSettings.from_env`` reads."""

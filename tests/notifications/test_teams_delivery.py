@@ -4,7 +4,6 @@ and dedupe records in (moto) DynamoDB."""
 
 from __future__ import annotations
 
-import json
 import socket
 from urllib.parse import urlsplit
 
@@ -276,37 +275,3 @@ def test_a_teams_failure_raises_and_leaves_no_record_so_the_retry_posts(
     assert teams.idempotency_items() == []
     webhook.then = (202, {}, "")
     assert _outcomes(teams_notifier.lambda_handler(event, _context())) == ["posted"]
-
-
-def test_a_destination_notifier_counts_filtered_jobs_under_its_own_dimension(
-    deployed: Deployed,  # noqa: F811
-    webhook: WebhookServer,
-    fake_sleep: FakeSleep,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    # Given the notifier of the destinations entry "platform", posting only names "prod-..."
-    env = {**deployed.env, "NOTIFIER_DESTINATION": "platform", "SLACK_JOB_NAME_PATTERN": "^prod-"}
-    teams_notifier.use_notifier(
-        build_notifier(
-            NotifierSettings.from_env(env),
-            TeamsDestination(sleep=fake_sleep),
-            secrets_client=deployed.secrets,
-            dynamodb_client=deployed.dynamodb,
-        )
-    )
-    deployed.put_webhook_url(webhook.url)
-    try:
-        # When a job named otherwise fails
-        result = teams_notifier.lambda_handler(
-            _sns_event(make_transition(MODEL_CUSTOMIZATION, "Failed")), _context()
-        )
-    finally:
-        teams_notifier.use_notifier(None)
-
-    # Then nothing is posted, and TeamsFilteredOut is counted with destination=platform
-    assert _outcomes(result) == ["filtered"]
-    assert webhook.requests == []
-    blobs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
-    [blob] = [b for b in blobs if "TeamsFilteredOut" in b]
-    assert blob["destination"] == "platform"
-    assert "destination" in blob["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0]

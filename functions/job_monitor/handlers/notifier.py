@@ -3,8 +3,7 @@
 A destination's handler module (``handlers/slack_notifier.py``) is one ``NotifierHandler`` of its
 registry row. Settings are read once and the notifier (boto3 clients; the destination's HTTP
 client on the first post) is built on the first invocation; each SNS record goes through the
-``notifiers.pipeline.Notifier``; one metric per record outcome (``names.notifier_metric``; with
-the dimension ``destination`` for the notifier of a ``destinations`` entry); any
+``notifiers.pipeline.Notifier``; one metric per record outcome (``names.notifier_metric``); any
 failed record makes the invocation raise, so that SNS retries it and the on-failure destination
 keeps it.
 """
@@ -59,10 +58,6 @@ class NotifierHandler:
         label = self.destination.label
         records = sns_records(event)
         notifier = self._get_notifier()
-        if notifier.settings.destination_name:  # a `destinations` entry: its own dimension
-            self.metrics.add_dimension(
-                name=names.DESTINATION_DIMENSION, value=notifier.settings.destination_name
-            )
         notifier.register_context(context)
         batch = notifier.handle_all(records)
         for r in batch.results:
