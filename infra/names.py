@@ -62,7 +62,6 @@ __all__ = [
     "STATE_SORT_KEY",
     "STATE_STORAGE",
     "STATE_TTL_ATTRIBUTE",
-    "TEAMS_NOTIFIER_HANDLER",
     "destination_notifier",
     "notifier_handler",
     "notifier_service",
@@ -85,7 +84,6 @@ SELF_MONITORING = "SelfMonitoring"
 # Lambda code
 MONITOR_HANDLER = "job_monitor.handlers.monitor.handler"
 SLACK_NOTIFIER_HANDLER = "job_monitor.handlers.slack_notifier.lambda_handler"
-TEAMS_NOTIFIER_HANDLER = "job_monitor.handlers.teams_notifier.lambda_handler"
 
 
 def notifier_handler(destination_type: str) -> str:

@@ -54,7 +54,7 @@ def test_each_destination_gets_its_own_notifier_filter_and_alarms(tmp_path: Path
     functions = {
         k: v["Properties"]
         for k, v in _of_type(template, "AWS::Lambda::Function").items()
-        if v["Properties"].get("Handler") == names.TEAMS_NOTIFIER_HANDLER
+        if v["Properties"].get("Handler") == names.notifier_handler("teams")
     }
     assert sorted(k[: k.index("Notifier")] for k in functions) == [
         "PlatformTeams",

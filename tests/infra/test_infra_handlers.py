@@ -14,7 +14,6 @@ from infra import names
     [
         names.MONITOR_HANDLER,
         names.SLACK_NOTIFIER_HANDLER,
-        names.TEAMS_NOTIFIER_HANDLER,
         *(names.notifier_handler(t) for t in ("slack", "teams")),
     ],
 )
