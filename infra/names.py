@@ -28,6 +28,7 @@ from job_monitor.names import (
     STATE_PARTITION_KEY,
     STATE_SORT_KEY,
     STATE_TTL_ATTRIBUTE,
+    notifier_service,
 )
 
 __all__ = [
@@ -64,6 +65,9 @@ __all__ = [
     "STATE_SORT_KEY",
     "STATE_STORAGE",
     "STATE_TTL_ATTRIBUTE",
+    "destination_notifier",
+    "notifier_handler",
+    "notifier_service",
 ]
 
 # Stack
@@ -83,6 +87,21 @@ SELF_MONITORING = "SelfMonitoring"
 # Lambda code
 MONITOR_HANDLER = "job_monitor.handlers.monitor.handler"
 SLACK_NOTIFIER_HANDLER = "job_monitor.handlers.slack_notifier.lambda_handler"
+
+
+def notifier_handler(destination_type: str) -> str:
+    """The handler of a destination type's notifier: ``slack`` ->
+    ``job_monitor.handlers.slack_notifier.lambda_handler`` (one module per registry row)."""
+    return f"job_monitor.handlers.{destination_type}_notifier.lambda_handler"
+
+
+def destination_notifier(label: str) -> str:
+    """The construct id of a ``destinations`` entry's notifier: ``SearchTeamSlack`` ->
+    ``SearchTeamSlackNotifier`` (never ``SLACK_NOTIFIER``: a label always has a name before its
+    type)."""
+    return f"{label}Notifier"
+
+
 EVENTS_HANDLER = "job_monitor.handlers.events.handler"
 DIGEST_HANDLER = "job_monitor.handlers.digest.handler"
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from infra import names
 from job_monitor import setting_fields as F
 from job_monitor.config import ConfigError, MonitorSettings, NotifierSettings
 from job_monitor.contracts import routing
+from job_monitor.notifiers.registry import DESTINATIONS as DESTINATION_TYPES
 from job_monitor.setting_fields import SettingError, SettingField
 
 LOG_RETENTION_DAYS = (
@@ -203,6 +205,149 @@ def _log_retention(raw: Any) -> int:
     return value
 
 
+# -- several destinations (issue 15) ------------------------------------------------------------
+
+_DESTINATION_NAME = routing.DESTINATION_NAME
+DESTINATION_NAME_LIMIT = routing.DESTINATION_NAME_LIMIT
+
+
+@dataclass(frozen=True)
+class DestinationSettings:
+    """One entry of the ``destinations`` context list: a chat destination with its own notifier
+    function, idempotency table, failure queue and alarms.
+
+    ``name``: lower case letters, digits and single hyphens (``search-team``), unique, at most
+    ``DESTINATION_NAME_LIMIT``; it names the destination in construct ids, alarms and the test
+    notification (``{"test": true, "destination": "<name>"}``). ``type``: a row of
+    ``job_monitor.notifiers.registry.DESTINATIONS`` (``slack``, ``teams``). ``secret_name``: the
+    Secrets Manager secret holding the webhook URL (by name, as ``slack_secret_name``). The
+    filter: ``statuses`` (default: ``routing.DEFAULT_SLACK_STATUSES``; ``started`` allowed),
+    ``kinds`` and ``regions`` (empty = all), applied by SNS; ``job_name_pattern`` (a Python regular
+    expression searched in the job name; empty = all), applied in the function and counted
+    (``<Label>FilteredOut``). ``mention`` (Slack only, on Failed) and ``digest`` (with
+    ``daily_digest``: this destination also receives the digest; default true).
+    """
+
+    name: str
+    type: str
+    secret_name: str
+    statuses: tuple[str, ...] = routing.DEFAULT_SLACK_STATUSES
+    kinds: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    job_name_pattern: str = ""
+    mention: str = ""
+    digest: bool = True
+
+    @property
+    def label(self) -> str:
+        """The name in CamelCase followed by the type's label: ``search-team`` of type ``teams``
+        is ``SearchTeamTeams`` (alarm names ``SearchTeamTeamsNotifierErrors``...)."""
+        camel = "".join(part.capitalize() for part in self.name.split("-"))
+        return camel + DESTINATION_TYPES[self.type].label
+
+    def filter_policy(self, daily_digest: bool) -> dict[str, Any]:
+        """Its SNS filter policy (``routing.destination_policy``)."""
+        return routing.destination_policy(
+            self.name,
+            self.statuses,
+            self.kinds,
+            self.regions,
+            digest=daily_digest and self.digest,
+        )
+
+
+_DESTINATION_KEYS = {
+    "name": "required",
+    "type": "required",
+    "secret_name": "required",
+    "statuses": "optional",
+    "kinds": "optional",
+    "regions": "optional",
+    "job_name_pattern": "optional",
+    "mention": "optional",
+    "digest": "optional",
+}
+
+
+def _destination(raw: Any) -> DestinationSettings:
+    """One entry; raises ``SettingValueError`` naming the entry's key that is wrong."""
+    if not isinstance(raw, dict):
+        raise F.SettingValueError(f"must be an object with {', '.join(_DESTINATION_KEYS)}")
+    unknown = sorted(set(raw) - set(_DESTINATION_KEYS))
+    if unknown:
+        raise F.SettingValueError(
+            f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(_DESTINATION_KEYS)}"
+        )
+    missing = [k for k, need in _DESTINATION_KEYS.items() if need == "required" and not raw.get(k)]
+    if missing:
+        raise F.SettingValueError(f"{', '.join(missing)} required")
+
+    def read(key: str, parse: Callable[[Any], Any]) -> Any:
+        try:
+            return parse(raw[key])
+        except F.SettingValueError as exc:
+            raise F.SettingValueError(f"{key}: {exc}") from None
+
+    name = read("name", F.text)
+    if not _DESTINATION_NAME.fullmatch(name) or len(name) > DESTINATION_NAME_LIMIT:
+        raise F.SettingValueError(
+            f"name: {name!r} is not a destination name (lower case letters, digits and single "
+            f"hyphens, starting with a letter, up to {DESTINATION_NAME_LIMIT})"
+        )
+    kind = read("type", F.text)
+    if kind not in DESTINATION_TYPES:
+        raise F.SettingValueError(
+            f"type: unknown destination type {kind!r}; allowed: {', '.join(DESTINATION_TYPES)}"
+        )
+    values: dict[str, Any] = {
+        "name": name,
+        "type": kind,
+        "secret_name": read("secret_name", _secret_name),
+    }
+    optional: dict[str, Callable[[Any], Any]] = {
+        "statuses": _statuses,
+        "kinds": F.kind_names(required=False),
+        "regions": _known_regions,
+        "job_name_pattern": F.JOB_NAME_PATTERN.parse,
+        "mention": F.NOTIFY_MENTION.parse,
+        "digest": F.context_boolean,
+    }
+    for key, parse in optional.items():
+        if raw.get(key) is not None:
+            values[key] = read(key, parse)
+    if values.get("mention") and kind != "slack":
+        raise F.SettingValueError(f"mention: only Slack destinations mention (this is {kind})")
+    return DestinationSettings(**values)
+
+
+def _destinations(raw: Any) -> tuple[DestinationSettings, ...]:
+    """The ``destinations`` list: a JSON list of objects (cdk.json), or its JSON text (``-c``).
+    Raises ``SettingValueError`` naming the entry (``[index] (name)``) and its key."""
+    items = raw
+    if isinstance(raw, str):
+        if not raw.strip():
+            return ()
+        try:
+            items = json.loads(raw)
+        except ValueError:
+            raise F.SettingValueError("not JSON: expected a JSON list of objects") from None
+    if not isinstance(items, list):
+        raise F.SettingValueError("expected a list of objects")
+    found: list[DestinationSettings] = []
+    for index, item in enumerate(items):
+        named = item.get("name") if isinstance(item, dict) else None
+        where = f"[{index}]" + (f" ({named})" if isinstance(named, str) and named else "")
+        try:
+            found.append(_destination(item))
+        except F.SettingValueError as exc:
+            raise F.SettingValueError(f"{where}: {exc}") from None
+    names_seen = [d.name for d in found]
+    repeated = sorted({n for n in names_seen if names_seen.count(n) > 1})
+    if repeated:
+        raise F.SettingValueError(f"duplicate destination name(s): {', '.join(repeated)}")
+    return tuple(found)
+
+
 # -- the context-only keys (the others are rows of job_monitor.setting_fields) -------------------
 
 
@@ -250,6 +395,7 @@ SLACK_DIGEST = _context_boolean("slack_digest", True)
 EMAIL_DIGEST = _context_boolean("email_digest", True)
 SLACK_OVERDUE = _context_boolean("slack_overdue", True)
 EMAIL_OVERDUE = _context_boolean("email_overdue", False)
+DESTINATIONS = _context("destinations", (), _destinations)
 
 CONTEXT_FIELDS: dict[str, SettingField[Any]] = {
     field.context_key: field
@@ -286,6 +432,7 @@ CONTEXT_FIELDS: dict[str, SettingField[Any]] = {
         F.BATCH_EXPIRY_WARNING_HOURS,
         SLACK_OVERDUE,
         EMAIL_OVERDUE,
+        DESTINATIONS,
     )
     if field.context_key is not None
 }
@@ -349,6 +496,8 @@ class Settings:
     """With daily_digest: the Slack subscription also receives the digest."""
     email_digest: bool = EMAIL_DIGEST.default
     """With daily_digest: the email subscriptions also receive the digest."""
+    destinations: tuple[DestinationSettings, ...] = DESTINATIONS.default
+    """Chat destinations beyond ``slack_secret_name``, each with its own notifier and filter."""
 
     # -- derived values -------------------------------------------------------------------
 
@@ -391,6 +540,18 @@ class Settings:
                     f"{routing.UNKNOWN}, {', '.join(sorted(routing.ALL_STATUSES))}"
                 )
         return found
+
+    def destination_environment(
+        self, destination: DestinationSettings, secret_arn: str, idempotency_table_name: str
+    ) -> dict[str, str]:
+        """A destination's notifier environment: the Slack notifier's variables (read by
+        ``NotifierSettings.from_env``) with the destination's name pattern and mention."""
+        own = dataclasses.replace(
+            self,
+            slack_job_name_pattern=destination.job_name_pattern,
+            slack_mention=destination.mention,
+        )
+        return own.notifier_environment(secret_arn, idempotency_table_name)
 
     def monitor_environment(self, table_name: str, topic_arn: str) -> dict[str, str]:
         """The environment of the functions running the monitor's code (read by
@@ -477,6 +638,7 @@ class Settings:
                 "slack_secret_name, or message_format=chatbot with an empty slack_secret_name "
                 "(Amazon Q Developer in chat applications then posts to Slack)"
             )
+        self._validate_destinations()
         if self.watch_regions and len(self.regions) > 1:
             raise SettingsError(
                 "watch_regions: with several regions (one stack per region) every stack would "
@@ -515,6 +677,46 @@ class Settings:
                     )
                 )
             )
+
+    def _validate_destinations(self) -> None:
+        """Each destination's kinds are monitored, its regions watched, its filter policy within
+        SNS's limit, and its environment parses with the notifier's own parser."""
+        if self.destinations and self.message_format == "chatbot":
+            raise SettingsError(
+                "destinations: message_format 'chatbot' cannot be combined with destinations: "
+                "their notifiers read only the 'json' message contract"
+            )
+        watched = self.watch_regions or self.regions
+        for index, d in enumerate(self.destinations):
+            where = f"destinations: [{index}] ({d.name})"
+            outside = [k for k in d.kinds if k not in self.job_kinds]
+            if outside:
+                raise SettingsError(
+                    f"{where}: kinds: {', '.join(outside)} not monitored; allowed (from "
+                    f"job_kinds): {', '.join(self.job_kinds)}"
+                )
+            unwatched = [r for r in d.regions if watched and r not in watched]
+            if unwatched:
+                raise SettingsError(
+                    f"{where}: regions: {', '.join(unwatched)} not watched (watch_regions or "
+                    f"regions: {', '.join(watched)}): it would never receive anything from them"
+                )
+            count = routing.combinations(d.filter_policy(self.daily_digest))
+            if count > routing.SNS_MAX_COMBINATIONS:
+                raise SettingsError(
+                    f"{where}: its filter (statuses x kinds x regions) makes {count} "
+                    f"combinations in its SNS filter policy, over SNS's "
+                    f"{routing.SNS_MAX_COMBINATIONS}: list fewer statuses, kinds or regions "
+                    "(an empty kinds or regions list means all and costs nothing)"
+                )
+            try:
+                NotifierSettings.from_env(
+                    self.destination_environment(
+                        d, "arn:aws:secretsmanager:us-east-1:111111111111:secret:name", "table"
+                    )
+                )
+            except ConfigError as exc:
+                raise SettingsError(f"{where}: {exc}") from None
 
     def _validate_partitions(self) -> None:
         """The watched regions are in one partition, the stack's own when it is known (one

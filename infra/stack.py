@@ -14,7 +14,11 @@ from infra.constructs.digest import ScheduledDigest
 from infra.constructs.encryption import EncryptionKey
 from infra.constructs.monitor import ScheduledMonitor
 from infra.constructs.notifications import Notifications
-from infra.constructs.notifier import NotifierFunction, slack_destination
+from infra.constructs.notifier import (
+    NotifierFunction,
+    configured_destination,
+    slack_destination,
+)
 from infra.constructs.realtime import RealtimeEvents, event_kinds
 from infra.constructs.self_monitoring import SelfMonitoring
 from infra.constructs.state_storage import StateStorage
@@ -23,7 +27,8 @@ from infra.settings import Settings
 
 class BedrockJobMonitorStack(Stack):
     """Attributes: one per capability (``encryption``, ``storage``, ``notifications``,
-    ``monitor``, ``realtime`` or None, ``slack_notifier`` or None, ``digest`` or None,
+    ``monitor``, ``realtime`` or None, ``slack_notifier`` or None,
+    ``destination_notifiers`` (one per ``destinations`` entry), ``digest`` or None,
     ``self_monitoring``), and ``foundation`` (what the function capabilities build on)."""
 
     def __init__(
@@ -55,6 +60,15 @@ class BedrockJobMonitorStack(Stack):
             if settings.slack_enabled
             else None
         )
+        self.destination_notifiers = [
+            NotifierFunction(
+                self,
+                names.destination_notifier(destination.label),
+                foundation=self.foundation,
+                destination=configured_destination(settings, destination),
+            )
+            for destination in settings.destinations
+        ]
         self.digest = (
             ScheduledDigest(self, names.DIGEST, foundation=self.foundation)
             if settings.daily_digest
@@ -65,6 +79,7 @@ class BedrockJobMonitorStack(Stack):
             self.monitor,
             self.notifications,
             self.slack_notifier,
+            *self.destination_notifiers,
             self.realtime,
             self.digest,
         ]

@@ -4,11 +4,13 @@ test notification. It only composes the poll, the real-time check and the publis
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from job_monitor.config import MonitorSettings
+from job_monitor.contracts.routing import TARGET_ATTRIBUTE
 from job_monitor.contracts.transition import render, sample_transition
 from job_monitor.domain.jobs import Transition, arn_region_account
 from job_monitor.poll.budget import RemainingSeconds, TimeBudget
@@ -67,12 +69,21 @@ class Monitor:
             return None
         return observe_job(scope, event, self._context(new_run_id()))
 
-    def send_test_notification(self) -> str:
+    def send_test_notification(self, destination: str | None = None) -> str:
         """Publish a clearly labelled sample transition through the real path (SNS, then every
-        subscriber). Touches no state. Returns SNS's message id."""
+        subscriber). Touches no state. Returns SNS's message id.
+
+        ``destination`` (a name of the stack's ``destinations``): the sample's only message
+        attribute is ``routing.TARGET_ATTRIBUTE`` with that name, which only that destination's
+        filter policy accepts (the stack's other policies all require a ``status``): it reaches
+        that destination only. A name no destination has reaches none of the stack's
+        subscribers."""
         region, account = arn_region_account(self.settings.topic_arn)
         sample = sample_transition(self._clock(), region, account)
-        return self.publisher.publish(render(sample, self.settings.message_format))
+        message = render(sample, self.settings.message_format)
+        if destination is not None:
+            message = dataclasses.replace(message, attributes={TARGET_ATTRIBUTE: destination})
+        return self.publisher.publish(message)
 
     def _context(self, run_id: str) -> PollContext:
         settings = self.settings

@@ -5,7 +5,9 @@ only the secret's ARN reaches the function.
 
 One construct for every destination type: what differs (its name, handler, secret, filter policy,
 the packages its asset bundles) is a ``NotifierDestination``; ``slack_destination`` builds
-Slack's from the settings.
+Slack's from the settings (``slack_secret_name``), ``configured_destination`` one entry of the
+``destinations`` list (issue 15). Each gets its own function, idempotency table (so a message
+delivered to two destinations is delivered to each once), failure queue and alarms.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from infra import FUNCTIONS_DIR, REQUIREMENTS_DIR, names, versions
+from infra.blocks.functions import monitor_code
 from infra.blocks.storage import encrypted_table
 from infra.bundling import PipInstallLocally
 from infra.constructs.capability import Foundation, FunctionCapability
-from infra.settings import Settings
+from infra.settings import DestinationSettings, Settings
 
 IDEMPOTENCY_TABLE_ACTIONS = (
     "dynamodb:GetItem",
@@ -47,7 +50,8 @@ class NotifierDestination:
 
     ``label`` names it to people and in alarm labels (``Slack``: "SlackNotifierErrors",
     "SlackFailureQueue"); ``environment(secret_arn, idempotency_table_name)`` is the function's
-    environment; ``requirements`` the packages its asset bundles (its HTTP client)."""
+    environment; ``requirements`` the packages its asset bundles (its HTTP client), or None for a
+    destination that needs none (Teams: urllib), whose asset is functions/ as is."""
 
     label: str
     handler: str
@@ -55,7 +59,7 @@ class NotifierDestination:
     secret_name: str
     filter_policy: dict[str, Any]
     environment: Callable[[str, str], dict[str, str]]
-    requirements: Path
+    requirements: Path | None
 
 
 def slack_destination(settings: Settings) -> NotifierDestination:
@@ -70,8 +74,39 @@ def slack_destination(settings: Settings) -> NotifierDestination:
     )
 
 
-def notifier_code(requirements: Path) -> lambda_.Code:
-    """functions/ plus the destination's packages (``requirements``), bundled without Docker."""
+REQUIREMENTS: dict[str, Path | None] = {
+    "slack": REQUIREMENTS_DIR / "notifier.txt",
+    "teams": None,
+}
+"""Destination type -> the packages its notifier bundles (None: none beyond the runtime's)."""
+
+
+def configured_destination(
+    settings: Settings, destination: DestinationSettings
+) -> NotifierDestination:
+    """The notifier of one ``destinations`` entry: its type's handler and packages, its own
+    secret, filter policy (``DestinationSettings.filter_policy``) and environment (its name
+    pattern and mention)."""
+
+    def environment(secret_arn: str, idempotency_table_name: str) -> dict[str, str]:
+        return settings.destination_environment(destination, secret_arn, idempotency_table_name)
+
+    return NotifierDestination(
+        label=destination.label,
+        handler=names.notifier_handler(destination.type),
+        service_name=names.notifier_service(destination.type),
+        secret_name=destination.secret_name,
+        filter_policy=destination.filter_policy(settings.daily_digest),
+        environment=environment,
+        requirements=REQUIREMENTS[destination.type],
+    )
+
+
+def notifier_code(requirements: Path | None) -> lambda_.Code:
+    """functions/ plus the destination's packages (``requirements``), bundled without Docker;
+    functions/ as is when it needs none."""
+    if requirements is None:
+        return monitor_code()
     return lambda_.Code.from_asset(
         str(FUNCTIONS_DIR),
         asset_hash_type=AssetHashType.OUTPUT,

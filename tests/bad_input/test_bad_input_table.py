@@ -327,6 +327,10 @@ BAD_CONTEXT: dict[str, tuple[Any, str]] = {
     "digest_hour_utc": ("24", "0..23"),
     "slack_digest": ("maybe", "true or false"),
     "email_digest": ("2", "true or false"),
+    "destinations": (
+        '[{"name": "ops", "type": "discord", "secret_name": "bjm/ops"}]',
+        "allowed: slack, teams",
+    ),
 }
 SLACK_ON = {"slack_secret_name": "bedrock/slack-webhook"}
 

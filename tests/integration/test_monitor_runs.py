@@ -71,6 +71,7 @@ def test_running_job_that_fails_is_published_with_its_failure_message(
         "status": "Failed",
         "previousStatus": RUNNING[kind],
         "terminal": "true",
+        "region": message.body["region"],
     }
     assert message.subject.startswith("[Bedrock] Failed: nightly-tune")
 

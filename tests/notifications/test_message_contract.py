@@ -117,6 +117,7 @@ def test_attributes_say_none_for_a_new_job_and_flag_terminal_statuses() -> None:
         "status": "Submitted",
         "previousStatus": "None",
         "terminal": "false",
+        "region": "us-east-1",
     }
     assert message.render(done).attributes["terminal"] == "true"
     assert json.loads(message.render(new_job).body)["previousStatus"] is None

@@ -191,3 +191,36 @@ def combine(
     if digest:
         alternatives.append(DIGEST_POLICY)
     return policy if len(alternatives) == 1 else {"$or": alternatives}
+
+
+# -- several destinations (issue 15) -----------------------------------------------------------
+
+DESTINATION_NAME = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+"""A destination's name: lower case letters, digits and single hyphens, starting with a letter."""
+DESTINATION_NAME_LIMIT = 32
+TARGET_ATTRIBUTE = "destination"
+"""The only attribute of a test notification aimed at one named destination (``{"test": true,
+"destination": "<name>"}``): it has no ``status`` (nor ``kind``, ``region``, ``message_type``), so
+every policy of ``filter_policy``, ``with_digest`` and ``destination_policy``'s transitions branch
+refuses it; only the named destination's test branch takes it."""
+
+
+def destination_policy(
+    name: str,
+    statuses: Iterable[str],
+    kinds: Sequence[str] = (),
+    regions: Sequence[str] = (),
+    *,
+    digest: bool = False,
+) -> dict[str, Any]:
+    """The filter policy of one named destination: transitions of ``statuses`` (and ``kinds``,
+    ``regions`` when given; empty = all), a test notification aimed at it (``TARGET_ATTRIBUTE``),
+    and with ``digest`` the daily digest. The statuses and kinds are read as ``filter_policy``
+    reads them (``unknown``, a status no kind knows, every kind = no kind filter)."""
+    transitions = filter_policy(statuses, kinds)
+    if regions:
+        transitions["region"] = list(regions)
+    branches: list[dict[str, list[Any]]] = [transitions, {TARGET_ATTRIBUTE: [name]}]
+    if digest:
+        branches.append(DIGEST_POLICY)
+    return {"$or": branches}

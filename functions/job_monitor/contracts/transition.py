@@ -207,7 +207,9 @@ def result_fields(job: Job) -> dict[str, Any]:
 def attributes(transition: Transition) -> dict[str, str]:
     """SNS message attributes (all of DataType String) that filter policies match on.
     ``unknownStatus`` (``"true"``) is present only for a status the kind's registry entry does
-    not know, so the default policies can let it through (``routing``)."""
+    not know, so the default policies can let it through (``routing``). ``region`` (the job's
+    region, from its ARN, as in the body) lets a destination filter on regions in its filter
+    policy; it is absent when the ARN has no region (attributes cannot be empty)."""
     values = {
         "kind": transition.kind.name,
         "status": transition.new_status,
@@ -216,6 +218,8 @@ def attributes(transition: Transition) -> dict[str, str]:
     }
     if transition.status_unknown:
         values[UNKNOWN_STATUS_ATTRIBUTE] = UNKNOWN_STATUS_VALUE
+    if transition.region:
+        values["region"] = transition.region
     return values
 
 

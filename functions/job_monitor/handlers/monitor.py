@@ -9,6 +9,7 @@ from aws_lambda_powertools.logging.utils import copy_config_to_registered_logger
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from job_monitor import names
+from job_monitor.contracts import routing
 from job_monitor.handlers.runtime import (
     monitor_clients,
     monitor_settings,
@@ -34,7 +35,8 @@ _clients = monitor_clients
 
 def parse_event(event: Any) -> bool:
     """Return True for a test-notification request. Accepts ``{}`` (EventBridge Scheduler),
-    ``{"test": true}``, and an EventBridge scheduled-rule event; rejects anything else."""
+    ``{"test": true}`` (optionally with ``"destination": "<name>"``, see ``test_destination``),
+    and an EventBridge scheduled-rule event; rejects anything else."""
     if event is None:
         return False
     if not isinstance(event, dict):
@@ -47,7 +49,7 @@ def parse_event(event: Any) -> bool:
             f"an EventBridge event of detail-type {str(detail_type)!r} is not a schedule; the "
             'monitor polls on its own: send {} to run or {"test": true}'
         )
-    unknown = sorted(set(event) - {"test"})
+    unknown = sorted(set(event) - {"test", "destination"})
     if unknown:
         raise InvalidEvent(
             f'unknown field(s) {", ".join(unknown)}; send {{}} to run or {{"test": true}}'
@@ -55,7 +57,29 @@ def parse_event(event: Any) -> bool:
     test = event.get("test", False)
     if not isinstance(test, bool):
         raise InvalidEvent(f'"test" must be true or false, got {test!r}')
+    test_destination(event)
     return test
+
+
+def test_destination(event: Any) -> str | None:
+    """The destination a test notification is aimed at (``{"test": true, "destination":
+    "<name>"}``), or None (every subscriber). Raises ``InvalidEvent`` for a name that is not a
+    destination name (``routing.DESTINATION_NAME``) or a destination without ``"test": true``."""
+    if not isinstance(event, dict) or "destination" not in event:
+        return None
+    name = event["destination"]
+    if event.get("test") is not True:
+        raise InvalidEvent('"destination" is for a test notification: send it with "test": true')
+    if (
+        not isinstance(name, str)
+        or len(name) > routing.DESTINATION_NAME_LIMIT
+        or not routing.DESTINATION_NAME.fullmatch(name)
+    ):
+        raise InvalidEvent(
+            f'"destination" must be the name of one of the stack\'s destinations (lower case '
+            f"letters, digits and single hyphens), got {name!r}"
+        )
+    return name
 
 
 def monitor_for(context: Any) -> Monitor:
@@ -66,8 +90,12 @@ def monitor_for(context: Any) -> Monitor:
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: Any, context: Any) -> dict[str, Any]:
     if parse_event(event):
-        message_id = monitor_for(context).send_test_notification()
-        logger.info("test notification published", extra={"message_id": message_id})
+        destination = test_destination(event)
+        message_id = monitor_for(context).send_test_notification(destination)
+        logger.info(
+            "test notification published",
+            extra={"message_id": message_id, "destination": destination},
+        )
         return {"test": True, "messageId": message_id}
     try:
         report = monitor_for(context).run()

@@ -12,8 +12,9 @@ from collections.abc import Mapping
 
 from job_monitor.notifiers.destination import DestinationType, Renderer
 from job_monitor.notifiers.slack.destination import SLACK_TYPE
+from job_monitor.notifiers.teams.destination import TEAMS_TYPE
 
-DESTINATIONS: dict[str, DestinationType] = {d.name: d for d in (SLACK_TYPE,)}
+DESTINATIONS: dict[str, DestinationType] = {d.name: d for d in (SLACK_TYPE, TEAMS_TYPE)}
 
 RENDERERS: dict[tuple[str, str], Renderer] = {
     (message_type, destination.name): renderer

@@ -12,6 +12,8 @@ from job_monitor.domain.kinds import MODEL_CUSTOMIZATION
 from job_monitor.notifiers.registry import DESTINATIONS, RENDERERS, NoRenderer, renderer_for
 from job_monitor.notifiers.slack.blocks import SlackMessage, slack_message
 from job_monitor.notifiers.slack.digest_blocks import slack_digest_message
+from job_monitor.notifiers.teams.cards import teams_card
+from job_monitor.notifiers.teams.digest_card import teams_digest_card
 from tests.digest.test_slack_digest import _sample
 from tests.notifications.conftest import make_transition
 
@@ -40,8 +42,8 @@ def test_an_unknown_message_type_is_a_clear_error() -> None:
 
 
 def test_an_unknown_destination_is_a_clear_error() -> None:
-    with pytest.raises(NoRenderer, match=r"destination 'teams'; it renders: nothing"):
-        renderer_for("transition", "teams")
+    with pytest.raises(NoRenderer, match=r"destination 'discord'; it renders: nothing"):
+        renderer_for("transition", "discord")
 
 
 def test_slack_renders_each_type_with_its_block_kit_builder() -> None:
@@ -56,3 +58,15 @@ def test_slack_renders_each_type_with_its_block_kit_builder() -> None:
     assert rendered == slack_message(note, mention="<!here>")
     assert isinstance(rendered, SlackMessage)
     assert renderer_for("digest", "slack")(day, SETTINGS) == slack_digest_message(day)
+
+
+def test_teams_renders_each_type_as_an_adaptive_card_without_the_slack_mention() -> None:
+    settings = NotifierSettings(
+        secret_arn="arn:aws:secretsmanager:x", idempotency_table_name="t", mention="<!here>"
+    )
+    note = transition.parse(transition.render(make_transition(MODEL_CUSTOMIZATION, "Failed")).body)
+    day = digest.parse_digest(digest.render_digest(_sample()).body)
+    rendered = renderer_for("transition", "teams")(note, settings)
+    assert rendered == teams_card(note)
+    assert "<!here>" not in str(rendered.as_payload())
+    assert renderer_for("digest", "teams")(day, SETTINGS) == teams_digest_card(day)

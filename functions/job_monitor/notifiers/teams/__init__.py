@@ -1,0 +1,1 @@
+"""Microsoft Teams: Adaptive Card rendering and delivery to a Workflows (Power Automate) webhook."""

@@ -1,0 +1,291 @@
+"""Issue 15, several destinations: one topic (moto), three destinations and an email address, each
+subscribed with the filter policy the stack gives it, and a table of transitions (every kind x
+every status x two job names x two regions). Each subscriber gets exactly what its filter says:
+SNS applies statuses, kinds and regions; each destination's notifier applies its job-name pattern
+and counts what it drops. A test notification aimed at one destination reaches it only."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from infra.settings import DestinationSettings, Settings
+from job_monitor.adapters.sns import SnsPublisher
+from job_monitor.config import NotifierSettings
+from job_monitor.contracts import transition as message
+from job_monitor.contracts.digest import render_digest
+from job_monitor.contracts.routing import DEFAULT_EMAIL_STATUSES
+from job_monitor.domain.jobs import Transition
+from job_monitor.domain.kinds import REGISTRY
+from job_monitor.handlers import monitor as monitor_handler
+from job_monitor.notifiers.pipeline import Notifier, Outcome
+from sim.local import LocalAccount
+from tests.digest.test_slack_digest import _sample as sample_digest
+from tests.infra.support import cdk_json_context
+from tests.integration.test_monitor_handler import FakeContext, point_at_account
+from tests.notifications.conftest import ACCOUNT, make_transition
+from tests.notifications.support import MemoryDedupe, MemoryDestination
+
+REGIONS = ("us-east-1", "eu-west-1")
+NAMES = ("search-ft-nightly", "claims-batch")
+CONTEXT: dict[str, Any] = {
+    "watch_regions": list(REGIONS),
+    "daily_digest": True,
+    "email_addresses": ["ml-team@example.com"],
+    "destinations": [
+        {
+            "name": "search",
+            "type": "slack",
+            "secret_name": "bjm/search-slack",
+            "kinds": ["model-customization"],
+            "statuses": ["Failed", "Completed"],
+            "job_name_pattern": "^search-",
+        },
+        {
+            "name": "platform",
+            "type": "teams",
+            "secret_name": "bjm/platform-teams",
+            "statuses": ["Failed", "Expired", "PartiallyCompleted"],
+            "digest": False,
+        },
+        {
+            "name": "eu-batch",
+            "type": "teams",
+            "secret_name": "bjm/eu-batch-teams",
+            "kinds": ["batch-inference"],
+            "regions": ["eu-west-1"],
+            "statuses": ["started", "Completed", "Failed"],
+            "digest": False,
+        },
+    ],
+}
+Key = tuple[str, str, str, str]
+"""(kind, status, job name, region) of one transition."""
+
+# What each subscriber should get, written from the settings above by hand (not from the code).
+EXPECTED = {
+    "search": lambda k: (
+        k[0] == "model-customization"
+        and k[1] in ("Failed", "Completed")
+        and k[2].startswith("search-")
+    ),
+    "platform": lambda k: k[1] in ("Failed", "Expired", "PartiallyCompleted"),
+    "eu-batch": lambda k: (
+        k[0] == "batch-inference"
+        and k[3] == "eu-west-1"
+        and k[1] in ("InProgress", "Completed", "Failed")
+    ),
+    "email": lambda k: k[1] in DEFAULT_EMAIL_STATUSES,
+}
+
+
+def _table() -> dict[Key, Transition]:
+    """Every status of every kind, for both names, in both regions."""
+    found: dict[Key, Transition] = {}
+    for kind in REGISTRY.values():
+        for status in sorted(kind.statuses):
+            for name in NAMES:
+                for region in REGIONS:
+                    t = make_transition(kind, status, name=name)
+                    arn = t.job.arn.replace(":us-east-1:", f":{region}:") + f"-{name}"
+                    job = dataclasses.replace(t.job, arn=arn)
+                    found[(kind.name, status, name, region)] = dataclasses.replace(t, job=job)
+    return found
+
+
+@dataclasses.dataclass
+class Topic:
+    settings: Settings
+    sns: Any
+    sqs: Any
+    topic_arn: str
+    queues: dict[str, str]
+    """Subscriber ("search", ..., "email") -> its SQS queue URL."""
+
+    def received(self, subscriber: str) -> list[str]:
+        """The bodies SNS delivered to a subscriber (drained)."""
+        bodies: list[str] = []
+        while True:
+            got = self.sqs.receive_message(
+                QueueUrl=self.queues[subscriber], MaxNumberOfMessages=10
+            ).get("Messages", [])
+            if not got:
+                return bodies
+            for m in got:
+                bodies.append(m["Body"])
+                self.sqs.delete_message(
+                    QueueUrl=self.queues[subscriber], ReceiptHandle=m["ReceiptHandle"]
+                )
+
+
+def subscribe(settings: Settings, sns: Any, sqs: Any, topic_arn: str) -> Topic:
+    """An SQS queue per subscriber, subscribed with the stack's filter policy (raw delivery: the
+    queue holds the body the notifier would get)."""
+    policies = {d.name: d.filter_policy(settings.daily_digest) for d in settings.destinations}
+    policies["email"] = settings.email_filter_policy()
+    queues = {}
+    for subscriber, policy in policies.items():
+        url = sqs.create_queue(QueueName=f"sub-{subscriber}")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        sns.subscribe(
+            TopicArn=topic_arn,
+            Protocol="sqs",
+            Endpoint=arn,
+            Attributes={"FilterPolicy": json.dumps(policy), "RawMessageDelivery": "true"},
+        )
+        queues[subscriber] = url
+    return Topic(settings, sns, sqs, topic_arn, queues)
+
+
+@pytest.fixture
+def topic(aws_env: None) -> Iterator[Topic]:
+    from moto import mock_aws
+
+    with mock_aws():
+        sns = boto3.client("sns", region_name="us-east-1")
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        topic_arn = sns.create_topic(Name="transitions")["TopicArn"]
+        settings = Settings.from_mapping({**cdk_json_context(), **CONTEXT})
+        yield subscribe(settings, sns, sqs, topic_arn)
+
+
+def notify(settings: Settings, destination: DestinationSettings, bodies: list[str]) -> Any:
+    """Run the destination's notifier pipeline (its real settings; in-memory delivery)."""
+    env = settings.destination_environment(destination, "arn:aws:secretsmanager:x", "table")
+    delivered = MemoryDestination(destination.type)
+    notifier = Notifier(
+        settings=NotifierSettings.from_env(env),
+        destination=delivered,
+        webhook_url=lambda: "https://hooks.example.com/x",
+        dedupe=MemoryDedupe(),
+    )
+    batch = notifier.handle_all((str(i), body) for i, body in enumerate(bodies))
+    return batch, delivered
+
+
+def _key(body: str) -> Key:
+    doc = json.loads(body)
+    return (doc["kind"], doc["status"], doc["jobName"], doc["region"])
+
+
+def test_each_subscriber_gets_exactly_what_its_filter_says(topic: Topic) -> None:
+    # Given the table of transitions, published as the monitor publishes them
+    table = _table()
+    publisher = SnsPublisher(topic.sns, topic.topic_arn)
+    for transition in table.values():
+        publisher.publish(message.render(transition))
+    assert len(table) == 2 * 2 * sum(len(k.statuses) for k in REGISTRY.values())
+
+    # When SNS has delivered them, and each destination's notifier has read its queue
+    received = {s: topic.received(s) for s in topic.queues}
+    for destination in topic.settings.destinations:
+        batch, delivered = notify(topic.settings, destination, received[destination.name])
+        outcomes = [r.outcome for r in batch.results]
+        # Then what reached the chat service is exactly the expected set
+        delivered_keys = sorted(
+            _key(body)
+            for body, r in zip(received[destination.name], batch.results, strict=True)
+            if r.outcome is Outcome.POSTED
+        )
+        expected = sorted(k for k in table if EXPECTED[destination.name](k))
+        assert delivered_keys == expected, destination.name
+        assert len(delivered.posted) == len(expected)
+        # And what SNS delivered but the name pattern dropped was counted, never posted
+        filtered = [
+            _key(body)
+            for body, r in zip(received[destination.name], batch.results, strict=True)
+            if r.outcome is Outcome.FILTERED
+        ]
+        assert Outcome.FAILED not in outcomes and Outcome.DUPLICATE not in outcomes
+        if destination.job_name_pattern:
+            assert filtered and all(not k[2].startswith("search-") for k in filtered)
+        else:
+            assert filtered == []
+    # And email got exactly its statuses (SNS alone)
+    assert sorted(_key(b) for b in received["email"]) == sorted(
+        k for k in table if EXPECTED["email"](k)
+    )
+
+
+def test_the_digest_reaches_the_destinations_that_want_it(topic: Topic) -> None:
+    # Given a daily digest published to the topic
+    digest = render_digest(sample_digest())
+    topic.sns.publish(
+        TopicArn=topic.topic_arn,
+        Message=digest.body,
+        Subject=digest.subject,
+        MessageAttributes={
+            k: {"DataType": "String", "StringValue": v} for k, v in digest.attributes.items()
+        },
+    )
+    # Then the subscribers that want it got it (platform and eu-batch say digest: false)
+    got = {s: len(topic.received(s)) for s in topic.queues}
+    assert got == {"search": 1, "platform": 0, "eu-batch": 0, "email": 1}
+
+
+def test_a_test_aimed_at_one_destination_reaches_it_only(
+    account: LocalAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the simulated account's topic with the three destinations and email subscribed
+    point_at_account(monkeypatch, monitor_handler, account, service="bedrock-job-monitor")
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    settings = Settings.from_mapping({**cdk_json_context(), **CONTEXT})
+    topic = subscribe(settings, account.clients["sns"], sqs, account.topic_arn)
+    try:
+        # When a person sends {"test": true, "destination": "eu-batch"} to the monitor
+        result = monitor_handler.handler({"test": True, "destination": "eu-batch"}, FakeContext())
+        got = {s: topic.received(s) for s in topic.queues}
+
+        # Then eu-batch alone got it (a customization job in us-east-1: outside its filter)
+        assert {s: len(b) for s, b in got.items()} == {
+            "search": 0,
+            "platform": 0,
+            "eu-batch": 1,
+            "email": 0,
+        }
+        assert result["test"] is True
+        batch, delivered = notify(settings, settings.destinations[2], got["eu-batch"])
+        assert [r.outcome for r in batch.results] == [Outcome.POSTED]
+        assert "bedrock-job-monitor-test" in json.dumps(delivered.posted[0].as_payload())
+
+        # And a test aimed at nobody goes where any Failed customization job goes
+        monitor_handler.handler({"test": True}, FakeContext())
+        got = {s: len(topic.received(s)) for s in topic.queues}
+        assert got == {"search": 1, "platform": 1, "eu-batch": 0, "email": 1}
+    finally:
+        monitor_handler._settings.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        ({"destination": "search"}, 'for a test notification: send it with "test": true'),
+        ({"test": False, "destination": "search"}, "send it with"),
+        ({"test": True, "destination": "Search Team"}, "must be the name of one of the stack"),
+        ({"test": True, "destination": 7}, "must be the name"),
+        ({"test": True, "destination": "x" * 33}, "must be the name"),
+    ],
+)
+def test_a_bad_test_destination_is_refused(event: dict[str, Any], expected: str) -> None:
+    with pytest.raises(monitor_handler.InvalidEvent, match=expected):
+        monitor_handler.parse_event(event)
+
+
+def test_a_test_destination_is_read_from_the_event() -> None:
+    event = {"test": True, "destination": "eu-batch"}
+    assert monitor_handler.parse_event(event) is True
+    assert monitor_handler.test_destination(event) == "eu-batch"
+    assert monitor_handler.test_destination({"test": True}) is None
+
+
+def test_the_table_covers_both_accounts_regions() -> None:
+    table = _table()
+    assert {t.region for t in table.values()} == set(REGIONS)
+    assert {t.account for t in table.values()} == {ACCOUNT}
