@@ -331,7 +331,7 @@ def _destinations(raw: Any) -> tuple[DestinationSettings, ...]:
             items = json.loads(raw)
         except ValueError:
             raise F.SettingValueError("not JSON: expected a JSON list of objects") from None
-    if not isinstance(items, list):
+    if not isinstance(items, list | tuple):  # a tuple: the default, as the context gives it back
         raise F.SettingValueError("expected a list of objects")
     found: list[DestinationSettings] = []
     for index, item in enumerate(items):

@@ -18,7 +18,13 @@ import pytest
 
 from infra.settings import Settings
 from job_monitor.contracts import transition as message
-from job_monitor.domain.kinds import BATCH_INFERENCE, REGISTRY, UNKNOWN_STATUS_FOLLOW, JobKind
+from job_monitor.domain.kinds import (
+    BATCH_INFERENCE,
+    DEFAULT_KINDS,
+    REGISTRY,
+    UNKNOWN_STATUS_FOLLOW,
+    JobKind,
+)
 from job_monitor.notifiers.slack.blocks import slack_message
 from job_monitor.realtime.events import parse_job_event
 from job_monitor.wiring import build_digest_sender, region_store
@@ -115,7 +121,11 @@ def test_a_batch_job_going_in_progress_to_cancelled_reaches_every_default_subscr
     account.clock.advance(minutes=5)
     email = subscribe(account, settings().email_filter_policy())
     slack = subscribe(
-        account, settings(daily_digest="true", slack_secret_name="s").slack_filter_policy()
+        account,
+        # (without the overdue branch: moto 5.2.5 multiplies "$or" branches where SNS adds them)
+        settings(
+            daily_digest="true", slack_secret_name="s", slack_overdue="false"
+        ).slack_filter_policy(),
     )
     by_name = subscribe(account, settings(email_statuses="Cancelled").email_filter_policy())
     failed_only = subscribe(account, settings(email_statuses="Failed").email_filter_policy())
@@ -215,7 +225,7 @@ def test_after_the_follow_time_the_job_is_no_longer_tracked_and_runs_cost_one_li
     assert len(logs.find(logging.WARNING, "no longer tracked")) == 1
     assert account.drain() == []
     assert after.api_calls == quiet
-    assert sum(after.api_calls.values()) == len(REGISTRY)
+    assert sum(after.api_calls.values()) == len(DEFAULT_KINDS)  # the kinds the account runs
     lists = digest_lists(account)
     assert "unknown" not in lists
     assert "running" not in lists
@@ -248,7 +258,7 @@ def test_a_job_tracked_in_an_unknown_status_by_an_earlier_version_is_stamped_the
     assert tracked(account, BATCH_INFERENCE) == {}
 
 
-@pytest.mark.parametrize("kind", list(REGISTRY.values()), ids=lambda k: k.name)
+@pytest.mark.parametrize("kind", [REGISTRY[n] for n in DEFAULT_KINDS], ids=lambda k: k.name)
 def test_every_kind_publishes_a_new_status_marked_unknown_to_the_defaults(
     account: LocalAccount, kind: JobKind
 ) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from infra import names
+from job_monitor.contracts import routing
 from tests.infra.test_infra_app import run_app
 from tests.infra.test_infra_realtime import _stack_template
 
@@ -91,6 +92,7 @@ def test_each_destination_gets_its_own_notifier_filter_and_alarms(tmp_path: Path
                         "InService",
                         "PartiallyCompleted",
                         "Stopped",
+                        routing.ANY_UNKNOWN,  # the default statuses' "unknown"
                     ],
                     "kind": ["model-customization"],
                 },

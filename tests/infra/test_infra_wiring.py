@@ -249,8 +249,9 @@ def test_each_email_address_gets_the_email_filter_policy(
     assert sorted(s["Endpoint"] for s in emails) == ["ml-team@example.com", "ops@example.com"]
     for subscription in emails:
         # Default: terminal statuses and resources coming into service, every kind.
-        assert subscription["FilterPolicy"] == {"status": sorted(routing.DEFAULT_EMAIL_STATUSES)}
-        assert {"InService", "Active"} <= set(subscription["FilterPolicy"]["status"])
+        assert subscription["FilterPolicy"] == routing.filter_policy(routing.DEFAULT_EMAIL_STATUSES)
+        assert subscription["FilterPolicy"]["status"][-1] == routing.ANY_UNKNOWN
+        assert {"InService", "Active"} <= set(subscription["FilterPolicy"]["status"][:-1])
         assert subscription["FilterPolicy"] == settings.email_filter_policy()
         assert "RedrivePolicy" in subscription
 
@@ -261,7 +262,10 @@ def test_slack_subscription_gets_the_slack_filter_policy_and_a_redrive_queue(
     (slack,) = subscriptions(synthesized, "lambda")
     assert slack["FilterPolicy"] == settings.slack_filter_policy()
     assert slack["FilterPolicy"] == {
-        "status": sorted(routing.DEFAULT_SLACK_STATUSES),
+        "status": [
+            *sorted(set(routing.DEFAULT_SLACK_STATUSES) - {routing.UNKNOWN}),
+            routing.ANY_UNKNOWN,
+        ],
         "kind": ["model-customization", "batch-inference"],
     }
     dlq_id = synthesized.logical_id(f"{names.NOTIFICATIONS}/SubscriptionDeadLetterQueue/Resource")

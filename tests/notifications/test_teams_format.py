@@ -6,16 +6,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import jsonschema
 import pytest
 
+from job_monitor.contracts import overdue as overdue_contract
 from job_monitor.contracts import transition as message
 from job_monitor.contracts.digest import parse_digest, render_digest
+from job_monitor.contracts.messages import parse_message
 from job_monitor.contracts.transition import Notification, sample_transition
 from job_monitor.digest.build import CATEGORIES, build_digest
 from job_monitor.domain.kinds import EVALUATION, MODEL_CUSTOMIZATION, REGISTRY
+from job_monitor.domain.overdue import OverdueAlert
+from job_monitor.notifiers.registry import renderer_for
 from job_monitor.notifiers.slack.blocks import STATUS_STYLES
 from job_monitor.notifiers.teams.cards import CARD_STYLES, TeamsMessage, teams_card
 from job_monitor.notifiers.teams.digest_card import teams_digest_card
@@ -25,6 +30,7 @@ from tests.digest.test_slack_digest import _busy_day, _sample
 
 from .conftest import ACCOUNT, NOW, REGION, all_cases, check_golden, make_transition
 from .teams_schema import ADAPTIVE_CARD_1_5_SUBSET, ENVELOPE
+from .test_overdue_messages import CASES as OVERDUE_CASES
 
 HOSTILE = [
     "[click](https://evil.example)",
@@ -368,3 +374,43 @@ def test_hostile_job_names_in_the_digest_stay_text(hostile: str) -> None:
     if "{{" not in hostile and hostile.isprintable():  # else shown changed, as tested above
         assert any(hostile[:20] in run for run in text_runs(teams))
     _validate(teams)
+
+
+@pytest.mark.parametrize(("name", "build"), OVERDUE_CASES, ids=[c[0] for c in OVERDUE_CASES])
+def test_every_overdue_alert_renders_as_recorded_and_validates(
+    name: str, build: Callable[[], OverdueAlert]
+) -> None:
+    # Given an overdue (or expiring) alert, as the notifier reads it from SNS
+    message_in = parse_message(overdue_contract.render(build()).body)
+
+    # When it is rendered for Teams through the message-type table
+    teams: TeamsMessage = renderer_for(message_in.type.name, "teams")(message_in.content, None)
+
+    # Then it is as recorded, a valid 1.5 card, and says what is wrong in the fallback too
+    check_golden(f"teams/overdue/{name}", {"teams": teams.as_payload()})
+    _validate(teams)
+    assert ("Expiring" if "expiring" in name else "Overdue") in teams.fallback
+
+
+def test_an_unknown_status_and_the_result_numbers_are_on_the_card() -> None:
+    # Given a completed customization with its losses, and a status no kind knows
+    done = _notification(MODEL_CUSTOMIZATION, "Completed")
+    unknown = message.parse(
+        message.render(make_transition(MODEL_CUSTOMIZATION, "Paused", previous="InProgress")).body
+    )
+    # When they are rendered for Teams
+    done_card, unknown_card = teams_card(done), teams_card(unknown)
+    # Then the card shows the numbers Slack shows, and says the status is unknown
+    facts = {
+        f["title"]: f["value"]
+        for item in done_card.card["body"]
+        if item["type"] == "FactSet"
+        for f in item["facts"]
+    }
+    if done.training_loss is not None:
+        assert "Training loss" in facts
+    if done.output_location:
+        assert "Output location" in facts
+    assert "does not know the status" in json.dumps(unknown_card.card)
+    _validate(done_card)
+    _validate(unknown_card)

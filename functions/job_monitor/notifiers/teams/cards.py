@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from job_monitor.contracts.text import optional_facts
+from job_monitor.contracts.text import optional_facts, result_facts, unknown_status_note
 from job_monitor.contracts.transition import Notification
 from job_monitor.domain.kinds import REGISTRY
 from job_monitor.notifiers.slack.blocks import style_for
@@ -130,6 +130,8 @@ def teams_card(notification: Notification, *, byte_limit: int = PAYLOAD_BYTE_LIM
             ],
         },
     ]
+    if n.unknown_status:
+        head.append(text_block(unknown_status_note(markdown(n.status, WORD_LIMIT), _noun(n))))
     actions: list[dict[str, Any]] = []
     if n.console_url and len(n.console_url) <= URL_LIMIT and n.console_url.startswith("https://"):
         actions.append(
@@ -198,8 +200,14 @@ def _facts(n: Notification) -> list[dict[str, str]]:
             f"{markdown(n.status, WORD_LIMIT)}",
         ),
     ]
-    for label, text, identifier in optional_facts(n.duration_seconds, n.base_model, n.output_model):
+    shown = [
+        *optional_facts(n.duration_seconds, n.base_model, n.output_model),
+        *result_facts(n.training_loss, n.validation_loss, n.output_location),
+    ]
+    for label, text, identifier in shown:
         facts.append(fact(label, markdown(text, MODEL_LIMIT if identifier else WORD_LIMIT)))
+    if n.expires_at is not None and not n.terminal:
+        facts.append(fact("Expires", card_date(n.expires_at)))
     where = " / ".join(markdown(p, WORD_LIMIT) for p in (n.account, n.region) if p)
     if where:
         facts.append(fact("Account / region", where))

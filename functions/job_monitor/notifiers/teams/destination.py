@@ -8,12 +8,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from job_monitor.config import NotifierSettings
-from job_monitor.contracts.envelope import DIGEST, TRANSITION
+from job_monitor.contracts.envelope import DIGEST, OVERDUE, TRANSITION
+from job_monitor.contracts.overdue import OverdueNotice
 from job_monitor.contracts.transition import Notification
 from job_monitor.digest.build import Digest
 from job_monitor.notifiers.destination import DeliveryReport, DestinationType
 from job_monitor.notifiers.teams.cards import TeamsMessage, teams_card
 from job_monitor.notifiers.teams.digest_card import teams_digest_card
+from job_monitor.notifiers.teams.overdue_card import teams_overdue_card
 
 if TYPE_CHECKING:
     from ssl import SSLContext
@@ -33,6 +35,12 @@ def render_digest(digest: Digest, settings: NotifierSettings) -> TeamsMessage:
     """The digest as an Adaptive Card (``digest_card.teams_digest_card``)."""
     del settings
     return teams_digest_card(digest)
+
+
+def render_overdue(notice: OverdueNotice, settings: NotifierSettings) -> TeamsMessage:
+    """An overdue or expiring job as an Adaptive Card (``overdue_card.teams_overdue_card``)."""
+    del settings
+    return teams_overdue_card(notice)
 
 
 class TeamsDestination:
@@ -74,7 +82,7 @@ class TeamsDestination:
 TEAMS_TYPE = DestinationType(
     name=TEAMS,
     label="Teams",
-    renderers={TRANSITION: render_transition, DIGEST: render_digest},
+    renderers={TRANSITION: render_transition, DIGEST: render_digest, OVERDUE: render_overdue},
     build=TeamsDestination,
 )
 """Teams' row in ``notifiers.registry.DESTINATIONS``."""
