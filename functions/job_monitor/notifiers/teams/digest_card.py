@@ -3,7 +3,9 @@
 The facts of the Slack digest (``notifiers.slack.digest_blocks``): a title, the day's totals (or
 "quiet day"), one container per region/kind group with each list's heading, true count, job lines
 and "and N more", and a closing line with the period (card date functions), the account and the
-regions. Job lines are ``TextRun`` text (never markdown); kind and region text is escaped.
+regions. Job lines are ``TextRun`` text (never markdown); kind and region text is escaped. A
+completed job's line also says what it produced where the digest has it: a customization's final
+losses, then the output location (the line's end, so cutting the line cuts the location first).
 
 The POST body stays within ``text.PAYLOAD_BYTE_LIMIT`` bytes, counted exactly (a busy day, 2
 regions x 7 kinds with long names, is about 60,000). What gives way, as in Slack, least important
@@ -17,7 +19,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from job_monitor.digest.build import CATEGORIES, Digest, JobList, Section, describe_job
+from job_monitor.digest.build import (
+    CATEGORIES,
+    Digest,
+    DigestJob,
+    JobList,
+    Section,
+    describe_job,
+)
 from job_monitor.notifiers.teams.cards import TeamsMessage, header, new_card
 from job_monitor.notifiers.teams.text import (
     PAYLOAD_BYTE_LIMIT,
@@ -111,7 +120,7 @@ class _Group:
 
     def shorten(self, limit: int) -> None:
         self.lines = {
-            c: ["\u2022 " + plain(describe_job(job, c), limit) for job in jobs.jobs]
+            c: ["\u2022 " + plain(_describe(job, c), limit) for job in jobs.jobs]
             for c, jobs in self.lists
         }
         self.render()
@@ -136,6 +145,14 @@ class _Group:
                 items.append(text_block(f"\u2022 _and {more} more_", isSubtle=True))
         self.element = {"type": "Container", "separator": True, "items": items}
         self.size = payload_bytes(self.element) + 1
+
+
+def _describe(job: DigestJob, category: str) -> str:
+    """The job's line (plain); a completed job's output location at its end."""
+    text = describe_job(job, category)
+    if category == "completed" and job.output_location:
+        return f"{text} \u00b7 {job.output_location}"
+    return text
 
 
 def _drop_one_line(groups: list[_Group]) -> bool:
