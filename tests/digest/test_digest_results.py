@@ -15,7 +15,9 @@ import pytest
 from job_monitor.contracts.digest import parse_digest, render_digest
 from job_monitor.digest.build import Digest, build_digest
 from job_monitor.notifiers.slack.digest_blocks import SHORT_LINE_LIMITS, slack_digest_message
+from job_monitor.notifiers.slack.digest_blocks import _job_line as slack_job_line
 from job_monitor.notifiers.slack.mrkdwn import MESSAGE_TEXT_LIMIT, message_text_length
+from job_monitor.notifiers.teams.digest_card import _job_line as teams_job_line
 from job_monitor.notifiers.teams.digest_card import teams_digest_card
 from job_monitor.notifiers.teams.text import PAYLOAD_BYTE_LIMIT, payload_bytes
 from tests.notifications.support import slack_texts
@@ -116,23 +118,36 @@ def test_a_hostile_output_location_cannot_ping_link_or_close_its_code_span(locat
 
 
 @pytest.mark.parametrize("limit", [400, *SHORT_LINE_LIMITS])
-def test_a_long_name_and_location_share_a_line_within_its_limit(limit: int) -> None:
-    # Given a completed job whose name and output location are both very long
-    from job_monitor.notifiers.slack.digest_blocks import _job_line
-
+def test_a_long_name_and_location_share_a_line_and_the_losses_stay_whole(limit: int) -> None:
+    # Given a completed fine-tune whose name and output location are both very long
     digest = _digest(
-        [entry("n" * 300, "Completed", output_location="s3://b/" + "&" * 2000, training_loss=1.5)]
+        [
+            entry(
+                "n" * 300,
+                "Completed",
+                kind="model-customization",
+                output_location="s3://b/" + "&" * 2000,
+                training_loss=-1.234567e-100,
+                validation_loss=9.876543e100,
+            )
+        ]
     )
     [job] = digest.sections[0].of("completed").jobs
-    # When its line is cut to the limit
-    line = _job_line(job, "completed", limit)
-    # Then it stays within it (plus the bullet), shows both, and the code span is closed
-    # without a broken entity
-    assert len(line) <= limit + 2
-    head, location = line.split(" \u00b7 ")
-    assert head.startswith("\u2022 nnn") and location.startswith("`s3://b/&amp;")
-    assert location.endswith("...`") and not re.search(r"&[a-z]*\.\.\.", location)
-    assert len(location) <= limit // 2
+    # When its line is cut to the limit, in Slack and in Teams
+    slack = slack_job_line(job, "completed", limit)
+    teams = teams_job_line(job, "completed", limit)
+    for line, amp in ((slack, "&amp;"), (teams, "&")):
+        # Then it stays within it (plus the bullet) and shows the name, the losses whole, and
+        # the location, cut to at most half of the rest
+        assert len(line) <= limit + 2
+        head, location = line.split(" \u00b7 ")
+        assert head.startswith("\u2022 nnn")
+        assert head.endswith(" (training loss -1.235e-100, validation loss 9.877e+100)")
+        assert location.removeprefix("`").startswith(f"s3://b/{amp}")
+        assert location.removesuffix("`").endswith("...")
+        assert len(location) <= (limit - 55) // 2 + 1
+    # And in Slack the code span is closed, without a broken entity
+    assert slack.endswith("...`") and not re.search(r"&[a-z]*\.\.\.", slack)
 
 
 def test_teams_shows_losses_and_the_output_location() -> None:

@@ -5,8 +5,8 @@ string (job names, failure messages, and region/kind text from the body) is esca
 ``<!channel>`` in a job name pings nobody; one-line text loses control and invisible format
 characters; every section stays under Slack's 3,000 characters without cutting an escape in half;
 at most ``MAX_BLOCKS`` blocks (Slack allows 50); the ``text`` fallback is always there. A completed
-job's line also says what it produced where the digest has it: a customization's final losses, and
-the output location as code (in a span it cannot close, at most half the line).
+job's line also says what it produced where the digest has it: a customization's final losses
+(never cut), and the output location as code (in a span it cannot close, at most half the line).
 
 The whole message stays within ``mrkdwn.MESSAGE_TEXT_LIMIT`` characters of text (a busy day lists
 enough jobs for 20,000 to 40,000). What gives way, least important first:
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from job_monitor.contracts.text import one_line
 from job_monitor.digest.build import (
     CATEGORIES,
     Digest,
@@ -33,6 +34,7 @@ from job_monitor.digest.build import (
     JobList,
     Section,
     describe_job,
+    describe_losses,
 )
 from job_monitor.notifiers.slack.blocks import SlackMessage
 from job_monitor.notifiers.slack.mrkdwn import (
@@ -186,13 +188,19 @@ class _Group:
 
 
 def _job_line(job: DigestJob, category: str, limit: int) -> str:
-    """``\u2022`` and the job's line, escaped, within ``limit`` characters (plus the bullet): a
-    completed job's output location is a code span of at most half of them, after the rest."""
-    text = describe_job(job, category)
-    if category != "completed" or not job.output_location:
-        return "\u2022 " + shorten_escaped(text, limit)
-    location = code_span(job.output_location, limit // 2 - 2)
-    return f"\u2022 {shorten_escaped(text, limit - len(location) - 3)} \u00b7 {location}"
+    """``\u2022`` and the job's line, escaped, within ``limit`` characters (plus the bullet). A
+    completed job's losses always show whole; its output location is a code span of at most
+    half of the rest; the name gets what is left."""
+    if category != "completed":
+        return "\u2022 " + shorten_escaped(describe_job(job, category), limit)
+    losses = describe_losses(job)
+    tail = f" ({losses})" if losses else ""
+    rest = limit - len(tail)
+    if job.output_location:
+        location = code_span(job.output_location, rest // 2 - 2)
+        tail += f" \u00b7 {location}"
+        rest -= len(location) + 3
+    return f"\u2022 {shorten_escaped(one_line(job.name), rest)}{tail}"
 
 
 def _drop_one_line(groups: list[_Group]) -> bool:

@@ -5,7 +5,7 @@ The facts of the Slack digest (``notifiers.slack.digest_blocks``): a title, the 
 and "and N more", and a closing line with the period (card date functions), the account and the
 regions. Job lines are ``TextRun`` text (never markdown); kind and region text is escaped. A
 completed job's line also says what it produced where the digest has it: a customization's final
-losses, then the output location (the line's end, so cutting the line cuts the location first).
+losses (never cut), then the output location (at most half the line).
 
 The POST body stays within ``text.PAYLOAD_BYTE_LIMIT`` bytes, counted exactly (a busy day, 2
 regions x 7 kinds with long names, is about 60,000). What gives way, as in Slack, least important
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from job_monitor.contracts.text import one_line
 from job_monitor.digest.build import (
     CATEGORIES,
     Digest,
@@ -26,6 +27,7 @@ from job_monitor.digest.build import (
     JobList,
     Section,
     describe_job,
+    describe_losses,
 )
 from job_monitor.notifiers.teams.cards import TeamsMessage, header, new_card
 from job_monitor.notifiers.teams.text import (
@@ -119,10 +121,7 @@ class _Group:
         self.shorten(LINE_LIMIT)
 
     def shorten(self, limit: int) -> None:
-        self.lines = {
-            c: ["\u2022 " + plain(_describe(job, c), limit) for job in jobs.jobs]
-            for c, jobs in self.lists
-        }
+        self.lines = {c: [_job_line(job, c, limit) for job in jobs.jobs] for c, jobs in self.lists}
         self.render()
 
     def longest(self) -> str:
@@ -147,12 +146,20 @@ class _Group:
         self.size = payload_bytes(self.element) + 1
 
 
-def _describe(job: DigestJob, category: str) -> str:
-    """The job's line (plain); a completed job's output location at its end."""
-    text = describe_job(job, category)
-    if category == "completed" and job.output_location:
-        return f"{text} \u00b7 {job.output_location}"
-    return text
+def _job_line(job: DigestJob, category: str, limit: int) -> str:
+    """``\u2022`` and the job's line (plain) within ``limit`` characters (plus the bullet), as in
+    Slack: a completed job's losses whole, its output location at most half of the rest, the
+    name what is left."""
+    if category != "completed":
+        return "\u2022 " + plain(describe_job(job, category), limit)
+    losses = describe_losses(job)
+    tail = f" ({losses})" if losses else ""
+    rest = limit - len(tail)
+    if job.output_location:
+        location = plain(job.output_location, rest // 2)
+        tail += f" \u00b7 {location}"
+        rest -= len(location) + 3
+    return f"\u2022 {plain(one_line(job.name), rest)}{tail}"
 
 
 def _drop_one_line(groups: list[_Group]) -> bool:
