@@ -21,6 +21,9 @@ def entry(
     region: str = "us-east-1",
     hours_ago: float = 1,
     failure: str | None = None,
+    output_location: str | None = None,
+    training_loss: float | None = None,
+    validation_loss: float | None = None,
 ) -> JournalEntry:
     arn = f"arn:aws:bedrock:{region}:{ACCOUNT}:model-invocation-job/{name}"
     return JournalEntry(
@@ -34,6 +37,9 @@ def entry(
         observed_at=END - dt.timedelta(hours=hours_ago),
         created_at=END - dt.timedelta(hours=hours_ago + 1),
         failure=failure,
+        output_location=output_location,
+        training_loss=training_loss,
+        validation_loss=validation_loss,
     )
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from job_monitor.contracts.digest import contract, digest_subject, parse_digest, render_digest
 from job_monitor.contracts.envelope import MAX_BODY_BYTES, ContractError
+from job_monitor.contracts.text import ELLIPSIS
 from job_monitor.digest.build import CATEGORIES, OPTIONAL_CATEGORIES, Digest, build_digest
 
 from .support import ACCOUNT, END, START, entry, running
@@ -336,3 +337,125 @@ def test_a_resource_is_overdue_from_its_last_modification():
     d = digest([], [updating], overdue=thresholds)
     [job] = d.sections[0].of("overdue").jobs
     assert job.age_seconds == 3 * 3600
+
+
+# -- what a finished job produced (issue 14, item 3) ------------------------------------------
+
+FT_OUT = "s3://ft-bucket/claims-ft/output/"
+
+
+def _results_day() -> Digest:
+    return digest(
+        [
+            entry(
+                "claims-ft",
+                "Completed",
+                previous=None,
+                kind="model-customization",
+                output_location=FT_OUT,
+                training_loss=0.4213,
+                validation_loss=0.4671,
+            ),
+            entry("nightly", "Completed", output_location="s3://batch/out/nightly/"),
+            entry("broken", "Failed", failure="boom", output_location="s3://batch/out/broken/"),
+            entry("plain", "Completed", kind="evaluation"),
+        ]
+    )
+
+
+def test_completed_jobs_carry_their_losses_and_output_location():
+    # Given a day with a fine-tune, a batch job and an evaluation completed, one batch failed
+    d = _results_day()
+    lists = {(s.kind, c): s.of(c) for s in d.sections for c in CATEGORIES}
+    # Then the completed fine-tune carries its losses and output, the batch job its output
+    [tuned] = lists[("model-customization", "completed")].jobs
+    assert (tuned.training_loss, tuned.validation_loss, tuned.output_location) == (
+        0.4213,
+        0.4671,
+        FT_OUT,
+    )
+    nightly = next(j for j in lists[("batch-inference", "completed")].jobs if j.name == "nightly")
+    assert (nightly.output_location, nightly.training_loss) == ("s3://batch/out/nightly/", None)
+    # And only the completed list does: not the started one, not a failure
+    [started] = lists[("model-customization", "started")].jobs
+    assert (started.output_location, started.training_loss) == (None, None)
+    [failed] = lists[("batch-inference", "failed")].jobs
+    assert failed.output_location is None
+
+
+def test_the_contract_carries_results_only_when_known_and_reads_them_back():
+    d = _results_day()
+    body = contract(d)
+    jobs = {
+        (s["kind"], c, j["name"]): j
+        for s in body["sections"]
+        for c in CATEGORIES
+        if c in s
+        for j in s[c]["jobs"]
+    }
+    tuned = jobs[("model-customization", "completed", "claims-ft")]
+    assert (tuned["trainingLoss"], tuned["validationLoss"], tuned["outputLocation"]) == (
+        0.4213,
+        0.4671,
+        FT_OUT,
+    )
+    assert jobs[("batch-inference", "completed", "nightly")]["outputLocation"] == (
+        "s3://batch/out/nightly/"
+    )
+    assert "trainingLoss" not in jobs[("batch-inference", "completed", "nightly")]
+    result_fields = {"trainingLoss", "validationLoss", "outputLocation"}
+    assert not result_fields & set(jobs[("model-customization", "started", "claims-ft")])
+    assert not result_fields & set(jobs[("batch-inference", "failed", "broken")])
+    assert not result_fields & set(jobs[("evaluation", "completed", "plain")])
+    assert body["version"] == "1"
+    assert parse_digest(render_digest(d).body) == d
+
+
+def test_a_long_output_location_is_cut_in_the_body():
+    from job_monitor.contracts.digest import LOCATION_LIMIT
+
+    long = "s3://b/" + "k" * 5000
+    d = digest([entry("a", "Completed", output_location=long)])
+    [section] = contract(d)["sections"]
+    location = section["completed"]["jobs"][0]["outputLocation"]
+    assert len(location) == LOCATION_LIMIT
+    assert location.startswith("s3://b/kkk")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("trainingLoss", "0.4"), ("validationLoss", True), ("outputLocation", 3)],
+)
+def test_parse_rejects_a_result_field_of_the_wrong_type(field: str, value: object):
+    body = contract(_results_day())
+    for section in body["sections"]:
+        for job in section["completed"]["jobs"]:
+            job[field] = value
+    with pytest.raises(ContractError, match=field):
+        parse_digest(json.dumps(body))
+
+
+def test_chatbot_shows_losses_and_the_output_location_in_code():
+    hostile = "s3://b/`<!channel>`/" + "x" * 400
+    d = digest(
+        [
+            entry(
+                "claims-ft",
+                "Completed",
+                kind="model-customization",
+                output_location=hostile,
+                training_loss=0.4213,
+                validation_loss=0.4671,
+            ),
+            entry("broken", "Failed", failure="boom", output_location="s3://batch/out/broken/"),
+        ]
+    )
+    description = json.loads(render_digest(d, "chatbot").body)["content"]["description"]
+    line = next(x for x in description.split("\n") if x.startswith("Completed"))
+    assert line.startswith(
+        "Completed (1): `claims-ft` (training loss 0.4213, validation loss 0.4671, output "
+        "`s3://b/\u02cb<!channel>\u02cb/xxx"
+    )
+    assert line.endswith(f"{ELLIPSIS}`)")
+    assert len(line) < 320
+    assert "s3://batch/out/broken/" not in description

@@ -53,6 +53,13 @@ def test_a_day_of_transitions_becomes_one_digest_message(
         "Input file has 3 malformed lines."
     )
     assert by_kind["model-customization"]["completed"]["count"] == 1
+    # with what the fine-tune produced (GetModelCustomizationJob, journaled with the transition)
+    [tuned] = by_kind["model-customization"]["completed"]["jobs"]
+    assert (tuned["trainingLoss"], tuned["validationLoss"]) == (0.42, 0.47)
+    assert tuned["outputLocation"].endswith("/output/")
+    assert tuned["outputLocation"].startswith("s3://")
+    # and none of those fields on a job that did not complete
+    assert "outputLocation" not in by_kind["batch-inference"]["failed"]["jobs"][0]
     assert by_kind["evaluation"]["started"]["jobs"][0]["name"] == "weekly-eval"
     [still] = by_kind["evaluation"]["running"]["jobs"]
     assert (still["name"], still["ageSeconds"]) == ("weekly-eval", 23 * 3600)

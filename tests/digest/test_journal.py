@@ -5,15 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+import pytest
+
 from job_monitor.adapters.journal import (
     JOURNAL_TTL_DAYS,
     DynamoJournal,
     journal_days,
+    journal_item,
     journal_partition,
     read_journal,
 )
-from job_monitor.domain.kinds import BATCH_INFERENCE
+from job_monitor.digest.build import JournalEntry
+from job_monitor.domain.jobs import Transition
+from job_monitor.domain.kinds import BATCH_INFERENCE, MODEL_CUSTOMIZATION
 from sim.local import TABLE_NAME, LocalAccount
+from tests.fakes.ports import ListJournal
 from tests.notifications.conftest import make_transition
 
 
@@ -160,3 +166,127 @@ def test_a_failing_journal_never_blocks_or_repeats_an_alert(account: LocalAccoun
     account.clock.advance(minutes=5)
     assert monitor().run().published == []
     assert [m.transition[2] for m in account.drain()] == ["Failed"]
+
+
+# -- what a finished job produced (issue 14, item 3) ------------------------------------------
+
+
+def _read_day(client: object, transition: Transition) -> list[JournalEntry]:
+    return read_journal(client, TABLE_NAME, transition.observed_at, transition.observed_at)
+
+
+def test_a_completed_customization_keeps_its_losses_and_output_and_reads_back(
+    account: LocalAccount,
+):
+    # Given a completed fine-tune whose Get reported its losses and output location
+    transition = make_transition(MODEL_CUSTOMIZATION, "Completed")
+    fake = ListJournal()
+    # When it is journaled in DynamoDB and in the in-memory journal of the tests
+    DynamoJournal(account.clients["dynamodb"], TABLE_NAME).record(transition)
+    fake.record(transition)
+    # Then the item has them as additive attributes (numbers and a string)
+    [item] = _items(account, "journal#2026-11-05")
+    assert item["training_loss"] == {"N": "0.4213"}
+    assert item["validation_loss"] == {"N": "0.4671"}
+    assert item["output_location"] == {"S": "s3://ft-bucket/my-finetune-job/output/"}
+    assert item["v"] == {"N": "1"}
+    # And both journals read back the same entry, with them
+    [entry] = _read_day(account.clients["dynamodb"], transition)
+    assert (entry.training_loss, entry.validation_loss) == (0.4213, 0.4671)
+    assert entry.output_location == "s3://ft-bucket/my-finetune-job/output/"
+    assert fake.read(transition.observed_at, transition.observed_at) == [entry]
+
+
+def test_a_transition_without_results_writes_no_result_attributes(account: LocalAccount):
+    transition = make_transition(MODEL_CUSTOMIZATION, "InProgress")
+    DynamoJournal(account.clients["dynamodb"], TABLE_NAME).record(transition)
+    [item] = _items(account, "journal#2026-11-05")
+    assert not {"training_loss", "validation_loss", "output_location"} & set(item)
+    [entry] = _read_day(account.clients["dynamodb"], transition)
+    assert (entry.training_loss, entry.validation_loss, entry.output_location) == (None,) * 3
+    assert ListJournal(transitions=[transition]).read(
+        transition.observed_at, transition.observed_at
+    ) == [entry]
+
+
+def test_an_item_written_by_an_older_version_still_reads(account: LocalAccount):
+    # Given an item as the version before result numbers wrote it (no result attributes)
+    observed = dt.datetime(2026, 11, 5, 12, tzinfo=dt.UTC)
+    item = {
+        "pk": {"S": "journal#2026-11-05"},
+        "sk": {"S": "arn:aws:bedrock:us-east-1:123456789012:model-customization-job/x#Completed"},
+        "v": {"N": "1"},
+        "kind": {"S": "model-customization"},
+        "region": {"S": "us-east-1"},
+        "arn": {"S": "arn:aws:bedrock:us-east-1:123456789012:model-customization-job/x"},
+        "name": {"S": "old-ft"},
+        "status": {"S": "Completed"},
+        "previous_status": {"S": "InProgress"},
+        "observed_at": {"N": str(int(observed.timestamp()) * 1000)},
+        "created_at": {"N": str(int(observed.timestamp() - 7200) * 1000)},
+        "expires_at": {"N": str(int(observed.timestamp()) + 3 * 86400)},
+    }
+    account.clients["dynamodb"].put_item(TableName=TABLE_NAME, Item=item)
+    # When the day is read / Then it reads, with no result
+    [entry] = read_journal(account.clients["dynamodb"], TABLE_NAME, observed, observed)
+    assert (entry.name, entry.status, entry.observed_at) == ("old-ft", "Completed", observed)
+    assert (entry.training_loss, entry.validation_loss, entry.output_location) == (None,) * 3
+
+
+@pytest.mark.parametrize(
+    ("loss", "stored"),
+    [
+        (0.0, "0.0"),
+        (1e-20, "1E-20"),
+        (12345.678, "12345.678"),
+        (float("nan"), None),
+        (float("inf"), None),
+        (1e300, None),
+        (1e-200, None),
+    ],
+)
+def test_a_loss_dynamodb_cannot_store_is_left_out_and_the_record_still_written(
+    account: LocalAccount, loss: float, stored: str | None
+):
+    # Given a completed fine-tune reporting an odd training loss
+    base = make_transition(MODEL_CUSTOMIZATION, "Completed")
+    transition = replace(base, job=replace(base.job, training_loss=loss))
+    # When it is journaled
+    DynamoJournal(account.clients["dynamodb"], TABLE_NAME).record(transition)
+    # Then the item is written, with the loss as DynamoDB stores numbers, or without it
+    [item] = _items(account, "journal#2026-11-05")
+    assert item.get("training_loss") == ({"N": stored} if stored else None)
+    [entry] = _read_day(account.clients["dynamodb"], transition)
+    assert entry.training_loss == (float(stored) if stored else None)
+    assert entry.validation_loss == 0.4671
+    assert ListJournal(transitions=[transition]).read(
+        transition.observed_at, transition.observed_at
+    ) == [entry]
+
+
+def test_a_result_attribute_that_is_not_a_number_makes_the_item_unreadable_not_the_day():
+    # Given a day with a good item and one whose training loss is not a number
+    base = make_transition(MODEL_CUSTOMIZATION, "Completed")
+    good = journal_item(base, ttl=dt.timedelta(days=3))
+    bad = {**good, "sk": {"S": "bad"}, "training_loss": {"S": "0.4"}}
+    # When the day is read / Then the good one is there, the bad one skipped (and logged)
+    entries = read_journal(_PagedTable([bad, good]), TABLE_NAME, base.observed_at, base.observed_at)
+    assert [e.dedupe_id for e in entries] == [base.dedupe_id]
+
+
+def test_the_in_memory_journal_reads_the_first_record_of_each_day_as_dynamodb_does(
+    account: LocalAccount,
+):
+    # Given a transition recorded twice the same day (a re-publish), then once the next day
+    transition = make_transition(MODEL_CUSTOMIZATION, "Completed")
+    again = replace(transition, observed_at=transition.observed_at + dt.timedelta(hours=1))
+    next_day = replace(transition, observed_at=transition.observed_at + dt.timedelta(days=1))
+    fake, dynamo = ListJournal(), DynamoJournal(account.clients["dynamodb"], TABLE_NAME)
+    for t in (transition, again, next_day):
+        fake.record(t)
+        dynamo.record(t)
+    # When both are read over the two days / Then they give the same entries
+    start, end = transition.observed_at, next_day.observed_at
+    read = read_journal(account.clients["dynamodb"], TABLE_NAME, start, end)
+    assert sorted(read, key=lambda e: e.observed_at) == fake.read(start, end)
+    assert [e.observed_at for e in fake.read(start, end)] == [start, end]

@@ -8,7 +8,7 @@ Each fake behaves as its adapter does, as far as a caller can observe, and no fu
   tests/unit/adapters/test_state_store_contract.py checks the two stores agree.
 * ``FakeJobSource``: ``ports.JobSource`` over a dict of ``Job`` values that a test mutates.
 * ``RecordingPublisher``: ``ports.Publisher`` that keeps every message (and can fail on demand).
-* ``ListJournal``: ``ports.Journal`` that keeps every call.
+* ``ListJournal``: ``ports.Journal`` that keeps every call, and reads back as the digest does.
 
 Times are kept at the store's precision (whole epoch milliseconds), as DynamoDB keeps them.
 """
@@ -20,7 +20,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from job_monitor.adapters.journal import journal_entry
 from job_monitor.contracts.envelope import SnsMessage
+from job_monitor.digest.build import JournalEntry
 from job_monitor.domain.claims import ALERT_SENT, ClaimRequest, JobRecord, claimable
 from job_monitor.domain.detect import TrackedJob
 from job_monitor.domain.jobs import Job, Transition, as_utc
@@ -352,6 +354,18 @@ class ListJournal:
     @property
     def dedupe_ids(self) -> list[str]:
         return [t.dedupe_id for t in self.transitions]
+
+    def read(self, start: datetime, end: datetime) -> list[JournalEntry]:
+        """What ``adapters.journal.read_journal`` gives for ``[start, end]``: per UTC day of
+        observation, the entry (``journal_entry``) of the first record of each dedupe id (the
+        DynamoDB journal's conditional put keeps the first)."""
+        first, last = as_utc(start).date(), as_utc(end).date()
+        kept: dict[tuple[object, str], JournalEntry] = {}
+        for t in self.transitions:
+            day = as_utc(t.observed_at).date()
+            if first <= day <= last:
+                kept.setdefault((day, t.dedupe_id), journal_entry(t))
+        return list(kept.values())
 
 
 def _ms(value: datetime | None) -> datetime | None:

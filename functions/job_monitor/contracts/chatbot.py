@@ -32,7 +32,7 @@ from job_monitor.contracts.text import (
     result_facts,
     unknown_status_note,
 )
-from job_monitor.digest.build import CATEGORIES, Digest
+from job_monitor.digest.build import CATEGORIES, Digest, DigestJob, describe_losses
 from job_monitor.domain.jobs import Transition
 
 if TYPE_CHECKING:
@@ -46,6 +46,8 @@ DIGEST_DESCRIPTION_LIMIT = 3800
 """Characters of a digest's description; longer is cut at a line end with a note."""
 DIGEST_NAMES_PER_LIST = 5
 DIGEST_NAME_LIMIT = 120
+DIGEST_LOCATION_LIMIT = 200
+"""Characters of a completed job's output location in a digest's description."""
 
 
 def transition_payload(
@@ -124,7 +126,8 @@ def transition_payload(
 def digest_payload(digest: Digest, *, summary: str) -> dict[str, Any]:
     """The custom notification for the daily digest; ``summary`` is the one-line summary (the
     subject without its ``[Bedrock]`` prefix). At most ``DIGEST_NAMES_PER_LIST`` names per list,
-    each in a code span."""
+    each in a code span; a completed job's with what it produced where the digest has it
+    (``_digest_job``)."""
     lines = [
         f"*Last 24 hours* (to {digest.period_end.strftime('%Y-%m-%d %H:%M UTC')}), "
         f"account {digest.account}, {', '.join(digest.regions) or 'no region'}"
@@ -143,7 +146,7 @@ def digest_payload(digest: Digest, *, summary: str) -> dict[str, Any]:
             if not jobs.count:
                 continue
             shown = jobs.jobs[:DIGEST_NAMES_PER_LIST]
-            names = ", ".join(f"`{_code(j.name)}`" for j in shown)
+            names = ", ".join(_digest_job(j, category) for j in shown)
             more = jobs.count - len(shown)
             tail = f" and {more} more" if more else ""
             lines.append(f"{category.capitalize()} ({jobs.count}): {names}{tail}")
@@ -225,6 +228,19 @@ def overdue_payload(notice: OverdueNotice, *, summary: str) -> dict[str, Any]:
             },
         },
     }
+
+
+def _digest_job(job: DigestJob, category: str) -> str:
+    """```name``` or, for a completed job with results, ```name` (training loss 0.1234,
+    validation loss 0.2345, output `s3://...`)`` (the location within ``DIGEST_LOCATION_LIMIT``)."""
+    name = f"`{_code(job.name)}`"
+    if category != "completed":
+        return name
+    extras = [describe_losses(job)] if describe_losses(job) else []
+    if job.output_location:
+        location = code_text(cut(one_line(job.output_location), DIGEST_LOCATION_LIMIT))
+        extras.append(f"output `{location}`")
+    return f"{name} ({', '.join(extras)})" if extras else name
 
 
 def _code(text: str) -> str:

@@ -23,7 +23,14 @@ from job_monitor.contracts.envelope import (
     SnsMessage,
     render_body,
 )
-from job_monitor.contracts.fields import decode_json, optional_time, required_str, required_time
+from job_monitor.contracts.fields import (
+    decode_json,
+    optional_float,
+    optional_str,
+    optional_time,
+    required_str,
+    required_time,
+)
 from job_monitor.contracts.text import compact_json, cut, iso_utc
 from job_monitor.digest.build import (
     CATEGORIES,
@@ -44,6 +51,9 @@ NAME_LIMIT = 256
 """Characters of a job name in the body."""
 FAILURE_LIMIT = 300
 """Characters of a failure message in the body."""
+LOCATION_LIMIT = 1100
+"""Characters of an output location (``outputLocation``) in the body: an S3 URI of the longest
+bucket name (63) and key (1,024 bytes) fits whole."""
 _FIELD = "digest field"
 
 
@@ -148,10 +158,25 @@ def _list_document(jobs: JobList) -> dict[str, Any]:
                 "createdAt": iso_utc(j.created_at),
                 "ageSeconds": j.age_seconds,
                 "failureMessage": cut(j.failure, FAILURE_LIMIT) if j.failure else None,
+                **_result_fields(j),
             }
             for j in jobs.jobs
         ],
     }
+
+
+def _result_fields(job: DigestJob) -> dict[str, Any]:
+    """What a completed job produced, each field only when known (added within version 1, so a
+    digest without them is as before): ``outputLocation`` (S3 URI, within ``LOCATION_LIMIT``),
+    ``trainingLoss`` and ``validationLoss`` (numbers)."""
+    fields: dict[str, Any] = {}
+    if job.output_location:
+        fields["outputLocation"] = cut(job.output_location, LOCATION_LIMIT)
+    if job.training_loss is not None:
+        fields["trainingLoss"] = job.training_loss
+    if job.validation_loss is not None:
+        fields["validationLoss"] = job.validation_loss
+    return fields
 
 
 # ---------------------------------------------------------------------------------------------
@@ -251,4 +276,7 @@ def _job(job: Mapping[str, Any]) -> DigestJob:
         created_at=optional_time(job, "createdAt", _FIELD),
         age_seconds=age if isinstance(age, int) and not isinstance(age, bool) else None,
         failure=failure if isinstance(failure, str) else None,
+        output_location=optional_str(job, "outputLocation", _FIELD),
+        training_loss=optional_float(job, "trainingLoss", _FIELD),
+        validation_loss=optional_float(job, "validationLoss", _FIELD),
     )

@@ -2,7 +2,9 @@
 
 Inputs are the journal (one ``JournalEntry`` per transition the monitor published, see
 ``journal.py``) and the jobs still running (the state's tracked jobs). ``build_digest`` sorts them
-into, per region and kind: jobs **started** (first seen in the period), **completed**, **failed**
+into, per region and kind: jobs **started** (first seen in the period), **completed** (with what
+they produced where the journal has it: the output location, a customization's final losses),
+**failed**
 (with the first failure message), **stopped**, long-lived resources **updated** (back in service
 after an update), **still running** (with their age), and of those, **overdue**: in their status
 longer than the overdue threshold of their kind and status (``domain.overdue``; the same
@@ -72,6 +74,12 @@ class JournalEntry:
     observed_at: datetime
     created_at: datetime | None = None
     failure: str | None = None
+    output_location: str | None = None
+    """Where the job wrote its output (S3 URI), where Bedrock reports it (``Job``)."""
+    training_loss: float | None = None
+    validation_loss: float | None = None
+    """A completed customization's final losses, where Bedrock reports them (``Job.training_loss``,
+    ``Job.validation_loss``)."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,11 @@ class DigestJob:
     their age's start)."""
     failure: str | None = None
     """Failed jobs only: the first failure message."""
+    output_location: str | None = None
+    training_loss: float | None = None
+    validation_loss: float | None = None
+    """Completed jobs only, where the journal has them (``JournalEntry``): the output S3 location
+    and a customization's final training and validation loss."""
 
 
 @dataclass(frozen=True)
@@ -214,6 +227,14 @@ def build_digest(
         if entry.previous_status is None:
             add(entry.region, entry.kind, "started", job)
         category = status_category(entry.status, entry.previous_status)
+        if category == "completed":
+            # What the job produced: shown in the completed list only (not under "started").
+            job = replace(
+                job,
+                output_location=entry.output_location or None,
+                training_loss=entry.training_loss,
+                validation_loss=entry.validation_loss,
+            )
         if category is not None:
             add(entry.region, entry.kind, category, job)
     for tracked in running:
@@ -343,4 +364,16 @@ def describe_job(job: DigestJob, category: str) -> str:
         return f"{name} ({one_line(job.status)})"
     if category == "updated":
         return f"{name} ({one_line(job.status)} again)"
-    return name
+    losses = describe_losses(job)
+    return f"{name} ({losses})" if losses else name
+
+
+def describe_losses(job: DigestJob) -> str:
+    """``training loss 0.1234, validation loss 0.2345`` (4 significant digits, as the transition
+    messages show them, ``text.result_facts``); "" when neither is known."""
+    parts = []
+    if job.training_loss is not None:
+        parts.append(f"training loss {job.training_loss:.4g}")
+    if job.validation_loss is not None:
+        parts.append(f"validation loss {job.validation_loss:.4g}")
+    return ", ".join(parts)

@@ -4,7 +4,9 @@ Same rules as the transition rendering (``blocks``), from the shared ``mrkdwn`` 
 string (job names, failure messages, and region/kind text from the body) is escaped, so
 ``<!channel>`` in a job name pings nobody; one-line text loses control and invisible format
 characters; every section stays under Slack's 3,000 characters without cutting an escape in half;
-at most ``MAX_BLOCKS`` blocks (Slack allows 50); the ``text`` fallback is always there.
+at most ``MAX_BLOCKS`` blocks (Slack allows 50); the ``text`` fallback is always there. A completed
+job's line also says what it produced where the digest has it: a customization's final losses
+(never cut), and the output location as code (in a span it cannot close, at most half the line).
 
 The whole message stays within ``mrkdwn.MESSAGE_TEXT_LIMIT`` characters of text (a busy day lists
 enough jobs for 20,000 to 40,000). What gives way, least important first:
@@ -24,7 +26,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from job_monitor.digest.build import CATEGORIES, Digest, JobList, Section, describe_job
+from job_monitor.contracts.text import one_line
+from job_monitor.digest.build import (
+    CATEGORIES,
+    Digest,
+    DigestJob,
+    JobList,
+    Section,
+    describe_job,
+    describe_losses,
+)
 from job_monitor.notifiers.slack.blocks import SlackMessage
 from job_monitor.notifiers.slack.mrkdwn import (
     FALLBACK_TEXT_LIMIT,
@@ -32,6 +43,7 @@ from job_monitor.notifiers.slack.mrkdwn import (
     MESSAGE_TEXT_LIMIT,
     SECTION_TEXT_LIMIT,
     clip,
+    code_span,
     message_text_length,
     mrkdwn,
     shorten_escaped,
@@ -144,10 +156,7 @@ class _Group:
 
     def shorten(self, limit: int) -> None:
         """Job lines within ``limit`` characters (never more lines shown than before)."""
-        self.lines = {
-            c: ["\u2022 " + shorten_escaped(describe_job(job, c), limit) for job in jobs.jobs]
-            for c, jobs in self.lists
-        }
+        self.lines = {c: [_job_line(job, c, limit) for job in jobs.jobs] for c, jobs in self.lists}
         self.fit()
 
     def fit(self) -> None:
@@ -176,6 +185,22 @@ class _Group:
             if more:
                 parts.append(f"\u2022 _and {more} more_")
         return "\n".join(parts)
+
+
+def _job_line(job: DigestJob, category: str, limit: int) -> str:
+    """``\u2022`` and the job's line, escaped, within ``limit`` characters (plus the bullet). A
+    completed job's losses always show whole; its output location is a code span of at most
+    half of the rest; the name gets what is left."""
+    if category != "completed":
+        return "\u2022 " + shorten_escaped(describe_job(job, category), limit)
+    losses = describe_losses(job)
+    tail = f" ({losses})" if losses else ""
+    rest = limit - len(tail)
+    if job.output_location:
+        location = code_span(job.output_location, rest // 2 - 2)
+        tail += f" \u00b7 {location}"
+        rest -= len(location) + 3
+    return f"\u2022 {shorten_escaped(one_line(job.name), rest)}{tail}"
 
 
 def _drop_one_line(groups: list[_Group]) -> bool:

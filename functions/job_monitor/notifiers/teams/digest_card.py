@@ -3,7 +3,9 @@
 The facts of the Slack digest (``notifiers.slack.digest_blocks``): a title, the day's totals (or
 "quiet day"), one container per region/kind group with each list's heading, true count, job lines
 and "and N more", and a closing line with the period (card date functions), the account and the
-regions. Job lines are ``TextRun`` text (never markdown); kind and region text is escaped.
+regions. Job lines are ``TextRun`` text (never markdown); kind and region text is escaped. A
+completed job's line also says what it produced where the digest has it: a customization's final
+losses (never cut), then the output location (at most half the line).
 
 The POST body stays within ``text.PAYLOAD_BYTE_LIMIT`` bytes, counted exactly (a busy day, 2
 regions x 7 kinds with long names, is about 60,000). What gives way, as in Slack, least important
@@ -17,7 +19,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from job_monitor.digest.build import CATEGORIES, Digest, JobList, Section, describe_job
+from job_monitor.contracts.text import one_line
+from job_monitor.digest.build import (
+    CATEGORIES,
+    Digest,
+    DigestJob,
+    JobList,
+    Section,
+    describe_job,
+    describe_losses,
+)
 from job_monitor.notifiers.teams.cards import TeamsMessage, header, new_card
 from job_monitor.notifiers.teams.text import (
     PAYLOAD_BYTE_LIMIT,
@@ -110,10 +121,7 @@ class _Group:
         self.shorten(LINE_LIMIT)
 
     def shorten(self, limit: int) -> None:
-        self.lines = {
-            c: ["\u2022 " + plain(describe_job(job, c), limit) for job in jobs.jobs]
-            for c, jobs in self.lists
-        }
+        self.lines = {c: [_job_line(job, c, limit) for job in jobs.jobs] for c, jobs in self.lists}
         self.render()
 
     def longest(self) -> str:
@@ -136,6 +144,22 @@ class _Group:
                 items.append(text_block(f"\u2022 _and {more} more_", isSubtle=True))
         self.element = {"type": "Container", "separator": True, "items": items}
         self.size = payload_bytes(self.element) + 1
+
+
+def _job_line(job: DigestJob, category: str, limit: int) -> str:
+    """``\u2022`` and the job's line (plain) within ``limit`` characters (plus the bullet), as in
+    Slack: a completed job's losses whole, its output location at most half of the rest, the
+    name what is left."""
+    if category != "completed":
+        return "\u2022 " + plain(describe_job(job, category), limit)
+    losses = describe_losses(job)
+    tail = f" ({losses})" if losses else ""
+    rest = limit - len(tail)
+    if job.output_location:
+        location = plain(job.output_location, rest // 2)
+        tail += f" \u00b7 {location}"
+        rest -= len(location) + 3
+    return f"\u2022 {plain(one_line(job.name), rest)}{tail}"
 
 
 def _drop_one_line(groups: list[_Group]) -> bool:

@@ -13,7 +13,7 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from job_monitor.contracts import transition as contract
-from job_monitor.contracts.digest import NAME_LIMIT, parse_digest, render_digest
+from job_monitor.contracts.digest import LOCATION_LIMIT, NAME_LIMIT, parse_digest, render_digest
 from job_monitor.contracts.envelope import MAX_BODY_BYTES
 from job_monitor.digest.build import (
     CATEGORIES,
@@ -73,9 +73,10 @@ def _check_limits(slack: SlackMessage) -> None:
 
 
 def _largest_digest(regions: int) -> Digest:
-    """Every kind in ``regions`` regions, each list full (more jobs than it shows), every name
-    and failure message at the contract's limits and full of characters that grow when escaped,
-    read back from the SNS body (which the contract keeps within ``MAX_BODY_BYTES``)."""
+    """Every kind in ``regions`` regions, each list full (more jobs than it shows), every name,
+    failure message and output location at the contract's limits and full of characters that grow
+    when escaped, the losses at their longest, read back from the SNS body (which the contract
+    keeps within ``MAX_BODY_BYTES``)."""
     names = [f"r{r:02d}-{_long('region', 40)}" for r in range(regions)]
     entries: list[JournalEntry] = []
     running: list[RunningJob] = []
@@ -103,6 +104,10 @@ def _largest_digest(regions: int) -> Digest:
                             observed_at=END - dt.timedelta(hours=1 + i / 10),
                             created_at=END - dt.timedelta(hours=2),
                             failure=_long("failure", 5000),
+                            # what a completed job produced (only the completed list shows it)
+                            output_location=_long("s3://out", LOCATION_LIMIT + 100),
+                            training_loss=-1.234567e-100,
+                            validation_loss=9.876543e100,
                         )
                     )
                 running.append(
