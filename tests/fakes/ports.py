@@ -25,6 +25,7 @@ from job_monitor.domain.claims import ALERT_SENT, ClaimRequest, JobRecord, claim
 from job_monitor.domain.detect import TrackedJob
 from job_monitor.domain.jobs import Job, Transition, as_utc
 from job_monitor.domain.kinds import JobKind
+from job_monitor.domain.sweep import SweepState
 from job_monitor.ports import Commit, Cursor, KindState, Lookup, Page, Snapshot, StaleClaim
 
 
@@ -111,6 +112,8 @@ class InMemoryStateStore(_Faults):
         """By (kind name, ARN)."""
         self.records: dict[str, StoredRecord] = {} if records is None else records
         """By ARN."""
+        self.sweeps: dict[str, str] = {}
+        """By kind name: the sweep state as stored (its JSON document)."""
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -122,6 +125,8 @@ class InMemoryStateStore(_Faults):
         for (kind_name, arn), item in self.view.items():
             state = snapshot.kinds.setdefault(kind_name, KindState())
             (state.recent if item.finished else state.tracked)[arn] = item.job
+        for kind_name, doc in self.sweeps.items():
+            snapshot.kinds.setdefault(kind_name, KindState()).sweep = SweepState.from_json(doc)
         return snapshot
 
     def lookup(self, kind: JobKind, arn: str) -> Lookup:
@@ -211,6 +216,10 @@ class InMemoryStateStore(_Faults):
         self.view.pop((kind.name, arn), None)
         if arn in self.records:
             self.records[arn].expires_at = expires_at
+
+    def save_sweep(self, kind: JobKind, sweep: SweepState) -> None:
+        self._check("save_sweep")
+        self.sweeps[kind.name] = sweep.to_json()
 
     def advance(self, kind: JobKind, watermark: datetime, prune: Iterable[str]) -> bool:
         self._check("advance")

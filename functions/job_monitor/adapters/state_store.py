@@ -29,6 +29,7 @@ from job_monitor.adapters.dynamo_codec import (
     read_state_item,
     record_key,
     string_value,
+    sweep_item,
     time_value,
     ttl_value,
     view_item,
@@ -37,6 +38,7 @@ from job_monitor.adapters.dynamo_codec import (
 from job_monitor.domain.claims import ALERT_SENT, ClaimRequest, JobRecord
 from job_monitor.domain.detect import TrackedJob
 from job_monitor.domain.kinds import JobKind
+from job_monitor.domain.sweep import SweepState
 from job_monitor.ports import Commit, Cursor, Lookup, Snapshot, StaleClaim, UnreadableState
 
 _BATCH_LIMIT = 25
@@ -277,6 +279,10 @@ class DynamoStateStore:
                 ExpressionAttributeValues={":expires": ttl_value(expires_at)},
             )
         )
+
+    def save_sweep(self, kind: JobKind, sweep: SweepState) -> None:
+        """One unconditional PutItem of the sweep item."""
+        self._client.put_item(TableName=self._table, Item=sweep_item(self._pk, kind, sweep))
 
     def advance(self, kind: JobKind, watermark: datetime, prune: Iterable[str]) -> bool:
         """The pruning is done whether or not the watermark moves: it is safe for both runs."""

@@ -51,6 +51,9 @@ class Job:
     base_model: str | None = None
     output_model: str | None = None
     failure_messages: tuple[str, ...] = ()
+    details: tuple[tuple[str, str], ...] = ()
+    """Facts the message shows as they are, by field name: a parent-scoped kind's ids and its
+    ``statistics_field`` counters and ``detail_fields`` (``numberOfDocumentsFailed``: "3")."""
 
     @classmethod
     def from_summary(cls, kind: JobKind, summary: dict[str, Any]) -> Job:
@@ -68,6 +71,7 @@ class Job:
             base_model=_model_text(summary, kind.base_model_field),
             output_model=_model_text(summary, kind.output_model_field),
             failure_messages=failure_messages(summary, kind.summary_failure_field),
+            details=_details(kind, summary),
         )
 
     @property
@@ -95,6 +99,16 @@ def _name(kind: JobKind, summary: dict[str, Any], arn: str) -> str:
     if kind.name_from_arn and isinstance(arn, str) and arn.rsplit("/", 1)[-1]:
         return arn.rsplit("/", 1)[-1]
     raise KeyError(kind.name_fields[0] if kind.name_fields else "name")
+
+
+def _details(kind: JobKind, summary: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The kind's parent ids, detail fields and counters present in ``summary``, in that order."""
+    names = [*kind.identity_fields[:-1], *kind.detail_fields]
+    found = [(n, str(summary[n])) for n in names if summary.get(n) not in (None, "")]
+    stats = summary.get(kind.statistics_field) if kind.statistics_field else None
+    if isinstance(stats, dict):
+        found += [(n, str(v)) for n, v in stats.items() if isinstance(v, int)]
+    return tuple(found)
 
 
 def failure_messages(response: dict[str, Any], field_name: str | None) -> tuple[str, ...]:

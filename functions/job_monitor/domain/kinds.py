@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
-FAILURE_STATUSES = frozenset({"Failed", "PartiallyCompleted", "Expired"})
+FAILURE_STATUSES = frozenset({"Failed", "PartiallyCompleted", "Expired", "FAILED"})
+"""Statuses that need a failure message (the agent and Automated Reasoning APIs spell FAILED in
+capitals)."""
 READY_STATUSES = ("InService", "Active")  # a long-lived resource is usable: not terminal, but done
 
 ID_ARN = "arn"
@@ -49,6 +52,23 @@ DEPLOYMENT_ID_PATTERN = (
     r"(arn:aws(|-us-gov|-cn|-iso|-iso-b):bedrock:[a-z0-9-]{1,20}:[0-9]{12}:"
     r"custom-model-deployment/[a-z0-9]{12})|^([0-9a-zA-Z][_-]?){1,63}"
 )
+
+
+@dataclass(frozen=True)
+class ParentLevel:
+    """One level of the resources a parent-scoped kind's jobs live under (``JobKind.parents``):
+    the list operation that enumerates them (given the ids of the levels above), where its
+    summaries live, and which summary fields carry the id the next level's list takes and the
+    display name. Checked against botocore's service models by tests/unit/domain/test_kinds.py."""
+
+    label: str
+    """Human name: "knowledge base", "data source", "policy"."""
+    list_operation: str
+    summaries_key: str
+    id_field: str
+    """Summary field with the id; the lists below this level take it as the parameter of the
+    same name."""
+    name_field: str = "name"
 
 
 @dataclass(frozen=True)
@@ -86,7 +106,7 @@ class JobKind:
     status_filter_param: str = "statusEquals"
     """The list operation's parameter that keeps one status (the baseline and the scan's status
     lists use it)."""
-    sort_params: tuple[tuple[str, str], ...] = (
+    sort_params: tuple[tuple[str, Any], ...] = (
         ("sortBy", "CreationTime"),
         ("sortOrder", "Descending"),
     )
@@ -129,6 +149,64 @@ class JobKind:
     event_name_field: str | None = None
     """Fields of the event's ``detail`` with the status, the job ARN and the job name (from the
     samples in Bedrock's user guide, "How EventBridge for Amazon Bedrock works")."""
+
+    parents: tuple[ParentLevel, ...] = ()
+    """For a kind whose list operation needs parent ids (knowledge base and data source, policy):
+    the chain of parents from the account down, enumerated by a bounded sweep
+    (``domain.sweep``, ``poll.sweep``) instead of one account-wide list. Empty = account-wide."""
+    identity_template: str | None = None
+    """For a parent-scoped kind: how the job's identity (its "ARN" everywhere in the monitor) is
+    made from summary fields; ``{arn_prefix}`` is ``arn:<partition>:bedrock:<region>:<account>:``.
+    Its fields are exactly the detail operation's parameters, so the identity is also how the
+    job is described again (``identity_params``)."""
+    detail_result_key: str | None = None
+    """Key of the detail response that wraps the job (``ingestionJob``); None = top level."""
+    statistics_field: str | None = None
+    """Summary / detail field with the job's counters (numbers by name), shown in the message."""
+    detail_fields: tuple[str, ...] = ()
+    """Further summary / detail fields shown in the message as they are (``Job.details``)."""
+    enabled_by_default: bool = True
+    """In the default ``job_kinds``. Parent-scoped kinds are off by default: each costs up to
+    its sweep budget of calls per run per region and needs extra IAM actions."""
+
+    @property
+    def parent_actions(self) -> tuple[str, ...]:
+        """IAM actions of the parent list operations (``bedrock:ListKnowledgeBases``...)."""
+        return tuple(f"{self.iam_prefix}:{_pascal(p.list_operation)}" for p in self.parents)
+
+    @property
+    def identity_fields(self) -> tuple[str, ...]:
+        """The summary fields (= detail parameters) the identity is made of, in order."""
+        if self.identity_template is None:
+            return ()
+        names = re.findall(r"{(\w+)}", self.identity_template)
+        return tuple(n for n in names if n != "arn_prefix")
+
+    def identity(self, summary: dict[str, Any], arn_prefix: str) -> str:
+        """The job's identity from a summary (KeyError when a field is missing)."""
+        assert self.identity_template is not None
+        values = {f: str(summary[f]) for f in self.identity_fields}
+        return self.identity_template.format(arn_prefix=arn_prefix, **values)
+
+    def identity_params(self, identity: str) -> dict[str, str] | None:
+        """The detail operation's parameters read back from an identity; None when it is not one
+        of this kind's."""
+        if self.identity_template is None:
+            return None
+        pattern = re.escape(self.identity_template)
+        pattern = pattern.replace(re.escape("{arn_prefix}"), r"arn:[^:]+:bedrock:[^:]*:[0-9]*:")
+        for name in self.identity_fields:
+            pattern = pattern.replace(re.escape(f"{{{name}}}"), rf"(?P<{name}>.+?)")
+        match = re.fullmatch(pattern, identity)
+        return match.groupdict() if match else None
+
+    def leaf_of(self, identity: str) -> tuple[str, ...] | None:
+        """The ids of the parents a job lives under (its leaf's path in ``domain.sweep``), read
+        from its identity; None when it is not one of this kind's."""
+        params = self.identity_params(identity)
+        if params is None:
+            return None
+        return tuple(params[f] for f in self.identity_fields[:-1])
 
     @property
     def non_terminal_statuses(self) -> frozenset[str]:
@@ -359,6 +437,95 @@ CUSTOM_MODEL_DEPLOYMENT = JobKind(
     last_modified_field="lastUpdatedAt",
 )
 
+INGESTION_STATUSES = frozenset(
+    {"STARTING", "IN_PROGRESS", "COMPLETE", "FAILED", "STOPPING", "STOPPED"}
+)
+
+KNOWLEDGE_BASE_INGESTION = JobKind(
+    name="knowledge-base-ingestion",
+    label="knowledge base ingestion",
+    list_operation="list_ingestion_jobs",
+    summaries_key="ingestionJobSummaries",
+    time_field="startedAt",
+    time_after_param=None,
+    time_before_param=None,
+    statuses=INGESTION_STATUSES,
+    terminal_statuses=frozenset({"COMPLETE", "FAILED", "STOPPED"}),
+    running_order=("STARTING", "IN_PROGRESS", "STOPPING"),
+    detail_operation="get_ingestion_job",
+    detail_result_key="ingestionJob",
+    detail_failure_field="failureReasons",
+    # ListDataSources, ListIngestionJobs and GetIngestionJob act on the knowledge base.
+    iam_resource_type="knowledge-base",
+    console_fragment="knowledge-bases",
+    service="bedrock-agent",
+    status_filter_param="filters",
+    sort_params=(("sortBy", {"attribute": "STARTED_AT", "order": "DESCENDING"}),),
+    parents=(
+        ParentLevel(
+            "knowledge base", "list_knowledge_bases", "knowledgeBaseSummaries", "knowledgeBaseId"
+        ),
+        ParentLevel("data source", "list_data_sources", "dataSourceSummaries", "dataSourceId"),
+    ),
+    # Ingestion jobs have no ARN: this identity is the monitor's own, under the knowledge base's.
+    identity_template=(
+        "{arn_prefix}knowledge-base/{knowledgeBaseId}/data-source/{dataSourceId}"
+        "/ingestion-job/{ingestionJobId}"
+    ),
+    # No name field: the job id, until the sweep names it by its parents ("docs / s3-bucket").
+    name_fields=(),
+    name_from_arn=True,
+    statistics_field="statistics",
+    last_modified_field="updatedAt",
+    enabled_by_default=False,
+)
+
+AUTOMATED_REASONING_BUILD = JobKind(
+    name="automated-reasoning-build",
+    label="Automated Reasoning policy build",
+    list_operation="list_automated_reasoning_policy_build_workflows",
+    summaries_key="automatedReasoningPolicyBuildWorkflowSummaries",
+    time_field="createdAt",
+    time_after_param=None,
+    time_before_param=None,
+    statuses=frozenset(
+        {
+            "SCHEDULED",
+            "CANCEL_REQUESTED",
+            "PREPROCESSING",
+            "BUILDING",
+            "TESTING",
+            "COMPLETED",
+            "FAILED",
+            "CANCELLED",
+        }
+    ),
+    terminal_statuses=frozenset({"COMPLETED", "FAILED", "CANCELLED"}),
+    running_order=("SCHEDULED", "PREPROCESSING", "BUILDING", "TESTING", "CANCEL_REQUESTED"),
+    detail_operation="get_automated_reasoning_policy_build_workflow",
+    # The detail response has no failure field: a FAILED build says so by its status only.
+    detail_failure_field="",
+    iam_resource_type="automated-reasoning-policy",
+    console_fragment="automated-reasoning",
+    status_filter_param="",
+    sort_params=(),  # the list has neither sort nor filter
+    parents=(
+        ParentLevel(
+            "policy",
+            "list_automated_reasoning_policies",
+            "automatedReasoningPolicySummaries",
+            "policyArn",
+        ),
+    ),
+    identity_template="{policyArn}/build-workflow/{buildWorkflowId}",
+    # No name field: the job id, until the sweep names it by its parents ("docs / s3-bucket").
+    name_fields=(),
+    name_from_arn=True,
+    detail_fields=("buildWorkflowType",),
+    last_modified_field="updatedAt",
+    enabled_by_default=False,
+)
+
 REGISTRY: dict[str, JobKind] = {
     kind.name: kind
     for kind in (
@@ -369,8 +536,13 @@ REGISTRY: dict[str, JobKind] = {
         MODEL_COPY,
         PROVISIONED_THROUGHPUT,
         CUSTOM_MODEL_DEPLOYMENT,
+        KNOWLEDGE_BASE_INGESTION,
+        AUTOMATED_REASONING_BUILD,
     )
 }
+
+DEFAULT_KINDS = tuple(name for name, kind in REGISTRY.items() if kind.enabled_by_default)
+"""The ``job_kinds`` default: every kind but the parent-scoped ones (see ``enabled_by_default``)."""
 
 
 def resolve_kinds(names: list[str] | tuple[str, ...]) -> tuple[JobKind, ...]:
