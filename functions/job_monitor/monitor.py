@@ -85,4 +85,5 @@ class Monitor:
             finished_ttl=timedelta(days=settings.finished_job_ttl_days),
             message_format=settings.message_format,
             journal=self.journal,
+            sweep_budget=settings.sweep_budget,
         )

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from job_monitor.contracts.envelope import MESSAGE_FORMATS
-from job_monitor.domain.kinds import REGISTRY
+from job_monitor.domain.kinds import DEFAULT_KINDS, REGISTRY
 
 T = TypeVar("T")
 
@@ -371,10 +371,13 @@ JOB_KINDS: SettingField[tuple[str, ...]] = SettingField(
     "kinds",
     "JOB_KINDS",
     "job_kinds",
-    tuple(REGISTRY),
+    DEFAULT_KINDS,
     # The Lambda keeps the first of a repeated kind, as it always did; synth refuses repeats.
     kind_names(required=True, drop_duplicates=True),
-    doc="Job kinds the monitor lists; absent = every kind of the registry.",
+    doc=(
+        "Job kinds the monitor lists; absent = every kind of the registry but the parent-scoped "
+        "ones (knowledge-base-ingestion, automated-reasoning-build: opt in)."
+    ),
     context_parse=kind_names(required=True),
 )
 LOOKBACK_SECONDS = integer_field(
@@ -397,6 +400,19 @@ FINISHED_JOB_TTL_DAYS = integer_field(
     low=1,
     high=3650,
     doc="How long a finished job's record stays in the state table (DynamoDB TTL).",
+)
+SWEEP_BUDGET = integer_field(
+    "sweep_budget",
+    env="SWEEP_BUDGET",
+    context_key="sweep_budget",
+    default=50,
+    low=1,
+    high=1000,
+    doc=(
+        "List calls a quiet run makes per parent-scoped kind and region (knowledge bases, data "
+        "sources, policies visited in rotation): every one is visited at least once every "
+        "ceil(N / sweep_budget) runs, N = 1 + parents + leaves."
+    ),
 )
 TIME_MARGIN_SECONDS = integer_field(
     "time_margin_seconds",
@@ -432,6 +448,7 @@ MONITOR_FIELDS: tuple[SettingField[Any], ...] = (
     LOOKBACK_SECONDS,
     MESSAGE_FORMAT,
     FINISHED_JOB_TTL_DAYS,
+    SWEEP_BUDGET,
     TIME_MARGIN_SECONDS,
     HOME_REGION,
     WATCH_REGIONS,
