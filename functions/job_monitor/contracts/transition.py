@@ -91,6 +91,9 @@ class Notification:
     region: str
     account: str
     console_url: str | None
+    details: tuple[tuple[str, str], ...] = ()
+    """The body's optional ``details`` object (a parent-scoped job's ids and counters), in
+    order; empty when absent."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -168,6 +171,13 @@ def _contract(transition: Transition) -> dict[str, Any]:
         "region": transition.region,
         "account": transition.account,
         "consoleUrl": console_url(job),
+        # Only the kinds that have them (knowledge-base ingestion: parent ids and statistics;
+        # Automated Reasoning builds: ids and workflow type), so other bodies are unchanged.
+        **(
+            {"details": {k: cut(v, MODEL_TEXT_LIMIT, TRUNCATED) for k, v in job.details}}
+            if job.details
+            else {}
+        ),
     }
 
 
@@ -347,4 +357,12 @@ def from_document(data: dict[str, Any]) -> Notification:
         base_model=optional_str(data, "baseModel"),
         output_model=optional_str(data, "outputModel"),
         console_url=optional_str(data, "consoleUrl"),
+        details=_details(data),
     )
+
+
+def _details(data: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    value = data.get("details") or {}
+    if not isinstance(value, dict):
+        raise ContractError("field 'details' must be an object")
+    return tuple((str(k), str(v)) for k, v in value.items())

@@ -73,24 +73,26 @@ def poll_parent_kind(
     tracked_by_leaf: dict[Path | None, dict[str, TrackedJob]] = defaultdict(dict)
     for arn, job in state.tracked.items():
         tracked_by_leaf[kind.leaf_of(arn)][arn] = job
-    plan = plan_visits(
-        sweep.nodes,
-        cursor=sweep.cursor,
-        must={p for p in tracked_by_leaf if p is not None} | sweep.flagged,
-        budget=ctx.sweep_budget,
-    )
+    must = {p for p in tracked_by_leaf if p is not None} | sweep.flagged
     observed_at = ctx.clock()
     visit = _Visitor(
         ctx=ctx, source=source, kind=kind, sweep=sweep, report=report, baseline=cursor.baseline
     )
-    for path in plan.must:
-        visit(path, tracked_by_leaf.get(path, {}))
-    for path in plan.rotation:
-        if visit.calls >= plan.budget and visit.rotated:
+    plan = plan_visits(sweep.nodes, cursor=sweep.cursor, must=must, budget=ctx.sweep_budget)
+    for leaf in plan.must:
+        visit(leaf, tracked_by_leaf.get(leaf, {}))
+    done = set(plan.must)
+    # Planned again after each visit: the children a visit finds are next in path order, so a
+    # new knowledge base's data sources are listed in the same run when the budget allows.
+    while not (visit.calls >= plan.budget and visit.rotated):
+        plan = plan_visits(sweep.nodes, cursor=sweep.cursor, must=must, budget=plan.budget)
+        following: Path | None = next((p for p in plan.rotation if p not in done), None)
+        if following is None:
             break
-        visit(path, tracked_by_leaf.get(path, {}))
+        visit(following, tracked_by_leaf.get(following, {}))
+        done.add(following)
         visit.rotated += 1
-        sweep.cursor = path
+        sweep.cursor = following
     report.strategy = f"sweep:{visit.calls} calls, {len(visit.leaves)} leaves"
 
     # Tracked jobs whose leaf is gone (or was never known): describe them once.

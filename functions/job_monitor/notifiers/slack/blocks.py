@@ -206,6 +206,9 @@ def _fields(n: Notification) -> list[str]:
     where = " / ".join(_word(p) for p in (n.account, n.region) if p)
     if where:
         fields.append(f"*Account / region*\n{where}")
+    if n.details:
+        lines = "\n".join(f"{_word(k)}: {_word(v)}" for k, v in n.details)
+        fields.append(f"*Details*\n{lines}")
     return [clip(f, FIELD_TEXT_LIMIT) for f in fields]
 
 
