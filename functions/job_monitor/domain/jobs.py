@@ -102,8 +102,9 @@ def _name(kind: JobKind, summary: dict[str, Any], arn: str) -> str:
 
 
 def _details(kind: JobKind, summary: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    """The kind's parent ids, detail fields and counters present in ``summary``, in that order."""
-    names = [*kind.identity_fields[:-1], *kind.detail_fields]
+    """The kind's identity fields (parent ids, job id), detail fields and counters present in
+    ``summary``, in that order."""
+    names = [*kind.identity_fields, *kind.detail_fields]
     found = [(n, str(summary[n])) for n in names if summary.get(n) not in (None, "")]
     stats = summary.get(kind.statistics_field) if kind.statistics_field else None
     if isinstance(stats, dict):

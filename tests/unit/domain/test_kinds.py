@@ -22,7 +22,9 @@ from job_monitor.domain.kinds import (
 )
 
 MODEL = botocore.session.get_session().get_service_model("bedrock")
-KINDS = list(REGISTRY.values())
+KINDS = [kind for kind in REGISTRY.values() if not kind.parents]
+"""The account-wide kinds of the ``bedrock`` client; the parent-scoped ones are checked against
+their own service models in test_parent_kinds.py."""
 SUMMARY_ONLY = {
     ("model-customization", "customModelArn"),  # the detail says outputModelArn
     ("evaluation", "modelIdentifiers"),  # the detail nests it in inferenceConfig
@@ -47,6 +49,8 @@ def test_the_registry_holds_every_bedrock_job_kind() -> None:
         "model-copy",
         "provisioned-throughput",
         "custom-model-deployment",
+        "knowledge-base-ingestion",
+        "automated-reasoning-build",
     ]
 
 
@@ -168,7 +172,8 @@ def test_long_lived_resources_stay_followed_after_they_succeed() -> None:
 
 
 def test_unknown_kind_is_named_with_the_allowed_values() -> None:
-    with pytest.raises(ValueError, match=r"unknown job kind\(s\) fine-tuning; allowed: batch"):
+    allowed = "allowed: automated-reasoning-build, batch"
+    with pytest.raises(ValueError, match=rf"unknown job kind\(s\) fine-tuning; {allowed}"):
         resolve_kinds(["fine-tuning"])
 
 
