@@ -22,7 +22,7 @@ from botocore.config import Config
 from moto import mock_aws
 
 from job_monitor.config import MonitorSettings
-from job_monitor.domain.kinds import REGISTRY
+from job_monitor.domain.kinds import DEFAULT_KINDS, resolve_kinds
 from job_monitor.monitor import Monitor
 from job_monitor.wiring import build_monitor
 from sim.bedrock import BedrockSimulator
@@ -76,7 +76,7 @@ class LocalAccount:
         base = MonitorSettings(
             table_name=TABLE_NAME,
             topic_arn=self.topic_arn,
-            kinds=tuple(REGISTRY.values()),
+            kinds=resolve_kinds(DEFAULT_KINDS),
             home_region=REGION,
         )
         return replace(base, **overrides)

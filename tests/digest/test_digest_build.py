@@ -10,7 +10,7 @@ import pytest
 
 from job_monitor.contracts.digest import contract, digest_subject, parse_digest, render_digest
 from job_monitor.contracts.envelope import MAX_BODY_BYTES, ContractError
-from job_monitor.digest.build import CATEGORIES, Digest, build_digest
+from job_monitor.digest.build import CATEGORIES, Digest, build_digest, status_category
 
 from .support import ACCOUNT, END, START, entry, running
 
@@ -299,3 +299,21 @@ def test_the_updated_list_is_in_the_contract_and_reads_back():
     assert parse_digest(render_digest(d).body) == d
     chatbot = json.loads(render_digest(d, "chatbot").body)["content"]["description"]
     assert "Updated (1): `pt-a`" in chatbot
+
+
+@pytest.mark.parametrize(
+    ("status", "category"),
+    [
+        ("COMPLETE", "completed"),  # knowledge-base ingestion
+        ("FAILED", "failed"),
+        ("STOPPED", "stopped"),
+        ("IN_PROGRESS", None),
+        ("COMPLETED", "completed"),  # Automated Reasoning build workflows
+        ("CANCELLED", "stopped"),
+        ("BUILDING", None),
+    ],
+)
+def test_the_capitalised_statuses_of_the_parent_scoped_kinds_have_their_lists(
+    status: str, category: str | None
+) -> None:
+    assert status_category(status, "IN_PROGRESS") == category

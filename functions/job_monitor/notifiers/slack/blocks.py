@@ -79,9 +79,24 @@ STATUS_STYLES: dict[str, StatusStyle] = {
     "Updating": StatusStyle(":large_blue_circle:", "blue", "is updating"),
     "InService": StatusStyle(":large_green_circle:", "green", "is in service"),
     "Active": StatusStyle(":large_green_circle:", "green", "is active"),
+    # Knowledge-base ingestion jobs (bedrock-agent's own spellings).
+    "STARTING": StatusStyle(":large_blue_circle:", "blue", "is starting"),
+    "IN_PROGRESS": _BLUE,
+    "COMPLETE": _GREEN,
+    "FAILED": _RED,
+    "STOPPING": StatusStyle(":white_circle:", "grey", "is stopping"),
+    "STOPPED": _GREY,
+    # Automated Reasoning policy build workflows.
+    "SCHEDULED": StatusStyle(":large_blue_circle:", "blue", "is scheduled"),
+    "PREPROCESSING": StatusStyle(":large_blue_circle:", "blue", "is preprocessing"),
+    "BUILDING": StatusStyle(":large_blue_circle:", "blue", "is building"),
+    "TESTING": StatusStyle(":large_blue_circle:", "blue", "is testing"),
+    "CANCEL_REQUESTED": StatusStyle(":white_circle:", "grey", "is being cancelled"),
+    "COMPLETED": _GREEN,
+    "CANCELLED": StatusStyle(":white_circle:", "grey", "was cancelled"),
 }
 UNKNOWN_STATUS_STYLE = StatusStyle(":white_circle:", "grey", "changed status")
-MENTION_STATUSES = frozenset({"Failed"})
+MENTION_STATUSES = frozenset({"Failed", "FAILED"})
 
 
 @dataclass(frozen=True)
