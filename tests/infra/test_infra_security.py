@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,8 +11,14 @@ from cfnlint.api import ManualArgs, lint
 
 from infra import names
 from infra.nag import MIN_REASON_LENGTH
-from job_monitor.domain.kinds import REGISTRY
-from tests.infra.support import Synthesized
+from job_monitor.domain.kinds import DEFAULT_KINDS, REGISTRY
+from tests.infra.support import (
+    CLI_CONTEXT,
+    TEST_CONTEXT,
+    Synthesized,
+    cdk_json_context,
+    synthesize,
+)
 
 pytestmark = pytest.mark.slow  # they share one synth (about 15 s per session)
 
@@ -245,7 +252,7 @@ def test_bedrock_access_is_exactly_the_kinds_list_and_get_actions(
     bedrock = [s for s in statements(synthesized) if as_list(s["Action"])[0].startswith("bedrock:")]
     bedrock = [s for s in bedrock if s not in role_statements(synthesized, REALTIME_ROLE)]
     by_resource = {json.dumps(s["Resource"]): s for s in bedrock}
-    kinds = REGISTRY.values()
+    kinds = [REGISTRY[name] for name in DEFAULT_KINDS]  # cdk.json sets no job_kinds
     # List actions do not support resource-level permissions: Resource "*", and nothing else.
     assert sorted(by_resource['"*"']["Action"]) == sorted(k.list_action for k in kinds)
     # Get actions: scoped to each kind's job resource type in this account and region.
@@ -372,3 +379,39 @@ def test_the_webhook_url_is_not_in_the_template(synthesized: Synthesized) -> Non
     text = json.dumps(synthesized.template)
     assert "hooks.slack.com" not in text
     assert "AWS::SecretsManager::Secret" not in text  # referenced by name, created outside
+
+
+def test_parent_scoped_kinds_add_exactly_their_lists_and_gets(tmp_path: Path) -> None:
+    # Given a stack that also watches ingestion jobs and Automated Reasoning builds
+    kinds = [*DEFAULT_KINDS, "knowledge-base-ingestion", "automated-reasoning-build"]
+    context = {**cdk_json_context(), **CLI_CONTEXT, **TEST_CONTEXT, "job_kinds": kinds}
+    synthesized = synthesize(tmp_path / "cdk.out", context)
+    bedrock = [s for s in statements(synthesized) if as_list(s["Action"])[0].startswith("bedrock:")]
+    bedrock = [s for s in bedrock if s not in role_statements(synthesized, REALTIME_ROLE)]
+    unscoped = [s for s in bedrock if s["Resource"] == "*"]
+    (scoped,) = [s for s in bedrock if s["Resource"] != "*"]
+    # Then the top of each parent chain is listed on "*" (no resource type)...
+    assert {"bedrock:ListKnowledgeBases", "bedrock:ListAutomatedReasoningPolicies"} <= {
+        a for s in unscoped for a in as_list(s["Action"])
+    }
+    assert not {"bedrock:ListDataSources", "bedrock:ListIngestionJobs"} & {
+        a for s in unscoped for a in as_list(s["Action"])
+    }
+    # ...and the lists under a parent and the Gets act on the knowledge base and the policy
+    assert {
+        "bedrock:ListDataSources",
+        "bedrock:ListIngestionJobs",
+        "bedrock:GetIngestionJob",
+        "bedrock:ListAutomatedReasoningPolicyBuildWorkflows",
+        "bedrock:GetAutomatedReasoningPolicyBuildWorkflow",
+    } <= set(scoped["Action"])
+    rendered = {"".join(map(str_part, r["Fn::Join"][1])) for r in scoped["Resource"]}
+    prefix = "arn:$AWS::Partition:bedrock:$AWS::Region:$AWS::AccountId:"
+    assert {f"{prefix}knowledge-base/*", f"{prefix}automated-reasoning-policy/*"} <= rendered
+    # And the monitor is told its sweep budget
+    env = [
+        r["Properties"]["Environment"]["Variables"]
+        for r in synthesized.resources("AWS::Lambda::Function").values()
+        if "JOB_KINDS" in r["Properties"].get("Environment", {}).get("Variables", {})
+    ]
+    assert env and all(v["SWEEP_BUDGET"] == "50" for v in env)
