@@ -26,6 +26,7 @@ from job_monitor.domain.kinds import DEFAULT_KINDS, resolve_kinds
 from job_monitor.monitor import Monitor
 from job_monitor.wiring import build_monitor
 from sim.bedrock import BedrockSimulator
+from sim.parents import ParentScopedSimulator
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
@@ -71,6 +72,8 @@ class LocalAccount:
     _drained: int = 0
     _regions: dict[str, BedrockSimulator] = field(default_factory=dict)
     _region_clients: dict[str, Any] = field(default_factory=dict)
+    _parents: ParentScopedSimulator | None = None
+    _agent_client: Any = None
 
     def settings(self, **overrides: Any) -> MonitorSettings:
         base = MonitorSettings(
@@ -90,13 +93,37 @@ class LocalAccount:
         return build_monitor(
             settings,
             job_clients={
-                ("bedrock", region): self.bedrock_client(region) for region in settings.regions
+                **{("bedrock", region): self.bedrock_client(region) for region in settings.regions},
+                **self._parent_clients(settings),
             },
             dynamodb=self.clients["dynamodb"],
             sns=self.clients["sns"],
             clock=self.clock,
             remaining_seconds=remaining_seconds,
         )
+
+    @property
+    def parents(self) -> ParentScopedSimulator:
+        """Knowledge bases and Automated Reasoning policies of the home region (sim/parents.py);
+        made on first use."""
+        if self._parents is None:
+            self._parents = ParentScopedSimulator(REGION, ACCOUNT_ID, clock=self.clock)
+        return self._parents
+
+    def _parent_clients(self, settings: MonitorSettings) -> dict[tuple[str, str], Any]:
+        """The clients of the parent-scoped kinds in ``settings`` (home region only): the
+        ``bedrock`` client also answers the Automated Reasoning operations, a ``bedrock-agent``
+        client the knowledge-base ones."""
+        clients: dict[tuple[str, str], Any] = {}
+        for service in sorted({k.service for k in settings.kinds if k.parents}):
+            if service == "bedrock":
+                clients[(service, REGION)] = self.parents.attach(self.clients["bedrock"])
+                continue
+            if self._agent_client is None:
+                session = boto3.session.Session(region_name=REGION)
+                self._agent_client = self.parents.attach(session.client(service))
+            clients[(service, REGION)] = self._agent_client
+        return clients
 
     def simulator(self, region: str = REGION) -> BedrockSimulator:
         """Bedrock in ``region`` (the home region's is ``self.bedrock``); made on first use."""

@@ -132,14 +132,22 @@ class ParentScopedSimulator:
     def attach(self, client: Any) -> Any:
         """Answer ``client``'s calls (a ``bedrock-agent`` or ``bedrock`` client) from here."""
         service = client.meta.service_model.service_id.hyphenize()
-        client.meta.events.register(f"before-parameter-build.{service}", _keep_params)
-        client.meta.events.register_first(f"before-call.{service}", self._on_call)
+        events = client.meta.events
+        events.register(
+            f"before-parameter-build.{service}", _keep_params, unique_id="parents-sim-params"
+        )
+        events.register_first(f"before-call.{service}", self._on_call, unique_id="parents-sim")
         return client
 
     def _on_call(
         self, model: OperationModel, context: dict[str, Any], **_: Any
-    ) -> tuple[_Http, dict[str, Any]]:
+    ) -> tuple[_Http, dict[str, Any]] | None:
+        """The answer to a simulated operation; None lets any other operation go on (a
+        ``bedrock`` client shared with ``sim/bedrock.py``'s simulator)."""
         name = model.name
+        handler = getattr(self, f"_op_{_snake(name)}", None)
+        if handler is None:
+            return None
         self.calls[name] += 1
         params = dict(context.get("sim_params", {}))
         try:
@@ -149,9 +157,6 @@ class ParentScopedSimulator:
             problems = list(_violations(model.input_shape, params, ""))
             if problems:
                 raise _ServiceError("ValidationException", "; ".join(problems))
-            handler = getattr(self, f"_op_{_snake(name)}", None)
-            if handler is None:
-                raise _ServiceError("ValidationException", f"{name} is not simulated")
             body = handler(params)
         except _ServiceError as exc:
             return _Http(_STATUS_CODES.get(exc.code, 400)), {
