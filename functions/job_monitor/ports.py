@@ -146,6 +146,8 @@ class KindState:
     sweep: SweepState | None = None
     """A parent-scoped kind's sweep (known parents, cursor, flagged leaves); None before its
     first sweep."""
+    flags: dict[Path, datetime] = field(default_factory=dict)
+    """Leaves the real-time path flagged (a start call seen), with when: listed next run."""
 
 
 @dataclass
@@ -248,6 +250,14 @@ class StateStore(Protocol):
     def save_sweep(self, kind: JobKind, sweep: SweepState) -> None:
         """Record a parent-scoped kind's sweep state (one item, overwritten; the last run to
         write wins: a lost update costs at most a repeated visit)."""
+        ...
+
+    def flag_leaf(self, kind: JobKind, path: Path, at: datetime) -> None:
+        """Ask the next run to list this leaf (its own item: no race with the sweep's item)."""
+        ...
+
+    def clear_flag(self, kind: JobKind, path: Path, at: datetime) -> None:
+        """Drop the leaf's flag if it is still the one set ``at`` (a newer one stays)."""
         ...
 
     def advance(self, kind: JobKind, watermark: datetime, prune: Iterable[str]) -> bool:

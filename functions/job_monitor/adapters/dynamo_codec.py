@@ -10,6 +10,7 @@ Table layout (partition key ``pk``, sort key ``sk``, TTL attribute ``expires_at`
 * ``sk="sweep#<kind>"``: a parent-scoped kind's sweep (``domain.sweep.SweepState``: known
   parents with their last visit, the rotation cursor, flagged leaves) as one JSON string ``doc``
   (about 50 bytes a parent: some 8,000 parents fit in DynamoDB's 400 KB item).
+* ``sk="flag#<kind>#<id>#<id>"``: a leaf the real-time path flagged (``flagged_at``, epoch ms).
 * ``sk="job#<kind>#<arn>"``: one small item per job in view: every job still running (``finished``
   false), and finished jobs still inside the new-job window (``finished`` true), with status, name,
   creation time (epoch ms) and, for kinds whose statuses recur, ``last_modified``.
@@ -114,6 +115,10 @@ def sweep_item(partition: str, kind: JobKind, sweep: SweepState) -> Item:
     }
 
 
+def flag_key(partition: str, kind: JobKind, path: tuple[str, ...]) -> Item:
+    return {"pk": string_value(partition), "sk": string_value(f"flag#{kind.name}#{'#'.join(path)}")}
+
+
 def view_key(partition: str, kind: JobKind, arn: str) -> Item:
     return {"pk": string_value(partition), "sk": string_value(f"job#{kind.name}#{arn}")}
 
@@ -172,6 +177,10 @@ def read_state_item(snapshot: Snapshot, item: Item) -> None:
                 watermark=optional_time(item, "watermark"),
                 baseline=optional_time(item, "baseline"),
             )
+        elif sk.startswith("flag#"):
+            kind_name, joined = sk.removeprefix("flag#").split("#", 1)
+            state = snapshot.kinds.setdefault(kind_name, KindState())
+            state.flags[tuple(joined.split("#"))] = from_epoch_millis(item["flagged_at"]["N"])
         elif sk.startswith("sweep#"):
             state = snapshot.kinds.setdefault(sk.removeprefix("sweep#"), KindState())
             # An unreadable sweep is logged below and read as none: the sweep starts again

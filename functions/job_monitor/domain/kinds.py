@@ -165,6 +165,10 @@ class JobKind:
     """Summary / detail field with the job's counters (numbers by name), shown in the message."""
     detail_fields: tuple[str, ...] = ()
     """Further summary / detail fields shown in the message as they are (``Job.details``)."""
+    start_event_name: str | None = None
+    """A parent-scoped kind's start call as CloudTrail names it (``StartIngestionJob``): in
+    accounts with a trail it reaches EventBridge as "AWS API Call via CloudTrail", and the
+    real-time path flags the leaf its ``requestParameters`` name for the next run."""
     enabled_by_default: bool = True
     """In the default ``job_kinds``. Parent-scoped kinds are off by default: each costs up to
     its sweep budget of calls per run per region and needs extra IAM actions."""
@@ -477,6 +481,7 @@ KNOWLEDGE_BASE_INGESTION = JobKind(
     name_from_arn=True,
     statistics_field="statistics",
     last_modified_field="updatedAt",
+    start_event_name="StartIngestionJob",
     enabled_by_default=False,
 )
 
@@ -523,6 +528,7 @@ AUTOMATED_REASONING_BUILD = JobKind(
     name_from_arn=True,
     detail_fields=("buildWorkflowType",),
     last_modified_field="updatedAt",
+    start_event_name="StartAutomatedReasoningPolicyBuildWorkflow",
     enabled_by_default=False,
 )
 

@@ -87,6 +87,12 @@ class SweepState:
             self.nodes[path] = replace(known, name=name) if known else Node(path, name)
         return removed
 
+    def ensure(self, path: Path) -> None:
+        """Know ``path`` and its ancestors (named by their ids until their parent's listing
+        names them): a leaf flagged before the rotation reached it."""
+        for depth in range(1, len(path) + 1):
+            self.nodes.setdefault(path[:depth], Node(path[:depth]))
+
     def forget(self, path: Path) -> list[Path]:
         """Drop a node that no longer exists and its subtree; returns the paths dropped."""
         if path == ROOT:

@@ -73,12 +73,54 @@ def poll_parent_kind(
     tracked_by_leaf: dict[Path | None, dict[str, TrackedJob]] = defaultdict(dict)
     for arn, job in state.tracked.items():
         tracked_by_leaf[kind.leaf_of(arn)][arn] = job
-    must = {p for p in tracked_by_leaf if p is not None} | sweep.flagged
+    for flagged in state.flags:
+        if len(flagged) == len(kind.parents):
+            sweep.ensure(flagged)  # a start seen before the rotation found its parents
+    must = {p for p in tracked_by_leaf if p is not None} | sweep.flagged | set(state.flags)
     observed_at = ctx.clock()
     visit = _Visitor(
         ctx=ctx, source=source, kind=kind, sweep=sweep, report=report, baseline=cursor.baseline
     )
-    plan = plan_visits(sweep.nodes, cursor=sweep.cursor, must=must, budget=ctx.sweep_budget)
+    _visit_planned(visit, must, tracked_by_leaf)
+    report.strategy = f"sweep:{visit.calls} calls, {len(visit.leaves)} leaves"
+
+    # Tracked jobs whose leaf is gone (or was never known): describe them once.
+    orphans = [
+        job
+        for leaf, jobs in tracked_by_leaf.items()
+        if leaf is None or leaf not in sweep.nodes
+        for job in jobs.values()
+    ]
+    described = _describe_orphans(source, kind, orphans, scope=scope, ctx=ctx, report=report)
+
+    changes = _leaf_changes(scope, visit, state=state, cursor=cursor, tracked=tracked_by_leaf)
+    changes += detect_changes(state.tracked, Window(None, None, frozenset()), described)
+    changes.sort(key=lambda c: (c.job.created_at, c.job.arn))
+    report.listed = sum(len(j) for j in visit.leaves.values())
+
+    alerts = ctx.transition_alerts(scope, source, None)
+    left, out_of_time = deliver_changes(ctx, alerts, changes, observed_at, report)
+    unfinished = {kind.leaf_of(c.job.arn) for c in left}
+    for path in visit.leaves:
+        if path in unfinished:
+            sweep.flagged.add(path)  # its window must not move past what was not recorded
+        else:
+            sweep.visited(path, observed_at)
+    scope.store.save_sweep(kind, sweep)
+    for path, flagged_at in state.flags.items():
+        if path in visit.leaves or path not in sweep.nodes:
+            scope.store.clear_flag(kind, path, flagged_at)
+    _advance(scope, kind, sweep, state=state, ctx=ctx)
+    if out_of_time:
+        raise OutOfTime
+
+
+def _visit_planned(
+    visit: _Visitor, must: set[Path], tracked_by_leaf: dict[Path | None, dict[str, TrackedJob]]
+) -> None:
+    """The run's visits: ``must`` first, then the rotation while the budget lasts."""
+    sweep = visit.sweep
+    plan = plan_visits(sweep.nodes, cursor=sweep.cursor, must=must, budget=visit.ctx.sweep_budget)
     for leaf in plan.must:
         visit(leaf, tracked_by_leaf.get(leaf, {}))
     done = set(plan.must)
@@ -93,45 +135,31 @@ def poll_parent_kind(
         done.add(following)
         visit.rotated += 1
         sweep.cursor = following
-    report.strategy = f"sweep:{visit.calls} calls, {len(visit.leaves)} leaves"
 
-    # Tracked jobs whose leaf is gone (or was never known): describe them once.
-    orphans = [
-        job
-        for leaf, jobs in tracked_by_leaf.items()
-        if leaf is None or leaf not in sweep.nodes
-        for job in jobs.values()
-    ]
-    described = _describe_orphans(source, kind, orphans, scope=scope, ctx=ctx, report=report)
 
+def _leaf_changes(
+    scope: RegionScope,
+    visit: _Visitor,
+    *,
+    state: KindState,
+    cursor: Cursor,
+    tracked: dict[Path | None, dict[str, TrackedJob]],
+) -> list[Change]:
+    """Each visited leaf's changes, judged against its own new-job window; a leaf's first
+    visit also adopts its jobs running since before the baseline."""
+    sweep, ctx, kind = visit.sweep, visit.ctx, visit.kind
     changes: list[Change] = []
     for path, jobs in visit.leaves.items():
         node = sweep.nodes.get(path)
         last_visit = node.visited_at if node is not None else None
-        first_visit = last_visit is None
         start = None if last_visit is None else last_visit - ctx.lookback
         window = Window(start=start, baseline=cursor.baseline, seen=frozenset(state.recent))
         named = [replace(j, name=sweep.name_of(path)) for j in jobs]
-        leaf_tracked = tracked_by_leaf.get(path, {})
+        leaf_tracked = tracked.get(path, {})
         changes += detect_changes(leaf_tracked, window, named)
-        if first_visit:
+        if last_visit is None:
             _adopt_running(scope, kind, named, leaf_tracked, window)
-    changes += detect_changes(state.tracked, Window(None, None, frozenset()), described)
-    changes.sort(key=lambda c: (c.job.created_at, c.job.arn))
-    report.listed = sum(len(j) for j in visit.leaves.values())
-
-    alerts = ctx.transition_alerts(scope, source, None)
-    left, out_of_time = deliver_changes(ctx, alerts, changes, observed_at, report)
-    unfinished = {kind.leaf_of(c.job.arn) for c in left}
-    for path in visit.leaves:
-        if path in unfinished:
-            sweep.flagged.add(path)  # its window must not move past what was not recorded
-        else:
-            sweep.visited(path, observed_at)
-    scope.store.save_sweep(kind, sweep)
-    _advance(scope, kind, sweep, state=state, ctx=ctx)
-    if out_of_time:
-        raise OutOfTime
+    return changes
 
 
 @dataclass

@@ -19,6 +19,7 @@ from job_monitor.monitor import Monitor
 from job_monitor.poll.kind import KindReport
 from job_monitor.poll.run import RunFailed, RunReport
 from job_monitor.ports import RegionScope
+from job_monitor.realtime.events import InvalidEvent, parse_start_event
 from sim.parents import ParentScopedSimulator
 from tests.fakes.ports import InMemoryStateStore, ListJournal, RecordingPublisher
 
@@ -324,3 +325,55 @@ def test_automated_reasoning_build_workflows() -> None:
     ]
     assert world.published()[0][0] == "refunds"
     assert world.bodies()[-1]["details"]["buildWorkflowType"] == "INGEST_CONTENT"
+
+
+def start_event(kb: str, ds: str, **detail: Any) -> dict[str, Any]:
+    """A StartIngestionJob call as CloudTrail delivers it to EventBridge (the EventBridge events
+    reference: source aws.bedrock, detail-type "AWS API Call via CloudTrail", eventSource
+    bedrock.amazonaws.com; the request's URI parameters in requestParameters)."""
+    return {
+        "version": "0",
+        "id": "5c1f8f6e-0000-4000-8000-000000000001",
+        "detail-type": "AWS API Call via CloudTrail",
+        "source": "aws.bedrock",
+        "account": ACCOUNT,
+        "region": REGION,
+        "detail": {
+            "eventSource": "bedrock.amazonaws.com",
+            "eventName": "StartIngestionJob",
+            "awsRegion": REGION,
+            "requestParameters": {"knowledgeBaseId": kb, "dataSourceId": ds},
+            **detail,
+        },
+    }
+
+
+def test_a_start_call_seen_through_cloudtrail_has_its_data_source_listed_next_run() -> None:
+    # Given 40 data sources swept 4 a run (K = 11), the sweep just past the last one
+    world = World(budget=4)
+    pairs = _kbs(world, 20, sources=2)
+    world.run()
+    world.run()
+    kb, ds = pairs[-1]
+    # When an ingestion job starts there and its StartIngestionJob call reaches the real-time path
+    world.sim.start_ingestion_job(kb, ds)
+    signal = parse_start_event(start_event(kb, ds), [INGESTION])
+    assert world.monitor().flag_start(signal) is True
+    world.run()
+    # Then the next run lists that data source and reports the job (the data source named by its
+    # id: the rotation has not listed its knowledge base yet), and the flag is gone
+    assert world.published() == [(f"kb-019 / {ds}", None, "STARTING")]
+    assert world.store.flags == {}
+
+
+def test_start_events_that_cannot_be_acted_on_say_why() -> None:
+    with pytest.raises(InvalidEvent, match="call failed: AccessDenied"):
+        parse_start_event(start_event("KB", "DS", errorCode="AccessDenied"), [INGESTION])
+    with pytest.raises(InvalidEvent, match="lacks knowledgeBaseId, dataSourceId"):
+        parse_start_event(start_event("KB", ""), [INGESTION])
+    with pytest.raises(InvalidEvent, match="not the start call of a monitored kind"):
+        parse_start_event(start_event("KB", "DS"), [AUTOMATED_REASONING_BUILD])
+    built = start_event("KB", "DS", eventName="StartAutomatedReasoningPolicyBuildWorkflow")
+    built["detail"]["requestParameters"] = {"policyArn": "arn:aws:bedrock:us-east-1:1:p/x"}
+    signal = parse_start_event(built, [AUTOMATED_REASONING_BUILD])
+    assert signal.path == ("arn:aws:bedrock:us-east-1:1:p/x",)
