@@ -408,6 +408,16 @@ def test_parent_scoped_kinds_add_exactly_their_lists_and_gets(tmp_path: Path) ->
     rendered = {"".join(map(str_part, r["Fn::Join"][1])) for r in scoped["Resource"]}
     prefix = "arn:$AWS::Partition:bedrock:$AWS::Region:$AWS::AccountId:"
     assert {f"{prefix}knowledge-base/*", f"{prefix}automated-reasoning-policy/*"} <= rendered
+    # And the start calls, as CloudTrail delivers them, reach the real-time function
+    (start_rule,) = [
+        r
+        for r in synthesized.resources("AWS::Events::Rule").values()
+        if r["Properties"]["EventPattern"].get("detail-type") == ["AWS API Call via CloudTrail"]
+    ]
+    assert start_rule["Properties"]["EventPattern"]["detail"] == {
+        "eventSource": ["bedrock.amazonaws.com"],
+        "eventName": ["StartAutomatedReasoningPolicyBuildWorkflow", "StartIngestionJob"],
+    }
     # And the monitor is told its sweep budget
     env = [
         r["Properties"]["Environment"]["Variables"]
