@@ -1,8 +1,9 @@
 """The monitor on an embedded, simulated account: ``make demo`` (no AWS credentials, no network).
 
 A scripted afternoon of Bedrock jobs in two regions: history that is already finished, jobs that
-start, complete, fail and stop, a provisioned throughput coming into service, and a Bedrock event
-that reports a failure between two runs. The real monitor code runs every "five minutes" (a
+start, complete, fail and stop, a provisioned throughput coming into service, a knowledge-base
+ingestion job (found by the bounded sweep over knowledge bases and data sources), and a Bedrock
+event that reports a failure between two runs. The real monitor code runs every "five minutes" (a
 simulated clock) against the Bedrock simulator and moto, and this prints each transition with the
 message a subscriber gets.
 """
@@ -13,10 +14,10 @@ import json
 import logging
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from job_monitor.domain.kinds import JobKind
+from job_monitor.domain.kinds import KNOWLEDGE_BASE_INGESTION, JobKind
 from job_monitor.monitor import Monitor
 from job_monitor.poll.run import RunFailed, RunReport
 from job_monitor.realtime.events import parse_job_event
@@ -71,6 +72,8 @@ def _history(acct: LocalAccount, jobs: Jobs) -> str:
             ),
         }
     )
+    jobs["kb"] = acct.parents.add_knowledge_base("support-docs")
+    jobs["ds"] = acct.parents.add_data_source(jobs["kb"], "s3-manuals")
     jobs["tune-eu"] = acct.simulator(OTHER_REGION).create_job(
         "model-customization", "claims-assistant-ft-eu", created_at=now - timedelta(hours=2)
     )
@@ -84,9 +87,11 @@ def _new_jobs(acct: LocalAccount, jobs: Jobs) -> Scene:
     jobs["eval"] = acct.bedrock.create_job("evaluation", "claims-assistant-eval")
     jobs["quick"] = acct.bedrock.create_job("batch-inference", "smoke-batch", status="Completed")
     jobs["pt"] = acct.bedrock.create_job("provisioned-throughput", "claims-assistant-pt")
+    jobs["ingest"] = acct.parents.start_ingestion_job(jobs["kb"], jobs["ds"])
     return Scene(
         "An evaluation job starts; a small batch job is created and completes within minutes; "
-        "a provisioned throughput is being created."
+        "a provisioned throughput is being created; the support-docs knowledge base starts "
+        "syncing its S3 data source."
     )
 
 
@@ -98,11 +103,24 @@ def _finish(acct: LocalAccount, jobs: Jobs) -> Scene:
         failure_message="Input file s3://acme-batch/in/records.jsonl has 3 malformed lines.",
     )
     acct.bedrock.set_status(jobs["pt"], "InService")
+    acct.parents.set_ingestion_status(
+        jobs["kb"],
+        jobs["ds"],
+        jobs["ingest"],
+        "COMPLETE",
+        statistics={
+            "numberOfDocumentsScanned": 1250,
+            "numberOfNewDocumentsIndexed": 1180,
+            "numberOfModifiedDocumentsIndexed": 40,
+            "numberOfDocumentsFailed": 0,
+        },
+    )
     acct.simulator(OTHER_REGION).set_status(
         jobs["tune-eu"], "Failed", failure_message="Training data has no 'completion' field."
     )
     return Scene(
-        f"The fine-tuning job completes; the batch job fails; the throughput is in service. In "
+        f"The fine-tuning job completes; the batch job fails; the throughput is in service; the "
+        f"knowledge base sync completes. In "
         f"{OTHER_REGION} the fine-tuning job fails, and Bedrock's event for it arrives first.",
         events=[jobs["tune-eu"]],
     )
@@ -128,6 +146,8 @@ def main() -> int:
     jobs: Jobs = {}
     with local_account() as acct:
         settings = acct.settings(watch_regions=(REGION, OTHER_REGION))
+        # The default kinds, and knowledge-base ingestion (opt-in: its sweep costs calls).
+        settings = replace(settings, kinds=(*settings.kinds, KNOWLEDGE_BASE_INGESTION))
         print(
             f"Watching {', '.join(settings.regions)}; every kind: "
             f"{', '.join(k.name for k in settings.kinds)}\n"
@@ -146,6 +166,9 @@ def main() -> int:
                 report = failed.report
                 print(f"  run failed: {failed}")
             calls = sum(acct.simulator(region).count() for region in settings.regions)
+            calls += sum(sum(acct.parents_in(r).calls.values()) for r in settings.regions)
+            for region in settings.regions:
+                acct.parents_in(region).calls.clear()
             _print_run(report, acct.drain(), calls)
             acct.clock.advance(minutes=5)
     return 0
@@ -199,6 +222,8 @@ def _print_message(message: Delivered) -> None:
     print(f"    attributes: {json.dumps(message.attributes)}")
     if body.get("failureMessages"):
         print(f"    failure:    {body['failureMessages'][0]}")
+    if body.get("details"):
+        print(f"    details:    {json.dumps(body['details'])}")
 
 
 if __name__ == "__main__":

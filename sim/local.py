@@ -72,8 +72,8 @@ class LocalAccount:
     _drained: int = 0
     _regions: dict[str, BedrockSimulator] = field(default_factory=dict)
     _region_clients: dict[str, Any] = field(default_factory=dict)
-    _parents: ParentScopedSimulator | None = None
-    _agent_client: Any = None
+    _parents: dict[str, ParentScopedSimulator] = field(default_factory=dict)
+    _agent_clients: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     def settings(self, **overrides: Any) -> MonitorSettings:
         base = MonitorSettings(
@@ -106,23 +106,28 @@ class LocalAccount:
     def parents(self) -> ParentScopedSimulator:
         """Knowledge bases and Automated Reasoning policies of the home region (sim/parents.py);
         made on first use."""
-        if self._parents is None:
-            self._parents = ParentScopedSimulator(REGION, ACCOUNT_ID, clock=self.clock)
-        return self._parents
+        return self.parents_in(REGION)
+
+    def parents_in(self, region: str) -> ParentScopedSimulator:
+        if region not in self._parents:
+            self._parents[region] = ParentScopedSimulator(region, ACCOUNT_ID, clock=self.clock)
+        return self._parents[region]
 
     def _parent_clients(self, settings: MonitorSettings) -> dict[tuple[str, str], Any]:
-        """The clients of the parent-scoped kinds in ``settings`` (home region only): the
+        """The clients of the parent-scoped kinds in ``settings``, per watched region: the
         ``bedrock`` client also answers the Automated Reasoning operations, a ``bedrock-agent``
         client the knowledge-base ones."""
         clients: dict[tuple[str, str], Any] = {}
-        for service in sorted({k.service for k in settings.kinds if k.parents}):
-            if service == "bedrock":
-                clients[(service, REGION)] = self.parents.attach(self.clients["bedrock"])
-                continue
-            if self._agent_client is None:
-                session = boto3.session.Session(region_name=REGION)
-                self._agent_client = self.parents.attach(session.client(service))
-            clients[(service, REGION)] = self._agent_client
+        for region in settings.regions:
+            for service in sorted({k.service for k in settings.kinds if k.parents}):
+                if service == "bedrock":
+                    client = self.bedrock_client(region)
+                elif (service, region) in self._agent_clients:
+                    client = self._agent_clients[(service, region)]
+                else:
+                    client = boto3.session.Session(region_name=region).client(service)
+                    self._agent_clients[(service, region)] = client
+                clients[(service, region)] = self.parents_in(region).attach(client)
         return clients
 
     def simulator(self, region: str = REGION) -> BedrockSimulator:
