@@ -8,7 +8,8 @@ from job_monitor.domain.kinds import REGISTRY
 from job_monitor.poll.run import RunFailed
 from sim.local import LocalAccount
 
-KINDS = list(REGISTRY)
+KINDS = [name for name, kind in REGISTRY.items() if not kind.parents]
+"""Account-wide kinds, on sim/bedrock.py (parent-scoped: tests/unit/poll/test_sweep_poll.py)."""
 RUNNING = {
     "model-customization": "InProgress",
     "evaluation": "InProgress",
