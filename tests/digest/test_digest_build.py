@@ -10,7 +10,13 @@ import pytest
 
 from job_monitor.contracts.digest import contract, digest_subject, parse_digest, render_digest
 from job_monitor.contracts.envelope import MAX_BODY_BYTES, ContractError
-from job_monitor.digest.build import CATEGORIES, OPTIONAL_CATEGORIES, Digest, build_digest
+from job_monitor.digest.build import (
+    CATEGORIES,
+    OPTIONAL_CATEGORIES,
+    Digest,
+    build_digest,
+    status_category,
+)
 
 from .support import ACCOUNT, END, START, entry, running
 
@@ -336,3 +342,21 @@ def test_a_resource_is_overdue_from_its_last_modification():
     d = digest([], [updating], overdue=thresholds)
     [job] = d.sections[0].of("overdue").jobs
     assert job.age_seconds == 3 * 3600
+
+
+@pytest.mark.parametrize(
+    ("status", "category"),
+    [
+        ("COMPLETE", "completed"),  # knowledge-base ingestion
+        ("FAILED", "failed"),
+        ("STOPPED", "stopped"),
+        ("IN_PROGRESS", None),
+        ("COMPLETED", "completed"),  # Automated Reasoning build workflows
+        ("CANCELLED", "stopped"),
+        ("BUILDING", None),
+    ],
+)
+def test_the_capitalised_statuses_of_the_parent_scoped_kinds_have_their_lists(
+    status: str, category: str | None
+) -> None:
+    assert status_category(status, "IN_PROGRESS") == category

@@ -13,7 +13,7 @@ from botocore.loaders import create_loader
 from infra.settings import LOG_RETENTION_DAYS, Settings, SettingsError, partition_of, partitions
 from job_monitor.config import MonitorSettings, NotifierSettings
 from job_monitor.contracts import routing
-from job_monitor.domain.kinds import DEFAULT_KINDS
+from job_monitor.domain.kinds import DEFAULT_KINDS, REGISTRY
 from tests.infra.support import cdk_json_context
 
 
@@ -43,10 +43,12 @@ def test_cdk_json_context_is_exactly_the_settings_defaults() -> None:
 
 
 def test_cdk_json_does_not_repeat_the_kind_registry() -> None:
-    # Given cdk.json without job_kinds, When the app reads it, Then every registered kind is
-    # monitored: adding a kind to the registry is the only edit that enables it by default.
+    # Given cdk.json without job_kinds, When the app reads it, Then every registered kind on by
+    # default is monitored (all but the parent-scoped ones, whose sweep costs calls): adding a
+    # kind to the registry is the only edit that enables it by default.
     assert "job_kinds" not in cdk_json_context()
     assert Settings.from_mapping(cdk_json_context()).job_kinds == DEFAULT_KINDS
+    assert tuple(n for n, k in REGISTRY.items() if k.default_on) == DEFAULT_KINDS
 
 
 def test_defaults_route_terminal_and_ready_statuses_to_email_and_monitor_every_kind() -> None:

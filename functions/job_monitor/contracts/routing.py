@@ -46,6 +46,12 @@ DEFAULT_SLACK_STATUSES: tuple[str, ...] = (
     "PartiallyCompleted",
     "Expired",
     *READY_STATUSES,
+    # The agent and Automated Reasoning APIs' own spellings of the same outcomes.
+    "COMPLETE",
+    "COMPLETED",
+    "FAILED",
+    "STOPPED",
+    "CANCELLED",
     UNKNOWN,
 )
 
