@@ -316,7 +316,7 @@ BAD_CONTEXT: dict[str, tuple[Any, str]] = {
     "slack_mention": ("@here", "<!here>"),
     "slack_idempotency_window_seconds": ("10", "60..604800"),
     "email_addresses": ("ops@example", "name@domain"),
-    "email_statuses": ("failed", "did you mean Failed?"),
+    "email_statuses": ("failed", "did you mean Failed or FAILED?"),
     "email_kinds": ("copy", "allowed"),
     "alarm_email": ("oncall", "name@domain"),
     "monitor_reserved_concurrency": ("maybe", "true or false"),
