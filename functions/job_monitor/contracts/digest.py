@@ -44,6 +44,9 @@ NAME_LIMIT = 256
 """Characters of a job name in the body."""
 FAILURE_LIMIT = 300
 """Characters of a failure message in the body."""
+KIND_LABEL_LIMIT = 100
+"""Characters of a section's ``kindLabel`` (the registry's labels are far shorter): with every
+kind of the registry in every region, the counts alone must still fit in one SNS message."""
 _FIELD = "digest field"
 
 
@@ -106,7 +109,7 @@ def _contract(digest: Digest) -> dict[str, Any]:
             {
                 "region": s.region,
                 "kind": s.kind,
-                "kindLabel": s.kind_label,
+                "kindLabel": cut(s.kind_label, KIND_LABEL_LIMIT),
                 **{c: _list_document(s.of(c)) for c in CATEGORIES if _carried(c, s.of(c).count)},
             }
             for s in digest.sections
