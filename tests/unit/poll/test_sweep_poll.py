@@ -5,7 +5,7 @@ and the in-memory state store, topic and journal."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,7 +14,12 @@ import pytest
 
 from job_monitor.adapters.job_source import BedrockJobSource
 from job_monitor.config import MonitorSettings
-from job_monitor.domain.kinds import AUTOMATED_REASONING_BUILD, KNOWLEDGE_BASE_INGESTION, JobKind
+from job_monitor.domain.kinds import (
+    AUTOMATED_REASONING_BUILD,
+    KNOWLEDGE_BASE_INGESTION,
+    UNKNOWN_STATUS_FOLLOW,
+    JobKind,
+)
 from job_monitor.monitor import Monitor
 from job_monitor.poll.kind import KindReport
 from job_monitor.poll.run import RunFailed, RunReport
@@ -377,3 +382,35 @@ def test_start_events_that_cannot_be_acted_on_say_why() -> None:
     built["detail"]["requestParameters"] = {"policyArn": "arn:aws:bedrock:us-east-1:1:p/x"}
     signal = parse_start_event(built, [AUTOMATED_REASONING_BUILD])
     assert signal.path == ("arn:aws:bedrock:us-east-1:1:p/x",)
+
+
+def test_a_status_the_registry_does_not_know_is_published_marked_then_followed_for_a_time() -> None:
+    # Given a monitor version whose registry does not know STOPPING yet (the simulator answers
+    # only what botocore's model allows), and a running ingestion job it follows
+    older = replace(
+        INGESTION,
+        statuses=INGESTION.statuses - {"STOPPING"},
+        running_order=("STARTING", "IN_PROGRESS"),
+    )
+    world = World(kind=older)
+    [(kb, ds)] = _kbs(world, 1)
+    world.run()
+    world.run()
+    job = world.sim.start_ingestion_job(kb, ds)
+    world.run()
+    # When Bedrock reports that status
+    world.sim.set_ingestion_status(kb, ds, job, "STOPPING")
+    world.run()
+    # Then it is published marked unknown, and the job stays followed (not terminal)
+    assert world.published()[-1] == ("kb-000 / source-0", "STARTING", "STOPPING")
+    assert world.bodies()[-1]["unknownStatus"] is True
+    arn = world.bodies()[-1]["jobArn"]
+    assert world.store.load().kinds[older.name].tracked[arn].status == "STOPPING"
+    # And once followed for UNKNOWN_STATUS_FOLLOW (its leaf listed every run meanwhile) it is no
+    # longer tracked, and nothing more is published
+    world.clock.tick(minutes=UNKNOWN_STATUS_FOLLOW.total_seconds() / 60 - 10)
+    assert world.run().retired == 0
+    report = world.run()
+    assert report.retired == 1
+    assert arn not in world.store.load().kinds[older.name].tracked
+    assert len(world.publisher.messages) == 2
