@@ -409,6 +409,7 @@ CONTEXT_FIELDS: dict[str, SettingField[Any]] = {
         F.LOOKBACK_SECONDS,
         F.MESSAGE_FORMAT,
         F.FINISHED_JOB_TTL_DAYS,
+        F.SWEEP_BUDGET,
         MONITOR_TIMEOUT_SECONDS,
         MONITOR_RESERVED_CONCURRENCY,
         LOG_LEVEL,
@@ -458,10 +459,12 @@ class Settings:
     """Also react within seconds to the EventBridge events of the kinds that emit them."""
     schedule_minutes: int = SCHEDULE_MINUTES.default
     job_kinds: tuple[str, ...] = F.JOB_KINDS.default
-    """Absent from cdk.json: every kind of the registry."""
+    """Absent from cdk.json: every kind of the registry but the parent-scoped ones."""
     lookback_seconds: int = F.LOOKBACK_SECONDS.default
     message_format: str = F.MESSAGE_FORMAT.default
     finished_job_ttl_days: int = F.FINISHED_JOB_TTL_DAYS.default
+    sweep_budget: int = F.SWEEP_BUDGET.default
+    """List calls a quiet run makes per parent-scoped kind and region."""
     monitor_timeout_seconds: int = MONITOR_TIMEOUT_SECONDS.default
     monitor_reserved_concurrency: bool = MONITOR_RESERVED_CONCURRENCY.default
     """Reserve one concurrent execution for the monitor (one run at a time). Turn off in accounts

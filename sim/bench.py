@@ -84,6 +84,7 @@ from sim.bench_lambda import (
     monthly,
     sdk_layer_cost,
 )
+from sim.bench_sweep import measure_sweep, sweep_text
 from sim.local import REGION, TABLE_NAME, LocalAccount, local_account
 from sim.naive import PAGE_SIZE, NaivePoller
 
@@ -978,6 +979,13 @@ def parse_args(argv: list[str] | None) -> tuple[Options, argparse.Namespace]:
     )
     parser.add_argument("--jobs", type=int, default=2, help="accounts measured in parallel")
     parser.add_argument("--cold-start-reps", type=int, default=7, help="0 to skip")
+    parser.add_argument(
+        "--sweep-knowledge-bases",
+        type=int,
+        default=200,
+        help="knowledge bases (x 3 data sources) of the sweep benchmark (sim/bench_sweep.py); "
+        "0 to skip",
+    )
     args = parser.parse_args(argv)
     if args.failures > args.transitions or args.transitions > args.running:
         parser.error("need failures <= transitions <= running")
@@ -1013,7 +1021,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     opts, args = parse_args(argv)
     # An event-only kind (Data Automation) has no list: a scheduled run never calls for it.
-    missing = [k for k, kind in REGISTRY.items() if kind.polled and k not in SPECS]
+    # Parent-scoped kinds are measured by the sweep benchmark (sim/bench_sweep.py).
+    missing = [
+        k for k, kind in REGISTRY.items() if kind.polled and not kind.parents and k not in SPECS
+    ]
     if missing:
         print(f"note: kinds without a simulator spec are not measured: {missing}", file=sys.stderr)
     fn = function_config()
@@ -1032,6 +1043,17 @@ def main(argv: list[str] | None = None) -> int:
     print_lambda(cells, opts, fn, cold, layer)
     print_costs(cells, opts, fn)
     results = targets(cells, opts, cold, measured, layer)
+    if args.sweep_knowledge_bases > 0:
+        sweep = measure_sweep(args.sweep_knowledge_bases)
+        print("\n" + sweep_text(sweep))
+        results.append(
+            Target(
+                "ingestion sweep: quiet run within sweep_budget, every data source within K runs",
+                sweep.quiet_calls_max <= sweep.budget and sweep.runs_to_cover <= sweep.k_formula,
+                f"max {sweep.quiet_calls_max} calls (budget {sweep.budget}), covered in "
+                f"{sweep.runs_to_cover} runs (K = {sweep.k_formula})",
+            )
+        )
     print("\nTargets:")
     for t in results:
         print(f"  {t.verdict}  {t.name}: {t.detail}")

@@ -3,8 +3,9 @@
 A scripted afternoon of Bedrock jobs in two regions: history that is already finished, jobs that
 start, complete, fail and stop, a provisioned throughput coming into service, an async invocation
 (a video generation, served by ``bedrock-runtime``: turned on in ``job_kinds`` beside the default
-kinds) that completes with its output location, and a Bedrock event that reports a failure between
-two runs. The real monitor code runs every "five minutes" (a
+kinds) that completes with its output location, a knowledge-base ingestion job (found by the
+bounded sweep over knowledge bases and data sources), and a Bedrock event that reports a failure
+between two runs. The real monitor code runs every "five minutes" (a
 simulated clock) against the Bedrock simulator and moto, and this prints each transition with the
 message a subscriber gets.
 """
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from job_monitor.domain.kinds import ASYNC_INVOKE, JobKind
+from job_monitor.domain.kinds import ASYNC_INVOKE, KNOWLEDGE_BASE_INGESTION, JobKind
 from job_monitor.monitor import Monitor
 from job_monitor.poll.run import RunFailed, RunReport
 from job_monitor.realtime.events import parse_job_event
@@ -76,6 +77,8 @@ def _history(acct: LocalAccount, jobs: Jobs) -> str:
             ),
         }
     )
+    jobs["kb"] = acct.parents.add_knowledge_base("support-docs")
+    jobs["ds"] = acct.parents.add_data_source(jobs["kb"], "s3-manuals")
     jobs["tune-eu"] = acct.simulator(OTHER_REGION).create_job(
         "model-customization", "claims-assistant-ft-eu", created_at=now - timedelta(hours=2)
     )
@@ -90,9 +93,11 @@ def _new_jobs(acct: LocalAccount, jobs: Jobs) -> Scene:
     jobs["quick"] = acct.bedrock.create_job("batch-inference", "smoke-batch", status="Completed")
     jobs["pt"] = acct.bedrock.create_job("provisioned-throughput", "claims-assistant-pt")
     jobs["reel"] = acct.bedrock.create_job("async-invoke", "product-teaser")
+    jobs["ingest"] = acct.parents.start_ingestion_job(jobs["kb"], jobs["ds"])
     return Scene(
         "An evaluation job starts; a small batch job is created and completes within minutes; "
-        "a provisioned throughput is being created; a video generation (async invocation) starts."
+        "a provisioned throughput is being created; a video generation (async invocation) starts; "
+        "the support-docs knowledge base starts syncing its S3 data source."
     )
 
 
@@ -105,12 +110,24 @@ def _finish(acct: LocalAccount, jobs: Jobs) -> Scene:
     )
     acct.bedrock.set_status(jobs["pt"], "InService")
     acct.bedrock.set_status(jobs["reel"], "Completed")
+    acct.parents.set_ingestion_status(
+        jobs["kb"],
+        jobs["ds"],
+        jobs["ingest"],
+        "COMPLETE",
+        statistics={
+            "numberOfDocumentsScanned": 1250,
+            "numberOfNewDocumentsIndexed": 1180,
+            "numberOfModifiedDocumentsIndexed": 40,
+            "numberOfDocumentsFailed": 0,
+        },
+    )
     acct.simulator(OTHER_REGION).set_status(
         jobs["tune-eu"], "Failed", failure_message="Training data has no 'completion' field."
     )
     return Scene(
         "The fine-tuning job completes; the batch job fails; the throughput is in service; the "
-        f"video is ready. In "
+        f"video is ready; the knowledge base sync completes. In "
         f"{OTHER_REGION} the fine-tuning job fails, and Bedrock's event for it arrives first.",
         events=[jobs["tune-eu"]],
     )
@@ -135,8 +152,9 @@ def main() -> int:
     print("Bedrock Job Monitor: local run on an embedded simulated account\n")
     jobs: Jobs = {}
     with local_account() as acct:
-        # The default kinds, and async invocations turned on as job_kinds would
-        kinds = (*acct.settings().kinds, ASYNC_INVOKE)
+        # The default kinds, async invocations and knowledge-base ingestion turned on as
+        # job_kinds would (both opt-in: another client; the sweep costs calls).
+        kinds = (*acct.settings().kinds, ASYNC_INVOKE, KNOWLEDGE_BASE_INGESTION)
         settings = acct.settings(watch_regions=(REGION, OTHER_REGION), kinds=kinds)
         print(
             f"Watching {', '.join(settings.regions)}; kinds: "
@@ -156,6 +174,9 @@ def main() -> int:
                 report = failed.report
                 print(f"  run failed: {failed}")
             calls = sum(acct.simulator(region).count() for region in settings.regions)
+            calls += sum(sum(acct.parents_in(r).calls.values()) for r in settings.regions)
+            for region in settings.regions:
+                acct.parents_in(region).calls.clear()
             _print_run(report, acct.drain(), calls)
             acct.clock.advance(minutes=5)
     return 0
@@ -211,6 +232,8 @@ def _print_message(message: Delivered) -> None:
         print(f"    failure:    {body['failureMessages'][0]}")
     if body.get("outputLocation"):
         print(f"    output:     {body['outputLocation']}")
+    if body.get("details"):
+        print(f"    details:    {json.dumps(body['details'])}")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from job_monitor.domain.kinds import DEFAULT_KINDS, resolve_kinds
 from job_monitor.monitor import Monitor
 from job_monitor.wiring import build_monitor, services
 from sim.bedrock import BedrockSimulator
+from sim.parents import ParentScopedSimulator
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
@@ -71,6 +72,8 @@ class LocalAccount:
     _drained: int = 0
     _regions: dict[str, BedrockSimulator] = field(default_factory=dict)
     _region_clients: dict[tuple[str, str], Any] = field(default_factory=dict)
+    _parents: dict[str, ParentScopedSimulator] = field(default_factory=dict)
+    _agent_clients: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     def settings(self, **overrides: Any) -> MonitorSettings:
         base = MonitorSettings(
@@ -90,15 +93,46 @@ class LocalAccount:
         return build_monitor(
             settings,
             job_clients={
-                (service, region): self.job_client(service, region)
-                for region in settings.regions
-                for service in services(settings.kinds)
+                **{
+                    (service, region): self.job_client(service, region)
+                    for region in settings.regions
+                    for service in services(k for k in settings.kinds if not k.parents)
+                },
+                **self._parent_clients(settings),
             },
             dynamodb=self.clients["dynamodb"],
             sns=self.clients["sns"],
             clock=self.clock,
             remaining_seconds=remaining_seconds,
         )
+
+    @property
+    def parents(self) -> ParentScopedSimulator:
+        """Knowledge bases and Automated Reasoning policies of the home region (sim/parents.py);
+        made on first use."""
+        return self.parents_in(REGION)
+
+    def parents_in(self, region: str) -> ParentScopedSimulator:
+        if region not in self._parents:
+            self._parents[region] = ParentScopedSimulator(region, ACCOUNT_ID, clock=self.clock)
+        return self._parents[region]
+
+    def _parent_clients(self, settings: MonitorSettings) -> dict[tuple[str, str], Any]:
+        """The clients of the parent-scoped kinds in ``settings``, per watched region: the
+        ``bedrock`` client also answers the Automated Reasoning operations, a ``bedrock-agent``
+        client the knowledge-base ones."""
+        clients: dict[tuple[str, str], Any] = {}
+        for region in settings.regions:
+            for service in sorted({k.service for k in settings.kinds if k.parents}):
+                if service == "bedrock":
+                    client = self.bedrock_client(region)
+                elif (service, region) in self._agent_clients:
+                    client = self._agent_clients[(service, region)]
+                else:
+                    client = boto3.session.Session(region_name=region).client(service)
+                    self._agent_clients[(service, region)] = client
+                clients[(service, region)] = self.parents_in(region).attach(client)
+        return clients
 
     def simulator(self, region: str = REGION) -> BedrockSimulator:
         """Bedrock in ``region`` (the home region's is ``self.bedrock``); made on first use."""

@@ -33,6 +33,8 @@ class MonitorSettings:
     """How far behind the newest job seen a late-listed job is still reported as new (s)."""
     message_format: str = F.MESSAGE_FORMAT.default
     finished_job_ttl_days: int = F.FINISHED_JOB_TTL_DAYS.default
+    sweep_budget: int = F.SWEEP_BUDGET.default
+    """List calls a quiet run makes per parent-scoped kind and region (``poll.sweep``)."""
     time_margin_seconds: int = F.TIME_MARGIN_SECONDS.default
     """Stop starting new work when the invocation has less than this left (s)."""
     home_region: str = ""
@@ -82,6 +84,7 @@ class MonitorSettings:
             lookback_seconds=F.LOOKBACK_SECONDS.from_env(env),
             message_format=F.MESSAGE_FORMAT.from_env(env),
             finished_job_ttl_days=F.FINISHED_JOB_TTL_DAYS.from_env(env),
+            sweep_budget=F.SWEEP_BUDGET.from_env(env),
             time_margin_seconds=F.TIME_MARGIN_SECONDS.from_env(env),
             home_region=F.HOME_REGION.from_env(env),
             watch_regions=F.WATCH_REGIONS.from_env(env),

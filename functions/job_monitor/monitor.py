@@ -18,7 +18,7 @@ from job_monitor.poll.kind import Clock, PollContext
 from job_monitor.poll.run import Poller, RunReport, new_run_id
 from job_monitor.ports import Journal, Publisher, RegionScope
 from job_monitor.publish.pipeline import AlertPipeline
-from job_monitor.realtime.events import JobEvent
+from job_monitor.realtime.events import JobEvent, StartSignal
 from job_monitor.realtime.observe import observe_job
 
 logger = logging.getLogger(__name__)
@@ -69,6 +69,16 @@ class Monitor:
             return None
         return observe_job(scope, event, self._context(new_run_id()))
 
+    def flag_start(self, signal: StartSignal) -> bool:
+        """Flag the leaf a start call named, so the next scheduled run lists it whatever the
+        sweep's rotation (the sweep stays the guarantee). False when the region is not watched
+        here or the kind is not monitored."""
+        scope = next((r for r in self.regions if r.name == signal.region), None)
+        if scope is None or signal.kind not in self.settings.kinds:
+            return False
+        scope.store.flag_leaf(signal.kind, signal.path, self._clock())
+        return True
+
     def send_test_notification(self, destination: str | None = None) -> str:
         """Publish a clearly labelled sample transition through the real path (SNS, then every
         subscriber). Touches no state. Returns SNS's message id.
@@ -97,4 +107,5 @@ class Monitor:
             message_format=settings.message_format,
             journal=self.journal,
             overdue=settings.overdue_rules,
+            sweep_budget=settings.sweep_budget,
         )

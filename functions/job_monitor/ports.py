@@ -13,13 +13,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from job_monitor.contracts.envelope import SnsMessage
 from job_monitor.domain.claims import ClaimRequest, JobRecord
 from job_monitor.domain.detect import TrackedJob
 from job_monitor.domain.jobs import Job, Transition
 from job_monitor.domain.kinds import JobKind
+from job_monitor.domain.sweep import Path, SweepState
 
 # -- job sources ---------------------------------------------------------------------------------
 
@@ -97,6 +98,47 @@ class JobSource(Protocol):
     def describe(self, kind: JobKind, arn: str) -> Job | None: ...
 
 
+class ParentUnavailable(Exception):
+    """One parent (a knowledge base, a data source, a policy) cannot be listed (access denied on
+    that resource): it fails alone, the sweep goes on with the others."""
+
+    def __init__(self, path: Path, code: str) -> None:
+        super().__init__(f"{'/'.join(path)}: {code}")
+        self.path = path
+        self.code = code
+
+
+class ParentGone(Exception):
+    """The parent no longer exists (``ResourceNotFoundException``): it and its subtree are
+    forgotten, their tracked jobs reported gone."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__("/".join(path))
+        self.path = path
+
+
+@dataclass(frozen=True)
+class NodePage:
+    """One page of a sweep visit: the children of a parent ((id, name) pairs), or the jobs of a
+    leaf, newest first when the kind's list can sort."""
+
+    children: list[tuple[str, str]]
+    jobs: list[Job]
+    next_token: str | None
+
+
+@runtime_checkable
+class ParentJobSource(JobSource, Protocol):
+    """A job source that also lists what a parent-scoped kind's jobs live under."""
+
+    def list_under(self, kind: JobKind, path: Path, next_token: str | None = None) -> NodePage:
+        """One page under ``path`` (``domain.sweep.Path``): the top-level parents at the root,
+        a parent's children above the leaves, a leaf's jobs at ``len(kind.parents)``. Raises
+        ``ParentGone`` / ``ParentUnavailable`` for a parent that is deleted / denied (at the
+        root, denied is ``KindUnavailable``), and what ``list_page`` raises otherwise."""
+        ...
+
+
 # -- state --------------------------------------------------------------------------------------
 
 
@@ -131,6 +173,11 @@ class KindState:
     """Set when the kind's cursor item exists but cannot be read (what and why)."""
     not_offered: NotOffered | None = None
     """Set while the region is remembered not to offer the kind."""
+    sweep: SweepState | None = None
+    """A parent-scoped kind's sweep (known parents, cursor, flagged leaves); None before its
+    first sweep."""
+    flags: dict[Path, datetime] = field(default_factory=dict)
+    """Leaves the real-time path flagged (a start call seen), with when: listed next run."""
 
 
 @dataclass
@@ -266,6 +313,19 @@ class StateStore(Protocol):
 
     def clear_not_offered(self, kind: JobKind) -> bool:
         """Forget the mark (the kind answered again). True when there was one."""
+        ...
+
+    def save_sweep(self, kind: JobKind, sweep: SweepState) -> None:
+        """Record a parent-scoped kind's sweep state (one item, overwritten; the last run to
+        write wins: a lost update costs at most a repeated visit)."""
+        ...
+
+    def flag_leaf(self, kind: JobKind, path: Path, at: datetime) -> None:
+        """Ask the next run to list this leaf (its own item: no race with the sweep's item)."""
+        ...
+
+    def clear_flag(self, kind: JobKind, path: Path, at: datetime) -> None:
+        """Drop the leaf's flag if it is still the one set ``at`` (a newer one stays)."""
         ...
 
     def advance(self, kind: JobKind, watermark: datetime, prune: Iterable[str]) -> bool:

@@ -444,7 +444,11 @@ JOB_KINDS: SettingField[tuple[str, ...]] = SettingField(
     DEFAULT_KINDS,
     # The Lambda keeps the first of a repeated kind, as it always did; synth refuses repeats.
     kind_names(required=True, drop_duplicates=True),
-    doc="Job kinds the monitor lists; absent = the registry's default kinds (``DEFAULT_KINDS``).",
+    doc=(
+        "Job kinds the monitor lists; absent = the registry's default kinds (``DEFAULT_KINDS``: "
+        "the opt-in ones, parent-scoped knowledge-base-ingestion and automated-reasoning-build "
+        "among them, are left out)."
+    ),
     context_parse=kind_names(required=True),
 )
 LOOKBACK_SECONDS = integer_field(
@@ -467,6 +471,19 @@ FINISHED_JOB_TTL_DAYS = integer_field(
     low=1,
     high=3650,
     doc="How long a finished job's record stays in the state table (DynamoDB TTL).",
+)
+SWEEP_BUDGET = integer_field(
+    "sweep_budget",
+    env="SWEEP_BUDGET",
+    context_key="sweep_budget",
+    default=50,
+    low=1,
+    high=1000,
+    doc=(
+        "List calls a quiet run makes per parent-scoped kind and region (knowledge bases, data "
+        "sources, policies visited in rotation): every one is visited at least once every "
+        "ceil(N / sweep_budget) runs, N = 1 + parents + leaves."
+    ),
 )
 TIME_MARGIN_SECONDS = integer_field(
     "time_margin_seconds",
@@ -546,6 +563,7 @@ MONITOR_FIELDS: tuple[SettingField[Any], ...] = (
     LOOKBACK_SECONDS,
     MESSAGE_FORMAT,
     FINISHED_JOB_TTL_DAYS,
+    SWEEP_BUDGET,
     TIME_MARGIN_SECONDS,
     HOME_REGION,
     WATCH_REGIONS,

@@ -64,11 +64,14 @@ def build_monitor(
     missing = [f"{s} in {r}" for s, r in needed if (s, r) not in job_clients]
     if missing:
         raise ValueError(f"no client for {', '.join(missing)}")
+    partition, account = _partition_account(settings.topic_arn)
     regions = [
         RegionScope(
             name=region,
             sources={
-                service: BedrockJobSource(job_clients[(service, region)])
+                service: BedrockJobSource(
+                    job_clients[(service, region)], account=account, partition=partition
+                )
                 for service in services(settings.kinds)
             },
             store=region_store(settings, dynamodb, region),
@@ -84,6 +87,13 @@ def build_monitor(
         clock=clock,
         remaining_seconds=remaining_seconds,
     )
+
+
+def _partition_account(topic_arn: str) -> tuple[str, str]:
+    """The monitor's partition and account, from its topic's ARN (``arn:aws:sns:<region>:<account>
+    :<name>``): the identities of parent-scoped jobs are made with them."""
+    parts = topic_arn.split(":")
+    return (parts[1], parts[4]) if len(parts) > 4 else ("aws", "")
 
 
 def build_digest_sender(settings: MonitorSettings, *, dynamodb: Any, sns: Any) -> DigestSender:

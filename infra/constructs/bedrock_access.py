@@ -18,21 +18,35 @@ def watched_regions(scope: Construct, regions: Sequence[str]) -> list[str]:
     return list(regions) or [Stack.of(scope).region]
 
 
+def unscoped_list_actions(kinds: Sequence[JobKind]) -> list[str]:
+    """List actions with no resource type: the account-wide kinds' lists, and the top of each
+    parent-scoped kind's chain (``bedrock:ListKnowledgeBases``,
+    ``bedrock:ListAutomatedReasoningPolicies``)."""
+    return sorted({kind.parent_actions[0] if kind.parents else kind.list_action for kind in kinds})
+
+
+def scoped_actions(kinds: Sequence[JobKind]) -> list[str]:
+    """Actions on the kinds' resource types: every detail action, and a parent-scoped kind's
+    lists below the top (``ListDataSources``, ``ListIngestionJobs`` act on the knowledge base,
+    ``ListAutomatedReasoningPolicyBuildWorkflows`` on the policy)."""
+    actions = {kind.detail_action for kind in kinds}
+    for kind in kinds:
+        if kind.parents:
+            actions |= {*kind.parent_actions[1:], kind.list_action}
+    return sorted(actions)
+
+
 def grant_list_jobs(scope: Construct, role: iam.IRole, kinds: Sequence[JobKind]) -> None:
-    """The kinds' List* actions. They support no resource-level permission, so the statement's
-    resource is '*' (in every region: the action list is what limits it). An event-only kind
-    (``JobKind.polled`` False) has none."""
+    """The List* actions that support no resource-level permission (``unscoped_list_actions``),
+    so the statement's resource is '*' (in every region: the action list is what limits it). An
+    event-only kind (``JobKind.polled`` False) has none."""
     kinds = [kind for kind in kinds if kind.polled]
     if not kinds:
         return
     policy = iam.Policy(
         scope,
         "BedrockListJobs",
-        statements=[
-            iam.PolicyStatement(
-                actions=sorted({kind.list_action for kind in kinds}), resources=["*"]
-            )
-        ],
+        statements=[iam.PolicyStatement(actions=unscoped_list_actions(kinds), resources=["*"])],
     )
     role.attach_inline_policy(policy)
     nag.acknowledge(
@@ -48,8 +62,9 @@ def grant_list_jobs(scope: Construct, role: iam.IRole, kinds: Sequence[JobKind])
 def grant_describe_jobs(
     scope: Construct, role: iam.IRole, kinds: Sequence[JobKind], regions: Sequence[str]
 ) -> None:
-    """The kinds' Get* actions, on their resource types in this account and the watched regions.
-    A kind without a Get (event-only) adds nothing; no Get kind at all grants nothing."""
+    """The kinds' Get* actions (and the lists under a parent, ``scoped_actions``), on their
+    resource types in this account and the watched regions. A kind without a Get (event-only)
+    adds nothing; no Get kind at all grants nothing."""
     kinds = [kind for kind in kinds if kind.detail_operation]
     if not kinds:
         return
@@ -61,9 +76,7 @@ def grant_describe_jobs(
         for region in watched_regions(scope, regions)
         for resource_type in sorted({kind.iam_resource_type for kind in kinds})
     ]
-    iam.Grant.add_to_principal(
-        grantee=role, actions=sorted({kind.detail_action for kind in kinds}), resource_arns=arns
-    )
+    iam.Grant.add_to_principal(grantee=role, actions=scoped_actions(kinds), resource_arns=arns)
     for arn in arns:
         nag.acknowledge(
             role,

@@ -23,10 +23,20 @@ from infra.constructs.bedrock_access import grant_describe_jobs
 from infra.constructs.capability import Foundation, FunctionCapability
 from infra.settings import Settings
 from job_monitor.domain.kinds import JobKind, resolve_kinds
-from job_monitor.realtime.events import EVENT_SOURCE
+from job_monitor.realtime.events import (
+    CLOUDTRAIL_DETAIL_TYPE,
+    CLOUDTRAIL_EVENT_SOURCE,
+    EVENT_SOURCE,
+    start_kinds,
+)
 
 MAX_EVENT_AGE = Duration.hours(1)
 """An event older than this is dropped to the dead-letter queue: the poll has reported it."""
+
+
+def start_event_names(settings: Settings) -> list[str]:
+    """CloudTrail event names of the monitored parent-scoped kinds' start calls."""
+    return sorted(start_kinds(resolve_kinds(settings.job_kinds)))
 
 
 def event_kinds(settings: Settings) -> tuple[JobKind, ...]:
@@ -93,9 +103,39 @@ class RealtimeEvents(FunctionCapability):
             )
         )
 
+        self.start_rule = self._build_start_rule(settings)
+
         self._watch_errors(
             "RealtimeErrors",
             "The real-time path failed an event (retried, then kept in its dead-letter queue)",
             dashboard_label="RealtimeErrors",
         )
         self._watch_queue("RealtimeDeadLetterQueue", self.dead_letter_queue)
+
+    def _build_start_rule(self, settings: Settings) -> events.Rule | None:
+        """With a parent-scoped kind monitored: its start calls, as CloudTrail delivers them
+        (only in accounts with a trail; best effort), to the same function, which flags the
+        data source or policy for the next scheduled run. None when no such kind is on."""
+        names_ = start_event_names(settings)
+        if not names_:
+            return None
+        rule = events.Rule(
+            self,
+            "StartCallsRule",
+            description="Bedrock ingestion / policy build start calls (CloudTrail) -> the "
+            "Bedrock Job Monitor's real-time path",
+            event_pattern=events.EventPattern(
+                source=[EVENT_SOURCE],
+                detail_type=[CLOUDTRAIL_DETAIL_TYPE],
+                detail={"eventSource": [CLOUDTRAIL_EVENT_SOURCE], "eventName": names_},
+            ),
+        )
+        rule.add_target(
+            targets.LambdaFunction(
+                self.function,
+                dead_letter_queue=self.dead_letter_queue,
+                retry_attempts=ASYNC_RETRY_ATTEMPTS,
+                max_event_age=MAX_EVENT_AGE,
+            )
+        )
+        return rule

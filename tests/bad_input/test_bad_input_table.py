@@ -304,6 +304,7 @@ BAD_CONTEXT: dict[str, tuple[Any, str]] = {
     "lookback_seconds": ("ten", "60 and 86400"),
     "message_format": ("xml", "json, chatbot"),
     "finished_job_ttl_days": ("0", "1..3650"),
+    "sweep_budget": ("0", "1..1000"),
     "monitor_timeout_seconds": ("20", "60..900"),
     "log_level": ("VERBOSE", "DEBUG"),
     "log_retention_days": ("2", "allowed"),
@@ -315,7 +316,7 @@ BAD_CONTEXT: dict[str, tuple[Any, str]] = {
     "slack_mention": ("@here", "<!here>"),
     "slack_idempotency_window_seconds": ("10", "60..604800"),
     "email_addresses": ("ops@example", "name@domain"),
-    "email_statuses": ("failed", "did you mean Failed?"),
+    "email_statuses": ("failed", "did you mean Failed or FAILED?"),
     "email_kinds": ("copy", "allowed"),
     "alarm_email": ("oncall", "name@domain"),
     "monitor_reserved_concurrency": ("maybe", "true or false"),
@@ -433,14 +434,16 @@ BAD_MONITOR_ENV: list[tuple[str, str, str]] = [
     (
         "JOB_KINDS",
         "evaluation,fine-tuning",
-        "allowed: async-invoke, batch-inference, custom-model-deployment, data-automation, "
-        "evaluation, model-copy",
+        "allowed: async-invoke, automated-reasoning-build, batch-inference, "
+        "custom-model-deployment, data-automation, evaluation, knowledge-base-ingestion, "
+        "model-copy",
     ),
-    ("JOB_KINDS", " , ", "allowed: async-invoke, batch-inference"),
+    ("JOB_KINDS", " , ", "allowed: async-invoke, automated-reasoning-build, batch-inference"),
     ("LOOKBACK_SECONDS", "15m", "integer between 60 and 86400"),
     ("LOOKBACK_SECONDS", "59", "60..86400"),
     ("MESSAGE_FORMAT", "JSON", "json, chatbot"),
     ("FINISHED_JOB_TTL_DAYS", "-1", "1..3650"),
+    ("SWEEP_BUDGET", "0", "1..1000"),
     ("TIME_MARGIN_SECONDS", "0", "1..600"),
     ("WATCH_REGIONS", "us-east-1,Frankfurt", "not an AWS region name: Frankfurt"),
     ("DAILY_DIGEST", "yes", "expected true or false"),

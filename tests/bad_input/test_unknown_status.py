@@ -225,7 +225,7 @@ def test_after_the_follow_time_the_job_is_no_longer_tracked_and_runs_cost_one_li
     assert len(logs.find(logging.WARNING, "no longer tracked")) == 1
     assert account.drain() == []
     assert after.api_calls == quiet
-    assert sum(after.api_calls.values()) == len(DEFAULT_KINDS)  # the kinds the account runs
+    assert sum(after.api_calls.values()) == len(account.settings().kinds)  # the default kinds
     lists = digest_lists(account)
     assert "unknown" not in lists
     assert "running" not in lists
@@ -258,6 +258,8 @@ def test_a_job_tracked_in_an_unknown_status_by_an_earlier_version_is_stamped_the
     assert tracked(account, BATCH_INFERENCE) == {}
 
 
+# The parent-scoped kinds (served by sim/parents.py, not sim/bedrock.py):
+# tests/unit/poll/test_sweep_poll.py::test_a_status_the_registry_does_not_know_is_published_...
 @pytest.mark.parametrize("kind", [REGISTRY[n] for n in DEFAULT_KINDS], ids=lambda k: k.name)
 def test_every_kind_publishes_a_new_status_marked_unknown_to_the_defaults(
     account: LocalAccount, kind: JobKind

@@ -11,7 +11,13 @@ import pytest
 from job_monitor.contracts.digest import contract, digest_subject, parse_digest, render_digest
 from job_monitor.contracts.envelope import MAX_BODY_BYTES, ContractError
 from job_monitor.contracts.text import ELLIPSIS
-from job_monitor.digest.build import CATEGORIES, OPTIONAL_CATEGORIES, Digest, build_digest
+from job_monitor.digest.build import (
+    CATEGORIES,
+    OPTIONAL_CATEGORIES,
+    Digest,
+    build_digest,
+    status_category,
+)
 
 from .support import ACCOUNT, END, START, entry, running
 
@@ -459,3 +465,21 @@ def test_chatbot_shows_losses_and_the_output_location_in_code():
     assert line.endswith(f"{ELLIPSIS}`)")
     assert len(line) < 320
     assert "s3://batch/out/broken/" not in description
+
+
+@pytest.mark.parametrize(
+    ("status", "category"),
+    [
+        ("COMPLETE", "completed"),  # knowledge-base ingestion
+        ("FAILED", "failed"),
+        ("STOPPED", "stopped"),
+        ("IN_PROGRESS", None),
+        ("COMPLETED", "completed"),  # Automated Reasoning build workflows
+        ("CANCELLED", "stopped"),
+        ("BUILDING", None),
+    ],
+)
+def test_the_capitalised_statuses_of_the_parent_scoped_kinds_have_their_lists(
+    status: str, category: str | None
+) -> None:
+    assert status_category(status, "IN_PROGRESS") == category

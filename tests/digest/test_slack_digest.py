@@ -157,7 +157,7 @@ def _busy_day() -> Digest:
     entries = []
     jobs = []
     for region in ("us-east-1", "eu-west-1"):
-        for kind in resolve_kinds(DEFAULT_KINDS):  # the seven kinds monitored by default
+        for kind in resolve_kinds(DEFAULT_KINDS):  # the kinds monitored by default
             ready = "InService" if kind.name == "provisioned-throughput" else "Active"
             updatable = kind.name in ("provisioned-throughput", "custom-model-deployment")
 

@@ -27,6 +27,7 @@ from job_monitor.domain.claims import ALERT_SENT, ClaimRequest, JobRecord, claim
 from job_monitor.domain.detect import TrackedJob
 from job_monitor.domain.jobs import Job, Transition, as_utc
 from job_monitor.domain.kinds import JobKind
+from job_monitor.domain.sweep import SweepState
 from job_monitor.ports import (
     Commit,
     Cursor,
@@ -126,6 +127,10 @@ class InMemoryStateStore(_Faults):
         """By ARN."""
         self.not_offered: dict[str, NotOffered] = {}
         """By kind name."""
+        self.sweeps: dict[str, str] = {}
+        """By kind name: the sweep state as stored (its JSON document)."""
+        self.flags: dict[tuple[str, tuple[str, ...]], datetime] = {}
+        """By (kind name, leaf path): when the real-time path flagged it."""
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -139,6 +144,10 @@ class InMemoryStateStore(_Faults):
             (state.recent if item.finished else state.tracked)[arn] = item.job
         for kind_name, marked in self.not_offered.items():
             snapshot.kinds.setdefault(kind_name, KindState()).not_offered = marked
+        for kind_name, doc in self.sweeps.items():
+            snapshot.kinds.setdefault(kind_name, KindState()).sweep = SweepState.from_json(doc)
+        for (kind_name, path), at in self.flags.items():
+            snapshot.kinds.setdefault(kind_name, KindState()).flags[path] = at
         return snapshot
 
     def lookup(self, kind: JobKind, arn: str) -> Lookup:
@@ -257,6 +266,19 @@ class InMemoryStateStore(_Faults):
     def clear_not_offered(self, kind: JobKind) -> bool:
         self._check("clear_not_offered")
         return self.not_offered.pop(kind.name, None) is not None
+
+    def save_sweep(self, kind: JobKind, sweep: SweepState) -> None:
+        self._check("save_sweep")
+        self.sweeps[kind.name] = sweep.to_json()
+
+    def flag_leaf(self, kind: JobKind, path: tuple[str, ...], at: datetime) -> None:
+        self._check("flag_leaf")
+        self.flags[(kind.name, path)] = as_utc(at)
+
+    def clear_flag(self, kind: JobKind, path: tuple[str, ...], at: datetime) -> None:
+        self._check("clear_flag")
+        if self.flags.get((kind.name, path)) == as_utc(at):
+            del self.flags[(kind.name, path)]
 
     def advance(self, kind: JobKind, watermark: datetime, prune: Iterable[str]) -> bool:
         self._check("advance")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +12,13 @@ from cfnlint.api import ManualArgs, lint
 from infra import names
 from infra.nag import MIN_REASON_LENGTH
 from job_monitor.domain.kinds import DEFAULT_KINDS, REGISTRY, resolve_kinds
-from tests.infra.support import Synthesized
+from tests.infra.support import (
+    CLI_CONTEXT,
+    TEST_CONTEXT,
+    Synthesized,
+    cdk_json_context,
+    synthesize,
+)
 
 pytestmark = pytest.mark.slow  # they share one synth (about 15 s per session)
 
@@ -373,3 +380,49 @@ def test_the_webhook_url_is_not_in_the_template(synthesized: Synthesized) -> Non
     text = json.dumps(synthesized.template)
     assert "hooks.slack.com" not in text
     assert "AWS::SecretsManager::Secret" not in text  # referenced by name, created outside
+
+
+def test_parent_scoped_kinds_add_exactly_their_lists_and_gets(tmp_path: Path) -> None:
+    # Given a stack that also watches ingestion jobs and Automated Reasoning builds
+    kinds = [*DEFAULT_KINDS, "knowledge-base-ingestion", "automated-reasoning-build"]
+    context = {**cdk_json_context(), **CLI_CONTEXT, **TEST_CONTEXT, "job_kinds": kinds}
+    synthesized = synthesize(tmp_path / "cdk.out", context)
+    bedrock = [s for s in statements(synthesized) if as_list(s["Action"])[0].startswith("bedrock:")]
+    bedrock = [s for s in bedrock if s not in role_statements(synthesized, REALTIME_ROLE)]
+    unscoped = [s for s in bedrock if s["Resource"] == "*"]
+    (scoped,) = [s for s in bedrock if s["Resource"] != "*"]
+    # Then the top of each parent chain is listed on "*" (no resource type)...
+    assert {"bedrock:ListKnowledgeBases", "bedrock:ListAutomatedReasoningPolicies"} <= {
+        a for s in unscoped for a in as_list(s["Action"])
+    }
+    assert not {"bedrock:ListDataSources", "bedrock:ListIngestionJobs"} & {
+        a for s in unscoped for a in as_list(s["Action"])
+    }
+    # ...and the lists under a parent and the Gets act on the knowledge base and the policy
+    assert {
+        "bedrock:ListDataSources",
+        "bedrock:ListIngestionJobs",
+        "bedrock:GetIngestionJob",
+        "bedrock:ListAutomatedReasoningPolicyBuildWorkflows",
+        "bedrock:GetAutomatedReasoningPolicyBuildWorkflow",
+    } <= set(scoped["Action"])
+    rendered = {"".join(map(str_part, r["Fn::Join"][1])) for r in scoped["Resource"]}
+    prefix = "arn:$AWS::Partition:bedrock:$AWS::Region:$AWS::AccountId:"
+    assert {f"{prefix}knowledge-base/*", f"{prefix}automated-reasoning-policy/*"} <= rendered
+    # And the start calls, as CloudTrail delivers them, reach the real-time function
+    (start_rule,) = [
+        r
+        for r in synthesized.resources("AWS::Events::Rule").values()
+        if r["Properties"]["EventPattern"].get("detail-type") == ["AWS API Call via CloudTrail"]
+    ]
+    assert start_rule["Properties"]["EventPattern"]["detail"] == {
+        "eventSource": ["bedrock.amazonaws.com"],
+        "eventName": ["StartAutomatedReasoningPolicyBuildWorkflow", "StartIngestionJob"],
+    }
+    # And the monitor is told its sweep budget
+    env = [
+        r["Properties"]["Environment"]["Variables"]
+        for r in synthesized.resources("AWS::Lambda::Function").values()
+        if "JOB_KINDS" in r["Properties"].get("Environment", {}).get("Variables", {})
+    ]
+    assert env and all(v["SWEEP_BUDGET"] == "50" for v in env)

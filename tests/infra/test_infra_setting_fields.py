@@ -38,6 +38,7 @@ BAD_SHARED_VALUE: dict[str, str] = {
     "lookback_seconds": "59",
     "message_format": "xml",
     "finished_job_ttl_days": "0",
+    "sweep_budget": "0",
     "watch_regions": "us-east-1,Frankfurt",
     "daily_digest": "sometimes",
     "slack_mention": "@here",

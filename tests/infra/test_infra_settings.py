@@ -13,7 +13,7 @@ from botocore.loaders import create_loader
 from infra.settings import LOG_RETENTION_DAYS, Settings, SettingsError, partition_of, partitions
 from job_monitor.config import MonitorSettings, NotifierSettings
 from job_monitor.contracts import routing
-from job_monitor.domain.kinds import DEFAULT_KINDS
+from job_monitor.domain.kinds import DEFAULT_KINDS, REGISTRY
 from tests.infra.support import cdk_json_context
 
 
@@ -43,10 +43,12 @@ def test_cdk_json_context_is_exactly_the_settings_defaults() -> None:
 
 
 def test_cdk_json_does_not_repeat_the_kind_registry() -> None:
-    # Given cdk.json without job_kinds, When the app reads it, Then every registered kind is
-    # monitored: adding a kind to the registry is the only edit that enables it by default.
+    # Given cdk.json without job_kinds, When the app reads it, Then every registered kind on by
+    # default is monitored (all but the parent-scoped ones, whose sweep costs calls): adding a
+    # kind to the registry is the only edit that enables it by default.
     assert "job_kinds" not in cdk_json_context()
     assert Settings.from_mapping(cdk_json_context()).job_kinds == DEFAULT_KINDS
+    assert tuple(n for n, k in REGISTRY.items() if k.default_on) == DEFAULT_KINDS
 
 
 def test_defaults_route_terminal_and_ready_statuses_to_email_and_monitor_every_kind() -> None:
@@ -507,7 +509,8 @@ def test_a_routing_policy_sns_would_refuse_as_too_complex_is_refused_at_synth(
     # towards SNS's real 150 with each new kind; the rule is the same)
     from job_monitor.contracts import routing
 
-    monkeypatch.setattr(routing, "SNS_MAX_COMBINATIONS", 20)
+    limit = len(routing.ALL_STATUSES)  # every status once fits; twice does not
+    monkeypatch.setattr(routing, "SNS_MAX_COMBINATIONS", limit)
     statuses = ",".join(sorted(routing.ALL_STATUSES))
     # When synth reads the setting, Then it stops naming both settings and the limit
     message = error_for(
@@ -517,7 +520,7 @@ def test_a_routing_policy_sns_would_refuse_as_too_complex_is_refused_at_synth(
     )
     assert "email_statuses x email_kinds" in message
     assert f"{len(routing.ALL_STATUSES) * 2} combinations" in message
-    assert "at most 20" in message
+    assert f"at most {limit}" in message
     # And with the kinds left empty (every monitored kind) the same statuses pass
     routing.filter_policy(statuses.split(","), None)
-    assert routing.combinations(routing.filter_policy(statuses.split(","), None)) <= 20
+    assert routing.combinations(routing.filter_policy(statuses.split(","), None)) <= limit

@@ -86,6 +86,7 @@ def test_monitor_runs_one_at_a_time_with_its_environment(
         "LOOKBACK_SECONDS",
         "MESSAGE_FORMAT",
         "FINISHED_JOB_TTL_DAYS",
+        "SWEEP_BUDGET",
         "TIME_MARGIN_SECONDS",
         "WATCH_REGIONS",
         "DAILY_DIGEST",

@@ -11,9 +11,10 @@ from job_monitor.domain.kinds import REGISTRY
 from sim.local import LocalAccount
 
 HISTORY = 10_000
-POLLED = [name for name, kind in REGISTRY.items() if kind.polled]
-"""Every kind with a list (async invocations and prompt optimization included; the event-only
-Data Automation kind has no run cost)."""
+POLLED = [name for name, kind in REGISTRY.items() if kind.polled and not kind.parents]
+"""Every kind listed account-wide (async invocations and prompt optimization included; the
+event-only Data Automation kind has no run cost; the parent-scoped ones' budget is the sweep's:
+tests/unit/poll/test_sweep_poll.py and tests/sim/test_bench_sweep.py)."""
 RUNNING = {kind: k.running_order[0] for kind, k in REGISTRY.items()}
 """The status a new job (or resource) of each kind starts in."""
 RUNNING["batch-inference"] = "InProgress"

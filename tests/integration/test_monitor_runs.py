@@ -10,7 +10,8 @@ from sim.local import LocalAccount
 
 KINDS = list(DEFAULT_KINDS)
 """The kinds the default monitor runs (the opt-in ones: tests/integration/test_new_polled_kinds.py,
-tests/realtime/test_data_automation_events.py)."""
+tests/realtime/test_data_automation_events.py; the parent-scoped ones:
+tests/unit/poll/test_sweep_poll.py)."""
 RUNNING = {
     "model-customization": "InProgress",
     "evaluation": "InProgress",

@@ -48,9 +48,23 @@ PREVIOUS_STATUS: dict[str, str | None] = {
     "Updating": "InService",
     "InService": "Creating",
     "Active": "Creating",
+    "STARTING": None,
+    "IN_PROGRESS": "STARTING",
+    "COMPLETE": "IN_PROGRESS",
+    "FAILED": "IN_PROGRESS",
+    "STOPPING": "IN_PROGRESS",
+    "STOPPED": "STOPPING",
+    "SCHEDULED": None,
+    "PREPROCESSING": "SCHEDULED",
+    "BUILDING": "PREPROCESSING",
+    "TESTING": "BUILDING",
+    "COMPLETED": "TESTING",
+    "CANCEL_REQUESTED": "BUILDING",
+    "CANCELLED": "CANCEL_REQUESTED",
 }
 PREVIOUS_STATUS_BY_KIND: dict[str, dict[str, str | None]] = {
     "provisioned-throughput": {"Failed": "Updating"},
+    "automated-reasoning-build": {"FAILED": "BUILDING"},
     "custom-model-deployment": {"Failed": "Creating"},
     "data-automation": {"Completed": "Submitted", "Failed": "Submitted"},
 }
@@ -140,6 +154,43 @@ _JOB_SHAPES: dict[str, dict[str, Any]] = {
         "output_location_statuses": ("Completed",),
         "failures": ("Failed with a client error: The document is password protected.",),
     },
+    "knowledge-base-ingestion": {
+        "arn": f"arn:aws:bedrock:{REGION}:{ACCOUNT}:knowledge-base/KB12AB34CD/data-source/"
+        "DS56EF78GH/ingestion-job/IJ90KL12MN",
+        "name": "support-docs / s3-manuals",
+        "base_model": None,
+        "output_model": None,
+        "failures": (
+            "Encountered error: 3 files exceed the maximum file size of 50 MB.",
+            "The data source's S3 bucket policy denies s3:GetObject on 2 objects.",
+        ),
+        "details": (
+            ("knowledgeBaseId", "KB12AB34CD"),
+            ("dataSourceId", "DS56EF78GH"),
+            ("ingestionJobId", "IJ90KL12MN"),
+            ("numberOfDocumentsScanned", "1250"),
+            ("numberOfNewDocumentsIndexed", "1180"),
+            ("numberOfModifiedDocumentsIndexed", "40"),
+            ("numberOfDocumentsDeleted", "12"),
+            ("numberOfDocumentsFailed", "5"),
+        ),
+    },
+    "automated-reasoning-build": {
+        "arn": f"arn:aws:bedrock:{REGION}:{ACCOUNT}:automated-reasoning-policy/abcdef123456"
+        "/build-workflow/0f8fad5b-d9cb-469f-a165-70867728950e",
+        "name": "refund-policy",
+        "base_model": None,
+        "output_model": None,
+        "failures": (),
+        "details": (
+            (
+                "policyArn",
+                f"arn:aws:bedrock:{REGION}:{ACCOUNT}:automated-reasoning-policy/abcdef123456",
+            ),
+            ("buildWorkflowId", "0f8fad5b-d9cb-469f-a165-70867728950e"),
+            ("buildWorkflowType", "INGEST_CONTENT"),
+        ),
+    },
 }
 
 
@@ -168,6 +219,7 @@ def make_transition(
         output_model=shape["output_model"] if status == "Completed" else None,
         failure_messages=job_failures if status in FAILURE_STATUSES else (),
         **_results(kind, status, shape),
+        details=shape.get("details", ()),
     )
     return Transition(
         job=job,

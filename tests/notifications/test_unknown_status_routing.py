@@ -81,8 +81,10 @@ def _received(sqs: Any, queue_url: str) -> list[tuple[str, str]]:
         (["unknown"], (), True, ()),
         (["Failed", "unknown"], ("Failed",), True, ()),
         (["Failed", "Cancelled"], ("Cancelled", "Failed"), False, ("Cancelled",)),
+        # IN_PROGRESS is knowledge-base ingestion's; Cancelled, next to the Automated Reasoning
+        # builds' CANCELLED, is another API family's spelling: unlisted, not a typo
         (["IN_PROGRESS", "Cancelled", "Cancelled"], ("Cancelled", "IN_PROGRESS"), False,
-         ("IN_PROGRESS", "Cancelled")),
+         ("Cancelled",)),
     ],
 )  # fmt: skip
 def test_status_names_are_read_into_statuses_the_unknown_alias_and_unlisted_names(
@@ -94,7 +96,7 @@ def test_status_names_are_read_into_statuses_the_unknown_alias_and_unlisted_name
 @pytest.mark.parametrize(
     ("names", "fragment"),
     [
-        (["failed"], "failed (did you mean Failed?)"),
+        (["failed"], "failed (did you mean Failed or FAILED?)"),
         (["Unknown"], "Unknown (did you mean unknown?)"),
         (["Cancel led"], "'Cancel led'"),
         (["Failed!"], "'Failed!'"),

@@ -25,3 +25,16 @@ def test_the_demo_reports_each_transition_once(capsys: pytest.CaptureFixture[str
     assert "output:     s3://" in runs[2]
     assert "no transitions" in runs[4]
     assert "Traceback" not in out
+
+
+def test_the_demo_shows_a_knowledge_base_ingestion_job(capsys: pytest.CaptureFixture[str]) -> None:
+    assert demo.main() == 0
+    runs = capsys.readouterr().out.split("-- run ")[1:]
+    # Found by the sweep on its first visit, then its completion with the job's statistics
+    assert (
+        "(new) -> STARTING   knowledge-base-ingestion us-east-1  support-docs / s3-manuals"
+        in runs[1]
+    )
+    assert "STARTING -> COMPLETE   knowledge-base-ingestion" in runs[2]
+    assert '"numberOfNewDocumentsIndexed": "1180"' in runs[2]
+    assert "knowledge-base-ingestion" not in runs[4]

@@ -7,6 +7,10 @@ Table layout (partition key ``pk``, sort key ``sk``, TTL attribute ``expires_at`
   ``pk="state#<region>"`` (see ``state_partition``), with the same items:
 * ``sk="cursor#<kind>"``: the kind's watermark (newest job time seen, epoch ms) and the baseline
   watermark.
+* ``sk="sweep#<kind>"``: a parent-scoped kind's sweep (``domain.sweep.SweepState``: known
+  parents with their last visit, the rotation cursor, flagged leaves) as one JSON string ``doc``
+  (about 50 bytes a parent: some 8,000 parents fit in DynamoDB's 400 KB item).
+* ``sk="flag#<kind>#<id>#<id>"``: a leaf the real-time path flagged (``flagged_at``, epoch ms).
 * ``sk="job#<kind>#<arn>"``: one small item per job in view: every job still running (``finished``
   false), and finished jobs still inside the new-job window (``finished`` true), with status, name,
   creation time (epoch ms), for kinds whose statuses recur ``last_modified``, for a status the
@@ -38,6 +42,7 @@ from job_monitor.domain.claims import JobRecord
 from job_monitor.domain.detect import TrackedJob
 from job_monitor.domain.jobs import epoch_millis, from_epoch_millis
 from job_monitor.domain.kinds import JobKind
+from job_monitor.domain.sweep import SweepState
 from job_monitor.ports import Cursor, KindState, NotOffered, Snapshot
 
 logger = logging.getLogger(__name__)
@@ -107,6 +112,22 @@ def not_offered_key(partition: str, kind: JobKind) -> Item:
     return {"pk": string_value(partition), "sk": string_value(f"notoffered#{kind.name}")}
 
 
+def sweep_key(partition: str, kind: JobKind) -> Item:
+    return {"pk": string_value(partition), "sk": string_value(f"sweep#{kind.name}")}
+
+
+def sweep_item(partition: str, kind: JobKind, sweep: SweepState) -> Item:
+    return {
+        **sweep_key(partition, kind),
+        "doc": string_value(sweep.to_json()),
+        "v": number_value(SCHEMA_VERSION),
+    }
+
+
+def flag_key(partition: str, kind: JobKind, path: tuple[str, ...]) -> Item:
+    return {"pk": string_value(partition), "sk": string_value(f"flag#{kind.name}#{'#'.join(path)}")}
+
+
 def view_key(partition: str, kind: JobKind, arn: str) -> Item:
     return {"pk": string_value(partition), "sk": string_value(f"job#{kind.name}#{arn}")}
 
@@ -174,6 +195,15 @@ def read_state_item(snapshot: Snapshot, item: Item) -> None:
             state.not_offered = NotOffered(
                 evidence=optional_text(item, "evidence") or "", since=since, recheck_at=recheck_at
             )
+        elif sk.startswith("flag#"):
+            kind_name, joined = sk.removeprefix("flag#").split("#", 1)
+            state = snapshot.kinds.setdefault(kind_name, KindState())
+            state.flags[tuple(joined.split("#"))] = from_epoch_millis(item["flagged_at"]["N"])
+        elif sk.startswith("sweep#"):
+            state = snapshot.kinds.setdefault(sk.removeprefix("sweep#"), KindState())
+            # An unreadable sweep is logged below and read as none: the sweep starts again
+            # from the root (at the budget's cost), which loses nothing but time.
+            state.sweep = SweepState.from_json(item["doc"]["S"])
         elif sk.startswith("job#"):
             kind_name, arn = sk.removeprefix("job#").split("#", 1)
             state = snapshot.kinds.setdefault(kind_name, KindState())

@@ -23,7 +23,16 @@ from typing import TYPE_CHECKING, Any
 
 from job_monitor.domain.jobs import Job, failure_messages
 from job_monitor.domain.kinds import JobKind
-from job_monitor.ports import KindNotOffered, KindUnavailable, Page, RegionUnavailable
+from job_monitor.domain.sweep import Path
+from job_monitor.ports import (
+    KindNotOffered,
+    KindUnavailable,
+    NodePage,
+    Page,
+    ParentGone,
+    ParentUnavailable,
+    RegionUnavailable,
+)
 
 if TYPE_CHECKING:
     from botocore.config import Config
@@ -101,6 +110,62 @@ class BedrockJobSource:
     by the wiring on the first invocation, never at import time."""
     page_size: int = PAGE_SIZE
     calls: Counter[str] = field(default_factory=Counter)
+    account: str = ""
+    partition: str = "aws"
+    """The account and partition the client is in: a parent-scoped kind's job identity is made
+    with them (``JobKind.identity_template``); the wiring reads them from the topic's ARN."""
+
+    def list_under(self, kind: JobKind, path: Path, next_token: str | None = None) -> NodePage:
+        """One page under ``path`` (see ``ports.ParentJobSource``). Request shapes are the
+        registry's: ``kind.parents[len(path)]``'s list with the ids above it, or at the leaves
+        the kind's list with its sort; each parent id goes to the parameter of its id field."""
+        from botocore.exceptions import ClientError  # noqa: PLC0415
+
+        params: dict[str, Any] = {
+            level.id_field: node_id for level, node_id in zip(kind.parents, path, strict=False)
+        }
+        params["maxResults"] = self.page_size
+        if next_token:
+            params["nextToken"] = next_token
+        leaf = len(path) == len(kind.parents)
+        if leaf:
+            params.update(dict(kind.sort_params))
+        operation = kind.list_operation if leaf else kind.parents[len(path)].list_operation
+        try:
+            response = self._call(kind, operation, params)
+        except KindUnavailable as exc:
+            if not path:
+                raise
+            raise ParentUnavailable(path, exc.code) from exc
+        except ClientError as exc:
+            if path and exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                raise ParentGone(path) from exc
+            raise
+        token = response.get("nextToken") or None
+        if not leaf:
+            level = kind.parents[len(path)]
+            children = [
+                (str(s[level.id_field]), str(s.get(level.name_field) or s[level.id_field]))
+                for s in response.get(level.summaries_key, [])
+                if s.get(level.id_field)
+            ]
+            return NodePage(children=children, jobs=[], next_token=token)
+        jobs: list[Job] = []
+        for summary in response.get(kind.summaries_key, []):
+            try:
+                jobs.append(self._parent_scoped_job(kind, summary))
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                logger.warning(
+                    "skipping a job summary that lacks a required field",
+                    extra={"kind": kind.name, "path": "/".join(path), "error": repr(exc)},
+                )
+        return NodePage(children=[], jobs=jobs, next_token=token)
+
+    def _parent_scoped_job(self, kind: JobKind, summary: dict[str, Any]) -> Job:
+        """A Job from a parent-scoped kind's summary or detail: its identity is the monitor's
+        (``JobKind.identity``), put where ``Job.from_summary`` reads the ARN."""
+        prefix = f"arn:{self.partition}:bedrock:{self.region}:{self.account}:"
+        return Job.from_summary(kind, {**summary, kind.arn_field: kind.identity(summary, prefix)})
 
     def list_page(
         self,
@@ -149,13 +214,24 @@ class BedrockJobSource:
         identifier outside the pattern is the service's ``ValidationException``, raised as is."""
         from botocore.exceptions import ClientError  # noqa: PLC0415
 
+        if kind.parents:
+            params = kind.identity_params(arn)
+            if params is None:
+                raise ValueError(f"not a {kind.name} job identity: {arn}")
+        else:
+            params = {kind.detail_id_param: arn}
         try:
-            response = self._call(kind, kind.detail_operation, {kind.detail_id_param: arn})
+            response = self._call(kind, kind.detail_operation, params)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
                 return None
             raise
-        job = Job.from_summary(kind, response)
+        if kind.detail_result_key:
+            response = response.get(kind.detail_result_key) or {}
+        if kind.parents:
+            job = self._parent_scoped_job(kind, response)
+        else:
+            job = Job.from_summary(kind, response)
         detail_messages = failure_messages(response, kind.detail_failure_field)
         if detail_messages:
             job = _with_failures(job, detail_messages)
@@ -189,7 +265,10 @@ class BedrockJobSource:
             code = str(error.get("Code", ""))
             message = str(error.get("Message", ""))
             http_status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
-            listing = operation == kind.list_operation
+            # A list that names no resource: the kind's own list, or a parent-scoped kind's
+            # top parent list (the lists below it name a parent, whose 404 means it is gone).
+            top_list = kind.parents[0].list_operation if kind.parents else kind.list_operation
+            listing = operation == top_list
             evidence = not_offered_evidence(code, message, http_status, listing=listing)
             if evidence is not None:
                 raise KindNotOffered(kind, self.region, evidence) from exc

@@ -23,6 +23,7 @@ from job_monitor.adapters.dynamo_codec import (
     Item,
     cursor_item,
     cursor_key,
+    flag_key,
     is_conditional_failure,
     job_record,
     not_offered_key,
@@ -30,6 +31,7 @@ from job_monitor.adapters.dynamo_codec import (
     read_state_item,
     record_key,
     string_value,
+    sweep_item,
     time_value,
     ttl_value,
     view_item,
@@ -38,6 +40,7 @@ from job_monitor.adapters.dynamo_codec import (
 from job_monitor.domain.claims import ALERT_SENT, ClaimRequest, JobRecord
 from job_monitor.domain.detect import TrackedJob
 from job_monitor.domain.kinds import JobKind
+from job_monitor.domain.sweep import SweepState
 from job_monitor.ports import Commit, Cursor, Lookup, Snapshot, StaleClaim, UnreadableState
 
 _BATCH_LIMIT = 25
@@ -340,6 +343,30 @@ class DynamoStateStore:
             TableName=self._table, Key=not_offered_key(self._pk, kind), ReturnValues="ALL_OLD"
         )
         return bool(response.get("Attributes"))
+
+    def save_sweep(self, kind: JobKind, sweep: SweepState) -> None:
+        """One unconditional PutItem of the sweep item."""
+        self._client.put_item(TableName=self._table, Item=sweep_item(self._pk, kind, sweep))
+
+    def flag_leaf(self, kind: JobKind, path: tuple[str, ...], at: datetime) -> None:
+        """One UpdateItem (the real-time role has UpdateItem, not PutItem)."""
+        self._client.update_item(
+            TableName=self._table,
+            Key=flag_key(self._pk, kind, path),
+            UpdateExpression="SET flagged_at = :at, v = :v",
+            ExpressionAttributeValues={":at": time_value(at), ":v": _n(SCHEMA_VERSION)},
+        )
+
+    def clear_flag(self, kind: JobKind, path: tuple[str, ...], at: datetime) -> None:
+        """One conditional DeleteItem: a flag set again since ``at`` stays."""
+        _unless_refused(
+            lambda: self._client.delete_item(
+                TableName=self._table,
+                Key=flag_key(self._pk, kind, path),
+                ConditionExpression="flagged_at = :at",
+                ExpressionAttributeValues={":at": time_value(at)},
+            )
+        )
 
     def advance(self, kind: JobKind, watermark: datetime, prune: Iterable[str]) -> bool:
         """The pruning is done whether or not the watermark moves: it is safe for both runs."""

@@ -54,6 +54,9 @@ FAILURE_LIMIT = 300
 LOCATION_LIMIT = 1100
 """Characters of an output location (``outputLocation``) in the body: an S3 URI of the longest
 bucket name (63) and key (1,024 bytes) fits whole."""
+KIND_LABEL_LIMIT = 100
+"""Characters of a section's ``kindLabel`` (the registry's labels are far shorter): with every
+kind of the registry in every region, the counts alone must still fit in one SNS message."""
 _FIELD = "digest field"
 
 
@@ -116,7 +119,7 @@ def _contract(digest: Digest) -> dict[str, Any]:
             {
                 "region": s.region,
                 "kind": s.kind,
-                "kindLabel": s.kind_label,
+                "kindLabel": cut(s.kind_label, KIND_LABEL_LIMIT),
                 **{c: _list_document(s.of(c)) for c in CATEGORIES if _carried(c, s.of(c).count)},
             }
             for s in digest.sections

@@ -46,6 +46,12 @@ DEFAULT_SLACK_STATUSES: tuple[str, ...] = (
     "PartiallyCompleted",
     "Expired",
     *READY_STATUSES,
+    # The agent and Automated Reasoning APIs' own spellings of the same outcomes.
+    "COMPLETE",
+    "COMPLETED",
+    "FAILED",
+    "STOPPED",
+    "CANCELLED",
     UNKNOWN,
 )
 
@@ -64,6 +70,31 @@ class StatusRoute:
     warning at synth (a typo, or a status newer than this version)."""
 
 
+def _spelling(name: str) -> str:
+    """``upper`` (the agent APIs' ``IN_PROGRESS``), ``pascal`` (Bedrock's ``InProgress``) or
+    ``other`` (``failed``, ``iN_pROGRESS``)."""
+    if name.isupper():
+        return "upper"
+    if name[:1].isupper() and "_" not in name:
+        return "pascal"
+    return "other"
+
+
+def _pascal_first(name: str) -> tuple[bool, str]:
+    return (_spelling(name) == "upper", name)
+
+
+def _is_typo(status: str, variants: list[str]) -> bool:
+    """Whether ``status``, a case variant of the known ``variants``, is a typo of one of them.
+    Not when it is spelled in the other family's style than every variant (``Cancelled`` next to
+    the Automated Reasoning builds' ``CANCELLED``): Bedrock's PascalCase APIs may add it, so it is
+    routed by name as an unlisted status, with the synth warning."""
+    if any(v in (STARTED, UNKNOWN) for v in variants):
+        return True  # an alias's spelling is the only one
+    spelling = _spelling(status)
+    return spelling == "other" or any(_spelling(v) == spelling for v in variants)
+
+
 def parse_statuses(statuses: Iterable[str]) -> StatusRoute:
     """Read a routing setting's status names: the registry's statuses, the ``started`` and
     ``unknown`` aliases, and well-formed names no kind has (``unlisted``). Raises ValueError for
@@ -73,7 +104,9 @@ def parse_statuses(statuses: Iterable[str]) -> StatusRoute:
     unlisted: list[str] = []
     unknown = False
     bad: list[str] = []
-    known = {name.lower(): name for name in (STARTED, UNKNOWN, *ALL_STATUSES)}
+    known: dict[str, list[str]] = {}
+    for name in (STARTED, UNKNOWN, *sorted(ALL_STATUSES, key=_pascal_first)):
+        known.setdefault(name.lower(), []).append(name)
     for status in statuses:
         if status == STARTED:
             result.extend(STARTED_STATUSES)
@@ -81,8 +114,8 @@ def parse_statuses(statuses: Iterable[str]) -> StatusRoute:
             unknown = True
         elif status in ALL_STATUSES:
             result.append(status)
-        elif status.lower() in known:
-            bad.append(f"{status} (did you mean {known[status.lower()]}?)")
+        elif status.lower() in known and _is_typo(status, known[status.lower()]):
+            bad.append(f"{status} (did you mean {' or '.join(known[status.lower()])}?)")
         elif STATUS_NAME.fullmatch(status):
             result.append(status)
             unlisted.append(status)

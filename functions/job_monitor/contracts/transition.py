@@ -102,6 +102,9 @@ class Notification:
     training_loss: float | None = None
     validation_loss: float | None = None
     """Present only when Bedrock reports them (see ``result_fields``)."""
+    details: tuple[tuple[str, str], ...] = ()
+    """The body's optional ``details`` object (a parent-scoped job's ids and counters), in
+    order; empty when absent."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -183,6 +186,13 @@ def _contract(transition: Transition) -> dict[str, Any]:
         # Added within version 1, present only for a status the registry does not know.
         **({UNKNOWN_STATUS_ATTRIBUTE: True} if transition.status_unknown else {}),
         **result_fields(job),
+        # Only the kinds that have them (knowledge-base ingestion: parent ids and statistics;
+        # Automated Reasoning builds: ids and workflow type), so other bodies are unchanged.
+        **(
+            {"details": {k: cut(v, MODEL_TEXT_LIMIT, TRUNCATED) for k, v in job.details}}
+            if job.details
+            else {}
+        ),
     }
 
 
@@ -400,4 +410,12 @@ def from_document(data: dict[str, Any]) -> Notification:
         expires_at=optional_time(data, "expiresAt"),
         training_loss=optional_float(data, "trainingLoss"),
         validation_loss=optional_float(data, "validationLoss"),
+        details=_details(data),
     )
+
+
+def _details(data: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    value = data.get("details") or {}
+    if not isinstance(value, dict):
+        raise ContractError("field 'details' must be an object")
+    return tuple((str(k), str(v)) for k, v in value.items())

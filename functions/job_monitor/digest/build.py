@@ -34,11 +34,13 @@ from job_monitor.domain.jobs import as_utc
 from job_monitor.domain.kinds import FAILURE_STATUSES, READY_STATUSES, REGISTRY
 
 UPDATING_STATUSES = frozenset({"Updating"})
-COMPLETED_STATUSES = frozenset({"Completed", *READY_STATUSES})
+COMPLETED_STATUSES = frozenset({"Completed", "COMPLETE", "COMPLETED", *READY_STATUSES})
 """Done: a job completed, or a long-lived resource (``JobKind.statuses_recur``) came into service
 (it stays tracked, see ``READY_STATUSES``)."""
 FAILED_STATUSES = FAILURE_STATUSES
-STOPPED_STATUSES = frozenset({"Stopped"})
+STOPPED_STATUSES = frozenset({"Stopped", "STOPPED", "CANCELLED"})
+"""Stopped or cancelled (the agent and Automated Reasoning APIs spell their statuses in
+capitals: ingestion ``COMPLETE``/``STOPPED``, build workflows ``COMPLETED``/``CANCELLED``)."""
 CATEGORIES = (
     "failed",
     "overdue",

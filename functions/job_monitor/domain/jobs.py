@@ -63,6 +63,9 @@ class Job:
     validation_loss: float | None = None
     """Final losses of a model customization job (detail response only; the first validator's
     loss when there are several)."""
+    details: tuple[tuple[str, str], ...] = ()
+    """Facts the message shows as they are, by field name: a parent-scoped kind's ids and its
+    ``statistics_field`` counters and ``detail_fields`` (``numberOfDocumentsFailed``: "3")."""
 
     @classmethod
     def from_summary(cls, kind: JobKind, summary: dict[str, Any]) -> Job:
@@ -85,6 +88,7 @@ class Job:
             output_location=_nested_text(summary, kind.output_location_path),
             training_loss=_loss(summary.get(kind.training_metrics_field or ""), "trainingLoss"),
             validation_loss=_first_loss(summary.get(kind.validation_metrics_field or "")),
+            details=_details(kind, summary),
         )
 
     def with_detail(self, detail: Job) -> Job:
@@ -101,6 +105,7 @@ class Job:
             training_loss=_first(self.training_loss, detail.training_loss),
             validation_loss=_first(self.validation_loss, detail.validation_loss),
             output_model=self.output_model or detail.output_model,
+            details=self.details or detail.details,
         )
 
     @property
@@ -178,6 +183,17 @@ def _first_loss(metrics: Any) -> float | None:
 
 def _first(value: float | None, other: float | None) -> float | None:
     return value if value is not None else other
+
+
+def _details(kind: JobKind, summary: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The kind's identity fields (parent ids, job id), detail fields and counters present in
+    ``summary``, in that order."""
+    names = [*kind.identity_fields, *kind.detail_fields]
+    found = [(n, str(summary[n])) for n in names if summary.get(n) not in (None, "")]
+    stats = summary.get(kind.statistics_field) if kind.statistics_field else None
+    if isinstance(stats, dict):
+        found += [(n, str(v)) for n, v in stats.items() if isinstance(v, int)]
+    return tuple(found)
 
 
 def failure_messages(response: dict[str, Any], field_name: str | None) -> tuple[str, ...]:

@@ -19,8 +19,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-FAILURE_STATUSES = frozenset({"Failed", "PartiallyCompleted", "Expired"})
+FAILURE_STATUSES = frozenset({"Failed", "PartiallyCompleted", "Expired", "FAILED"})
+"""Statuses that need a failure message (the agent and Automated Reasoning APIs spell FAILED in
+capitals)."""
 READY_STATUSES = ("InService", "Active")  # a long-lived resource is usable: not terminal, but done
 UNKNOWN_STATUS_FOLLOW = timedelta(days=7)
 """How long a job stays followed after the monitor published a status its kind's registry entry
@@ -66,6 +69,23 @@ DEPLOYMENT_ID_PATTERN = (
 
 
 @dataclass(frozen=True)
+class ParentLevel:
+    """One level of the resources a parent-scoped kind's jobs live under (``JobKind.parents``):
+    the list operation that enumerates them (given the ids of the levels above), where its
+    summaries live, and which summary fields carry the id the next level's list takes and the
+    display name. Checked against botocore's service models by tests/unit/domain/test_kinds.py."""
+
+    label: str
+    """Human name: "knowledge base", "data source", "policy"."""
+    list_operation: str
+    summaries_key: str
+    id_field: str
+    """Summary field with the id; the lists below this level take it as the parameter of the
+    same name."""
+    name_field: str = "name"
+
+
+@dataclass(frozen=True)
 class JobKind:
     name: str
     """Stable identifier: configuration, state keys, SNS message attributes."""
@@ -104,7 +124,7 @@ class JobKind:
     lists use it); None when it has none (advanced prompt optimization): the baseline then pages
     the whole list once, and the scan describes tracked jobs it did not meet instead of listing
     their statuses."""
-    sort_params: tuple[tuple[str, str], ...] = (
+    sort_params: tuple[tuple[str, Any], ...] = (
         ("sortBy", "CreationTime"),
         ("sortOrder", "Descending"),
     )
@@ -141,7 +161,9 @@ class JobKind:
     end_time_field: str | None = None
     last_modified_field: str | None = None
     default_on: bool = True
-    """Whether the kind is monitored when ``job_kinds`` is not set (``DEFAULT_KINDS``)."""
+    """Whether the kind is monitored when ``job_kinds`` is not set (``DEFAULT_KINDS``).
+    Parent-scoped kinds are off by default: each costs up to its sweep budget of calls per run
+    per region and needs extra IAM actions."""
     status_details_field: str | None = None
     """Summary field that says what a running job is doing or waiting for: model customization's
     ``statusDetails`` (the status of its validation, data processing and training steps), batch
@@ -174,6 +196,65 @@ class JobKind:
     """Fields of the event's ``detail`` with the status, the job ARN and the job name (from the
     samples in Bedrock's user guide, "How EventBridge for Amazon Bedrock works")."""
 
+    parents: tuple[ParentLevel, ...] = ()
+    """For a kind whose list operation needs parent ids (knowledge base and data source, policy):
+    the chain of parents from the account down, enumerated by a bounded sweep
+    (``domain.sweep``, ``poll.sweep``) instead of one account-wide list. Empty = account-wide."""
+    identity_template: str | None = None
+    """For a parent-scoped kind: how the job's identity (its "ARN" everywhere in the monitor) is
+    made from summary fields; ``{arn_prefix}`` is ``arn:<partition>:bedrock:<region>:<account>:``.
+    Its fields are exactly the detail operation's parameters, so the identity is also how the
+    job is described again (``identity_params``)."""
+    detail_result_key: str | None = None
+    """Key of the detail response that wraps the job (``ingestionJob``); None = top level."""
+    statistics_field: str | None = None
+    """Summary / detail field with the job's counters (numbers by name), shown in the message."""
+    detail_fields: tuple[str, ...] = ()
+    """Further summary / detail fields shown in the message as they are (``Job.details``)."""
+    start_event_name: str | None = None
+    """A parent-scoped kind's start call as CloudTrail names it (``StartIngestionJob``): in
+    accounts with a trail it reaches EventBridge as "AWS API Call via CloudTrail", and the
+    real-time path flags the leaf its ``requestParameters`` name for the next run."""
+
+    @property
+    def parent_actions(self) -> tuple[str, ...]:
+        """IAM actions of the parent list operations (``bedrock:ListKnowledgeBases``...)."""
+        return tuple(f"{self.iam_prefix}:{_pascal(p.list_operation)}" for p in self.parents)
+
+    @property
+    def identity_fields(self) -> tuple[str, ...]:
+        """The summary fields (= detail parameters) the identity is made of, in order."""
+        if self.identity_template is None:
+            return ()
+        names = re.findall(r"{(\w+)}", self.identity_template)
+        return tuple(n for n in names if n != "arn_prefix")
+
+    def identity(self, summary: dict[str, Any], arn_prefix: str) -> str:
+        """The job's identity from a summary (KeyError when a field is missing)."""
+        assert self.identity_template is not None
+        values = {f: str(summary[f]) for f in self.identity_fields}
+        return self.identity_template.format(arn_prefix=arn_prefix, **values)
+
+    def identity_params(self, identity: str) -> dict[str, str] | None:
+        """The detail operation's parameters read back from an identity; None when it is not one
+        of this kind's."""
+        if self.identity_template is None:
+            return None
+        pattern = re.escape(self.identity_template)
+        pattern = pattern.replace(re.escape("{arn_prefix}"), r"arn:[^:]+:bedrock:[^:]*:[0-9]*:")
+        for name in self.identity_fields:
+            pattern = pattern.replace(re.escape(f"{{{name}}}"), rf"(?P<{name}>.+?)")
+        match = re.fullmatch(pattern, identity)
+        return match.groupdict() if match else None
+
+    def leaf_of(self, identity: str) -> tuple[str, ...] | None:
+        """The ids of the parents a job lives under (its leaf's path in ``domain.sweep``), read
+        from its identity; None when it is not one of this kind's."""
+        params = self.identity_params(identity)
+        if params is None:
+            return None
+        return tuple(params[f] for f in self.identity_fields[:-1])
+
     @property
     def polled(self) -> bool:
         """Whether the scheduled run lists this kind (False: events are its only source)."""
@@ -195,12 +276,13 @@ class JobKind:
 
     @property
     def operations(self) -> tuple[str, ...]:
-        """The boto3 methods of ``service``'s client this kind calls, each once: its list and detail
-        operations (a kind that enumerates parents first extends this with those operations).
-        Checked against the loaded SDK's service model at start
+        """The boto3 methods of ``service``'s client this kind calls, each once: the list operations
+        of its parent chain (``parents``, from the top: ``list_knowledge_bases``...), then its list
+        and detail operations. Checked against the loaded SDK's service model at start
         (``adapters.sdk_support.check_operations``). Empty for an event-only kind, which calls
         nothing (``polled`` False and no detail operation)."""
-        methods = (self.list_operation, self.detail_operation)
+        parents = tuple(level.list_operation for level in self.parents)
+        methods = (*parents, self.list_operation, self.detail_operation)
         return tuple(method for method in dict.fromkeys(methods) if method)
 
     @property
@@ -565,6 +647,97 @@ DATA_AUTOMATION = JobKind(
     ),
 )
 
+INGESTION_STATUSES = frozenset(
+    {"STARTING", "IN_PROGRESS", "COMPLETE", "FAILED", "STOPPING", "STOPPED"}
+)
+
+KNOWLEDGE_BASE_INGESTION = JobKind(
+    name="knowledge-base-ingestion",
+    label="knowledge base ingestion",
+    list_operation="list_ingestion_jobs",
+    summaries_key="ingestionJobSummaries",
+    time_field="startedAt",
+    time_after_param=None,
+    time_before_param=None,
+    statuses=INGESTION_STATUSES,
+    terminal_statuses=frozenset({"COMPLETE", "FAILED", "STOPPED"}),
+    running_order=("STARTING", "IN_PROGRESS", "STOPPING"),
+    detail_operation="get_ingestion_job",
+    detail_result_key="ingestionJob",
+    detail_failure_field="failureReasons",
+    # ListDataSources, ListIngestionJobs and GetIngestionJob act on the knowledge base.
+    iam_resource_type="knowledge-base",
+    console_fragment="knowledge-bases",
+    service="bedrock-agent",
+    status_filter_param="filters",
+    sort_params=(("sortBy", {"attribute": "STARTED_AT", "order": "DESCENDING"}),),
+    parents=(
+        ParentLevel(
+            "knowledge base", "list_knowledge_bases", "knowledgeBaseSummaries", "knowledgeBaseId"
+        ),
+        ParentLevel("data source", "list_data_sources", "dataSourceSummaries", "dataSourceId"),
+    ),
+    # Ingestion jobs have no ARN: this identity is the monitor's own, under the knowledge base's.
+    identity_template=(
+        "{arn_prefix}knowledge-base/{knowledgeBaseId}/data-source/{dataSourceId}"
+        "/ingestion-job/{ingestionJobId}"
+    ),
+    # No name field: the job id, until the sweep names it by its parents ("docs / s3-bucket").
+    name_fields=(),
+    name_from_arn=True,
+    statistics_field="statistics",
+    last_modified_field="updatedAt",
+    start_event_name="StartIngestionJob",
+    default_on=False,
+)
+
+AUTOMATED_REASONING_BUILD = JobKind(
+    name="automated-reasoning-build",
+    label="Automated Reasoning policy build",
+    list_operation="list_automated_reasoning_policy_build_workflows",
+    summaries_key="automatedReasoningPolicyBuildWorkflowSummaries",
+    time_field="createdAt",
+    time_after_param=None,
+    time_before_param=None,
+    statuses=frozenset(
+        {
+            "SCHEDULED",
+            "CANCEL_REQUESTED",
+            "PREPROCESSING",
+            "BUILDING",
+            "TESTING",
+            "COMPLETED",
+            "FAILED",
+            "CANCELLED",
+        }
+    ),
+    terminal_statuses=frozenset({"COMPLETED", "FAILED", "CANCELLED"}),
+    running_order=("SCHEDULED", "PREPROCESSING", "BUILDING", "TESTING", "CANCEL_REQUESTED"),
+    detail_operation="get_automated_reasoning_policy_build_workflow",
+    # The detail response has no failure field: a FAILED build says so by its status only.
+    detail_failure_field="",
+    iam_resource_type="automated-reasoning-policy",
+    console_fragment="automated-reasoning",
+    status_filter_param="",
+    sort_params=(),  # the list has neither sort nor filter
+    parents=(
+        ParentLevel(
+            "policy",
+            "list_automated_reasoning_policies",
+            "automatedReasoningPolicySummaries",
+            "policyArn",
+        ),
+    ),
+    identity_template="{policyArn}/build-workflow/{buildWorkflowId}",
+    # No name field: the job id, until the sweep names it by its parents ("docs / s3-bucket").
+    name_fields=(),
+    name_from_arn=True,
+    detail_fields=("buildWorkflowType",),
+    last_modified_field="updatedAt",
+    start_event_name="StartAutomatedReasoningPolicyBuildWorkflow",
+    default_on=False,
+)
+
 REGISTRY: dict[str, JobKind] = {
     kind.name: kind
     for kind in (
@@ -578,6 +751,8 @@ REGISTRY: dict[str, JobKind] = {
         ASYNC_INVOKE,
         PROMPT_OPTIMIZATION,
         DATA_AUTOMATION,
+        KNOWLEDGE_BASE_INGESTION,
+        AUTOMATED_REASONING_BUILD,
     )
 }
 
@@ -586,8 +761,6 @@ DEFAULT_KINDS: tuple[str, ...] = tuple(name for name, kind in REGISTRY.items() i
 
 
 NOT_MONITORED: dict[tuple[str, str], str] = {
-    ("bedrock", "ListAutomatedReasoningPolicyBuildWorkflows"): "added by the ingestion-jobs change",
-    ("bedrock-agent", "ListIngestionJobs"): "added by the ingestion-jobs change",
     ("bedrock", "ListAutomatedReasoningPolicyTestResults"): (
         "test results of one policy build, produced inside its build workflow"
     ),

@@ -22,7 +22,7 @@ from job_monitor.handlers.runtime import (
     remaining_seconds,
 )
 from job_monitor.monitor import Monitor
-from job_monitor.realtime.events import parse_job_event
+from job_monitor.realtime.events import is_start_event, parse_job_event, parse_start_event
 from job_monitor.wiring import build_monitor
 
 logger = Logger()
@@ -44,6 +44,13 @@ def _monitor(context: Any) -> Monitor:
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: Any, context: Any) -> dict[str, Any]:
     settings = _settings()
+    if is_start_event(event):
+        # A parent-scoped kind's start call (CloudTrail): flag its leaf for the next run.
+        signal = parse_start_event(event, settings.kinds)
+        logger.append_keys(kind=signal.kind.name, region=signal.region, event_id=signal.event_id)
+        flagged = _monitor(context).flag_start(signal)
+        logger.info("start call seen", extra={"leaf": "/".join(signal.path), "flagged": flagged})
+        return {"published": False, "flagged": flagged}
     job_event = parse_job_event(event, settings.kinds)
     logger.append_keys(
         kind=job_event.kind.name,

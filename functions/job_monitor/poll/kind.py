@@ -57,6 +57,9 @@ class KindReport:
     know (``domain.detect.retired_unknown``)."""
     strategy: str = ""
     error: str | None = None
+    failed_parents: list[str] = field(default_factory=list)
+    """A parent-scoped kind's parents that could not be listed this run ("<path>: <code>"):
+    each failed alone, the sweep went on."""
     truncated: bool = False
     """Stopped at a safe point when its share of the invocation's time ran out (or never
     started: no time was left at all)."""
@@ -82,6 +85,8 @@ class PollContext:
     message_format: str
     journal: Journal | None
     overdue: OverdueRules = field(default_factory=OverdueRules)
+    sweep_budget: int = 50
+    """List calls a quiet run may make per parent-scoped kind and region (``poll.sweep``)."""
 
     def overdue_alerts(self, scope: RegionScope) -> OverdueAlerts:
         """The overdue alert type on ``scope``'s store: its records expire with the finished
@@ -125,7 +130,7 @@ def poll_kind(
     """Raises ``OutOfTime`` after recording what is safe when the kind's share is spent; what the
     ports raise propagates (the run loop isolates it to this kind)."""
     source = scope.source_for(kind)
-    tracked = _follow_unknown(ctx, scope, kind, state, report)
+    tracked = follow_unknown(ctx, scope, kind, state, report)
     start = window_start(cursor.watermark, ctx.lookback)
     window = Window(start=start, baseline=cursor.baseline, seen=frozenset(state.recent))
     floor = list_floor(cursor.watermark, ctx.lookback, tracked.values())
@@ -150,29 +155,39 @@ def poll_kind(
     changes = detect_changes(tracked, window, scan.jobs.values())
     # The watermark must not pass a new job that this run did not record: one left for the
     # next run (time ran out) or claimed by another run that may yet die before committing.
-    cap: datetime | None = None
-    out_of_time = False
+    left, out_of_time = deliver_changes(ctx, alerts, changes, observed_at, report)
+    newest = _newest(scan.jobs.values(), _earliest_new(left, None))
+    _advance(scope, kind, state=state, cursor=cursor, newest=newest, lookback=ctx.lookback)
+    if out_of_time:
+        raise OutOfTime
+    alert_overdue(ctx, scope, scan.jobs.values(), state=state, at=observed_at, report=report)
+
+
+def deliver_changes(
+    ctx: PollContext,
+    alerts: TransitionAlerts,
+    changes: list[Change],
+    observed_at: datetime,
+    report: KindReport,
+) -> tuple[list[Change], bool]:
+    """Publish each change through the pipeline while the invocation's time lasts. Returns the
+    new jobs this run did not record (claimed by another run, or not reached) with every change
+    not reached, and whether time ran out."""
+    left: list[Change] = []
     for index, change in enumerate(changes):
         if ctx.budget.spent():
-            cap = _earliest_new(changes[index:], cap)
-            out_of_time = True
-            break
-        ticket = ctx.ticket(observed_at)
-        delivery = ctx.pipeline.deliver(alerts, change, ticket)
+            return left + changes[index:], True
+        delivery = ctx.pipeline.deliver(alerts, change, ctx.ticket(observed_at))
         if delivery.alert is not None:
             report.published.append(delivery.alert)
         if not delivery.recorded:
             report.skipped_claims += 1
             if change.previous_status is None:
-                cap = _earliest_new([change], cap)
-    newest = _newest(scan.jobs.values(), cap)
-    _advance(scope, kind, state=state, cursor=cursor, newest=newest, lookback=ctx.lookback)
-    if out_of_time:
-        raise OutOfTime
-    _alert_overdue(ctx, scope, scan.jobs.values(), state=state, at=observed_at, report=report)
+                left.append(change)
+    return left, False
 
 
-def _alert_overdue(
+def alert_overdue(
     ctx: PollContext,
     scope: RegionScope,
     jobs: Iterable[Job],
@@ -199,7 +214,7 @@ def _alert_overdue(
             report.alerts.append(delivery.alert)
 
 
-def _follow_unknown(
+def follow_unknown(
     ctx: PollContext, scope: RegionScope, kind: JobKind, state: KindState, report: KindReport
 ) -> dict[str, TrackedJob]:
     """The tracked jobs this run follows, under ``domain.detect.retired_unknown``'s rule for

@@ -28,6 +28,7 @@ from job_monitor.domain.kinds import JobKind
 from job_monitor.poll.baseline import take_baseline
 from job_monitor.poll.budget import OutOfTime
 from job_monitor.poll.kind import Clock, KindReport, PollContext, poll_kind
+from job_monitor.poll.sweep import poll_parent_kind, take_sweep_baseline
 from job_monitor.ports import (
     KindNotOffered,
     KindState,
@@ -147,11 +148,17 @@ class Poller:
                 )
             if state.cursor is None:
                 kind_report.baseline = True
-                kind_report.tracked = take_baseline(
-                    scope.source_for(kind), scope.store, kind, scope.name
-                )
+                if kind.parents:
+                    kind_report.tracked = take_sweep_baseline(
+                        scope.store, kind, self._context.clock()
+                    )
+                else:
+                    kind_report.tracked = take_baseline(
+                        scope.source_for(kind), scope.store, kind, scope.name
+                    )
             else:
-                poll_kind(
+                poll = poll_parent_kind if kind.parents else poll_kind
+                poll(
                     self._context, scope, kind, state=state, cursor=state.cursor, report=kind_report
                 )
             if state.not_offered is not None:

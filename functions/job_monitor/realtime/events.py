@@ -236,3 +236,68 @@ def _partition(region: str) -> str:
     if region.startswith("us-gov-"):
         return "aws-us-gov"
     return "aws"
+
+
+# -- start calls seen through CloudTrail (parent-scoped kinds) ---------------------------------
+
+CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
+CLOUDTRAIL_EVENT_SOURCE = "bedrock.amazonaws.com"
+"""The ``detail.eventSource`` of Bedrock's API calls, the agent APIs' included (EventBridge
+events reference, "Amazon Bedrock events delivered via AWS CloudTrail")."""
+
+
+@dataclass(frozen=True)
+class StartSignal:
+    """A parent-scoped kind's job was started under one leaf (a data source, a policy): the next
+    scheduled run lists that leaf whatever the sweep's rotation (``StateStore.flag_leaf``)."""
+
+    kind: JobKind
+    region: str
+    path: tuple[str, ...]
+    event_id: str
+
+
+def start_kinds(kinds: Iterable[JobKind]) -> dict[str, JobKind]:
+    """The parent-scoped kinds whose start call can be seen, by CloudTrail event name."""
+    return {k.start_event_name: k for k in kinds if k.parents and k.start_event_name}
+
+
+def is_start_event(event: Any) -> bool:
+    return isinstance(event, dict) and event.get("detail-type") == CLOUDTRAIL_DETAIL_TYPE
+
+
+def parse_start_event(event: Any, kinds: Iterable[JobKind]) -> StartSignal:
+    """The leaf a CloudTrail "AWS API Call via CloudTrail" event of a start call names, from
+    ``detail.requestParameters`` (the ids of the kind's parent chain: ``knowledgeBaseId``,
+    ``dataSourceId``; ``policyArn``). ``InvalidEvent`` when it is not such an event, the call
+    failed (``detail.errorCode``), or a parameter is missing."""
+    if not is_start_event(event) or event.get("source") != EVENT_SOURCE:
+        raise InvalidEvent(f"not an {CLOUDTRAIL_DETAIL_TYPE!r} event from {EVENT_SOURCE!r}")
+    detail = event.get("detail")
+    if not isinstance(detail, dict) or detail.get("eventSource") != CLOUDTRAIL_EVENT_SOURCE:
+        raise InvalidEvent(f"detail.eventSource is not {CLOUDTRAIL_EVENT_SOURCE!r}")
+    by_name = start_kinds(kinds)
+    kind = by_name.get(str(detail.get("eventName")))
+    if kind is None:
+        raise InvalidEvent(
+            f"eventName {detail.get('eventName')!r} is not the start call of a monitored kind; "
+            f"expected one of: {', '.join(sorted(by_name)) or '(none)'}"
+        )
+    if detail.get("errorCode"):
+        raise InvalidEvent(f"the {kind.start_event_name} call failed: {detail['errorCode']}")
+    params = detail.get("requestParameters")
+    if not isinstance(params, dict):
+        raise InvalidEvent("detail.requestParameters: missing or not an object")
+    path = tuple(params.get(level.id_field) for level in kind.parents)
+    if not all(isinstance(p, str) and p for p in path):
+        fields = ", ".join(level.id_field for level in kind.parents)
+        raise InvalidEvent(f"detail.requestParameters lacks {fields}")
+    region = event.get("region") or detail.get("awsRegion")
+    if not isinstance(region, str) or not region:
+        raise InvalidEvent("no region")
+    return StartSignal(
+        kind=kind,
+        region=region,
+        path=tuple(str(p) for p in path),
+        event_id=str(event.get("id", "")),
+    )

@@ -62,6 +62,37 @@ def test_a_kind_lists_its_list_and_detail_operations() -> None:
             assert botocore.xform_name(operation_name(method)) == method
 
 
+def test_a_parent_scoped_kind_lists_its_parent_chain_first_each_on_its_own_service() -> None:
+    # Given the parent-scoped kinds (knowledge-base ingestion on bedrock-agent, Automated
+    # Reasoning builds on bedrock)
+    ingestion = REGISTRY["knowledge-base-ingestion"]
+    builds = REGISTRY["automated-reasoning-build"]
+    # Then their operations are the parents' lists, then the job list and detail
+    assert ingestion.operations == (
+        "list_knowledge_bases",
+        "list_data_sources",
+        "list_ingestion_jobs",
+        "get_ingestion_job",
+    )
+    assert builds.operations == (
+        "list_automated_reasoning_policies",
+        "list_automated_reasoning_policy_build_workflows",
+        "get_automated_reasoning_policy_build_workflow",
+    )
+    # And an SDK whose bedrock-agent model lacks the top parent list stops the start for that
+    # kind only, naming it with its own service
+    agent = botocore.session.get_session().get_service_model("bedrock-agent")
+    offered = {
+        "bedrock": BEDROCK.operation_names,
+        "bedrock-agent": [n for n in agent.operation_names if n != "ListKnowledgeBases"],
+    }
+    assert missing_operations([ingestion, builds], set(offered), offered.__getitem__) == [
+        MissingOperation(
+            "knowledge-base-ingestion", "bedrock-agent", "ListKnowledgeBases", service_known=True
+        )
+    ]
+
+
 def test_an_operation_the_service_model_lacks_is_named_with_its_kind_and_service() -> None:
     # Given an SDK whose bedrock model has no ListModelCopyJobs (an older botocore)
     offered = bedrock_without("ListModelCopyJobs")

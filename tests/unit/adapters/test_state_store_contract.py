@@ -21,7 +21,11 @@ from job_monitor.adapters.state_store import DynamoStateStore
 from job_monitor.domain.claims import ClaimRequest, JobRecord
 from job_monitor.domain.detect import TrackedJob
 from job_monitor.domain.jobs import as_utc, epoch_millis
+from job_monitor.domain.kinds import (
+    KNOWLEDGE_BASE_INGESTION as INGESTION,
+)
 from job_monitor.domain.kinds import MODEL_CUSTOMIZATION, PROVISIONED_THROUGHPUT
+from job_monitor.domain.sweep import SweepState
 from job_monitor.ports import Commit, Cursor, NotOffered, StaleClaim, StateStore
 from sim.local import TABLE_NAME, LocalAccount
 from tests.fakes.ports import InMemoryStateStore, StoredRecord
@@ -378,7 +382,34 @@ SEQUENCES: dict[str, list[Callable[[StateStore], Any]]] = {
             PROVISIONED_THROUGHPUT, "HTTP 404", now=NOW + MS, recheck_at=NOW + DAY
         ),
     ],
+    "sweep state overwritten; a flag cleared only when it is the one read": [
+        lambda s: s.save_sweep(INGESTION, _sweep("a")),
+        lambda s: s.save_sweep(INGESTION, _sweep("b")),
+        lambda s: s.flag_leaf(INGESTION, ("KB00000001", "DS00000001"), NOW),
+        lambda s: s.flag_leaf(INGESTION, ("KB00000001", "DS00000001"), NOW + MS),
+        lambda s: s.clear_flag(INGESTION, ("KB00000001", "DS00000001"), NOW),
+        lambda s: s.flag_leaf(INGESTION, ("KB00000002", "DS00000002"), NOW),
+        lambda s: s.clear_flag(INGESTION, ("KB00000002", "DS00000002"), NOW),
+    ],
 }  # fmt: skip
+
+
+def _sweep(kb_name: str) -> SweepState:
+    sweep = SweepState()
+    sweep.replace_children((), [("KB00000001", kb_name)])
+    sweep.visited(("KB00000001",), NOW)
+    sweep.cursor = ("KB00000001",)
+    return sweep
+
+
+def test_the_sweep_and_flags_sequence_is_not_vacuous(pair: Pair) -> None:
+    store = pair.dynamo
+    for step in SEQUENCES["sweep state overwritten; a flag cleared only when it is the one read"]:
+        step(store)
+    state = store.load().of(INGESTION)
+    assert state.sweep is not None
+    assert state.sweep.name_of(("KB00000001",)) == "b"
+    assert state.flags == {("KB00000001", "DS00000001"): NOW.replace(microsecond=0) + MS}
 
 
 @pytest.mark.parametrize("name", list(SEQUENCES))

@@ -85,6 +85,21 @@ STATUS_STYLES: dict[str, StatusStyle] = {
     "Updating": StatusStyle(":large_blue_circle:", "blue", "is updating"),
     "InService": StatusStyle(":large_green_circle:", "green", "is in service"),
     "Active": StatusStyle(":large_green_circle:", "green", "is active"),
+    # Knowledge-base ingestion jobs (bedrock-agent's own spellings).
+    "STARTING": StatusStyle(":large_blue_circle:", "blue", "is starting"),
+    "IN_PROGRESS": _BLUE,
+    "COMPLETE": _GREEN,
+    "FAILED": _RED,
+    "STOPPING": StatusStyle(":white_circle:", "grey", "is stopping"),
+    "STOPPED": _GREY,
+    # Automated Reasoning policy build workflows.
+    "SCHEDULED": StatusStyle(":large_blue_circle:", "blue", "is scheduled"),
+    "PREPROCESSING": StatusStyle(":large_blue_circle:", "blue", "is preprocessing"),
+    "BUILDING": StatusStyle(":large_blue_circle:", "blue", "is building"),
+    "TESTING": StatusStyle(":large_blue_circle:", "blue", "is testing"),
+    "CANCEL_REQUESTED": StatusStyle(":white_circle:", "grey", "is being cancelled"),
+    "COMPLETED": _GREEN,
+    "CANCELLED": StatusStyle(":white_circle:", "grey", "was cancelled"),
 }
 UNKNOWN_STATUS_STYLE = StatusStyle(":white_circle:", "grey", "changed status")
 """A status this notifier has no style for."""
@@ -92,7 +107,7 @@ REGISTRY_UNKNOWN_STYLE = StatusStyle(
     ":grey_question:", "grey", "has a status this monitor does not know"
 )
 """A status the monitor marked ``unknownStatus`` (its job-kind registry does not know it)."""
-MENTION_STATUSES = frozenset({"Failed"})
+MENTION_STATUSES = frozenset({"Failed", "FAILED"})
 
 
 @dataclass(frozen=True)
@@ -226,6 +241,9 @@ def _fields(n: Notification) -> list[str]:
     where = " / ".join(_word(p) for p in (n.account, n.region) if p)
     if where:
         fields.append(f"*Account / region*\n{where}")
+    if n.details:
+        lines = "\n".join(f"{_word(k)}: {_word(v)}" for k, v in n.details)
+        fields.append(f"*Details*\n{lines}")
     return [clip(f, FIELD_TEXT_LIMIT) for f in fields]
 
 

@@ -211,6 +211,8 @@ def _facts(n: Notification) -> list[dict[str, str]]:
     where = " / ".join(markdown(p, WORD_LIMIT) for p in (n.account, n.region) if p)
     if where:
         facts.append(fact("Account / region", where))
+    # A parent-scoped job's ids and counters (the body's ``details``), one fact each.
+    facts.extend(fact(markdown(k, WORD_LIMIT), markdown(v, WORD_LIMIT)) for k, v in n.details)
     return facts
 
 

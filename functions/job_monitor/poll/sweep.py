@@ -1,0 +1,310 @@
+"""One parent-scoped kind in one region (``JobKind.parents``: knowledge-base ingestion jobs,
+Automated Reasoning build workflows): a bounded sweep instead of one account-wide list.
+
+Which nodes a run visits is ``domain.sweep.plan_visits``'s to say (leaves with a running job and
+flagged leaves every run, the others in rotation within ``PollContext.sweep_budget`` calls); this
+module makes the visits, finds each visited leaf's changes and publishes them as ``poll.kind``
+does, then records the sweep.
+
+New jobs are judged per leaf: a job is new when it started after the kind's baseline and no
+earlier than the leaf's last complete visit less the lookback, so a job that started and ended
+between two visits K runs apart is reported, as new and already finished. On a leaf's first visit
+its jobs running since before the baseline are followed silently (as a baseline would), so their
+end is reported. The kind's watermark is the oldest last visit of the known leaves: finished jobs
+stay in view (and are not reported twice) until every leaf's window has passed them.
+
+Failure isolation: a parent that is denied (``ParentUnavailable``) fails alone, is logged and
+counted in the report, and is tried again in its next turn; a parent that is deleted
+(``ParentGone``, or missing from its parent's complete listing) is forgotten with its subtree, and
+its tracked jobs are described once (then reported gone). Anything else (throttling after the
+client's retries) fails the kind for this run with nothing recorded: the next run repeats it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from job_monitor.domain.detect import Change, TrackedJob, Window, detect_changes
+from job_monitor.domain.jobs import Job
+from job_monitor.domain.kinds import JobKind
+from job_monitor.domain.sweep import ROOT, Path, SweepState, plan_visits
+from job_monitor.poll.budget import OutOfTime
+from job_monitor.poll.kind import (
+    KindReport,
+    PollContext,
+    alert_overdue,
+    deliver_changes,
+    follow_unknown,
+)
+from job_monitor.ports import (
+    Cursor,
+    KindState,
+    ParentGone,
+    ParentJobSource,
+    ParentUnavailable,
+    RegionScope,
+    StateStore,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def take_sweep_baseline(store: StateStore, kind: JobKind, now: datetime) -> int:
+    """A parent-scoped kind's first run: record ``now`` as its baseline (jobs that started
+    before it are history) and start the sweep at the root. No list call; returns 0 (no job is
+    tracked yet: a leaf's first visit adopts its running jobs)."""
+    store.save_baseline(kind, Cursor(watermark=now, baseline=now), [])
+    store.save_sweep(kind, SweepState())
+    return 0
+
+
+def poll_parent_kind(
+    ctx: PollContext,
+    scope: RegionScope,
+    kind: JobKind,
+    *,
+    state: KindState,
+    cursor: Cursor,
+    report: KindReport,
+) -> None:
+    """Raises ``OutOfTime`` after recording what is safe when the kind's share is spent; what
+    the source raises other than a single parent's failure propagates (nothing is recorded)."""
+    source = scope.source_for(kind)
+    if not isinstance(source, ParentJobSource):
+        raise TypeError(f"the {kind.service} job source cannot list parents")
+    sweep = state.sweep or SweepState()
+    tracked = follow_unknown(ctx, scope, kind, state, report)
+    tracked_by_leaf: dict[Path | None, dict[str, TrackedJob]] = defaultdict(dict)
+    for arn, job in tracked.items():
+        tracked_by_leaf[kind.leaf_of(arn)][arn] = job
+    for flagged in state.flags:
+        if len(flagged) == len(kind.parents):
+            sweep.ensure(flagged)  # a start seen before the rotation found its parents
+    must = {p for p in tracked_by_leaf if p is not None} | sweep.flagged | set(state.flags)
+    observed_at = ctx.clock()
+    visit = _Visitor(
+        ctx=ctx, source=source, kind=kind, sweep=sweep, report=report, baseline=cursor.baseline
+    )
+    _visit_planned(visit, must, tracked_by_leaf)
+    report.strategy = f"sweep:{visit.calls} calls, {len(visit.leaves)} leaves"
+
+    # Tracked jobs whose leaf is gone (or was never known): describe them once.
+    orphans = [
+        job
+        for leaf, jobs in tracked_by_leaf.items()
+        if leaf is None or leaf not in sweep.nodes
+        for job in jobs.values()
+    ]
+    described = _describe_orphans(source, kind, orphans, scope=scope, ctx=ctx, report=report)
+
+    changes = _leaf_changes(scope, visit, state=state, cursor=cursor, tracked=tracked_by_leaf)
+    changes += detect_changes(tracked, Window(None, None, frozenset()), described)
+    changes.sort(key=lambda c: (c.job.created_at, c.job.arn))
+    report.listed = sum(len(j) for j in visit.leaves.values())
+
+    alerts = ctx.transition_alerts(scope, source, None)
+    left, out_of_time = deliver_changes(ctx, alerts, changes, observed_at, report)
+    unfinished = {kind.leaf_of(c.job.arn) for c in left}
+    for path in visit.leaves:
+        if path in unfinished:
+            sweep.flagged.add(path)  # its window must not move past what was not recorded
+        else:
+            sweep.visited(path, observed_at)
+    scope.store.save_sweep(kind, sweep)
+    for path, flagged_at in state.flags.items():
+        if path in visit.leaves or path not in sweep.nodes:
+            scope.store.clear_flag(kind, path, flagged_at)
+    _advance(scope, kind, sweep, state=state, ctx=ctx)
+    if out_of_time:
+        raise OutOfTime
+    listed = [job for jobs in visit.leaves.values() for job in jobs] + described
+    alert_overdue(ctx, scope, listed, state=state, at=observed_at, report=report)
+
+
+def _visit_planned(
+    visit: _Visitor, must: set[Path], tracked_by_leaf: dict[Path | None, dict[str, TrackedJob]]
+) -> None:
+    """The run's visits: ``must`` first, then the rotation while the budget lasts."""
+    sweep = visit.sweep
+    plan = plan_visits(sweep.nodes, cursor=sweep.cursor, must=must, budget=visit.ctx.sweep_budget)
+    for leaf in plan.must:
+        visit(leaf, tracked_by_leaf.get(leaf, {}))
+    done = set(plan.must)
+    # Planned again after each visit: the children a visit finds are next in path order, so a
+    # new knowledge base's data sources are listed in the same run when the budget allows.
+    while not (visit.calls >= plan.budget and visit.rotated):
+        plan = plan_visits(sweep.nodes, cursor=sweep.cursor, must=must, budget=plan.budget)
+        following: Path | None = next((p for p in plan.rotation if p not in done), None)
+        if following is None:
+            break
+        visit(following, tracked_by_leaf.get(following, {}))
+        done.add(following)
+        visit.rotated += 1
+        sweep.cursor = following
+
+
+def _leaf_changes(
+    scope: RegionScope,
+    visit: _Visitor,
+    *,
+    state: KindState,
+    cursor: Cursor,
+    tracked: dict[Path | None, dict[str, TrackedJob]],
+) -> list[Change]:
+    """Each visited leaf's changes, judged against its own new-job window; a leaf's first
+    visit also adopts its jobs running since before the baseline."""
+    sweep, ctx, kind = visit.sweep, visit.ctx, visit.kind
+    changes: list[Change] = []
+    for path, jobs in visit.leaves.items():
+        node = sweep.nodes.get(path)
+        last_visit = node.visited_at if node is not None else None
+        start = None if last_visit is None else last_visit - ctx.lookback
+        window = Window(start=start, baseline=cursor.baseline, seen=frozenset(state.recent))
+        named = [replace(j, name=sweep.name_of(path)) for j in jobs]
+        leaf_tracked = tracked.get(path, {})
+        changes += detect_changes(leaf_tracked, window, named)
+        if last_visit is None:
+            _adopt_running(scope, kind, named, leaf_tracked, window)
+    return changes
+
+
+@dataclass
+class _Visitor:
+    """Makes the visits of one run and keeps what they found."""
+
+    ctx: PollContext
+    source: ParentJobSource
+    kind: JobKind
+    sweep: SweepState
+    report: KindReport
+    baseline: datetime | None
+    calls: int = 0
+    rotated: int = 0
+    leaves: dict[Path, list[Job]] = field(default_factory=dict)
+    """Each completely listed leaf's jobs."""
+
+    @property
+    def depth(self) -> int:
+        return len(self.kind.parents)
+
+    def __call__(self, path: Path, tracked: dict[str, TrackedJob]) -> None:
+        if path not in self.sweep.nodes:
+            return
+        leaf = len(path) == self.depth
+        node = self.sweep.nodes[path]
+        # A leaf's first visit pages back to the baseline only: a job older than that and still
+        # running beyond the first page of 1,000 is not adopted.
+        since = node.visited_at or self.baseline
+        floor = None if since is None else since - self.ctx.lookback
+        floors = [t.created_at for t in tracked.values()]
+        if floor is not None and floors:
+            floor = min([floor, *floors])
+        children: list[tuple[str, str]] = []
+        jobs: list[Job] = []
+        token: str | None = None
+        try:
+            while True:
+                page = self.source.list_under(self.kind, path, token)
+                self.calls += 1
+                children += page.children
+                jobs += page.jobs
+                token = page.next_token
+                if token is None:
+                    break
+                if leaf and self.kind.sort_params and _passed(page.jobs, floor):
+                    break  # newest first: everything this leaf's window needs is listed
+        except ParentGone:
+            forgotten = self.sweep.forget(path)
+            logger.warning(
+                "parent no longer exists; forgotten with what it held",
+                extra={"kind": self.kind.name, "path": "/".join(path), "nodes": len(forgotten)},
+            )
+            return
+        except ParentUnavailable as exc:
+            self.report.failed_parents.append(f"{'/'.join(path)}: {exc.code}")
+            logger.error(
+                "parent cannot be listed; the sweep goes on with the others",
+                extra={"kind": self.kind.name, "path": "/".join(path), "error_code": exc.code},
+            )
+            return
+        if leaf:
+            missing = [t for arn, t in tracked.items() if arn not in {j.arn for j in jobs}]
+            for gone_or_moved in missing:
+                found = self.source.describe(self.kind, gone_or_moved.arn)
+                self.calls += 1
+                if found is not None:
+                    jobs.append(found)
+            self.leaves[path] = jobs
+        else:
+            self.sweep.replace_children(path, children)
+            self.sweep.visited(path, self.ctx.clock())
+
+
+def _describe_orphans(
+    source: ParentJobSource,
+    kind: JobKind,
+    orphans: list[TrackedJob],
+    *,
+    scope: RegionScope,
+    ctx: PollContext,
+    report: KindReport,
+) -> list[Job]:
+    found: list[Job] = []
+    for job in orphans:
+        described = source.describe(kind, job.arn)
+        if described is not None:
+            found.append(replace(described, name=job.name))
+            continue
+        logger.warning(
+            "tracked job no longer exists in Bedrock (its parent deleted?); no longer tracked",
+            extra={"kind": kind.name, "region": scope.name, "job_arn": job.arn},
+        )
+        scope.store.forget(kind, job.arn, expires_at=ctx.clock() + ctx.finished_ttl)
+        report.gone += 1
+    return found
+
+
+def _adopt_running(
+    scope: RegionScope,
+    kind: JobKind,
+    jobs: list[Job],
+    tracked: dict[str, TrackedJob],
+    window: Window,
+) -> None:
+    """A leaf's first visit: follow its jobs that were already running at the baseline."""
+    for job in jobs:
+        if job.arn not in tracked and not kind.is_terminal(job.status) and not window.is_new(job):
+            scope.store.sync_view(kind, TrackedJob.of(job), keep_in_view=True)
+
+
+def _advance(
+    scope: RegionScope,
+    kind: JobKind,
+    sweep: SweepState,
+    *,
+    state: KindState,
+    ctx: PollContext,
+) -> None:
+    """Move the watermark to the oldest last visit of the known leaves (every leaf's window
+    starts after it less the lookback) and drop the finished jobs that all windows have passed."""
+    visits = [
+        v for p in sweep.leaves(len(kind.parents)) if (v := sweep.nodes[p].visited_at) is not None
+    ]
+    if not visits:
+        return
+    # A leaf never visited yet has no window of its own but the baseline: it holds nothing in
+    # view. (A leaf denied for good after a visit holds the watermark back: its finished jobs'
+    # items stay until it is visited again or deleted.)
+    oldest = min(visits)
+    passed = [arn for arn, job in state.recent.items() if job.created_at < oldest - ctx.lookback]
+    scope.store.advance(kind, oldest, passed)
+
+
+def _passed(jobs: list[Job], floor: datetime | None) -> bool:
+    return floor is not None and bool(jobs) and min(j.created_at for j in jobs) < floor
+
+
+__all__ = ["ROOT", "poll_parent_kind", "take_sweep_baseline"]

@@ -1,0 +1,450 @@
+"""An in-process simulator of the parent-scoped Bedrock job APIs: knowledge bases, their data
+sources and ingestion jobs (``bedrock-agent``), and Automated Reasoning policies with their build
+workflows (``bedrock``).
+
+It answers a real boto3 client from botocore's ``before-call`` event, after botocore has
+validated and serialized the request, so parameter names, types and required members are
+botocore's own check; the simulator adds what botocore does not check (enums, lengths, ranges,
+patterns) and answers 400 ``ValidationException`` as the service would. Every response is checked
+against the operation's output shape (botocore's ``ParamValidator`` plus the same constraints)
+before it is returned; a mismatch raises ``ResponseShapeError`` (a simulator bug).
+
+    sim = ParentScopedSimulator()
+    kb = sim.add_knowledge_base("docs")
+    ds = sim.add_data_source(kb, "s3-bucket")
+    job = sim.start_ingestion_job(kb, ds)
+    client = sim.attach(boto3.client("bedrock-agent", region_name="us-east-1", ...))
+    client.get_ingestion_job(knowledgeBaseId=kb, dataSourceId=ds, ingestionJobId=job)
+
+Limits: answers bypass botocore's HTTP layer, so its retry handler does not run: an injected
+``ThrottlingException`` reaches the caller at once, as it would after the retries are spent.
+``calls`` counts every request by operation name (faults and validation errors included). This
+module is separate from ``sim/bedrock.py`` (the account-wide kinds) and shares no code with it.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import re
+import string
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from botocore.model import OperationModel, Shape
+from botocore.validate import ParamValidator
+
+__all__ = ["ParentScopedSimulator", "ResponseShapeError"]
+
+_STATUS_CODES = {
+    "AccessDeniedException": 403,
+    "ResourceNotFoundException": 404,
+    "ThrottlingException": 429,
+    "ValidationException": 400,
+    "InternalServerException": 500,
+}
+DEFAULT_STATISTICS = {
+    "numberOfDocumentsScanned": 0,
+    "numberOfMetadataDocumentsScanned": 0,
+    "numberOfNewDocumentsIndexed": 0,
+    "numberOfModifiedDocumentsIndexed": 0,
+    "numberOfMetadataDocumentsModified": 0,
+    "numberOfDocumentsDeleted": 0,
+    "numberOfDocumentsFailed": 0,
+}
+
+
+class ResponseShapeError(AssertionError):
+    """The simulator built a response that does not fit the operation's output shape."""
+
+
+class _ServiceError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class _Ingestion:
+    kb: str
+    ds: str
+    job_id: str
+    status: str
+    started_at: datetime
+    updated_at: datetime
+    statistics: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_STATISTICS))
+    failure_reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Build:
+    policy_arn: str
+    build_id: str
+    build_type: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass
+class _Http:
+    status_code: int
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class ParentScopedSimulator:
+    """One account in one region. ``clock`` gives the simulated time (aware UTC); by default each
+    new job starts one second after the previous one, from 2026-01-01."""
+
+    def __init__(
+        self,
+        region: str = "us-east-1",
+        account: str = "123456789012",
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.region = region
+        self.account = account
+        start = datetime(2026, 1, 1, tzinfo=UTC)
+        ticks = itertools.count()
+        self._clock = clock or (lambda: start + timedelta(seconds=next(ticks)))
+        self.knowledge_bases: dict[str, str] = {}
+        """Knowledge base id -> name."""
+        self.data_sources: dict[str, dict[str, str]] = {}
+        """Knowledge base id -> data source id -> name."""
+        self.ingestion_jobs: dict[tuple[str, str], list[_Ingestion]] = {}
+        self.policies: dict[str, str] = {}
+        """Policy ARN -> name."""
+        self.builds: dict[str, list[_Build]] = {}
+        self.denied: set[str] = set()
+        """Knowledge base ids or policy ARNs whose calls answer AccessDeniedException."""
+        self.faults: dict[str, list[str]] = {}
+        """Operation name -> error codes to answer, one per call, first first."""
+        self.calls: Counter[str] = Counter()
+        self._ids = itertools.count(1)
+
+    # -- the client hook ------------------------------------------------------------------------
+
+    def attach(self, client: Any) -> Any:
+        """Answer ``client``'s calls (a ``bedrock-agent`` or ``bedrock`` client) from here."""
+        service = client.meta.service_model.service_id.hyphenize()
+        events = client.meta.events
+        events.register(
+            f"before-parameter-build.{service}", _keep_params, unique_id="parents-sim-params"
+        )
+        events.register_first(f"before-call.{service}", self._on_call, unique_id="parents-sim")
+        return client
+
+    def _on_call(
+        self, model: OperationModel, context: dict[str, Any], **_: Any
+    ) -> tuple[_Http, dict[str, Any]] | None:
+        """The answer to a simulated operation; None lets any other operation go on (a
+        ``bedrock`` client shared with ``sim/bedrock.py``'s simulator)."""
+        name = model.name
+        handler = getattr(self, f"_op_{_snake(name)}", None)
+        if handler is None:
+            return None
+        self.calls[name] += 1
+        params = dict(context.get("sim_params", {}))
+        try:
+            if self.faults.get(name):
+                code = self.faults[name].pop(0)
+                raise _ServiceError(code, f"injected {code}")
+            problems = list(_violations(model.input_shape, params, ""))
+            if problems:
+                raise _ServiceError("ValidationException", "; ".join(problems))
+            body = handler(params)
+        except _ServiceError as exc:
+            return _Http(_STATUS_CODES.get(exc.code, 400)), {
+                "Error": {"Code": exc.code, "Message": exc.message},
+                "ResponseMetadata": {"HTTPStatusCode": _STATUS_CODES.get(exc.code, 400)},
+            }
+        _check_output(model, body)
+        return _Http(200), {**body, "ResponseMetadata": {"HTTPStatusCode": 200}}
+
+    def inject(self, operation: str, code: str, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``operation`` (e.g. "ListDataSources") with
+        ``code`` (e.g. "ThrottlingException")."""
+        self.faults.setdefault(operation, []).extend([code] * times)
+
+    # -- knowledge bases ------------------------------------------------------------------------
+
+    def add_knowledge_base(self, name: str) -> str:
+        kb = self._id10()
+        self.knowledge_bases[kb] = name
+        self.data_sources[kb] = {}
+        return kb
+
+    def add_data_source(self, kb: str, name: str) -> str:
+        ds = self._id10()
+        self.data_sources[kb][ds] = name
+        self.ingestion_jobs[(kb, ds)] = []
+        return ds
+
+    def delete_knowledge_base(self, kb: str) -> None:
+        for ds in self.data_sources.pop(kb, {}):
+            self.ingestion_jobs.pop((kb, ds), None)
+        self.knowledge_bases.pop(kb, None)
+
+    def delete_data_source(self, kb: str, ds: str) -> None:
+        self.data_sources[kb].pop(ds, None)
+        self.ingestion_jobs.pop((kb, ds), None)
+
+    def start_ingestion_job(self, kb: str, ds: str, status: str = "STARTING") -> str:
+        now = self._clock()
+        job = _Ingestion(kb, ds, self._id10(), status, now, now)
+        self.ingestion_jobs[(kb, ds)].append(job)
+        return job.job_id
+
+    def set_ingestion_status(
+        self,
+        kb: str,
+        ds: str,
+        job_id: str,
+        status: str,
+        *,
+        statistics: Mapping[str, int] | None = None,
+        failure_reasons: list[str] | None = None,
+    ) -> None:
+        job = next(j for j in self.ingestion_jobs[(kb, ds)] if j.job_id == job_id)
+        job.status = status
+        job.updated_at = self._clock()
+        if statistics:
+            job.statistics.update(statistics)
+        if failure_reasons is not None:
+            job.failure_reasons = list(failure_reasons)
+
+    def _op_list_knowledge_bases(self, p: dict[str, Any]) -> dict[str, Any]:
+        rows = [
+            {
+                "knowledgeBaseId": kb,
+                "name": name,
+                "status": "ACTIVE",
+                "updatedAt": datetime(2026, 1, 1, tzinfo=UTC),
+            }
+            for kb, name in sorted(self.knowledge_bases.items())
+        ]
+        return _page(rows, "knowledgeBaseSummaries", p)
+
+    def _op_list_data_sources(self, p: dict[str, Any]) -> dict[str, Any]:
+        kb = self._kb(p["knowledgeBaseId"])
+        rows = [
+            {
+                "knowledgeBaseId": kb,
+                "dataSourceId": ds,
+                "name": name,
+                "status": "AVAILABLE",
+                "updatedAt": datetime(2026, 1, 1, tzinfo=UTC),
+            }
+            for ds, name in sorted(self.data_sources[kb].items())
+        ]
+        return _page(rows, "dataSourceSummaries", p)
+
+    def _op_list_ingestion_jobs(self, p: dict[str, Any]) -> dict[str, Any]:
+        jobs = list(self._jobs_of(p["knowledgeBaseId"], p["dataSourceId"]))
+        for condition in p.get("filters", []):
+            jobs = [j for j in jobs if j.status in condition["values"]]
+        sort = p.get("sortBy") or {"attribute": "STARTED_AT", "order": "ASCENDING"}
+        key = (
+            (lambda j: (j.status, j.job_id))
+            if sort["attribute"] == "STATUS"
+            else (lambda j: (j.started_at, j.job_id))
+        )
+        jobs.sort(key=key, reverse=sort["order"] == "DESCENDING")
+        rows = [_ingestion_document(j) for j in jobs]
+        for row in rows:
+            row.pop("failureReasons", None)  # the summary has no failure reasons
+        return _page(rows, "ingestionJobSummaries", p)
+
+    def _op_get_ingestion_job(self, p: dict[str, Any]) -> dict[str, Any]:
+        jobs = self._jobs_of(p["knowledgeBaseId"], p["dataSourceId"])
+        job = next((j for j in jobs if j.job_id == p["ingestionJobId"]), None)
+        if job is None:
+            raise _ServiceError("ResourceNotFoundException", "Ingestion job not found")
+        return {"ingestionJob": _ingestion_document(job)}
+
+    def _kb(self, kb: str) -> str:
+        if kb in self.denied:
+            raise _ServiceError("AccessDeniedException", "not authorized on this knowledge base")
+        if kb not in self.knowledge_bases:
+            raise _ServiceError("ResourceNotFoundException", f"Knowledge base {kb} not found")
+        return kb
+
+    def _jobs_of(self, kb: str, ds: str) -> list[_Ingestion]:
+        self._kb(kb)
+        if ds not in self.data_sources[kb]:
+            raise _ServiceError("ResourceNotFoundException", f"Data source {ds} not found")
+        return self.ingestion_jobs[(kb, ds)]
+
+    # -- Automated Reasoning ---------------------------------------------------------------------
+
+    def add_policy(self, name: str) -> str:
+        policy_id = "".join(
+            string.ascii_lowercase[(next(self._ids) * 7 + i) % 26] for i in range(12)
+        )
+        arn = f"arn:aws:bedrock:{self.region}:{self.account}:automated-reasoning-policy/{policy_id}"
+        self.policies[arn] = name
+        self.builds[arn] = []
+        return arn
+
+    def delete_policy(self, arn: str) -> None:
+        self.policies.pop(arn, None)
+        self.builds.pop(arn, None)
+
+    def start_build(self, policy_arn: str, build_type: str = "INGEST_CONTENT") -> str:
+        now = self._clock()
+        build = _Build(
+            policy_arn,
+            str(uuid.UUID(int=next(self._ids), version=4)),
+            build_type,
+            "SCHEDULED",
+            now,
+            now,
+        )
+        self.builds[policy_arn].append(build)
+        return build.build_id
+
+    def set_build_status(self, policy_arn: str, build_id: str, status: str) -> None:
+        build = next(b for b in self.builds[policy_arn] if b.build_id == build_id)
+        build.status = status
+        build.updated_at = self._clock()
+
+    def _op_list_automated_reasoning_policies(self, p: dict[str, Any]) -> dict[str, Any]:
+        rows = [
+            {
+                "policyArn": arn,
+                "name": name,
+                "version": "1",  # the model allows digits only, even for the draft
+                "policyId": arn.rsplit("/", 1)[-1],
+                "createdAt": datetime(2026, 1, 1, tzinfo=UTC),
+                "updatedAt": datetime(2026, 1, 1, tzinfo=UTC),
+            }
+            for arn, name in sorted(self.policies.items())
+        ]
+        return _page(rows, "automatedReasoningPolicySummaries", p)
+
+    def _op_list_automated_reasoning_policy_build_workflows(
+        self, p: dict[str, Any]
+    ) -> dict[str, Any]:
+        rows = [_build_document(b) for b in self._builds_of(p["policyArn"])]
+        return _page(rows, "automatedReasoningPolicyBuildWorkflowSummaries", p)
+
+    def _op_get_automated_reasoning_policy_build_workflow(
+        self, p: dict[str, Any]
+    ) -> dict[str, Any]:
+        builds = self._builds_of(p["policyArn"])
+        build = next((b for b in builds if b.build_id == p["buildWorkflowId"]), None)
+        if build is None:
+            raise _ServiceError("ResourceNotFoundException", "Build workflow not found")
+        return {**_build_document(build), "documentName": "policy.pdf"}
+
+    def _builds_of(self, arn: str) -> list[_Build]:
+        if arn in self.denied:
+            raise _ServiceError("AccessDeniedException", "not authorized on this policy")
+        if arn not in self.builds:
+            raise _ServiceError("ResourceNotFoundException", "Policy not found")
+        return self.builds[arn]
+
+    def _id10(self) -> str:
+        alphabet = string.ascii_uppercase + string.digits
+        n = next(self._ids)
+        return "".join(alphabet[(n // 36**i) % 36] for i in range(10))
+
+
+# -- shapes and paging ---------------------------------------------------------------------
+
+
+def _keep_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    context["sim_params"] = dict(params)
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _page(rows: list[dict[str, Any]], key: str, p: dict[str, Any]) -> dict[str, Any]:
+    start = int(base64.b64decode(p["nextToken"]).decode()) if p.get("nextToken") else 0
+    size = int(p.get("maxResults") or 1000)
+    body: dict[str, Any] = {key: rows[start : start + size]}
+    if start + size < len(rows):
+        body["nextToken"] = base64.b64encode(str(start + size).encode()).decode()
+    return body
+
+
+def _ingestion_document(job: _Ingestion) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "knowledgeBaseId": job.kb,
+        "dataSourceId": job.ds,
+        "ingestionJobId": job.job_id,
+        "status": job.status,
+        "startedAt": job.started_at,
+        "updatedAt": job.updated_at,
+        "statistics": dict(job.statistics),
+    }
+    if job.failure_reasons:
+        doc["failureReasons"] = list(job.failure_reasons)
+    return doc
+
+
+def _build_document(build: _Build) -> dict[str, Any]:
+    return {
+        "policyArn": build.policy_arn,
+        "buildWorkflowId": build.build_id,
+        "status": build.status,
+        "buildWorkflowType": build.build_type,
+        "createdAt": build.created_at,
+        "updatedAt": build.updated_at,
+    }
+
+
+def _check_output(model: OperationModel, body: dict[str, Any]) -> None:
+    """Raise ResponseShapeError unless ``body`` fits the output shape (list items one by one:
+    the services do not apply length traits to a page of summaries)."""
+    shape = model.output_shape
+    problems: list[str] = []
+    for name, value in body.items():
+        member = shape.members.get(name)
+        if member is None:
+            problems.append(f"{name}: not in {shape.name}")
+        elif member.type_name == "list":
+            for i, item in enumerate(value, 1):
+                problems += _validate(member.member, item, f"{name}.{i}")
+        else:
+            problems += _validate(member, value, name)
+    missing = [m for m in shape.required_members if m not in body]
+    problems += [f"{m}: required" for m in missing]
+    if problems:
+        raise ResponseShapeError(f"{model.name}: " + "; ".join(problems))
+
+
+def _validate(shape: Shape, value: Any, path: str) -> list[str]:
+    report = ParamValidator().validate(value, shape)
+    found = [report.generate_report()] if report.has_errors() else []
+    return found + list(_violations(shape, value, path))
+
+
+def _violations(shape: Shape, value: Any, path: str) -> Iterator[str]:
+    """What botocore does not check: enums, lengths and ranges (max too), patterns."""
+    if shape.type_name == "structure" and isinstance(value, Mapping):
+        for name, member_value in value.items():
+            if name in shape.members:
+                yield from _violations(shape.members[name], member_value, f"{path}.{name}")
+        return
+    if shape.type_name == "list" and isinstance(value, list):
+        for i, item in enumerate(value, 1):
+            yield from _violations(shape.member, item, f"{path}.{i}")
+    meta = shape.metadata
+    if "enum" in meta and value not in meta["enum"]:
+        yield f"{path}: {value!r} not in {meta['enum']}"
+    size = len(value) if isinstance(value, str | list) else value
+    if isinstance(size, int) and not isinstance(size, bool):
+        if "min" in meta and size < meta["min"]:
+            yield f"{path}: below {meta['min']}"
+        if "max" in meta and size > meta["max"]:
+            yield f"{path}: above {meta['max']}"
+    if "pattern" in meta and isinstance(value, str) and not re.fullmatch(meta["pattern"], value):
+        yield f"{path}: {value!r} does not match {meta['pattern']}"

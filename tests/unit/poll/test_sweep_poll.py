@@ -1,0 +1,416 @@
+"""Parent-scoped kinds end to end: the monitor's run with the bounded sweep, on the simulator of
+the parent-scoped APIs (sim/parents.py, answering real boto3 clients through the real job source)
+and the in-memory state store, topic and journal."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from job_monitor.adapters.job_source import BedrockJobSource
+from job_monitor.config import MonitorSettings
+from job_monitor.domain.kinds import (
+    AUTOMATED_REASONING_BUILD,
+    KNOWLEDGE_BASE_INGESTION,
+    UNKNOWN_STATUS_FOLLOW,
+    JobKind,
+)
+from job_monitor.monitor import Monitor
+from job_monitor.poll.kind import KindReport
+from job_monitor.poll.run import RunFailed, RunReport
+from job_monitor.ports import RegionScope
+from job_monitor.realtime.events import InvalidEvent, parse_start_event
+from sim.parents import ParentScopedSimulator
+from tests.fakes.ports import InMemoryStateStore, ListJournal, RecordingPublisher
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+INGESTION = KNOWLEDGE_BASE_INGESTION
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def tick(self, minutes: float = 5) -> None:
+        self.now += timedelta(minutes=minutes)
+
+
+def _client(service: str) -> Any:
+    return boto3.client(
+        service, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+
+
+@dataclass
+class World:
+    kind: JobKind = INGESTION
+    budget: int = 50
+    page_size: int = 1000
+    clock: Clock = field(default_factory=Clock)
+    store: InMemoryStateStore = field(default_factory=InMemoryStateStore)
+    publisher: RecordingPublisher = field(default_factory=RecordingPublisher)
+    journal: ListJournal = field(default_factory=ListJournal)
+
+    def __post_init__(self) -> None:
+        self.sim = ParentScopedSimulator(REGION, ACCOUNT, clock=self.clock)
+        self.source = BedrockJobSource(
+            self.sim.attach(_client(self.kind.service)),
+            page_size=self.page_size,
+            account=ACCOUNT,
+        )
+
+    def monitor(self) -> Monitor:
+        settings = MonitorSettings(
+            table_name="unused",
+            topic_arn=f"arn:aws:sns:{REGION}:{ACCOUNT}:transitions",
+            kinds=(self.kind,),
+            home_region=REGION,
+            sweep_budget=self.budget,
+        )
+        scope = RegionScope(REGION, sources={self.kind.service: self.source}, store=self.store)
+        return Monitor(settings, [scope], self.publisher, journal=self.journal, clock=self.clock)
+
+    def run(self) -> KindReport:
+        """One scheduled run, five minutes after the previous one (what the simulated account
+        does between two runs happens a minute after the first)."""
+        self.clock.tick(4)
+        self.sim.calls.clear()
+        [report] = self.monitor().run().kinds
+        self.clock.tick(1)
+        return report
+
+    def run_failing(self) -> RunReport:
+        self.clock.tick(4)
+        with pytest.raises(RunFailed) as failed:
+            self.monitor().run()
+        self.clock.tick(1)
+        return failed.value.report
+
+    def published(self) -> list[tuple[str, str | None, str]]:
+        return [(b["jobName"], b["previousStatus"], b["status"]) for b in self.bodies()]
+
+    def bodies(self) -> list[dict[str, Any]]:
+        return [json.loads(m.body) for m in self.publisher.messages]
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+def _kbs(world: World, count: int, sources: int = 1) -> list[tuple[str, str]]:
+    """``count`` knowledge bases with ``sources`` data sources each: their (kb, ds) pairs."""
+    pairs = []
+    for i in range(count):
+        kb = world.sim.add_knowledge_base(f"kb-{i:03}")
+        pairs += [(kb, world.sim.add_data_source(kb, f"source-{j}")) for j in range(sources)]
+    return pairs
+
+
+def test_first_run_records_a_baseline_without_listing(world: World) -> None:
+    _kbs(world, 3)
+    report = world.run()
+    assert report.baseline is True
+    assert sum(world.sim.calls.values()) == 0
+    assert world.publisher.messages == []
+
+
+def test_a_job_running_before_the_baseline_is_followed_and_its_end_reported(world: World) -> None:
+    # Given an ingestion job already running when the monitor starts
+    [(kb, ds)] = _kbs(world, 1)
+    job = world.sim.start_ingestion_job(kb, ds, status="IN_PROGRESS")
+    world.run()  # baseline
+    # When the sweep first visits its data source, then the job completes
+    world.run()
+    assert world.published() == []
+    world.sim.set_ingestion_status(
+        kb, ds, job, "COMPLETE", statistics={"numberOfDocumentsScanned": 12}
+    )
+    world.run()
+    # Then only the completion is reported, naming the knowledge base and data source
+    assert world.published() == [("kb-000 / source-0", "IN_PROGRESS", "COMPLETE")]
+
+
+def test_each_transition_of_a_new_job_is_reported_with_statistics_and_failure_reasons(
+    world: World,
+) -> None:
+    # Given a monitored account with one data source, swept once
+    [(kb, ds)] = _kbs(world, 1)
+    world.run()
+    world.run()
+    # When a job starts, runs and fails
+    job = world.sim.start_ingestion_job(kb, ds)
+    world.run()
+    world.sim.set_ingestion_status(kb, ds, job, "IN_PROGRESS")
+    world.run()
+    world.sim.set_ingestion_status(
+        kb,
+        ds,
+        job,
+        "FAILED",
+        statistics={"numberOfDocumentsScanned": 40, "numberOfDocumentsFailed": 3},
+        failure_reasons=["3 documents exceed the size limit", "<b>bad</b> & worse"],
+    )
+    world.run()
+    # Then every transition is published once, the failure with its reasons and counters
+    assert world.published() == [
+        ("kb-000 / source-0", None, "STARTING"),
+        ("kb-000 / source-0", "STARTING", "IN_PROGRESS"),
+        ("kb-000 / source-0", "IN_PROGRESS", "FAILED"),
+    ]
+    failed = world.bodies()[-1]
+    assert failed["failureMessages"] == ["3 documents exceed the size limit", "<b>bad</b> & worse"]
+    assert failed["details"]["numberOfDocumentsFailed"] == "3"
+    assert failed["details"]["knowledgeBaseId"] == kb
+    assert failed["jobArn"] == (
+        f"arn:aws:bedrock:{REGION}:{ACCOUNT}:knowledge-base/{kb}/data-source/{ds}"
+        f"/ingestion-job/{job}"
+    )
+    # And a quiet run afterwards publishes nothing more
+    world.run()
+    assert len(world.publisher.messages) == 3
+
+
+def test_a_quiet_run_stays_within_the_budget_and_k_covers_every_data_source() -> None:
+    # Given 30 knowledge bases x 3 data sources (121 nodes) and a budget of 10 calls a run
+    world = World(budget=10)
+    pairs = _kbs(world, 30, sources=3)
+    world.run()  # baseline
+    # When runs follow each other with nothing running
+    k = -(-121 // 10)
+    visited: set[tuple[str, str]] = set()
+    for _ in range(k):
+        report = world.run()
+        # Then each quiet run makes at most the budget's calls
+        assert sum(world.sim.calls.values()) <= 10
+        assert report.error is None
+        sweep = world.store.load().of(INGESTION).sweep
+        assert sweep is not None
+        visited |= {p for p in sweep.leaves(2) if sweep.nodes[p].visited_at is not None}  # type: ignore[misc]
+    # And within K runs every data source has been listed
+    assert visited == set(pairs)
+
+
+def test_a_job_that_starts_and_ends_between_two_visits_is_reported_new_and_finished() -> None:
+    world = World(budget=3)
+    pairs = _kbs(world, 4, sources=2)  # 13 nodes: K = 5
+    world.run()
+    for _ in range(6):
+        world.run()
+    kb, ds = pairs[-1]
+    job = world.sim.start_ingestion_job(kb, ds)
+    world.sim.set_ingestion_status(kb, ds, job, "COMPLETE")
+    for _ in range(5):
+        world.run()
+    assert world.published() == [("kb-003 / source-1", None, "COMPLETE")]
+    for _ in range(10):
+        world.run()
+    assert len(world.publisher.messages) == 1
+
+
+def test_a_running_job_is_checked_every_run_whatever_the_rotation() -> None:
+    world = World(budget=2)
+    pairs = _kbs(world, 5, sources=2)
+    world.run()
+    for _ in range(8):
+        world.run()  # every data source visited at least once (K = 8)
+    kb, ds = pairs[0]
+    job = world.sim.start_ingestion_job(kb, ds)
+    while not world.published():
+        world.run()
+    # When the job moves, the next run reports it, whatever the cursor
+    for status in ("IN_PROGRESS", "STOPPING", "STOPPED"):
+        world.sim.set_ingestion_status(kb, ds, job, status)
+        world.run()
+        assert world.published()[-1][2] == status
+
+
+def test_new_and_deleted_knowledge_bases_and_data_sources(world: World) -> None:
+    [(kb, ds)] = _kbs(world, 1)
+    world.run()
+    world.run()
+    # Given a job running in the data source, and a new knowledge base with its data source
+    job = world.sim.start_ingestion_job(kb, ds)
+    new_kb = world.sim.add_knowledge_base("added")
+    new_ds = world.sim.add_data_source(new_kb, "web")
+    world.run()
+    world.sim.start_ingestion_job(new_kb, new_ds)
+    world.run()
+    assert ("added / web", None, "STARTING") in world.published()
+    # When the first knowledge base is deleted while its job runs
+    world.sim.delete_knowledge_base(kb)
+    report = world.run()
+    # Then it is forgotten, its job reported gone, and the new one still swept
+    sweep = world.store.load().of(INGESTION).sweep
+    assert sweep is not None
+    assert (kb,) not in sweep.nodes
+    assert report.gone == 1
+    assert not any(kb in arn for (_, arn) in world.store.view)
+    assert job
+
+
+def test_access_denied_on_one_knowledge_base_fails_that_one_alone(world: World) -> None:
+    pairs = _kbs(world, 3)
+    world.run()
+    world.sim.denied.add(pairs[1][0])
+    for kb, ds in pairs:
+        world.sim.start_ingestion_job(kb, ds)
+    report = world.run()
+    # The run does not fail; the denied knowledge base is named; the others are reported
+    assert report.error is None
+    assert report.failed_parents == [f"{pairs[1][0]}: AccessDeniedException"]
+    assert sorted(n for n, _, _ in world.published()) == ["kb-000 / source-0", "kb-002 / source-0"]
+    # And once access is back, its job is reported too
+    world.sim.denied.clear()
+    world.run()
+    assert ("kb-001 / source-0", None, "STARTING") in world.published()
+
+
+def test_access_denied_on_the_knowledge_base_list_makes_the_kind_unavailable(world: World) -> None:
+    _kbs(world, 1)
+    world.run()
+    world.sim.inject("ListKnowledgeBases", "AccessDeniedException")
+    report = world.run_failing()
+    assert report.kinds[0].error == "AccessDeniedException: unavailable in this account or region"
+
+
+def test_throttling_fails_the_run_for_the_kind_and_the_next_run_catches_up(world: World) -> None:
+    [(kb, ds)] = _kbs(world, 1)
+    world.run()
+    world.run()
+    world.sim.start_ingestion_job(kb, ds)
+    world.sim.inject("ListIngestionJobs", "ThrottlingException")
+    report = world.run_failing()
+    assert "ThrottlingException" in (report.kinds[0].error or "")
+    assert world.published() == []
+    world.run()
+    assert world.published() == [("kb-000 / source-0", None, "STARTING")]
+
+
+def test_paging_a_data_source_with_more_jobs_than_a_page() -> None:
+    world = World(page_size=2)
+    [(kb, ds)] = _kbs(world, 1)
+    world.run()
+    world.run()
+    jobs = [world.sim.start_ingestion_job(kb, ds) for _ in range(5)]
+    world.run()
+    assert [s for _, _, s in world.published()] == ["STARTING"] * 5
+    # When the oldest one, on the last page, completes: the sweep pages back to it
+    world.sim.set_ingestion_status(kb, ds, jobs[0], "COMPLETE")
+    world.run()
+    assert world.published()[-1] == ("kb-000 / source-0", "STARTING", "COMPLETE")
+
+
+def test_automated_reasoning_build_workflows() -> None:
+    world = World(kind=AUTOMATED_REASONING_BUILD)
+    policy = world.sim.add_policy("refunds")
+    world.run()
+    world.run()
+    build = world.sim.start_build(policy, "INGEST_CONTENT")
+    world.run()
+    for status in ("PREPROCESSING", "BUILDING", "TESTING", "COMPLETED"):
+        world.sim.set_build_status(policy, build, status)
+        world.run()
+    assert [s for _, _, s in world.published()] == [
+        "SCHEDULED",
+        "PREPROCESSING",
+        "BUILDING",
+        "TESTING",
+        "COMPLETED",
+    ]
+    assert world.published()[0][0] == "refunds"
+    assert world.bodies()[-1]["details"]["buildWorkflowType"] == "INGEST_CONTENT"
+
+
+def start_event(kb: str, ds: str, **detail: Any) -> dict[str, Any]:
+    """A StartIngestionJob call as CloudTrail delivers it to EventBridge (the EventBridge events
+    reference: source aws.bedrock, detail-type "AWS API Call via CloudTrail", eventSource
+    bedrock.amazonaws.com; the request's URI parameters in requestParameters)."""
+    return {
+        "version": "0",
+        "id": "5c1f8f6e-0000-4000-8000-000000000001",
+        "detail-type": "AWS API Call via CloudTrail",
+        "source": "aws.bedrock",
+        "account": ACCOUNT,
+        "region": REGION,
+        "detail": {
+            "eventSource": "bedrock.amazonaws.com",
+            "eventName": "StartIngestionJob",
+            "awsRegion": REGION,
+            "requestParameters": {"knowledgeBaseId": kb, "dataSourceId": ds},
+            **detail,
+        },
+    }
+
+
+def test_a_start_call_seen_through_cloudtrail_has_its_data_source_listed_next_run() -> None:
+    # Given 40 data sources swept 4 a run (K = 11), the sweep just past the last one
+    world = World(budget=4)
+    pairs = _kbs(world, 20, sources=2)
+    world.run()
+    world.run()
+    kb, ds = pairs[-1]
+    # When an ingestion job starts there and its StartIngestionJob call reaches the real-time path
+    world.sim.start_ingestion_job(kb, ds)
+    signal = parse_start_event(start_event(kb, ds), [INGESTION])
+    assert world.monitor().flag_start(signal) is True
+    world.run()
+    # Then the next run lists that data source and reports the job (the data source named by its
+    # id: the rotation has not listed its knowledge base yet), and the flag is gone
+    assert world.published() == [(f"kb-019 / {ds}", None, "STARTING")]
+    assert world.store.flags == {}
+
+
+def test_start_events_that_cannot_be_acted_on_say_why() -> None:
+    with pytest.raises(InvalidEvent, match="call failed: AccessDenied"):
+        parse_start_event(start_event("KB", "DS", errorCode="AccessDenied"), [INGESTION])
+    with pytest.raises(InvalidEvent, match="lacks knowledgeBaseId, dataSourceId"):
+        parse_start_event(start_event("KB", ""), [INGESTION])
+    with pytest.raises(InvalidEvent, match="not the start call of a monitored kind"):
+        parse_start_event(start_event("KB", "DS"), [AUTOMATED_REASONING_BUILD])
+    built = start_event("KB", "DS", eventName="StartAutomatedReasoningPolicyBuildWorkflow")
+    built["detail"]["requestParameters"] = {"policyArn": "arn:aws:bedrock:us-east-1:1:p/x"}
+    signal = parse_start_event(built, [AUTOMATED_REASONING_BUILD])
+    assert signal.path == ("arn:aws:bedrock:us-east-1:1:p/x",)
+
+
+def test_a_status_the_registry_does_not_know_is_published_marked_then_followed_for_a_time() -> None:
+    # Given a monitor version whose registry does not know STOPPING yet (the simulator answers
+    # only what botocore's model allows), and a running ingestion job it follows
+    older = replace(
+        INGESTION,
+        statuses=INGESTION.statuses - {"STOPPING"},
+        running_order=("STARTING", "IN_PROGRESS"),
+    )
+    world = World(kind=older)
+    [(kb, ds)] = _kbs(world, 1)
+    world.run()
+    world.run()
+    job = world.sim.start_ingestion_job(kb, ds)
+    world.run()
+    # When Bedrock reports that status
+    world.sim.set_ingestion_status(kb, ds, job, "STOPPING")
+    world.run()
+    # Then it is published marked unknown, and the job stays followed (not terminal)
+    assert world.published()[-1] == ("kb-000 / source-0", "STARTING", "STOPPING")
+    assert world.bodies()[-1]["unknownStatus"] is True
+    arn = world.bodies()[-1]["jobArn"]
+    assert world.store.load().kinds[older.name].tracked[arn].status == "STOPPING"
+    # And once followed for UNKNOWN_STATUS_FOLLOW (its leaf listed every run meanwhile) it is no
+    # longer tracked, and nothing more is published
+    world.clock.tick(minutes=UNKNOWN_STATUS_FOLLOW.total_seconds() / 60 - 10)
+    assert world.run().retired == 0
+    report = world.run()
+    assert report.retired == 1
+    assert arn not in world.store.load().kinds[older.name].tracked
+    assert len(world.publisher.messages) == 2
