@@ -611,18 +611,27 @@ def targets(
         over("b", "quiet", lambda k, c: 1 + len(k.non_terminal_statuses)),
         len(quiet_b) * len(kinds),
     )
-    extra = math.ceil(opts.new / 1000) + opts.failures
+
+    def extra(kind: JobKind) -> int:
+        # One Get per failure, and one per completion of a kind whose results only the detail
+        # response has (a customization's losses, an evaluation's output: detail_statuses).
+        _, done = _end_statuses(kind, SPECS[kind.name].initial_status)
+        completions = opts.transitions - opts.failures if done in kind.detail_statuses else 0
+        return math.ceil(opts.new / 1000) + opts.failures + completions
+
     busy_problems = []
     busy = [c for c in cells if c.run == "busy"]
     for shape in SHAPES:
         busy_problems += over(
             shape,
             "busy",
-            lambda k, c: by_key[(c.history, c.shape, "quiet")].ours.bedrock_by_kind[k.name] + extra,
+            lambda k, c: (
+                by_key[(c.history, c.shape, "quiet")].ours.bedrock_by_kind[k.name] + extra(k)
+            ),
         )
     check(
-        f"Busy run: quiet figure + ceil(N/1000) + 1 per failure per kind (N={opts.new}, "
-        f"F={opts.failures})",
+        "Busy run: quiet figure + ceil(N/1000) + 1 per failure + 1 per completion whose results "
+        f"only the Get has, per kind (N={opts.new}, T={opts.transitions}, F={opts.failures})",
         busy_problems,
         len(busy) * len(kinds),
     )

@@ -84,16 +84,8 @@ def test_each_destination_gets_its_own_notifier_filter_and_alarms(tmp_path: Path
         "SearchTeamTeams": {
             "$or": [
                 {
-                    "status": [
-                        "Active",
-                        "Completed",
-                        "Expired",
-                        "Failed",
-                        "InService",
-                        "PartiallyCompleted",
-                        "Stopped",
-                        routing.ANY_UNKNOWN,  # the default statuses' "unknown"
-                    ],
+                    # the default statuses (as slack_statuses), "unknown" included
+                    "status": routing.filter_policy(routing.DEFAULT_SLACK_STATUSES)["status"],
                     "kind": ["model-customization"],
                 },
                 {"destination": ["search-team"]},
