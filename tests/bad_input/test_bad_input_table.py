@@ -30,7 +30,8 @@ from job_monitor.handlers import slack_notifier
 from job_monitor.handlers.monitor import InvalidEvent, parse_event
 from job_monitor.notifiers.pipeline import Notifier, NotifyError
 from job_monitor.notifiers.slack.blocks import SlackMessage, slack_message
-from job_monitor.notifiers.slack.webhook import WebhookConfigError, validate_webhook_url
+from job_monitor.notifiers.slack.webhook import validate_webhook_url
+from job_monitor.notifiers.webhook_url import WebhookConfigError
 from job_monitor.poll.run import RunFailed
 from sim.local import TABLE_NAME, LocalAccount
 from tests.fakes.lambda_context import FakeLambdaContext

@@ -11,13 +11,12 @@ from slack_sdk.webhook import WebhookClient
 from job_monitor.notifiers.destination import DeadUrlError, DeliveryError
 from job_monitor.notifiers.slack.blocks import SlackMessage
 from job_monitor.notifiers.slack.webhook import (
-    RetryPolicy,
     SlackDeadWebhookError,
     SlackDeliveryError,
     SlackWebhook,
-    WebhookConfigError,
     validate_webhook_url,
 )
+from job_monitor.notifiers.webhook_url import RetryPolicy, WebhookConfigError
 
 from .conftest import FakeSleep, WebhookServer
 

@@ -19,13 +19,12 @@ from job_monitor.notifiers.pipeline import NotifyError
 from job_monitor.notifiers.teams.cards import teams_card
 from job_monitor.notifiers.teams.destination import TeamsDestination
 from job_monitor.notifiers.teams.webhook import (
-    RetryPolicy,
     TeamsDeadWebhookError,
     TeamsDeliveryError,
     TeamsWebhook,
     validate_webhook_url,
 )
-from job_monitor.notifiers.webhook_url import WebhookConfigError
+from job_monitor.notifiers.webhook_url import RetryPolicy, WebhookConfigError
 from job_monitor.wiring import build_notifier
 from tests.fakes.lambda_context import FakeLambdaContext
 

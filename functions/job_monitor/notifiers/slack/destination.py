@@ -20,7 +20,7 @@ from job_monitor.notifiers.slack.overdue_blocks import slack_overdue_message
 if TYPE_CHECKING:
     from ssl import SSLContext
 
-    from job_monitor.notifiers.slack.webhook import RetryPolicy
+    from job_monitor.notifiers.webhook_url import RetryPolicy
 
 SLACK = "slack"
 

@@ -22,16 +22,13 @@ secret once. The webhook URL never appears in a log line or an exception message
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from ssl import SSLContext
 from typing import Any
 from urllib.error import URLError
 from urllib.parse import urlsplit
 from urllib.request import (
-    HTTPRedirectHandler,
     HTTPSHandler,
     ProxyHandler,
     Request,
@@ -55,15 +52,16 @@ from job_monitor.notifiers.destination import (
     redirect_host,
 )
 from job_monitor.notifiers.slack.blocks import SlackMessage
+from job_monitor.notifiers.webhook_url import (
+    RefuseRedirects,
+    RetryPolicy,
+    redact_urls,
+    validate_https_url,
+)
 
 Sleep = Callable[[float], None]
 
-_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
 SDK_LOGGER_NAME = "job_monitor.notifiers.slack.webhook.sdk"
-
-
-class WebhookConfigError(ValueError):
-    """The secret does not hold a usable webhook URL. The message never quotes the secret."""
 
 
 class SlackDeliveryError(DeliveryError):
@@ -95,65 +93,12 @@ def is_dead_url(status: int, body: str) -> bool:
     return body.strip() in DEAD_URL_BODIES.get(status, frozenset())
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_retries: int = 3
-    """Retries after the first attempt, whatever the cause (429, 5xx, connection error)."""
-    max_total_sleep_seconds: float = 8.0
-    """All waits of one post together. A Retry-After beyond what is left ends the retries."""
-    backoff_seconds: float = 0.5
-    """First wait after a 5xx or a connection error; doubles with each retry."""
-    timeout_seconds: int = 10
-    """Per HTTP attempt."""
-
-
 def validate_webhook_url(value: object) -> str:
-    """The secret's value, stripped, if it is an ``https://`` URL with a host.
-
-    Any host is accepted: Slack-compatible services (Mattermost, Rocket.Chat...) are not on
-    hooks.slack.com. Errors describe the problem, never the value.
-    """
-    if isinstance(value, bytes | bytearray):
-        raise WebhookConfigError(
-            "the Slack webhook secret is not text (SecretBinary); store the webhook URL as the "
-            "SecretString"
-        )
-    if not isinstance(value, str) or not value.strip():
-        raise WebhookConfigError("the Slack webhook secret is empty; store the webhook URL in it")
-    text = value.strip()
-    if text[0] in "\"'" or text[-1] in "\"'":
-        raise WebhookConfigError(
-            "the Slack webhook secret is wrapped in quotes; store the bare URL without them"
-        )
-    if text.startswith(("{", "[")):
-        raise WebhookConfigError(
-            "the Slack webhook secret holds JSON; store the bare webhook URL as the plain "
-            "SecretString (https://hooks.slack.com/services/...)"
-        )
-    if any(ch.isspace() for ch in text):
-        raise WebhookConfigError("the Slack webhook secret contains whitespace; store one URL")
-    try:
-        parts = urlsplit(text)
-        host = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError for a port outside 0..65535
-    except ValueError:
-        raise WebhookConfigError("the Slack webhook secret is not a valid URL") from None
-    if not parts.scheme:
-        raise WebhookConfigError(
-            "the Slack webhook secret is not a URL (a bare token?); store the full https:// "
-            "webhook URL"
-        )
-    if parts.scheme.lower() != "https":
-        raise WebhookConfigError(
-            f"the Slack webhook URL must use https, not {parts.scheme.lower()!r}"
-        )
-    if not host:
-        raise WebhookConfigError("the Slack webhook URL has no host")
-    return text
-
-
-def redact_urls(text: str) -> str:
-    return _URL.sub("<url redacted>", text)
+    """The secret's value, stripped, if it is an ``https://`` URL with a host
+    (``webhook_url.validate_https_url``). Any host is accepted: Slack-compatible services
+    (Mattermost, Rocket.Chat...) are not on hooks.slack.com. Errors (``WebhookConfigError``)
+    describe the problem, never the value."""
+    return validate_https_url(value, "Slack", "https://hooks.slack.com/services/...")
 
 
 class _RedactingFilter(logging.Filter):
@@ -296,23 +241,6 @@ def _retry_handlers(budget: _Budget) -> list[RetryHandler]:
     ]
 
 
-class _RefuseRedirects(HTTPRedirectHandler):
-    """Follows no redirect: urllib then raises the 3xx as an ``HTTPError``, which
-    ``WebhookClient`` turns into a response with that status, ``Location`` among its headers."""
-
-    def redirect_request(  # noqa: PLR0917 - urllib's signature
-        self,
-        req: Request,
-        fp: Any,
-        code: int,
-        msg: str,
-        headers: Any,
-        newurl: str,
-    ) -> Request | None:
-        del req, fp, code, msg, headers, newurl
-        return None
-
-
 class _NoRedirectWebhookClient(WebhookClient):
     """slack_sdk's ``WebhookClient`` (its retries, error mapping and logging unchanged) with
     one difference: each HTTP attempt goes through an opener that never follows a redirect.
@@ -320,13 +248,13 @@ class _NoRedirectWebhookClient(WebhookClient):
     slack_sdk 3.x has no option for this: its one HTTP attempt,
     ``_perform_http_request_internal(url, req)``, calls ``urllib.request.urlopen``, whose
     default opener follows 301/302/303 with a GET. This override builds the same handlers
-    (HTTPS with the client's SSL context, the client's proxy if any) plus ``_RefuseRedirects``;
+    (HTTPS with the client's SSL context, the client's proxy if any) plus ``webhook_url.RefuseRedirects``;
     the rest of the SDK's request loop runs as released. A test checks that the SDK still has
     the method (tests/notifications/test_slack_delivery.py).
     """
 
     def _perform_http_request_internal(self, url: str, req: Request) -> WebhookResponse:
-        handlers: list[Any] = [HTTPSHandler(context=self.ssl), _RefuseRedirects()]
+        handlers: list[Any] = [HTTPSHandler(context=self.ssl), RefuseRedirects()]
         if isinstance(self.proxy, str) and self.proxy.strip():
             handlers.insert(0, ProxyHandler({"http": self.proxy, "https": self.proxy}))
         if not url.lower().startswith("https://"):  # validate_webhook_url allows https only

@@ -20,7 +20,7 @@ from job_monitor.notifiers.teams.overdue_card import teams_overdue_card
 if TYPE_CHECKING:
     from ssl import SSLContext
 
-    from job_monitor.notifiers.teams.webhook import RetryPolicy
+    from job_monitor.notifiers.webhook_url import RetryPolicy
 
 TEAMS = "teams"
 

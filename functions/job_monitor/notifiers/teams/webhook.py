@@ -23,14 +23,13 @@ a card the flow then fails to post shows only in the flow's run history, not in 
 from __future__ import annotations
 
 import http.client
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from ssl import SSLContext
 from typing import Any
 from urllib.error import HTTPError, URLError
-from urllib.request import HTTPRedirectHandler, HTTPSHandler, Request, build_opener
+from urllib.request import HTTPSHandler, Request, build_opener
 
 from job_monitor.notifiers.destination import (
     DeadUrlError,
@@ -39,7 +38,12 @@ from job_monitor.notifiers.destination import (
     redirect_host,
 )
 from job_monitor.notifiers.teams.text import encode
-from job_monitor.notifiers.webhook_url import validate_https_url
+from job_monitor.notifiers.webhook_url import (
+    RefuseRedirects,
+    RetryPolicy,
+    redact_urls,
+    validate_https_url,
+)
 
 Sleep = Callable[[float], None]
 
@@ -47,7 +51,6 @@ SERVICE = "Microsoft Teams"
 DEAD_URL_STATUSES = frozenset({401, 403, 404, 410})
 DEAD_URL = "3xx (any redirect), 401, 403, 404, 410"
 """The dead-URL answers, for people."""
-_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
 BODY_SHOWN = 200
 """Characters of an error answer's body quoted in the error (URLs in it redacted)."""
 
@@ -60,32 +63,10 @@ class TeamsDeadWebhookError(TeamsDeliveryError, DeadUrlError):
     """The answer says the webhook URL itself is dead (``DEAD_URL``)."""
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_retries: int = 3
-    """Retries after the first attempt, whatever the cause (429, 5xx, connection error)."""
-    max_total_sleep_seconds: float = 8.0
-    """All waits of one post together. A Retry-After beyond what is left ends the retries."""
-    backoff_seconds: float = 0.5
-    """First wait after a 5xx or a connection error; doubles with each retry."""
-    timeout_seconds: int = 10
-    """Per HTTP attempt."""
-
-
 def validate_webhook_url(value: object) -> str:
     """``webhook_url.validate_https_url`` for Teams: any https host (Workflows URLs are on
     ``*.logic.azure.com``, ``*.powerplatform.com`` or ``*.powerautomate.com``, and move)."""
     return validate_https_url(value, SERVICE)
-
-
-class _RefuseRedirects(HTTPRedirectHandler):
-    """Follows no redirect: urllib then raises the 3xx as an ``HTTPError``."""
-
-    def redirect_request(  # noqa: PLR0917 - urllib's signature
-        self, req: Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
-    ) -> Request | None:
-        del req, fp, code, msg, headers, newurl
-        return None
 
 
 @dataclass(frozen=True)
@@ -109,7 +90,7 @@ class TeamsWebhook:
         self._url = validate_webhook_url(url)
         self.policy = policy or RetryPolicy()
         self._sleep = sleep
-        self._opener = build_opener(HTTPSHandler(context=ssl_context), _RefuseRedirects())
+        self._opener = build_opener(HTTPSHandler(context=ssl_context), RefuseRedirects())
 
     def __repr__(self) -> str:  # never show the URL
         return "TeamsWebhook(<url hidden>)"
@@ -134,7 +115,7 @@ class TeamsWebhook:
                     waits.append(wait)
                     self._sleep(wait)
                     continue
-                detail = _redact(str(getattr(exc, "reason", exc)))
+                detail = redact_urls(str(getattr(exc, "reason", exc)))
                 raise TeamsDeliveryError(
                     f"Teams webhook unreachable after {attempts} attempt(s) "
                     f"({type(exc).__name__}: {detail}); {refused}"
@@ -214,9 +195,5 @@ def _retry_after(headers: Any) -> float:
         return 1.0
 
 
-def _redact(text: str) -> str:
-    return _URL.sub("<url redacted>", text)
-
-
 def _short(body: str) -> str:
-    return _redact(body.strip())[:BODY_SHOWN]
+    return redact_urls(body.strip())[:BODY_SHOWN]
