@@ -248,8 +248,8 @@ class _NoRedirectWebhookClient(WebhookClient):
     slack_sdk 3.x has no option for this: its one HTTP attempt,
     ``_perform_http_request_internal(url, req)``, calls ``urllib.request.urlopen``, whose
     default opener follows 301/302/303 with a GET. This override builds the same handlers
-    (HTTPS with the client's SSL context, the client's proxy if any) plus ``webhook_url.RefuseRedirects``;
-    the rest of the SDK's request loop runs as released. A test checks that the SDK still has
+    (HTTPS with the client's SSL context, the client's proxy if any) plus
+    ``webhook_url.RefuseRedirects``; the rest of the SDK's request loop runs as released. A test checks that the SDK still has
     the method (tests/notifications/test_slack_delivery.py).
     """
 
