@@ -249,8 +249,8 @@ class _NoRedirectWebhookClient(WebhookClient):
     ``_perform_http_request_internal(url, req)``, calls ``urllib.request.urlopen``, whose
     default opener follows 301/302/303 with a GET. This override builds the same handlers
     (HTTPS with the client's SSL context, the client's proxy if any) plus
-    ``webhook_url.RefuseRedirects``; the rest of the SDK's request loop runs as released. A test checks that the SDK still has
-    the method (tests/notifications/test_slack_delivery.py).
+    ``webhook_url.RefuseRedirects``; the rest of the SDK's request loop runs as released. A test
+    checks that the SDK still has the method (tests/notifications/test_slack_delivery.py).
     """
 
     def _perform_http_request_internal(self, url: str, req: Request) -> WebhookResponse:
