@@ -226,6 +226,9 @@ class DestinationSettings:
     expression searched in the job name; empty = all), applied in the function and counted
     (``<Label>FilteredOut``). ``mention`` (Slack only, on Failed) and ``digest`` (with
     ``daily_digest``: this destination also receives the digest; default true).
+    ``alert_types``: which of ``routing.ALERT_TYPES`` it receives (default all): ``transition``,
+    ``overdue`` (overdue and expiry alerts of its kinds and regions), ``digest`` (with
+    ``daily_digest``; ``digest: false`` leaves it out) and ``test`` (a test aimed at it).
     """
 
     name: str
@@ -237,6 +240,7 @@ class DestinationSettings:
     job_name_pattern: str = ""
     mention: str = ""
     digest: bool = True
+    alert_types: tuple[str, ...] = routing.ALERT_TYPES
 
     @property
     def label(self) -> str:
@@ -246,13 +250,17 @@ class DestinationSettings:
         return camel + DESTINATION_TYPES[self.type].label
 
     def filter_policy(self, daily_digest: bool) -> dict[str, Any]:
-        """Its SNS filter policy (``routing.destination_policy``)."""
+        """Its SNS filter policy (``routing.destination_policy``): its ``alert_types``, the
+        digest only with ``daily_digest`` and ``digest``."""
+        wanted = set(self.alert_types)
+        if not (daily_digest and self.digest):
+            wanted.discard(routing.DIGEST)
         return routing.destination_policy(
             self.name,
             self.statuses,
             self.kinds,
             self.regions,
-            digest=daily_digest and self.digest,
+            alert_types=[t for t in routing.ALERT_TYPES if t in wanted],
         )
 
 
@@ -266,7 +274,20 @@ _DESTINATION_KEYS = {
     "job_name_pattern": "optional",
     "mention": "optional",
     "digest": "optional",
+    "alert_types": "optional",
 }
+
+
+def _alert_types(raw: Any) -> tuple[str, ...]:
+    """A non-empty list of ``routing.ALERT_TYPES`` (a JSON list, or comma-separated text)."""
+    given = F.string_list(raw)
+    allowed = ", ".join(routing.ALERT_TYPES)
+    unknown = [t for t in given if t not in routing.ALERT_TYPES]
+    if unknown:
+        raise F.SettingValueError(f"unknown alert type(s) {', '.join(unknown)}; allowed: {allowed}")
+    if not given:
+        raise F.SettingValueError(f"at least one is required; allowed: {allowed}")
+    return given
 
 
 def _destination(raw: Any) -> DestinationSettings:
@@ -311,12 +332,15 @@ def _destination(raw: Any) -> DestinationSettings:
         "job_name_pattern": F.JOB_NAME_PATTERN.parse,
         "mention": F.NOTIFY_MENTION.parse,
         "digest": F.context_boolean,
+        "alert_types": _alert_types,
     }
     for key, parse in optional.items():
         if raw.get(key) is not None:
             values[key] = read(key, parse)
     if values.get("mention") and kind != "slack":
         raise F.SettingValueError(f"mention: only Slack destinations mention (this is {kind})")
+    if values.get("digest") is False and routing.DIGEST in values.get("alert_types", ()):
+        raise F.SettingValueError("digest: false contradicts alert_types, which lists digest")
     return DestinationSettings(**values)
 
 

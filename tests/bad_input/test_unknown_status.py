@@ -30,6 +30,7 @@ from job_monitor.realtime.events import parse_job_event
 from job_monitor.wiring import build_digest_sender, region_store
 from sim.events import state_change_event
 from sim.local import LocalAccount
+from tests.fakes.sns_sqs import subscribe_queue
 from tests.infra.support import cdk_json_context
 
 from .conftest import Logs, rewritten
@@ -72,19 +73,9 @@ def bedrock_says(account: LocalAccount, kind: JobKind, arn: str, status: str) ->
 
 
 def subscribe(account: LocalAccount, policy: dict[str, Any]) -> str:
-    sqs, sns = account.clients["sqs"], account.clients["sns"]
-    name = f"sub-{len(sqs.list_queues().get('QueueUrls', []))}"
-    queue_url = str(sqs.create_queue(QueueName=name)["QueueUrl"])
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
-    sns.subscribe(
-        TopicArn=account.topic_arn,
-        Protocol="sqs",
-        Endpoint=queue_arn,
-        Attributes={"FilterPolicy": json.dumps(policy), "RawMessageDelivery": "true"},
+    return subscribe_queue(
+        account.clients["sns"], account.clients["sqs"], account.topic_arn, policy
     )
-    return queue_url
 
 
 def received(account: LocalAccount, queue_url: str) -> list[str]:

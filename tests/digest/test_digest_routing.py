@@ -13,8 +13,8 @@ from moto import mock_aws
 from job_monitor.contracts import routing
 from job_monitor.contracts import transition as message
 from job_monitor.contracts.digest import render_digest
-from job_monitor.contracts.envelope import SnsMessage
 from job_monitor.domain.kinds import BATCH_INFERENCE, MODEL_CUSTOMIZATION
+from tests.fakes.sns_sqs import publish, subscribe_queue
 from tests.notifications.conftest import REGION, make_transition
 
 from .test_slack_digest import _sample
@@ -29,28 +29,7 @@ def sns_sqs(aws_env: None) -> Iterator[tuple[Any, Any, str]]:
 
 
 def _subscribe(sns: Any, sqs: Any, topic: str, name: str, policy: dict[str, Any]) -> str:
-    url = str(sqs.create_queue(QueueName=name)["QueueUrl"])
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    sns.subscribe(
-        TopicArn=topic,
-        Protocol="sqs",
-        Endpoint=arn,
-        Attributes={"FilterPolicy": json.dumps(policy), "RawMessageDelivery": "true"},
-    )
-    return url
-
-
-def _publish(sns: Any, topic: str, rendered: SnsMessage) -> None:
-    sns.publish(
-        TopicArn=topic,
-        Subject=rendered.subject,
-        Message=rendered.body,
-        MessageAttributes={
-            k: {"DataType": "String", "StringValue": v} for k, v in rendered.attributes.items()
-        },
-    )
+    return subscribe_queue(sns, sqs, topic, policy, name=name)
 
 
 def _received(sqs: Any, url: str) -> list[str]:
@@ -79,10 +58,10 @@ def test_opted_in_subscribers_get_the_digest_and_their_transitions_only(
     )
 
     # When a digest and three transitions are published
-    _publish(sns, topic, render_digest(_sample()))
-    _publish(sns, topic, message.render(make_transition(MODEL_CUSTOMIZATION, "Failed")))
-    _publish(sns, topic, message.render(make_transition(BATCH_INFERENCE, "Failed")))
-    _publish(sns, topic, message.render(make_transition(BATCH_INFERENCE, "InProgress")))
+    publish(sns, topic, render_digest(_sample()))
+    publish(sns, topic, message.render(make_transition(MODEL_CUSTOMIZATION, "Failed")))
+    publish(sns, topic, message.render(make_transition(BATCH_INFERENCE, "Failed")))
+    publish(sns, topic, message.render(make_transition(BATCH_INFERENCE, "InProgress")))
 
     # Then each gets what its policy says: the digest only where opted in
     assert _received(sqs, slack) == ["Failed", "Failed", "digest"]

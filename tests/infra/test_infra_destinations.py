@@ -66,8 +66,8 @@ def test_each_destination_gets_its_own_notifier_filter_and_alarms(tmp_path: Path
     )
     assert patterns == ["", "^search-"]
 
-    # And its subscription carries its filter policy (statuses, kinds, regions; the test branch;
-    # the digest only where wanted)
+    # And its subscription carries its filter policy (statuses, kinds, regions; the overdue alerts
+    # of its kinds and regions; the test branch; the digest only where wanted)
     policies = {
         k[: k.index("Notifier")]: v["Properties"]["FilterPolicy"]
         for k, v in _of_type(template, "AWS::SNS::Subscription").items()
@@ -77,6 +77,7 @@ def test_each_destination_gets_its_own_notifier_filter_and_alarms(tmp_path: Path
         "PlatformTeams": {
             "$or": [
                 {"status": ["Failed"], "region": ["us-east-1"]},
+                {"message_type": ["overdue"], "region": ["us-east-1"]},
                 {"destination": ["platform"]},
                 {"message_type": ["digest"]},
             ]
@@ -88,6 +89,7 @@ def test_each_destination_gets_its_own_notifier_filter_and_alarms(tmp_path: Path
                     "status": routing.filter_policy(routing.DEFAULT_SLACK_STATUSES)["status"],
                     "kind": ["model-customization"],
                 },
+                {"message_type": ["overdue"], "kind": ["model-customization"]},
                 {"destination": ["search-team"]},
             ]
         },

@@ -82,11 +82,12 @@ def test_each_destination_policy_filters_in_sns_and_takes_its_own_test_only() ->
     s = settings(destinations=[SEARCH, PLATFORM], daily_digest=True)
     search, platform = s.destinations
 
-    # Then each policy routes its statuses, kinds and regions; a test aimed at it; the digest
-    # only where wanted
+    # Then each policy routes its statuses, kinds and regions; the overdue alerts of its kinds
+    # and regions; a test aimed at it; the digest only where wanted
     assert search.filter_policy(s.daily_digest) == {
         "$or": [
             {"status": ["Failed", "InProgress"], "kind": ["model-customization"]},
+            {"message_type": ["overdue"], "kind": ["model-customization"]},
             {"destination": ["search"]},
             {"message_type": ["digest"]},
         ]
@@ -94,12 +95,48 @@ def test_each_destination_policy_filters_in_sns_and_takes_its_own_test_only() ->
     assert platform.filter_policy(s.daily_digest) == {
         "$or": [
             {"status": ["Failed"], "region": ["us-east-1"]},
+            {"message_type": ["overdue"], "region": ["us-east-1"]},
             {"destination": ["platform-oncall"]},
         ]
     }
     # And the email policy is as without destinations (a test aimed at a destination has no
     # status attribute, which it requires)
     assert s.email_filter_policy() == settings(daily_digest=True).email_filter_policy()
+
+
+@pytest.mark.parametrize(
+    ("alert_types", "expected"),
+    [
+        # every alert type is the default
+        (None, ["transition", "overdue", "test", "digest"]),
+        (["overdue"], ["overdue"]),
+        ("transition,test", ["transition", "test"]),
+        (["digest", "overdue"], ["overdue", "digest"]),
+    ],
+)
+def test_alert_types_choose_the_branches_of_the_policy(
+    alert_types: Any, expected: list[str]
+) -> None:
+    # Given a destination asking for some alert types (the daily digest on)
+    entry = {**SEARCH, "alert_types": alert_types}
+    [search] = settings(destinations=[entry], daily_digest=True).destinations
+    policy = search.filter_policy(daily_digest=True)
+
+    # Then its policy has one branch per alert type it asked for, and no other
+    branches = policy.get("$or", [policy])
+    assert [_alert_type(branch) for branch in branches] == expected
+    # And without the daily digest there is no digest branch to ask for
+    without = search.filter_policy(daily_digest=False)
+    assert "digest" not in json.dumps(without)
+
+
+def _alert_type(branch: dict[str, Any]) -> str:
+    if "status" in branch:
+        return "transition"
+    if "destination" in branch:
+        return "test"
+    [message_type] = branch["message_type"]
+    return str(message_type)
 
 
 def test_the_environment_of_a_destination_carries_its_pattern_and_mention() -> None:
@@ -140,6 +177,17 @@ def test_the_environment_of_a_destination_carries_its_pattern_and_mention() -> N
         ([{**PLATFORM, "mention": "<!here>"}], "mention: only Slack destinations mention"),
         ([{**SEARCH, "colour": "red"}], r"unknown key\(s\) colour"),
         ([{**SEARCH, "digest": "maybe"}], r"\(search\): digest: "),
+        (
+            [{**SEARCH, "alert_types": ["transition", "overdue", "email"]}],
+            r"\(search\): alert_types: unknown alert type\(s\) email; allowed: transition, "
+            "overdue, digest, test",
+        ),
+        ([{**SEARCH, "alert_types": []}], r"\(search\): alert_types: at least one is required"),
+        ([{**SEARCH, "alert_types": ["test", "test"]}], r"\(search\): alert_types: "),
+        (
+            [{**SEARCH, "alert_types": ["digest"], "digest": False}],
+            r"\(search\): digest: false contradicts alert_types",
+        ),
     ],
 )
 def test_a_bad_destination_stops_the_synth_naming_the_entry_and_key(

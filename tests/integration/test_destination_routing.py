@@ -2,13 +2,16 @@
 subscribed with the filter policy the stack gives it, and a table of transitions (every kind x
 every status x two job names x two regions). Each subscriber gets exactly what its filter says:
 SNS applies statuses, kinds and regions; each destination's notifier applies its job-name pattern
-and counts what it drops. A test notification aimed at one destination reaches it only."""
+and counts what it drops. A test notification aimed at one destination reaches it only. Overdue
+and expiry alerts reach exactly the destinations whose ``alert_types`` ask for them, within their
+kinds, regions and name pattern; the digest likewise."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import boto3
@@ -17,15 +20,18 @@ import pytest
 from infra.settings import DestinationSettings, Settings
 from job_monitor.adapters.sns import SnsPublisher
 from job_monitor.config import NotifierSettings
+from job_monitor.contracts import overdue as overdue_contract
 from job_monitor.contracts import transition as message
 from job_monitor.contracts.digest import render_digest
 from job_monitor.contracts.routing import DEFAULT_EMAIL_STATUSES
 from job_monitor.domain.jobs import Transition
 from job_monitor.domain.kinds import REGISTRY
+from job_monitor.domain.overdue import EXPIRING, OVERDUE, OverdueAlert
 from job_monitor.handlers import monitor as monitor_handler
 from job_monitor.notifiers.pipeline import Notifier, Outcome
 from sim.local import LocalAccount
 from tests.digest.test_slack_digest import _sample as sample_digest
+from tests.fakes.sns_sqs import drain, publish, subscribe_queue
 from tests.infra.support import cdk_json_context
 from tests.integration.test_monitor_handler import FakeContext, point_at_account
 from tests.notifications.conftest import ACCOUNT, make_transition
@@ -52,6 +58,7 @@ CONTEXT: dict[str, Any] = {
             "secret_name": "bjm/platform-teams",
             "statuses": ["Failed", "Expired", "PartiallyCompleted"],
             "digest": False,
+            "alert_types": ["transition", "test"],
         },
         {
             "name": "eu-batch",
@@ -60,7 +67,7 @@ CONTEXT: dict[str, Any] = {
             "kinds": ["batch-inference"],
             "regions": ["eu-west-1"],
             "statuses": ["started", "Completed", "Failed"],
-            "digest": False,
+            "alert_types": ["transition", "overdue", "test"],
         },
     ],
 }
@@ -82,6 +89,15 @@ EXPECTED = {
     ),
     "email": lambda k: k[1] in DEFAULT_EMAIL_STATUSES,
 }
+# The overdue and expiry alerts each should get: search asks for every alert type (the default),
+# platform for transitions and tests only, eu-batch for overdue alerts too; email does not opt in
+# (email_overdue is false by default).
+EXPECTED_OVERDUE = {
+    "search": lambda k: k[0] == "model-customization" and k[2].startswith("search-"),
+    "platform": lambda k: False,
+    "eu-batch": lambda k: k[0] == "batch-inference" and k[3] == "eu-west-1",
+    "email": lambda k: False,
+}
 
 
 def _table() -> dict[Key, Transition]:
@@ -98,6 +114,31 @@ def _table() -> dict[Key, Transition]:
     return found
 
 
+def _overdue_table() -> dict[Key, OverdueAlert]:
+    """(kind, reason, job name, region) -> an overdue alert of every kind (and an expiring batch
+    inference job), for both names, in both regions."""
+    found: dict[Key, OverdueAlert] = {}
+    for key, transition in _table().items():
+        kind, status, name, region = key
+        if status != sorted(REGISTRY[kind].statuses)[0]:
+            continue  # one alert per (kind, name, region) is enough
+        job = transition.job
+        found[(kind, OVERDUE, name, region)] = OverdueAlert(
+            job, OVERDUE, timedelta(hours=24), job.created_at, job.created_at + timedelta(days=2)
+        )
+        if kind == "batch-inference":
+            expires_at = job.created_at + timedelta(days=1)
+            found[(kind, EXPIRING, name, region)] = OverdueAlert(
+                dataclasses.replace(job, expires_at=expires_at),
+                EXPIRING,
+                timedelta(hours=12),
+                job.created_at,
+                expires_at - timedelta(hours=5),
+                time_left=timedelta(hours=5),
+            )
+    return found
+
+
 @dataclasses.dataclass
 class Topic:
     settings: Settings
@@ -109,18 +150,7 @@ class Topic:
 
     def received(self, subscriber: str) -> list[str]:
         """The bodies SNS delivered to a subscriber (drained)."""
-        bodies: list[str] = []
-        while True:
-            got = self.sqs.receive_message(
-                QueueUrl=self.queues[subscriber], MaxNumberOfMessages=10
-            ).get("Messages", [])
-            if not got:
-                return bodies
-            for m in got:
-                bodies.append(m["Body"])
-                self.sqs.delete_message(
-                    QueueUrl=self.queues[subscriber], ReceiptHandle=m["ReceiptHandle"]
-                )
+        return drain(self.sqs, self.queues[subscriber])
 
 
 def subscribe(settings: Settings, sns: Any, sqs: Any, topic_arn: str) -> Topic:
@@ -128,19 +158,10 @@ def subscribe(settings: Settings, sns: Any, sqs: Any, topic_arn: str) -> Topic:
     queue holds the body the notifier would get)."""
     policies = {d.name: d.filter_policy(settings.daily_digest) for d in settings.destinations}
     policies["email"] = settings.email_filter_policy()
-    queues = {}
-    for subscriber, policy in policies.items():
-        url = sqs.create_queue(QueueName=f"sub-{subscriber}")["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        sns.subscribe(
-            TopicArn=topic_arn,
-            Protocol="sqs",
-            Endpoint=arn,
-            Attributes={"FilterPolicy": json.dumps(policy), "RawMessageDelivery": "true"},
-        )
-        queues[subscriber] = url
+    queues = {
+        subscriber: subscribe_queue(sns, sqs, topic_arn, policy, name=f"sub-{subscriber}")
+        for subscriber, policy in policies.items()
+    }
     return Topic(settings, sns, sqs, topic_arn, queues)
 
 
@@ -214,18 +235,49 @@ def test_each_subscriber_gets_exactly_what_its_filter_says(topic: Topic) -> None
     )
 
 
+def test_overdue_alerts_reach_exactly_the_destinations_that_asked_for_them(topic: Topic) -> None:
+    # Given an overdue alert of every kind (and an expiring batch inference job), for both names
+    # in both regions, published as the monitor publishes them
+    table = _overdue_table()
+    publisher = SnsPublisher(topic.sns, topic.topic_arn)
+    for alert in table.values():
+        publisher.publish(overdue_contract.render(alert))
+
+    # When SNS has delivered them, and each destination's notifier has read its queue
+    received = {s: topic.received(s) for s in topic.queues}
+    for destination in topic.settings.destinations:
+        batch, delivered = notify(topic.settings, destination, received[destination.name])
+        bodies = received[destination.name]
+        posted = [
+            b for b, r in zip(bodies, batch.results, strict=True) if r.outcome is Outcome.POSTED
+        ]
+        # Then what reached the chat service is exactly what its alert types, kinds, regions
+        # and name pattern ask for, each once, rendered as its type's overdue message
+        expected = sorted(k for k in table if EXPECTED_OVERDUE[destination.name](k))
+        assert sorted(_overdue_key(b) for b in posted) == expected, destination.name
+        assert len(delivered.posted) == len(expected)
+        assert {r.outcome for r in batch.results} <= {Outcome.POSTED, Outcome.FILTERED}
+        for payload in delivered.posted:
+            assert "Overdue" in json.dumps(payload.as_payload()) or "Expiring" in json.dumps(
+                payload.as_payload()
+            )
+    # And email, which did not opt in, got none
+    assert received["email"] == []
+    # (the table has both reasons, both regions and both names of the kinds asked for)
+    assert {k[1] for k in table if EXPECTED_OVERDUE["eu-batch"](k)} == {OVERDUE, EXPIRING}
+
+
+def _overdue_key(body: str) -> Key:
+    doc = json.loads(body)
+    assert doc["type"] == "overdue"
+    return (doc["kind"], doc["reason"], doc["jobName"], doc["region"])
+
+
 def test_the_digest_reaches_the_destinations_that_want_it(topic: Topic) -> None:
     # Given a daily digest published to the topic
-    digest = render_digest(sample_digest())
-    topic.sns.publish(
-        TopicArn=topic.topic_arn,
-        Message=digest.body,
-        Subject=digest.subject,
-        MessageAttributes={
-            k: {"DataType": "String", "StringValue": v} for k, v in digest.attributes.items()
-        },
-    )
-    # Then the subscribers that want it got it (platform and eu-batch say digest: false)
+    publish(topic.sns, topic.topic_arn, render_digest(sample_digest()))
+    # Then the subscribers that want it got it (platform says digest: false, eu-batch leaves
+    # digest out of its alert types)
     got = {s: len(topic.received(s)) for s in topic.queues}
     assert got == {"search": 1, "platform": 0, "eu-batch": 0, "email": 1}
 

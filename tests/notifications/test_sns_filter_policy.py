@@ -21,6 +21,8 @@ from job_monitor.domain.kinds import (
     MODEL_CUSTOMIZATION,
     PROVISIONED_THROUGHPUT,
 )
+from tests.fakes.sns_sqs import publish
+from tests.fakes.sns_sqs import subscribe_queue as _subscribe
 
 from .conftest import REGION, make_transition
 
@@ -31,32 +33,8 @@ def sns_sqs(aws_env: None) -> Iterator[tuple[Any, Any]]:
         yield boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
 
 
-def _subscribe(sns: Any, sqs: Any, topic_arn: str, policy: dict[str, Any]) -> str:
-    queue_url = sqs.create_queue(QueueName=f"sub-{len(sqs.list_queues().get('QueueUrls', []))}")[
-        "QueueUrl"
-    ]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
-    sns.subscribe(
-        TopicArn=topic_arn,
-        Protocol="sqs",
-        Endpoint=queue_arn,
-        Attributes={"FilterPolicy": json.dumps(policy), "RawMessageDelivery": "true"},
-    )
-    return str(queue_url)
-
-
 def _publish(sns: Any, topic_arn: str, transition: Transition) -> None:
-    rendered = message.render(transition)
-    sns.publish(
-        TopicArn=topic_arn,
-        Subject=rendered.subject,
-        Message=rendered.body,
-        MessageAttributes={
-            k: {"DataType": "String", "StringValue": v} for k, v in rendered.attributes.items()
-        },
-    )
+    publish(sns, topic_arn, message.render(transition))
 
 
 def _received(sqs: Any, queue_url: str) -> list[tuple[str, str]]:

@@ -3,10 +3,10 @@
 One SNS message per alert (``domain.overdue.OverdueAlert``): the JSON body (``"type":
 "overdue"``, version ``OVERDUE_VERSION``, documented in the README) or, with
 ``message_format="chatbot"``, a Chatbot custom notification; a subject; and the message attributes
-``message_type=overdue``, ``reason`` (``overdue`` or ``expiring``) and ``kind``, which filter
-policies match (``routing.overdue_policy``). The alert carries no ``status`` attribute, so a
-status filter policy never receives it: subscribers opt in. ``from_document`` is the subscriber's
-side (``contracts.messages``).
+``message_type=overdue``, ``reason`` (``overdue`` or ``expiring``), ``kind`` and ``region``,
+which filter policies match (``routing.overdue_policy``). The alert carries no ``status``
+attribute, so a status filter policy never receives it: subscribers opt in. ``from_document`` is
+the subscriber's side (``contracts.messages``).
 """
 
 from __future__ import annotations
@@ -130,11 +130,17 @@ def notice(alert: OverdueAlert) -> OverdueNotice:
 
 
 def attributes(alert: OverdueAlert) -> dict[str, str]:
-    return {
+    """``message_type``, ``reason``, ``kind`` and, as a transition's, ``region`` (the job's
+    region from its ARN, so a destination's ``regions`` filter applies to its overdue alerts;
+    absent when the ARN has none: attributes cannot be empty)."""
+    values = {
         MESSAGE_TYPE_ATTRIBUTE: MESSAGE_TYPE,
         REASON_ATTRIBUTE: alert.reason,
         "kind": alert.job.kind.name,
     }
+    if alert.region:
+        values["region"] = alert.region
+    return values
 
 
 def headline(reason: str, status: str, age_seconds: int | None, left_seconds: int | None) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from job_monitor.contracts.envelope import DIGEST, MESSAGE_TYPE_ATTRIBUTE, OVERDUE
+from job_monitor.contracts.envelope import DIGEST, MESSAGE_TYPE_ATTRIBUTE, OVERDUE, TRANSITION
 from job_monitor.domain.kinds import READY_STATUSES, REGISTRY
 
 STARTED = "started"
@@ -238,22 +238,50 @@ every policy of ``filter_policy``, ``with_digest`` and ``destination_policy``'s 
 refuses it; only the named destination's test branch takes it."""
 
 
+TEST = "test"
+"""Alert type of a test notification aimed at one destination (``TARGET_ATTRIBUTE``)."""
+ALERT_TYPES: tuple[str, ...] = (TRANSITION, OVERDUE, DIGEST, TEST)
+"""What a destination may ask for (its ``alert_types``; all by default): status transitions, overdue
+and expiry alerts (``contracts.overdue``), the daily digest, and a test notification aimed at it."""
+
+
 def destination_policy(
     name: str,
     statuses: Iterable[str],
     kinds: Sequence[str] = (),
     regions: Sequence[str] = (),
     *,
-    digest: bool = False,
+    alert_types: Iterable[str] = (TRANSITION, TEST),
 ) -> dict[str, Any]:
-    """The filter policy of one named destination: transitions of ``statuses`` (and ``kinds``,
-    ``regions`` when given; empty = all), a test notification aimed at it (``TARGET_ATTRIBUTE``),
-    and with ``digest`` the daily digest. The statuses and kinds are read as ``filter_policy``
-    reads them (``unknown``, a status no kind knows, every kind = no kind filter)."""
+    """The filter policy of one named destination: one ``$or`` branch per alert type it asks for
+    (``ALERT_TYPES``): transitions of ``statuses`` (and ``kinds``, ``regions`` when
+    given; empty = all), overdue and expiry alerts of ``kinds`` and ``regions``
+    (``overdue_policy``), a test notification aimed at it (``TARGET_ATTRIBUTE``) and the daily
+    digest (``DIGEST_POLICY``). A single branch is the policy itself. The statuses and kinds are
+    read as ``filter_policy`` reads them (``unknown``, a status no kind knows, every kind = no
+    kind filter). Raises ValueError for an alert type not in ``ALERT_TYPES`` or none at all."""
+    wanted = set(alert_types)
+    unknown = sorted(wanted - set(ALERT_TYPES))
+    if unknown:
+        raise ValueError(
+            f"unknown alert type(s) {', '.join(unknown)}; allowed: {', '.join(ALERT_TYPES)}"
+        )
+    if not wanted:
+        raise ValueError(f"at least one alert type is required; allowed: {', '.join(ALERT_TYPES)}")
     transitions = filter_policy(statuses, kinds)
-    if regions:
-        transitions["region"] = list(regions)
-    branches: list[dict[str, list[Any]]] = [transitions, {TARGET_ATTRIBUTE: [name]}]
-    if digest:
+    branches: list[dict[str, list[Any]]] = []
+    if TRANSITION in wanted:
+        if regions:
+            transitions["region"] = list(regions)
+        branches.append(transitions)
+    if OVERDUE in wanted:
+        # the same kind filter as the transitions' (every kind = none)
+        overdue = overdue_policy(transitions.get("kind"))
+        if regions:
+            overdue["region"] = list(regions)
+        branches.append(overdue)
+    if TEST in wanted:
+        branches.append({TARGET_ATTRIBUTE: [name]})
+    if DIGEST in wanted:
         branches.append(DIGEST_POLICY)
-    return {"$or": branches}
+    return branches[0] if len(branches) == 1 else {"$or": branches}
