@@ -572,13 +572,13 @@ class Settings:
         self, destination: DestinationSettings, secret_arn: str, idempotency_table_name: str
     ) -> dict[str, str]:
         """A destination's notifier environment: the Slack notifier's variables (read by
-        ``NotifierSettings.from_env``) with the destination's name pattern and mention."""
+        ``NotifierSettings.from_env``) with the destination's name, name pattern and mention."""
         own = dataclasses.replace(
             self,
             slack_job_name_pattern=destination.job_name_pattern,
             slack_mention=destination.mention,
         )
-        return own.notifier_environment(secret_arn, idempotency_table_name)
+        return own.notifier_environment(secret_arn, idempotency_table_name, destination.name)
 
     def monitor_environment(self, table_name: str, topic_arn: str) -> dict[str, str]:
         """The environment of the functions running the monitor's code (read by
@@ -589,15 +589,20 @@ class Settings:
             skip=(F.HOME_REGION,),
         )
 
-    def notifier_environment(self, secret_arn: str, idempotency_table_name: str) -> dict[str, str]:
-        """The Slack notifier's environment (read by ``NotifierSettings.from_env``)."""
-        return self._environment(
-            F.NOTIFIER_FIELDS,
-            {
-                F.SECRET_ARN.name: secret_arn,
-                F.IDEMPOTENCY_TABLE_NAME.name: idempotency_table_name,
-            },
-        )
+    def notifier_environment(
+        self, secret_arn: str, idempotency_table_name: str, destination_name: str = ""
+    ) -> dict[str, str]:
+        """The Slack notifier's environment (read by ``NotifierSettings.from_env``); with
+        ``destination_name`` (a ``destinations`` entry's notifier) its name, which its log lines
+        carry (the Slack notifier of ``slack_secret_name`` has no such variable)."""
+        resources = {
+            F.SECRET_ARN.name: secret_arn,
+            F.IDEMPOTENCY_TABLE_NAME.name: idempotency_table_name,
+        }
+        if destination_name:
+            resources[F.DESTINATION_NAME.name] = destination_name
+        skip = () if destination_name else (F.DESTINATION_NAME,)
+        return self._environment(F.NOTIFIER_FIELDS, resources, skip)
 
     def _environment(
         self,

@@ -108,6 +108,9 @@ class NotifierSettings:
     """Deliver only jobs whose name matches (``re.search``); None = all."""
     idempotency_window_seconds: int = F.IDEMPOTENCY_WINDOW_SECONDS.default
     secret_max_age_seconds: int = F.SECRET_MAX_AGE_SECONDS.default
+    destination_name: str = F.DESTINATION_NAME.default
+    """The ``destinations`` entry delivered to (a structured ``destination`` field in every log
+    line); empty for the notifier of ``slack_secret_name``."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> NotifierSettings:
@@ -125,4 +128,5 @@ class NotifierSettings:
             job_name_pattern=re.compile(pattern) if pattern else None,
             idempotency_window_seconds=F.IDEMPOTENCY_WINDOW_SECONDS.from_env(env),
             secret_max_age_seconds=F.SECRET_MAX_AGE_SECONDS.from_env(env),
+            destination_name=F.DESTINATION_NAME.from_env(env),
         )

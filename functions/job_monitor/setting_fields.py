@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from job_monitor.contracts.envelope import MESSAGE_FORMATS
+from job_monitor.contracts.routing import DESTINATION_NAME as DESTINATION_NAME_PATTERN
 from job_monitor.domain.kinds import DEFAULT_KINDS, REGISTRY
 
 T = TypeVar("T")
@@ -623,6 +624,22 @@ SECRET_MAX_AGE_SECONDS = integer_field(
     doc="How long the notifier caches the secret: a rotated secret is used within this time.",
 )
 
+DESTINATION_NAME: SettingField[str] = SettingField(
+    "destination_name",
+    "NOTIFIER_DESTINATION",
+    None,
+    "",
+    matching(
+        DESTINATION_NAME_PATTERN,
+        "a destination name (lower case letters, digits and single hyphens)",
+        empty_ok=True,
+    ),
+    doc=(
+        "The name of the ``destinations`` entry this notifier delivers to (its log lines carry it "
+        "as ``destination``); empty for the notifier of ``slack_secret_name``."
+    ),
+)
+
 NOTIFIER_FIELDS: tuple[SettingField[Any], ...] = (
     SECRET_ARN,
     IDEMPOTENCY_TABLE_NAME,
@@ -630,5 +647,6 @@ NOTIFIER_FIELDS: tuple[SettingField[Any], ...] = (
     JOB_NAME_PATTERN,
     IDEMPOTENCY_WINDOW_SECONDS,
     SECRET_MAX_AGE_SECONDS,
+    DESTINATION_NAME,
 )
 """What ``NotifierSettings.from_env`` reads."""

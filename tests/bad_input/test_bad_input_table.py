@@ -461,6 +461,7 @@ BAD_NOTIFIER_ENV: list[tuple[str, str, str]] = [
     ("SLACK_JOB_NAME_PATTERN", "prod-[", "not a valid regex"),
     ("IDEMPOTENCY_WINDOW_SECONDS", "1h", "integer between 60 and 604800"),
     ("SLACK_SECRET_MAX_AGE_SECONDS", "86401", "0..86400"),
+    ("NOTIFIER_DESTINATION", "Search Team", "a destination name"),
 ]
 
 

@@ -3,7 +3,9 @@ with the webhook URL in (moto) Secrets Manager and idempotency records in (moto)
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -283,6 +285,66 @@ def test_the_handler_builds_its_notifier_from_the_environment(
     # Then it is posted, labelled as the test job
     assert _outcomes(result) == ["posted"]
     assert message.SAMPLE_JOB_NAME in webhook.requests[0]["json"]["text"]
+
+
+@pytest.fixture
+def log_lines() -> Iterator[list[dict[str, Any]]]:
+    """The JSON lines the notifier's logger writes during the test (its handler's stream is bound
+    when the module is imported, before capsys could swap stdout)."""
+    handler = slack_notifier.logger.registered_handler
+    assert isinstance(handler, logging.StreamHandler)
+    buffer = io.StringIO()
+    previous = handler.setStream(buffer)
+    lines: list[dict[str, Any]] = []
+    yield lines
+    handler.setStream(previous)
+
+
+def _read_logs(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    handler = slack_notifier.logger.registered_handler
+    assert isinstance(handler, logging.StreamHandler)
+    lines.extend(json.loads(line) for line in handler.stream.getvalue().splitlines() if line)
+    return lines
+
+
+def test_a_destinations_notifier_logs_its_name_but_adds_no_metric_dimension(
+    deployed: Deployed,
+    webhook: WebhookServer,
+    fake_sleep: FakeSleep,
+    log_lines: list[dict[str, Any]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given the notifier of the destinations entry "search" (its stack-written variable)
+    deployed.secrets.put_secret_value(SecretId=deployed.secret_arn, SecretString=webhook.url)
+    _install(deployed, fake_sleep, NOTIFIER_DESTINATION="search")
+
+    # When it posts one transition
+    event = _sns_event(make_transition(MODEL_CUSTOMIZATION, "Failed"))
+    assert _outcomes(slack_notifier.lambda_handler(event, _context())) == ["posted"]
+
+    # Then its log line carries the destination as a structured field
+    [logged] = _read_logs(log_lines)
+    assert logged["destination"] == "search"
+    assert logged["message"] == "Slack notification handled"
+    # And the metrics keep the one service dimension every Slack notifier shares (a dimension
+    # per destination would be a custom metric per destination)
+    [emf] = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "_aws" in line]
+    assert emf["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service"]]
+    assert "destination" not in emf
+
+
+def test_the_notifier_of_slack_secret_name_logs_no_destination(
+    deployed: Deployed,
+    webhook: WebhookServer,
+    fake_sleep: FakeSleep,
+    log_lines: list[dict[str, Any]],
+) -> None:
+    deployed.secrets.put_secret_value(SecretId=deployed.secret_arn, SecretString=webhook.url)
+    _install(deployed, fake_sleep)
+    event = _sns_event(make_transition(MODEL_CUSTOMIZATION, "Failed"))
+    slack_notifier.lambda_handler(event, _context())
+    [logged] = _read_logs(log_lines)
+    assert "destination" not in logged
 
 
 # -- a redirect is a failed delivery, for every message type (issue 12, item 1) -----------------

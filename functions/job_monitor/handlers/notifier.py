@@ -6,6 +6,12 @@ client on the first post) is built on the first invocation; each SNS record goes
 ``notifiers.pipeline.Notifier``; one metric per record outcome (``names.notifier_metric``); any
 failed record makes the invocation raise, so that SNS retries it and the on-failure destination
 keeps it.
+
+Several notifiers of one type (``destinations`` entries) emit the same metrics with the same
+``service`` dimension: no dimension per destination (each costs a custom metric). Which one
+logged a line is its structured ``destination`` field (``NotifierSettings.destination_name``);
+per destination, the stack alarms on the free AWS/Lambda and AWS/SQS metrics of its function and
+failure queue.
 """
 
 from __future__ import annotations
@@ -58,6 +64,8 @@ class NotifierHandler:
         label = self.destination.label
         records = sns_records(event)
         notifier = self._get_notifier()
+        if notifier.settings.destination_name:
+            self.logger.append_keys(destination=notifier.settings.destination_name)
         notifier.register_context(context)
         batch = notifier.handle_all(records)
         for r in batch.results:
