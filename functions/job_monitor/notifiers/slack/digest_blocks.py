@@ -9,7 +9,8 @@ job's line also says what it produced where the digest has it: a customization's
 (never cut), and the output location as code (in a span it cannot close, at most half the line).
 
 The whole message stays within ``mrkdwn.MESSAGE_TEXT_LIMIT`` characters of text (a busy day lists
-enough jobs for 20,000 to 40,000). What gives way, least important first:
+enough jobs for 20,000 to 40,000). What gives way, least important first (decided for every
+destination by ``notifiers.digest_layout``):
 
 1. long job lines are shortened (to ``SHORT_LINE_LIMITS`` in turn) before any job is left out;
 2. job lines, one at a time, from the list showing the most (on a tie: the later category, then
@@ -26,16 +27,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from job_monitor.contracts.text import one_line
-from job_monitor.digest.build import (
-    CATEGORIES,
-    Digest,
-    DigestJob,
-    JobList,
-    Section,
-    describe_job,
-    describe_losses,
-)
+from job_monitor.digest.build import Digest, DigestJob, Section
+from job_monitor.notifiers.digest_layout import DigestGroup, fit, job_line, more_groups, summary
 from job_monitor.notifiers.slack.blocks import SlackMessage
 from job_monitor.notifiers.slack.mrkdwn import (
     FALLBACK_TEXT_LIMIT,
@@ -75,13 +68,13 @@ def slack_digest_message(digest: Digest, *, text_limit: int = MESSAGE_TEXT_LIMIT
     group (at most ``MAX_BLOCKS`` blocks in all), and a context line with the period; within
     ``text_limit`` characters of text (``mrkdwn.message_text_length``), trimmed as the module
     says."""
-    summary = _summary(digest)
+    totals = summary(digest)
     head: list[dict[str, Any]] = [
         {
             "type": "header",
             "text": {"type": "plain_text", "text": "Bedrock daily digest", "emoji": True},
         },
-        {"type": "section", "text": mrkdwn(clip(f"*{summary}*", SECTION_TEXT_LIMIT))},
+        {"type": "section", "text": mrkdwn(clip(f"*{totals}*", SECTION_TEXT_LIMIT))},
     ]
     if digest.quiet:
         head.append(
@@ -100,30 +93,18 @@ def slack_digest_message(digest: Digest, *, text_limit: int = MESSAGE_TEXT_LIMIT
             *([mrkdwn(_not_offered(digest))] if digest.not_offered else []),
         ],
     }
-    text = clip(f":bar_chart: [Bedrock] Daily digest: {summary}", FALLBACK_TEXT_LIMIT)
+    text = clip(f":bar_chart: [Bedrock] Daily digest: {totals}", FALLBACK_TEXT_LIMIT)
 
     groups = [_Group(section) for section in digest.sections]
     room = MAX_BLOCKS - len(head) - 1  # the context block closes the message
     shown = len(groups) if len(groups) <= room else room - 1
     fixed = message_text_length([*head, closing], text)
 
-    def budget() -> int:
-        """Characters left for the shown groups' sections."""
-        return text_limit - fixed - len(_more_groups(groups[shown:]))
+    def budget(count: int) -> int:
+        """Characters left for the first ``count`` groups' sections."""
+        return text_limit - fixed - len(_more_groups(groups[count:]))
 
-    def used() -> int:
-        return sum(g.length for g in groups[:shown])
-
-    for limit in SHORT_LINE_LIMITS:
-        if used() <= budget():
-            break
-        for group in groups[:shown]:
-            group.shorten(limit)
-    while used() > budget() and _drop_one_line(groups[:shown]):
-        pass
-    while shown and used() > budget():
-        shown -= 1
-
+    shown = fit(groups, shown, budget, SHORT_LINE_LIMITS)
     blocks = list(head)
     blocks.extend({"type": "section", "text": mrkdwn(g.text)} for g in groups[:shown])
     if shown < len(groups):
@@ -132,51 +113,32 @@ def slack_digest_message(digest: Digest, *, text_limit: int = MESSAGE_TEXT_LIMIT
     return SlackMessage(text=text, blocks=blocks)
 
 
-class _Group:
+class _Group(DigestGroup):
     """One region/kind group as a section: its job lines and how many of each list are shown.
-    ``text`` always fits in one section (``SECTION_TEXT_LIMIT``)."""
+    ``text`` always fits in one section (``SECTION_TEXT_LIMIT``); ``cost`` is its length."""
 
     def __init__(self, section: Section) -> None:
-        self.section = section
-        self.lists: list[tuple[str, JobList]] = [
-            (c, section.of(c)) for c in CATEGORIES if section.of(c).count
-        ]
         self.title = (
             f"*{shorten_escaped(single_line(section.kind_label), 100)}* \u00b7 "
             f"{shorten_escaped(single_line(section.region), 50)}"
         )
-        self.shown = {c: len(jobs.jobs) for c, jobs in self.lists}
-        self.lines: dict[str, list[str]] = {}
         self.text = ""
-        self.shorten(LINE_LIMIT)
+        super().__init__(section, LINE_LIMIT)
 
-    @property
-    def length(self) -> int:
-        return len(self.text)
+    def job_line(self, job: DigestJob, category: str, limit: int) -> str:
+        return _job_line(job, category, limit)
 
-    def shorten(self, limit: int) -> None:
-        """Job lines within ``limit`` characters (never more lines shown than before)."""
-        self.lines = {c: [_job_line(job, c, limit) for job in jobs.jobs] for c, jobs in self.lists}
-        self.fit()
-
-    def fit(self) -> None:
+    def render(self) -> None:
         """Render; while over Slack's section limit, the longest list loses its last line (on a
         tie the later list: failures go last). Headings and counts always stay."""
-        self.text = self._render()
+        self.text = self._text()
         while len(self.text) > SECTION_TEXT_LIMIT and any(self.shown.values()):
             self.shown[self.longest()] -= 1
-            self.text = self._render()
+            self.text = self._text()
         self.text = clip(self.text, SECTION_TEXT_LIMIT)
+        self.cost = len(self.text)
 
-    def longest(self) -> str:
-        """The category showing the most lines; on a tie the later one."""
-        return max(reversed(self.lists), key=lambda item: self.shown[item[0]])[0]
-
-    def drop_line(self, category: str) -> None:
-        self.shown[category] -= 1
-        self.fit()
-
-    def _render(self) -> str:
+    def _text(self) -> str:
         parts = [self.title]
         for category, jobs in self.lists:
             parts.append(f"{_HEADINGS[category]} ({jobs.count})")
@@ -188,58 +150,19 @@ class _Group:
 
 
 def _job_line(job: DigestJob, category: str, limit: int) -> str:
-    """``\u2022`` and the job's line, escaped, within ``limit`` characters (plus the bullet). A
-    completed job's losses always show whole; its output location is a code span of at most
-    half of the rest; the name gets what is left."""
-    if category != "completed":
-        return "\u2022 " + shorten_escaped(describe_job(job, category), limit)
-    losses = describe_losses(job)
-    tail = f" ({losses})" if losses else ""
-    rest = limit - len(tail)
-    if job.output_location:
-        location = code_span(job.output_location, rest // 2 - 2)
-        tail += f" \u00b7 {location}"
-        rest -= len(location) + 3
-    return f"\u2022 {shorten_escaped(one_line(job.name), rest)}{tail}"
+    """``digest_layout.job_line``, escaped; the output location as code (in a span it cannot
+    close)."""
+    return job_line(job, category, limit, shorten=shorten_escaped, location=_location_code_span)
 
 
-def _drop_one_line(groups: list[_Group]) -> bool:
-    """One job line less, from the list showing the most across ``groups``; on a tie the later
-    category, then the later group. False when no group shows any line."""
-    best: tuple[int, int, int] | None = None
-    for index, group in enumerate(groups):
-        if not any(group.shown.values()):
-            continue
-        category = group.longest()
-        key = (group.shown[category], CATEGORIES.index(category), index)
-        if best is None or key > best:
-            best = key
-    if best is None:
-        return False
-    group = groups[best[2]]
-    group.drop_line(CATEGORIES[best[1]])
-    return True
+def _location_code_span(location: str, limit: int) -> str:
+    return code_span(location, limit - 2)
 
 
 def _more_groups(groups: list[_Group]) -> str:
-    """The line standing for the groups left out, with the true number of jobs per category
-    ("" when none is left out)."""
-    if not groups:
-        return ""
-    counts = [
-        f"{total} {c}" for c in CATEGORIES if (total := sum(g.section.of(c).count for g in groups))
-    ]
-    listed = f" ({', '.join(counts)})" if counts else ""
-    return clip(
-        f"... and {len(groups)} more region/kind group(s){listed}: see the JSON digest.",
-        SECTION_TEXT_LIMIT,
-    )
-
-
-def _summary(digest: Digest) -> str:
-    if digest.quiet:
-        return "quiet day"
-    return ", ".join(f"{digest.total(c)} {c}" for c in CATEGORIES if digest.total(c))
+    """``digest_layout.more_groups`` within a section ("" when no group is left out)."""
+    line = more_groups(groups)
+    return clip(line, SECTION_TEXT_LIMIT) if line else ""
 
 
 def _not_offered(digest: Digest) -> str:
