@@ -82,19 +82,57 @@ def threshold_alarm(
 class WatchedFunction:
     """Alarm ``label`` (also its construct id, e.g. "MonitorErrors") when ``function`` reports
     any error in a period; ``description`` says what a failure means, ``dashboard_label`` names
-    its line on the dashboard's Errors graph."""
+    its line on the dashboard's Errors graph.
+
+    With ``throttles``, a throttled invocation counts as an error: the alarm watches
+    ``errors + throttles`` (AWS/Lambda ``Errors`` and ``Throttles``, free metrics; CloudWatch bills
+    an alarm per metric it reads, so $0.20 a month instead of $0.10), and the dashboard draws the
+    throttles beside the errors. Lambda retries a throttled asynchronous event for up to its
+    maximum event age (hours), so without it a throttled notifier would show only once the
+    event reached its failure queue."""
 
     label: str
     function: lambda_.IFunction
     description: str
     dashboard_label: str
+    throttles: bool = False
+
+    def metric(self) -> cloudwatch.IMetric:
+        """What the alarm watches: ``Errors`` (Sum per ``ERROR_PERIOD``), plus ``Throttles``
+        with ``throttles``."""
+        errors = self.function.metric_errors(statistic="Sum", period=ERROR_PERIOD)
+        if not self.throttles:
+            return errors
+        return cloudwatch.MathExpression(
+            expression="errors + throttles",
+            using_metrics={
+                "errors": errors,
+                "throttles": self.function.metric_throttles(statistic="Sum", period=ERROR_PERIOD),
+            },
+            label=f"{self.dashboard_label} and throttles",
+            period=ERROR_PERIOD,
+        )
+
+    def dashboard_lines(self) -> list[cloudwatch.IMetric]:
+        """Its lines on the dashboard's Errors graph: errors, and throttles with ``throttles``."""
+        lines: list[cloudwatch.IMetric] = [
+            self.function.metric_errors(label=self.dashboard_label, period=ERROR_PERIOD)
+        ]
+        if self.throttles:
+            lines.append(
+                self.function.metric_throttles(
+                    label=f"{self.dashboard_label} (throttles)", period=ERROR_PERIOD
+                )
+            )
+        return lines
 
     def alarm(self, scope: Construct) -> cloudwatch.Alarm:
+        counted = " (an error or a throttled invocation)" if self.throttles else ""
         return threshold_alarm(
             scope,
             self.label,
-            description=f"{self.description}; see the function's log group",
-            metric=self.function.metric_errors(statistic="Sum", period=ERROR_PERIOD),
+            description=f"{self.description}{counted}; see the function's log group",
+            metric=self.metric(),
             threshold=1,
             comparison=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         )

@@ -109,9 +109,14 @@ class FunctionCapability(Construct):
         self._watch_queue(label, self.failure_queue)
         return retried_then_kept(self.failure_queue, self.key, max_event_age=max_event_age)
 
-    def _watch_errors(self, label: str, description: str, *, dashboard_label: str) -> None:
-        """Alarm ``label`` on any error of this capability's function."""
-        self._functions.append(WatchedFunction(label, self.function, description, dashboard_label))
+    def _watch_errors(
+        self, label: str, description: str, *, dashboard_label: str, throttles: bool = False
+    ) -> None:
+        """Alarm ``label`` on any error of this capability's function (and with ``throttles`` any
+        throttled invocation: ``WatchedFunction``)."""
+        self._functions.append(
+            WatchedFunction(label, self.function, description, dashboard_label, throttles)
+        )
 
     def _watch_queue(self, label: str, queue: sqs.IQueue) -> None:
         """Alarm "<label>NotEmpty" on any message in ``queue``."""

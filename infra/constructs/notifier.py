@@ -60,6 +60,10 @@ class NotifierDestination:
     filter_policy: dict[str, Any]
     environment: Callable[[str, str], dict[str, str]]
     requirements: Path | None
+    watch_throttles: bool = False
+    """Its errors alarm counts throttled invocations too (``WatchedFunction.throttles``): the
+    ``destinations`` entries' notifiers. The notifier of ``slack_secret_name`` keeps its
+    errors-only alarm, so an upgrade without destinations leaves the template as it was."""
 
 
 def slack_destination(settings: Settings) -> NotifierDestination:
@@ -99,6 +103,7 @@ def configured_destination(
         filter_policy=destination.filter_policy(settings.daily_digest),
         environment=environment,
         requirements=REQUIREMENTS[destination.type],
+        watch_throttles=True,
     )
 
 
@@ -124,8 +129,9 @@ class NotifierFunction(FunctionCapability):
     """One destination's notifier function, subscribed to the transitions topic with the
     destination's filter policy, with its idempotency table and failure queue.
 
-    Alarmed: the function's errors ("<label>NotifierErrors") and its failure queue
-    ("<label>FailureQueue").
+    Alarmed, on free AWS/Lambda and AWS/SQS metrics only: the function's errors
+    ("<label>NotifierErrors"; with ``destination.watch_throttles`` its throttled invocations too)
+    and its failure queue ("<label>FailureQueueNotEmpty").
 
     Attributes: ``destination``, ``function``, ``role``, ``log_group``, ``secret``,
     ``idempotency_table``, ``failure_queue`` (invocations that failed after the async retries),
@@ -182,4 +188,5 @@ class NotifierFunction(FunctionCapability):
             f"{label}NotifierErrors",
             f"The {label} notifier failed to deliver",
             dashboard_label=f"{label} notifier errors",
+            throttles=destination.watch_throttles,
         )

@@ -109,10 +109,7 @@ class SelfMonitoring(Construct):
         return topic
 
     def _dashboard(self, functions: Sequence[WatchedFunction]) -> cloudwatch.Dashboard:
-        errors = [
-            watched.function.metric_errors(label=watched.dashboard_label, period=ERROR_PERIOD)
-            for watched in functions
-        ]
+        errors = [line for watched in functions for line in watched.dashboard_lines()]
         dashboard = cloudwatch.Dashboard(self, "Dashboard")
         dashboard.add_widgets(
             cloudwatch.GraphWidget(

@@ -102,6 +102,42 @@ def test_each_destination_gets_its_own_notifier_filter_and_alarms(tmp_path: Path
     for label in ("PlatformTeams", "SearchTeamTeams"):
         assert f"{label}NotifierErrors" in alarms
         assert f"{label}FailureQueueNotEmpty" in alarms
+    _alarms_read_free_metrics_of_each_destination(template)
+
+
+def _alarms_read_free_metrics_of_each_destination(template: dict[str, Any]) -> None:
+    """Each destination's alarms read its own function's AWS/Lambda Errors and Throttles and its
+    own failure queue's AWS/SQS depth; no alarm reads a custom metric per destination."""
+    labels = ("PlatformTeams", "SearchTeamTeams")
+    alarms = {
+        (label, k): v["Properties"]
+        for k, v in _of_type(template, "AWS::CloudWatch::Alarm").items()
+        for label in labels
+        if label in k
+    }
+    assert len(alarms) == 4
+    for (destination, logical_id), alarm in alarms.items():
+        if "NotifierErrors" in logical_id:
+            # errors + throttles of its own function (free AWS/Lambda metrics)
+            [expression] = [m for m in alarm["Metrics"] if "Expression" in m]
+            assert expression["Expression"] == "errors + throttles"
+            read = {
+                m["Id"]: m["MetricStat"]["Metric"] for m in alarm["Metrics"] if "MetricStat" in m
+            }
+            assert {m["MetricName"] for m in read.values()} == {"Errors", "Throttles"}
+            assert {m["Namespace"] for m in read.values()} == {"AWS/Lambda"}
+            functions = {m["Dimensions"][0]["Value"]["Ref"] for m in read.values()}
+            assert len(functions) == 1 and functions.pop().startswith(f"{destination}Notifier")
+        else:
+            assert alarm["Namespace"] == "AWS/SQS"
+            [queue] = alarm["Dimensions"]
+            assert queue["Value"]["Fn::GetAtt"][0].startswith(f"{destination}Notifier")
+        assert names.METRIC_NAMESPACE not in json.dumps(alarm)
+    # And the dashboard draws each destination's throttles beside its errors
+    [dashboard] = _of_type(template, "AWS::CloudWatch::Dashboard").values()
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+    for label in ("PlatformTeams", "SearchTeamTeams"):
+        assert f"{label} notifier errors (throttles)" in body
 
 
 def test_a_duplicate_destination_name_stops_the_synth_naming_the_setting(tmp_path: Path) -> None:
