@@ -16,6 +16,7 @@ failure queue.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -26,6 +27,8 @@ from job_monitor.config import NotifierSettings
 from job_monitor.notifiers.destination import DestinationType
 from job_monitor.notifiers.pipeline import Notifier, NotifyError, Outcome
 from job_monitor.notifiers.sns_event import sns_records
+
+LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 class NotifierHandler:
@@ -46,6 +49,18 @@ class NotifierHandler:
         self.lambda_handler = self.metrics.log_metrics(
             self.logger.inject_lambda_context(clear_state=True)(self._handle)
         )
+
+    def entry_points(
+        self,
+    ) -> tuple[
+        Callable[[dict[str, Any], Any], dict[str, Any]],
+        Callable[[Notifier | None], None],
+        Logger,
+        Metrics,
+    ]:
+        """What a destination's handler module exposes, in this order: ``lambda_handler`` (the
+        Lambda entry point), ``use_notifier``, ``logger`` and ``metrics`` (for tests)."""
+        return self.lambda_handler, self.use_notifier, self.logger, self.metrics
 
     def use_notifier(self, notifier: Notifier | None) -> None:
         """Install a notifier (tests), or None to build the real one on the next invocation."""

@@ -9,8 +9,4 @@ from job_monitor.notifiers.sns_event import InvalidEvent, sns_records
 
 __all__ = ["InvalidEvent", "lambda_handler", "logger", "metrics", "sns_records", "use_notifier"]
 
-_handler = NotifierHandler(SLACK_TYPE)
-lambda_handler = _handler.lambda_handler
-use_notifier = _handler.use_notifier
-logger = _handler.logger
-metrics = _handler.metrics
+lambda_handler, use_notifier, logger, metrics = NotifierHandler(SLACK_TYPE).entry_points()

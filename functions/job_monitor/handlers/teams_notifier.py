@@ -8,8 +8,4 @@ from job_monitor.notifiers.teams.destination import TEAMS_TYPE
 
 __all__ = ["lambda_handler", "logger", "metrics", "use_notifier"]
 
-_handler = NotifierHandler(TEAMS_TYPE)
-lambda_handler = _handler.lambda_handler
-use_notifier = _handler.use_notifier
-logger = _handler.logger
-metrics = _handler.metrics
+lambda_handler, use_notifier, logger, metrics = NotifierHandler(TEAMS_TYPE).entry_points()

@@ -1,14 +1,22 @@
 """What every webhook destination shares: the checks of the URL in its secret, the retry budget
-of one post, the redirect refusal and the redaction of URLs from what is logged. Pure, apart
-from ``RefuseRedirects`` (a urllib handler)."""
+of one post, the redirect refusal, the redaction of URLs from what is logged, and the
+``WebhookDestination`` glue. Pure, apart from ``RefuseRedirects`` (a urllib handler) and what
+``WebhookDestination`` is given to post with."""
 
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from urllib.request import HTTPRedirectHandler, Request
+
+if TYPE_CHECKING:
+    from ssl import SSLContext
+
+    from job_monitor.notifiers.destination import DeliveryReport
 
 _URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
 
@@ -84,3 +92,56 @@ def validate_https_url(value: object, service: str, example: str = "") -> str:
     if not host:
         raise WebhookConfigError(f"the {service} webhook URL has no host")
     return text
+
+
+@dataclass(frozen=True)
+class Transport:
+    """How one webhook destination posts: ``validate_url`` (its ``validate_https_url``),
+    ``webhook`` (its client class, built per delivery with a URL, ``policy``, ``sleep`` and
+    ``ssl_context``; its ``post`` returns a ``DeliveryReport`` or raises) and ``body`` (the
+    rendered payload as that client's ``post`` takes it)."""
+
+    validate_url: Callable[[object], str]
+    webhook: Callable[..., Any]
+    body: Callable[[Any], Any]
+
+
+class WebhookDestination:
+    """The ``destination.Destination`` glue every webhook destination shares: a retry ``policy``
+    (None: ``RetryPolicy()``), a ``sleep`` between retries and an optional ``ssl_context``
+    (tests), handed to a webhook client built for each delivery, so a replaced URL is used at
+    once. A destination sets ``type_name`` and ``_transport`` (which imports its HTTP client
+    lazily: Slack's pulls in slack_sdk on the first delivery, not at import)."""
+
+    type_name = ""
+
+    def __init__(
+        self,
+        *,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        ssl_context: SSLContext | None = None,
+    ) -> None:
+        self._policy = policy
+        self._sleep = sleep
+        self._ssl_context = ssl_context
+
+    def _transport(self) -> Transport:
+        raise NotImplementedError
+
+    def validate_url(self, value: object) -> str:
+        """The transport's ``validate_url``: an https URL with a host; raises
+        ``WebhookConfigError`` (a ValueError) that never quotes the value."""
+        return self._transport().validate_url(value)
+
+    def deliver(self, url: str, payload: Any) -> DeliveryReport:
+        """Posts ``payload`` with a new webhook client: returns only when the webhook itself
+        answered a 2xx; raises the destination's ``DeadUrlError`` for an answer that says the URL
+        is dead (on which the notifier re-reads the secret once), its ``DeliveryError``
+        otherwise."""
+        transport = self._transport()
+        webhook = transport.webhook(
+            url, policy=self._policy, sleep=self._sleep, ssl_context=self._ssl_context
+        )
+        report: DeliveryReport = webhook.post(transport.body(payload))
+        return report
