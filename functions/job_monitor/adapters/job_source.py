@@ -245,18 +245,10 @@ class BedrockJobSource:
             ReadTimeoutError,
         )
 
-        method = getattr(self.client, operation, None)
-        if method is None:
-            # The Lambda runtime's boto3 lags botocore releases: a kind whose API is newer than
-            # it (advanced prompt optimization) cannot be listed by it. Said, not an AttributeError.
-            import botocore  # noqa: PLC0415
-
-            raise KindUnavailable(
-                kind,
-                "OperationNotInSdk",
-                f"botocore {botocore.__version__} has no {operation}; deploy a newer SDK with "
-                "the function, or leave the kind out of job_kinds",
-            )
+        # Every operation of an enabled kind is in the loaded SDK: the handlers' clients are
+        # refused at cold start otherwise (``adapters.sdk_support.SdkTooOld``, from
+        # ``wiring.aws_clients``), before any poll.
+        method = getattr(self.client, operation)
         self.calls[operation] += 1
         try:
             result: dict[str, Any] = method(**params)

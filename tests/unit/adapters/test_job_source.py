@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -150,17 +151,18 @@ def test_a_kind_without_a_status_filter_refuses_a_status_list(runtime: Any) -> N
     assert source.calls == {}
 
 
-def test_an_sdk_without_the_operation_makes_the_kind_unavailable_not_a_crash() -> None:
-    # Given a client of an older SDK, which has no method for the kind's list operation
-    from job_monitor.ports import KindUnavailable
+def test_an_sdk_without_a_kinds_operation_is_refused_at_cold_start(tmp_path: Path) -> None:
+    # Given a botocore whose bedrock model lacks the list operation of prompt optimization (an
+    # SDK older than the kind), which the job source itself no longer checks for
+    from job_monitor.adapters.sdk_support import SdkTooOld, operation_name
+    from job_monitor.wiring import aws_clients
+    from tests.unit.adapters.test_sdk_support import _session_with_bedrock_model, _settings
 
-    class OldClient:
-        meta = None
-
-    source = BedrockJobSource(OldClient())
-    # When the kind is listed, Then it is unavailable (fails alone, with its reason), uncounted
-    with pytest.raises(KindUnavailable) as excinfo:
-        source.list_page(PROMPT_OPTIMIZATION)
-    assert excinfo.value.code == "OperationNotInSdk"
-    assert "list_advanced_prompt_optimization_jobs" in str(excinfo.value)
-    assert source.calls == {}
+    operation = operation_name(PROMPT_OPTIMIZATION.list_operation)
+    session = _session_with_bedrock_model(tmp_path, without=operation)
+    # When the handlers build their clients (once per execution environment, before any poll)
+    # Then the start fails naming the kind and the operation: no poll reaches the job source
+    with pytest.raises(
+        SdkTooOld, match=f"job kind 'prompt-optimization' needs bedrock {operation}"
+    ):
+        aws_clients(_settings("prompt-optimization"), session)
