@@ -126,6 +126,7 @@ def test_a_threshold_crossed_between_runs_is_one_alert_at_the_next_run(world: Wo
         "message_type": "overdue",
         "reason": "overdue",
         "kind": "model-customization",
+        "region": "us-east-1",  # a destination's regions filter applies to it
     }
     assert len(world.alerts()) == 1
     # And it cost no Bedrock call beyond each run's one list per kind
