@@ -6,10 +6,12 @@ the code it describes, so a change to the code that leaves the README behind fai
   statuses those tables list are the registry's; the failure statuses are ``FAILURE_STATUSES``;
 - the Job kinds table has one row per kind with its list/get operations, its statuses and (in
   bold) its terminal statuses;
-- every function the stack can create (one per handler in ``infra.names``) is named where the
-  README speaks of "every function": the retained log groups of Tear down and the log settings;
-  the synthesized stack with every optional function on has exactly those functions, one log
-  group each, and the alarms the Self-monitoring table and the Costs line count;
+- every function the stack can create (one per handler in ``infra.names``, plus one notifier per
+  ``destinations`` entry) is named where the README speaks of "every function": the retained log
+  groups of Tear down and the log settings; the synthesized stack with every optional function on
+  and two destinations has exactly those functions, one log group each, the tables and queues
+  Tear down counts, and the alarms the Self-monitoring table and the Costs lines count (per
+  destination: its two alarms and the alarm metrics they read);
 - the exit codes the Deploy section states for a bad setting are app.py's, the CDK CLI's and
   make's;
 - the README tells to give `slack_secret_name` as a name, and synth refuses an ARN and a name
@@ -49,6 +51,15 @@ FUNCTION_WORDS = {
     names.DIGEST_HANDLER: "digest function",
 }
 NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight"}
+PER_DESTINATION = "plus one {what} per `destinations` entry"
+"""How the README adds what each ``destinations`` entry brings (its own notifier function, log
+group, idempotency table and failure queue) to a count of the stack's own."""
+# Two destinations, one of each type (the synthesized template below has them).
+DESTINATIONS = [
+    {"name": "search", "type": "slack", "secret_name": "bjm/search-slack"},
+    {"name": "platform-oncall", "type": "teams", "secret_name": "bjm/platform-teams"},
+]
+DESTINATION_LABELS = ("SearchSlack", "PlatformOncallTeams")
 
 
 # -- reading the README ------------------------------------------------------------------------
@@ -152,6 +163,7 @@ def test_every_handler_has_a_name_in_the_readme() -> None:
 
 def _names_every_function(text: str) -> None:
     assert f"up to {NUMBER_WORDS[len(FUNCTION_WORDS)]}" in text, text
+    assert PER_DESTINATION.format(what="notifier") in text, text
     for handler, words in FUNCTION_WORDS.items():
         assert words in text, f"{words!r} ({handler}) is not named in: {text}"
 
@@ -275,7 +287,8 @@ def test_the_readme_says_to_give_the_secret_name_and_synth_refuses_an_arn() -> N
 
 @pytest.fixture(scope="module")
 def full_template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The template with every function the stack can create (Slack, real-time path, digest)."""
+    """The template with every function the stack can create (Slack, real-time path, digest)
+    and two destinations (``DESTINATIONS``)."""
     from aws_cdk import App
 
     from infra.app_builder import build_app
@@ -288,6 +301,7 @@ def full_template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         **TEST_CONTEXT,
         "realtime_events": "true",
         "daily_digest": "true",
+        "destinations": json.dumps(DESTINATIONS),
     }
     app = App(outdir=str(outdir), context=context)
     build_app(app)
@@ -305,13 +319,43 @@ def test_the_stack_has_one_function_and_one_log_group_per_handler(
 ) -> None:
     functions = _resources(full_template, "AWS::Lambda::Function")
     log_groups = _resources(full_template, "AWS::Logs::LogGroup")
-    assert {f["Properties"]["Handler"] for f in functions.values()} == stack_handlers()
-    assert len(functions) == len(stack_handlers())
+    destination_handlers = {names.notifier_handler(d["type"]) for d in DESTINATIONS}
+    assert {f["Properties"]["Handler"] for f in functions.values()} == (
+        stack_handlers() | destination_handlers
+    )
+    assert len(functions) == len(stack_handlers()) + len(DESTINATIONS)
     assert {f["Properties"]["LoggingConfig"]["LogGroup"]["Ref"] for f in functions.values()} == set(
         log_groups
     )
     # retain_on_delete=true (the default) keeps every one of them, as Tear down says
     assert {g.get("DeletionPolicy") for g in log_groups.values()} == {"RetainExceptOnCreate"}
+
+
+def _tear_down_row(words: str) -> str:
+    """The first cell of the Tear down row that speaks of ``words``."""
+    cells = [line.split(" | ")[0] for line in section("### Tear down").splitlines()]
+    [row] = [cell for cell in cells if cell.startswith("|") and words in cell]
+    return row
+
+
+@pytest.mark.slow
+def test_tear_down_counts_the_tables_and_queues_of_the_stack_and_of_each_destination(
+    full_template: dict[str, Any],
+) -> None:
+    tables = _resources(full_template, "AWS::DynamoDB::Table")
+    queues = _resources(full_template, "AWS::SQS::Queue")
+    # "the state table, the Slack idempotency table and one idempotency table per
+    # `destinations` entry": one each for the state, the Slack notifier and each destination
+    row = _tear_down_row("the state table")
+    assert "the state table, the Slack idempotency table and one idempotency table per" in row
+    assert len(tables) == 2 + len(DESTINATIONS)
+    # "up to six: ...; plus one failure queue per `destinations` entry"
+    row = _tear_down_row("queues")
+    assert f"up to {NUMBER_WORDS[len(queues) - len(DESTINATIONS)]}:" in row, row
+    assert PER_DESTINATION.format(what="failure queue") in row, row
+    # every table and queue is kept on delete (retain_on_delete=true, the default)
+    kept = {r.get("DeletionPolicy") for r in (*tables.values(), *queues.values())}
+    assert kept == {"RetainExceptOnCreate"}
 
 
 @pytest.mark.slow
@@ -326,11 +370,14 @@ def test_the_self_monitoring_table_and_the_costs_count_every_alarm(
         alarm["Metadata"]["aws:cdk:path"].split("/")[-2]
         for alarm in _resources(full_template, "AWS::CloudWatch::CompositeAlarm").values()
     ]
+    # Each destination's two alarms are one row, named with `<Label>` (test below)
+    per_destination = [a for a in alarms if a.startswith(DESTINATION_LABELS)]
+    alarms = [a for a in alarms if a not in per_destination]
     table = section("### Self-monitoring")
     documented = {
         name
         for line in table.splitlines()
-        if line.startswith("| `")
+        if line.startswith("| `") and not line.startswith("| `<Label>")  # the destinations' row
         for name in ticked(line.split(" | ")[0])
         if re.fullmatch(r"[A-Z]\w+", name)  # not the setting in "(with `daily_digest`)"
     }
@@ -338,11 +385,11 @@ def test_the_self_monitoring_table_and_the_costs_count_every_alarm(
     # "1 composite alarm, $0.50": the not-running alarm that notifies
     composite_costs = table_row(section("### Costs"), "CloudWatch composite alarms")[1]
     assert composite_costs.startswith(f"{len(composites)} composite alarm")
-    # "8 standard alarms (6 without Slack, 6 without the real-time path; +3 with the digest)"
+    # "9 standard alarms (7 without Slack, 7 without the real-time path; +3 with the digest; ...)"
     costs = table_row(section("### Costs"), "CloudWatch alarms")[1]
     match = re.search(
         r"(\d+) standard alarms \((\d+) without Slack, (\d+) without the real-time path; "
-        r"\+(\d+) with the digest\)",
+        r"\+(\d+) with the digest;",
         costs,
     )
     assert match, costs
@@ -355,3 +402,43 @@ def test_the_self_monitoring_table_and_the_costs_count_every_alarm(
     assert base == len(alarms) - count("Digest")
     assert without_slack == base - count("Slack")
     assert without_realtime == base - count("Realtime")
+    # "+2 per `destinations` entry (3 alarm metrics)"
+    match = re.search(r"\+(\d+) per `destinations` entry \((\d+) alarm metrics\)", costs)
+    assert match, costs
+    alarms_each, metrics_each = map(int, match.groups())
+    assert alarms_each * len(DESTINATIONS) == len(per_destination)
+    assert metrics_each * len(DESTINATIONS) == sum(
+        _alarm_metrics(alarm)
+        for alarm in _resources(full_template, "AWS::CloudWatch::Alarm").values()
+        if alarm["Metadata"]["aws:cdk:path"].split("/")[-2].startswith(DESTINATION_LABELS)
+    )
+
+
+def _alarm_metrics(alarm: dict[str, Any]) -> int:
+    """The metrics an alarm reads (CloudWatch bills each): one, or each ``MetricStat`` of its
+    metric math."""
+    metrics = alarm["Properties"].get("Metrics")
+    return sum("MetricStat" in m for m in metrics) if metrics else 1
+
+
+@pytest.mark.slow
+def test_the_self_monitoring_table_has_the_alarms_of_each_destination(
+    full_template: dict[str, Any],
+) -> None:
+    # Given the alarms of the two destinations, found by their labels
+    alarms = {
+        alarm["Metadata"]["aws:cdk:path"].split("/")[-2]
+        for alarm in _resources(full_template, "AWS::CloudWatch::Alarm").values()
+    }
+    suffixes = ("NotifierErrors", "FailureQueueNotEmpty")
+    for label in DESTINATION_LABELS:
+        assert {a for a in alarms if a.startswith(label)} == {label + s for s in suffixes}
+    # Then one row of the Self-monitoring table names them with `<Label>`
+    [row] = [
+        line
+        for line in section("### Self-monitoring").splitlines()
+        if line.startswith("| `<Label>")
+    ]
+    assert ticked(row.split(" | ")[0])[:2] == [f"<Label>{s}" for s in suffixes]
+    # And says how a label is made, with the labels these destinations get
+    assert "`SearchSlack`" in row and "`PlatformOncallTeams`" in row
