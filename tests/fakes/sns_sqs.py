@@ -21,7 +21,9 @@ from moto.sns.exceptions import SNSInvalidParameter
 from moto.sns.models import SNSBackend
 
 from job_monitor.contracts import routing
+from job_monitor.contracts import transition as transition_contract
 from job_monitor.contracts.envelope import SnsMessage
+from job_monitor.domain.jobs import Transition
 
 
 def _queue(sqs: Any, name: str | None) -> tuple[str, str]:
@@ -87,3 +89,14 @@ def drain(sqs: Any, queue_url: str) -> list[str]:
         for m in got:
             bodies.append(m["Body"])
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
+
+
+def publish_transition(sns: Any, topic_arn: str, transition: Transition) -> None:
+    """Publish ``transition`` as the monitor renders it (``contracts.transition.render``)."""
+    publish(sns, topic_arn, transition_contract.render(transition))
+
+
+def kinds_and_statuses(sqs: Any, queue_url: str) -> list[tuple[str, str]]:
+    """(kind, status) of every transition the queue holds (drained), sorted."""
+    bodies = [json.loads(body) for body in drain(sqs, queue_url)]
+    return sorted((b["kind"], b["status"]) for b in bodies)

@@ -458,3 +458,13 @@ class FakeSleep:
 @pytest.fixture
 def fake_sleep() -> FakeSleep:
     return FakeSleep()
+
+
+@pytest.fixture
+def sns_sqs(aws_env: None) -> Iterator[tuple[Any, Any]]:
+    """SNS and SQS clients of a moto account (``tests.fakes.sns_sqs`` subscribes queues)."""
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        yield boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)

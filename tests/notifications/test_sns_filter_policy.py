@@ -3,17 +3,11 @@ policies from ``routing``, delivered to an SQS queue standing in for a subscribe
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from job_monitor.contracts import routing
-from job_monitor.contracts import transition as message
-from job_monitor.domain.jobs import Transition
 from job_monitor.domain.kinds import (
     BATCH_INFERENCE,
     CUSTOM_MODEL_DEPLOYMENT,
@@ -21,26 +15,11 @@ from job_monitor.domain.kinds import (
     MODEL_CUSTOMIZATION,
     PROVISIONED_THROUGHPUT,
 )
-from tests.fakes.sns_sqs import publish
+from tests.fakes.sns_sqs import kinds_and_statuses as _received
+from tests.fakes.sns_sqs import publish_transition as _publish
 from tests.fakes.sns_sqs import subscribe_queue as _subscribe
 
-from .conftest import REGION, make_transition
-
-
-@pytest.fixture
-def sns_sqs(aws_env: None) -> Iterator[tuple[Any, Any]]:
-    with mock_aws():
-        yield boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
-
-
-def _publish(sns: Any, topic_arn: str, transition: Transition) -> None:
-    publish(sns, topic_arn, message.render(transition))
-
-
-def _received(sqs: Any, queue_url: str) -> list[tuple[str, str]]:
-    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
-    bodies = [json.loads(m["Body"]) for m in messages]
-    return sorted((b["kind"], b["status"]) for b in bodies)
+from .conftest import make_transition
 
 
 def test_the_default_email_policy_receives_failed_but_not_in_progress(

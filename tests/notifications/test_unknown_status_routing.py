@@ -5,47 +5,27 @@ malformed names still refused; delivered through real SNS filter policies (moto)
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from infra.settings import Settings, SettingsError
 from job_monitor.contracts import routing
 from job_monitor.contracts import transition as message
 from job_monitor.contracts.envelope import ContractError
-from job_monitor.domain.jobs import Transition
 from job_monitor.domain.kinds import BATCH_INFERENCE, EVALUATION, REGISTRY, JobKind
 from job_monitor.notifiers.slack.blocks import slack_message
-from tests.fakes.sns_sqs import publish
+from tests.fakes.sns_sqs import kinds_and_statuses as _received
+from tests.fakes.sns_sqs import publish_transition as _publish
 from tests.fakes.sns_sqs import subscribe_queue as _subscribe
 from tests.infra.support import cdk_json_context
 from tests.notifications.support import slack_texts
 
-from .conftest import REGION, make_transition
+from .conftest import make_transition
 
 
 def settings(**context: Any) -> Settings:
     return Settings.from_mapping({**cdk_json_context(), **context})
-
-
-@pytest.fixture
-def sns_sqs(aws_env: None) -> Iterator[tuple[Any, Any]]:
-    with mock_aws():
-        yield boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
-
-
-def _publish(sns: Any, topic_arn: str, transition: Transition) -> None:
-    publish(sns, topic_arn, message.render(transition))
-
-
-def _received(sqs: Any, queue_url: str) -> list[tuple[str, str]]:
-    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
-    return sorted(
-        (json.loads(m["Body"])["kind"], json.loads(m["Body"])["status"]) for m in messages
-    )
 
 
 # -- reading the settings ------------------------------------------------------------------------
