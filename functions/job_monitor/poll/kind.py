@@ -87,6 +87,8 @@ class PollContext:
     overdue: OverdueRules = field(default_factory=OverdueRules)
     sweep_budget: int = 50
     """List calls a quiet run may make per parent-scoped kind and region (``poll.sweep``)."""
+    tag_keys: tuple[str, ...] = ()
+    """Tag keys published as message attributes; empty = no tag is read (``publish.tags``)."""
 
     def overdue_alerts(self, scope: RegionScope) -> OverdueAlerts:
         """The overdue alert type on ``scope``'s store: its records expire with the finished
@@ -105,6 +107,8 @@ class PollContext:
             finished_ttl=self.finished_ttl,
             window_start=window_start,
             journal=self.journal,
+            tag_keys=self.tag_keys,
+            tag_readers=scope.tag_readers,
         )
 
     def ticket(self, observed_at: datetime) -> Ticket:
