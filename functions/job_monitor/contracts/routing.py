@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from job_monitor.contracts.envelope import DIGEST, MESSAGE_TYPE_ATTRIBUTE, OVERDUE
+from job_monitor.contracts.tags import tag_filter_policy
 from job_monitor.domain.kinds import READY_STATUSES, REGISTRY
 
 STARTED = "started"
@@ -148,10 +149,18 @@ def validate_kinds(kinds: Iterable[str]) -> tuple[str, ...]:
     return names
 
 
-def filter_policy(statuses: Iterable[str], kinds: Sequence[str] | None = None) -> dict[str, Any]:
-    """SNS filter policy (MessageAttributes scope) for the given statuses and, optionally, kinds.
+def filter_policy(
+    statuses: Iterable[str],
+    kinds: Sequence[str] | None = None,
+    tags: Iterable[tuple[str, Sequence[str]]] = (),
+) -> dict[str, Any]:
+    """SNS filter policy (MessageAttributes scope) for the given statuses and, optionally, kinds
+    and job tags.
 
-    An empty or None ``kinds`` means every kind. ``UNKNOWN`` among ``statuses`` adds
+    An empty or None ``kinds`` means every kind. ``tags`` (``contracts.tags.parse_tag_filter``:
+    ``(("team", ("search",)),)``) adds ``{"tag.team": ["search"]}``: only transitions of jobs
+    with one of those values pass (every key must match; a job without the tag, or whose tags
+    could not be read, does not). ``UNKNOWN`` among ``statuses`` adds
     ``{"anything-but": [every status of the registry]}`` to the ``status`` list: a status no kind
     of this version knows passes (SNS ORs the values of one attribute, so no ``$or`` is needed).
     A status new to one kind but known to another is routed by its name, as for that other kind.
@@ -164,6 +173,7 @@ def filter_policy(statuses: Iterable[str], kinds: Sequence[str] | None = None) -
     # Every kind of the registry is the same as no kind filter, and costs SNS no combinations.
     if kinds and not set(REGISTRY) <= set(kinds):
         policy["kind"] = list(validate_kinds(kinds))
+    policy.update(tag_filter_policy(tags))
     return policy
 
 
@@ -245,12 +255,14 @@ def destination_policy(
     regions: Sequence[str] = (),
     *,
     digest: bool = False,
+    tags: Iterable[tuple[str, Sequence[str]]] = (),
 ) -> dict[str, Any]:
     """The filter policy of one named destination: transitions of ``statuses`` (and ``kinds``,
-    ``regions`` when given; empty = all), a test notification aimed at it (``TARGET_ATTRIBUTE``),
-    and with ``digest`` the daily digest. The statuses and kinds are read as ``filter_policy``
-    reads them (``unknown``, a status no kind knows, every kind = no kind filter)."""
-    transitions = filter_policy(statuses, kinds)
+    ``regions``, job ``tags`` when given; empty = all), a test notification aimed at it
+    (``TARGET_ATTRIBUTE``), and with ``digest`` the daily digest. The statuses, kinds and tags
+    are read as ``filter_policy`` reads them (``unknown``, a status no kind knows, every kind =
+    no kind filter)."""
+    transitions = filter_policy(statuses, kinds, tags)
     if regions:
         transitions["region"] = list(regions)
     branches: list[dict[str, list[Any]]] = [transitions, {TARGET_ATTRIBUTE: [name]}]

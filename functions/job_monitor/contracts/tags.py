@@ -21,6 +21,7 @@ and botocore's Bedrock models (``Tag``/``TagKey``/``TagValue`` shapes):
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -98,20 +99,32 @@ def tag_attributes(tags: Tags) -> dict[str, str]:
     return {attribute_name(key): value for key, value in tags}
 
 
-def parse_tag_filter(
-    raw: object, tag_keys: Sequence[str]
-) -> tuple[tuple[str, tuple[str, ...]], ...]:
+TagFilter = tuple[tuple[str, tuple[str, ...]], ...]
+"""A routing setting's tag filter: (key, accepted values) pairs."""
+
+
+def parse_tag_filter(raw: object, tag_keys: Sequence[str] | None) -> TagFilter:
     """A routing setting's tag filter: ``{"team": ["search"], "env": ["prod", "staging"]}`` (a
-    single string is taken as a one-value list). Each key must be one of ``tag_keys`` (only those
-    are published, so any other could never match), each value 1..256 characters of Bedrock's
-    tag value alphabet. Every key must match (AND); one of its values (OR). Raises ValueError."""
+    single string is taken as a one-value list; a JSON text of the object too). Each key must be
+    one of ``tag_keys`` (only those are published, so any other could never match; None = not
+    checked here), each value 1..256 characters of Bedrock's tag value alphabet. Every key must
+    match (AND); one of its values (OR). Raises ValueError."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw) if raw.strip() else {}
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not a valid JSON object: {exc}") from None
+    if isinstance(raw, tuple):  # a default (or a parsed value) given back
+        raw = {key: list(values) for key, values in raw}
     if raw is None or raw == {}:
         return ()
     if not isinstance(raw, dict):
         raise ValueError(f'expected an object {{"<tag key>": ["<value>", ...]}}, got {raw!r}')
     result: list[tuple[str, tuple[str, ...]]] = []
     for key, values in raw.items():
-        if key not in tag_keys:
+        if not isinstance(key, str) or not PUBLISHABLE_KEY.fullmatch(key):
+            raise ValueError(f"tag key {key!r} cannot be published (see tag_keys)")
+        if tag_keys is not None and key not in tag_keys:
             listed = ", ".join(tag_keys) if tag_keys else "none: tag_keys is empty"
             raise ValueError(
                 f"tag key {key!r} is not published (tag_keys lists {listed}); add it to tag_keys"
