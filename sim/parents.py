@@ -396,9 +396,9 @@ _AGENT_TAGS_PATTERN = (
 )
 """What ``bedrock-agent``'s ``ListTagsForResource`` ``resourceArn`` pattern means to say. The
 pattern in botocore's model (1.44.5) writes the account as ``:/d{12}:`` (a slash and a literal
-``d``, not a digit class), which no real knowledge base ARN fits; the service takes them. The simulator
-checks a knowledge base ARN against this corrected form instead of the model's pattern (and
-everything else against the model)."""
+``d``, not a digit class), which no real knowledge base ARN fits; the service takes them. The
+simulator checks a knowledge base ARN against this corrected form instead of the model's pattern
+(and everything else against the model)."""
 
 
 def _pattern_erratum(operation: str, params: dict[str, Any], problem: str) -> bool:
