@@ -168,7 +168,7 @@ def tags_value(tags: tuple[tuple[str, str], ...]) -> dict[str, Any]:
 
 def optional_tags(item: Item) -> tuple[tuple[str, str], ...] | None:
     """The ``tags`` map of an in-view item (string values only), or None when absent (the tags
-    were never read). Keys are sorted: the allow-list order is applied when published."""
+    were never read), sorted by key as ``contracts.tags.select_tags`` makes them."""
     value = item.get("tags", {}).get("M")
     if not isinstance(value, dict):
         return None

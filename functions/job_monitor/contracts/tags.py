@@ -26,7 +26,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 
 Tags = tuple[tuple[str, str], ...]
-"""A job's published tags: (key, value) pairs in the order of the allow-list."""
+"""A job's published tags: (key, value) pairs sorted by key (as the state store gives them back,
+so a job's first and later messages show them alike)."""
 
 TAG_ATTRIBUTE_PREFIX = "tag."
 """A tag ``team`` is published as the message attribute ``tag.team``."""
@@ -80,7 +81,7 @@ def parse_tag_keys(keys: Iterable[str]) -> tuple[str, ...]:
 
 
 def select_tags(tags: Mapping[str, str], keys: Sequence[str]) -> Tags:
-    """The allow-listed tags of a job, in the order of ``keys``: tags whose key is not listed are
+    """The allow-listed tags of a job, sorted by key: tags whose key is not listed are
     dropped (they are never stored nor published), and so are empty values (an SNS attribute
     cannot be empty). A value longer than ``TAG_VALUE_LIMIT`` (not one Bedrock returns) is cut.
 
@@ -91,7 +92,7 @@ def select_tags(tags: Mapping[str, str], keys: Sequence[str]) -> Tags:
         value = tags.get(key)
         if isinstance(value, str) and value.strip():
             found.append((key, value[:TAG_VALUE_LIMIT]))
-    return tuple(found)
+    return tuple(sorted(found))
 
 
 def tag_attributes(tags: Tags) -> dict[str, str]:

@@ -67,8 +67,8 @@ class Job:
     """Facts the message shows as they are, by field name: a parent-scoped kind's ids and its
     ``statistics_field`` counters and ``detail_fields`` (``numberOfDocumentsFailed``: "3")."""
     tags: tuple[tuple[str, str], ...] | None = None
-    """The job's allow-listed tags (``contracts.tags.select_tags``: (key, value) pairs in the
-    order of ``tag_keys``), read once (``publish.tags``) and kept with its state; None = not read
+    """The job's allow-listed tags (``contracts.tags.select_tags``: (key, value) pairs sorted by
+    key), read once (``publish.tags``) and kept with its state; None = not read
     (tag routing off, or the read failed: the next transition tries again). Never from a list
     summary."""
 
