@@ -677,6 +677,7 @@ class Settings:
             ("slack_statuses x slack_kinds", self.slack_filter_policy),
             ("email_statuses x email_kinds x email_tags", self.email_filter_policy),
         ):
+            _check_policy_keys(keys, policy())
             count = routing.combinations(policy())
             if count > routing.SNS_MAX_COMBINATIONS:
                 raise SettingsError(
@@ -730,6 +731,7 @@ class Settings:
                     f"regions: {', '.join(watched)}): it would never receive anything from them"
                 )
             self._validate_tag_filter(f"{where}: tags", d.tags)
+            _check_policy_keys(where, d.filter_policy(self.daily_digest))
             count = routing.combinations(d.filter_policy(self.daily_digest))
             if count > routing.SNS_MAX_COMBINATIONS:
                 raise SettingsError(
@@ -776,6 +778,18 @@ class Settings:
             "with its own partition's credentials and IAM grants, so it can watch only regions "
             "of its partition (with regions, the partition of the stack's region); deploy one "
             "stack per partition"
+        )
+
+
+def _check_policy_keys(where: str, policy: dict[str, Any]) -> None:
+    """SNS's limit on the keys of one filter policy (``routing.SNS_MAX_POLICY_KEYS``): status,
+    kind and region leave room for two tag keys in one filter."""
+    keys = routing.policy_keys(policy)
+    if keys > routing.SNS_MAX_POLICY_KEYS:
+        raise SettingsError(
+            f"{where}: the filter policy would match on {keys} attributes; SNS allows at most "
+            f"{routing.SNS_MAX_POLICY_KEYS} keys per filter policy (status, kind, region and "
+            "each tag key count): filter on fewer tag keys, or leave kinds or regions empty"
         )
 
 

@@ -197,6 +197,21 @@ def combinations(policy: dict[str, Any]) -> int:
     return total * branches if branches else total
 
 
+SNS_MAX_POLICY_KEYS = 5
+"""SNS refuses a filter policy with more keys than this (SNS developer guide, "Filter policy
+constraints": "A filter policy can have a maximum of five keys"). Counted per ``$or`` branch
+(``policy_keys``): a transitions branch filtering on status, kind, region and job tags reaches it
+with two tag keys."""
+
+
+def policy_keys(policy: dict[str, Any]) -> int:
+    """The most attribute names one branch of ``policy`` matches on (``$or`` branches counted
+    each on their own, with the keys beside the ``$or``)."""
+    own = sum(1 for key in policy if key != "$or")
+    branches = policy.get("$or") or []
+    return own + max((policy_keys(branch) for branch in branches), default=0)
+
+
 DIGEST_POLICY: dict[str, list[Any]] = {MESSAGE_TYPE_ATTRIBUTE: [DIGEST]}
 """Matches the daily digest (``contracts.digest.render_digest`` sets ``message_type=digest``)."""
 
