@@ -12,6 +12,7 @@ import pytest
 from botocore.config import Config
 
 from job_monitor.adapters.job_source import BedrockJobSource, tags_of
+from job_monitor.config import MonitorSettings
 from job_monitor.domain.kinds import (
     ASYNC_INVOKE,
     AUTOMATED_REASONING_BUILD,
@@ -19,8 +20,10 @@ from job_monitor.domain.kinds import (
     KNOWLEDGE_BASE_INGESTION,
     MODEL_COPY,
     TAG_OPERATION,
+    resolve_kinds,
 )
 from job_monitor.ports import TagsUnreadable
+from job_monitor.wiring import build_monitor, client_services
 from sim.bedrock import BedrockSimulator
 from sim.parents import ParentScopedSimulator
 
@@ -138,3 +141,45 @@ def test_both_answer_forms_are_read() -> None:
     assert tags_of([{"key": "team", "value": "a"}, {"key": "bad"}]) == {"team": "a"}
     assert tags_of({"team": "a", "n": 1}) == {"team": "a"}
     assert tags_of(None) == {}
+
+
+# -- wiring ------------------------------------------------------------------------------------
+
+
+def _settings(kinds: tuple[str, ...], tag_keys: tuple[str, ...]) -> MonitorSettings:
+    return MonitorSettings(
+        table_name="t",
+        topic_arn="arn:aws:sns:us-east-1:123456789012:t",
+        kinds=resolve_kinds(list(kinds)),
+        home_region="us-east-1",
+        tag_keys=tag_keys,
+    )
+
+
+def test_wiring_reads_tags_on_the_kinds_sources_only_with_tag_keys() -> None:
+    kinds = ("model-customization", "knowledge-base-ingestion", "model-copy")
+    clients = {(s, "us-east-1"): object() for s in ("bedrock", "bedrock-agent")}
+    # Without tag keys: no tag reader at all
+    (plain,) = build_monitor(
+        _settings(kinds, ()), job_clients=clients, dynamodb=object(), sns=object()
+    ).regions
+    assert plain.tag_readers == {}
+    # With tag keys: the sources of the tag services, the same objects (their calls are counted)
+    (scope,) = build_monitor(
+        _settings(kinds, ("team",)), job_clients=clients, dynamodb=object(), sns=object()
+    ).regions
+    assert set(scope.tag_readers) == {"bedrock", "bedrock-agent"}
+    assert scope.tag_readers["bedrock-agent"] is scope.sources["bedrock-agent"]
+
+
+def test_async_invocations_alone_add_the_bedrock_client_for_their_tags() -> None:
+    settings = _settings(("async-invoke",), ("team",))
+    assert client_services(settings) == ("bedrock-runtime", "bedrock")
+    assert client_services(_settings(("async-invoke",), ())) == ("bedrock-runtime",)
+    with pytest.raises(ValueError, match="no client for bedrock in us-east-1"):
+        build_monitor(
+            settings,
+            job_clients={("bedrock-runtime", "us-east-1"): object()},
+            dynamodb=object(),
+            sns=object(),
+        )
