@@ -5,6 +5,8 @@ another read; a denied read publishes without tags."""
 
 from __future__ import annotations
 
+import pytest
+
 from job_monitor.domain.kinds import REGISTRY
 from job_monitor.monitor import Monitor
 from job_monitor.realtime.events import parse_job_event
@@ -73,3 +75,44 @@ def test_a_denied_read_still_publishes_the_alert_without_tags(account: LocalAcco
     assert not any(name.startswith("tag.") for name in message.attributes)
     [transition] = report.published
     assert transition.tags_error == "AccessDeniedException"
+
+
+def test_the_monitor_handler_counts_failed_tag_reads(
+    account: LocalAccount, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from job_monitor.handlers import monitor as handler_module
+    from tests.integration.test_monitor_handler import (
+        FakeContext,
+        emitted_metrics,
+        point_at_account,
+    )
+
+    # Given the scheduled handler with tag keys, its baseline taken, and a new job whose tags
+    # cannot be read
+    point_at_account(
+        monkeypatch,
+        handler_module,
+        account,
+        service="bedrock-job-monitor",
+        TAG_KEYS="team",
+        JOB_KINDS="model-customization",
+    )
+    try:
+        handler_module.handler({}, FakeContext())
+        account.clock.advance(minutes=1)
+        account.bedrock.create_job("model-customization", "search-ft", tags={"team": "search"})
+        account.bedrock.deny("ListTagsForResource")
+        account.clock.advance(minutes=1)
+        capsys.readouterr()
+        # When it runs
+        result = handler_module.handler({}, FakeContext())
+        out = capsys.readouterr().out
+        # Then the transition is out, and the failed read is counted
+        assert result["published"] == 1 and result["tagReadsFailed"] == 1
+        assert emitted_metrics(out)["TagReadsFailed"] == 1
+        # And a run without failed reads emits no such metric
+        account.clock.advance(minutes=5)
+        handler_module.handler({}, FakeContext())
+        assert "TagReadsFailed" not in emitted_metrics(capsys.readouterr().out)
+    finally:
+        handler_module._settings.cache_clear()
