@@ -252,9 +252,12 @@ class BedrockJobSource:
         resource = source.resource_arn(arn) if source is not None else None
         if source is None or resource is None:
             raise ValueError(f"{kind.name}: no tag source for {arn}")
+        method = getattr(self.client, TAG_OPERATION, None)
+        if method is None:  # an SDK without the operation: the alert goes out without tags
+            raise TagsUnreadable(kind, resource, "OperationNotInSdk")
         self.calls[TAG_OPERATION] += 1
         try:
-            response = self.client.list_tags_for_resource(**{source.arn_param: resource})
+            response = method(**{source.arn_param: resource})
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", "")) or "ClientError"
             raise TagsUnreadable(kind, resource, code) from exc

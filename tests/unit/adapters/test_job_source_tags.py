@@ -183,3 +183,13 @@ def test_async_invocations_alone_add_the_bedrock_client_for_their_tags() -> None
             dynamodb=object(),
             sns=object(),
         )
+
+
+def test_an_sdk_without_the_operation_is_tags_unreadable_not_a_crash() -> None:
+    class OldClient:
+        """A client of an SDK that predates ListTagsForResource."""
+
+    source = BedrockJobSource(OldClient(), account=ACCOUNT)
+    arn = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:evaluation-job/abcdefabcdef"
+    with pytest.raises(TagsUnreadable, match="OperationNotInSdk"):
+        source.read_tags(EVALUATION, arn)
