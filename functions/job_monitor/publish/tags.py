@@ -33,9 +33,10 @@ def read_job_tags(
     readers: Mapping[str, TagReader], job: Job, keys: Sequence[str]
 ) -> tuple[Job, str | None]:
     """``job`` with its allow-listed tags (``contracts.tags.select_tags`` over ``keys``), and
-    None; or ``job`` unchanged and the error code when the read failed. No call (and no error)
-    when ``keys`` is empty, the job's tags are known already (``job.tags`` not None) or its kind
-    has no tag source (``JobKind.tag_source``)."""
+    None; or ``job`` unchanged and the error code when the read failed (``TagsUnreadable``'s
+    code, or the name of any other exception: nothing raised here holds the alert back). No
+    call (and no error) when ``keys`` is empty, the job's tags are known already (``job.tags``
+    not None) or its kind has no tag source (``JobKind.tag_source``)."""
     source = job.kind.tag_source
     if not keys or job.tags is not None or source is None:
         return job, None
@@ -60,4 +61,10 @@ def read_job_tags(
             },
         )
         return job, exc.code
+    except Exception as exc:  # a bug or an unexpected answer must not hold the alert back either
+        logger.exception(
+            "unexpected error reading the job's tags; published without tags",
+            extra={"kind": job.kind.name, "job_arn": job.arn},
+        )
+        return job, type(exc).__name__
     return replace(job, tags=select_tags(tags, keys)), None
