@@ -41,6 +41,7 @@ from infra import names
 from job_monitor import setting_fields as F
 from job_monitor.config import ConfigError, MonitorSettings, NotifierSettings
 from job_monitor.contracts import routing
+from job_monitor.contracts.tags import TagFilter, parse_tag_filter
 from job_monitor.notifiers.registry import DESTINATIONS as DESTINATION_TYPES
 from job_monitor.setting_fields import SettingError, SettingField
 
@@ -195,6 +196,15 @@ def _secret_name(raw: Any) -> str:
     return value
 
 
+def _tag_filter(raw: Any) -> TagFilter:
+    """A tag filter's form (``contracts.tags.parse_tag_filter``); whether its keys are published
+    (in ``tag_keys``) is checked with the whole configuration (``Settings._validate``)."""
+    try:
+        return parse_tag_filter(raw, None)
+    except ValueError as exc:
+        raise F.SettingValueError(str(exc)) from None
+
+
 def _log_retention(raw: Any) -> int:
     value = F.integer(1, 3653)(raw)
     if value not in LOG_RETENTION_DAYS:
@@ -241,6 +251,9 @@ class DestinationSettings:
     mention: str = ""
     digest: bool = True
     alert_types: tuple[str, ...] = routing.ALERT_TYPES
+    tags: TagFilter = ()
+    """Job tags the transitions must carry (``{"team": ["search"]}``: every key, one of its
+    values), applied by SNS on the ``tag.<key>`` attributes; each key must be in ``tag_keys``."""
 
     @property
     def label(self) -> str:
@@ -261,6 +274,7 @@ class DestinationSettings:
             self.kinds,
             self.regions,
             alert_types=[t for t in routing.ALERT_TYPES if t in wanted],
+            tags=self.tags,
         )
 
 
@@ -275,6 +289,7 @@ _DESTINATION_KEYS = {
     "mention": "optional",
     "digest": "optional",
     "alert_types": "optional",
+    "tags": "optional",
 }
 
 
@@ -333,6 +348,7 @@ def _destination(raw: Any) -> DestinationSettings:
         "mention": F.NOTIFY_MENTION.parse,
         "digest": F.context_boolean,
         "alert_types": _alert_types,
+        "tags": _tag_filter,
     }
     for key, parse in optional.items():
         if raw.get(key) is not None:
@@ -413,6 +429,7 @@ SLACK_KINDS = _context("slack_kinds", (), F.kind_names(required=False))
 EMAIL_ADDRESSES = _context("email_addresses", (), _emails)
 EMAIL_STATUSES = _context("email_statuses", routing.DEFAULT_EMAIL_STATUSES, _statuses)
 EMAIL_KINDS = _context("email_kinds", (), F.kind_names(required=False))
+EMAIL_TAGS = _context("email_tags", (), _tag_filter)
 ALARM_EMAIL = _context("alarm_email", "", _optional_email)
 DIGEST_HOUR_UTC = _context_integer("digest_hour_utc", 8, 0, 23)
 SLACK_DIGEST = _context_boolean("slack_digest", True)
@@ -448,6 +465,7 @@ CONTEXT_FIELDS: dict[str, SettingField[Any]] = {
         EMAIL_ADDRESSES,
         EMAIL_STATUSES,
         EMAIL_KINDS,
+        EMAIL_TAGS,
         ALARM_EMAIL,
         F.DAILY_DIGEST,
         DIGEST_HOUR_UTC,
@@ -458,6 +476,7 @@ CONTEXT_FIELDS: dict[str, SettingField[Any]] = {
         SLACK_OVERDUE,
         EMAIL_OVERDUE,
         DESTINATIONS,
+        F.TAG_KEYS,
     )
     if field.context_key is not None
 }
@@ -508,6 +527,8 @@ class Settings:
     email_addresses: tuple[str, ...] = EMAIL_ADDRESSES.default
     email_statuses: tuple[str, ...] = EMAIL_STATUSES.default
     email_kinds: tuple[str, ...] = EMAIL_KINDS.default
+    email_tags: TagFilter = EMAIL_TAGS.default
+    """Only transitions of jobs with these tags reach the email subscriptions; empty = all."""
     alarm_email: str = ALARM_EMAIL.default
     daily_digest: bool = F.DAILY_DIGEST.default
     """Once a day, one message summarising the last 24 hours (see the README's Daily digest)."""
@@ -525,6 +546,8 @@ class Settings:
     """With daily_digest: the email subscriptions also receive the digest."""
     destinations: tuple[DestinationSettings, ...] = DESTINATIONS.default
     """Chat destinations beyond ``slack_secret_name``, each with its own notifier and filter."""
+    tag_keys: tuple[str, ...] = F.TAG_KEYS.default
+    """Job tag keys published as ``tag.<key>`` message attributes; empty = no tag is read."""
 
     # -- derived values -------------------------------------------------------------------
 
@@ -546,7 +569,7 @@ class Settings:
         """Every email subscription's SNS filter policy (plus the digest)."""
         kinds = self.email_kinds or None
         return routing.combine(
-            routing.filter_policy(self.email_statuses, kinds),
+            routing.filter_policy(self.email_statuses, kinds, self.email_tags),
             overdue=self.email_overdue,
             digest=self.daily_digest and self.email_digest,
             kinds=kinds,
@@ -678,16 +701,19 @@ class Settings:
                 "(each stack watches its own) or one stack with watch_regions, not both"
             )
         self._validate_partitions()
+        self._validate_tag_filter("email_tags", self.email_tags)
         for keys, policy in (
             ("slack_statuses x slack_kinds", self.slack_filter_policy),
-            ("email_statuses x email_kinds", self.email_filter_policy),
+            ("email_statuses x email_kinds x email_tags", self.email_filter_policy),
         ):
+            _check_policy_keys(keys, policy())
             count = routing.combinations(policy())
             if count > routing.SNS_MAX_COMBINATIONS:
                 raise SettingsError(
                     f"{keys}: the filter policy would have {count} combinations of values; SNS "
-                    f"allows at most {routing.SNS_MAX_COMBINATIONS}. List fewer statuses, or "
-                    "leave the kinds empty (every monitored kind costs no combinations)"
+                    f"allows at most {routing.SNS_MAX_COMBINATIONS}. List fewer statuses or tag "
+                    "values, or leave the kinds empty (every monitored kind costs no "
+                    "combinations)"
                 )
         margin = F.TIME_MARGIN_SECONDS.default
         if self.monitor_timeout_seconds <= margin:
@@ -733,13 +759,15 @@ class Settings:
                     f"{where}: regions: {', '.join(unwatched)} not watched (watch_regions or "
                     f"regions: {', '.join(watched)}): it would never receive anything from them"
                 )
+            self._validate_tag_filter(f"{where}: tags", d.tags)
+            _check_policy_keys(where, d.filter_policy(self.daily_digest))
             count = routing.combinations(d.filter_policy(self.daily_digest))
             if count > routing.SNS_MAX_COMBINATIONS:
                 raise SettingsError(
-                    f"{where}: its filter (statuses x kinds x regions) makes {count} "
-                    f"combinations in its SNS filter policy, over SNS's "
-                    f"{routing.SNS_MAX_COMBINATIONS}: list fewer statuses, kinds or regions "
-                    "(an empty kinds or regions list means all and costs nothing)"
+                    f"{where}: its filter (statuses x kinds x regions x tag values) makes "
+                    f"{count} combinations in its SNS filter policy, over SNS's "
+                    f"{routing.SNS_MAX_COMBINATIONS}: list fewer statuses, kinds, regions or tag "
+                    "values (an empty kinds or regions list means all and costs nothing)"
                 )
             try:
                 NotifierSettings.from_env(
@@ -749,6 +777,14 @@ class Settings:
                 )
             except ConfigError as exc:
                 raise SettingsError(f"{where}: {exc}") from None
+
+    def _validate_tag_filter(self, where: str, tag_filter: TagFilter) -> None:
+        """Every key of a tag filter is published (``tag_keys``): another could never match, and
+        the subscription would silently receive nothing."""
+        try:
+            parse_tag_filter(tag_filter, self.tag_keys)
+        except ValueError as exc:
+            raise SettingsError(f"{where}: {exc}") from None
 
     def _validate_partitions(self) -> None:
         """The watched regions are in one partition, the stack's own when it is known (one
@@ -771,6 +807,18 @@ class Settings:
             "with its own partition's credentials and IAM grants, so it can watch only regions "
             "of its partition (with regions, the partition of the stack's region); deploy one "
             "stack per partition"
+        )
+
+
+def _check_policy_keys(where: str, policy: dict[str, Any]) -> None:
+    """SNS's limit on the keys of one filter policy (``routing.SNS_MAX_POLICY_KEYS``): status,
+    kind and region leave room for two tag keys in one filter."""
+    keys = routing.policy_keys(policy)
+    if keys > routing.SNS_MAX_POLICY_KEYS:
+        raise SettingsError(
+            f"{where}: the filter policy would match on {keys} attributes; SNS allows at most "
+            f"{routing.SNS_MAX_POLICY_KEYS} keys per filter policy (status, kind, region and "
+            "each tag key count): filter on fewer tag keys, or leave kinds or regions empty"
         )
 
 

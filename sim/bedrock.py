@@ -394,6 +394,9 @@ class BedrockSimulator:
         self._faults: dict[str, list[_Fault]] = {}
         self.calls: list[tuple[str, dict[str, Any]]] = []
         """``(operation_name, params)`` of every request received, in order."""
+        self._tags: dict[str, dict[str, str]] = {}
+        """Job ARN -> its tags (``ListTagsForResource``), set with ``create_job(tags=)`` or
+        ``tag_job``."""
 
     # ----------------------------------------------------------------- clients
     def attach(self, client: ClientT) -> ClientT:
@@ -446,6 +449,7 @@ class BedrockSimulator:
         base_model: str | None = None,
         visible_after: datetime | None = None,
         job_id: str | None = None,
+        tags: Mapping[str, str] | None = None,
     ) -> str:
         """Add a job of ``kind`` (a ``REGISTRY`` name) and return its ARN.
 
@@ -455,7 +459,8 @@ class BedrockSimulator:
         ``visible_after`` is left out of list responses until the clock reaches that time, as an
         eventually consistent list would; Get finds it at once. Names are unique per kind.
         ``job_id`` (12 lowercase letters or digits, as the service makes them) replaces the random
-        id, to replay a given job's ARN.
+        id, to replay a given job's ARN. ``tags`` are what ``ListTagsForResource`` answers for it
+        (checked against botocore's ``Tag`` shape; see ``tag_job``).
         """
         if kind not in SPECS:
             raise ValueError(f"unknown job kind {kind!r}; allowed: {', '.join(sorted(SPECS))}")
@@ -495,6 +500,8 @@ class BedrockSimulator:
                 visible_after=_to_millis(visible_after) if visible_after else None,
             )
             self._jobs[arn] = job
+            if tags:
+                self._set_tags(arn, tags)
             self._by_name[(kind, name)] = arn
             self._by_id[(kind, job_id)] = arn
             bisect.insort(self._order[kind], job.sort_key)
@@ -526,12 +533,27 @@ class BedrockSimulator:
             job.end_time = when if job.spec.kind.is_terminal(status) else None
             job.failure_message = failure_message
 
+    def tag_job(self, arn: str, tags: Mapping[str, str]) -> None:
+        """Add ``tags`` to a job (as ``TagResource`` would): keys 1..128, values 0..256 characters
+        of botocore's ``TagKey``/``TagValue`` patterns, else ValueError."""
+        with self._lock:
+            self._job(arn)
+            self._set_tags(arn, tags)
+
+    def _set_tags(self, arn: str, tags: Mapping[str, str]) -> None:
+        shape = service_model("bedrock").shape_for("Tag")
+        for key, value in tags.items():
+            _check_value(shape.members["key"], key, "tag key")
+            _check_value(shape.members["value"], value, "tag value")
+        self._tags.setdefault(arn, {}).update(tags)
+
     def delete_job(self, arn: str) -> None:
         """Remove a job: lists stop showing it and Get answers ResourceNotFoundException."""
         with self._lock:
             job = self._job(arn)
             kind = job.spec.kind.name
             del self._jobs[arn]
+            self._tags.pop(arn, None)
             del self._by_name[(kind, job.name)]
             del self._by_id[(kind, job.job_id)]
             order = self._order[kind]
@@ -612,17 +634,19 @@ class BedrockSimulator:
         ``url`` is a full URL or a path with its query string. Transport-neutral: the in-process
         hook (``attach``) and the HTTP server (``sim.server``) both go through here, so they
         route, validate, record calls and inject faults identically. Bedrock's job APIs are GET
-        requests, so ``headers`` and ``body`` are accepted for completeness and not read.
+        requests; the one POST simulated (``ListTagsForResource``) carries its parameters in a
+        JSON ``body``. ``headers`` are accepted for completeness and not read.
         Raises ``NotImplementedError`` for operations that are not simulated and
         ``ResponseShapeError`` for a response that does not fit the output shape.
         """
-        del headers, body
+        del headers
         parts = urlsplit(url)
         operation, path_params = match_route(_service_routes(service), method, parts.path)
         query = parse_qs(parts.query, True)
         with self._lock:
             try:
                 params = parse_params(operation, path_params, query)
+                params.update(_body_params(operation, body))
             except ServiceError as error:
                 self.calls.append((operation.name, dict(query)))
                 return http_error(error)
@@ -661,6 +685,8 @@ class BedrockSimulator:
         return fault
 
     def _answer(self, operation_name: str, params: dict[str, Any]) -> dict[str, Any]:
+        if operation_name == TAGS_OPERATION:
+            return self._list_tags(params["resourceARN"])
         spec, is_list = _simulated_operations()[operation_name]
         if is_list:
             return self._list(spec, params)
@@ -699,6 +725,15 @@ class BedrockSimulator:
         if has_more and last is not None:
             body["nextToken"] = _encode_token(last.sort_key, descending)
         return body
+
+    def _list_tags(self, arn: str) -> dict[str, Any]:
+        """``ListTagsForResource``: the job's tags as the ``bedrock`` model's list of
+        ``{"key", "value"}``; ResourceNotFoundException for an ARN of no simulated job (the
+        identifier already fits the model's pattern: ``validate_input``)."""
+        if arn not in self._jobs:
+            raise ServiceError(404, "ResourceNotFoundException", f"Could not find {arn}")
+        tags = self._tags.get(arn, {})
+        return {"tags": [{"key": k, "value": v} for k, v in sorted(tags.items())]}
 
     def _listed(self, job: _Job, params: dict[str, Any], now: datetime) -> bool:
         if job.visible_after is not None and now < job.visible_after:
@@ -820,8 +855,29 @@ def _simulated_operations() -> dict[str, tuple[KindSpec, bool]]:
     return operations
 
 
+TAGS_OPERATION = "ListTagsForResource"
+"""The ``bedrock`` operation that reads a job's tags (``POST /listTagsForResource``, JSON body
+``{"resourceARN": ...}``)."""
+
+
+def _body_params(operation: OperationModel, body: bytes) -> dict[str, Any]:
+    """The members a restJson POST carries in its JSON body (none for a GET)."""
+    if operation.http["method"] != "POST" or not body:
+        return {}
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise ServiceError(400, "SerializationException", "body is not JSON") from None
+    members = operation.input_shape.members
+    return {
+        name: value
+        for name, value in data.items()
+        if name in members and members[name].serialization.get("location") is None
+    }
+
+
 def _supported_operation(operation_name: str) -> None:
-    supported = _simulated_operations()
+    supported = {**_simulated_operations(), TAGS_OPERATION: None}
     if operation_name not in supported:
         raise ValueError(
             f"{operation_name} is not simulated; simulated: {', '.join(sorted(supported))}"
@@ -874,7 +930,9 @@ def match_route(
 ) -> tuple[OperationModel, dict[str, str]]:
     """The operation (and its URI parameters) a REST request is for; ``NotImplementedError`` when
     none matches or ``implemented`` (default: this simulator's operations) refuses it."""
-    implemented = implemented or (lambda name: name in _simulated_operations())
+    implemented = implemented or (
+        lambda name: name in _simulated_operations() or name == TAGS_OPERATION
+    )
     for route in candidates:
         match = route.path.fullmatch(path)
         if route.method == method and match:

@@ -24,7 +24,7 @@ from moto import mock_aws
 from job_monitor.config import MonitorSettings
 from job_monitor.domain.kinds import DEFAULT_KINDS, resolve_kinds
 from job_monitor.monitor import Monitor
-from job_monitor.wiring import build_monitor, services
+from job_monitor.wiring import build_monitor, services, tag_services
 from sim.bedrock import BedrockSimulator
 from sim.parents import ParentScopedSimulator
 
@@ -96,7 +96,12 @@ class LocalAccount:
                 **{
                     (service, region): self.job_client(service, region)
                     for region in settings.regions
-                    for service in services(k for k in settings.kinds if not k.parents)
+                    for service in (
+                        *services(k for k in settings.kinds if not k.parents),
+                        *tag_services(
+                            [k for k in settings.kinds if not k.parents], settings.tag_keys
+                        ),
+                    )
                 },
                 **self._parent_clients(settings),
             },

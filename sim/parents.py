@@ -120,6 +120,8 @@ class ParentScopedSimulator:
         self.policies: dict[str, str] = {}
         """Policy ARN -> name."""
         self.builds: dict[str, list[_Build]] = {}
+        self.tags: dict[str, dict[str, str]] = {}
+        """Knowledge base id or policy ARN -> its tags (``ListTagsForResource``)."""
         self.denied: set[str] = set()
         """Knowledge base ids or policy ARNs whose calls answer AccessDeniedException."""
         self.faults: dict[str, list[str]] = {}
@@ -148,13 +150,19 @@ class ParentScopedSimulator:
         handler = getattr(self, f"_op_{_snake(name)}", None)
         if handler is None:
             return None
-        self.calls[name] += 1
         params = dict(context.get("sim_params", {}))
+        if "resourceARN" in params and params["resourceARN"] not in self.policies:
+            return None  # a bedrock client shared with sim/bedrock.py: a job's tags are not ours
+        self.calls[name] += 1
         try:
             if self.faults.get(name):
                 code = self.faults[name].pop(0)
                 raise _ServiceError(code, f"injected {code}")
-            problems = list(_violations(model.input_shape, params, ""))
+            problems = [
+                problem
+                for problem in _violations(model.input_shape, params, "")
+                if not _pattern_erratum(model.name, params, problem)
+            ]
             if problems:
                 raise _ServiceError("ValidationException", "; ".join(problems))
             body = handler(params)
@@ -173,11 +181,33 @@ class ParentScopedSimulator:
 
     # -- knowledge bases ------------------------------------------------------------------------
 
-    def add_knowledge_base(self, name: str) -> str:
+    def add_knowledge_base(self, name: str, tags: Mapping[str, str] | None = None) -> str:
+        """A knowledge base (its id); ``tags`` are what ``ListTagsForResource`` answers for its
+        ARN (``knowledge_base_arn``)."""
         kb = self._id10()
         self.knowledge_bases[kb] = name
         self.data_sources[kb] = {}
+        if tags:
+            self.tags[kb] = dict(tags)
         return kb
+
+    def knowledge_base_arn(self, kb: str) -> str:
+        return f"arn:aws:bedrock:{self.region}:{self.account}:knowledge-base/{kb}"
+
+    def _op_list_tags_for_resource(self, p: dict[str, Any]) -> dict[str, Any]:
+        """``bedrock-agent``'s (``resourceArn``: a knowledge base; the answer is a map) or
+        ``bedrock``'s (``resourceARN``: a policy; a list of ``{"key", "value"}``)."""
+        if "resourceARN" in p:
+            tags = self.tags.get(p["resourceARN"], {})
+            return {"tags": [{"key": k, "value": v} for k, v in sorted(tags.items())]}
+        arn = p["resourceArn"]
+        prefix = f"arn:aws:bedrock:{self.region}:{self.account}:knowledge-base/"
+        kb = arn.removeprefix(prefix)
+        if not arn.startswith(prefix) or kb not in self.knowledge_bases:
+            raise _ServiceError("ResourceNotFoundException", f"{arn} not found")
+        if kb in self.denied:
+            raise _ServiceError("AccessDeniedException", "not authorized on this knowledge base")
+        return {"tags": dict(self.tags.get(kb, {}))}
 
     def add_data_source(self, kb: str, name: str) -> str:
         ds = self._id10()
@@ -282,13 +312,15 @@ class ParentScopedSimulator:
 
     # -- Automated Reasoning ---------------------------------------------------------------------
 
-    def add_policy(self, name: str) -> str:
+    def add_policy(self, name: str, tags: Mapping[str, str] | None = None) -> str:
         policy_id = "".join(
             string.ascii_lowercase[(next(self._ids) * 7 + i) % 26] for i in range(12)
         )
         arn = f"arn:aws:bedrock:{self.region}:{self.account}:automated-reasoning-policy/{policy_id}"
         self.policies[arn] = name
         self.builds[arn] = []
+        if tags:
+            self.tags[arn] = dict(tags)
         return arn
 
     def delete_policy(self, arn: str) -> None:
@@ -356,6 +388,30 @@ class ParentScopedSimulator:
 
 
 # -- shapes and paging ---------------------------------------------------------------------
+
+
+_AGENT_TAGS_PATTERN = (
+    r"arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:bedrock:[a-zA-Z0-9-]+:[0-9]{12}:"
+    r"(agent|agent-alias|knowledge-base|flow|prompt)/[A-Z0-9]{10}(?:/[A-Z0-9]{10})?"
+)
+"""What ``bedrock-agent``'s ``ListTagsForResource`` ``resourceArn`` pattern means to say. The
+pattern in botocore's model (1.44.5) writes the account as ``:/d{12}:`` (a slash and a literal
+``d``, not a digit class), which no real knowledge base ARN fits; the service takes them. The
+simulator checks a knowledge base ARN against this corrected form instead of the model's pattern
+(and everything else against the model)."""
+
+
+def _pattern_erratum(operation: str, params: dict[str, Any], problem: str) -> bool:
+    """Whether ``problem`` is the model's pattern erratum (see ``_AGENT_TAGS_PATTERN``) for a
+    ``resourceArn`` that fits the corrected pattern."""
+    value = params.get("resourceArn")
+    return (
+        operation == "ListTagsForResource"
+        and isinstance(value, str)
+        and problem.startswith(".resourceArn:")
+        and "does not match" in problem
+        and re.fullmatch(_AGENT_TAGS_PATTERN, value) is not None
+    )
 
 
 def _keep_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:

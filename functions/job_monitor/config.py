@@ -47,6 +47,8 @@ class MonitorSettings:
     """(kind, status, hours): how long a job may stay in a status before an overdue alert."""
     batch_expiry_warning_hours: int = F.BATCH_EXPIRY_WARNING_HOURS.default
     """Warn this long before a batch job that has not started expires; 0 = never."""
+    tag_keys: tuple[str, ...] = F.TAG_KEYS.default
+    """Job tag keys published as message attributes ``tag.<key>``; empty = no tag is read."""
 
     @property
     def overdue_rules(self) -> OverdueRules:
@@ -91,6 +93,7 @@ class MonitorSettings:
             daily_digest=F.DAILY_DIGEST.from_env(env),
             overdue_hours=F.OVERDUE_HOURS.from_env(env),
             batch_expiry_warning_hours=F.BATCH_EXPIRY_WARNING_HOURS.from_env(env),
+            tag_keys=F.TAG_KEYS.from_env(env),
         )
 
 

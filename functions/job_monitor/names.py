@@ -36,6 +36,10 @@ METRIC_UNKNOWN_STATUSES = "UnknownStatuses"
 """Transitions published into a status the job-kind registry does not know (the registry needs an
 update). Dimensions: service and kind; emitted only when non-zero, by the scheduled run and the
 real-time path."""
+METRIC_TAG_READS_FAILED = "TagReadsFailed"
+"""Transitions published without tags because their job's tags could not be read (``tag_keys``
+set; ``publish.tags``). Dimension: service; emitted only when non-zero, by the scheduled run and
+the real-time path."""
 METRIC_JOBS_LISTED = "JobsListed"
 METRIC_API_CALLS = "ApiCalls"
 METRIC_KIND_ERRORS = "KindErrors"

@@ -98,6 +98,31 @@ class JobSource(Protocol):
     def describe(self, kind: JobKind, arn: str) -> Job | None: ...
 
 
+class TagsUnreadable(Exception):
+    """A job's tags could not be read (denied, throttled after the client's retries, the resource
+    gone, the region not answering): the transition is published without tags. ``code``: the
+    service's error code (or the exception's name)."""
+
+    def __init__(self, kind: JobKind, resource_arn: str, code: str) -> None:
+        super().__init__(f"{kind.name}: tags of {resource_arn}: {code}")
+        self.kind = kind
+        self.resource_arn = resource_arn
+        self.code = code
+
+
+class TagReader(Protocol):
+    """Reads tags (``ListTagsForResource``) on one client in one region."""
+
+    calls: Counter[str]
+
+    def read_tags(self, kind: JobKind, arn: str) -> dict[str, str]:
+        """Every tag of what carries ``arn``'s tags (``JobKind.tag_source``: the job, or its
+        knowledge base or policy), key -> value. One request. Raises ``TagsUnreadable`` for any
+        error of the request, and ValueError for a kind without a tag source or an identity
+        that does not fit it."""
+        ...
+
+
 class ParentUnavailable(Exception):
     """One parent (a knowledge base, a data source, a policy) cannot be listed (access denied on
     that resource): it fails alone, the sweep goes on with the others."""
@@ -210,6 +235,8 @@ class Commit:
     unknown_since: datetime | None = None
     """Set when ``status`` is one the kind's registry entry does not know: when it was published
     (``TrackedJob.unknown_since``), kept in view."""
+    tags: tuple[tuple[str, str], ...] | None = None
+    """The job's allow-listed tags when they were read (``Job.tags``), kept in view."""
 
     @property
     def in_view(self) -> TrackedJob:
@@ -221,6 +248,7 @@ class Commit:
             self.created_at,
             self.last_modified,
             self.unknown_since,
+            tags=self.tags,
         )
 
 
@@ -374,6 +402,10 @@ class RegionScope:
     sources: Mapping[str, JobSource]
     """By service name (``JobKind.service``): one source for each client the enabled kinds need."""
     store: StateStore
+    tag_readers: Mapping[str, TagReader] = field(default_factory=dict)
+    """By service name (``TagSource.service``): the tag readers of the kinds' tag sources, only
+    when tags are published (``tag_keys``); usually the same objects as ``sources``, whose
+    ``calls`` they share."""
 
     def source_for(self, kind: JobKind) -> JobSource:
         """The source serving ``kind`` here. Raises KeyError naming the missing service (a wiring
@@ -387,6 +419,13 @@ class RegionScope:
     def calls(self) -> Counter[str]:
         """Requests made through every source of this region, by operation name."""
         total: Counter[str] = Counter()
-        for source in self.sources.values():
-            total.update(source.calls)
+        counted: list[JobSource | TagReader] = []
+        readers: tuple[JobSource | TagReader, ...] = (
+            *self.sources.values(),
+            *self.tag_readers.values(),
+        )
+        for source in readers:
+            if not any(source is seen for seen in counted):
+                counted.append(source)
+                total.update(source.calls)
         return total

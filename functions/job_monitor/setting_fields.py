@@ -26,6 +26,7 @@ from typing import Any, Generic, TypeVar
 
 from job_monitor.contracts.envelope import MESSAGE_FORMATS
 from job_monitor.contracts.routing import DESTINATION_NAME as DESTINATION_NAME_PATTERN
+from job_monitor.contracts.tags import MAX_TAG_KEYS, parse_tag_keys
 from job_monitor.domain.kinds import DEFAULT_KINDS, REGISTRY
 
 T = TypeVar("T")
@@ -557,6 +558,29 @@ BATCH_EXPIRY_WARNING_HOURS = integer_field(
     "many hours; 0 = never.",
 )
 
+
+def tag_keys(raw: Any) -> tuple[str, ...]:
+    """Tag keys to publish (``string_list``), checked by ``contracts.tags.parse_tag_keys``: at
+    most ``MAX_TAG_KEYS``, each a valid SNS attribute name after ``tag.``; empty = none."""
+    try:
+        return parse_tag_keys(string_list(raw))
+    except ValueError as exc:
+        raise SettingValueError(str(exc)) from None
+
+
+TAG_KEYS: SettingField[tuple[str, ...]] = SettingField(
+    "tag_keys",
+    "TAG_KEYS",
+    "tag_keys",
+    (),
+    tag_keys,
+    doc=(
+        "Job tag keys published as SNS message attributes tag.<key> (at most "
+        f"{MAX_TAG_KEYS}); each job's tags are read once, with one ListTagsForResource. Empty = "
+        "no tag is read or published."
+    ),
+)
+
 MONITOR_FIELDS: tuple[SettingField[Any], ...] = (
     STATE_TABLE_NAME,
     TOPIC_ARN,
@@ -571,6 +595,7 @@ MONITOR_FIELDS: tuple[SettingField[Any], ...] = (
     DAILY_DIGEST,
     OVERDUE_HOURS,
     BATCH_EXPIRY_WARNING_HOURS,
+    TAG_KEYS,
 )
 """What ``MonitorSettings.from_env`` reads (the monitor, the real-time path and the digest)."""
 

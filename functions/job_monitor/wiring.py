@@ -47,6 +47,23 @@ def services(kinds: Iterable[JobKind]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(kind.service for kind in kinds if kind.polled))
 
 
+def tag_services(kinds: Iterable[JobKind], tag_keys: Iterable[str]) -> tuple[str, ...]:
+    """The client services the kinds' tags are read with (``JobKind.tag_source``), each once;
+    none when no tag key is published. An async invocation's tags need the ``bedrock`` client
+    even when no control-plane kind is monitored."""
+    if not tuple(tag_keys):
+        return ()
+    return tuple(
+        dict.fromkeys(k.tag_source.service for k in kinds if k.polled and k.tag_source is not None)
+    )
+
+
+def client_services(settings: MonitorSettings) -> tuple[str, ...]:
+    """Every client service one region needs: the kinds' (``services``), then the tags'."""
+    kinds = settings.kinds
+    return tuple(dict.fromkeys((*services(kinds), *tag_services(kinds, settings.tag_keys))))
+
+
 def build_monitor(
     settings: MonitorSettings,
     *,
@@ -60,24 +77,28 @@ def build_monitor(
     """The monitor with its adapters. ``journal`` defaults to the state table's journal when
     ``settings.daily_digest`` is on. Raises ValueError naming any (service, region) without a
     client."""
-    needed = [(s, r) for r in settings.regions for s in services(settings.kinds)]
+    needed = [(s, r) for r in settings.regions for s in client_services(settings)]
     missing = [f"{s} in {r}" for s, r in needed if (s, r) not in job_clients]
     if missing:
         raise ValueError(f"no client for {', '.join(missing)}")
     partition, account = _partition_account(settings.topic_arn)
-    regions = [
-        RegionScope(
-            name=region,
-            sources={
-                service: BedrockJobSource(
-                    job_clients[(service, region)], account=account, partition=partition
-                )
-                for service in services(settings.kinds)
-            },
-            store=region_store(settings, dynamodb, region),
+    regions = []
+    for region in settings.regions:
+        sources = {
+            service: BedrockJobSource(
+                job_clients[(service, region)], account=account, partition=partition
+            )
+            for service in client_services(settings)
+        }
+        tag_readers = {s: sources[s] for s in tag_services(settings.kinds, settings.tag_keys)}
+        regions.append(
+            RegionScope(
+                name=region,
+                sources=sources,
+                store=region_store(settings, dynamodb, region),
+                tag_readers=tag_readers,
+            )
         )
-        for region in settings.regions
-    ]
     return Monitor(
         settings,
         regions,
@@ -130,7 +151,7 @@ def aws_clients(settings: MonitorSettings, session: Any = None) -> dict[str, Any
     job_clients = {
         (service, region): session.client(service, region_name=region, config=job_client_config())
         for region in settings.regions
-        for service in services(settings.kinds)
+        for service in client_services(settings)
         if service in known_services  # an unknown one is reported by the check below
     }
     check_operations(

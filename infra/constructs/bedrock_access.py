@@ -85,3 +85,49 @@ def grant_describe_jobs(
             "the watched regions; job ARNs are not known at deploy time (users create jobs).",
             finding=nag.resource_finding(scope, arn),
         )
+
+
+def tag_resource_types(kinds: Sequence[JobKind]) -> list[str]:
+    """The resource types whose tags the kinds' transitions read (``JobKind.tag_source``: the
+    job's own type, ``knowledge-base`` for ingestion jobs, ``automated-reasoning-policy`` for
+    builds), sorted; polled kinds only (an event-only kind reads none)."""
+    return sorted(
+        {
+            kind.tag_source.iam_resource_type or kind.iam_resource_type
+            for kind in kinds
+            if kind.polled and kind.tag_source is not None
+        }
+    )
+
+
+def grant_read_tags(
+    scope: Construct,
+    role: iam.IRole,
+    kinds: Sequence[JobKind],
+    regions: Sequence[str],
+    tag_keys: Sequence[str],
+) -> None:
+    """``bedrock:ListTagsForResource`` (the one IAM action of both the ``bedrock`` and the
+    ``bedrock-agent`` operation) on the resource types of ``tag_resource_types`` in this account
+    and the watched regions; nothing when no tag key is published (``tag_keys`` empty) or no kind
+    has a tag source."""
+    types = tag_resource_types(kinds)
+    if not tag_keys or not types:
+        return
+    stack = Stack.of(scope)
+    arns = [
+        stack.format_arn(service="bedrock", region=region, resource=t, resource_name="*")
+        for region in watched_regions(scope, regions)
+        for t in types
+    ]
+    iam.Grant.add_to_principal(
+        grantee=role, actions=["bedrock:ListTagsForResource"], resource_arns=arns
+    )
+    for arn in arns:
+        nag.acknowledge(
+            role,
+            "AwsSolutions-IAM5",
+            "ListTagsForResource is scoped to the resource types whose tags route alerts, in "
+            "this account and the watched regions; the resources are created by users.",
+            finding=nag.resource_finding(scope, arn),
+        )

@@ -11,7 +11,11 @@ from constructs import Construct
 from infra import names
 from infra.blocks.alarms import Heartbeat, Requests, custom_metric
 from infra.blocks.schedules import schedule_invocations
-from infra.constructs.bedrock_access import grant_describe_jobs, grant_list_jobs
+from infra.constructs.bedrock_access import (
+    grant_describe_jobs,
+    grant_list_jobs,
+    grant_read_tags,
+)
 from infra.constructs.capability import Foundation, FunctionCapability
 from job_monitor.domain.kinds import JobKind, resolve_kinds
 
@@ -57,6 +61,7 @@ class ScheduledMonitor(FunctionCapability):
         foundation.notifications.grant_publish(self.role)
         grant_list_jobs(self, self.role, self.kinds)
         grant_describe_jobs(self, self.role, self.kinds, settings.watch_regions)
+        grant_read_tags(self, self.role, self.kinds, settings.watch_regions, settings.tag_keys)
 
         scheduled = schedule_invocations(
             self,

@@ -19,7 +19,7 @@ from constructs import Construct
 from infra import names
 from infra.blocks.functions import ASYNC_RETRY_ATTEMPTS
 from infra.blocks.storage import encrypted_queue
-from infra.constructs.bedrock_access import grant_describe_jobs
+from infra.constructs.bedrock_access import grant_describe_jobs, grant_read_tags
 from infra.constructs.capability import Foundation, FunctionCapability
 from infra.settings import Settings
 from job_monitor.domain.kinds import JobKind, resolve_kinds
@@ -81,6 +81,7 @@ class RealtimeEvents(FunctionCapability):
         foundation.storage.grant_realtime_access(self.role, journal=settings.daily_digest)
         foundation.notifications.grant_publish(self.role)
         grant_describe_jobs(self, self.role, self.kinds, settings.watch_regions)
+        grant_read_tags(self, self.role, self.kinds, settings.watch_regions, settings.tag_keys)
 
         self.rule = events.Rule(
             self,

@@ -9,6 +9,7 @@ Each fake behaves as its adapter does, as far as a caller can observe, and no fu
 * ``FakeJobSource``: ``ports.JobSource`` over a dict of ``Job`` values that a test mutates.
 * ``RecordingPublisher``: ``ports.Publisher`` that keeps every message (and can fail on demand).
 * ``ListJournal``: ``ports.Journal`` that keeps every call, and reads back as the digest does.
+* ``FakeTagReader``: ``ports.TagReader`` over a dict of tags, failing on demand.
 
 Times are kept at the store's precision (whole epoch milliseconds), as DynamoDB keeps them.
 """
@@ -26,7 +27,7 @@ from job_monitor.digest.build import JournalEntry
 from job_monitor.domain.claims import ALERT_SENT, ClaimRequest, JobRecord, claimable
 from job_monitor.domain.detect import TrackedJob
 from job_monitor.domain.jobs import Job, Transition, as_utc
-from job_monitor.domain.kinds import JobKind
+from job_monitor.domain.kinds import TAG_OPERATION, JobKind
 from job_monitor.domain.sweep import SweepState
 from job_monitor.ports import (
     Commit,
@@ -37,6 +38,7 @@ from job_monitor.ports import (
     Page,
     Snapshot,
     StaleClaim,
+    TagsUnreadable,
 )
 
 
@@ -237,6 +239,8 @@ class InMemoryStateStore(_Faults):
         before = self.view.get(key)
         if job.last_modified is None and before is not None:
             job = replace(job, last_modified=before.job.last_modified)
+        if job.tags is None and before is not None:  # tags are never removed by an update
+            job = replace(job, tags=before.job.tags)
         if before is not None:  # an update: the alerts noted on the item survive
             job = replace(job, alerts_sent=before.job.alerts_sent | job.alerts_sent)
         self.view[key] = ViewItem(_at_ms(job), finished=kind.is_terminal(job.status))
@@ -347,6 +351,24 @@ class FakeJobSource:
         self.calls[kind.detail_operation] += 1
         job = self.jobs.get(arn)
         return job if job is not None and job.kind.name == kind.name else None
+
+
+@dataclass
+class FakeTagReader:
+    """``ports.TagReader`` over ``tags`` (by job identity: what the registry's ``TagSource``
+    resolves it to is not this fake's business). ``errors`` (identity -> error code) makes a read
+    of that job raise ``TagsUnreadable`` with the code, every time, until removed. ``calls``
+    counts reads as the Bedrock adapter does (``list_tags_for_resource``)."""
+
+    tags: dict[str, dict[str, str]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    calls: Counter[str] = field(default_factory=Counter)
+
+    def read_tags(self, kind: JobKind, arn: str) -> dict[str, str]:
+        self.calls[TAG_OPERATION] += 1
+        if arn in self.errors:
+            raise TagsUnreadable(kind, arn, self.errors[arn])
+        return dict(self.tags.get(arn, {}))
 
 
 class RecordingPublisher(_Faults):

@@ -46,6 +46,7 @@ BAD_SHARED_VALUE: dict[str, str] = {
     "slack_idempotency_window_seconds": "10",
     "overdue_hours": '{"model-customization": {"Completed": 2}}',
     "batch_expiry_warning_hours": "169",
+    "tag_keys": "team,cost:center",
 }
 """One bad value per shared field, as `-c key=value` and as the variable would carry it."""
 

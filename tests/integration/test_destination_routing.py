@@ -341,3 +341,141 @@ def test_the_table_covers_both_accounts_regions() -> None:
     table = _table()
     assert {t.region for t in table.values()} == set(REGIONS)
     assert {t.account for t in table.values()} == {ACCOUNT}
+
+
+# -- routing by job tags (issue 15, item 3) --------------------------------------------------------
+
+TAG_SETS: dict[str, tuple[tuple[str, str], ...] | None] = {
+    "search-prod": (("env", "prod"), ("team", "search")),
+    "claims-dev": (("env", "dev"), ("team", "claims")),
+    "untagged": None,  # tags not read: routing off for the kind, or the read failed
+}
+TAGGED_CONTEXT: dict[str, Any] = {
+    "watch_regions": list(REGIONS),
+    "daily_digest": True,
+    "tag_keys": ["team", "env"],
+    "email_addresses": ["ml-team@example.com"],
+    # One value: moto 5.2.5 counts a policy's combinations as a product across its $or branches
+    # (times the depth), where SNS sums them; these filters stay within both counts.
+    "email_tags": {"env": ["prod"]},
+    "email_digest": False,
+    "destinations": [
+        {
+            "name": "search",
+            "type": "slack",
+            "secret_name": "bjm/search-slack",
+            "statuses": ["Failed", "Completed"],
+            "tags": {"team": ["search"]},
+            "job_name_pattern": "^search-",
+        },
+        {
+            "name": "platform",
+            "type": "teams",
+            "secret_name": "bjm/platform-teams",
+            "statuses": ["Failed", "Expired", "PartiallyCompleted"],
+            "digest": False,
+        },
+        {
+            "name": "prod-batch",
+            "type": "teams",
+            "secret_name": "bjm/prod-batch-teams",
+            "kinds": ["batch-inference"],
+            "regions": ["eu-west-1"],
+            "statuses": ["Completed", "Failed"],
+            "tags": {"env": ["prod"]},
+            "digest": False,
+        },
+    ],
+}
+TaggedKey = tuple[str, str, str, str, str]
+"""(kind, status, job name, region, tag set) of one transition."""
+
+# Written from TAGGED_CONTEXT by hand: a job whose tags were not read never passes a tag filter.
+TAGGED_EXPECTED = {
+    "search": lambda k: (
+        k[1] in ("Failed", "Completed") and k[2].startswith("search-") and k[4] == "search-prod"
+    ),
+    "platform": lambda k: k[1] in ("Failed", "Expired", "PartiallyCompleted"),
+    "prod-batch": lambda k: (
+        k[0] == "batch-inference"
+        and k[3] == "eu-west-1"
+        and k[1] in ("Completed", "Failed")
+        and k[4] == "search-prod"
+    ),
+    "email": lambda k: k[1] in DEFAULT_EMAIL_STATUSES and k[4] == "search-prod",
+}
+
+
+def _tagged_table() -> dict[TaggedKey, Transition]:
+    """Every status of every kind x both names x both regions x the tag sets; a kind that cannot
+    be tagged (no tag source) only ever untagged."""
+    found: dict[TaggedKey, Transition] = {}
+    for (kind_name, status, name, region), t in _table().items():
+        for label, tags in TAG_SETS.items():
+            if tags is not None and REGISTRY[kind_name].tag_source is None:
+                continue
+            job = dataclasses.replace(t.job, arn=f"{t.job.arn}-{label}", tags=tags)
+            found[(kind_name, status, name, region, label)] = dataclasses.replace(t, job=job)
+    return found
+
+
+def _tagged_key(body: str) -> TaggedKey:
+    doc = json.loads(body)
+    tags = doc.get("tags")
+    label = f"{tags['team']}-{tags['env']}" if tags else "untagged"
+    return (doc["kind"], doc["status"], doc["jobName"], doc["region"], label)
+
+
+@pytest.fixture
+def tagged_topic(aws_env: None) -> Iterator[Topic]:
+    from moto import mock_aws
+
+    with mock_aws():
+        sns = boto3.client("sns", region_name="us-east-1")
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        topic_arn = sns.create_topic(Name="transitions")["TopicArn"]
+        settings = Settings.from_mapping({**cdk_json_context(), **TAGGED_CONTEXT})
+        yield subscribe(settings, sns, sqs, topic_arn)
+
+
+def test_tag_filters_route_each_transition_to_exactly_the_right_subscribers(
+    tagged_topic: Topic,
+) -> None:
+    # Given kinds x statuses x names x regions x tags, published as the monitor publishes them
+    table = _tagged_table()
+    publisher = SnsPublisher(tagged_topic.sns, tagged_topic.topic_arn)
+    for transition in table.values():
+        publisher.publish(message.render(transition))
+    assert {k[4] for k in table} == set(TAG_SETS)
+
+    # When SNS has delivered them and each destination's notifier has read its queue
+    received = {s: tagged_topic.received(s) for s in tagged_topic.queues}
+    for destination in tagged_topic.settings.destinations:
+        batch, delivered = notify(tagged_topic.settings, destination, received[destination.name])
+        posted = sorted(
+            _tagged_key(body)
+            for body, r in zip(received[destination.name], batch.results, strict=True)
+            if r.outcome is Outcome.POSTED
+        )
+        # Then each chat destination posted exactly what its filter (tags included) says
+        expected = sorted(k for k in table if TAGGED_EXPECTED[destination.name](k))
+        assert expected, destination.name  # the table reaches every destination
+        assert posted == expected, destination.name
+        assert len(delivered.posted) == len(expected)
+        # And SNS (not the function) applied the tags: nothing untagged reached a tag filter
+        if destination.tags:
+            assert all(_tagged_key(b)[4] == "search-prod" for b in received[destination.name])
+    # And email got exactly its statuses of jobs tagged env=prod
+    email = sorted(_tagged_key(b) for b in received["email"])
+    assert email == sorted(k for k in table if TAGGED_EXPECTED["email"](k))
+    assert email
+
+
+def test_tag_routing_settings_keep_every_policy_within_sns_limits() -> None:
+    settings = Settings.from_mapping({**cdk_json_context(), **TAGGED_CONTEXT})
+    from job_monitor.contracts.routing import SNS_MAX_COMBINATIONS, combinations
+
+    policies = [d.filter_policy(settings.daily_digest) for d in settings.destinations]
+    policies.append(settings.email_filter_policy())
+    assert all(combinations(p) <= SNS_MAX_COMBINATIONS for p in policies)
+    assert settings.email_filter_policy()["tag.env"] == ["prod"]

@@ -15,7 +15,10 @@ Table layout (partition key ``pk``, sort key ``sk``, TTL attribute ``expires_at`
   false), and finished jobs still inside the new-job window (``finished`` true), with status, name,
   creation time (epoch ms), for kinds whose statuses recur ``last_modified``, for a status the
   registry does not know ``unknown_since`` (epoch ms; see ``domain.detect.retired_unknown``), and
-  once an overdue alert was sent for the job ``alerts_sent`` (a string set of dedupe ids).
+  once an overdue alert was sent for the job ``alerts_sent`` (a string set of dedupe ids), and
+  once its tags were read (``tag_keys`` set) ``tags``: a map of the allow-listed tags only (at
+  most 4 keys of up to 128 characters with values up to 256: about 1.5 KB at worst; an empty map
+  means "read, none of the keys").
 * ``sk="notoffered#<kind>"``: the region does not offer the kind (``ports.NotOffered``):
   ``evidence`` (what the service answered), ``since`` and ``recheck_at`` (epoch ms). A version that
   does not know the item logs it as unknown and ignores it.
@@ -154,7 +157,22 @@ def view_item(partition: str, kind: JobKind, job: TrackedJob, *, finished: bool)
         "v": number_value(SCHEMA_VERSION),
         **({"last_modified": time_value(job.last_modified)} if job.last_modified else {}),
         **({"unknown_since": time_value(job.unknown_since)} if job.unknown_since else {}),
+        **({"tags": tags_value(job.tags)} if job.tags is not None else {}),
     }
+
+
+def tags_value(tags: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """A job's allow-listed tags as a DynamoDB map (``{"M": {"team": {"S": "search"}}}``)."""
+    return {"M": {key: string_value(value) for key, value in tags}}
+
+
+def optional_tags(item: Item) -> tuple[tuple[str, str], ...] | None:
+    """The ``tags`` map of an in-view item (string values only), or None when absent (the tags
+    were never read), sorted by key as ``contracts.tags.select_tags`` makes them."""
+    value = item.get("tags", {}).get("M")
+    if not isinstance(value, dict):
+        return None
+    return tuple(sorted((k, v["S"]) for k, v in value.items() if isinstance(v, dict) and "S" in v))
 
 
 def job_record(item: Item) -> JobRecord:
@@ -215,6 +233,7 @@ def read_state_item(snapshot: Snapshot, item: Item) -> None:
                 last_modified=optional_time(item, "last_modified"),
                 unknown_since=optional_time(item, "unknown_since"),
                 alerts_sent=frozenset(item.get("alerts_sent", {}).get("SS", [])),
+                tags=optional_tags(item),
             )
             if item.get("finished", {}).get("BOOL", False):
                 state.recent[arn] = job

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from job_monitor.domain.jobs import Job, failure_messages
-from job_monitor.domain.kinds import JobKind
+from job_monitor.domain.kinds import TAG_OPERATION, JobKind
 from job_monitor.domain.sweep import Path
 from job_monitor.ports import (
     KindNotOffered,
@@ -32,6 +32,7 @@ from job_monitor.ports import (
     ParentGone,
     ParentUnavailable,
     RegionUnavailable,
+    TagsUnreadable,
 )
 
 if TYPE_CHECKING:
@@ -237,6 +238,33 @@ class BedrockJobSource:
             job = _with_failures(job, detail_messages)
         return job
 
+    def read_tags(self, kind: JobKind, arn: str) -> dict[str, str]:
+        """Every tag of what carries the job's tags (``ports.TagReader``): one
+        ``ListTagsForResource`` on this client with the identifier the kind's ``TagSource``
+        names (``resourceARN`` on ``bedrock``, answered as a list of ``{"key", "value"}``;
+        ``resourceArn`` on ``bedrock-agent``, answered as a map). Throttling and 5xx are retried
+        by botocore (``job_client_config``); whatever still fails raises ``TagsUnreadable``
+        with the error code. ValueError for a kind without a tag source or an identity that does
+        not fit it (a wiring or registry error)."""
+        from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+        source = kind.tag_source
+        resource = source.resource_arn(arn) if source is not None else None
+        if source is None or resource is None:
+            raise ValueError(f"{kind.name}: no tag source for {arn}")
+        method = getattr(self.client, TAG_OPERATION, None)
+        if method is None:  # an SDK without the operation: the alert goes out without tags
+            raise TagsUnreadable(kind, resource, "OperationNotInSdk")
+        self.calls[TAG_OPERATION] += 1
+        try:
+            response = method(**{source.arn_param: resource})
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", "")) or "ClientError"
+            raise TagsUnreadable(kind, resource, code) from exc
+        except BotoCoreError as exc:
+            raise TagsUnreadable(kind, resource, type(exc).__name__) from exc
+        return tags_of(response.get("tags"))
+
     def _call(self, kind: JobKind, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         from botocore.exceptions import (  # noqa: PLC0415
             ClientError,
@@ -286,6 +314,23 @@ class BedrockJobSource:
     @property
     def region(self) -> str:
         return str(getattr(getattr(self.client, "meta", None), "region_name", "") or "")
+
+
+def tags_of(value: Any) -> dict[str, str]:
+    """A ``ListTagsForResource`` answer's ``tags`` as key -> value: the ``bedrock`` model's list
+    of ``{"key": ..., "value": ...}`` or the ``bedrock-agent`` model's map. Entries that are not
+    strings are left out; absent = no tags."""
+    if isinstance(value, dict):
+        return {str(k): v for k, v in value.items() if isinstance(v, str)}
+    if isinstance(value, list):
+        return {
+            str(t["key"]): t["value"]
+            for t in value
+            if isinstance(t, dict)
+            and isinstance(t.get("key"), str)
+            and isinstance(t.get("value"), str)
+        }
+    return {}
 
 
 def _with_failures(job: Job, messages: tuple[str, ...]) -> Job:

@@ -32,6 +32,7 @@ from job_monitor.adapters.dynamo_codec import (
     record_key,
     string_value,
     sweep_item,
+    tags_value,
     time_value,
     ttl_value,
     view_item,
@@ -260,6 +261,10 @@ class DynamoStateStore:
         if job.last_modified is not None:
             fields += ", last_modified = :modified"
             values[":modified"] = time_value(job.last_modified)
+        if job.tags is not None:
+            # Never removed: a view update that does not know the tags keeps them.
+            fields += ", #tags = :tags"
+            values[":tags"] = tags_value(job.tags)
         if job.unknown_since is not None:
             fields += ", unknown_since = :unknown_since"
             values[":unknown_since"] = time_value(job.unknown_since)
@@ -270,6 +275,8 @@ class DynamoStateStore:
             fields += ", expires_at = :expires"
             values[":expires"] = ttl_value(expires_at)
         names = {"#status": "status", "#name": "name"}
+        if job.tags is not None:
+            names["#tags"] = "tags"
         refused = _unless_refused(
             lambda: self._client.update_item(
                 TableName=self._table,

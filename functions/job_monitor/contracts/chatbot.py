@@ -80,6 +80,9 @@ def transition_payload(
             f"*{label}:* `{code_text(one_line(text))}`" if identifier else f"*{label}:* {text}"
         )
     lines.append(f"*Account / region:* {transition.account} / {transition.region}")
+    if job.tags:  # the job's allow-listed tags, user text: in a code span
+        tags = ", ".join(f"{k}={v}" for k, v in job.tags)
+        lines.append(f"*Tags:* `{code_text(one_line(tags))}`")
     failure_text = "\n".join(clean_lines(f) for f in failures)
     if failure_text:
         text = cut(code_text(failure_text), DESCRIPTION_FAILURE_LIMIT, strip=True)

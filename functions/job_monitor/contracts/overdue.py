@@ -26,6 +26,7 @@ from job_monitor.contracts.envelope import (
     render_body,
 )
 from job_monitor.contracts.fields import optional_int, optional_str, optional_time, required_str
+from job_monitor.contracts.tags import tag_attributes
 from job_monitor.contracts.text import (
     TRUNCATED,
     cut,
@@ -132,7 +133,9 @@ def notice(alert: OverdueAlert) -> OverdueNotice:
 def attributes(alert: OverdueAlert) -> dict[str, str]:
     """``message_type``, ``reason``, ``kind`` and, as a transition's, ``region`` (the job's
     region from its ARN, so a destination's ``regions`` filter applies to its overdue alerts;
-    absent when the ARN has none: attributes cannot be empty)."""
+    absent when the ARN has none: attributes cannot be empty), and the job's allow-listed tags
+    (``tag.<key>``, when the job's in-view item keeps them), so a destination's ``tags`` filter
+    applies to its overdue alerts too."""
     values = {
         MESSAGE_TYPE_ATTRIBUTE: MESSAGE_TYPE,
         REASON_ATTRIBUTE: alert.reason,
@@ -140,6 +143,7 @@ def attributes(alert: OverdueAlert) -> dict[str, str]:
     }
     if alert.region:
         values["region"] = alert.region
+    values.update(tag_attributes(alert.job.tags or ()))
     return values
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from job_monitor.contracts.envelope import DIGEST, MESSAGE_TYPE_ATTRIBUTE, OVERDUE, TRANSITION
+from job_monitor.contracts.tags import tag_filter_policy
 from job_monitor.domain.kinds import READY_STATUSES, REGISTRY
 
 STARTED = "started"
@@ -148,10 +149,18 @@ def validate_kinds(kinds: Iterable[str]) -> tuple[str, ...]:
     return names
 
 
-def filter_policy(statuses: Iterable[str], kinds: Sequence[str] | None = None) -> dict[str, Any]:
-    """SNS filter policy (MessageAttributes scope) for the given statuses and, optionally, kinds.
+def filter_policy(
+    statuses: Iterable[str],
+    kinds: Sequence[str] | None = None,
+    tags: Iterable[tuple[str, Sequence[str]]] = (),
+) -> dict[str, Any]:
+    """SNS filter policy (MessageAttributes scope) for the given statuses and, optionally, kinds
+    and job tags.
 
-    An empty or None ``kinds`` means every kind. ``UNKNOWN`` among ``statuses`` adds
+    An empty or None ``kinds`` means every kind. ``tags`` (``contracts.tags.parse_tag_filter``:
+    ``(("team", ("search",)),)``) adds ``{"tag.team": ["search"]}``: only transitions of jobs
+    with one of those values pass (every key must match; a job without the tag, or whose tags
+    could not be read, does not). ``UNKNOWN`` among ``statuses`` adds
     ``{"anything-but": [every status of the registry]}`` to the ``status`` list: a status no kind
     of this version knows passes (SNS ORs the values of one attribute, so no ``$or`` is needed).
     A status new to one kind but known to another is routed by its name, as for that other kind.
@@ -164,6 +173,7 @@ def filter_policy(statuses: Iterable[str], kinds: Sequence[str] | None = None) -
     # Every kind of the registry is the same as no kind filter, and costs SNS no combinations.
     if kinds and not set(REGISTRY) <= set(kinds):
         policy["kind"] = list(validate_kinds(kinds))
+    policy.update(tag_filter_policy(tags))
     return policy
 
 
@@ -185,6 +195,21 @@ def combinations(policy: dict[str, Any]) -> int:
         else:
             total *= len(value) if isinstance(value, list) else 1
     return total * branches if branches else total
+
+
+SNS_MAX_POLICY_KEYS = 5
+"""SNS refuses a filter policy with more keys than this (SNS developer guide, "Filter policy
+constraints": "A filter policy can have a maximum of five keys"). Counted per ``$or`` branch
+(``policy_keys``): a transitions branch filtering on status, kind, region and job tags reaches it
+with two tag keys."""
+
+
+def policy_keys(policy: dict[str, Any]) -> int:
+    """The most attribute names one branch of ``policy`` matches on (``$or`` branches counted
+    each on their own, with the keys beside the ``$or``)."""
+    own = sum(1 for key in policy if key != "$or")
+    branches = policy.get("$or") or []
+    return own + max((policy_keys(branch) for branch in branches), default=0)
 
 
 DIGEST_POLICY: dict[str, list[Any]] = {MESSAGE_TYPE_ATTRIBUTE: [DIGEST]}
@@ -252,10 +277,11 @@ def destination_policy(
     regions: Sequence[str] = (),
     *,
     alert_types: Iterable[str] = (TRANSITION, TEST),
+    tags: Iterable[tuple[str, Sequence[str]]] = (),
 ) -> dict[str, Any]:
     """The filter policy of one named destination: one ``$or`` branch per alert type it asks for
-    (``ALERT_TYPES``): transitions of ``statuses`` (and ``kinds``, ``regions`` when
-    given; empty = all), overdue and expiry alerts of ``kinds`` and ``regions``
+    (``ALERT_TYPES``): transitions of ``statuses`` (and ``kinds``, ``regions``, job ``tags``
+    when given; empty = all), overdue and expiry alerts of ``kinds``, ``regions`` and ``tags``
     (``overdue_policy``), a test notification aimed at it (``TARGET_ATTRIBUTE``) and the daily
     digest (``DIGEST_POLICY``). A single branch is the policy itself. The statuses and kinds are
     read as ``filter_policy`` reads them (``unknown``, a status no kind knows, every kind = no
@@ -268,7 +294,8 @@ def destination_policy(
         )
     if not wanted:
         raise ValueError(f"at least one alert type is required; allowed: {', '.join(ALERT_TYPES)}")
-    transitions = filter_policy(statuses, kinds)
+    tag_keys = list(tags)
+    transitions = filter_policy(statuses, kinds, tag_keys)
     branches: list[dict[str, list[Any]]] = []
     if TRANSITION in wanted:
         if regions:
@@ -277,6 +304,7 @@ def destination_policy(
     if OVERDUE in wanted:
         # the same kind filter as the transitions' (every kind = none)
         overdue = overdue_policy(transitions.get("kind"))
+        overdue.update(tag_filter_policy(tag_keys))
         if regions:
             overdue["region"] = list(regions)
         branches.append(overdue)

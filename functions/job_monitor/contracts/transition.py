@@ -40,6 +40,7 @@ from job_monitor.contracts.fields import (
     optional_time,
     required_str,
 )
+from job_monitor.contracts.tags import tag_attributes
 from job_monitor.contracts.text import TRUNCATED, compact_json, cut, cut_optional, iso_utc, one_line
 from job_monitor.domain.jobs import Job, Transition
 from job_monitor.domain.kinds import MODEL_CUSTOMIZATION
@@ -105,6 +106,9 @@ class Notification:
     details: tuple[tuple[str, str], ...] = ()
     """The body's optional ``details`` object (a parent-scoped job's ids and counters), in
     order; empty when absent."""
+    tags: tuple[tuple[str, str], ...] = ()
+    """The body's optional ``tags`` object (the job's allow-listed tags), in order; empty when
+    absent. User text: escape before showing."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,6 +197,8 @@ def _contract(transition: Transition) -> dict[str, Any]:
             if job.details
             else {}
         ),
+        # Added within version 1: the job's allow-listed tags, only when it has some.
+        **({"tags": dict(job.tags)} if job.tags else {}),
     }
 
 
@@ -215,7 +221,8 @@ def result_fields(job: Job) -> dict[str, Any]:
 
 
 def attributes(transition: Transition) -> dict[str, str]:
-    """SNS message attributes (all of DataType String) that filter policies match on.
+    """SNS message attributes (all of DataType String) that filter policies match on. The job's
+    allow-listed tags (``Job.tags``) are ``tag.<key>`` attributes (``contracts.tags``).
     ``unknownStatus`` (``"true"``) is present only for a status the kind's registry entry does
     not know, so the default policies can let it through (``routing``). ``region`` (the job's
     region, from its ARN, as in the body) lets a destination filter on regions in its filter
@@ -230,6 +237,8 @@ def attributes(transition: Transition) -> dict[str, str]:
         values[UNKNOWN_STATUS_ATTRIBUTE] = UNKNOWN_STATUS_VALUE
     if transition.region:
         values["region"] = transition.region
+    # At most contracts.tags.TRANSITION_ATTRIBUTES above: the rest of SNS's 10 is for tags.
+    values.update(tag_attributes(transition.job.tags or ()))
     return values
 
 
@@ -411,6 +420,7 @@ def from_document(data: dict[str, Any]) -> Notification:
         training_loss=optional_float(data, "trainingLoss"),
         validation_loss=optional_float(data, "validationLoss"),
         details=_details(data),
+        tags=_string_pairs(data, "tags"),
     )
 
 
@@ -418,4 +428,13 @@ def _details(data: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     value = data.get("details") or {}
     if not isinstance(value, dict):
         raise ContractError("field 'details' must be an object")
+    return tuple((str(k), str(v)) for k, v in value.items())
+
+
+def _string_pairs(data: dict[str, Any], name: str) -> tuple[tuple[str, str], ...]:
+    """An optional object of strings (``tags``) as (key, value) pairs, in order; ContractError
+    when it is not an object."""
+    value = data.get(name) or {}
+    if not isinstance(value, dict):
+        raise ContractError(f"field '{name}' must be an object")
     return tuple((str(k), str(v)) for k, v in value.items())

@@ -32,13 +32,28 @@ class TrackedJob:
     alerts_sent: frozenset[str] = frozenset()
     """Dedupe ids of the overdue alerts already sent for this job (``StateStore.note_alert``):
     a run skips them without a write. Not carried by ``of``: only the store fills it in."""
+    tags: tuple[tuple[str, str], ...] | None = None
+    """The job's allow-listed tags as read when it was first published (``Job.tags``); None =
+    never read. Carried to the job's later transitions by ``detect_changes`` (and the real-time
+    path), so they are read once per job."""
 
     @classmethod
     def of(cls, job: Job) -> TrackedJob:
         recur = job.kind.statuses_recur
         return cls(
-            job.arn, job.name, job.status, job.created_at, job.last_modified if recur else None
+            job.arn,
+            job.name,
+            job.status,
+            job.created_at,
+            job.last_modified if recur else None,
+            tags=job.tags,
         )
+
+    def carry_tags(self, job: Job) -> Job:
+        """``job`` (as listed: no tags) with the tags this view keeps of it, when it has some."""
+        if job.tags is not None or self.tags is None:
+            return job
+        return replace(job, tags=self.tags)
 
 
 @dataclass(frozen=True)
@@ -142,7 +157,7 @@ def detect_changes(
         known = tracked.get(job.arn)
         if known is not None:
             if job.status != known.status or updated_since(job, known):
-                changes.append(Change(job, known.status))
+                changes.append(Change(known.carry_tags(job), known.status))
         elif window.is_new(job):
             changes.append(Change(job, None))
     changes.sort(key=lambda c: (c.job.created_at, c.job.arn))

@@ -66,6 +66,11 @@ class Job:
     details: tuple[tuple[str, str], ...] = ()
     """Facts the message shows as they are, by field name: a parent-scoped kind's ids and its
     ``statistics_field`` counters and ``detail_fields`` (``numberOfDocumentsFailed``: "3")."""
+    tags: tuple[tuple[str, str], ...] | None = None
+    """The job's allow-listed tags (``contracts.tags.select_tags``: (key, value) pairs sorted by
+    key), read once (``publish.tags``) and kept with its state; None = not read
+    (tag routing off, or the read failed: the next transition tries again). Never from a list
+    summary."""
 
     @classmethod
     def from_summary(cls, kind: JobKind, summary: dict[str, Any]) -> Job:
@@ -234,6 +239,9 @@ class Transition:
     previous_status: str | None
     observed_at: datetime
     failure_messages: tuple[str, ...] = field(default=())
+    tags_error: str | None = None
+    """Why the job's tags could not be read for this transition (the error code, e.g.
+    ``ThrottlingException``); published without tags, counted in the run report."""
 
     @property
     def kind(self) -> JobKind:

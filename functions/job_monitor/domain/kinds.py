@@ -85,6 +85,42 @@ class ParentLevel:
     name_field: str = "name"
 
 
+TAG_OPERATION = "list_tags_for_resource"
+"""The boto3 method that reads a resource's tags, on the ``bedrock`` and ``bedrock-agent``
+clients alike (``bedrock-runtime`` has none: an async invocation's tags are read through the
+``bedrock`` control plane, whose identifier pattern lists ``async-invoke``)."""
+
+
+@dataclass(frozen=True)
+class TagSource:
+    """Where a kind's jobs' tags are read (``ListTagsForResource``), checked against botocore's
+    service models by tests/unit/domain/test_kinds.py: the client, the identifier parameter, and
+    which resource carries the tags (the job itself, or a parent whose ARN the job's identity
+    starts with: the knowledge base of an ingestion job, the policy of a build)."""
+
+    service: str = "bedrock"
+    arn_param: str = "resourceARN"
+    """``resourceARN`` on ``bedrock``, ``resourceArn`` on ``bedrock-agent``."""
+    resource: str = "job"
+    """Human name of what carries the tags: "job", "knowledge base", "policy"."""
+    resource_pattern: str = r"(?P<arn>.+)"
+    """A regular expression over the job's identity whose group ``arn`` is the tagged resource's
+    ARN (the whole identity for the job itself)."""
+    iam_resource_type: str = ""
+    """Bedrock resource type of the tagged resource's ARN (IAM); empty = the kind's own."""
+
+    @property
+    def action(self) -> str:
+        """The IAM action (``bedrock:ListTagsForResource``: the agent API's prefix is
+        ``bedrock:`` too)."""
+        return "bedrock:ListTagsForResource"
+
+    def resource_arn(self, identity: str) -> str | None:
+        """The tagged resource's ARN from a job's identity; None when it does not fit."""
+        match = re.fullmatch(self.resource_pattern, identity)
+        return match["arn"] if match else None
+
+
 @dataclass(frozen=True)
 class JobKind:
     name: str
@@ -211,6 +247,10 @@ class JobKind:
     """Summary / detail field with the job's counters (numbers by name), shown in the message."""
     detail_fields: tuple[str, ...] = ()
     """Further summary / detail fields shown in the message as they are (``Job.details``)."""
+    tag_source: TagSource | None = None
+    """Where the jobs' tags are read; None = the kind cannot be routed by tags (its jobs are not
+    taggable resources in botocore's model: model copy jobs, prompt optimization jobs; or it has
+    no ARN to ask about: data automation)."""
     start_event_name: str | None = None
     """A parent-scoped kind's start call as CloudTrail names it (``StartIngestionJob``): in
     accounts with a trail it reaches EventBridge as "AWS API Call via CloudTrail", and the
@@ -342,6 +382,10 @@ def _pascal(snake: str) -> str:
     return "".join(part.capitalize() for part in snake.split("_"))
 
 
+JOB_TAGS = TagSource()
+"""The job itself is tagged (its create call takes ``tags`` or ``jobTags``), read with the
+``bedrock`` client's ``ListTagsForResource``."""
+
 MODEL_CUSTOMIZATION = JobKind(
     name="model-customization",
     label="customization",
@@ -370,6 +414,7 @@ MODEL_CUSTOMIZATION = JobKind(
     event_status_field="jobStatus",
     event_arn_field="jobArn",
     event_name_field="jobName",
+    tag_source=JOB_TAGS,
 )
 
 EVALUATION = JobKind(
@@ -390,6 +435,7 @@ EVALUATION = JobKind(
     base_model_field="modelIdentifiers",
     detail_statuses=frozenset({"Completed"}),
     output_location_path=("outputDataConfig", "s3Uri"),
+    tag_source=JOB_TAGS,
 )
 
 BATCH_INFERENCE = JobKind(
@@ -438,6 +484,7 @@ BATCH_INFERENCE = JobKind(
     event_status_field="status",
     event_arn_field="batchJobArn",
     event_name_field="batchJobName",
+    tag_source=JOB_TAGS,
 )
 
 MODEL_IMPORT = JobKind(
@@ -459,6 +506,7 @@ MODEL_IMPORT = JobKind(
     output_model_field="importedModelArn",
     end_time_field="endTime",
     last_modified_field="lastModifiedTime",
+    tag_source=JOB_TAGS,
 )
 
 MODEL_COPY = JobKind(
@@ -508,6 +556,7 @@ PROVISIONED_THROUGHPUT = JobKind(
     statuses_recur=True,
     base_model_field="modelArn",
     last_modified_field="lastModifiedTime",
+    tag_source=JOB_TAGS,
 )
 
 CUSTOM_MODEL_DEPLOYMENT = JobKind(
@@ -537,6 +586,7 @@ CUSTOM_MODEL_DEPLOYMENT = JobKind(
     summary_failure_field="failureMessage",
     base_model_field="modelArn",
     last_modified_field="lastUpdatedAt",
+    tag_source=JOB_TAGS,
 )
 
 ASYNC_INVOKE = JobKind(
@@ -572,6 +622,9 @@ ASYNC_INVOKE = JobKind(
     # Opt-in: another client and endpoint (bedrock-runtime) that an upgrade would start calling
     # in every watched region, where a region without the API would fail every run.
     default_on=False,
+    # bedrock-runtime has no ListTagsForResource; the control plane's identifier pattern lists
+    # async-invoke (StartAsyncInvoke takes tags): read through the bedrock client.
+    tag_source=JOB_TAGS,
 )
 
 PROMPT_OPTIMIZATION = JobKind(
@@ -689,6 +742,14 @@ KNOWLEDGE_BASE_INGESTION = JobKind(
     last_modified_field="updatedAt",
     start_event_name="StartIngestionJob",
     default_on=False,
+    # Ingestion jobs are not tagged; the knowledge base they run in is (CreateKnowledgeBase).
+    tag_source=TagSource(
+        service="bedrock-agent",
+        arn_param="resourceArn",
+        resource="knowledge base",
+        resource_pattern=r"(?P<arn>arn:[^:]+:bedrock:[^:]*:[0-9]*:knowledge-base/[^/]+)/data-source/.+",
+        iam_resource_type="knowledge-base",
+    ),
 )
 
 AUTOMATED_REASONING_BUILD = JobKind(
@@ -736,6 +797,12 @@ AUTOMATED_REASONING_BUILD = JobKind(
     last_modified_field="updatedAt",
     start_event_name="StartAutomatedReasoningPolicyBuildWorkflow",
     default_on=False,
+    # Build workflows are not tagged; their policy is (CreateAutomatedReasoningPolicy).
+    tag_source=TagSource(
+        resource="policy",
+        resource_pattern=r"(?P<arn>.+)/build-workflow/[^/]+",
+        iam_resource_type="automated-reasoning-policy",
+    ),
 )
 
 REGISTRY: dict[str, JobKind] = {

@@ -18,6 +18,7 @@ from job_monitor import names
 from job_monitor.handlers.runtime import (
     monitor_clients,
     monitor_settings,
+    record_tag_read_failures,
     record_unknown_statuses,
     remaining_seconds,
 )
@@ -70,4 +71,5 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         logger.info("nothing to publish", extra={"event_status": job_event.status})
         return {"published": False, "reason": "no change to report"}
     record_unknown_statuses(metrics, [transition])
+    record_tag_read_failures(metrics, [transition])
     return {"published": True, "dedupeId": transition.dedupe_id}

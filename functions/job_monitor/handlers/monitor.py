@@ -13,6 +13,7 @@ from job_monitor.contracts import routing
 from job_monitor.handlers.runtime import (
     monitor_clients,
     monitor_settings,
+    record_tag_read_failures,
     record_unknown_statuses,
     remaining_seconds,
 )
@@ -123,6 +124,7 @@ def record_metrics(report: RunReport) -> None:
         # does not offer is not a failure: it counts as ran.
         metrics.add_metric(names.METRIC_RUN_COMPLETED, MetricUnit.Count, 1)
     record_unknown_statuses(metrics, published)
+    record_tag_read_failures(metrics, published)
     by_status: dict[str, int] = {}
     for transition in published:
         by_status[transition.new_status] = by_status.get(transition.new_status, 0) + 1
@@ -142,6 +144,9 @@ def summary(report: RunReport) -> dict[str, Any]:
         "runId": report.run_id,
         "published": len(report.published),
         "truncated": report.truncated,
+        **(
+            {"tagReadsFailed": n} if (n := sum(1 for t in report.published if t.tags_error)) else {}
+        ),
         "kinds": {
             f"{k.region}/{k.kind}": {
                 "baseline": k.baseline,

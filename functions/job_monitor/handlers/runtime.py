@@ -52,3 +52,11 @@ def record_unknown_statuses(metrics: Metrics, published: Iterable[Transition]) -
             default_dimensions={names.SERVICE_DIMENSION: metrics.service or names.MONITOR_SERVICE},
         ) as single:
             single.add_dimension("kind", kind)
+
+
+def record_tag_read_failures(metrics: Metrics, published: Iterable[Transition]) -> None:
+    """``names.METRIC_TAG_READS_FAILED``: the published transitions whose job's tags could not be
+    read (``Transition.tags_error``); nothing when there are none."""
+    failed = sum(1 for t in published if t.tags_error)
+    if failed:
+        metrics.add_metric(names.METRIC_TAG_READS_FAILED, MetricUnit.Count, failed)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from job_monitor.domain.detect import (
@@ -87,6 +87,8 @@ class PollContext:
     overdue: OverdueRules = field(default_factory=OverdueRules)
     sweep_budget: int = 50
     """List calls a quiet run may make per parent-scoped kind and region (``poll.sweep``)."""
+    tag_keys: tuple[str, ...] = ()
+    """Tag keys published as message attributes; empty = no tag is read (``publish.tags``)."""
 
     def overdue_alerts(self, scope: RegionScope) -> OverdueAlerts:
         """The overdue alert type on ``scope``'s store: its records expire with the finished
@@ -105,6 +107,8 @@ class PollContext:
             finished_ttl=self.finished_ttl,
             window_start=window_start,
             journal=self.journal,
+            tag_keys=self.tag_keys,
+            tag_readers=scope.tag_readers,
         )
 
     def ticket(self, observed_at: datetime) -> Ticket:
@@ -203,10 +207,14 @@ def alert_overdue(
     if not ctx.overdue.enabled:
         return
     alert_type = ctx.overdue_alerts(scope)
-    for alert in find_alerts(jobs, ctx.overdue, at):
-        tracked = state.tracked.get(alert.job.arn)
-        if tracked is not None and alert.dedupe_id in tracked.alerts_sent:
+    for found in find_alerts(jobs, ctx.overdue, at):
+        tracked = state.tracked.get(found.job.arn)
+        if tracked is not None and found.dedupe_id in tracked.alerts_sent:
             continue
+        alert = found
+        if tracked is not None and tracked.tags and found.job.tags is None:
+            # The tags kept with the job (read once, when it was first published).
+            alert = replace(found, job=replace(found.job, tags=tracked.tags))
         if ctx.budget.spent():
             raise OutOfTime
         delivery = ctx.pipeline.deliver(alert_type, alert, ctx.ticket(at))

@@ -10,7 +10,8 @@ new-job window once finished); the journal (daily digest) hears of it afterwards
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,8 +21,9 @@ from job_monitor.domain.claims import CLAIMED, ClaimRequest, Decision, Verdict, 
 from job_monitor.domain.detect import Change, TrackedJob
 from job_monitor.domain.jobs import Job, Transition
 from job_monitor.domain.kinds import UNKNOWN_STATUS_FOLLOW
-from job_monitor.ports import Commit, JobSource, Journal, StateStore
+from job_monitor.ports import Commit, JobSource, Journal, StateStore, TagReader
 from job_monitor.publish.pipeline import Claimed, Ticket
+from job_monitor.publish.tags import read_job_tags
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +43,10 @@ class TransitionAlerts:
     window_start: datetime | None = None
     journal: Journal | None = None
     name: str = Transition.alert_type
+    tag_keys: tuple[str, ...] = ()
+    """Tag keys published (``tag_keys``); empty = tags are never read."""
+    tag_readers: Mapping[str, TagReader] = field(default_factory=dict)
+    """By service (``RegionScope.tag_readers``)."""
 
     def claim(self, candidate: Change, ticket: Ticket) -> Claimed[Change]:
         job = candidate.job
@@ -93,7 +99,11 @@ class TransitionAlerts:
             described = self.source.describe(job.kind, job.arn)
             if described is not None:
                 job = job.with_detail(described)
-        return Transition(job, candidate.previous_status, ticket.now, job.failure_messages)
+        # One ListTagsForResource the first time a job is published with tags on (publish.tags).
+        job, tags_error = read_job_tags(self.tag_readers, job, self.tag_keys)
+        return Transition(
+            job, candidate.previous_status, ticket.now, job.failure_messages, tags_error
+        )
 
     def render(self, alert: Transition) -> SnsMessage:
         return render(alert, self.message_format)
@@ -116,6 +126,7 @@ class TransitionAlerts:
             observed_at=ticket.observed_at,
             last_modified=TrackedJob.of(job).last_modified,
             unknown_since=ticket.now if alert.status_unknown else None,
+            tags=job.tags,
         )
         self.store.commit(commit, ticket.owner)
 

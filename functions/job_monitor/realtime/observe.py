@@ -74,7 +74,7 @@ def _observe_described(scope: RegionScope, event: JobEvent, ctx: PollContext) ->
     if known.in_view is not None:
         if known.in_view.status == job.status:
             return None
-        change = Change(job, known.in_view.status)
+        change = Change(known.in_view.carry_tags(job), known.in_view.status)
     else:
         window = Window(start=start, baseline=known.cursor.baseline, seen=frozenset())
         if not window.is_new(job):

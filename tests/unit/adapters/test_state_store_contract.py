@@ -253,6 +253,9 @@ def test_the_table_exercises_both_outcomes(pair: Pair) -> None:
 JOB = TrackedJob(arn("seq"), "seq", "InProgress", NOW - timedelta(minutes=10))
 
 
+TAGS = (("env", "prod"), ("team", "search"))
+
+
 def _commit(status: str, *, keep: bool = True, expires: datetime | None = None) -> Commit:
     return Commit(
         kind=KIND,
@@ -362,6 +365,15 @@ SEQUENCES: dict[str, list[Callable[[StateStore], Any]]] = {
         lambda s: s.sync_view(KIND, replace(JOB, status="Stopped"), keep_in_view=True),
         lambda s: s.lookup(KIND, JOB.arn),
     ],
+    "tags are kept with the view item, and an update without tags keeps them": [
+        lambda s: s.save_baseline(KIND, Cursor(NOW, NOW), [JOB]),
+        _claim(ME, "Stopping"),
+        lambda s: s.commit(replace(_commit("Stopping"), tags=TAGS), ME),
+        lambda s: s.sync_view(KIND, replace(JOB, status="Stopping"), keep_in_view=True),
+        lambda s: s.lookup(KIND, JOB.arn),
+        lambda s: s.sync_view(KIND, replace(JOB, status="Stopping", tags=()), keep_in_view=True),
+        lambda s: s.lookup(KIND, JOB.arn),
+    ],
     "forget drops the view item; a record (only if any) expires": [
         lambda s: s.save_baseline(KIND, Cursor(NOW, NOW), [JOB]),
         lambda s: s.forget(KIND, JOB.arn, expires_at=NOW + timedelta(days=7)),
@@ -468,3 +480,27 @@ def test_unknown_since_is_stored_and_removed(pair: Pair) -> None:
     # And a known status later removes it
     store.sync_view(KIND, replace(JOB, status="Stopping"), keep_in_view=True)
     assert store.load().of(KIND).tracked[JOB.arn].unknown_since is None
+
+
+def test_tags_are_stored_with_the_view_item_and_survive_updates_without_them(pair: Pair) -> None:
+    # Given a job committed with its tags
+    store = pair.dynamo
+    store.save_baseline(KIND, Cursor(NOW, NOW), [JOB])
+    _claim(ME, "Stopping")(store)
+    store.commit(replace(_commit("Stopping"), tags=TAGS), ME)
+    # Then the in-view item holds them (a map of the allow-listed tags only)
+    assert store.load().of(KIND).tracked[JOB.arn].tags == TAGS
+    item = pair.client.get_item(
+        TableName=TABLE_NAME, Key={"pk": {"S": "state"}, "sk": {"S": f"job#{KIND.name}#{JOB.arn}"}}
+    )["Item"]
+    assert item["tags"] == {"M": {"env": {"S": "prod"}, "team": {"S": "search"}}}
+    # And a view update that does not carry tags (a repaired view) keeps them
+    store.sync_view(KIND, replace(JOB, status="Stopping"), keep_in_view=True)
+    assert store.lookup(KIND, JOB.arn).in_view.tags == TAGS  # type: ignore[union-attr]
+    # And a job read with none of the keys keeps an empty map: read, nothing to publish
+    store.sync_view(KIND, replace(JOB, status="Stopping", tags=()), keep_in_view=True)
+    assert store.load().of(KIND).tracked[JOB.arn].tags == ()
+    # And a job never read has no tags attribute at all
+    other = replace(JOB, arn=arn("untagged"))
+    store.sync_view(KIND, other, keep_in_view=True)
+    assert store.load().of(KIND).tracked[other.arn].tags is None

@@ -225,6 +225,11 @@ def _status_change(n: Notification) -> str:
     return f"{_word(n.previous_status)} \u2192 *{new}*"
 
 
+SECTION_FIELDS_LIMIT = 10
+"""Slack takes at most 10 fields in one section block (Block Kit reference). A Completed
+customization shows 9; the tags are the tenth, and left out of a message that has no room."""
+
+
 def _fields(n: Notification) -> list[str]:
     fields = [
         f"*Kind*\n{_word(n.kind_label)}",
@@ -244,6 +249,9 @@ def _fields(n: Notification) -> list[str]:
     if n.details:
         lines = "\n".join(f"{_word(k)}: {_word(v)}" for k, v in n.details)
         fields.append(f"*Details*\n{lines}")
+    if n.tags and len(fields) < SECTION_FIELDS_LIMIT:
+        # The job's allow-listed tags (user text, escaped); the attributes route on them anyway.
+        fields.append("*Tags*\n" + "\n".join(f"{_word(k)}: {_word(v)}" for k, v in n.tags))
     return [clip(f, FIELD_TEXT_LIMIT) for f in fields]
 
 

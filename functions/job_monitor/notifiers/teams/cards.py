@@ -213,6 +213,9 @@ def _facts(n: Notification) -> list[dict[str, str]]:
         facts.append(fact("Account / region", where))
     # A parent-scoped job's ids and counters (the body's ``details``), one fact each.
     facts.extend(fact(markdown(k, WORD_LIMIT), markdown(v, WORD_LIMIT)) for k, v in n.details)
+    if n.tags:  # the job's allow-listed tags (user text, escaped), one fact
+        tags = ", ".join(f"{markdown(k, WORD_LIMIT)}={markdown(v, WORD_LIMIT)}" for k, v in n.tags)
+        facts.append(fact("Tags", tags))
     return facts
 
 
