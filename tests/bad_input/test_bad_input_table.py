@@ -333,6 +333,8 @@ BAD_CONTEXT: dict[str, tuple[Any, str]] = {
         '[{"name": "ops", "type": "discord", "secret_name": "bjm/ops"}]',
         "allowed: slack, teams",
     ),
+    "tag_keys": ("team,cost:center", "letters, digits, '_', '-'"),
+    "email_tags": ('{"team": ["a;b"]}', "letters, digits, spaces"),
 }
 SLACK_ON = {"slack_secret_name": "bedrock/slack-webhook"}
 
