@@ -454,6 +454,7 @@ BAD_MONITOR_ENV: list[tuple[str, str, str]] = [
     ("OVERDUE_HOURS", '{"model-copy": {"Stopped": 2}}', "not a status of this kind"),
     ("OVERDUE_HOURS", "[1, 2]", "expected an object"),
     ("BATCH_EXPIRY_WARNING_HOURS", "a day", "expected an integer between 0 and 168"),
+    ("TAG_KEYS", "team,a b", "cannot be published as SNS message attributes"),
     ("AWS_REGION", "", "required"),
 ]
 BAD_NOTIFIER_ENV: list[tuple[str, str, str]] = [
