@@ -333,6 +333,8 @@ BAD_CONTEXT: dict[str, tuple[Any, str]] = {
         '[{"name": "ops", "type": "discord", "secret_name": "bjm/ops"}]',
         "allowed: slack, teams",
     ),
+    "tag_keys": ("team,cost:center", "letters, digits, '_', '-'"),
+    "email_tags": ('{"team": ["a;b"]}', "letters, digits, spaces"),
 }
 SLACK_ON = {"slack_secret_name": "bedrock/slack-webhook"}
 
@@ -452,6 +454,7 @@ BAD_MONITOR_ENV: list[tuple[str, str, str]] = [
     ("OVERDUE_HOURS", '{"model-copy": {"Stopped": 2}}', "not a status of this kind"),
     ("OVERDUE_HOURS", "[1, 2]", "expected an object"),
     ("BATCH_EXPIRY_WARNING_HOURS", "a day", "expected an integer between 0 and 168"),
+    ("TAG_KEYS", "team,a b", "cannot be published as SNS message attributes"),
     ("AWS_REGION", "", "required"),
 ]
 BAD_NOTIFIER_ENV: list[tuple[str, str, str]] = [

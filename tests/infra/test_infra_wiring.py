@@ -92,6 +92,7 @@ def test_monitor_runs_one_at_a_time_with_its_environment(
         "DAILY_DIGEST",
         "OVERDUE_HOURS",
         "BATCH_EXPIRY_WARNING_HOURS",
+        "TAG_KEYS",
         "POWERTOOLS_SERVICE_NAME",
         "POWERTOOLS_METRICS_NAMESPACE",
         "POWERTOOLS_LOG_LEVEL",
