@@ -53,6 +53,7 @@ import argparse
 import math
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections import Counter
@@ -60,6 +61,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -67,21 +69,19 @@ from botocore.config import Config
 
 from job_monitor.domain.kinds import FAILURE_STATUSES, REGISTRY, JobKind
 from job_monitor.wiring import services
+from sim import bench_cost
 from sim.bedrock import SPECS, BedrockSimulator
+from sim.bench_cost import PRICES
 from sim.bench_lambda import (
     LAMBDA_UNZIPPED_LIMIT_BYTES,
     MB,
-    PRICES,
-    PRICES_AS_OF,
     SDK_LAYER_COLD_START_TARGET,
     SDK_LAYER_SHARE_TARGET,
     ColdStart,
     FunctionConfig,
-    RunCost,
     SdkLayerCost,
     cold_start,
     function_config,
-    monthly,
     sdk_layer_cost,
 )
 from sim.bench_sweep import measure_sweep, sweep_text
@@ -885,27 +885,22 @@ def cold_start_text(cold: ColdStart) -> str:
     )
 
 
-def print_costs(cells: list[Cell], opts: Options, fn: FunctionConfig) -> None:
-    print(
-        f"\nMonthly cost if every run is quiet, shape (a), schedule every "
-        f"{fn.schedule_minutes} min ({fn.runs_per_month:,} runs/month); prices {PRICES_AS_OF}:\n"
-    )
-    lines = ["lambda requests", "lambda GB-s", "dynamodb", "sns", "secrets manager", "cloudwatch"]
-    print("| H per kind | design | " + " | ".join(lines) + " | total |")
-    print("|---:|---|" + "---:|" * (len(lines) + 1))
-    for c in sorted(cells, key=lambda c: c.history):
-        if c.shape != "a" or c.run != "quiet":
-            continue
-        for name, f in (("ours", c.ours), ("naive", c.naive)):
-            if f is None:
-                continue
-            cost = monthly(RunCost(f.lambda_s(opts, fn), f.rru, f.wru, f.sns), fn)
-            mark = "~" if f.modelled else ""
-            print(
-                f"| {c.history:,} | {name} | "
-                + " | ".join(f"{mark}${cost[k]:,.2f}" for k in lines)
-                + f" | {mark}${sum(cost.values()):,.2f} |"
+def print_costs(cells: list[Cell], opts: Options, fn: FunctionConfig) -> tuple[bool, str] | None:
+    """The quiet month of the default stack (``sim.bench_cost``: counts from the synthesized
+    template and the code), with the quiet run measured at the largest H, shape (a); returns
+    goal 3's (passed, detail), or None when no quiet run of shape (a) was measured."""
+    quiet = [c for c in cells if c.shape == "a" and c.run == "quiet"]
+    verdict = None
+    if quiet:
+        c = max(quiet, key=lambda c: c.history)
+        o = c.ours
+        with tempfile.TemporaryDirectory() as out:
+            bill, run = bench_cost.measure(
+                Path(out), bench_cost.QuietRun(o.lambda_s(opts, fn), o.rru, o.wru, o.sns, 0, 0)
             )
+        print(f"\n(quiet run measured at H={c.history:,}, shape (a))")
+        print(bench_cost.cost_text(bill, run))
+        verdict = bench_cost.cost_target(bill, run)
     busy = [c for c in cells if c.shape == "a" and c.run == "busy"]
     if busy:
         c = max(busy, key=lambda c: c.history)
@@ -922,6 +917,7 @@ def print_costs(cells: list[Cell], opts: Options, fn: FunctionConfig) -> None:
             f"${per_run * 1_000_000:,.0f} per million such runs (+ one secret read per run when "
             "Slack posts, SNS deliveries to email at $2 per 100,000)."
         )
+    return verdict
 
 
 # -- main -----------------------------------------------------------------------------------------
@@ -1050,8 +1046,15 @@ def main(argv: list[str] | None = None) -> int:
         measured = None
     print_results(cells, opts, fn)
     print_lambda(cells, opts, fn, cold, layer)
-    print_costs(cells, opts, fn)
+    cost = print_costs(cells, opts, fn)
     results = targets(cells, opts, cold, measured, layer)
+    results.append(
+        Target(
+            f"Quiet month of the default stack <= ${bench_cost.TARGET_USD:.2f} (sim/bench_cost.py)",
+            None if cost is None else cost[0],
+            "no quiet run of shape (a) measured" if cost is None else cost[1],
+        )
+    )
     if args.sweep_knowledge_bases > 0:
         sweep = measure_sweep(args.sweep_knowledge_bases)
         print("\n" + sweep_text(sweep))
