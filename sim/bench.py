@@ -50,6 +50,7 @@ and (e) against (d).
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import subprocess
 import sys
@@ -69,7 +70,7 @@ from botocore.config import Config
 
 from job_monitor.domain.kinds import FAILURE_STATUSES, REGISTRY, JobKind
 from job_monitor.wiring import services
-from sim import bench_cost
+from sim import bench_cost, bench_latency
 from sim.bedrock import SPECS, BedrockSimulator
 from sim.bench_cost import PRICES
 from sim.bench_lambda import (
@@ -84,7 +85,7 @@ from sim.bench_lambda import (
     function_config,
     sdk_layer_cost,
 )
-from sim.bench_sweep import measure_sweep, sweep_text
+from sim.bench_sweep import SweepFigures, measure_sweep, sweep_text
 from sim.local import REGION, TABLE_NAME, LocalAccount, local_account
 from sim.naive import PAGE_SIZE, NaivePoller
 
@@ -901,6 +902,13 @@ def print_costs(cells: list[Cell], opts: Options, fn: FunctionConfig) -> tuple[b
         print(f"\n(quiet run measured at H={c.history:,}, shape (a))")
         print(bench_cost.cost_text(bill, run))
         verdict = bench_cost.cost_target(bill, run)
+        budget = json.loads((bench_cost.ROOT / "cdk.json").read_text())["context"]["sweep_budget"]
+        extra = bench_cost.sweep_month(bill, int(budget), opts.latency_s)
+        print(
+            f"An account with knowledge bases adds the ingestion sweep (not in this quiet "
+            f"account): at most sweep_budget = {budget} bedrock-agent calls per run x "
+            f"{opts.latency_s * 1000:.0f} ms, up to ${extra:.2f} a month at this schedule."
+        )
     busy = [c for c in cells if c.shape == "a" and c.run == "busy"]
     if busy:
         c = max(busy, key=lambda c: c.history)
@@ -921,6 +929,39 @@ def print_costs(cells: list[Cell], opts: Options, fn: FunctionConfig) -> tuple[b
 
 
 # -- main -----------------------------------------------------------------------------------------
+
+
+def latency_section(
+    cells: list[Cell], opts: Options, fn: FunctionConfig, sweep: SweepFigures | None
+) -> list[Target]:
+    """Goal 5 (``sim.bench_latency``): alert latency at the default schedule, and the Bedrock
+    requests per API and region against the (assumed) quotas; prints them, returns the targets."""
+    quiet = [c for c in cells if c.run == "quiet"]
+    busy = [c for c in cells if c.run == "busy"]
+    if not quiet:
+        return [Target("Alert latency and request rates (sim/bench_latency.py)", None, "no run")]
+    calls: dict[str, dict[str, int]] = {}
+    for name, group in (("quiet", quiet), ("busy", busy)):
+        if group:
+            calls[name] = {k: max(c.ours.bedrock_by_kind[k] for c in group) for k in opts.kinds}
+    if sweep is not None:
+        calls.setdefault("quiet", {})[bench_latency.SWEEP] = sweep.quiet_calls_max
+        calls.setdefault("busy", {})[bench_latency.SWEEP] = sweep.busy_calls
+    apis = {k: f"{REGISTRY[k].list_action}, {REGISTRY[k].detail_action}" for k in opts.kinds}
+    apis[bench_latency.SWEEP] = "bedrock:ListKnowledgeBases, ListDataSources, ListIngestionJobs"
+    latencies, rates = bench_latency.measure(
+        period_s=fn.schedule_minutes * 60.0,
+        quiet_run_s=max(c.ours.lambda_s(opts, fn) for c in quiet),
+        busy_run_s=max(c.ours.lambda_s(opts, fn) for c in busy) if busy else None,
+        latency_s=opts.latency_s,
+        aws_latency_s=opts.aws_latency_s,
+        calls=calls,
+    )
+    print("\n" + bench_latency.latency_text(latencies, rates, apis))
+    return [
+        Target(f"{name} (sim/bench_latency.py)", passed, detail)
+        for name, passed, detail in bench_latency.targets(latencies, rates)
+    ]
 
 
 def _task(args: tuple[Options, int, str]) -> list[Cell]:
@@ -1055,6 +1096,7 @@ def main(argv: list[str] | None = None) -> int:
             "no quiet run of shape (a) measured" if cost is None else cost[1],
         )
     )
+    sweep = None
     if args.sweep_knowledge_bases > 0:
         sweep = measure_sweep(args.sweep_knowledge_bases)
         print("\n" + sweep_text(sweep))
@@ -1066,6 +1108,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{sweep.runs_to_cover} runs (K = {sweep.k_formula})",
             )
         )
+    results.extend(latency_section(cells, opts, fn, sweep))
     print("\nTargets:")
     for t in results:
         print(f"  {t.verdict}  {t.name}: {t.detail}")

@@ -362,3 +362,19 @@ def measure(template_dir: Path, quiet: QuietRun | None = None) -> tuple[StackBil
     log_bytes, log_events = quiet_run_logs()
     base = quiet or QuietRun(0.0, 0.0, 0.0, 0, 0, 0)
     return bill, QuietRun(base.lambda_s, base.rru, base.wru, base.publishes, log_bytes, log_events)
+
+
+def sweep_month(bill: StackBill, calls_per_run: int, latency_s: float) -> float:
+    """What the knowledge-base ingestion sweep adds to a quiet month in an account with knowledge
+    bases (the benchmark's quiet account has none): ``calls_per_run`` bedrock-agent calls at
+    ``latency_s`` each, in every scheduled run, as Lambda GB-s."""
+    return sum(
+        f.runs_per_month
+        * calls_per_run
+        * latency_s
+        * f.memory_mb
+        / 1024
+        * PRICES[f"lambda_gb_s_{f.architecture}"]
+        for f in bill.functions
+        if f.runs_per_month
+    )

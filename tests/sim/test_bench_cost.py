@@ -29,6 +29,9 @@ def test_the_default_stack_is_counted_from_its_template(
     assert bill.composite_alarms == 0
     assert bill.alarms["SelfMonitoringMonitorStoppedRunningDB835E66"] == 2
     assert bill.alarm_metrics == len(bill.alarms) + 1
+    # No subscription in the default stack: nothing can reach the subscription dead-letter
+    # queue, so it has no alarm
+    assert not [a for a in bill.alarms if "SubscriptionDeadLetterQueue" in a]
     # One scheduled function, every minute; the events function idles in a quiet month
     [scheduled] = [f for f in bill.functions if f.runs_per_month]
     assert scheduled.handler == "job_monitor.handlers.monitor.handler"
@@ -53,6 +56,10 @@ def test_a_quiet_month_costs_at_most_two_dollars(
     assert lines["kms"] >= 1.0
     text = bench_cost.cost_text(bill, run)
     assert f"**${sum(lines.values()):.2f}**" in text
+    # The sweep of an account with knowledge bases: 50 calls x 50 ms in each of 43,200 runs
+    assert bench_cost.sweep_month(bill, 50, 0.05) == pytest.approx(
+        43_200 * 2.5 * 0.25 * bench_cost.PRICES["lambda_gb_s_arm64"]
+    )
 
 
 def _template(**resources: dict[str, Any]) -> dict[str, Any]:
