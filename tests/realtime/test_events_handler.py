@@ -1,5 +1,5 @@
-"""The events function's Lambda handler: environment in, one event, metrics out; bad events are
-refused with an error that says what is wrong (Lambda retries, then the dead-letter queue)."""
+"""The events function's Lambda handler: environment in, one event, figures logged out; bad events
+are refused with an error that says what is wrong (Lambda retries, then the dead-letter queue)."""
 
 from __future__ import annotations
 
