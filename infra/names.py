@@ -12,6 +12,7 @@ from __future__ import annotations
 from job_monitor.names import (
     DIGEST_SERVICE,
     EVENTS_SERVICE,
+    FIGURES_MESSAGE,
     IDEMPOTENCY_PARTITION_KEY,
     IDEMPOTENCY_TTL_ATTRIBUTE,
     METRIC_API_CALLS,
@@ -32,7 +33,6 @@ from job_monitor.names import (
 )
 
 __all__ = [
-    "ASKED_TO_RUN_PERIODS",
     "DEAD_MANS_SWITCH_PERIODS",
     "DEFAULT_STACK_NAME",
     "DIGEST",
@@ -41,6 +41,7 @@ __all__ = [
     "ENCRYPTION",
     "EVENTS_HANDLER",
     "EVENTS_SERVICE",
+    "FIGURES_MESSAGE",
     "IDEMPOTENCY_PARTITION_KEY",
     "IDEMPOTENCY_TTL_ATTRIBUTE",
     "METRIC_API_CALLS",
@@ -105,8 +106,8 @@ def destination_notifier(label: str) -> str:
 EVENTS_HANDLER = "job_monitor.handlers.events.handler"
 DIGEST_HANDLER = "job_monitor.handlers.digest.handler"
 
-# Dead-man's switch: alarm when no run completed in this many schedule periods.
+# Dead-man's switch of the scheduled monitor (infra.blocks.alarms.Heartbeat).
 DEAD_MANS_SWITCH_PERIODS = 3
-ASKED_TO_RUN_PERIODS = 2
-"""Of the dead-man's switch's periods, in how many the schedule must have asked for a run before
-"no completed run" notifies (``infra.blocks.alarms.Heartbeat``)."""
+"""The least number of schedule periods in a row in which a run was asked for and none started
+before the monitor's dead-man's switch fires (``infra.constructs.monitor.dead_mans_switch_periods``
+makes it longer than one run can last)."""

@@ -417,7 +417,7 @@ WATCH_REGIONS: SettingField[tuple[str, ...]] = dataclasses.replace(
 """``F.WATCH_REGIONS`` read from the context: the names must also be regions botocore knows (the
 Lambda checks their form only; it gets what this check let through)."""
 REALTIME_EVENTS = _context_boolean("realtime_events", True)
-SCHEDULE_MINUTES = _context_integer("schedule_minutes", 5, 1, _MAX_SCHEDULE_MINUTES)
+SCHEDULE_MINUTES = _context_integer("schedule_minutes", 1, 1, _MAX_SCHEDULE_MINUTES)
 MONITOR_TIMEOUT_SECONDS = _context_integer("monitor_timeout_seconds", 300, 60, 900)
 MONITOR_RESERVED_CONCURRENCY = _context_boolean("monitor_reserved_concurrency", True)
 LOG_LEVEL = _context("log_level", "INFO", F.one_of(LOG_LEVELS))

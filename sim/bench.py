@@ -50,9 +50,11 @@ and (e) against (d).
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections import Counter
@@ -60,6 +62,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -67,24 +70,22 @@ from botocore.config import Config
 
 from job_monitor.domain.kinds import FAILURE_STATUSES, REGISTRY, JobKind
 from job_monitor.wiring import services
+from sim import bench_cost, bench_latency
 from sim.bedrock import SPECS, BedrockSimulator
+from sim.bench_cost import PRICES
 from sim.bench_lambda import (
     LAMBDA_UNZIPPED_LIMIT_BYTES,
     MB,
-    PRICES,
-    PRICES_AS_OF,
     SDK_LAYER_COLD_START_TARGET,
     SDK_LAYER_SHARE_TARGET,
     ColdStart,
     FunctionConfig,
-    RunCost,
     SdkLayerCost,
     cold_start,
     function_config,
-    monthly,
     sdk_layer_cost,
 )
-from sim.bench_sweep import measure_sweep, sweep_text
+from sim.bench_sweep import SweepFigures, measure_sweep, sweep_text
 from sim.local import REGION, TABLE_NAME, LocalAccount, local_account
 from sim.naive import PAGE_SIZE, NaivePoller
 
@@ -885,27 +886,29 @@ def cold_start_text(cold: ColdStart) -> str:
     )
 
 
-def print_costs(cells: list[Cell], opts: Options, fn: FunctionConfig) -> None:
-    print(
-        f"\nMonthly cost if every run is quiet, shape (a), schedule every "
-        f"{fn.schedule_minutes} min ({fn.runs_per_month:,} runs/month); prices {PRICES_AS_OF}:\n"
-    )
-    lines = ["lambda requests", "lambda GB-s", "dynamodb", "sns", "secrets manager", "cloudwatch"]
-    print("| H per kind | design | " + " | ".join(lines) + " | total |")
-    print("|---:|---|" + "---:|" * (len(lines) + 1))
-    for c in sorted(cells, key=lambda c: c.history):
-        if c.shape != "a" or c.run != "quiet":
-            continue
-        for name, f in (("ours", c.ours), ("naive", c.naive)):
-            if f is None:
-                continue
-            cost = monthly(RunCost(f.lambda_s(opts, fn), f.rru, f.wru, f.sns), fn)
-            mark = "~" if f.modelled else ""
-            print(
-                f"| {c.history:,} | {name} | "
-                + " | ".join(f"{mark}${cost[k]:,.2f}" for k in lines)
-                + f" | {mark}${sum(cost.values()):,.2f} |"
+def print_costs(cells: list[Cell], opts: Options, fn: FunctionConfig) -> tuple[bool, str] | None:
+    """The quiet month of the default stack (``sim.bench_cost``: counts from the synthesized
+    template and the code), with the quiet run measured at the largest H, shape (a); returns
+    goal 3's (passed, detail), or None when no quiet run of shape (a) was measured."""
+    quiet = [c for c in cells if c.shape == "a" and c.run == "quiet"]
+    verdict = None
+    if quiet:
+        c = max(quiet, key=lambda c: c.history)
+        o = c.ours
+        with tempfile.TemporaryDirectory() as out:
+            bill, run = bench_cost.measure(
+                Path(out), bench_cost.QuietRun(o.lambda_s(opts, fn), o.rru, o.wru, o.sns, 0, 0)
             )
+        print(f"\n(quiet run measured at H={c.history:,}, shape (a))")
+        print(bench_cost.cost_text(bill, run))
+        verdict = bench_cost.cost_target(bill, run)
+        budget = json.loads((bench_cost.ROOT / "cdk.json").read_text())["context"]["sweep_budget"]
+        extra = bench_cost.sweep_month(bill, int(budget), opts.latency_s)
+        print(
+            f"An account with knowledge bases adds the ingestion sweep (not in this quiet "
+            f"account): at most sweep_budget = {budget} bedrock-agent calls per run x "
+            f"{opts.latency_s * 1000:.0f} ms, up to ${extra:.2f} a month at this schedule."
+        )
     busy = [c for c in cells if c.shape == "a" and c.run == "busy"]
     if busy:
         c = max(busy, key=lambda c: c.history)
@@ -922,9 +925,43 @@ def print_costs(cells: list[Cell], opts: Options, fn: FunctionConfig) -> None:
             f"${per_run * 1_000_000:,.0f} per million such runs (+ one secret read per run when "
             "Slack posts, SNS deliveries to email at $2 per 100,000)."
         )
+    return verdict
 
 
 # -- main -----------------------------------------------------------------------------------------
+
+
+def latency_section(
+    cells: list[Cell], opts: Options, fn: FunctionConfig, sweep: SweepFigures | None
+) -> list[Target]:
+    """Goal 5 (``sim.bench_latency``): alert latency at the default schedule, and the Bedrock
+    requests per API and region against the (assumed) quotas; prints them, returns the targets."""
+    quiet = [c for c in cells if c.run == "quiet"]
+    busy = [c for c in cells if c.run == "busy"]
+    if not quiet:
+        return [Target("Alert latency and request rates (sim/bench_latency.py)", None, "no run")]
+    calls: dict[str, dict[str, int]] = {}
+    for name, group in (("quiet", quiet), ("busy", busy)):
+        if group:
+            calls[name] = {k: max(c.ours.bedrock_by_kind[k] for c in group) for k in opts.kinds}
+    if sweep is not None:
+        calls.setdefault("quiet", {})[bench_latency.SWEEP] = sweep.quiet_calls_max
+        calls.setdefault("busy", {})[bench_latency.SWEEP] = sweep.busy_calls
+    apis = {k: f"{REGISTRY[k].list_action}, {REGISTRY[k].detail_action}" for k in opts.kinds}
+    apis[bench_latency.SWEEP] = "bedrock:ListKnowledgeBases, ListDataSources, ListIngestionJobs"
+    latencies, rates = bench_latency.measure(
+        period_s=fn.schedule_minutes * 60.0,
+        quiet_run_s=max(c.ours.lambda_s(opts, fn) for c in quiet),
+        busy_run_s=max(c.ours.lambda_s(opts, fn) for c in busy) if busy else None,
+        latency_s=opts.latency_s,
+        aws_latency_s=opts.aws_latency_s,
+        calls=calls,
+    )
+    print("\n" + bench_latency.latency_text(latencies, rates, apis))
+    return [
+        Target(f"{name} (sim/bench_latency.py)", passed, detail)
+        for name, passed, detail in bench_latency.targets(latencies, rates)
+    ]
 
 
 def _task(args: tuple[Options, int, str]) -> list[Cell]:
@@ -1050,8 +1087,16 @@ def main(argv: list[str] | None = None) -> int:
         measured = None
     print_results(cells, opts, fn)
     print_lambda(cells, opts, fn, cold, layer)
-    print_costs(cells, opts, fn)
+    cost = print_costs(cells, opts, fn)
     results = targets(cells, opts, cold, measured, layer)
+    results.append(
+        Target(
+            f"Quiet month of the default stack <= ${bench_cost.TARGET_USD:.2f} (sim/bench_cost.py)",
+            None if cost is None else cost[0],
+            "no quiet run of shape (a) measured" if cost is None else cost[1],
+        )
+    )
+    sweep = None
     if args.sweep_knowledge_bases > 0:
         sweep = measure_sweep(args.sweep_knowledge_bases)
         print("\n" + sweep_text(sweep))
@@ -1063,6 +1108,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{sweep.runs_to_cover} runs (K = {sweep.k_formula})",
             )
         )
+    results.extend(latency_section(cells, opts, fn, sweep))
     print("\nTargets:")
     for t in results:
         print(f"  {t.verdict}  {t.name}: {t.detail}")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import json
-import math
 import os
 import statistics
 import subprocess
@@ -284,51 +283,3 @@ def sdk_layer_cost(repetitions: int, site: Path | None = None) -> SdkLayerCost:
         precompiled_s=statistics.median(precompiled),
         repetitions=repetitions,
     )
-
-
-# -- cost model -----------------------------------------------------------------------------------
-
-PRICES_AS_OF = "2025 (us-east-1 list prices as last known to the author; check your region)"
-PRICES = {
-    "lambda_request": 0.20 / 1e6,
-    "lambda_gb_s_arm64": 0.0000133334,
-    "lambda_gb_s_x86_64": 0.0000166667,
-    "dynamodb_rru": 0.125 / 1e6,
-    "dynamodb_wru": 0.625 / 1e6,
-    "sns_publish": 0.50 / 1e6,
-    "secret_month": 0.40,
-    "secret_api_call": 0.05 / 10_000,
-    "metric_month": 0.30,
-    "alarm_month": 0.10,
-}
-CUSTOM_METRICS = 16
-"""7 monitor metrics (handlers/monitor.py), TransitionsByStatus for ~5 statuses, 4 notifier ones."""
-ALARMS = 6
-"""Standard alarms of the stack with Slack (4 without)."""
-
-
-@dataclass(frozen=True)
-class RunCost:
-    """What one run consumes."""
-
-    duration_s: float
-    rru: float
-    wru: float
-    publishes: int
-    secret_calls: int = 0
-
-
-def monthly(run: RunCost, fn: FunctionConfig) -> dict[str, float]:
-    """Monthly cost, by line, if every run of the month were like ``run``."""
-    runs = fn.runs_per_month
-    billed_ms = math.ceil(run.duration_s * 1000)
-    gb_s = runs * billed_ms / 1000 * fn.memory_mb / 1024
-    return {
-        "lambda requests": runs * PRICES["lambda_request"],
-        "lambda GB-s": gb_s * PRICES[f"lambda_gb_s_{fn.architecture}"],
-        "dynamodb": runs * (run.rru * PRICES["dynamodb_rru"] + run.wru * PRICES["dynamodb_wru"]),
-        "sns": runs * run.publishes * PRICES["sns_publish"],
-        "secrets manager": PRICES["secret_month"]
-        + runs * run.secret_calls * PRICES["secret_api_call"],
-        "cloudwatch": CUSTOM_METRICS * PRICES["metric_month"] + ALARMS * PRICES["alarm_month"],
-    }

@@ -7,8 +7,15 @@ from here, so an alarm cannot silently watch a metric nobody emits. Pure: no imp
 
 from __future__ import annotations
 
-# -- CloudWatch metrics (Powertools Metrics, EMF through the logs) -------------------------------
+# -- Figures of a run, logged (not CloudWatch custom metrics) ------------------------------------
+# The monitor and the real-time path log their figures as one structured record per invocation
+# (message FIGURES_MESSAGE, the figures under the key "figures", named by the METRIC_* names below)
+# instead of emitting custom metrics: each metric name x dimension set is a billed metric ($0.30
+# a month), none of these is alarmed, and per-kind or per-status dimensions multiplied them.
+# CloudWatch Logs Insights queries them; the alarms watch Lambda's free AWS/Lambda metrics.
+FIGURES_MESSAGE = "figures"
 METRIC_NAMESPACE = "BedrockJobMonitor"
+"""The namespace of the custom metrics that remain (the notifiers' outcomes)."""
 SERVICE_DIMENSION = "service"
 """Powertools EMF adds the service name as this dimension of every metric."""
 
@@ -27,19 +34,17 @@ SLACK_NOTIFIER_SERVICE = notifier_service("slack")
 
 # The scheduled monitor (handlers/monitor.py).
 METRIC_RUN_COMPLETED = "RunCompleted"
-"""Emitted only when every (region, kind) ran: the dead-man's switch alarm watches it."""
+"""1 only when every (region, kind) ran (a run with a failed kind also raises: Lambda Errors)."""
 METRIC_TRANSITIONS_PUBLISHED = "TransitionsPublished"
 """Also emitted by the real-time path (its own service dimension)."""
 METRIC_TRANSITIONS_BY_STATUS = "TransitionsByStatus"
-"""Dimensions: service and status."""
+"""New status -> count."""
 METRIC_UNKNOWN_STATUSES = "UnknownStatuses"
 """Transitions published into a status the job-kind registry does not know (the registry needs an
-update). Dimensions: service and kind; emitted only when non-zero, by the scheduled run and the
-real-time path."""
+update): kind -> count, only kinds with any, by the scheduled run and the real-time path."""
 METRIC_TAG_READS_FAILED = "TagReadsFailed"
 """Transitions published without tags because their job's tags could not be read (``tag_keys``
-set; ``publish.tags``). Dimension: service; emitted only when non-zero, by the scheduled run and
-the real-time path."""
+set; ``publish.tags``), by the scheduled run and the real-time path."""
 METRIC_JOBS_LISTED = "JobsListed"
 METRIC_API_CALLS = "ApiCalls"
 METRIC_KIND_ERRORS = "KindErrors"

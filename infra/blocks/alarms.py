@@ -22,30 +22,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra import names
-
 ERROR_PERIOD = Duration.minutes(5)
 """The period of the error and queue alarms and of the dashboard's graphs."""
-
-
-def custom_metric(
-    metric_name: str,
-    *,
-    service: str = names.MONITOR_SERVICE,
-    statistic: str = "Sum",
-    period: Duration = ERROR_PERIOD,
-    label: str | None = None,
-) -> cloudwatch.Metric:
-    """A metric a function emits through Powertools (``names.METRIC_*``); EMF adds the
-    ``service`` dimension (the function's ``POWERTOOLS_SERVICE_NAME``)."""
-    return cloudwatch.Metric(
-        namespace=names.METRIC_NAMESPACE,
-        metric_name=metric_name,
-        dimensions_map={names.SERVICE_DIMENSION: service},
-        statistic=statistic,
-        period=period,
-        label=label,
-    )
 
 
 def threshold_alarm(
@@ -113,19 +91,6 @@ class WatchedFunction:
             period=ERROR_PERIOD,
         )
 
-    def dashboard_lines(self) -> list[cloudwatch.IMetric]:
-        """Its lines on the dashboard's Errors graph: errors, and throttles with ``throttles``."""
-        lines: list[cloudwatch.IMetric] = [
-            self.function.metric_errors(label=self.dashboard_label, period=ERROR_PERIOD)
-        ]
-        if self.throttles:
-            lines.append(
-                self.function.metric_throttles(
-                    label=f"{self.dashboard_label} (throttles)", period=ERROR_PERIOD
-                )
-            )
-        return lines
-
     def alarm(self, scope: Construct) -> cloudwatch.Alarm:
         counted = " (an error or a throttled invocation)" if self.throttles else ""
         return threshold_alarm(
@@ -163,79 +128,49 @@ class WatchedQueue:
 
 
 @dataclass(frozen=True)
-class Requests:
-    """What asks for the work a ``Heartbeat`` reports done: ``metric`` counts the requests (a Sum
-    per period, e.g. a function's ``AsyncEventsReceived``); alarm ``label`` when requests came in
-    at least ``min_periods`` of the heartbeat's periods (no data: no request)."""
-
-    label: str
-    metric: cloudwatch.IMetric
-    min_periods: int
-
-
-@dataclass(frozen=True)
 class Heartbeat:
-    """A dead-man's switch: alarm ``label`` when ``metric`` (a Sum per period) stayed below 1 for
-    ``periods`` periods in a row; no data counts as breaching.
+    """A dead-man's switch on two free AWS/Lambda metrics of a scheduled function: alarm
+    ``label`` when, in each of ``periods`` periods (``period`` long) in a row, the schedule handed
+    the function a run (``asked``, e.g. ``AsyncEventsReceived``) and no invocation started
+    (``started``, e.g. ``Invocations``). One metric math alarm of 2 metrics: billed as 2 alarm
+    metrics ($0.20 a month), where a custom heartbeat metric ($0.30), two alarms and an AND
+    composite ($0.50) cost $1.00.
 
-    With ``requests``, that alarm notifies nobody; the one that notifies is the composite
-    ``notify_label``: ALARM(``label``) AND ALARM(``requests.label``), i.e. the work was asked for
-    in ``requests.min_periods`` of the last ``periods`` periods and none of it was done.
-
-    Why: a heartbeat alone is breaching from its creation until the first datapoint arrives
-    (CloudWatch fills every missing datapoint with "breaching"), so it fires right after a first
-    deploy. The requests alarm cannot be in ALARM before ``min_periods`` requests arrived, and by
-    the second request the first one's heartbeat is in: a fresh deploy does not fire, a monitor
-    that is asked to run and does not complete does. (A schedule that stops asking is not caught
-    here: its dead-letter queue alarm covers requests that cannot be delivered.)"""
+    Why it cannot fire after a deploy: before the first request there is no data, and the
+    expression is 0 where ``asked`` is missing (``FILL(asked, 0)``); missing data is not breaching.
+    Runs that start and fail (an error, a timeout, a failed kind: ``RunFailed``) are the function's
+    errors alarm's to report (``WatchedFunction``, one period); this one reports runs asked for and
+    never started (throttled, dropped, Lambda unable to run the function). ``periods`` must span
+    longer than one run can hold the function (its timeout, with one run at a time), so that one
+    long run does not fire it. A schedule that stops asking is not caught here: its dead-letter
+    queue alarm covers requests that cannot be delivered."""
 
     label: str
     periods: int
-    metric: cloudwatch.IMetric
+    period: Duration
+    asked: cloudwatch.IMetric
+    started: cloudwatch.IMetric
     description: str
-    requests: Requests | None = None
-    notify_label: str = ""
+
+    EXPRESSION = "IF(FILL(asked, 0) >= 1 AND FILL(started, 0) < 1, 1, 0)"
+    """1 in a period in which a run was asked for and none started, else 0."""
 
     def alarm(self, scope: Construct) -> cloudwatch.AlarmBase:
-        below_one = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
-        heartbeat = threshold_alarm(
+        return cloudwatch.Alarm(
             scope,
             self.label,
-            periods=self.periods,
-            threshold=1,
-            comparison=below_one,
-            metric=self.metric,
-            description=self.description,
-            missing_breaches=True,
-        )
-        if self.requests is None:
-            return heartbeat
-        requests = self.requests
-        asked = cloudwatch.Alarm(
-            scope,
-            requests.label,
-            alarm_description=(
-                f"Requests arrived in at least {requests.min_periods} of the last {self.periods} "
-                f"periods (part of {self.notify_label}; notifies nobody itself)"
+            alarm_description=self.description,
+            metric=cloudwatch.MathExpression(
+                expression=self.EXPRESSION,
+                using_metrics={"asked": self.asked, "started": self.started},
+                period=self.period,
+                label="asked for a run and none started",
             ),
-            metric=requests.metric,
             threshold=1,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             evaluation_periods=self.periods,
-            datapoints_to_alarm=requests.min_periods,
+            datapoints_to_alarm=self.periods,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
-        return cloudwatch.CompositeAlarm(
-            scope,
-            self.notify_label,
-            alarm_description=(
-                f"{self.description}, although it was asked to run in at least "
-                f"{requests.min_periods} of them"
-            ),
-            alarm_rule=cloudwatch.AlarmRule.all_of(
-                cloudwatch.AlarmRule.from_alarm(heartbeat, cloudwatch.AlarmState.ALARM),
-                cloudwatch.AlarmRule.from_alarm(asked, cloudwatch.AlarmState.ALARM),
-            ),
         )
 
 

@@ -9,7 +9,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import names
-from infra.blocks.alarms import Heartbeat, Requests, custom_metric
+from infra.blocks.alarms import Heartbeat
 from infra.blocks.schedules import schedule_invocations
 from infra.constructs.bedrock_access import (
     grant_describe_jobs,
@@ -23,12 +23,12 @@ from job_monitor.domain.kinds import JobKind, resolve_kinds
 class ScheduledMonitor(FunctionCapability):
     """The monitor function (one run at a time) and its EventBridge Scheduler schedule.
 
-    Alarmed: the function's errors ("MonitorErrors"), the schedule's dead-letter queue, and a
-    dead-man's switch that notifies as "MonitorStoppedRunning": no completed run for
-    ``names.DEAD_MANS_SWITCH_PERIODS`` schedule periods ("MonitorNotRunning", notifies nobody
-    itself) while the schedule asked for runs in at least ``names.ASKED_TO_RUN_PERIODS`` of them
-    ("MonitorAskedToRun": Lambda's ``AsyncEventsReceived``). So a fresh deploy, before its first
-    run, does not fire it.
+    Alarmed, on free AWS/Lambda and AWS/SQS metrics only: the function's errors ("MonitorErrors":
+    a failed, timed-out or partly failed run), the schedule's dead-letter queue, and a dead-man's
+    switch "MonitorStoppedRunning" (``blocks.alarms.Heartbeat``): in each of
+    ``dead_mans_switch_periods(settings)`` schedule periods the schedule handed Lambda a run
+    (``AsyncEventsReceived``) and none started (``Invocations``). A fresh deploy, before its
+    first run, does not fire it.
 
     Attributes: ``function``, ``role``, ``log_group``, ``schedule``, ``schedule_role``,
     ``schedule_dead_letter_queue``, ``kinds``, ``alarm_targets``.
@@ -85,24 +85,29 @@ class ScheduledMonitor(FunctionCapability):
             dashboard_label="Monitor errors",
         )
         self._watch_queue("ScheduleDeadLetterQueue", self.schedule_dead_letter_queue)
-        periods = names.DEAD_MANS_SWITCH_PERIODS
+        periods = dead_mans_switch_periods(
+            settings.schedule_minutes, settings.monitor_timeout_seconds
+        )
         self._watch_heartbeat(
             Heartbeat(
-                label="MonitorNotRunning",
+                label="MonitorStoppedRunning",
                 periods=periods,
-                # Emitted only when every (region, kind) ran.
-                metric=custom_metric(names.METRIC_RUN_COMPLETED, period=period),
-                description=f"Dead-man's switch: no completed monitor run in {periods} schedule "
-                f"periods ({periods * settings.schedule_minutes} min)",
-                requests=Requests(
-                    label="MonitorAskedToRun",
-                    # Lambda's asynchronous invocation metric: every event the schedule handed
-                    # to Lambda, whether it then ran, failed, timed out or was throttled.
-                    metric=self.function.metric(
-                        "AsyncEventsReceived", statistic="Sum", period=period
-                    ),
-                    min_periods=names.ASKED_TO_RUN_PERIODS,
-                ),
-                notify_label="MonitorStoppedRunning",
+                period=period,
+                # Lambda's asynchronous invocation metric: every event the schedule handed to
+                # Lambda, whether it then ran, failed, timed out or was throttled.
+                asked=self.function.metric("AsyncEventsReceived", statistic="Sum", period=period),
+                started=self.function.metric_invocations(statistic="Sum", period=period),
+                description=f"Dead-man's switch: the schedule asked for a run and none started, "
+                f"in each of {periods} schedule periods ({periods * settings.schedule_minutes} "
+                "min): throttled, dropped or not run by Lambda (failed runs: MonitorErrors)",
             )
         )
+
+
+def dead_mans_switch_periods(schedule_minutes: int, timeout_seconds: int) -> int:
+    """Schedule periods in a row, asked and not started, before the dead-man's switch fires: at
+    least ``names.DEAD_MANS_SWITCH_PERIODS``, and more than one run can hold the function (one
+    at a time: the runs asked meanwhile wait or are dropped) plus the period it started in:
+    ``ceil(timeout / period) + 2``. 1-minute schedule, 300 s timeout: 7 periods."""
+    period_s = schedule_minutes * 60
+    return max(names.DEAD_MANS_SWITCH_PERIODS, -(-timeout_seconds // period_s) + 2)

@@ -66,7 +66,8 @@ def set_filter_policy(subscription: sns.Subscription, policy: dict[str, Any]) ->
 class Notifications(Construct):
     """Attributes: ``topic``, ``subscription_dead_letter_queue`` (SNS redrive target of every
     subscription: what SNS could not deliver after its retries), ``email_subscriptions``,
-    ``alarm_targets`` (the subscription dead-letter queue)."""
+    ``alarm_targets`` (the subscription dead-letter queue, once a subscription redrives to it:
+    without any, nothing can land there, and its alarm would cost $0.10 a month for nothing)."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, settings: Settings, key: EncryptionKey
@@ -98,9 +99,12 @@ class Notifications(Construct):
             set_filter_policy(
                 self.topic.add_subscription(subscription), settings.email_filter_policy()
             )
+        self._redriven = bool(self.email_subscriptions)
 
     @property
     def alarm_targets(self) -> AlarmTargets:
+        if not self._redriven:
+            return AlarmTargets()
         return AlarmTargets(
             queues=(
                 WatchedQueue("SubscriptionDeadLetterQueue", self.subscription_dead_letter_queue),
@@ -144,4 +148,5 @@ class Notifications(Construct):
             dead_letter_queue=self.subscription_dead_letter_queue,
         )
         set_filter_policy(self.topic.add_subscription(subscription), filter_policy)
+        self._redriven = True
         return subscription

@@ -23,30 +23,32 @@ from infra.blocks.alarms import (
     AlarmActionStrategy,
     NotifyTopic,
     WatchedFunction,
-    custom_metric,
 )
 from infra.blocks.storage import encrypted_topic
 from infra.constructs.encryption import EncryptionKey
 from infra.settings import Settings
 
-
-def transitions_by_status() -> cloudwatch.MathExpression:
-    """One line per new status (the monitor's TransitionsByStatus metric, dimension status)."""
-    schema = f"{{{names.METRIC_NAMESPACE},{names.SERVICE_DIMENSION},status}}"
-    seconds = int(ERROR_PERIOD.to_seconds())
-    return cloudwatch.MathExpression(
-        expression=(
-            f"SEARCH('{schema} MetricName=\"{names.METRIC_TRANSITIONS_BY_STATUS}\"', "
-            f"'Sum', {seconds})"
-        ),
-        label="",
-        period=ERROR_PERIOD,
-    )
+FIGURES_QUERY = (
+    f'fields @timestamp | filter message = "{names.FIGURES_MESSAGE}" '
+    f"| stats sum(figures.{names.METRIC_TRANSITIONS_PUBLISHED}) as published, "
+    f"sum(figures.{names.METRIC_API_CALLS}) as apiCalls, "
+    f"sum(figures.{names.METRIC_KIND_ERRORS}) as kindErrors, "
+    f"max(figures.{names.METRIC_KINDS_NOT_OFFERED}) as kindsNotOffered, "
+    f"max(figures.{names.METRIC_RUN_DURATION_MS}) as maxRunMs by bin(5m)"
+)
+"""Logs Insights: the monitor's figures (``handlers.monitor.run_figures``), per 5 minutes."""
+TRANSITIONS_QUERY = (
+    'fields @timestamp | filter message = "transition published" '
+    "| stats count(*) as transitions by kind, status"
+)
+"""Logs Insights: transitions published, by kind and new status (per-kind detail lives in the
+logs, not in metric dimensions)."""
 
 
 class SelfMonitoring(Construct):
     """Alarms on what ``watched`` capabilities declare (in their order), the operator topic they
-    notify, and a dashboard of the monitor's metrics and every watched function's errors.
+    notify, and a dashboard of every watched function's free Lambda metrics and of the monitor's
+    logged figures (Logs Insights).
 
     ``actions``: what a fired alarm does; None = notify ``operator_topic`` (which
     ``settings.alarm_email`` subscribes to).
@@ -109,38 +111,59 @@ class SelfMonitoring(Construct):
         return topic
 
     def _dashboard(self, functions: Sequence[WatchedFunction]) -> cloudwatch.Dashboard:
-        errors = [line for watched in functions for line in watched.dashboard_lines()]
+        """Free metrics only (AWS/Lambda per watched function) and Logs Insights queries over the
+        watched functions' log groups: no custom metric. (Logs Insights bills $0.005 per GB
+        scanned when a widget refreshes; dashboards beyond an account's first 3 cost $3.)"""
+        log_groups = [
+            watched.function.log_group.log_group_name
+            for watched in functions
+            if watched.function.log_group is not None
+        ]
         dashboard = cloudwatch.Dashboard(self, "Dashboard")
         dashboard.add_widgets(
+            cloudwatch.LogQueryWidget(
+                title="Monitor figures per 5 min: transitions published, Bedrock API calls, "
+                "kind errors, kinds not offered in a watched region (not errors; re-checked "
+                "daily), longest run (ms)",
+                log_group_names=log_groups,
+                query_string=FIGURES_QUERY,
+                width=24,
+            ),
+            cloudwatch.LogQueryWidget(
+                title="Transitions published, by kind and new status",
+                log_group_names=log_groups,
+                query_string=TRANSITIONS_QUERY,
+                width=12,
+            ),
             cloudwatch.GraphWidget(
-                title="Transitions published, by new status",
+                title="Invocations",
                 left=[
-                    custom_metric(names.METRIC_TRANSITIONS_PUBLISHED, label="All"),
-                    transitions_by_status(),
+                    w.function.metric_invocations(label=w.dashboard_label, period=ERROR_PERIOD)
+                    for w in functions
                 ],
             ),
             cloudwatch.GraphWidget(
-                title="Bedrock API calls", left=[custom_metric(names.METRIC_API_CALLS)]
-            ),
-            cloudwatch.GraphWidget(
-                title="Run duration (ms)",
+                title="Errors and throttles",
                 left=[
-                    custom_metric(names.METRIC_RUN_DURATION_MS, statistic="Average"),
-                    custom_metric(names.METRIC_RUN_DURATION_MS, statistic="Maximum"),
+                    *(
+                        w.function.metric_errors(label=w.dashboard_label, period=ERROR_PERIOD)
+                        for w in functions
+                    ),
+                    *(
+                        w.function.metric_throttles(
+                            label=f"{w.dashboard_label} (throttles)", period=ERROR_PERIOD
+                        )
+                        for w in functions
+                    ),
                 ],
             ),
             cloudwatch.GraphWidget(
-                title="Errors",
-                left=[*errors, custom_metric(names.METRIC_KIND_ERRORS)],
-            ),
-            cloudwatch.GraphWidget(
-                title="Kinds not offered in a watched region (not errors; re-checked daily)",
+                title="Duration (ms), maximum",
                 left=[
-                    custom_metric(
-                        names.METRIC_KINDS_NOT_OFFERED,
-                        statistic="Maximum",
-                        label="(region, kind) pairs not offered",
+                    w.function.metric_duration(
+                        label=w.dashboard_label, statistic="Maximum", period=ERROR_PERIOD
                     )
+                    for w in functions
                 ],
             ),
         )

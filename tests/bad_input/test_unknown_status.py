@@ -334,12 +334,13 @@ def test_a_known_status_has_no_unknown_marker(account: LocalAccount) -> None:
 
 
 def test_the_monitor_handler_counts_unknown_statuses_per_kind_once(
-    account: LocalAccount, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    account: LocalAccount, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     from job_monitor.handlers import monitor as handler_module
     from tests.integration.test_monitor_handler import (
         FakeContext,
         emitted_metrics,
+        logged_figures,
         point_at_account,
     )
 
@@ -348,32 +349,33 @@ def test_the_monitor_handler_counts_unknown_statuses_per_kind_once(
     arn = account.bedrock.create_job("batch-inference", "nightly-summaries", status="InProgress")
     handler_module.handler({}, FakeContext())
     account.clock.advance(minutes=5)
-    capsys.readouterr()
+    caplog.clear()
 
     # When Bedrock reports Cancelled, in this run and the next
     with bedrock_says(account, BATCH_INFERENCE, arn, NEW_STATUS):
         handler_module.handler({}, FakeContext())
-        first = capsys.readouterr().out
+        first = list(caplog.records)
+        caplog.clear()
         account.clock.advance(minutes=5)
         handler_module.handler({}, FakeContext())
-        second = capsys.readouterr().out
+        second = list(caplog.records)
     handler_module._settings.cache_clear()
 
     # Then the first run counts one unknown status for batch inference, the next none
     assert emitted_metrics(first)["UnknownStatuses"] == 1
-    [blob] = [json.loads(line) for line in first.splitlines() if '"UnknownStatuses"' in line]
-    assert blob["kind"] == "batch-inference"
-    assert blob["service"] == "bedrock-job-monitor"
+    [figures] = logged_figures(first)
+    assert figures["UnknownStatuses"] == {"batch-inference": 1}
     assert "UnknownStatuses" not in emitted_metrics(second)
 
 
 def test_the_events_handler_counts_an_unknown_status_from_a_batch_event(
-    account: LocalAccount, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    account: LocalAccount, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     from job_monitor.handlers import events as handler_module
     from tests.integration.test_monitor_handler import (
         FakeContext,
         emitted_metrics,
+        logged_figures,
         point_at_account,
     )
 
@@ -387,7 +389,7 @@ def test_the_events_handler_counts_an_unknown_status_from_a_batch_event(
     )
     arn = account.bedrock.create_job("batch-inference", "nightly-summaries", status="InProgress")
     account.monitor(account.settings(kinds=handler_module._settings().kinds)).run()
-    capsys.readouterr()
+    caplog.clear()
 
     # When Bedrock's event says Cancelled (and the Get agrees)
     with bedrock_says(account, BATCH_INFERENCE, arn, NEW_STATUS):
@@ -399,7 +401,6 @@ def test_the_events_handler_counts_an_unknown_status_from_a_batch_event(
     assert result["published"] is True
     [published] = account.drain()
     assert published.attributes["unknownStatus"] == "true"
-    out = capsys.readouterr().out
-    assert emitted_metrics(out)["UnknownStatuses"] == 1
-    [blob] = [json.loads(line) for line in out.splitlines() if '"UnknownStatuses"' in line]
-    assert (blob["kind"], blob["service"]) == ("batch-inference", "bedrock-job-monitor-events")
+    assert emitted_metrics(caplog.records)["UnknownStatuses"] == 1
+    [figures] = logged_figures(caplog.records)
+    assert figures["UnknownStatuses"] == {"batch-inference": 1}

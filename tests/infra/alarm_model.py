@@ -96,3 +96,52 @@ def first_alarm(
             return now
         now += step
     return None
+
+
+@dataclass(frozen=True)
+class AskedNotStartedAlarm:
+    """The dead-man's switch's metric math alarm (``infra.blocks.alarms.Heartbeat``): per period,
+    ``IF(FILL(asked, 0) >= 1 AND FILL(started, 0) < 1, 1, 0)`` over two Sum metrics; ALARM when
+    ``datapoints_to_alarm`` of the last ``evaluation_periods`` complete periods are >= 1. A period
+    where neither metric has data has no value (not breaching, ``notBreaching``)."""
+
+    period: int
+    evaluation_periods: int
+    datapoints_to_alarm: int
+
+    EXPRESSION = "IF(FILL(asked, 0) >= 1 AND FILL(started, 0) < 1, 1, 0)"
+
+    @classmethod
+    def from_template(cls, properties: Mapping[str, Any]) -> AskedNotStartedAlarm:
+        queries = {q["Id"]: q for q in properties["Metrics"]}
+        [expression] = [q for q in queries.values() if "Expression" in q]
+        if expression["Expression"] != cls.EXPRESSION or set(queries) - {expression["Id"]} != {
+            "asked",
+            "started",
+        }:
+            raise ValueError(f"the model does not cover {expression['Expression']!r}")
+        if properties["TreatMissingData"] != "notBreaching":
+            raise ValueError("the model covers notBreaching only")
+        if (properties["Threshold"], properties["ComparisonOperator"]) != (
+            1,
+            "GreaterThanOrEqualToThreshold",
+        ):
+            raise ValueError("the model covers >= 1 only")
+        [period] = {int(queries[i]["MetricStat"]["Period"]) for i in ("asked", "started")}
+        periods = int(properties["EvaluationPeriods"])
+        return cls(period, periods, int(properties.get("DatapointsToAlarm", periods)))
+
+    def in_alarm(
+        self, now: float, asked: Iterable[Datapoint], started: Iterable[Datapoint]
+    ) -> bool:
+        seen = {
+            name: [p for p in points if p.at + p.lag <= now]
+            for name, points in (("asked", asked), ("started", started))
+        }
+        last_complete = int(now // self.period)
+        breaching = 0
+        for k in range(last_complete - self.evaluation_periods, last_complete):
+            start, end = k * self.period, (k + 1) * self.period
+            sums = {n: sum(p.value for p in ps if start <= p.at < end) for n, ps in seen.items()}
+            breaching += sums["asked"] >= 1 and sums["started"] < 1
+        return breaching >= self.datapoints_to_alarm

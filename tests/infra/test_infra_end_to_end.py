@@ -97,11 +97,6 @@ def run_monitor(
     """One scheduled invocation with the monitor's environment from the template."""
     environment = deployed.deployment.environment(deployed.monitor_id)
     use_environment(monkeypatch, environment)
-    # Lambda sets these before the module is imported, and Powertools reads them at import.
-    monkeypatch.setattr(
-        monitor_handler.metrics, "namespace", environment["POWERTOOLS_METRICS_NAMESPACE"]
-    )
-    monkeypatch.setattr(monitor_handler.metrics, "service", environment["POWERTOOLS_SERVICE_NAME"])
     # the handler's own cached client for its region (Lambda sets AWS_REGION)
     simulator.attach(monitor_handler._clients()["job_clients"][("bedrock", REGION)])
     result: dict[str, Any] = monitor_handler.handler({}, deployed.context(deployed.monitor_id))

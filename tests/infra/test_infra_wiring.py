@@ -293,18 +293,27 @@ def test_every_alarm_notifies_the_operator_topic(synthesized: Synthesized) -> No
     alarms = synthesized.resources("AWS::CloudWatch::Alarm")
     composites = synthesized.resources("AWS::CloudWatch::CompositeAlarm")
     # errors of the monitor, the Slack notifier and the real-time path; 4 queues; the dead-man's
-    # switch's two parts (they notify through the composite: test_infra_not_running_alarm.py)
-    assert len(alarms) == 9
-    parts = {
-        synthesized.logical_id(f"{names.SELF_MONITORING}/{label}/Resource")
-        for label in ("MonitorNotRunning", "MonitorAskedToRun")
-    }
-    for logical_id, resource in {**alarms, **composites}.items():
-        if logical_id in parts:
-            assert "AlarmActions" not in resource["Properties"]
-        else:
-            assert resource["Properties"]["AlarmActions"] == [operator]
-    assert len(composites) == 1
+    # switch (one metric math alarm: test_infra_not_running_alarm.py); no composite
+    assert len(alarms) == 8
+    for resource in {**alarms, **composites}.values():
+        assert resource["Properties"]["AlarmActions"] == [operator]
+    assert not composites
+
+
+def test_every_alarm_watches_free_aws_metrics_only(synthesized: Synthesized) -> None:
+    # Issue 16, goal 3: no custom metric is billed for an alarm
+    for resource in synthesized.resources("AWS::CloudWatch::Alarm").values():
+        properties = resource["Properties"]
+        namespaces = (
+            [properties["Namespace"]]
+            if "Namespace" in properties
+            else [
+                q["MetricStat"]["Metric"]["Namespace"]
+                for q in properties["Metrics"]
+                if "MetricStat" in q
+            ]
+        )
+        assert namespaces and all(n.startswith("AWS/") for n in namespaces), namespaces
 
 
 @pytest.mark.parametrize(
@@ -352,30 +361,20 @@ def test_any_message_in_a_dead_letter_queue_raises_an_alarm(
     assert properties["ComparisonOperator"] == "GreaterThanThreshold"
 
 
-def test_dead_mans_switch_fires_after_three_periods_without_a_completed_run(
+def test_dashboard_shows_the_monitor_figures_and_free_metrics_only(
     synthesized: Synthesized,
 ) -> None:
-    properties = alarm(synthesized, "MonitorNotRunning")
-    assert properties["Namespace"] == "BedrockJobMonitor"
-    assert properties["MetricName"] == "RunCompleted"
-    assert properties["Dimensions"] == [{"Name": "service", "Value": names.MONITOR_SERVICE}]
-    assert properties["Statistic"] == "Sum"
-    assert properties["Period"] == 600  # one schedule period (schedule_minutes=10)
-    assert properties["EvaluationPeriods"] == 3
-    assert properties["DatapointsToAlarm"] == 3
-    assert properties["Threshold"] == 1
-    assert properties["ComparisonOperator"] == "LessThanThreshold"
-    assert properties["TreatMissingData"] == "breaching"
-
-
-def test_dashboard_shows_the_monitor_metrics(synthesized: Synthesized) -> None:
     (dashboard,) = synthesized.resources("AWS::CloudWatch::Dashboard").values()
     body = json.dumps(dashboard["Properties"]["DashboardBody"])
-    for metric in (
+    # The logged figures, through Logs Insights
+    for figure in (
         names.METRIC_TRANSITIONS_PUBLISHED,
-        names.METRIC_TRANSITIONS_BY_STATUS,
         names.METRIC_API_CALLS,
         names.METRIC_RUN_DURATION_MS,
         names.METRIC_KIND_ERRORS,
+        names.METRIC_KINDS_NOT_OFFERED,
     ):
-        assert metric in body
+        assert f"figures.{figure}" in body
+    assert "by kind, status" in body
+    # and no custom metric: each would be billed
+    assert names.METRIC_NAMESPACE not in body

@@ -1,13 +1,16 @@
-"""The monitor's Lambda handler end to end on the simulated account: environment in, metrics out."""
+"""The monitor's Lambda handler end to end on the simulated account: environment in, figures
+logged out."""
 
 from __future__ import annotations
 
-import json
+import logging
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
 from moto.sns.models import sns_backends
 
+from job_monitor import names
 from job_monitor.handlers import monitor as handler_module
 from job_monitor.poll.run import RunFailed
 from sim.local import ACCOUNT_ID, REGION, TABLE_NAME, LocalAccount
@@ -36,9 +39,6 @@ def point_at_account(
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "BedrockJobMonitor")
     for key, value in environment.items():
         monkeypatch.setenv(key, value)
-    # (Lambda sets these before the module is imported; Powertools reads them at import.)
-    monkeypatch.setattr(module.metrics, "namespace", "BedrockJobMonitor")
-    monkeypatch.setattr(module.metrics, "service", service)
     module._settings.cache_clear()
     monkeypatch.setattr(
         module,
@@ -59,34 +59,45 @@ def handler(account: LocalAccount, monkeypatch):
     handler_module._settings.cache_clear()
 
 
-def emitted_metrics(text: str) -> dict[str, float]:
-    """Metric values from the EMF blobs Powertools printed."""
+def logged_figures(records: Iterable[logging.LogRecord]) -> list[dict[str, Any]]:
+    """The ``figures`` of each ``names.FIGURES_MESSAGE`` record the handler logged."""
+    return [r.figures for r in records if r.getMessage() == names.FIGURES_MESSAGE]  # type: ignore[attr-defined]
+
+
+def emitted_metrics(records: Iterable[logging.LogRecord]) -> dict[str, float]:
+    """The figures the handler logged, summed over its records; a per-status or per-kind figure
+    counts as the sum of its values, and is left out when empty."""
     values: dict[str, float] = {}
-    for line in text.splitlines():
-        if '"_aws"' not in line:
-            continue
-        blob = json.loads(line)
-        for directive in blob["_aws"]["CloudWatchMetrics"]:
-            for metric in directive["Metrics"]:
-                value = blob[metric["Name"]]
-                values[metric["Name"]] = sum(value) if isinstance(value, list) else value
+    for figures in logged_figures(records):
+        for name, value in figures.items():
+            count = sum(value.values()) if isinstance(value, dict) else value
+            if isinstance(value, dict) and not value:
+                continue
+            values[name] = values.get(name, 0) + count
     return values
 
 
-def test_scheduled_run_publishes_and_reports_metrics(account: LocalAccount, handler, capsys):
+def no_custom_metric_in(text: str) -> None:
+    """Nothing printed in CloudWatch's embedded metric format (a billed custom metric)."""
+    assert '"_aws"' not in text
+
+
+def test_scheduled_run_publishes_and_reports_figures(
+    account: LocalAccount, handler, capsys, caplog
+):
     # Given a baseline with a running job, which then fails
     arn = account.bedrock.create_job("model-customization", "tune", status="InProgress")
     handler({}, FakeContext())
     account.bedrock.set_status(arn, "Failed", failure_message="quota exceeded")
     account.clock.advance(minutes=5)
-    capsys.readouterr()
+    caplog.clear()
     # When the scheduler invokes the handler
     result = handler({}, FakeContext())
-    # Then the transition is published and the run's metrics are emitted (incl. the heartbeat
-    # that the dead-man's switch alarm watches)
+    # Then the transition is published and the run's figures are logged (a completed run)
     assert [m.transition for m in account.drain()] == [("tune", "InProgress", "Failed")]
     assert result["published"] == 1
-    metrics = emitted_metrics(capsys.readouterr().out)
+    no_custom_metric_in(capsys.readouterr().out)
+    metrics = emitted_metrics(caplog.records)
     assert metrics["RunCompleted"] == 1
     assert metrics["TransitionsPublished"] == 1
     assert metrics["KindErrors"] == 0
@@ -109,17 +120,18 @@ def test_test_notification_goes_through_the_real_path_and_touches_no_state(
 
 
 def test_a_failing_kind_fails_the_invocation_after_the_others_ran(
-    account: LocalAccount, handler, capsys
+    account: LocalAccount, handler, caplog
 ):
     handler({}, FakeContext())
     account.bedrock.deny("ListModelInvocationJobs")
     account.bedrock.create_job("evaluation", "eval", status="Completed")
     account.clock.advance(minutes=5)
-    capsys.readouterr()
+    caplog.clear()
     with pytest.raises(RunFailed, match="batch-inference"):
         handler({}, FakeContext())
     assert [m.body["kind"] for m in account.drain()] == ["evaluation"]
-    assert emitted_metrics(capsys.readouterr().out)["KindErrors"] == 1
+    figures = emitted_metrics(caplog.records)
+    assert (figures["KindErrors"], figures["RunCompleted"]) == (1, 0)
 
 
 def test_missing_setting_is_named(monkeypatch, handler):

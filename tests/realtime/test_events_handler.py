@@ -1,5 +1,5 @@
-"""The events function's Lambda handler: environment in, one event, metrics out; bad events are
-refused with an error that says what is wrong (Lambda retries, then the dead-letter queue)."""
+"""The events function's Lambda handler: environment in, one event, figures logged out; bad events
+are refused with an error that says what is wrong (Lambda retries, then the dead-letter queue)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,12 @@ from job_monitor.handlers import events as handler_module
 from job_monitor.realtime.events import InvalidEvent
 from sim.events import state_change_event
 from sim.local import LocalAccount
-from tests.integration.test_monitor_handler import FakeContext, emitted_metrics, point_at_account
+from tests.integration.test_monitor_handler import (
+    FakeContext,
+    emitted_metrics,
+    no_custom_metric_in,
+    point_at_account,
+)
 from tests.realtime.test_event_identifiers import ISSUE_EVENT, LISTED_ARN, the_issues_job
 
 
@@ -30,18 +35,21 @@ def handler(account: LocalAccount, monkeypatch):
     handler_module._settings.cache_clear()
 
 
-def test_an_event_publishes_the_transition_and_counts_it(account: LocalAccount, handler, capsys):
+def test_an_event_publishes_the_transition_and_counts_it(
+    account: LocalAccount, handler, capsys, caplog
+):
     # Given a baseline with a running customization job, which then completes
     arn = account.bedrock.create_job("model-customization", "tune", status="InProgress")
     account.monitor(account.settings(kinds=handler_module._settings().kinds)).run()
     account.bedrock.set_status(arn, "Completed")
-    capsys.readouterr()
+    caplog.clear()
     # When its event reaches the handler
     result = handler(state_change_event(account.bedrock, arn), FakeContext())
     # Then the transition is published, and the same event again publishes nothing
     assert result["published"] is True
     assert [m.transition for m in account.drain()] == [("tune", "InProgress", "Completed")]
-    metrics = emitted_metrics(capsys.readouterr().out)
+    no_custom_metric_in(capsys.readouterr().out)
+    metrics = emitted_metrics(caplog.records)
     assert metrics["EventsReceived"] == 1
     assert metrics["TransitionsPublished"] == 1
     assert handler(state_change_event(account.bedrock, arn), FakeContext()) == {

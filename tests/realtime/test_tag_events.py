@@ -78,7 +78,7 @@ def test_a_denied_read_still_publishes_the_alert_without_tags(account: LocalAcco
 
 
 def test_the_monitor_handler_counts_failed_tag_reads(
-    account: LocalAccount, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    account: LocalAccount, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     from job_monitor.handlers import monitor as handler_module
     from tests.integration.test_monitor_handler import (
@@ -103,16 +103,17 @@ def test_the_monitor_handler_counts_failed_tag_reads(
         account.bedrock.create_job("model-customization", "search-ft", tags={"team": "search"})
         account.bedrock.deny("ListTagsForResource")
         account.clock.advance(minutes=1)
-        capsys.readouterr()
+        caplog.clear()
         # When it runs
         result = handler_module.handler({}, FakeContext())
-        out = capsys.readouterr().out
-        # Then the transition is out, and the failed read is counted
+        # Then the transition is out, and the failed read is counted in the run's logged figures
         assert result["published"] == 1 and result["tagReadsFailed"] == 1
-        assert emitted_metrics(out)["TagReadsFailed"] == 1
-        # And a run without failed reads emits no such metric
+        assert emitted_metrics(caplog.records)["TagReadsFailed"] == 1
+        # And a run without failed reads logs zero
+        caplog.clear()
         account.clock.advance(minutes=5)
-        handler_module.handler({}, FakeContext())
-        assert "TagReadsFailed" not in emitted_metrics(capsys.readouterr().out)
+        result = handler_module.handler({}, FakeContext())
+        assert "tagReadsFailed" not in result
+        assert emitted_metrics(caplog.records)["TagReadsFailed"] == 0
     finally:
         handler_module._settings.cache_clear()

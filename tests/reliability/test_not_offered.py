@@ -14,7 +14,6 @@ Through the poll, the DynamoDB state store (moto) and the Bedrock simulator.
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import timedelta
 from typing import Any
@@ -44,16 +43,11 @@ def _warnings(caplog: pytest.LogCaptureFixture, message: str) -> list[logging.Lo
     return [r for r in caplog.records if r.getMessage() == message]
 
 
-def _metrics(report: RunReport, capsys: pytest.CaptureFixture[str], monkeypatch: Any) -> dict:
+def _metrics(report: RunReport) -> dict[str, Any]:
+    """The figures the handler logs for ``report`` (``handlers.monitor.run_figures``)."""
     from job_monitor.handlers import monitor as handler
 
-    monkeypatch.setattr(handler.metrics, "namespace", "BedrockJobMonitor", raising=False)
-    capsys.readouterr()
-    handler.record_metrics(report)
-    handler.metrics.flush_metrics()
-    blobs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "_aws" in line]
-    values = {k: v for blob in blobs for k, v in blob.items() if not k.startswith("_")}
-    return {k: (v[0] if isinstance(v, list) else v) for k, v in values.items()}
+    return handler.run_figures(report)
 
 
 @pytest.mark.parametrize("answer", list(NOT_OFFERED_ANSWERS))
@@ -156,20 +150,18 @@ def test_access_denied_stays_an_error_of_every_run(account: LocalAccount) -> Non
         account.clock.advance(minutes=5)
 
 
-def test_a_run_with_a_kind_not_offered_counts_as_completed(
-    account: LocalAccount, capsys: pytest.CaptureFixture[str], monkeypatch: Any
-) -> None:
+def test_a_run_with_a_kind_not_offered_counts_as_completed(account: LocalAccount) -> None:
     # Given a region that does not offer evaluation jobs
     account.bedrock.inject(OPERATION, "UnknownOperationException", status=404, times=None)
     account.monitor().run()
     account.clock.advance(minutes=5)
     # When a later run's metrics are recorded
-    values = _metrics(account.monitor().run(), capsys, monkeypatch)
+    values = _metrics(account.monitor().run())
     # Then the run counts as completed (the not-running alarm stays quiet), with no kind error
     # (the error alarm stays quiet), and the gauge shows the pair not offered
-    assert values["RunCompleted"] == 1.0
-    assert values["KindErrors"] == 0.0
-    assert values["KindsNotOffered"] == 1.0
+    assert values["RunCompleted"] == 1
+    assert values["KindErrors"] == 0
+    assert values["KindsNotOffered"] == 1
 
 
 def test_the_mark_is_per_region(account: LocalAccount) -> None:

@@ -4,7 +4,6 @@ tests/reliability/test_not_offered.py."""
 
 from __future__ import annotations
 
-import json
 import logging
 
 import pytest
@@ -54,24 +53,19 @@ def test_one_kind_failing_leaves_the_others_working_and_shows_in_logs_and_report
     assert [m.body["dedupeId"] for m in account.drain()] == [expected["evaluation"]]
 
 
-def test_a_denied_kind_is_counted_in_the_kind_errors_metric(
-    account: LocalAccount, capsys, monkeypatch
+def test_a_denied_kind_is_counted_in_the_kind_errors_figure(
+    account: LocalAccount,
 ):
     # Given a run in which evaluation jobs are denied
     given_one_transition_per_kind(account)
     account.bedrock.deny("ListEvaluationJobs")
     with pytest.raises(RunFailed) as failed:
         account.monitor().run()
-    # When the handler records the failed run's metrics (as it does before re-raising)
-    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "BedrockJobMonitor")
+    # When the handler takes the failed run's figures (it logs them before re-raising)
     from job_monitor.handlers import monitor as handler
 
-    monkeypatch.setattr(handler.metrics, "namespace", "BedrockJobMonitor", raising=False)
-    capsys.readouterr()
-    handler.record_metrics(failed.value.report)
-    handler.metrics.flush_metrics()
-    # Then the embedded-metric-format output has KindErrors = 1 next to the published count
-    blobs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "_aws" in line]
-    values = {k: v for blob in blobs for k, v in blob.items() if not k.startswith("_")}
-    assert values["KindErrors"] == [1.0] or values["KindErrors"] == 1.0
-    assert values["TransitionsPublished"] in (2.0, [2.0])
+    values = handler.run_figures(failed.value.report)
+    # Then they show KindErrors = 1 next to the published count, and no completed run
+    assert values["KindErrors"] == 1
+    assert values["TransitionsPublished"] == 2
+    assert values["RunCompleted"] == 0

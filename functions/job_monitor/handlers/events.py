@@ -10,24 +10,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
-from aws_lambda_powertools.metrics import MetricUnit
 
 from job_monitor import names
+from job_monitor.domain.jobs import Transition
 from job_monitor.handlers.runtime import (
+    log_figures,
     monitor_clients,
     monitor_settings,
-    record_tag_read_failures,
-    record_unknown_statuses,
     remaining_seconds,
+    tag_read_failures,
+    unknown_statuses,
 )
 from job_monitor.monitor import Monitor
 from job_monitor.realtime.events import is_start_event, parse_job_event, parse_start_event
 from job_monitor.wiring import build_monitor
 
 logger = Logger()
-metrics = Metrics()
 copy_config_to_registered_loggers(source_logger=logger, include={"job_monitor"})
 
 
@@ -41,7 +41,6 @@ def _monitor(context: Any) -> Monitor:
     return build_monitor(_settings(), **_clients(), remaining_seconds=remaining_seconds(context))
 
 
-@metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: Any, context: Any) -> dict[str, Any]:
     settings = _settings()
@@ -59,17 +58,29 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         job_arn=job_event.arn,
         event_id=job_event.event_id,
     )
-    metrics.add_metric(names.METRIC_EVENTS_RECEIVED, MetricUnit.Count, 1)
     if job_event.region not in settings.regions:
         logger.warning("event from a region this monitor does not watch; ignored")
+        _log_event_figures(published=None)
         return {"published": False, "reason": "region not watched"}
     transition = _monitor(context).observe(job_event)
-    metrics.add_metric(
-        names.METRIC_TRANSITIONS_PUBLISHED, MetricUnit.Count, int(transition is not None)
-    )
+    _log_event_figures(published=transition)
     if transition is None:
         logger.info("nothing to publish", extra={"event_status": job_event.status})
         return {"published": False, "reason": "no change to report"}
-    record_unknown_statuses(metrics, [transition])
-    record_tag_read_failures(metrics, [transition])
     return {"published": True, "dedupeId": transition.dedupe_id}
+
+
+def _log_event_figures(published: Transition | None) -> None:
+    """The event's figures (``names.FIGURES_MESSAGE``): one event received, 0 or 1 transition
+    published, unknown statuses by kind and tag reads that failed. (Lambda's free
+    ``Invocations`` metric counts the events too.)"""
+    done = [] if published is None else [published]
+    log_figures(
+        logger,
+        {
+            names.METRIC_EVENTS_RECEIVED: 1,
+            names.METRIC_TRANSITIONS_PUBLISHED: len(done),
+            names.METRIC_UNKNOWN_STATUSES: unknown_statuses(done),
+            names.METRIC_TAG_READS_FAILED: tag_read_failures(done),
+        },
+    )

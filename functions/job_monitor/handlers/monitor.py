@@ -1,28 +1,32 @@
-"""Lambda entry point of the scheduled monitor. Thin: parse the event, run, emit metrics."""
+"""Lambda entry point of the scheduled monitor. Thin: parse the event, run, log the run's figures.
+
+The figures go to the log as one structured record (``names.FIGURES_MESSAGE``), not to CloudWatch
+custom metrics: each metric name and dimension set is a billed metric ($0.30 a month), and nothing
+alarms on these. CloudWatch Logs Insights queries them (the README's Self-monitoring section); the
+alarms watch Lambda's own free metrics (``infra.blocks.alarms``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from job_monitor import names
 from job_monitor.contracts import routing
 from job_monitor.handlers.runtime import (
+    log_figures,
     monitor_clients,
     monitor_settings,
-    record_tag_read_failures,
-    record_unknown_statuses,
     remaining_seconds,
+    tag_read_failures,
+    unknown_statuses,
 )
 from job_monitor.monitor import Monitor
 from job_monitor.poll.run import RunFailed, RunReport
 from job_monitor.wiring import build_monitor
 
 logger = Logger()
-metrics = Metrics()
 copy_config_to_registered_loggers(source_logger=logger, include={"job_monitor"})
 
 
@@ -87,7 +91,6 @@ def monitor_for(context: Any) -> Monitor:
     return build_monitor(_settings(), **_clients(), remaining_seconds=remaining_seconds(context))
 
 
-@metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: Any, context: Any) -> dict[str, Any]:
     if parse_event(event):
@@ -101,42 +104,35 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     try:
         report = monitor_for(context).run()
     except RunFailed as failed:
-        record_metrics(failed.report)
+        log_figures(logger, run_figures(failed.report))
         raise
-    record_metrics(report)
+    log_figures(logger, run_figures(report))
     return summary(report)
 
 
-def record_metrics(report: RunReport) -> None:
+def run_figures(report: RunReport) -> dict[str, Any]:
+    """The run's figures, by name (``names.METRIC_*``): counts (int), ``RunDurationMs``,
+    ``TransitionsByStatus`` (new status -> count), ``UnknownStatuses`` (kind -> count, only kinds
+    with any) and ``TagReadsFailed``. ``RunCompleted`` is 1 only when every (region, kind) ran (a
+    kind the region does not offer counts as ran); a run with a failed kind raises, so Lambda's
+    ``Errors`` metric counts it and the error alarm fires."""
     published = report.published
-    metrics.add_metric(names.METRIC_TRANSITIONS_PUBLISHED, MetricUnit.Count, len(published))
-    metrics.add_metric(
-        names.METRIC_JOBS_LISTED, MetricUnit.Count, sum(k.listed for k in report.kinds)
-    )
-    metrics.add_metric(names.METRIC_API_CALLS, MetricUnit.Count, sum(report.api_calls.values()))
-    metrics.add_metric(names.METRIC_KIND_ERRORS, MetricUnit.Count, len(report.failed_kinds))
-    metrics.add_metric(names.METRIC_KINDS_NOT_OFFERED, MetricUnit.Count, len(report.not_offered))
-    metrics.add_metric(names.METRIC_RUN_TRUNCATED, MetricUnit.Count, int(report.truncated))
-    metrics.add_metric(names.METRIC_RUN_DURATION_MS, MetricUnit.Milliseconds, report.duration_ms)
-    if not report.failed_kinds:
-        # The dead-man's switch alarm watches this: a run counts as completed only when every
-        # kind ran (a kind failing on every run also fires the Errors alarm). A kind the region
-        # does not offer is not a failure: it counts as ran.
-        metrics.add_metric(names.METRIC_RUN_COMPLETED, MetricUnit.Count, 1)
-    record_unknown_statuses(metrics, published)
-    record_tag_read_failures(metrics, published)
     by_status: dict[str, int] = {}
     for transition in published:
         by_status[transition.new_status] = by_status.get(transition.new_status, 0) + 1
-    for status, count in sorted(by_status.items()):
-        with single_metric(
-            name=names.METRIC_TRANSITIONS_BY_STATUS,
-            unit=MetricUnit.Count,
-            value=count,
-            namespace=metrics.namespace,
-            default_dimensions={"service": metrics.service or names.MONITOR_SERVICE},
-        ) as single:
-            single.add_dimension("status", status)
+    return {
+        names.METRIC_RUN_COMPLETED: int(not report.failed_kinds),
+        names.METRIC_TRANSITIONS_PUBLISHED: len(published),
+        names.METRIC_TRANSITIONS_BY_STATUS: dict(sorted(by_status.items())),
+        names.METRIC_JOBS_LISTED: sum(k.listed for k in report.kinds),
+        names.METRIC_API_CALLS: sum(report.api_calls.values()),
+        names.METRIC_KIND_ERRORS: len(report.failed_kinds),
+        names.METRIC_KINDS_NOT_OFFERED: len(report.not_offered),
+        names.METRIC_RUN_TRUNCATED: int(report.truncated),
+        names.METRIC_RUN_DURATION_MS: report.duration_ms,
+        names.METRIC_UNKNOWN_STATUSES: unknown_statuses(published),
+        names.METRIC_TAG_READS_FAILED: tag_read_failures(published),
+    }
 
 
 def summary(report: RunReport) -> dict[str, Any]:
@@ -144,9 +140,7 @@ def summary(report: RunReport) -> dict[str, Any]:
         "runId": report.run_id,
         "published": len(report.published),
         "truncated": report.truncated,
-        **(
-            {"tagReadsFailed": n} if (n := sum(1 for t in report.published if t.tags_error)) else {}
-        ),
+        **({"tagReadsFailed": n} if (n := tag_read_failures(report.published)) else {}),
         "kinds": {
             f"{k.region}/{k.kind}": {
                 "baseline": k.baseline,

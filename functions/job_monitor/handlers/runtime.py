@@ -9,8 +9,7 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Metrics
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools import Logger
 
 from job_monitor import names
 from job_monitor.config import MonitorSettings
@@ -39,24 +38,19 @@ def remaining_seconds(context: Any) -> RemainingSeconds | None:
     return lambda: float(context.get_remaining_time_in_millis()) / 1000
 
 
-def record_unknown_statuses(metrics: Metrics, published: Iterable[Transition]) -> None:
-    """``names.METRIC_UNKNOWN_STATUSES`` per kind, for the published transitions into a status
-    the registry does not know; nothing at all when there are none (the usual run)."""
-    by_kind = Counter(t.kind.name for t in published if t.status_unknown)
-    for kind, count in sorted(by_kind.items()):
-        with single_metric(
-            name=names.METRIC_UNKNOWN_STATUSES,
-            unit=MetricUnit.Count,
-            value=count,
-            namespace=metrics.namespace,
-            default_dimensions={names.SERVICE_DIMENSION: metrics.service or names.MONITOR_SERVICE},
-        ) as single:
-            single.add_dimension("kind", kind)
+def unknown_statuses(published: Iterable[Transition]) -> dict[str, int]:
+    """Kind -> how many of the published transitions went into a status the registry does not
+    know (``names.METRIC_UNKNOWN_STATUSES``); empty in the usual run."""
+    return dict(sorted(Counter(t.kind.name for t in published if t.status_unknown).items()))
 
 
-def record_tag_read_failures(metrics: Metrics, published: Iterable[Transition]) -> None:
-    """``names.METRIC_TAG_READS_FAILED``: the published transitions whose job's tags could not be
-    read (``Transition.tags_error``); nothing when there are none."""
-    failed = sum(1 for t in published if t.tags_error)
-    if failed:
-        metrics.add_metric(names.METRIC_TAG_READS_FAILED, MetricUnit.Count, failed)
+def tag_read_failures(published: Iterable[Transition]) -> int:
+    """How many of the published transitions went out without tags because their job's tags
+    could not be read (``Transition.tags_error``, ``names.METRIC_TAG_READS_FAILED``)."""
+    return sum(1 for t in published if t.tags_error)
+
+
+def log_figures(logger: Logger, figures: dict[str, Any]) -> None:
+    """One INFO record ``names.FIGURES_MESSAGE`` with ``figures`` under the key ``figures``
+    (Logs Insights: ``filter message = "figures" | stats sum(figures.TransitionsPublished)``)."""
+    logger.info(names.FIGURES_MESSAGE, extra={"figures": figures})

@@ -6,9 +6,10 @@ transition) and kept with its state (``TrackedJob.tags``), so later transitions 
 without a call, and a quiet run (no transition) makes none. ``tag_keys`` empty: no call ever.
 
 A read that fails does not hold the alert back: the transition is published without tags, marked
-(``Transition.tags_error``, counted by the run report's metric ``names.METRIC_TAG_READS_FAILED``)
-and logged once here. It is not retried in the run (botocore has already retried throttling and
-5xx); the job's tags stay unread, so its next transition tries again, once.
+(``Transition.tags_error``, counted in the run's logged figures as
+``names.METRIC_TAG_READS_FAILED``) and logged once here. It is not retried in the run (botocore
+has already retried throttling and 5xx); the job's tags stay unread, so its next transition
+tries again, once.
 
 One small function per transition, so a pool of workers (a concurrent publish) can call it too.
 """
