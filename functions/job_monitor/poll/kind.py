@@ -26,7 +26,7 @@ from job_monitor.domain.jobs import Job, Transition
 from job_monitor.domain.kinds import UNKNOWN_STATUS_FOLLOW, JobKind
 from job_monitor.domain.overdue import OverdueAlert, OverdueRules, find_alerts
 from job_monitor.poll.budget import OutOfTime, TimeBudget
-from job_monitor.poll.scan import scan_kind
+from job_monitor.poll.scan import first_page_size, scan_kind
 from job_monitor.ports import Cursor, JobSource, Journal, KindState, RegionScope
 from job_monitor.publish.overdue import OverdueAlerts
 from job_monitor.publish.pipeline import AlertPipeline, Ticket
@@ -135,7 +135,15 @@ def poll_kind(
     window = Window(start=start, baseline=cursor.baseline, seen=frozenset(state.recent))
     floor = list_floor(cursor.watermark, ctx.lookback, tracked.values())
     observed_at = ctx.clock()
-    scan = scan_kind(kind, source, tracked, floor=floor, window_start=start)
+    known = len(state.recent) + sum(1 for t in tracked.values() if start and t.created_at >= start)
+    scan = scan_kind(
+        kind,
+        source,
+        tracked,
+        floor=floor,
+        window_start=start,
+        first_page=first_page_size(known),
+    )
     report.listed = len(scan.jobs)
     report.strategy = scan.strategy
     for gone in scan.gone:
