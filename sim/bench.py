@@ -84,6 +84,7 @@ from sim.bench_lambda import (
     monthly,
     sdk_layer_cost,
 )
+from sim.bench_quiet import on_before_parse, quiet_rows, quiet_target, quiet_text
 from sim.bench_sweep import measure_sweep, sweep_text
 from sim.local import REGION, TABLE_NAME, LocalAccount, local_account
 from sim.naive import PAGE_SIZE, NaivePoller
@@ -149,6 +150,8 @@ class Meter:
         self.rru = 0.0
         self.wru = 0.0
         self.bytes_read = 0
+        self.response_bytes: Counter[str] = Counter()
+        """Response body bytes by botocore service id (``sim.bench_quiet``)."""
         self._started: float | None = None
         self._consistent = False
 
@@ -158,6 +161,7 @@ class Meter:
         events.register(f"before-parameter-build.{service}", self._before_call)
         events.register_last(f"request-created.{service}", self._start)
         events.register(f"before-parse.{service}", self._stop)
+        events.register(f"before-parse.{service}", on_before_parse(self._count_bytes))
         events.register(f"after-call.{service}", self._after_call)
         return client
 
@@ -182,6 +186,9 @@ class Meter:
         size = sum(item_bytes(i) for i in items)
         self.bytes_read += size
         self.rru += max(1, math.ceil(size / 4096)) * (1.0 if self._consistent else 0.5)
+
+    def _count_bytes(self, service: str, size: int) -> None:
+        self.response_bytes[service] += size
 
     def _start(self, **_: Any) -> None:
         self._started = time.process_time()
@@ -215,6 +222,8 @@ class Figures:
     wru: float
     bytes_read: int = 0
     modelled: bool = False
+    response_bytes: dict[str, int] = field(default_factory=dict)
+    """Response body bytes by service (``sim.bench_quiet``)."""
 
     @property
     def requests(self) -> int:
@@ -271,6 +280,7 @@ def _measure(
         rru=meter.rru,
         wru=meter.wru,
         bytes_read=meter.bytes_read,
+        response_bytes=dict(meter.response_bytes),
     )
     return figures, result
 
@@ -1051,7 +1061,10 @@ def main(argv: list[str] | None = None) -> int:
     print_results(cells, opts, fn)
     print_lambda(cells, opts, fn, cold, layer)
     print_costs(cells, opts, fn)
+    quiet = quiet_rows(cells, opts, fn)
+    print("\n" + quiet_text(quiet, opts, fn))
     results = targets(cells, opts, cold, measured, layer)
+    results.append(Target(*quiet_target(quiet)))
     if args.sweep_knowledge_bases > 0:
         sweep = measure_sweep(args.sweep_knowledge_bases)
         print("\n" + sweep_text(sweep))
