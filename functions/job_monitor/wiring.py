@@ -48,6 +48,13 @@ def services(kinds: Iterable[JobKind]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(kind.service for kind in kinds if kind.polled))
 
 
+SCAN_WORKERS = 10
+"""Threads making a region's account-wide scans concurrently (``poll.run``): botocore's default
+connection pool per client (``max_pool_connections``) is 10, so no request waits for a
+connection. The calls stay within Bedrock's per-operation rate quotas: each kind's list is its own
+operation, called once per scan."""
+
+
 def build_monitor(
     settings: MonitorSettings,
     *,
@@ -87,6 +94,7 @@ def build_monitor(
         or (DynamoJournal(dynamodb, settings.table_name) if settings.daily_digest else None),
         clock=clock,
         remaining_seconds=remaining_seconds,
+        scan_workers=SCAN_WORKERS,
     )
 
 

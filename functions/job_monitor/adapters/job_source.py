@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+_CALLS_LOCK = threading.Lock()
 PAGE_SIZE = 1000
 """The list operations' maximum page size."""
 
@@ -257,7 +259,8 @@ class BedrockJobSource:
                 f"botocore {botocore.__version__} has no {operation}; deploy a newer SDK with "
                 "the function, or leave the kind out of job_kinds",
             )
-        self.calls[operation] += 1
+        with _CALLS_LOCK:  # the scans of a region run on several threads (poll.run)
+            self.calls[operation] += 1
         try:
             result: dict[str, Any] = method(**params)
         except ClientError as exc:

@@ -18,8 +18,9 @@ The list operations cannot filter on last-modified time, only on creation (or su
 
 The first page is small (``first_page_size``: ``FIRST_PAGE`` summaries, or twice the jobs the
 state already knows in the window, at most 1,000); the pages after it are full. What a run costs
-is mostly the summaries botocore parses (about 45 us each on the benchmark machine, x 6.9 at
-256 MB: 0.3 ms, so a full page of 1,000 costs about 0.3 s of Lambda), not the calls (50 ms each).
+is mostly the summaries botocore parses and the jobs made of them (about 60 us each on the
+benchmark machine, x 6.9 at 256 MB: 0.4 ms, so a full page of 1,000 costs about 0.4 s of
+Lambda), not the calls (50 ms each, and a region's scans run concurrently: ``poll.run``).
 Newest first, a small first page still covers the new-job window of a quiet or ordinary busy run
 in one call; when a tracked job was created long before the window (a job running for weeks in an
 account with a long history), the first page passes the window after ``FIRST_PAGE`` summaries
@@ -39,7 +40,7 @@ from job_monitor.domain.jobs import Job
 from job_monitor.domain.kinds import JobKind
 from job_monitor.ports import JobSource, Page
 
-FIRST_PAGE = 100
+FIRST_PAGE = 50
 """Summaries asked for on a scan's first page (see the module docstring), unless the state knows
 of more jobs in the window."""
 EPSILON = timedelta(seconds=1)

@@ -129,8 +129,8 @@ def test_a_tracked_job_bedrock_no_longer_knows_is_reported_gone():
 
 
 def test_the_first_page_is_small_unless_the_state_knows_more_jobs_in_the_window():
-    assert first_page_size(0) == FIRST_PAGE == 100
-    assert first_page_size(50) == 100
+    assert first_page_size(0) == FIRST_PAGE == 50
+    assert first_page_size(20) == 50
     assert first_page_size(70) == 140
     assert first_page_size(5_000) == PAGE_SIZE == 1000
 
@@ -151,7 +151,7 @@ def test_a_job_running_since_before_a_long_history_costs_a_small_page_and_one_de
         window_start=T0 + timedelta(minutes=3000),
         first_page=first_page_size(0),
     )
-    # Then one page of 100 summaries (not 1,000) covers the window, and the old job is described
+    # Then one page of 50 summaries (not 1,000) covers the window, and the old job is described
     assert source.limits == [FIRST_PAGE]
     assert source.calls == Counter({"list": 1, "describe": 1})
     assert {n.arn for n in new} <= set(result.jobs)
