@@ -10,9 +10,12 @@ an error while the other pairs' alerts are out.
 The account-wide kinds' scans (``poll.kind.scan_reads``: list and describe calls, no write) of a
 region are made concurrently when the context allows it (``PollContext.scan_workers``, the wiring's
 ``SCAN_WORKERS``): a quiet run's time is mostly waiting on those calls, one after another
-otherwise. Everything after the reads (claims, publishes, state writes) stays sequential, in
-the kinds' order, exactly as before: each kind's scan is handed to its own pair, and what a scan
-raised is raised there, isolated to that pair as if it had been made in place.
+otherwise. The region's first pair runs alone first: a region that does not answer is found by
+it, and its other kinds are not tried (as without threads); once it has answered, the scans of
+the remaining kinds start together. Everything after the reads (claims, publishes, state
+writes) stays sequential, in the kinds' order, exactly as before: each kind's scan is handed to
+its own pair, and what a scan raised is raised there, isolated to that pair as if it had been
+made in place.
 
 A kind the region does not offer (``ports.KindNotOffered``) is not a failure: the region's state
 remembers it, it is logged once (a WARNING when first found), counted in the report
@@ -126,12 +129,9 @@ class Poller:
                 logger.exception(
                     "state of a region could not be read", extra={"region": scope.name}
                 )
-            scans = (
-                self._start_scans(pool, scope, snapshot, clock)
-                if pool is not None and region_down is None
-                else {}
-            )
-            for kind in self._kinds:
+            scans: dict[str, Future[Scanned]] = {}
+            probed = False
+            for index, kind in enumerate(self._kinds):
                 kind_report = KindReport(kind=kind.name, region=scope.name)
                 report.kinds.append(kind_report)
                 pairs_left -= 1
@@ -147,9 +147,13 @@ class Poller:
                     kind_report.truncated = True  # no time left at all: the next run covers it
                     report.truncated = True
                     continue
+                if pool is not None and probed and not scans and region_down is None:
+                    # The region answered its first pair: the rest of its scans go at once.
+                    scans = self._start_scans(pool, scope, snapshot, clock, self._kinds[index:])
                 region_down = self._run_pair(
                     scope, kind, state, kind_report, report, scan=scans.get(kind.name)
                 )
+                probed = True
             for unused in scans.values():
                 unused.cancel()  # a pair skipped (region down, no time left): not waited for
             report.api_calls.update(scope.calls)
@@ -161,12 +165,17 @@ class Poller:
         return report
 
     def _start_scans(
-        self, pool: ThreadPoolExecutor, scope: RegionScope, snapshot: Snapshot, clock: Clock
+        self,
+        pool: ThreadPoolExecutor,
+        scope: RegionScope,
+        snapshot: Snapshot,
+        clock: Clock,
+        kinds: Sequence[JobKind],
     ) -> dict[str, Future[Scanned]]:
-        """Start the scans of the region's account-wide kinds that will poll (a cursor, readable,
-        not marked not offered), in the kinds' order; by kind name."""
+        """Start the scans of ``kinds`` that will poll (account-wide, a cursor, readable, not
+        marked not offered), in order; by kind name."""
         scans: dict[str, Future[Scanned]] = {}
-        for kind in self._kinds:
+        for kind in kinds:
             state = snapshot.of(kind)
             marked = state.not_offered
             if (
