@@ -50,11 +50,13 @@ and (e) against (d).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
 from collections import Counter
@@ -69,7 +71,7 @@ import boto3
 from botocore.config import Config
 
 from job_monitor.domain.kinds import FAILURE_STATUSES, REGISTRY, JobKind
-from job_monitor.wiring import services
+from job_monitor.wiring import SCAN_WORKERS, services
 from sim import bench_cost, bench_latency
 from sim.bedrock import SPECS, BedrockSimulator
 from sim.bench_cost import PRICES
@@ -84,6 +86,17 @@ from sim.bench_lambda import (
     cold_start,
     function_config,
     sdk_layer_cost,
+)
+from sim.bench_quiet import (
+    SCAN_THREAD_PREFIX,
+    ParentSize,
+    makespan,
+    measure_parent_kinds,
+    on_before_parse,
+    parents_text,
+    quiet_rows,
+    quiet_target,
+    quiet_text,
 )
 from sim.bench_sweep import SweepFigures, measure_sweep, sweep_text
 from sim.local import REGION, TABLE_NAME, LocalAccount, local_account
@@ -150,7 +163,11 @@ class Meter:
         self.rru = 0.0
         self.wru = 0.0
         self.bytes_read = 0
-        self._started: float | None = None
+        self.response_bytes: Counter[str] = Counter()
+        """Response body bytes by botocore service id (``sim.bench_quiet``)."""
+        self.on_scan_threads: Counter[str] = Counter()
+        """Requests made on the monitor's scan threads (``poll.run``), by operation name."""
+        self._started: dict[int, float] = {}
         self._consistent = False
 
     def attach(self, client: Any) -> Any:
@@ -159,6 +176,7 @@ class Meter:
         events.register(f"before-parameter-build.{service}", self._before_call)
         events.register_last(f"request-created.{service}", self._start)
         events.register(f"before-parse.{service}", self._stop)
+        events.register(f"before-parse.{service}", on_before_parse(self._count_bytes))
         events.register(f"after-call.{service}", self._after_call)
         return client
 
@@ -168,6 +186,8 @@ class Meter:
     def _before_call(self, model: Any, params: dict[str, Any], **_: Any) -> None:
         service = model.service_model.service_id.hyphenize()
         self.requests[f"{service}.{model.name}"] += 1
+        if threading.current_thread().name.startswith(SCAN_THREAD_PREFIX):
+            self.on_scan_threads[model.name] += 1
         self._consistent = bool(params.get("ConsistentRead"))
         if service != "dynamodb":
             return
@@ -184,13 +204,19 @@ class Meter:
         self.bytes_read += size
         self.rru += max(1, math.ceil(size / 4096)) * (1.0 if self._consistent else 0.5)
 
+    def _count_bytes(self, service: str, size: int) -> None:
+        self.response_bytes[service] += size
+
+    # The simulator and moto answer in the thread that sends the request, so the time inside
+    # them is that thread's CPU time between the two events (process time would also count the
+    # other threads' work meanwhile, which is the monitor's).
     def _start(self, **_: Any) -> None:
-        self._started = time.process_time()
+        self._started[threading.get_ident()] = time.thread_time()
 
     def _stop(self, **_: Any) -> None:
-        if self._started is not None:
-            self.server_s += time.process_time() - self._started
-            self._started = None
+        started = self._started.pop(threading.get_ident(), None)
+        if started is not None:
+            self.server_s += time.thread_time() - started
 
     @property
     def dynamodb(self) -> int:
@@ -216,13 +242,22 @@ class Figures:
     wru: float
     bytes_read: int = 0
     modelled: bool = False
+    response_bytes: dict[str, int] = field(default_factory=dict)
+    """Response body bytes by service (``sim.bench_quiet``)."""
+    chains: tuple[int, ...] = ()
+    """Bedrock requests per kind made on the scan threads, in the kinds' order: concurrent
+    chains, each one kind's requests one after another (``sim.bench_quiet.makespan``)."""
 
     @property
     def requests(self) -> int:
         return self.bedrock + self.dynamodb + self.sns
 
     def waiting_s(self, opts: Options) -> float:
-        return self.bedrock * opts.latency_s + (self.dynamodb + self.sns) * opts.aws_latency_s
+        """Requests x latency, one after another, except the scans' Bedrock requests: those
+        wait as long as the longest schedule of their per-kind chains on ``SCAN_WORKERS``."""
+        sequential = self.bedrock - sum(self.chains)
+        bedrock = sequential + makespan(self.chains, SCAN_WORKERS)
+        return bedrock * opts.latency_s + (self.dynamodb + self.sns) * opts.aws_latency_s
 
     def wall_s(self, opts: Options) -> float:
         return self.cpu_s + self.waiting_s(opts)
@@ -257,10 +292,21 @@ def _measure(
         operation_kind[kind.detail_action.removeprefix(f"{kind.iam_prefix}:")] = kind.name
     sim.reset_calls()
     meter.reset()
-    cpu = time.process_time()
-    result = action()
-    cpu = time.process_time() - cpu
+    # The objects alive before the run (the simulator's jobs, moto's tables: hundreds of
+    # thousands at H = 100,000) are not the monitor's: frozen, the garbage collector does not
+    # traverse them during the run, as in Lambda, whose heap holds only the monitor's objects.
+    gc.collect()
+    gc.freeze()
+    try:
+        cpu = time.process_time()
+        result = action()
+        cpu = time.process_time() - cpu
+    finally:
+        gc.unfreeze()
     by_kind = Counter(operation_kind.get(name, "?") for name, _ in sim.calls)
+    scanned: Counter[str] = Counter()
+    for operation, n in meter.on_scan_threads.items():
+        scanned[operation_kind.get(operation, "?")] += n
     figures = Figures(
         bedrock=len(sim.calls),
         bedrock_by_kind={k.name: by_kind[k.name] for k in kinds},
@@ -272,6 +318,8 @@ def _measure(
         rru=meter.rru,
         wru=meter.wru,
         bytes_read=meter.bytes_read,
+        response_bytes=dict(meter.response_bytes),
+        chains=tuple(scanned[k.name] for k in kinds if scanned[k.name]),
     )
     return figures, result
 
@@ -1032,6 +1080,12 @@ def parse_args(argv: list[str] | None) -> tuple[Options, argparse.Namespace]:
         help="knowledge bases (x 3 data sources) of the sweep benchmark (sim/bench_sweep.py); "
         "0 to skip",
     )
+    parser.add_argument(
+        "--parents",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="quiet and busy runs of the parent-scoped kinds (sim/bench_quiet.py)",
+    )
     args = parser.parse_args(argv)
     if args.failures > args.transitions or args.transitions > args.running:
         parser.error("need failures <= transitions <= running")
@@ -1088,7 +1142,14 @@ def main(argv: list[str] | None = None) -> int:
     print_results(cells, opts, fn)
     print_lambda(cells, opts, fn, cold, layer)
     cost = print_costs(cells, opts, fn)
+    quiet = quiet_rows(cells, opts, fn)
+    print("\n" + quiet_text(quiet, opts, fn, SCAN_WORKERS))
+    if args.parents:
+        size = ParentSize()
+        parents = measure_parent_kinds(size, opts.latency_s, opts.aws_latency_s, fn)
+        print("\n" + parents_text(parents, size, quiet))
     results = targets(cells, opts, cold, measured, layer)
+    results.append(Target(*quiet_target(quiet)))
     results.append(
         Target(
             f"Quiet month of the default stack <= ${bench_cost.TARGET_USD:.2f} (sim/bench_cost.py)",

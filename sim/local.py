@@ -17,10 +17,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 from botocore.config import Config
 from moto import mock_aws
 
+from job_monitor.adapters.timestamps import fast_timestamp_session
 from job_monitor.config import MonitorSettings
 from job_monitor.domain.kinds import DEFAULT_KINDS, resolve_kinds
 from job_monitor.monitor import Monitor
@@ -134,7 +134,7 @@ class LocalAccount:
                 elif (service, region) in self._agent_clients:
                     client = self._agent_clients[(service, region)]
                 else:
-                    client = boto3.session.Session(region_name=region).client(service)
+                    client = fast_timestamp_session(region).client(service)
                     self._agent_clients[(service, region)] = client
                 clients[(service, region)] = self.parents_in(region).attach(client)
         return clients
@@ -158,7 +158,7 @@ class LocalAccount:
         if (service, region) == ("bedrock", REGION):
             return self.clients["bedrock"]
         if (service, region) not in self._region_clients:
-            session = boto3.session.Session(region_name=region)
+            session = fast_timestamp_session(region)
             self._region_clients[(service, region)] = self.simulator(region).attach(
                 session.client(
                     service, config=Config(retries={"mode": "standard", "max_attempts": 3})
@@ -226,7 +226,7 @@ def local_account(clock: ManualClock | None = None) -> Iterator[LocalAccount]:
     clock = clock or ManualClock()
     try:
         with mock_aws():
-            session = boto3.session.Session(region_name=REGION)
+            session = fast_timestamp_session(REGION)
             quick = Config(retries={"mode": "standard", "max_attempts": 3})
             bedrock = BedrockSimulator(account_id=ACCOUNT_ID, region=REGION, clock=clock)
             clients = {

@@ -31,7 +31,8 @@ def utc_now() -> datetime:
 class Monitor:
     """``regions``: one ``RegionScope`` per watched region (sources and state store); the
     ``publisher`` sends every alert to the topic; ``journal`` (the daily digest's) hears of every
-    published transition. Raises ValueError without a region."""
+    published transition. ``scan_workers``: threads for a region's concurrent scans
+    (``poll.run``; 1, the default: sequential). Raises ValueError without a region."""
 
     def __init__(
         self,
@@ -42,6 +43,7 @@ class Monitor:
         journal: Journal | None = None,
         clock: Clock = utc_now,
         remaining_seconds: RemainingSeconds | None = None,
+        scan_workers: int = 1,
     ) -> None:
         if not regions:
             raise ValueError("a monitor needs at least one region")
@@ -51,6 +53,7 @@ class Monitor:
         self.journal = journal
         self._clock = clock
         self._remaining = remaining_seconds
+        self._scan_workers = scan_workers
 
     def run(self) -> RunReport:
         """Run every configured kind in every region; raise ``poll.run.RunFailed`` at the end if
@@ -109,4 +112,5 @@ class Monitor:
             overdue=settings.overdue_rules,
             sweep_budget=settings.sweep_budget,
             tag_keys=settings.tag_keys,
+            scan_workers=self._scan_workers,
         )

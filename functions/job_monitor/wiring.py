@@ -25,6 +25,7 @@ from job_monitor.adapters.sdk_support import (
 )
 from job_monitor.adapters.sns import SnsPublisher
 from job_monitor.adapters.state_store import DynamoStateStore
+from job_monitor.adapters.timestamps import fast_timestamp_session
 from job_monitor.config import MonitorSettings, NotifierSettings
 from job_monitor.digest.run import DigestSender
 from job_monitor.domain.kinds import JobKind
@@ -62,6 +63,13 @@ def client_services(settings: MonitorSettings) -> tuple[str, ...]:
     """Every client service one region needs: the kinds' (``services``), then the tags'."""
     kinds = settings.kinds
     return tuple(dict.fromkeys((*services(kinds), *tag_services(kinds, settings.tag_keys))))
+
+
+SCAN_WORKERS = 10
+"""Threads making a region's account-wide scans concurrently (``poll.run``): botocore's default
+connection pool per client (``max_pool_connections``) is 10, so no request waits for a
+connection. The calls stay within Bedrock's per-operation rate quotas: each kind's list is its own
+operation, called once per scan."""
 
 
 def build_monitor(
@@ -107,6 +115,7 @@ def build_monitor(
         or (DynamoJournal(dynamodb, settings.table_name) if settings.daily_digest else None),
         clock=clock,
         remaining_seconds=remaining_seconds,
+        scan_workers=SCAN_WORKERS,
     )
 
 
@@ -143,10 +152,11 @@ def aws_clients(settings: MonitorSettings, session: Any = None) -> dict[str, Any
     Raises ``adapters.sdk_support.SdkTooOld`` when the loaded SDK lacks a service or an operation
     that an enabled kind calls (``JobKind.operations``), naming the kind, the service, the
     operation and the botocore version: the handlers build their clients once per execution
-    environment, so this is checked at cold start, before any poll."""
-    import boto3  # noqa: PLC0415 - not at import time: the cold start pays only when it runs
+    environment, so this is checked at cold start, before any poll.
 
-    session = session or boto3.session.Session()
+    The default session parses response timestamps with the standard library
+    (``adapters.timestamps``: most of a list page's parsing time otherwise)."""
+    session = session or fast_timestamp_session()
     known_services = frozenset(session.get_available_services())
     job_clients = {
         (service, region): session.client(service, region_name=region, config=job_client_config())
@@ -162,10 +172,9 @@ def aws_clients(settings: MonitorSettings, session: Any = None) -> dict[str, Any
 
 def state_and_topic_clients(session: Any = None) -> dict[str, Any]:
     """DynamoDB and SNS in the function's own region, with standard retries."""
-    import boto3  # noqa: PLC0415
     from botocore.config import Config  # noqa: PLC0415
 
-    session = session or boto3.session.Session()
+    session = session or fast_timestamp_session()
     standard = Config(retries={"mode": "standard", "max_attempts": 5})
     return {
         "dynamodb": session.client("dynamodb", config=standard),

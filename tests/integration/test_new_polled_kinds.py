@@ -86,9 +86,10 @@ def test_async_invocations_page_and_are_throttled_without_loss(
     sim.reset_calls()
     # When the monitor runs
     report = _run(account, ASYNC_INVOKE)
-    # Then botocore retried the throttled call, two pages were read, each job published once
+    # Then botocore retried the throttled call, three pages were read (the scan's small first
+    # page, poll.scan.FIRST_PAGE, then full pages: 50 + 1,000 + the rest), each job published once
     assert len(backoffs) == 2
-    assert sim.count("ListAsyncInvokes") == 2 + 2
+    assert sim.count("ListAsyncInvokes") == 2 + 3
     assert len(report.published) == 1_100
     assert len({m.body["jobArn"] for m in account.drain()}) == 1_100
 
@@ -151,17 +152,19 @@ def test_prompt_optimization_quiet_run_pages_only_to_the_floor(account: LocalAcc
     account.clock.advance(minutes=5)
     sim.reset_calls()
     _run(account, PROMPT_OPTIMIZATION)
-    # Then one page newest first is enough: it already reaches below the floor
+    # Then one small page newest first is enough: it already reaches below the floor
     assert sim.count() == 1
     (params,) = [p for _, p in sim.calls]
     assert params["sortOrder"] == "Descending" and "statusEquals" not in params
-    # When 1,200 new jobs appear, Then the run pages until it passes the floor: 2 pages
+    assert params["maxResults"] == 50  # poll.scan.FIRST_PAGE, not 1,000 summaries to parse
+    # When 1,200 new jobs appear, Then the run pages until it passes the floor: the small first
+    # page, then full ones (50 + 1,000 + 1,000)
     for i in range(1_200):
         sim.create_job("prompt-optimization", f"n{i}", status="Failed")
     account.clock.advance(minutes=5)
     sim.reset_calls()
     report = _run(account, PROMPT_OPTIMIZATION)
-    assert sim.count("ListAdvancedPromptOptimizationJobs") == 2
+    assert sim.count("ListAdvancedPromptOptimizationJobs") == 3
     assert len(report.published) == 1_200
 
 

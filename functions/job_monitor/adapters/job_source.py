@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+_CALLS_LOCK = threading.Lock()
 PAGE_SIZE = 1000
 """The list operations' maximum page size."""
 
@@ -277,7 +279,8 @@ class BedrockJobSource:
         # refused at cold start otherwise (``adapters.sdk_support.SdkTooOld``, from
         # ``wiring.aws_clients``), before any poll.
         method = getattr(self.client, operation)
-        self.calls[operation] += 1
+        with _CALLS_LOCK:  # the scans of a region run on several threads (poll.run)
+            self.calls[operation] += 1
         try:
             result: dict[str, Any] = method(**params)
         except ClientError as exc:

@@ -9,7 +9,7 @@ what the scan listed (``domain.overdue``): no call, and per alert due the pipeli
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -26,7 +26,7 @@ from job_monitor.domain.jobs import Job, Transition
 from job_monitor.domain.kinds import UNKNOWN_STATUS_FOLLOW, JobKind
 from job_monitor.domain.overdue import OverdueAlert, OverdueRules, find_alerts
 from job_monitor.poll.budget import OutOfTime, TimeBudget
-from job_monitor.poll.scan import scan_kind
+from job_monitor.poll.scan import ScanResult, first_page_size, scan_kind
 from job_monitor.ports import Cursor, JobSource, Journal, KindState, RegionScope
 from job_monitor.publish.overdue import OverdueAlerts
 from job_monitor.publish.pipeline import AlertPipeline, Ticket
@@ -89,6 +89,9 @@ class PollContext:
     """List calls a quiet run may make per parent-scoped kind and region (``poll.sweep``)."""
     tag_keys: tuple[str, ...] = ()
     """Tag keys published as message attributes; empty = no tag is read (``publish.tags``)."""
+    scan_workers: int = 1
+    """Threads that make a region's account-wide scans concurrently (``poll.run``); 1: one
+    after another, in the run's own thread."""
 
     def overdue_alerts(self, scope: RegionScope) -> OverdueAlerts:
         """The overdue alert type on ``scope``'s store: its records expire with the finished
@@ -122,6 +125,42 @@ class PollContext:
         )
 
 
+Scanned = Callable[[], tuple[datetime, ScanResult]]
+"""A kind's scan, made or to be made: (when it was observed, what it found). Calling it raises
+what the scan's reads raised (``poll.run`` runs the scans of a region concurrently, then hands
+each kind its own)."""
+
+
+def scan_reads(
+    ctx: PollContext,
+    scope: RegionScope,
+    kind: JobKind,
+    *,
+    state: KindState,
+    cursor: Cursor,
+    tracked: Mapping[str, TrackedJob] | None = None,
+) -> Scanned:
+    """The reads of ``poll_kind`` (``poll.scan.scan_kind``: list and describe calls, no write),
+    made now. ``tracked``: the jobs followed (``follow_unknown``); None reads them from the
+    state by the same rule without writing (the stamp and the retirement are written by
+    ``poll_kind`` afterwards: a job retired meanwhile was at most described once more)."""
+    if tracked is None:
+        tracked = retired_unknown(kind, state.tracked, ctx.clock()).following
+    start = window_start(cursor.watermark, ctx.lookback)
+    floor = list_floor(cursor.watermark, ctx.lookback, tracked.values())
+    known = len(state.recent) + sum(1 for t in tracked.values() if start and t.created_at >= start)
+    observed_at = ctx.clock()
+    scan = scan_kind(
+        kind,
+        scope.source_for(kind),
+        tracked,
+        floor=floor,
+        window_start=start,
+        first_page=first_page_size(known),
+    )
+    return lambda: (observed_at, scan)
+
+
 def poll_kind(
     ctx: PollContext,
     scope: RegionScope,
@@ -130,16 +169,18 @@ def poll_kind(
     state: KindState,
     cursor: Cursor,
     report: KindReport,
+    scanned: Scanned | None = None,
 ) -> None:
     """Raises ``OutOfTime`` after recording what is safe when the kind's share is spent; what the
-    ports raise propagates (the run loop isolates it to this kind)."""
+    ports raise propagates (the run loop isolates it to this kind). ``scanned``: the kind's scan
+    when already made (``scan_reads``, concurrently with other kinds'); made here when None."""
     source = scope.source_for(kind)
     tracked = follow_unknown(ctx, scope, kind, state, report)
     start = window_start(cursor.watermark, ctx.lookback)
     window = Window(start=start, baseline=cursor.baseline, seen=frozenset(state.recent))
-    floor = list_floor(cursor.watermark, ctx.lookback, tracked.values())
-    observed_at = ctx.clock()
-    scan = scan_kind(kind, source, tracked, floor=floor, window_start=start)
+    if scanned is None:
+        scanned = scan_reads(ctx, scope, kind, state=state, cursor=cursor, tracked=tracked)
+    observed_at, scan = scanned()
     report.listed = len(scan.jobs)
     report.strategy = scan.strategy
     for gone in scan.gone:

@@ -7,6 +7,16 @@ cannot be read, or whose service does not answer, skips its remaining kinds; a k
 cannot use fails alone. ``RunFailed`` is raised at the end when any pair failed, so Lambda counts
 an error while the other pairs' alerts are out.
 
+The account-wide kinds' scans (``poll.kind.scan_reads``: list and describe calls, no write) of a
+region are made concurrently when the context allows it (``PollContext.scan_workers``, the wiring's
+``SCAN_WORKERS``): a quiet run's time is mostly waiting on those calls, one after another
+otherwise. The region's first pair runs alone first: a region that does not answer is found by
+it, and its other kinds are not tried (as without threads); once it has answered, the scans of
+the remaining kinds start together. Everything after the reads (claims, publishes, state
+writes) stays sequential, in the kinds' order, exactly as before: each kind's scan is handed to
+its own pair, and what a scan raised is raised there, isolated to that pair as if it had been
+made in place.
+
 A kind the region does not offer (``ports.KindNotOffered``) is not a failure: the region's state
 remembers it, it is logged once (a WARNING when first found), counted in the report
 (``RunReport.not_offered``), and not asked again until ``NOT_OFFERED_RECHECK`` later. When a
@@ -20,6 +30,7 @@ import logging
 import uuid
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -27,7 +38,14 @@ from job_monitor.domain.jobs import Transition
 from job_monitor.domain.kinds import JobKind
 from job_monitor.poll.baseline import take_baseline
 from job_monitor.poll.budget import OutOfTime
-from job_monitor.poll.kind import Clock, KindReport, PollContext, poll_kind
+from job_monitor.poll.kind import (
+    Clock,
+    KindReport,
+    PollContext,
+    Scanned,
+    poll_kind,
+    scan_reads,
+)
 from job_monitor.poll.sweep import poll_parent_kind, take_sweep_baseline
 from job_monitor.ports import (
     KindNotOffered,
@@ -95,6 +113,11 @@ class Poller:
     def run(self, clock: Clock) -> RunReport:
         ctx = self._context
         report = RunReport(run_id=ctx.run_id, started_at=clock())
+        pool = (
+            ThreadPoolExecutor(max_workers=ctx.scan_workers, thread_name_prefix="scan")
+            if ctx.scan_workers > 1
+            else None
+        )
         pairs_left = len(self._kinds) * len(self._regions)
         for scope in self._regions:
             region_down: str | None = None
@@ -106,7 +129,9 @@ class Poller:
                 logger.exception(
                     "state of a region could not be read", extra={"region": scope.name}
                 )
-            for kind in self._kinds:
+            scans: dict[str, Future[Scanned]] = {}
+            probed = False
+            for index, kind in enumerate(self._kinds):
                 kind_report = KindReport(kind=kind.name, region=scope.name)
                 report.kinds.append(kind_report)
                 pairs_left -= 1
@@ -122,12 +147,48 @@ class Poller:
                     kind_report.truncated = True  # no time left at all: the next run covers it
                     report.truncated = True
                     continue
-                region_down = self._run_pair(scope, kind, state, kind_report, report)
+                if pool is not None and probed and not scans and region_down is None:
+                    # The region answered its first pair: the rest of its scans go at once.
+                    scans = self._start_scans(pool, scope, snapshot, clock, self._kinds[index:])
+                region_down = self._run_pair(
+                    scope, kind, state, kind_report, report, scan=scans.get(kind.name)
+                )
+                probed = True
+            for unused in scans.values():
+                unused.cancel()  # a pair skipped (region down, no time left): not waited for
             report.api_calls.update(scope.calls)
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         report.finished_at = clock()
         if report.failed_kinds:
             raise RunFailed(report)
         return report
+
+    def _start_scans(
+        self,
+        pool: ThreadPoolExecutor,
+        scope: RegionScope,
+        snapshot: Snapshot,
+        clock: Clock,
+        kinds: Sequence[JobKind],
+    ) -> dict[str, Future[Scanned]]:
+        """Start the scans of ``kinds`` that will poll (account-wide, a cursor, readable, not
+        marked not offered), in order; by kind name."""
+        scans: dict[str, Future[Scanned]] = {}
+        for kind in kinds:
+            state = snapshot.of(kind)
+            marked = state.not_offered
+            if (
+                kind.parents
+                or state.cursor is None
+                or state.unreadable_cursor is not None
+                or (marked is not None and clock() < marked.recheck_at)
+            ):
+                continue
+            scans[kind.name] = pool.submit(
+                scan_reads, self._context, scope, kind, state=state, cursor=state.cursor
+            )
+        return scans
 
     def _run_pair(
         self,
@@ -136,6 +197,8 @@ class Poller:
         state: KindState,
         kind_report: KindReport,
         report: RunReport,
+        *,
+        scan: Future[Scanned] | None = None,
     ) -> str | None:
         """Run one pair; return why the region is down when the rest of it must be skipped."""
         extra = {"kind": kind.name, "region": scope.name}
@@ -156,10 +219,19 @@ class Poller:
                     kind_report.tracked = take_baseline(
                         scope.source_for(kind), scope.store, kind, scope.name
                     )
-            else:
-                poll = poll_parent_kind if kind.parents else poll_kind
-                poll(
+            elif kind.parents:
+                poll_parent_kind(
                     self._context, scope, kind, state=state, cursor=state.cursor, report=kind_report
+                )
+            else:
+                poll_kind(
+                    self._context,
+                    scope,
+                    kind,
+                    state=state,
+                    cursor=state.cursor,
+                    report=kind_report,
+                    scanned=scan.result() if scan is not None else None,
                 )
             if state.not_offered is not None:
                 scope.store.clear_not_offered(kind)

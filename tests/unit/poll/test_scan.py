@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from job_monitor.domain.detect import TrackedJob
 from job_monitor.domain.jobs import Job
 from job_monitor.domain.kinds import MODEL_CUSTOMIZATION, JobKind
-from job_monitor.poll.scan import scan_kind
+from job_monitor.poll.scan import FIRST_PAGE, PAGE_SIZE, first_page_size, scan_kind
 from job_monitor.ports import Page
 
 KIND = MODEL_CUSTOMIZATION
@@ -22,11 +22,13 @@ class FakeSource:
         self.jobs = {j.arn: j for j in jobs}
         self.page_size = page_size
         self.calls: Counter[str] = Counter()
+        self.limits: list[int | None] = []
 
     def list_page(
         self, kind: JobKind, *, after=None, before=None, status=None, next_token=None, limit=None
     ) -> Page:
         self.calls["list" if status is None else f"list:{status}"] += 1
+        self.limits.append(limit)
         matching = sorted(
             (
                 j
@@ -124,3 +126,45 @@ def test_a_tracked_job_bedrock_no_longer_knows_is_reported_gone():
     )
     assert [g.arn for g in result.gone] == [deleted.arn]
     assert source.calls == Counter({"list": 1, "describe": 1})
+
+
+def test_the_first_page_is_small_unless_the_state_knows_more_jobs_in_the_window():
+    assert first_page_size(0) == FIRST_PAGE == 50
+    assert first_page_size(20) == 50
+    assert first_page_size(70) == 140
+    assert first_page_size(5_000) == PAGE_SIZE == 1000
+
+
+def test_a_job_running_since_before_a_long_history_costs_a_small_page_and_one_describe():
+    # Given a job running for weeks under 2,000 finished ones, 5 new jobs in the window, and
+    # the service's full pages of 1,000
+    old = job("old", 0, "InProgress")
+    history = [job(f"h{i}", 100 + i) for i in range(2000)]
+    new = [job(f"n{i}", 3000 + i) for i in range(5)]
+    source = FakeSource([old, *history, *new], page_size=1000)
+    # When the scan asks for a first page of first_page_size(...)
+    result = scan_kind(
+        KIND,
+        source,
+        tracked(old),
+        floor=old.created_at,
+        window_start=T0 + timedelta(minutes=3000),
+        first_page=first_page_size(0),
+    )
+    # Then one page of 50 summaries (not 1,000) covers the window, and the old job is described
+    assert source.limits == [FIRST_PAGE]
+    assert source.calls == Counter({"list": 1, "describe": 1})
+    assert {n.arn for n in new} <= set(result.jobs)
+    assert result.jobs[old.arn].status == "InProgress"
+
+
+def test_a_window_larger_than_the_first_page_is_paged_on_with_full_pages():
+    # Given 250 new jobs in the window (a burst the state did not know of)
+    new = [job(f"n{i}", 3000 + i) for i in range(250)]
+    source = FakeSource([job("h", 0), *new], page_size=1000)
+    result = scan_kind(
+        KIND, source, {}, floor=None, window_start=T0 + timedelta(minutes=3000), first_page=100
+    )
+    # Then a page of 100, then a full page reaching below the window: every new job seen
+    assert source.limits == [100, None]
+    assert {n.arn for n in new} <= set(result.jobs)

@@ -1,0 +1,130 @@
+"""A region's account-wide scans run concurrently (``poll.run``, ``PollContext.scan_workers``);
+what follows them stays sequential, in the kinds' order, and a scan's failure stays its kind's."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from job_monitor.config import MonitorSettings
+from job_monitor.domain.jobs import Job
+from job_monitor.domain.kinds import BATCH_INFERENCE, EVALUATION, MODEL_CUSTOMIZATION, JobKind
+from job_monitor.monitor import Monitor
+from job_monitor.poll.run import RunFailed
+from job_monitor.ports import Page, RegionScope
+from tests.fakes.ports import FakeJobSource, InMemoryStateStore, RecordingPublisher
+
+REGION = "us-east-1"
+KINDS = (BATCH_INFERENCE, MODEL_CUSTOMIZATION, EVALUATION)
+MEETING = KINDS[1:]
+"""The region's first pair runs alone (it finds a region that does not answer); the others'
+scans go together."""
+
+
+class MeetingSource:
+    """A ``FakeJobSource`` whose list calls, once armed, wait for each other at a barrier: they
+    can only all return if they are in flight at the same time. ``fail`` makes one kind's list
+    raise after the meeting."""
+
+    def __init__(self, source: FakeJobSource) -> None:
+        self.source = source
+        self.barrier: threading.Barrier | None = None
+        self.fail: str | None = None
+        self.lock = threading.Lock()
+
+    def list_page(self, kind: JobKind, **kwargs: Any) -> Page:
+        if self.barrier is not None and kind in MEETING:
+            self.barrier.wait()
+        if kind.name == self.fail:
+            raise RuntimeError("list failed")
+        with self.lock:
+            return self.source.list_page(kind, **kwargs)
+
+    @property
+    def calls(self) -> Any:
+        return self.source.calls
+
+    def describe(self, kind: JobKind, arn: str) -> Job | None:
+        with self.lock:
+            return self.source.describe(kind, arn)
+
+
+def monitor(source: MeetingSource, clock: Any, workers: int) -> Monitor:
+    settings = MonitorSettings(
+        table_name="unused",
+        topic_arn=f"arn:aws:sns:{REGION}:123456789012:transitions",
+        kinds=KINDS,
+        home_region=REGION,
+    )
+    scope = RegionScope(REGION, sources={"bedrock": source}, store=STORE[0])
+    return Monitor(settings, [scope], PUBLISHER[0], clock=clock, scan_workers=workers)
+
+
+STORE: list[InMemoryStateStore] = []
+PUBLISHER: list[RecordingPublisher] = []
+
+
+@pytest.fixture
+def world() -> tuple[MeetingSource, dict[str, datetime]]:
+    STORE[:] = [InMemoryStateStore()]
+    PUBLISHER[:] = [RecordingPublisher()]
+    now = {"t": datetime(2026, 11, 2, 9, 0, tzinfo=UTC)}
+    return MeetingSource(FakeJobSource()), now
+
+
+def _new_jobs(source: MeetingSource, at: datetime) -> None:
+    for kind in KINDS:
+        source.source.put(Job(kind, f"arn:aws:bedrock:{REGION}:1:{kind.name}/n", "n", "Failed", at))
+
+
+def test_the_scans_of_a_region_are_in_flight_together_and_publish_in_kind_order(world):
+    source, now = world
+    clock = lambda: now["t"]  # noqa: E731
+    monitor(source, clock, workers=10).run()  # baselines
+    # Given a new failed job of each kind, and list calls that return only when both are in
+    # flight (sequential scans would break the barrier after its timeout)
+    now["t"] += timedelta(minutes=5)
+    _new_jobs(source, now["t"] - timedelta(minutes=1))
+    source.barrier = threading.Barrier(len(MEETING), timeout=10)
+    # When the run scans on 10 threads
+    report = monitor(source, clock, workers=10).run()
+    # Then both kinds' jobs are published, in the kinds' order
+    kinds = [json.loads(m.body)["kind"] for m in PUBLISHER[0].messages]
+    assert kinds == [k.name for k in KINDS]
+    assert [k.kind for k in report.kinds] == [k.name for k in KINDS]
+
+
+def test_without_threads_the_scans_are_one_after_another(world):
+    source, now = world
+    clock = lambda: now["t"]  # noqa: E731
+    monitor(source, clock, workers=1).run()
+    now["t"] += timedelta(minutes=5)
+    source.barrier = threading.Barrier(len(MEETING), timeout=0.5)
+    # The first list that meets waits alone at the barrier: it breaks, and both kinds fail alone
+    with pytest.raises(RunFailed, match="BrokenBarrierError"):
+        monitor(source, clock, workers=1).run()
+
+
+def test_a_failed_scan_fails_its_own_kind_only(world):
+    source, now = world
+    clock = lambda: now["t"]  # noqa: E731
+    monitor(source, clock, workers=10).run()
+    now["t"] += timedelta(minutes=5)
+    _new_jobs(source, now["t"] - timedelta(minutes=1))
+    source.fail = MODEL_CUSTOMIZATION.name
+    # When one kind's list fails on its scan thread
+    with pytest.raises(RunFailed) as failed:
+        monitor(source, clock, workers=10).run()
+    # Then that kind fails with the scan's error, and the other's job is published
+    errors = {k.kind: k.error for k in failed.value.report.kinds}
+    assert errors == {
+        BATCH_INFERENCE.name: None,
+        MODEL_CUSTOMIZATION.name: "RuntimeError: list failed",
+        EVALUATION.name: None,
+    }
+    published = [json.loads(m.body)["kind"] for m in PUBLISHER[0].messages]
+    assert published == [BATCH_INFERENCE.name, EVALUATION.name]
