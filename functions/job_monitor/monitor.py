@@ -108,4 +108,5 @@ class Monitor:
             journal=self.journal,
             overdue=settings.overdue_rules,
             sweep_budget=settings.sweep_budget,
+            delivery_batch=settings.delivery_batch,
         )
