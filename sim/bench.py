@@ -67,6 +67,7 @@ from botocore.config import Config
 
 from job_monitor.domain.kinds import FAILURE_STATUSES, REGISTRY, JobKind
 from job_monitor.wiring import services
+from sim import bench_busy
 from sim.bedrock import SPECS, BedrockSimulator
 from sim.bench_lambda import (
     LAMBDA_UNZIPPED_LIMIT_BYTES,
@@ -114,6 +115,8 @@ class Options:
     memory: bool = True
     naive_real_kind: str | None = None
     """Also run the naive poller for real at H=100,000 for this kind alone (opt-in)."""
+    delivery_batch: int = bench_busy.DELIVERY_BATCH
+    """The monitor's ``delivery_batch`` setting (``sim.bench_busy``)."""
 
 
 # -- measuring ------------------------------------------------------------------------------------
@@ -174,6 +177,8 @@ class Meter:
             self.wru += 1  # every item the designs write is under 1 KB
         elif model.name == "BatchWriteItem":
             self.wru += sum(len(v) for v in params["RequestItems"].values())
+        elif model.name == "TransactWriteItems":
+            self.wru += bench_busy.transaction_write_units(params)
 
     def _after_call(self, model: Any, parsed: dict[str, Any], **_: Any) -> None:
         if model.name not in ("Query", "GetItem", "Scan"):
@@ -377,7 +382,10 @@ class Account:
 
     def run_ours(self) -> Any:
         # A new Monitor per run, as the handler builds one per invocation.
-        return self.acct.monitor(self.acct.settings(kinds=tuple(self.kinds))).run()
+        settings = self.acct.settings(
+            kinds=tuple(self.kinds), delivery_batch=self.opts.delivery_batch
+        )
+        return self.acct.monitor(settings).run()
 
     def busy_changes(self) -> None:
         """N new jobs and T transitions (F failures) per kind, over the last five minutes."""
@@ -987,6 +995,18 @@ def parse_args(argv: list[str] | None) -> tuple[Options, argparse.Namespace]:
         help="repeat each run under tracemalloc for its peak memory",
     )
     parser.add_argument("--jobs", type=int, default=2, help="accounts measured in parallel")
+    parser.add_argument(
+        "--delivery-batch",
+        type=int,
+        default=bench_busy.DELIVERY_BATCH,
+        help="the monitor's delivery_batch (transitions delivered together; 1: one at a time)",
+    )
+    parser.add_argument(
+        "--burst",
+        type=int,
+        default=bench_busy.BURST,
+        help="transitions of the large-account burst (sim/bench_busy.py); 0 to skip",
+    )
     parser.add_argument("--cold-start-reps", type=int, default=7, help="0 to skip")
     parser.add_argument(
         "--sweep-knowledge-bases",
@@ -1010,6 +1030,7 @@ def parse_args(argv: list[str] | None) -> tuple[Options, argparse.Namespace]:
         naive_real_max=args.naive_real_max,
         memory=args.memory,
         naive_real_kind=args.naive_real_kind,
+        delivery_batch=args.delivery_batch,
     )
     return opts, args
 
@@ -1051,7 +1072,20 @@ def main(argv: list[str] | None = None) -> int:
     print_results(cells, opts, fn)
     print_lambda(cells, opts, fn, cold, layer)
     print_costs(cells, opts, fn)
+    print("\n" + bench_busy.busy_table(cells, opts, fn))
     results = targets(cells, opts, cold, measured, layer)
+    results += [Target(*check) for check in bench_busy.busy_checks(cells, opts, fn)]
+    burst = None
+    if args.burst > 0:
+        burst = bench_busy.measure_burst(
+            args.burst,
+            delivery_batch=opts.delivery_batch,
+            fn=fn,
+            latency_s=opts.latency_s,
+            aws_latency_s=opts.aws_latency_s,
+        )
+        print("\n" + bench_busy.burst_text(burst))
+    results.append(Target(*bench_busy.burst_check(burst)))
     if args.sweep_knowledge_bases > 0:
         sweep = measure_sweep(args.sweep_knowledge_bases)
         print("\n" + sweep_text(sweep))
