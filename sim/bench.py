@@ -72,7 +72,7 @@ from botocore.config import Config
 
 from job_monitor.domain.kinds import FAILURE_STATUSES, REGISTRY, JobKind
 from job_monitor.wiring import SCAN_WORKERS, services
-from sim import bench_cost, bench_latency
+from sim import bench_busy, bench_cost, bench_latency
 from sim.bedrock import SPECS, BedrockSimulator
 from sim.bench_cost import PRICES
 from sim.bench_lambda import (
@@ -128,6 +128,8 @@ class Options:
     memory: bool = True
     naive_real_kind: str | None = None
     """Also run the naive poller for real at H=100,000 for this kind alone (opt-in)."""
+    delivery_batch: int = bench_busy.DELIVERY_BATCH
+    """The monitor's ``delivery_batch`` setting (``sim.bench_busy``)."""
 
 
 # -- measuring ------------------------------------------------------------------------------------
@@ -195,6 +197,8 @@ class Meter:
             self.wru += 1  # every item the designs write is under 1 KB
         elif model.name == "BatchWriteItem":
             self.wru += sum(len(v) for v in params["RequestItems"].values())
+        elif model.name == "TransactWriteItems":
+            self.wru += bench_busy.transaction_write_units(params)
 
     def _after_call(self, model: Any, parsed: dict[str, Any], **_: Any) -> None:
         if model.name not in ("Query", "GetItem", "Scan"):
@@ -426,7 +430,10 @@ class Account:
 
     def run_ours(self) -> Any:
         # A new Monitor per run, as the handler builds one per invocation.
-        return self.acct.monitor(self.acct.settings(kinds=tuple(self.kinds))).run()
+        settings = self.acct.settings(
+            kinds=tuple(self.kinds), delivery_batch=self.opts.delivery_batch
+        )
+        return self.acct.monitor(settings).run()
 
     def busy_changes(self) -> None:
         """N new jobs and T transitions (F failures) per kind, over the last five minutes."""
@@ -1072,6 +1079,18 @@ def parse_args(argv: list[str] | None) -> tuple[Options, argparse.Namespace]:
         help="repeat each run under tracemalloc for its peak memory",
     )
     parser.add_argument("--jobs", type=int, default=2, help="accounts measured in parallel")
+    parser.add_argument(
+        "--delivery-batch",
+        type=int,
+        default=bench_busy.DELIVERY_BATCH,
+        help="the monitor's delivery_batch (transitions delivered together; 1: one at a time)",
+    )
+    parser.add_argument(
+        "--burst",
+        type=int,
+        default=bench_busy.BURST,
+        help="transitions of the large-account burst (sim/bench_busy.py); 0 to skip",
+    )
     parser.add_argument("--cold-start-reps", type=int, default=7, help="0 to skip")
     parser.add_argument(
         "--sweep-knowledge-bases",
@@ -1101,6 +1120,7 @@ def parse_args(argv: list[str] | None) -> tuple[Options, argparse.Namespace]:
         naive_real_max=args.naive_real_max,
         memory=args.memory,
         naive_real_kind=args.naive_real_kind,
+        delivery_batch=args.delivery_batch,
     )
     return opts, args
 
@@ -1144,12 +1164,14 @@ def main(argv: list[str] | None = None) -> int:
     cost = print_costs(cells, opts, fn)
     quiet = quiet_rows(cells, opts, fn)
     print("\n" + quiet_text(quiet, opts, fn, SCAN_WORKERS))
+    print("\n" + bench_busy.busy_table(cells, opts, fn))
     if args.parents:
         size = ParentSize()
         parents = measure_parent_kinds(size, opts.latency_s, opts.aws_latency_s, fn)
         print("\n" + parents_text(parents, size, quiet))
     results = targets(cells, opts, cold, measured, layer)
     results.append(Target(*quiet_target(quiet)))
+    results += [Target(*check) for check in bench_busy.busy_checks(cells, opts, fn)]
     results.append(
         Target(
             f"Quiet month of the default stack <= ${bench_cost.TARGET_USD:.2f} (sim/bench_cost.py)",
@@ -1157,6 +1179,17 @@ def main(argv: list[str] | None = None) -> int:
             "no quiet run of shape (a) measured" if cost is None else cost[1],
         )
     )
+    burst = None
+    if args.burst > 0:
+        burst = bench_busy.measure_burst(
+            args.burst,
+            delivery_batch=opts.delivery_batch,
+            fn=fn,
+            latency_s=opts.latency_s,
+            aws_latency_s=opts.aws_latency_s,
+        )
+        print("\n" + bench_busy.burst_text(burst))
+    results.append(Target(*bench_busy.burst_check(burst)))
     sweep = None
     if args.sweep_knowledge_bases > 0:
         sweep = measure_sweep(args.sweep_knowledge_bases)

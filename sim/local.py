@@ -25,6 +25,7 @@ from job_monitor.config import MonitorSettings
 from job_monitor.domain.kinds import DEFAULT_KINDS, resolve_kinds
 from job_monitor.monitor import Monitor
 from job_monitor.wiring import build_monitor, services, tag_services
+from sim import moto_transactions
 from sim.bedrock import BedrockSimulator
 from sim.parents import ParentScopedSimulator
 
@@ -224,6 +225,7 @@ def local_account(clock: ManualClock | None = None) -> Iterator[LocalAccount]:
     saved = {key: os.environ.get(key) for key in fake_credentials}
     os.environ.update(fake_credentials)
     clock = clock or ManualClock()
+    moto_transactions.install()
     try:
         with mock_aws():
             session = fast_timestamp_session(REGION)

@@ -37,6 +37,9 @@ class MonitorSettings:
     """List calls a quiet run makes per parent-scoped kind and region (``poll.sweep``)."""
     time_margin_seconds: int = F.TIME_MARGIN_SECONDS.default
     """Stop starting new work when the invocation has less than this left (s)."""
+    delivery_batch: int = F.DELIVERY_BATCH.default
+    """Transitions of one kind delivered together (``poll.kind.deliver_changes``); 1: one at a
+    time."""
     home_region: str = ""
     """The region the monitor runs in (``AWS_REGION``); its state keeps the partition ``state``."""
     watch_regions: tuple[str, ...] = F.WATCH_REGIONS.default
@@ -88,6 +91,7 @@ class MonitorSettings:
             finished_job_ttl_days=F.FINISHED_JOB_TTL_DAYS.from_env(env),
             sweep_budget=F.SWEEP_BUDGET.from_env(env),
             time_margin_seconds=F.TIME_MARGIN_SECONDS.from_env(env),
+            delivery_batch=F.DELIVERY_BATCH.from_env(env),
             home_region=F.HOME_REGION.from_env(env),
             watch_regions=F.WATCH_REGIONS.from_env(env),
             daily_digest=F.DAILY_DIGEST.from_env(env),

@@ -113,4 +113,5 @@ class Monitor:
             sweep_budget=settings.sweep_budget,
             tag_keys=settings.tag_keys,
             scan_workers=self._scan_workers,
+            delivery_batch=settings.delivery_batch,
         )

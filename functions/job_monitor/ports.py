@@ -10,7 +10,7 @@ place that builds the adapters. No AWS here.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -304,6 +304,18 @@ class StateStore(Protocol):
         nothing else would ever remove it)."""
         ...
 
+    def claim_many(
+        self, claims: Sequence[tuple[JobKind, str, ClaimRequest]], now: datetime
+    ) -> list[JobRecord | None]:
+        """``claim`` for each (kind, arn, request), in fewer requests: the same conditions, the
+        same answers, in order. The arns are distinct."""
+        ...
+
+    def commit_many(self, commits: Sequence[Commit], owner: str) -> list[bool]:
+        """``commit`` for each, in fewer requests: True when committed, False where ``commit``
+        would raise ``StaleClaim`` (the claim was lost; nothing written for that one)."""
+        ...
+
     def release(self, arn: str, owner: str) -> None:
         """Give ``owner``'s claim back (after a failed publish), so the next run retries at once.
         Nothing happens when ``owner`` no longer holds it."""
@@ -373,10 +385,25 @@ class StaleClaim(Exception):
 # -- the topic ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Published:
+    """What ``Publisher.publish_many`` did: SNS's message id per message in order, None for one
+    not published (the caller must leave it unrecorded: the next run publishes it), and the
+    error that stopped the rest, if any."""
+
+    ids: list[str | None]
+    error: Exception | None = None
+
+
 class Publisher(Protocol):
     def publish(self, message: SnsMessage) -> str:
         """Publish one rendered message; return SNS's message id. Raises what the client raises
         (the pipeline then releases its claim, so the next run retries)."""
+        ...
+
+    def publish_many(self, messages: Sequence[SnsMessage]) -> Published:
+        """Publish several messages in order (fewer requests than one each). Never raises for
+        what SNS refused: a message not published has no id in the result."""
         ...
 
 

@@ -496,6 +496,19 @@ TIME_MARGIN_SECONDS = integer_field(
     high=600,
     doc="Stop starting new work when the invocation has less than this left.",
 )
+DELIVERY_BATCH = integer_field(
+    "delivery_batch",
+    env="DELIVERY_BATCH",
+    context_key=None,
+    default=1,
+    low=1,
+    high=50,
+    doc=(
+        "Transitions of one kind delivered together by a scheduled run: their claims and commits "
+        "in DynamoDB transactions, their messages in SNS PublishBatch requests (1: one at a "
+        "time, each with its own requests)."
+    ),
+)
 WATCH_REGIONS: SettingField[tuple[str, ...]] = SettingField(
     "watch_regions",
     "WATCH_REGIONS",
@@ -590,6 +603,7 @@ MONITOR_FIELDS: tuple[SettingField[Any], ...] = (
     FINISHED_JOB_TTL_DAYS,
     SWEEP_BUDGET,
     TIME_MARGIN_SECONDS,
+    DELIVERY_BATCH,
     HOME_REGION,
     WATCH_REGIONS,
     DAILY_DIGEST,

@@ -448,6 +448,7 @@ BAD_MONITOR_ENV: list[tuple[str, str, str]] = [
     ("FINISHED_JOB_TTL_DAYS", "-1", "1..3650"),
     ("SWEEP_BUDGET", "0", "1..1000"),
     ("TIME_MARGIN_SECONDS", "0", "1..600"),
+    ("DELIVERY_BATCH", "51", "1..50"),
     ("WATCH_REGIONS", "us-east-1,Frankfurt", "not an AWS region name: Frankfurt"),
     ("DAILY_DIGEST", "yes", "expected true or false"),
     ("OVERDUE_HOURS", '{"fine-tuning": {"InProgress": 2}}', "unknown job kind 'fine-tuning'"),

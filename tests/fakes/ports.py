@@ -17,7 +17,7 @@ Times are kept at the store's precision (whole epoch milliseconds), as DynamoDB 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -36,6 +36,7 @@ from job_monitor.ports import (
     Lookup,
     NotOffered,
     Page,
+    Published,
     Snapshot,
     StaleClaim,
     TagsUnreadable,
@@ -176,6 +177,11 @@ class InMemoryStateStore(_Faults):
         self, kind: JobKind, arn: str, request: ClaimRequest, now: datetime
     ) -> JobRecord | None:
         self._check("claim")
+        return self._claim(kind, arn, request, now)
+
+    def _claim(
+        self, kind: JobKind, arn: str, request: ClaimRequest, now: datetime
+    ) -> JobRecord | None:
         stored = self.records.get(arn)
         found = stored.as_job_record() if stored else JobRecord()
         if not claimable(found, request, now):
@@ -187,6 +193,26 @@ class InMemoryStateStore(_Faults):
         stored.kind = kind.name
         return None
 
+    def claim_many(
+        self, claims: Sequence[tuple[JobKind, str, ClaimRequest]], now: datetime
+    ) -> list[JobRecord | None]:
+        """One ``claim`` each (``fail_once("claim", ...)`` fails the whole call, as a failed
+        TransactWriteItems writes nothing)."""
+        self._check("claim")
+        return [self._claim(kind, arn, request, now) for kind, arn, request in claims]
+
+    def commit_many(self, commits: Sequence[Commit], owner: str) -> list[bool]:
+        """One ``commit`` each (``fail_once("commit", ...)`` fails the whole call first)."""
+        self._check("commit")
+        results = []
+        for commit in commits:
+            try:
+                self._commit(commit, owner)
+                results.append(True)
+            except StaleClaim:
+                results.append(False)
+        return results
+
     def release(self, arn: str, owner: str) -> None:
         self._check("release")
         stored = self.records.get(arn)
@@ -195,6 +221,9 @@ class InMemoryStateStore(_Faults):
 
     def commit(self, commit: Commit, owner: str) -> None:
         self._check("commit")
+        self._commit(commit, owner)
+
+    def _commit(self, commit: Commit, owner: str) -> None:
         stored = self.records.get(commit.arn)
         if stored is None or stored.claim_owner != owner:
             if stored is None or stored.status != commit.status:
@@ -378,11 +407,33 @@ class RecordingPublisher(_Faults):
     def __init__(self) -> None:
         super().__init__()
         self.messages: list[SnsMessage] = []
+        self.refusals = 0
 
     def publish(self, message: SnsMessage) -> str:
         self._check("publish")
         self.messages.append(message)
         return f"message-{len(self.messages)}"
+
+    def publish_many(self, messages: Sequence[SnsMessage]) -> Published:
+        """All or none: ``fail_once("publish", error)`` makes the whole call publish nothing
+        and return ``error``; ``refuse_next(n)`` makes the next n messages fail as SNS's
+        ``Failed`` entries (not published, no id)."""
+        try:
+            self._check("publish")
+        except Exception as exc:
+            return Published([None] * len(messages), exc)
+        ids: list[str | None] = []
+        for message in messages:
+            if self.refusals > 0:
+                self.refusals -= 1
+                ids.append(None)
+                continue
+            self.messages.append(message)
+            ids.append(f"message-{len(self.messages)}")
+        return Published(ids)
+
+    def refuse_next(self, count: int) -> None:
+        self.refusals = count
 
 
 @dataclass

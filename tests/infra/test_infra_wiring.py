@@ -88,6 +88,7 @@ def test_monitor_runs_one_at_a_time_with_its_environment(
         "FINISHED_JOB_TTL_DAYS",
         "SWEEP_BUDGET",
         "TIME_MARGIN_SECONDS",
+        "DELIVERY_BATCH",
         "WATCH_REGIONS",
         "DAILY_DIGEST",
         "OVERDUE_HOURS",

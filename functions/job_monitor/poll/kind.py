@@ -2,7 +2,8 @@
 watermark.
 
 Cost: the scan's (``poll.scan``: one list call in a quiet run), plus per change the pipeline's
-three writes and at most one describe (a failure message). Overdue and expiring jobs are found in
+three writes (sent for many changes at once with ``delivery_batch`` > 1) and at most one describe
+(a failure message). Overdue and expiring jobs are found in
 what the scan listed (``domain.overdue``): no call, and per alert due the pipeline's writes.
 """
 
@@ -29,7 +30,7 @@ from job_monitor.poll.budget import OutOfTime, TimeBudget
 from job_monitor.poll.scan import ScanResult, first_page_size, scan_kind
 from job_monitor.ports import Cursor, JobSource, Journal, KindState, RegionScope
 from job_monitor.publish.overdue import OverdueAlerts
-from job_monitor.publish.pipeline import AlertPipeline, Ticket
+from job_monitor.publish.pipeline import AlertPipeline, BatchDelivery, Ticket
 from job_monitor.publish.transitions import TransitionAlerts
 
 logger = logging.getLogger(__name__)
@@ -92,6 +93,8 @@ class PollContext:
     scan_workers: int = 1
     """Threads that make a region's account-wide scans concurrently (``poll.run``); 1: one
     after another, in the run's own thread."""
+    delivery_batch: int = 1
+    """Changes delivered together (``deliver_changes``); 1: one at a time."""
 
     def overdue_alerts(self, scope: RegionScope) -> OverdueAlerts:
         """The overdue alert type on ``scope``'s store: its records expire with the finished
@@ -215,20 +218,35 @@ def deliver_changes(
     observed_at: datetime,
     report: KindReport,
 ) -> tuple[list[Change], bool]:
-    """Publish each change through the pipeline while the invocation's time lasts. Returns the
-    new jobs this run did not record (claimed by another run, or not reached) with every change
-    not reached, and whether time ran out."""
+    """Publish the changes through the pipeline while the invocation's time lasts, one at a time
+    (``AlertPipeline.deliver``) or ``ctx.delivery_batch`` at a time (``deliver_many``: with 50,
+    their claims in one TransactWriteItems, their messages in 5 PublishBatch requests, their
+    commits in one TransactWriteItems of 100 actions, DynamoDB's limit). The time budget is
+    checked before each change or batch: the safe points of a run that runs out of time.
+
+    Returns the new jobs this run did not record (claimed by another run, not published, or not
+    reached) with every change not reached, and whether time ran out. Raises what a delivery
+    failed with (a batch: after counting what it published)."""
     left: list[Change] = []
-    for index, change in enumerate(changes):
+    size = max(1, ctx.delivery_batch)
+    for start in range(0, len(changes), size):
         if ctx.budget.spent():
-            return left + changes[index:], True
-        delivery = ctx.pipeline.deliver(alerts, change, ctx.ticket(observed_at))
-        if delivery.alert is not None:
-            report.published.append(delivery.alert)
-        if not delivery.recorded:
-            report.skipped_claims += 1
-            if change.previous_status is None:
-                left.append(change)
+            return left + changes[start:], True
+        batch = changes[start : start + size]
+        ticket = ctx.ticket(observed_at)
+        if size == 1:
+            outcome = BatchDelivery([ctx.pipeline.deliver(alerts, batch[0], ticket)])
+        else:
+            outcome = ctx.pipeline.deliver_many(alerts, batch, ticket)
+        for change, delivery in zip(batch, outcome.deliveries, strict=True):
+            if delivery.alert is not None:
+                report.published.append(delivery.alert)
+            if not delivery.recorded:
+                report.skipped_claims += 1
+                if change.previous_status is None:
+                    left.append(change)
+        if outcome.error is not None:
+            raise outcome.error
     return left, False
 
 

@@ -10,13 +10,21 @@ What differs between alert types (a status transition today; an overdue job or a
 types) is an ``AlertType``: how its claim is taken and judged, how the alert is completed and
 rendered, what its commit records. The pipeline owns the order, the failure handling and the log
 lines, so a new alert type is a new ``AlertType``, not a new branch here.
+
+A scheduled run delivers many transitions at once (``deliver_many``, for a ``BatchAlertType``):
+the same order for each alert, in steps over the batch: claim all (one conditional write each,
+sent together), complete and render each (the per-alert work: a Get at most), publish all
+(PublishBatch), commit those published (their writes sent together). A crash anywhere leaves
+what a crash of ``deliver`` leaves, for each alert of the batch: claimed and not published (the
+claim expires, the next run publishes once), or published and not committed (the next run after
+the claim's expiry re-publishes once, with the same dedupe id).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -116,6 +124,34 @@ class Delivery(Generic[A]):
         return self.verdict is not Verdict.HELD
 
 
+class BatchAlertType(AlertType[C, A], Protocol[C, A]):
+    """An alert type whose claims and commits can be written for many alerts at once."""
+
+    def claim_many(self, candidates: Sequence[C], ticket: Ticket) -> list[Claimed[C]]:
+        """``claim`` for each candidate, in order, in fewer requests."""
+        ...
+
+    def commit_many(self, alerts: Sequence[A], ticket: Ticket) -> list[bool]:
+        """``commit`` for each alert: True when committed, False when its claim was lost (where
+        ``commit`` raises ``StaleClaim``)."""
+        ...
+
+
+@dataclass
+class BatchDelivery(Generic[A]):
+    """What ``deliver_many`` did: a ``Delivery`` per candidate, in order, and the error that
+    left some unpublished (the caller raises it once the deliveries are counted). A candidate
+    not published because of it has verdict ``HELD`` (not recorded: the next run retries)."""
+
+    deliveries: list[Delivery[A]] = field(default_factory=list)
+    error: Exception | None = None
+
+
+class PublishFailed(Exception):
+    """SNS did not accept some messages of a batch; they were not recorded, the next run
+    publishes them."""
+
+
 class AlertPipeline:
     """Publishes alerts of any ``AlertType`` to the topic through claim -> publish -> commit."""
 
@@ -169,6 +205,81 @@ class AlertPipeline:
         )
         logger.info(f"{alert_type.name} published", extra={**fields, "message_id": message_id})
         return Delivery(Verdict.CLAIMED, alert, message_id)
+
+    def deliver_many(
+        self, alert_type: BatchAlertType[C, A], candidates: Sequence[C], ticket: Ticket
+    ) -> BatchDelivery[A]:
+        """``deliver`` for each candidate, in steps over all of them (see the module docstring).
+        Raises what a port raised before the publish (every claim of the batch is then
+        released); a failure at or after the publish is returned in ``BatchDelivery.error``
+        with what was published and committed before it, the rest released."""
+        claimed = alert_type.claim_many(candidates, ticket)
+        deliveries: list[Delivery[A] | None] = [None] * len(candidates)
+        ours: list[tuple[int, C, dict[str, Any]]] = []
+        for index, outcome in enumerate(claimed):
+            if outcome.verdict is Verdict.CLAIMED:
+                ours.append((index, outcome.candidate, alert_type.describe(outcome.candidate)))
+            else:
+                deliveries[index] = Delivery(outcome.verdict)
+
+        def release(items: Sequence[tuple[int, C, dict[str, Any]]]) -> None:
+            for _, candidate, fields in items:
+                _quietly(
+                    lambda c=candidate: alert_type.release(c, ticket),  # type: ignore[misc]
+                    "could not release a claim; it expires on its own",
+                    fields,
+                )
+
+        try:
+            for outcome in claimed:
+                if outcome.verdict is Verdict.PUBLISHED:
+                    alert_type.settled(outcome)
+            # The per-alert work (a Get at most, then the message): one place, alert by alert.
+            alerts = [alert_type.complete(candidate, ticket) for _, candidate, _ in ours]
+            messages = [alert_type.render(alert) for alert in alerts]
+        except Exception:
+            release(ours)
+            raise
+        published = self._publisher.publish_many(messages)
+        sent = [
+            (item, alert, message_id)
+            for item, alert, message_id in zip(ours, alerts, published.ids, strict=True)
+            if message_id is not None
+        ]
+        unsent = [
+            item for item, message_id in zip(ours, published.ids, strict=True) if not message_id
+        ]
+        release(unsent)
+        for index, _, _ in unsent:
+            deliveries[index] = Delivery(Verdict.HELD)
+        error = published.error or (
+            PublishFailed(f"SNS did not accept {len(unsent)} of {len(ours)} messages")
+            if unsent
+            else None
+        )
+        try:
+            committed = alert_type.commit_many([alert for _, alert, _ in sent], ticket)
+        except Exception as exc:
+            # Published, not recorded: the next run must retry now (same dedupe ids).
+            release([item for item, _, _ in sent])
+            for (index, _, _), _, _ in sent:
+                deliveries[index] = Delivery(Verdict.HELD)
+            return BatchDelivery([d for d in deliveries if d is not None], error or exc)
+        for ((index, _, fields), alert, message_id), recorded in zip(sent, committed, strict=True):
+            if not recorded:
+                logger.warning(
+                    f"claim expired before commit; another run may publish this {alert_type.name} "
+                    "again",
+                    extra={**fields, "message_id": message_id},
+                )
+            _quietly(
+                lambda a=alert: alert_type.published(a),  # type: ignore[misc]
+                f"{alert_type.name} published, but the step after it failed; the alert is out",
+                fields,
+            )
+            logger.info(f"{alert_type.name} published", extra={**fields, "message_id": message_id})
+            deliveries[index] = Delivery(Verdict.CLAIMED, alert, message_id)
+        return BatchDelivery([d for d in deliveries if d is not None], error)
 
 
 def _quietly(step: Callable[[], None], message: str, fields: dict[str, Any]) -> None:

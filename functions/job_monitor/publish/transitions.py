@@ -10,7 +10,7 @@ new-job window once finished); the journal (daily digest) hears of it afterwards
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class TransitionAlerts:
-    """``AlertType[Change, Transition]`` for one region's store and source.
+    """``BatchAlertType[Change, Transition]`` for one region's store and source.
 
     ``window_start``: jobs created before it are out of the new-job window (a finished one then
     leaves the view); None keeps every job in view. ``finished_ttl``: how long a finished job's
@@ -54,7 +54,34 @@ class TransitionAlerts:
         if behind(job.kind, previous, job.status):
             _log_stale(job, previous)
             return Claimed(Verdict.STALE, candidate)
-        decision = self._claim_once(candidate, previous, ticket)
+        return self._judged(candidate, self._claim_once(candidate, previous, ticket), ticket)
+
+    def claim_many(self, candidates: Sequence[Change], ticket: Ticket) -> list[Claimed[Change]]:
+        """``claim`` for each, the first writes sent together (``StateStore.claim_many``); a
+        record that knows better (``RETRY``) is claimed once more on its own, as ``claim`` does."""
+        out: list[Claimed[Change] | None] = [None] * len(candidates)
+        asks: list[tuple[int, ClaimRequest]] = []
+        for index, candidate in enumerate(candidates):
+            job = candidate.job
+            if behind(job.kind, candidate.previous_status, job.status):
+                _log_stale(job, candidate.previous_status)
+                out[index] = Claimed(Verdict.STALE, candidate)
+            else:
+                asks.append((index, _request(candidate, candidate.previous_status, ticket)))
+        refused = self.store.claim_many(
+            [(candidates[i].job.kind, candidates[i].job.arn, request) for i, request in asks],
+            ticket.now,
+        )
+        for (index, request), record in zip(asks, refused, strict=True):
+            kind = candidates[index].job.kind
+            decision = CLAIMED if record is None else judge(kind, record, request, ticket.now)
+            out[index] = self._judged(candidates[index], decision, ticket)
+        return [claimed for claimed in out if claimed is not None]
+
+    def _judged(self, candidate: Change, decision: Decision, ticket: Ticket) -> Claimed[Change]:
+        """The claim's outcome from its first decision (claimed from the status the run saw)."""
+        job = candidate.job
+        previous = candidate.previous_status
         if decision.verdict is Verdict.RETRY:
             # The record knows better than the view what was last published: report from there.
             previous = decision.recorded_status
@@ -70,14 +97,7 @@ class TransitionAlerts:
 
     def _claim_once(self, change: Change, previous: str | None, ticket: Ticket) -> Decision:
         job = change.job
-        request = ClaimRequest(
-            owner=ticket.owner,
-            until=ticket.until,
-            previous_status=previous,
-            status=job.status,
-            observed_at=ticket.observed_at,
-            dedupe_id=job.dedupe_id,
-        )
+        request = _request(change, previous, ticket)
         refused = self.store.claim(job.kind, job.arn, request, ticket.now)
         return CLAIMED if refused is None else judge(job.kind, refused, request, ticket.now)
 
@@ -109,9 +129,16 @@ class TransitionAlerts:
         return render(alert, self.message_format)
 
     def commit(self, alert: Transition, ticket: Ticket) -> None:
+        self.store.commit(self._commit(alert, ticket), ticket.owner)
+
+    def commit_many(self, alerts: Sequence[Transition], ticket: Ticket) -> list[bool]:
+        """``commit`` for each, sent together (``StateStore.commit_many``)."""
+        return self.store.commit_many([self._commit(a, ticket) for a in alerts], ticket.owner)
+
+    def _commit(self, alert: Transition, ticket: Ticket) -> Commit:
         job = alert.job
         terminal = alert.is_terminal
-        commit = Commit(
+        return Commit(
             kind=job.kind,
             arn=job.arn,
             name=job.name,
@@ -128,7 +155,6 @@ class TransitionAlerts:
             unknown_since=ticket.now if alert.status_unknown else None,
             tags=job.tags,
         )
-        self.store.commit(commit, ticket.owner)
 
     def release(self, candidate: Change, ticket: Ticket) -> None:
         self.store.release(candidate.job.arn, ticket.owner)
@@ -186,6 +212,19 @@ def log_unknown_status(alert: Transition) -> None:
             "previous_status": alert.previous_status,
             "known_statuses": sorted(job.kind.statuses),
         },
+    )
+
+
+def _request(change: Change, previous: str | None, ticket: Ticket) -> ClaimRequest:
+    """The claim of ``previous -> change.job.status`` by the ticket's run."""
+    job = change.job
+    return ClaimRequest(
+        owner=ticket.owner,
+        until=ticket.until,
+        previous_status=previous,
+        status=job.status,
+        observed_at=ticket.observed_at,
+        dedupe_id=job.dedupe_id,
     )
 
 
