@@ -52,6 +52,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import logging
 import math
 import subprocess
 import sys
@@ -1181,13 +1182,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     burst = None
     if args.burst > 0:
-        burst = bench_busy.measure_burst(
-            args.burst,
-            delivery_batch=opts.delivery_batch,
-            fn=fn,
-            latency_s=opts.latency_s,
-            aws_latency_s=opts.aws_latency_s,
-        )
+        # Importing a handler (the cost model's log measure) gives the job_monitor loggers a
+        # stdout handler: the burst's thousands of INFO records would flood the report.
+        monitor_logs = logging.getLogger("job_monitor")
+        level = monitor_logs.level
+        monitor_logs.setLevel(logging.WARNING)
+        try:
+            burst = bench_busy.measure_burst(
+                args.burst,
+                delivery_batch=opts.delivery_batch,
+                fn=fn,
+                latency_s=opts.latency_s,
+                aws_latency_s=opts.aws_latency_s,
+            )
+        finally:
+            monitor_logs.setLevel(level)
         print("\n" + bench_busy.burst_text(burst))
     results.append(Target(*bench_busy.burst_check(burst)))
     sweep = None
