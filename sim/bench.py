@@ -1138,6 +1138,25 @@ def measure_sdk_layer(repetitions: int) -> SdkLayerCost | None:
         return None
 
 
+def run_burst(size: int, opts: Options, fn: FunctionConfig) -> bench_busy.Burst:
+    """The large-account burst (``sim.bench_busy.measure_burst``). Importing a handler (the cost
+    model's log measure) gives the job_monitor loggers a stdout handler: the burst's thousands of
+    INFO records would flood the report, so they are kept out of it."""
+    monitor_logs = logging.getLogger("job_monitor")
+    level = monitor_logs.level
+    monitor_logs.setLevel(logging.WARNING)
+    try:
+        return bench_busy.measure_burst(
+            size,
+            delivery_batch=opts.delivery_batch,
+            fn=fn,
+            latency_s=opts.latency_s,
+            aws_latency_s=opts.aws_latency_s,
+        )
+    finally:
+        monitor_logs.setLevel(level)
+
+
 def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     opts, args = parse_args(argv)
@@ -1180,23 +1199,8 @@ def main(argv: list[str] | None = None) -> int:
             "no quiet run of shape (a) measured" if cost is None else cost[1],
         )
     )
-    burst = None
-    if args.burst > 0:
-        # Importing a handler (the cost model's log measure) gives the job_monitor loggers a
-        # stdout handler: the burst's thousands of INFO records would flood the report.
-        monitor_logs = logging.getLogger("job_monitor")
-        level = monitor_logs.level
-        monitor_logs.setLevel(logging.WARNING)
-        try:
-            burst = bench_busy.measure_burst(
-                args.burst,
-                delivery_batch=opts.delivery_batch,
-                fn=fn,
-                latency_s=opts.latency_s,
-                aws_latency_s=opts.aws_latency_s,
-            )
-        finally:
-            monitor_logs.setLevel(level)
+    burst = run_burst(args.burst, opts, fn) if args.burst > 0 else None
+    if burst is not None:
         print("\n" + bench_busy.burst_text(burst))
     results.append(Target(*bench_busy.burst_check(burst)))
     sweep = None
