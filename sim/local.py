@@ -214,8 +214,15 @@ def create_state_table(dynamodb: Any, name: str = TABLE_NAME) -> None:
 
 
 @contextmanager
-def local_account(clock: ManualClock | None = None) -> Iterator[LocalAccount]:
-    """Start the embedded account; everything is gone when the block ends."""
+def local_account(
+    clock: ManualClock | None = None, *, validate_requests: bool = True
+) -> Iterator[LocalAccount]:
+    """Start the embedded account; everything is gone when the block ends.
+
+    ``validate_requests``: whether the DynamoDB and SNS clients check requests against
+    botocore's service model before sending them. On for tests (a malformed request fails
+    there, not in AWS); the benchmarks turn it off to measure the CPU of the clients the
+    function builds (``job_monitor.wiring.VALIDATE_STATE_AND_TOPIC_REQUESTS``)."""
     fake_credentials = {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -230,6 +237,7 @@ def local_account(clock: ManualClock | None = None) -> Iterator[LocalAccount]:
         with mock_aws():
             session = fast_timestamp_session(REGION)
             quick = Config(retries={"mode": "standard", "max_attempts": 3})
+            as_deployed = quick.merge(Config(parameter_validation=validate_requests))
             bedrock = BedrockSimulator(account_id=ACCOUNT_ID, region=REGION, clock=clock)
             clients = {
                 "bedrock": bedrock.attach(
@@ -238,8 +246,8 @@ def local_account(clock: ManualClock | None = None) -> Iterator[LocalAccount]:
                         config=Config(retries={"mode": "standard", "max_attempts": 3}),
                     )
                 ),
-                "dynamodb": session.client("dynamodb", config=quick),
-                "sns": session.client("sns", config=quick),
+                "dynamodb": session.client("dynamodb", config=as_deployed),
+                "sns": session.client("sns", config=as_deployed),
                 "sqs": session.client("sqs", config=quick),
             }
             requests: Counter[str] = Counter()
