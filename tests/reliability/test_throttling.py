@@ -22,8 +22,10 @@ from tests.reliability.support import (
     dynamodb_error,
     given_one_transition_per_kind,
     inject_botocore,
+    publish_batch_entries_failed,
     read_timeout,
     sns_error,
+    transaction_cancelled,
 )
 
 ATTEMPTS = 4
@@ -289,3 +291,59 @@ def test_sns_accepted_a_publish_whose_answer_was_lost_one_duplicate_same_dedupe_
     counts = dedupe_counts(delivered)
     assert set(counts) == set(expected.values())
     assert sorted(counts.values()) == [1, 1, 2]
+
+
+# -- the batched path's own answers: a cancelled transaction, failed PublishBatch entries -------
+
+
+@pytest.mark.parametrize(
+    "code", ["ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"]
+)
+def test_a_transaction_cancelled_by_throttling_or_a_conflict_falls_back_to_single_writes(
+    account: LocalAccount, code
+):
+    # Given every claim and commit transaction cancelled with this reason on its first action
+    # (DynamoDB writes nothing of a cancelled transaction; botocore does not retry it)
+    expected = given_one_transition_per_kind(account)
+    cancelled = inject_botocore(
+        account, "dynamodb", "TransactWriteItems", transaction_cancelled(code), times=None
+    )
+    # When the batched monitor runs
+    report = monitor_for(account, 50).run()
+    # Then each kind's claim and commit transaction was cancelled once (3 kinds x 2), the
+    # adapter wrote them one by one instead, and every transition was published once, in this run
+    assert cancelled.seen == 2 * 3
+    assert len(report.published) == 3
+    account.clock.advance(minutes=5)
+    assert monitor_for(account, 50).run().published == []
+    assert_each_once(account.drain(), expected.values())
+
+
+def test_publish_batch_entries_throttled_once_are_sent_again_in_the_same_run(
+    account: LocalAccount,
+):
+    # Given the first PublishBatch answered with every entry Failed (Throttled, not the sender's)
+    expected = given_one_transition_per_kind(account)
+    failed = inject_botocore(
+        account, "sns", "PublishBatch", publish_batch_entries_failed(), times=1
+    )
+    # When the batched monitor runs
+    report = monitor_for(account, 50).run()
+    # Then the failed entry was sent again at once, and everything was published once
+    assert failed.seen == 1
+    assert len(report.published) == 3
+    assert_each_once(account.drain(), expected.values())
+
+
+def test_publish_batch_entries_throttled_twice_fail_the_run_and_the_next_run_publishes(
+    account: LocalAccount,
+):
+    # Given the first kind's PublishBatch and its resend both answered with Failed entries
+    expected = given_one_transition_per_kind(account)
+    inject_botocore(account, "sns", "PublishBatch", publish_batch_entries_failed(), times=2)
+    # When the run fails, then that transition was left unrecorded and its claim given back: the
+    # next run publishes it, once; the other kinds published in the failed run
+    with pytest.raises(RunFailed, match="SNS did not accept 1 of 1") as failed:
+        monitor_for(account, 50).run()
+    assert len(failed.value.report.published) == 2
+    then_next_run_catches_up(account, expected, 50)
