@@ -500,7 +500,7 @@ DELIVERY_BATCH = integer_field(
     "delivery_batch",
     env="DELIVERY_BATCH",
     context_key=None,
-    default=1,
+    default=50,
     low=1,
     high=50,
     doc=(

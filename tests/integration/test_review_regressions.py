@@ -94,26 +94,30 @@ def test_an_update_cycle_between_two_runs_is_reported(account: LocalAccount):
     assert account.drain() == []
 
 
+@pytest.mark.parametrize(
+    ("batch", "commit"),
+    [pytest.param(1, "commit", id="one-at-a-time"), pytest.param(50, "commit_many", id="batched")],
+)
 def test_after_a_crash_the_return_to_service_is_still_reported(
-    account: LocalAccount, monkeypatch: pytest.MonkeyPatch
+    account: LocalAccount, monkeypatch: pytest.MonkeyPatch, batch: int, commit: str
 ):
     # Given InService -> Updating published by a run that crashed before recording it
     arn = _in_service_throughput(account)
     account.bedrock.set_status(arn, "Updating")
-    monitor = account.monitor()
+    monitor = account.monitor(account.settings(delivery_batch=batch))
     store = monitor.regions[0].store
 
     def crash(*_: object, **__: object) -> None:
         raise RuntimeError("killed between publish and commit")
 
-    monkeypatch.setattr(store, "commit", crash)
+    monkeypatch.setattr(store, commit, crash)
     with pytest.raises(RunFailed):
         monitor.run()
     # When the throughput is back in service before the next run
     account.clock.advance(minutes=3)
     account.bedrock.set_status(arn, "InService")
     account.clock.advance(minutes=2)
-    account.monitor().run()
+    account.monitor(account.settings(delivery_batch=batch)).run()
     # Then subscribers, who saw "Updating", also hear that it is in service again
     assert [m.transition for m in account.drain()] == [
         ("prod-pt", "InService", "Updating"),

@@ -3,15 +3,18 @@ own state, and a region that cannot be reached fails alone (issue 7, part 2)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
 import pytest
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
+from job_monitor.contracts.envelope import SnsMessage
 from job_monitor.domain.kinds import REGISTRY
 from job_monitor.monitor import Monitor
 from job_monitor.poll.run import RunFailed
+from job_monitor.ports import Published
 from sim.local import REGION, TABLE_NAME, LocalAccount
 
 OTHER = "eu-west-1"
@@ -166,22 +169,40 @@ def test_watch_regions_setting_lists_the_home_region_only_when_empty(account: Lo
     assert replace(settings, watch_regions=(THIRD, REGION)).regions == (THIRD, REGION)
 
 
-def test_a_backlog_in_one_region_does_not_starve_the_others(account: LocalAccount):
+@pytest.mark.parametrize(
+    "batch", [pytest.param(1, id="one-at-a-time"), pytest.param(50, id="batched")]
+)
+def test_a_backlog_in_one_region_does_not_starve_the_others(account: LocalAccount, batch: int):
     # Given 300 new jobs in the home region and one failure in the other, after a baseline
     account.bedrock.create_job("model-customization", "old", status="Completed")
     away = account.simulator(OTHER).create_job("model-customization", "tune-eu")
-    settings = account.settings(kinds=KINDS[:1], watch_regions=(REGION, OTHER))
+    settings = account.settings(
+        kinds=KINDS[:1], watch_regions=(REGION, OTHER), delivery_batch=batch
+    )
     account.monitor(settings).run()
     account.clock.advance(minutes=1)
     for i in range(300):
         account.bedrock.create_job("model-customization", f"job-{i:03d}", status="Completed")
     account.simulator(OTHER).set_status(away, "Failed")
     account.clock.advance(minutes=5)
-    # When the invocation has time for 100 publishes (1 s each, stopping at the 20 s margin)
-    before = account.count("sns.Publish")
-    report = account.monitor(
-        settings, remaining_seconds=lambda: 100.0 - (account.count("sns.Publish") - before)
-    ).run()
+    # When the invocation has time for 100 messages (1 s each, stopping at the 20 s margin; a
+    # PublishBatch's messages count one each)
+    sent = [0]
+    monitor = account.monitor(settings, remaining_seconds=lambda: 100.0 - sent[0])
+    publish, publish_many = monitor.publisher.publish, monitor.publisher.publish_many
+
+    def counted(message: SnsMessage) -> str:
+        sent[0] += 1
+        return publish(message)
+
+    def counted_many(messages: Sequence[SnsMessage]) -> Published:
+        result = publish_many(messages)
+        sent[0] += sum(message_id is not None for message_id in result.ids)
+        return result
+
+    monitor.publisher.publish = counted  # type: ignore[method-assign]
+    monitor.publisher.publish_many = counted_many  # type: ignore[method-assign]
+    report = monitor.run()
     # Then the home region stops at its share, and the other region still reports its failure
     published = [t.job.name for t in report.published]
     assert report.truncated

@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs
 
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
@@ -298,3 +299,53 @@ def inject_client(
     fault = Fault(responder, times)
     interceptor.faults.setdefault(operation, []).append(fault)
     return fault
+
+
+def transaction_cancelled(code: str) -> Callable[[Any], AWSResponse]:
+    """A TransactWriteItems that DynamoDB cancelled for ``code`` (``ThrottlingError``,
+    ``ProvisionedThroughputExceeded``, ``TransactionConflict``): the first action's reason is
+    ``code``, the others' ``None`` (not failed), one reason per action as DynamoDB answers.
+    botocore does not retry a ``TransactionCanceledException``; the adapter must."""
+
+    def respond(request: Any) -> AWSResponse:
+        actions = json.loads(request.body)["TransactItems"]
+        reasons = [{"Code": code, "Message": f"Simulated {code}"}] + [
+            {"Code": "None"} for _ in actions[1:]
+        ]
+        body = json.dumps(
+            {
+                "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+                "Message": f"Transaction cancelled, please refer cancellation reasons [{code}]",
+                "CancellationReasons": reasons,
+            }
+        ).encode()
+        headers = {
+            "Content-Type": "application/x-amz-json-1.0",
+            "x-amzn-RequestId": uuid.uuid4().hex,
+        }
+        return AWSResponse(request.url, 400, headers, _Body(body))
+
+    return respond
+
+
+def publish_batch_entries_failed(code: str = "Throttled") -> Callable[[Any], AWSResponse]:
+    """A PublishBatch answered 200 with every entry ``Failed`` (``code``, not the sender's
+    fault): nothing published, each entry to be sent again."""
+
+    def respond(request: Any) -> AWSResponse:
+        form = parse_qs(request.body.decode() if isinstance(request.body, bytes) else request.body)
+        ids = [v[0] for k, v in sorted(form.items()) if k.endswith(".Id")]
+        failed = "".join(
+            f"<member><Id>{i}</Id><Code>{code}</Code><Message>Simulated {code}</Message>"
+            "<SenderFault>false</SenderFault></member>"
+            for i in ids
+        )
+        body = (
+            '<PublishBatchResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">'
+            f"<PublishBatchResult><Successful/><Failed>{failed}</Failed></PublishBatchResult>"
+            f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
+            "</PublishBatchResponse>"
+        ).encode()
+        return AWSResponse(request.url, 200, {"Content-Type": "text/xml"}, _Body(body))
+
+    return respond

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 
+from job_monitor.monitor import Monitor
 from job_monitor.poll.run import RunFailed
 from sim.local import LocalAccount
 from tests.reliability.support import (
@@ -79,28 +80,79 @@ TIMEOUT_POINTS = [
     "between-record-write-and-view-write",
     "before-advancing-the-watermark",
 ]
-CASES = [pytest.param(POINTS[name], "exception", id=f"{name}-exception") for name in POINTS] + [
-    pytest.param(POINTS[name], "timeout", id=f"{name}-timeout") for name in TIMEOUT_POINTS
+CASES = [pytest.param(POINTS[name], "exception", 1, id=f"{name}-exception") for name in POINTS] + [
+    pytest.param(POINTS[name], "timeout", 1, id=f"{name}-timeout") for name in TIMEOUT_POINTS
+]
+
+# The same crashes on the batched path (DELIVERY_BATCH=50): per kind one claim_many (one
+# TransactWriteItems), one publish_many (PublishBatch), one commit_many (the record and the view
+# item written in one transaction, so there is no point between them). Kinds run in registry
+# order: batch 1 = model customization (2 transitions), 2 = evaluation (1), 3 = batch inference
+# (2). A crash between publishing a batch and committing it re-publishes the whole batch once:
+# each of its messages at most twice, with the same dedupe id (``duplicates`` = batch size).
+BATCHED_POINTS = {
+    "after-listing-before-any-claim": CrashPoint("source.list_page", 1, after=True, duplicates=0),
+    "before-first-claim-transaction": CrashPoint("store.claim_many", 1, after=False, duplicates=0),
+    "after-first-claim-transaction": CrashPoint("store.claim_many", 1, after=True, duplicates=0),
+    "before-describe-of-a-failed-job": CrashPoint("source.describe", 1, after=False, duplicates=0),
+    "after-publishing-batch-1-of-3": CrashPoint(
+        "publisher.publish_many", 1, after=True, duplicates=2
+    ),
+    "after-publishing-batch-2-of-3": CrashPoint(
+        "publisher.publish_many", 2, after=True, duplicates=1
+    ),
+    "before-claim-3-after-2-committed": CrashPoint(
+        "store.claim_many", 3, after=False, duplicates=0
+    ),
+    "after-claim-3-transaction": CrashPoint("store.claim_many", 3, after=True, duplicates=0),
+    "between-publish-and-commit-of-batch-1": CrashPoint(
+        "store.commit_many", 1, after=False, duplicates=2
+    ),
+    "between-publish-and-commit-of-batch-2": CrashPoint(
+        "store.commit_many", 2, after=False, duplicates=1
+    ),
+    "after-last-commit-transaction": CrashPoint("store.commit_many", 3, after=True, duplicates=0),
+    "before-advancing-the-watermark": CrashPoint("store.advance", 1, after=False, duplicates=0),
+}
+BATCHED_TIMEOUT_POINTS = [
+    "after-first-claim-transaction",
+    "after-publishing-batch-2-of-3",
+    "between-publish-and-commit-of-batch-1",
+    "after-last-commit-transaction",
+    "before-advancing-the-watermark",
+]
+CASES += [
+    pytest.param(BATCHED_POINTS[name], "exception", 50, id=f"batched-{name}-exception")
+    for name in BATCHED_POINTS
+] + [
+    pytest.param(BATCHED_POINTS[name], "timeout", 50, id=f"batched-{name}-timeout")
+    for name in BATCHED_TIMEOUT_POINTS
 ]
 
 
-@pytest.mark.parametrize(("point", "mode"), CASES)
+def monitor_for(account: LocalAccount, batch: int) -> Monitor:
+    """A run with ``REMAINING`` seconds left, delivering ``batch`` transitions together."""
+    settings = account.settings(delivery_batch=batch)
+    return account.monitor(settings, remaining_seconds=lambda: REMAINING)
+
+
+@pytest.mark.parametrize(("point", "mode", "batch"), CASES)
 def test_crash_at_any_step_loses_nothing_and_duplicates_at_most_once(
-    account: LocalAccount, point: CrashPoint, mode: str
+    account: LocalAccount, point: CrashPoint, mode: str, batch: int
 ):
     # Given five transitions waiting (three kinds, tracked and new jobs, one failure message)
     expected = given_five_transitions(account)
     # When the run crashes at this point
-    monitor = account.monitor(remaining_seconds=lambda: REMAINING)
+    monitor = monitor_for(account, batch)
     state = install_crash(monitor, point, Crash if mode == "exception" else LambdaTimeout)
     with pytest.raises(RunFailed if mode == "exception" else LambdaTimeout):
         monitor.run()
     assert state["crashed"] == 1
     # ...and the next runs come, after any claim the crashed run left has expired
     account.clock.advance(minutes=5)
-    account.monitor(remaining_seconds=lambda: REMAINING).run()
+    monitor_for(account, batch).run()
     account.clock.advance(minutes=5)
-    assert account.monitor(remaining_seconds=lambda: REMAINING).run().published == []
+    assert monitor_for(account, batch).run().published == []
     # Then every transition was delivered, and only a crash between publishing and recording
     # delivers one twice, with the same dedupe id and the same content
     delivered = account.drain()
@@ -110,22 +162,30 @@ def test_crash_at_any_step_loses_nothing_and_duplicates_at_most_once(
     assert_same_message_when_repeated(delivered)
 
 
+@pytest.mark.parametrize(
+    ("batch", "point", "held"),
+    [
+        pytest.param(1, POINTS["after-first-claim-write"], 1, id="one-at-a-time"),
+        # Batched: the first claim transaction took both model-customization claims.
+        pytest.param(50, BATCHED_POINTS["after-first-claim-transaction"], 2, id="batched"),
+    ],
+)
 def test_run_inside_a_dead_invocations_claim_leaves_that_transition_alone(
-    account: LocalAccount,
+    account: LocalAccount, batch: int, point: CrashPoint, held: int
 ):
     # Given a run killed right after its first claim (a 60 s invocation: the claim lasts 65 s)
     expected = given_five_transitions(account)
-    monitor = account.monitor(remaining_seconds=lambda: REMAINING)
-    install_crash(monitor, POINTS["after-first-claim-write"], LambdaTimeout)
+    monitor = monitor_for(account, batch)
+    install_crash(monitor, point, LambdaTimeout)
     with pytest.raises(LambdaTimeout):
         monitor.run()
     # When another run comes while the claim is live
     account.clock.advance(seconds=30)
-    report = account.monitor(remaining_seconds=lambda: REMAINING).run()
-    # Then it publishes the four others and skips the claimed one
-    assert len(report.published) == 4
-    assert sum(k.skipped_claims for k in report.kinds) == 1
+    report = monitor_for(account, batch).run()
+    # Then it publishes the others and skips the claimed ones
+    assert len(report.published) == TRANSITIONS - held
+    assert sum(k.skipped_claims for k in report.kinds) == held
     # ...which the first run after the claim expired publishes, once
     account.clock.advance(minutes=5)
-    assert len(account.monitor().run().published) == 1
+    assert len(monitor_for(account, batch).run().published) == held
     assert dedupe_counts(account.drain()) == dict.fromkeys(expected, 1)

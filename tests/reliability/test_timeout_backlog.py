@@ -8,9 +8,14 @@ runs continue where it stopped: every transition exactly once, in order per job.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
+import pytest
+
+from job_monitor.contracts.envelope import SnsMessage
 from job_monitor.monitor import Monitor
+from job_monitor.ports import Published
 from sim.local import LocalAccount
 
 BACKLOG = 1_200
@@ -18,20 +23,43 @@ PER_RUN = 400
 """Publishes an invocation has time for."""
 
 
-def monitor_with_budget(account: LocalAccount, publishes: int) -> Monitor:
-    """A monitor whose invocation has 100 s left until ``publishes`` messages went out, then 5 s
-    (under the 20 s margin)."""
-    published_before = account.count("sns.Publish")
+def monitor_with_budget(account: LocalAccount, publishes: int, batch: int) -> Monitor:
+    """A monitor delivering ``batch`` transitions together whose invocation has 100 s left until
+    ``publishes`` messages went out (one per Publish, or as many as a PublishBatch accepted), then
+    5 s (under the 20 s margin)."""
+    published = [0]
 
     def remaining_seconds() -> float:
-        published = account.count("sns.Publish") - published_before
-        return 100.0 if published < publishes else 5.0
+        return 100.0 if published[0] < publishes else 5.0
 
-    return account.monitor(remaining_seconds=remaining_seconds)
+    monitor = account.monitor(
+        account.settings(delivery_batch=batch), remaining_seconds=remaining_seconds
+    )
+    publisher = monitor.publisher
+    publish, publish_many = publisher.publish, publisher.publish_many
+
+    def counted(message: SnsMessage) -> str:
+        message_id = publish(message)
+        published[0] += 1
+        return message_id
+
+    def counted_many(messages: Sequence[SnsMessage]) -> Published:
+        result = publish_many(messages)
+        published[0] += sum(message_id is not None for message_id in result.ids)
+        return result
+
+    publisher.publish = counted  # type: ignore[method-assign]
+    publisher.publish_many = counted_many  # type: ignore[method-assign]
+    return monitor
 
 
+# 400 publishes a run is a whole number of batches of 50: the budget, checked before each batch,
+# stops both paths at the same transition.
+@pytest.mark.parametrize(
+    "batch", [pytest.param(1, id="one-at-a-time"), pytest.param(50, id="batched")]
+)
 def test_backlog_larger_than_one_invocation_is_worked_off_over_several_runs(
-    account: LocalAccount,
+    account: LocalAccount, batch: int
 ):
     # Given a baseline with one running evaluation job...
     clock, bedrock = account.clock, account.bedrock
@@ -53,7 +81,7 @@ def test_backlog_larger_than_one_invocation_is_worked_off_over_several_runs(
     }
     bedrock.set_status(evaluation, "Completed")
     # When a run has time for 400 publishes
-    report = monitor_with_budget(account, PER_RUN).run()
+    report = monitor_with_budget(account, PER_RUN, batch).run()
     # Then it stops cleanly (no error), says it was truncated, and left the later kinds for later
     assert report.truncated
     assert len(report.published) == PER_RUN
@@ -66,7 +94,7 @@ def test_backlog_larger_than_one_invocation_is_worked_off_over_several_runs(
     reports = []
     for _ in range(4):
         clock.advance(minutes=5)
-        reports.append(monitor_with_budget(account, PER_RUN).run())
+        reports.append(monitor_with_budget(account, PER_RUN, batch).run())
     # Then they continue where the first stopped, until the backlog is done
     assert [len(r.published) for r in reports] == [PER_RUN, PER_RUN, 11, 0]
     assert [r.truncated for r in reports] == [True, True, False, False]

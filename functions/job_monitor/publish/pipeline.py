@@ -240,7 +240,14 @@ class AlertPipeline:
         except Exception:
             release(ours)
             raise
-        published = self._publisher.publish_many(messages)
+        try:
+            published = self._publisher.publish_many(messages)
+        except Exception:
+            # ``publish_many`` returns SNS's errors; anything it raises (a crash of the process
+            # between requests) may have published some: the next run retries them now, not
+            # when the claims expire (a re-publish carries the same dedupe ids).
+            release(ours)
+            raise
         sent = [
             (item, alert, message_id)
             for item, alert, message_id in zip(ours, alerts, published.ids, strict=True)

@@ -104,3 +104,25 @@ def test_a_failure_before_the_publish_releases_every_claim_of_the_batch(
         AlertPipeline(publisher).deliver_many(alerts_broken, batch, ticket("run-1"))
     assert publisher.messages == []
     assert all(store.records[c.job.arn].claim_owner is None for c in batch)
+
+
+def test_publish_many_raising_releases_every_claim_of_the_batch(
+    parts: tuple[InMemoryStateStore, RecordingPublisher, TransitionAlerts],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store, publisher, alerts = parts
+    # Given 3 transitions, and a publish_many that raises instead of returning SNS's errors (the
+    # process failing between two PublishBatch requests)
+    batch = changes(3)
+
+    def dies(messages: object) -> object:
+        raise RuntimeError("process failed mid-batch")
+
+    monkeypatch.setattr(publisher, "publish_many", dies)
+    # When the batch is delivered, Then the error is raised, nothing is recorded, and no claim
+    # is left held: the next run retries at once instead of after the claims expire
+    with pytest.raises(RuntimeError, match="mid-batch"):
+        AlertPipeline(publisher).deliver_many(alerts, batch, ticket("run-1"))
+    for change in batch:
+        record = store.records[change.job.arn]
+        assert (record.status, record.claim_owner) == (None, None)
