@@ -851,7 +851,10 @@ def print_results(cells: list[Cell], opts: Options, fn: FunctionConfig) -> None:
         "wall = client CPU time (process time minus time inside the simulator and moto) + "
         "requests x latency. Peak memory: tracemalloc over the run (simulator and moto "
         "allocations included), a separate round of the same run; for busy runs in shape (a) "
-        "only."
+        "only. A busy run's peak is mostly moto's: its TransactWriteItems deep-copies every item "
+        "a transaction names until the transaction ends (tracemalloc tracebacks, 2026-11-30), "
+        "which DynamoDB does not do in the Lambda, so the busy rows overstate the function's "
+        "memory."
     )
     if any(c.naive and c.naive.modelled for c in cells):
         print(

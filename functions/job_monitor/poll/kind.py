@@ -151,7 +151,10 @@ def scan_reads(
         tracked = retired_unknown(kind, state.tracked, ctx.clock()).following
     start = window_start(cursor.watermark, ctx.lookback)
     floor = list_floor(cursor.watermark, ctx.lookback, tracked.values())
-    known = len(state.recent) + sum(1 for t in tracked.values() if start and t.created_at >= start)
+    # Every tracked job was created after the floor (it is the oldest of them, or the window's
+    # start): a first page of twice what is known then reaches the floor unless more than that
+    # many new jobs came, instead of leaving the tracked jobs below it to Gets or status lists.
+    known = len(state.recent) + len(tracked)
     observed_at = ctx.clock()
     scan = scan_kind(
         kind,

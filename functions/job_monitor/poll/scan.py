@@ -87,10 +87,11 @@ def list_pages(
             return
 
 
-def first_page_size(known_in_window: int) -> int:
+def first_page_size(known: int) -> int:
     """``maxResults`` of a scan's first page: ``FIRST_PAGE``, or twice the jobs the state already
-    knows since the window's start (tracked and recently reported), at most ``PAGE_SIZE``."""
-    return min(PAGE_SIZE, max(FIRST_PAGE, 2 * known_in_window))
+    knows since the list's floor (every tracked job, and the recently reported), at most
+    ``PAGE_SIZE``."""
+    return min(PAGE_SIZE, max(FIRST_PAGE, 2 * known))
 
 
 def scan_kind(
