@@ -18,6 +18,7 @@ import logging
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -153,15 +154,12 @@ class BedrockJobSource:
                 if s.get(level.id_field)
             ]
             return NodePage(children=children, jobs=[], next_token=token)
-        jobs: list[Job] = []
-        for summary in response.get(kind.summaries_key, []):
-            try:
-                jobs.append(self._parent_scoped_job(kind, summary))
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                logger.warning(
-                    "skipping a job summary that lacks a required field",
-                    extra={"kind": kind.name, "path": "/".join(path), "error": repr(exc)},
-                )
+        jobs = _readable_jobs(
+            kind,
+            response.get(kind.summaries_key, []),
+            lambda summary: self._parent_scoped_job(kind, summary),
+            lambda summary: {"path": "/".join(path)},
+        )
         return NodePage(children=[], jobs=jobs, next_token=token)
 
     def _parent_scoped_job(self, kind: JobKind, summary: dict[str, Any]) -> Job:
@@ -192,19 +190,12 @@ class BedrockJobSource:
         if next_token:
             params["nextToken"] = next_token
         response = self._call(kind, kind.list_operation, params)
-        jobs: list[Job] = []
-        for summary in response.get(kind.summaries_key, []):
-            try:
-                jobs.append(Job.from_summary(kind, summary))
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                logger.warning(
-                    "skipping a job summary that lacks a required field",
-                    extra={
-                        "kind": kind.name,
-                        "job_arn": summary.get(kind.arn_field),
-                        "error": repr(exc),
-                    },
-                )
+        jobs = _readable_jobs(
+            kind,
+            response.get(kind.summaries_key, []),
+            lambda summary: Job.from_summary(kind, summary),
+            lambda summary: {"job_arn": summary.get(kind.arn_field)},
+        )
         return Page(jobs=jobs, next_token=response.get("nextToken") or None)
 
     def describe(self, kind: JobKind, arn: str) -> Job | None:
@@ -340,3 +331,23 @@ def _with_failures(job: Job, messages: tuple[str, ...]) -> Job:
     from dataclasses import replace  # noqa: PLC0415
 
     return replace(job, failure_messages=messages)
+
+
+def _readable_jobs(
+    kind: JobKind,
+    summaries: Iterable[dict[str, Any]],
+    read: Callable[[dict[str, Any]], Job],
+    where: Callable[[dict[str, Any]], dict[str, Any]],
+) -> list[Job]:
+    """``read`` of each summary; one that lacks a required field is skipped and logged with
+    ``where`` (its ARN, or its parent path), so one malformed summary does not fail the page."""
+    jobs: list[Job] = []
+    for summary in summaries:
+        try:
+            jobs.append(read(summary))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            logger.warning(
+                "skipping a job summary that lacks a required field",
+                extra={"kind": kind.name, **where(summary), "error": repr(exc)},
+            )
+    return jobs
