@@ -28,6 +28,7 @@ import base64
 import itertools
 import re
 import string
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -128,6 +129,8 @@ class ParentScopedSimulator:
         """Operation name -> error codes to answer, one per call, first first."""
         self.calls: Counter[str] = Counter()
         self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        """The monitor's sweep lists on several threads: counts and faults are kept under it."""
 
     # -- the client hook ------------------------------------------------------------------------
 
@@ -153,11 +156,12 @@ class ParentScopedSimulator:
         params = dict(context.get("sim_params", {}))
         if "resourceARN" in params and params["resourceARN"] not in self.policies:
             return None  # a bedrock client shared with sim/bedrock.py: a job's tags are not ours
-        self.calls[name] += 1
+        with self._lock:
+            self.calls[name] += 1
+            fault = self.faults[name].pop(0) if self.faults.get(name) else None
         try:
-            if self.faults.get(name):
-                code = self.faults[name].pop(0)
-                raise _ServiceError(code, f"injected {code}")
+            if fault is not None:
+                raise _ServiceError(fault, f"injected {fault}")
             problems = [
                 problem
                 for problem in _violations(model.input_shape, params, "")

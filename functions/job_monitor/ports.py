@@ -156,9 +156,12 @@ class NodePage:
 class ParentJobSource(JobSource, Protocol):
     """A job source that also lists what a parent-scoped kind's jobs live under."""
 
-    def list_under(self, kind: JobKind, path: Path, next_token: str | None = None) -> NodePage:
+    def list_under(
+        self, kind: JobKind, path: Path, next_token: str | None = None, *, limit: int | None = None
+    ) -> NodePage:
         """One page under ``path`` (``domain.sweep.Path``): the top-level parents at the root,
-        a parent's children above the leaves, a leaf's jobs at ``len(kind.parents)``. Raises
+        a parent's children above the leaves, a leaf's jobs at ``len(kind.parents)``; at most
+        ``limit`` entries (the source's full page when None). Raises
         ``ParentGone`` / ``ParentUnavailable`` for a parent that is deleted / denied (at the
         root, denied is ``KindUnavailable``), and what ``list_page`` raises otherwise."""
         ...

@@ -119,7 +119,9 @@ class BedrockJobSource:
     """The account and partition the client is in: a parent-scoped kind's job identity is made
     with them (``JobKind.identity_template``); the wiring reads them from the topic's ARN."""
 
-    def list_under(self, kind: JobKind, path: Path, next_token: str | None = None) -> NodePage:
+    def list_under(
+        self, kind: JobKind, path: Path, next_token: str | None = None, *, limit: int | None = None
+    ) -> NodePage:
         """One page under ``path`` (see ``ports.ParentJobSource``). Request shapes are the
         registry's: ``kind.parents[len(path)]``'s list with the ids above it, or at the leaves
         the kind's list with its sort; each parent id goes to the parameter of its id field."""
@@ -128,7 +130,7 @@ class BedrockJobSource:
         params: dict[str, Any] = {
             level.id_field: node_id for level, node_id in zip(kind.parents, path, strict=False)
         }
-        params["maxResults"] = self.page_size
+        params["maxResults"] = min(limit, self.page_size) if limit else self.page_size
         if next_token:
             params["nextToken"] = next_token
         leaf = len(path) == len(kind.parents)

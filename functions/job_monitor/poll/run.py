@@ -151,7 +151,7 @@ class Poller:
                     # The region answered its first pair: the rest of its scans go at once.
                     scans = self._start_scans(pool, scope, snapshot, clock, self._kinds[index:])
                 region_down = self._run_pair(
-                    scope, kind, state, kind_report, report, scan=scans.get(kind.name)
+                    scope, kind, state, kind_report, report, scan=scans.get(kind.name), reads=pool
                 )
                 probed = True
             for unused in scans.values():
@@ -199,6 +199,7 @@ class Poller:
         report: RunReport,
         *,
         scan: Future[Scanned] | None = None,
+        reads: ThreadPoolExecutor | None = None,
     ) -> str | None:
         """Run one pair; return why the region is down when the rest of it must be skipped."""
         extra = {"kind": kind.name, "region": scope.name}
@@ -221,7 +222,13 @@ class Poller:
                     )
             elif kind.parents:
                 poll_parent_kind(
-                    self._context, scope, kind, state=state, cursor=state.cursor, report=kind_report
+                    self._context,
+                    scope,
+                    kind,
+                    state=state,
+                    cursor=state.cursor,
+                    report=kind_report,
+                    reads=reads,
                 )
             else:
                 poll_kind(

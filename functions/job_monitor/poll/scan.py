@@ -43,10 +43,17 @@ from job_monitor.ports import JobSource, Page
 FIRST_PAGE = 50
 """Summaries asked for on a scan's first page (see the module docstring), unless the state knows
 of more jobs in the window."""
+LEAF_FIRST_PAGE = 10
+"""Summaries asked for on the first page of a sweep's leaf (a data source's ingestion jobs,
+newest first; ``poll.sweep``), unless the state knows of more jobs there. A leaf is visited every
+run while a job runs on it and every K runs otherwise, so its window holds the jobs started
+since its last visit (a few, even for a data source synced every few minutes); a fuller window
+costs one more call. A full page of a long-synced data source's history would be 1,000 summaries
+of about 450 bytes each."""
 EPSILON = timedelta(seconds=1)
+"""Margin on time filters (their inclusiveness is undocumented); extra jobs listed are harmless."""
 PAGE_SIZE = 1000
 """The list operations' largest ``maxResults``."""
-"""Margin on time filters (their inclusiveness is undocumented); extra jobs listed are harmless."""
 
 
 @dataclass
@@ -87,11 +94,11 @@ def list_pages(
             return
 
 
-def first_page_size(known: int) -> int:
-    """``maxResults`` of a scan's first page: ``FIRST_PAGE``, or twice the jobs the state already
-    knows since the list's floor (every tracked job, and the recently reported), at most
-    ``PAGE_SIZE``."""
-    return min(PAGE_SIZE, max(FIRST_PAGE, 2 * known))
+def first_page_size(known: int, smallest: int = FIRST_PAGE) -> int:
+    """``maxResults`` of a scan's first page: ``smallest`` (``FIRST_PAGE``; a sweep's leaf:
+    ``LEAF_FIRST_PAGE``), or twice the jobs the state already knows since the list's floor
+    (every tracked job, and the recently reported), at most ``PAGE_SIZE``."""
+    return min(PAGE_SIZE, max(smallest, 2 * known))
 
 
 def scan_kind(

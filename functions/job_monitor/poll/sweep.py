@@ -23,7 +23,8 @@ client's retries) fails the kind for this run with nothing recorded: the next ru
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
+from concurrent.futures import Executor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -39,6 +40,7 @@ from job_monitor.poll.kind import (
     deliver_changes,
     follow_unknown,
 )
+from job_monitor.poll.scan import LEAF_FIRST_PAGE, first_page_size
 from job_monitor.ports import (
     Cursor,
     KindState,
@@ -69,9 +71,12 @@ def poll_parent_kind(
     state: KindState,
     cursor: Cursor,
     report: KindReport,
+    reads: Executor | None = None,
 ) -> None:
     """Raises ``OutOfTime`` after recording what is safe when the kind's share is spent; what
-    the source raises other than a single parent's failure propagates (nothing is recorded)."""
+    the source raises other than a single parent's failure propagates (nothing is recorded).
+    ``reads``: where a wave's list calls run together (the run's scan threads); None: one
+    after another in this thread."""
     source = scope.source_for(kind)
     if not isinstance(source, ParentJobSource):
         raise TypeError(f"the {kind.service} job source cannot list parents")
@@ -85,8 +90,16 @@ def poll_parent_kind(
             sweep.ensure(flagged)  # a start seen before the rotation found its parents
     must = {p for p in tracked_by_leaf if p is not None} | sweep.flagged | set(state.flags)
     observed_at = ctx.clock()
+    known_by_leaf = Counter(kind.leaf_of(arn) for arn in [*tracked, *state.recent])
     visit = _Visitor(
-        ctx=ctx, source=source, kind=kind, sweep=sweep, report=report, baseline=cursor.baseline
+        ctx=ctx,
+        source=source,
+        kind=kind,
+        sweep=sweep,
+        report=report,
+        baseline=cursor.baseline,
+        known_by_leaf=known_by_leaf,
+        reads=reads,
     )
     _visit_planned(visit, must, tracked_by_leaf)
     report.strategy = f"sweep:{visit.calls} calls, {len(visit.leaves)} leaves"
@@ -127,23 +140,45 @@ def poll_parent_kind(
 def _visit_planned(
     visit: _Visitor, must: set[Path], tracked_by_leaf: dict[Path | None, dict[str, TrackedJob]]
 ) -> None:
-    """The run's visits: ``must`` first, then the rotation while the budget lasts."""
-    sweep = visit.sweep
-    plan = plan_visits(sweep.nodes, cursor=sweep.cursor, must=must, budget=visit.ctx.sweep_budget)
-    for leaf in plan.must:
-        visit(leaf, tracked_by_leaf.get(leaf, {}))
-    done = set(plan.must)
-    # Planned again after each visit: the children a visit finds are next in path order, so a
-    # new knowledge base's data sources are listed in the same run when the budget allows.
-    while not (visit.calls >= plan.budget and visit.rotated):
-        plan = plan_visits(sweep.nodes, cursor=sweep.cursor, must=must, budget=plan.budget)
-        following: Path | None = next((p for p in plan.rotation if p not in done), None)
-        if following is None:
+    """The run's visits, in waves whose reads run together (``_Visitor.read_wave``): ``must``,
+    then the rotation from the cursor while the budget lasts (``_turn``). The rotation always
+    moves by at least one node.
+
+    A wave lists a parent and the children it had at its last visit together. When the listing
+    turns up new children, the cursor goes back to that parent: its new children are next in
+    path order, so they are listed in the same run when the budget allows (or first in the next
+    run), and the nodes after them that this run already listed are not listed again in it."""
+    sweep, budget = visit.sweep, visit.ctx.sweep_budget
+    done: set[Path] = set()
+    wave = list(plan_visits(sweep.nodes, cursor=sweep.cursor, must=must, budget=budget).must)
+    while True:
+        plan = plan_visits(sweep.nodes, cursor=sweep.cursor, must=must, budget=budget)
+        # Every visit costs at least one call: the wave takes as many nodes as calls are left.
+        room = plan.budget - visit.calls - len(wave)
+        rotation = [p for p in plan.rotation if p not in done]
+        turn = _turn(sweep, rotation, max(room, 0 if visit.rotated else 1), visit.depth)
+        wave += turn
+        if not wave:
+            return
+        grew = visit.read_wave(wave, tracked_by_leaf)
+        done.update(wave)
+        if turn:
+            visit.rotated += len(turn)
+            sweep.cursor = min(p for p in turn if p in grew) if grew & set(turn) else turn[-1]
+        wave = []
+        if visit.calls >= plan.budget and visit.rotated:
+            return
+
+
+def _turn(sweep: SweepState, rotation: list[Path], size: int, depth: int) -> list[Path]:
+    """The next ``size`` nodes of the rotation, up to and including the first parent never
+    listed yet (its children are not known: the nodes after it in path order may be them)."""
+    turn: list[Path] = []
+    for path in rotation[:size]:
+        turn.append(path)
+        if len(path) < depth and sweep.nodes[path].visited_at is None:
             break
-        visit(following, tracked_by_leaf.get(following, {}))
-        done.add(following)
-        visit.rotated += 1
-        sweep.cursor = following
+    return turn
 
 
 def _leaf_changes(
@@ -171,9 +206,28 @@ def _leaf_changes(
     return changes
 
 
+@dataclass(frozen=True)
+class _Listing:
+    """What one node's visit read (``_Visitor.read``), before anything is recorded."""
+
+    path: Path
+    calls: int
+    children: list[tuple[str, str]] = field(default_factory=list)
+    jobs: list[Job] = field(default_factory=list)
+    gone: bool = False
+    """The node no longer exists (``ParentGone``)."""
+    denied: str | None = None
+    """The error code when the node cannot be listed (``ParentUnavailable``)."""
+
+
 @dataclass
 class _Visitor:
-    """Makes the visits of one run and keeps what they found."""
+    """Makes the visits of one run and keeps what they found.
+
+    A wave's reads (list pages, the describes of a leaf's missing tracked jobs) touch nothing
+    but the source, so they run on ``reads`` when given (the run's scan threads: a quiet run's
+    time is mostly the wait on those calls); what they found is then recorded in this thread,
+    in the wave's order, exactly as if the visits had been made one after another."""
 
     ctx: PollContext
     source: ParentJobSource
@@ -181,6 +235,10 @@ class _Visitor:
     sweep: SweepState
     report: KindReport
     baseline: datetime | None
+    known_by_leaf: Counter[Path | None] = field(default_factory=Counter)
+    """Jobs the state knows per leaf (tracked and recently reported): a leaf's first page
+    holds twice as many (``poll.scan.first_page_size``)."""
+    reads: Executor | None = None
     calls: int = 0
     rotated: int = 0
     leaves: dict[Path, list[Job]] = field(default_factory=dict)
@@ -190,57 +248,96 @@ class _Visitor:
     def depth(self) -> int:
         return len(self.kind.parents)
 
-    def __call__(self, path: Path, tracked: dict[str, TrackedJob]) -> None:
-        if path not in self.sweep.nodes:
-            return
+    def read_wave(
+        self, wave: list[Path], tracked_by_leaf: dict[Path | None, dict[str, TrackedJob]]
+    ) -> set[Path]:
+        """Read every node of ``wave`` (concurrently on ``reads``), then record each visit in
+        order; returns the parents whose listing turned up children not known before. What a
+        read raises other than a single parent's failure propagates once the wave's reads are
+        over (nothing of the wave is recorded)."""
+        wanted = [p for p in wave if p in self.sweep.nodes]
+        visits = [(p, tracked_by_leaf.get(p, {}), self.sweep.nodes[p].visited_at) for p in wanted]
+        if self.reads is None or len(visits) < 2:
+            listings = [self.read(*visit) for visit in visits]
+        else:
+            futures = [self.reads.submit(self.read, *visit) for visit in visits]
+            wait(futures)
+            listings = [f.result() for f in futures]
+        return {listing.path for listing in listings if self.record(listing)}
+
+    def read(
+        self, path: Path, tracked: dict[str, TrackedJob], visited_at: datetime | None
+    ) -> _Listing:
+        """One node's visit, read only: its pages, and at a leaf the describes of tracked jobs
+        the listing does not show. A sorted leaf's first page is small and the listing stops
+        once it has passed the leaf's window; other lists are read to their last page."""
         leaf = len(path) == self.depth
-        node = self.sweep.nodes[path]
         # A leaf's first visit pages back to the baseline only: a job older than that and still
-        # running beyond the first page of 1,000 is not adopted.
-        since = node.visited_at or self.baseline
+        # running beyond the listed pages is not adopted.
+        since = visited_at or self.baseline
         floor = None if since is None else since - self.ctx.lookback
         floors = [t.created_at for t in tracked.values()]
         if floor is not None and floors:
             floor = min([floor, *floors])
+        sorted_leaf = leaf and bool(self.kind.sort_params)
+        limit = first_page_size(self.known_by_leaf[path], LEAF_FIRST_PAGE) if sorted_leaf else None
+        calls = 0
         children: list[tuple[str, str]] = []
         jobs: list[Job] = []
         token: str | None = None
         try:
             while True:
-                page = self.source.list_under(self.kind, path, token)
-                self.calls += 1
+                page = self.source.list_under(self.kind, path, token, limit=limit)
+                limit = None
+                calls += 1
                 children += page.children
                 jobs += page.jobs
                 token = page.next_token
                 if token is None:
                     break
-                if leaf and self.kind.sort_params and _passed(page.jobs, floor):
+                if sorted_leaf and _passed(page.jobs, floor):
                     break  # newest first: everything this leaf's window needs is listed
         except ParentGone:
+            return _Listing(path, calls, gone=True)
+        except ParentUnavailable as exc:
+            return _Listing(path, calls, denied=exc.code)
+        if leaf:
+            listed = {j.arn for j in jobs}
+            for gone_or_moved in [t for arn, t in tracked.items() if arn not in listed]:
+                found = self.source.describe(self.kind, gone_or_moved.arn)
+                calls += 1
+                if found is not None:
+                    jobs.append(found)
+        return _Listing(path, calls, children, jobs)
+
+    def record(self, listing: _Listing) -> bool:
+        """What one visit found, into the sweep, the run's leaves and the report; True when a
+        parent's listing turned up children not known before."""
+        path = listing.path
+        self.calls += listing.calls
+        if path not in self.sweep.nodes:
+            return False  # forgotten by an earlier visit of this wave (its parent is gone)
+        if listing.gone:
             forgotten = self.sweep.forget(path)
             logger.warning(
                 "parent no longer exists; forgotten with what it held",
                 extra={"kind": self.kind.name, "path": "/".join(path), "nodes": len(forgotten)},
             )
-            return
-        except ParentUnavailable as exc:
-            self.report.failed_parents.append(f"{'/'.join(path)}: {exc.code}")
+        elif listing.denied is not None:
+            where = "/".join(path)
+            self.report.failed_parents.append(f"{where}: {listing.denied}")
             logger.error(
                 "parent cannot be listed; the sweep goes on with the others",
-                extra={"kind": self.kind.name, "path": "/".join(path), "error_code": exc.code},
+                extra={"kind": self.kind.name, "path": where, "error_code": listing.denied},
             )
-            return
-        if leaf:
-            missing = [t for arn, t in tracked.items() if arn not in {j.arn for j in jobs}]
-            for gone_or_moved in missing:
-                found = self.source.describe(self.kind, gone_or_moved.arn)
-                self.calls += 1
-                if found is not None:
-                    jobs.append(found)
-            self.leaves[path] = jobs
+        elif len(path) == self.depth:
+            self.leaves[path] = listing.jobs
         else:
-            self.sweep.replace_children(path, children)
+            known = set(self.sweep.nodes)
+            self.sweep.replace_children(path, listing.children)
             self.sweep.visited(path, self.ctx.clock())
+            return any(p not in known for p in self.sweep.nodes)
+        return False
 
 
 def _describe_orphans(

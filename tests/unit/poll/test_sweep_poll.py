@@ -5,6 +5,7 @@ and the in-memory state store, topic and journal."""
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from job_monitor.domain.kinds import (
 from job_monitor.monitor import Monitor
 from job_monitor.poll.kind import KindReport
 from job_monitor.poll.run import RunFailed, RunReport
+from job_monitor.poll.scan import LEAF_FIRST_PAGE
 from job_monitor.ports import RegionScope
 from job_monitor.realtime.events import InvalidEvent, parse_start_event
 from sim.parents import ParentScopedSimulator
@@ -56,6 +58,8 @@ class World:
     kind: JobKind = INGESTION
     budget: int = 50
     page_size: int = 1000
+    workers: int = 1
+    """The run's scan threads (``poll.run``): the sweep's reads go on them when more than 1."""
     clock: Clock = field(default_factory=Clock)
     store: InMemoryStateStore = field(default_factory=InMemoryStateStore)
     publisher: RecordingPublisher = field(default_factory=RecordingPublisher)
@@ -78,7 +82,14 @@ class World:
             sweep_budget=self.budget,
         )
         scope = RegionScope(REGION, sources={self.kind.service: self.source}, store=self.store)
-        return Monitor(settings, [scope], self.publisher, journal=self.journal, clock=self.clock)
+        return Monitor(
+            settings,
+            [scope],
+            self.publisher,
+            journal=self.journal,
+            clock=self.clock,
+            scan_workers=self.workers,
+        )
 
     def run(self) -> KindReport:
         """One scheduled run, five minutes after the previous one (what the simulated account
@@ -103,9 +114,16 @@ class World:
         return [json.loads(m.body) for m in self.publisher.messages]
 
 
+@pytest.fixture(params=[1, 4], ids=["in-turn", "on-threads"])
+def workers(request: pytest.FixtureRequest) -> int:
+    """Every test runs with the sweep's reads one after another and on 4 scan threads: what is
+    published, recorded and called must not differ."""
+    return int(request.param)
+
+
 @pytest.fixture
-def world() -> World:
-    return World()
+def world(workers: int) -> World:
+    return World(workers=workers)
 
 
 def _kbs(world: World, count: int, sources: int = 1) -> list[tuple[str, str]]:
@@ -181,9 +199,9 @@ def test_each_transition_of_a_new_job_is_reported_with_statistics_and_failure_re
     assert len(world.publisher.messages) == 3
 
 
-def test_a_quiet_run_stays_within_the_budget_and_k_covers_every_data_source() -> None:
+def test_a_quiet_run_stays_within_the_budget_and_k_covers_every_data_source(workers: int) -> None:
     # Given 30 knowledge bases x 3 data sources (121 nodes) and a budget of 10 calls a run
-    world = World(budget=10)
+    world = World(budget=10, workers=workers)
     pairs = _kbs(world, 30, sources=3)
     world.run()  # baseline
     # When runs follow each other with nothing running
@@ -201,8 +219,10 @@ def test_a_quiet_run_stays_within_the_budget_and_k_covers_every_data_source() ->
     assert visited == set(pairs)
 
 
-def test_a_job_that_starts_and_ends_between_two_visits_is_reported_new_and_finished() -> None:
-    world = World(budget=3)
+def test_a_job_that_starts_and_ends_between_two_visits_is_reported_new_and_finished(
+    workers: int,
+) -> None:
+    world = World(budget=3, workers=workers)
     pairs = _kbs(world, 4, sources=2)  # 13 nodes: K = 5
     world.run()
     for _ in range(6):
@@ -218,8 +238,8 @@ def test_a_job_that_starts_and_ends_between_two_visits_is_reported_new_and_finis
     assert len(world.publisher.messages) == 1
 
 
-def test_a_running_job_is_checked_every_run_whatever_the_rotation() -> None:
-    world = World(budget=2)
+def test_a_running_job_is_checked_every_run_whatever_the_rotation(workers: int) -> None:
+    world = World(budget=2, workers=workers)
     pairs = _kbs(world, 5, sources=2)
     world.run()
     for _ in range(8):
@@ -297,8 +317,8 @@ def test_throttling_fails_the_run_for_the_kind_and_the_next_run_catches_up(world
     assert world.published() == [("kb-000 / source-0", None, "STARTING")]
 
 
-def test_paging_a_data_source_with_more_jobs_than_a_page() -> None:
-    world = World(page_size=2)
+def test_paging_a_data_source_with_more_jobs_than_a_page(workers: int) -> None:
+    world = World(page_size=2, workers=workers)
     [(kb, ds)] = _kbs(world, 1)
     world.run()
     world.run()
@@ -311,8 +331,8 @@ def test_paging_a_data_source_with_more_jobs_than_a_page() -> None:
     assert world.published()[-1] == ("kb-000 / source-0", "STARTING", "COMPLETE")
 
 
-def test_automated_reasoning_build_workflows() -> None:
-    world = World(kind=AUTOMATED_REASONING_BUILD)
+def test_automated_reasoning_build_workflows(workers: int) -> None:
+    world = World(kind=AUTOMATED_REASONING_BUILD, workers=workers)
     policy = world.sim.add_policy("refunds")
     world.run()
     world.run()
@@ -353,9 +373,11 @@ def start_event(kb: str, ds: str, **detail: Any) -> dict[str, Any]:
     }
 
 
-def test_a_start_call_seen_through_cloudtrail_has_its_data_source_listed_next_run() -> None:
+def test_a_start_call_seen_through_cloudtrail_has_its_data_source_listed_next_run(
+    workers: int,
+) -> None:
     # Given 40 data sources swept 4 a run (K = 11), the sweep just past the last one
-    world = World(budget=4)
+    world = World(budget=4, workers=workers)
     pairs = _kbs(world, 20, sources=2)
     world.run()
     world.run()
@@ -384,7 +406,9 @@ def test_start_events_that_cannot_be_acted_on_say_why() -> None:
     assert signal.path == ("arn:aws:bedrock:us-east-1:1:p/x",)
 
 
-def test_a_status_the_registry_does_not_know_is_published_marked_then_followed_for_a_time() -> None:
+def test_a_status_the_registry_does_not_know_is_published_marked_then_followed_for_a_time(
+    workers: int,
+) -> None:
     # Given a monitor version whose registry does not know STOPPING yet (the simulator answers
     # only what botocore's model allows), and a running ingestion job it follows
     older = replace(
@@ -392,7 +416,7 @@ def test_a_status_the_registry_does_not_know_is_published_marked_then_followed_f
         statuses=INGESTION.statuses - {"STOPPING"},
         running_order=("STARTING", "IN_PROGRESS"),
     )
-    world = World(kind=older)
+    world = World(kind=older, workers=workers)
     [(kb, ds)] = _kbs(world, 1)
     world.run()
     world.run()
@@ -414,3 +438,72 @@ def test_a_status_the_registry_does_not_know_is_published_marked_then_followed_f
     assert report.retired == 1
     assert arn not in world.store.load().kinds[older.name].tracked
     assert len(world.publisher.messages) == 2
+
+
+def _record_requests(world: World) -> list[tuple[str, dict[str, Any], str]]:
+    """(operation, parameters, thread name) of every request the world's client makes."""
+    seen: list[tuple[str, dict[str, Any], str]] = []
+
+    def record(model: Any, params: dict[str, Any], **_: Any) -> None:
+        seen.append((model.name, dict(params), threading.current_thread().name))
+
+    world.source.client.meta.events.register(f"before-parameter-build.{world.kind.service}", record)
+    return seen
+
+
+def test_a_quiet_visit_of_a_long_synced_data_source_reads_one_small_page(workers: int) -> None:
+    # Given a data source with 300 finished ingestion jobs before the monitor started
+    world = World(workers=workers)
+    [(kb, ds)] = _kbs(world, 1)
+    for _ in range(300):
+        world.sim.set_ingestion_status(kb, ds, world.sim.start_ingestion_job(kb, ds), "COMPLETE")
+    world.clock.tick(60)
+    world.run()  # baseline
+    world.run()  # first visit
+    # When a quiet run visits it
+    requests = _record_requests(world)
+    world.run()
+    # Then its jobs are listed once, newest first, LEAF_FIRST_PAGE of them
+    listed = [params for name, params, _ in requests if name == "ListIngestionJobs"]
+    assert [p["maxResults"] for p in listed] == [LEAF_FIRST_PAGE]
+    assert world.published() == []
+
+
+def test_more_new_jobs_than_a_leafs_first_page_are_all_reported(workers: int) -> None:
+    # Given a data source swept once
+    world = World(workers=workers)
+    [(kb, ds)] = _kbs(world, 1)
+    world.run()
+    world.run()
+    # When more jobs start before the next visit than its first page holds
+    for _ in range(LEAF_FIRST_PAGE + 5):
+        world.sim.start_ingestion_job(kb, ds)
+    requests = _record_requests(world)
+    world.run()
+    # Then the visit pages on (a full page next) and every one is reported once
+    listed = [params for name, params, _ in requests if name == "ListIngestionJobs"]
+    assert [p["maxResults"] for p in listed] == [LEAF_FIRST_PAGE, 1000]
+    assert world.published() == [("kb-000 / source-0", None, "STARTING")] * (LEAF_FIRST_PAGE + 5)
+    world.run()
+    assert len(world.publisher.messages) == LEAF_FIRST_PAGE + 5
+
+
+def test_the_sweeps_reads_run_on_the_scan_threads_and_record_in_path_order() -> None:
+    # Given 3 knowledge bases x 2 data sources, all listed once, and 4 scan threads
+    world = World(workers=4)
+    pairs = _kbs(world, 3, sources=2)
+    world.run()
+    world.run()
+    world.run()
+    # When a quiet run visits every node (root, 3 knowledge bases, 6 data sources)
+    requests = _record_requests(world)
+    report = world.run()
+    # Then one wave of 10 list calls, all made on the run's scan threads
+    assert len(requests) == 10
+    assert {thread.split("_")[0] for _, _, thread in requests} == {"scan"}
+    assert report.strategy == "sweep:10 calls, 6 leaves"
+    # And the sweep recorded every data source's visit and moved its cursor to the last node
+    sweep = world.store.load().of(INGESTION).sweep
+    assert sweep is not None
+    assert all(sweep.nodes[p].visited_at == world.clock.now - timedelta(minutes=1) for p in pairs)
+    assert sweep.cursor == max(sweep.nodes)
