@@ -422,6 +422,8 @@ MONITOR_TIMEOUT_SECONDS = _context_integer("monitor_timeout_seconds", 300, 60, 9
 MONITOR_RESERVED_CONCURRENCY = _context_boolean("monitor_reserved_concurrency", True)
 LOG_LEVEL = _context("log_level", "INFO", F.one_of(LOG_LEVELS))
 LOG_RETENTION = _context("log_retention_days", 90, _log_retention)
+KEY_ROTATION_DAYS = _context_integer("key_rotation_days", 365, 90, 2560)
+"""KMS ``RotationPeriodInDays``: 90 to 2,560 days (the AWS::KMS::Key property's range)."""
 RETAIN_ON_DELETE = _context_boolean("retain_on_delete", True)
 SLACK_SECRET_NAME = _context("slack_secret_name", "", _secret_name)
 SLACK_STATUSES = _context("slack_statuses", routing.DEFAULT_SLACK_STATUSES, _statuses)
@@ -455,6 +457,7 @@ CONTEXT_FIELDS: dict[str, SettingField[Any]] = {
         MONITOR_RESERVED_CONCURRENCY,
         LOG_LEVEL,
         LOG_RETENTION,
+        KEY_ROTATION_DAYS,
         RETAIN_ON_DELETE,
         SLACK_SECRET_NAME,
         SLACK_STATUSES,
@@ -514,6 +517,10 @@ class Settings:
     whose unreserved concurrency is already at the minimum Lambda requires (deploy fails there)."""
     log_level: str = LOG_LEVEL.default
     log_retention_days: int = LOG_RETENTION.default
+    key_rotation_days: int = KEY_ROTATION_DAYS.default
+    """Days between two automatic rotations of the stack's KMS key. Each of a key's first two
+    rotations adds $1 a month to its $1 (KMS pricing since May 2024), so the period says when
+    the key costs $2 and then $3 a month."""
     retain_on_delete: bool = RETAIN_ON_DELETE.default
     """Keep the tables, the KMS key and the log groups when the stack is deleted."""
     slack_secret_name: str = SLACK_SECRET_NAME.default

@@ -36,7 +36,12 @@ class BedrockJobMonitorStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.settings = settings
-        self.encryption = EncryptionKey(self, names.ENCRYPTION, retain=settings.retain_on_delete)
+        self.encryption = EncryptionKey(
+            self,
+            names.ENCRYPTION,
+            retain=settings.retain_on_delete,
+            rotation_days=settings.key_rotation_days,
+        )
         self.storage = StateStorage(
             self, names.STATE_STORAGE, key=self.encryption, retain=settings.retain_on_delete
         )

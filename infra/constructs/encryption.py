@@ -18,18 +18,22 @@ ENVELOPE_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
 
 
 class EncryptionKey(Construct):
-    """A symmetric CMK with yearly automatic rotation.
+    """A symmetric CMK with automatic rotation every ``rotation_days`` (the ``key_rotation_days``
+    setting; yearly by default).
 
     Attributes: ``key``.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, retain: bool) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, retain: bool, rotation_days: int = 365
+    ) -> None:
         super().__init__(scope, construct_id)
         self.key = kms.Key(
             self,
             "Key",
             description="Bedrock Job Monitor: encrypts its DynamoDB tables, SNS topics, SQS queues",
             enable_key_rotation=True,
+            rotation_period=Duration.days(rotation_days),
             removal_policy=removal_policy(retain),
             pending_window=Duration.days(30 if retain else 7),
         )

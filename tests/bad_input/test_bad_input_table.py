@@ -309,6 +309,7 @@ BAD_CONTEXT: dict[str, tuple[Any, str]] = {
     "monitor_timeout_seconds": ("20", "60..900"),
     "log_level": ("VERBOSE", "DEBUG"),
     "log_retention_days": ("2", "allowed"),
+    "key_rotation_days": ("30", "90..2560"),
     "retain_on_delete": ("maybe", "true or false"),
     "slack_secret_name": ("has spaces in it", "secret name"),
     "slack_statuses": ("Failed,Exploded!", "allowed"),

@@ -283,12 +283,20 @@ def _create_key(
     _only(
         properties,
         logical_id,
-        {"Description", "EnableKeyRotation", "KeyPolicy", "PendingWindowInDays"},
+        {
+            "Description",
+            "EnableKeyRotation",
+            "KeyPolicy",
+            "PendingWindowInDays",
+            "RotationPeriodInDays",
+        },
     )
     key = clients["kms"].create_key(Description=properties.get("Description", ""))
     key_id = key["KeyMetadata"]["KeyId"]
     if properties.get("EnableKeyRotation"):
-        clients["kms"].enable_key_rotation(KeyId=key_id)
+        clients["kms"].enable_key_rotation(
+            KeyId=key_id, RotationPeriodInDays=int(properties.get("RotationPeriodInDays", 365))
+        )
     return {"Ref": key_id, "Arn": key["KeyMetadata"]["Arn"]}
 
 

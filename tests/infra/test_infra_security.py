@@ -7,9 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_cdk import App, Stack
+from aws_cdk.assertions import Template
 from cfnlint.api import ManualArgs, lint
 
 from infra import names
+from infra.constructs.encryption import EncryptionKey
 from infra.nag import MIN_REASON_LENGTH
 from job_monitor.domain.kinds import DEFAULT_KINDS, REGISTRY, resolve_kinds
 from tests.infra.support import (
@@ -106,6 +109,7 @@ def test_the_key_rotates(synthesized: Synthesized) -> None:
     assert len(keys) == 1
     (key,) = keys.values()
     assert key["Properties"]["EnableKeyRotation"] is True
+    assert key["Properties"]["RotationPeriodInDays"] == 365  # key_rotation_days defaults to 365
     assert key["DeletionPolicy"] == "RetainExceptOnCreate"  # retain_on_delete defaults to true
 
 
@@ -426,3 +430,14 @@ def test_parent_scoped_kinds_add_exactly_their_lists_and_gets(tmp_path: Path) ->
         if "JOB_KINDS" in r["Properties"].get("Environment", {}).get("Variables", {})
     ]
     assert env and all(v["SWEEP_BUDGET"] == "50" for v in env)
+
+
+@pytest.mark.parametrize("days", [90, 2560])
+def test_the_key_rotates_every_key_rotation_days(days: int) -> None:
+    # Given the key construct with a rotation period, When it is synthesized alone
+    stack = Stack(App(), "KeyOnly")
+    EncryptionKey(stack, "Encryption", retain=False, rotation_days=days)
+    (key,) = Template.from_stack(stack).find_resources("AWS::KMS::Key").values()
+    # Then the key rotates, every `days` days
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert key["Properties"]["RotationPeriodInDays"] == days

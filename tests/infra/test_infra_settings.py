@@ -92,6 +92,7 @@ def test_defaults_route_terminal_and_ready_statuses_to_email_and_monitor_every_k
         ("regions", "us-east-1,eu-west-1", ("us-east-1", "eu-west-1")),
         ("slack_statuses", "started,Failed", ("started", "Failed")),
         ("log_retention_days", "365", 365),
+        ("key_rotation_days", "2560", 2560),
         ("alarm_email", "oncall@example.com", "oncall@example.com"),
     ],
 )

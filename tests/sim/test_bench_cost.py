@@ -40,6 +40,7 @@ def test_the_default_stack_is_counted_from_its_template(
     assert sum(custom_metrics_of(f.handler) for f in bill.functions) == 0
     assert bill.secrets == 0
     assert bill.kms_keys == 1
+    assert bill.key_rotation_days == (365,)  # read from the template (key_rotation_days)
     # The quiet run's log records were measured (the figures record at least)
     assert run.log_events >= 1 and run.log_bytes > 200
 
@@ -123,3 +124,33 @@ def test_the_code_scan_counts_metric_calls_and_refuses_per_value_dimensions(
     )
     with pytest.raises(ValueError, match="dimension per value"):
         custom_metrics_of("job_monitor.handlers.many.handler", tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("period", "age_days", "key_months"),
+    [
+        (365, 0, 1),
+        (365, 364, 1),
+        (365, 365, 2),
+        (365, 730, 3),
+        (365, 4000, 3),  # rotations after the second one are not billed
+        (2560, 2559, 1),
+        (2560, 2560, 2),
+        (90, 180, 3),
+    ],
+)
+def test_the_keys_charge_rises_after_each_of_its_first_two_rotations(
+    period: int, age_days: int, key_months: int
+) -> None:
+    bill = StackBill(
+        alarms={},
+        composite_alarms=0,
+        dashboards=0,
+        kms_keys=1,
+        secrets=0,
+        functions=(),
+        log_retention_days=90,
+        key_rotation_days=(period,),
+    )
+    assert bill.key_months(age_days) == key_months
+    assert bill.key_month_rises() == [period, 2 * period]
