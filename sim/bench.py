@@ -73,7 +73,7 @@ from botocore.config import Config
 
 from job_monitor.domain.kinds import FAILURE_STATUSES, REGISTRY, JobKind
 from job_monitor.wiring import SCAN_WORKERS, services
-from sim import bench_busy, bench_cost, bench_latency
+from sim import bench_busy, bench_cost, bench_latency, bench_parents
 from sim.bedrock import SPECS, BedrockSimulator
 from sim.bench_cost import PRICES
 from sim.bench_lambda import (
@@ -88,13 +88,11 @@ from sim.bench_lambda import (
     function_config,
     sdk_layer_cost,
 )
+from sim.bench_parents import EveryKind, ParentRun, ParentSize, measure_parent_kinds
 from sim.bench_quiet import (
     SCAN_THREAD_PREFIX,
-    ParentSize,
     makespan,
-    measure_parent_kinds,
     on_before_parse,
-    parents_text,
     quiet_rows,
     quiet_target,
     quiet_text,
@@ -991,10 +989,20 @@ def print_costs(cells: list[Cell], opts: Options, fn: FunctionConfig) -> tuple[b
 
 
 def latency_section(
-    cells: list[Cell], opts: Options, fn: FunctionConfig, sweep: SweepFigures | None
+    cells: list[Cell],
+    opts: Options,
+    fn: FunctionConfig,
+    sweep: SweepFigures | None,
+    *,
+    parents: Sequence[ParentRun] = (),
+    every: Sequence[EveryKind] = (),
+    size: ParentSize | None = None,
 ) -> list[Target]:
     """Goal 5 (``sim.bench_latency``): alert latency at the default schedule, and the Bedrock
-    requests per API and region against the (assumed) quotas; prints them, returns the targets."""
+    requests per API and region against the (assumed) quotas; prints them, returns the targets.
+    With the parent-scoped kinds measured (``parents``, ``every``): their rows at the default
+    configuration, with every kind enabled (the slowest such quiet run): a running job's change
+    (judged like the others) and a job on an idle leaf (K runs; printed, not judged)."""
     quiet = [c for c in cells if c.run == "quiet"]
     busy = [c for c in cells if c.run == "busy"]
     if not quiet:
@@ -1008,6 +1016,14 @@ def latency_section(
         calls.setdefault("busy", {})[bench_latency.SWEEP] = sweep.busy_calls
     apis = {k: f"{REGISTRY[k].list_action}, {REGISTRY[k].detail_action}" for k in opts.kinds}
     apis[bench_latency.SWEEP] = "bedrock:ListKnowledgeBases, ListDataSources, ListIngestionJobs"
+    swept = sorted({r.kind for r in parents})
+    for name in ("quiet", "busy"):
+        for kind in swept:
+            group = [r.bedrock_calls for r in parents if r.kind == kind and r.run == name]
+            if group:
+                calls.setdefault(name, {})[kind] = max(group)
+    for kind in swept:
+        apis[kind] = ", ".join([*REGISTRY[kind].parent_actions, REGISTRY[kind].list_action])
     latencies, rates = bench_latency.measure(
         period_s=fn.schedule_minutes * 60.0,
         quiet_run_s=max(c.ours.lambda_s(opts, fn) for c in quiet),
@@ -1016,10 +1032,20 @@ def latency_section(
         aws_latency_s=opts.aws_latency_s,
         calls=calls,
     )
+    if every:
+        size = size or ParentSize()
+        budget = parents[0].budget
+        latencies += bench_latency.parent_latencies(
+            period_s=fn.schedule_minutes * 60.0,
+            run_s=max(e.lambda_s for e in every),
+            latency_s=opts.latency_s,
+            aws_latency_s=opts.aws_latency_s,
+            sweeps={kind: (size.nodes(kind), budget) for kind in swept},
+        )
     print("\n" + bench_latency.latency_text(latencies, rates, apis))
     return [
         Target(f"{name} (sim/bench_latency.py)", passed, detail)
-        for name, passed, detail in bench_latency.targets(latencies, rates)
+        for name, passed, detail in bench_latency.targets(latencies, rates, swept)
     ]
 
 
@@ -1186,14 +1212,50 @@ def main(argv: list[str] | None = None) -> int:
     print_lambda(cells, opts, fn, cold, layer)
     cost = print_costs(cells, opts, fn)
     quiet = quiet_rows(cells, opts, fn)
-    print("\n" + quiet_text(quiet, opts, fn, SCAN_WORKERS))
-    print("\n" + bench_busy.busy_table(cells, opts, fn))
+    size = ParentSize()
+    parents: list[ParentRun] = []
     if args.parents:
-        size = ParentSize()
-        parents = measure_parent_kinds(size, opts.latency_s, opts.aws_latency_s, fn)
-        print("\n" + parents_text(parents, size, quiet))
+        parents = measure_parent_kinds(
+            size,
+            opts.history,
+            shapes=tuple(SHAPES),
+            latency_s=opts.latency_s,
+            aws_latency_s=opts.aws_latency_s,
+            fn=fn,
+        )
+    every = bench_parents.every_kind(quiet, parents)
+    print(
+        "\n"
+        + quiet_text(
+            quiet,
+            opts,
+            fn,
+            SCAN_WORKERS,
+            parent_rows=bench_parents.quiet_parent_rows(parents, every),
+            parent_note=bench_parents.QUIET_NOTE if parents else "",
+        )
+    )
+    print(
+        "\n"
+        + bench_busy.busy_table(
+            cells,
+            opts,
+            fn,
+            parent_rows=bench_parents.busy_parent_rows(
+                parents, opts.latency_s, opts.aws_latency_s, fn
+            ),
+            parent_note=bench_parents.busy_note(size) if parents else "",
+        )
+    )
+    if parents:
+        print(
+            "\n" + bench_parents.parents_text(parents, size, opts.latency_s, opts.aws_latency_s, fn)
+        )
     results = targets(cells, opts, cold, measured, layer)
     results.append(Target(*quiet_target(quiet)))
+    if args.parents:
+        results.append(Target(*bench_parents.every_kind_target(every)))
+        results.append(Target(*bench_parents.sweep_calls_target(parents)))
     results += [Target(*check) for check in bench_busy.busy_checks(cells, opts, fn)]
     results.append(
         Target(
@@ -1218,7 +1280,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{sweep.runs_to_cover} runs (K = {sweep.k_formula})",
             )
         )
-    results.extend(latency_section(cells, opts, fn, sweep))
+    results.extend(latency_section(cells, opts, fn, sweep, parents=parents, every=every, size=size))
     print("\nTargets:")
     for t in results:
         print(f"  {t.verdict}  {t.name}: {t.detail}")
