@@ -34,6 +34,13 @@ page arithmetic, and says so. ``--naive-real-kind KIND`` (opt-in, about 5 minute
 serves 100,000 records slowly) also runs the naive poller for real at H = 100,000 for that one kind
 (shape (a), quiet run, counts only), and checks the same target on the measured counts.
 
+The parent-scoped kinds (knowledge-base ingestion, Automated Reasoning builds; ``--parents``,
+the default) are measured at every H and shape too, each alone in its own account
+(``sim/bench_parents.py``): their rows join the quiet and busy tables, "every kind enabled" (the
+account-wide kinds' quiet run + both of theirs) is judged against the quiet-run second, their
+quiet calls against ``sweep_budget``, their naive poller is modelled by page arithmetic, and the
+latency table gets a running job's and an idle leaf's rows.
+
 Cold start (``sim/bench_lambda.py``): (a) a bare ``import boto3``, (b) the same plus the three
 clients the monitor builds, (c) the handler module's import, (d) the handler's import plus its
 first invocation's clients, each in fresh interpreters. Two targets: the issue's, (c) against
@@ -1133,7 +1140,8 @@ def parse_args(argv: list[str] | None) -> tuple[Options, argparse.Namespace]:
         "--parents",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="quiet and busy runs of the parent-scoped kinds (sim/bench_quiet.py)",
+        help="quiet and busy runs of the parent-scoped kinds at every H and shape "
+        "(sim/bench_parents.py, a few minutes)",
     )
     args = parser.parse_args(argv)
     if args.failures > args.transitions or args.transitions > args.running:
@@ -1190,7 +1198,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     opts, args = parse_args(argv)
     # An event-only kind (Data Automation) has no list: a scheduled run never calls for it.
-    # Parent-scoped kinds are measured by the sweep benchmark (sim/bench_sweep.py).
+    # Parent-scoped kinds are measured by sim/bench_parents.py (and the sweep's bound at a
+    # large account by sim/bench_sweep.py).
     missing = [
         k for k, kind in REGISTRY.items() if kind.polled and not kind.parents and k not in SPECS
     ]
