@@ -34,6 +34,13 @@ page arithmetic, and says so. ``--naive-real-kind KIND`` (opt-in, about 5 minute
 serves 100,000 records slowly) also runs the naive poller for real at H = 100,000 for that one kind
 (shape (a), quiet run, counts only), and checks the same target on the measured counts.
 
+The parent-scoped kinds (knowledge-base ingestion, Automated Reasoning builds; ``--parents``,
+the default) are measured at every H and shape too, each alone in its own account
+(``sim/bench_parents.py``): their rows join the quiet and busy tables, "every kind enabled" (the
+account-wide kinds' quiet run + both of theirs) is judged against the quiet-run second, their
+quiet calls against ``sweep_budget``, their naive poller is modelled by page arithmetic, and the
+latency table gets a running job's and an idle leaf's rows.
+
 Cold start (``sim/bench_lambda.py``): (a) a bare ``import boto3``, (b) the same plus the three
 clients the monitor builds, (c) the handler module's import, (d) the handler's import plus its
 first invocation's clients, each in fresh interpreters. Two targets: the issue's, (c) against
@@ -73,7 +80,7 @@ from botocore.config import Config
 
 from job_monitor.domain.kinds import FAILURE_STATUSES, REGISTRY, JobKind
 from job_monitor.wiring import SCAN_WORKERS, services
-from sim import bench_busy, bench_cost, bench_latency
+from sim import bench_busy, bench_cost, bench_latency, bench_parents
 from sim.bedrock import SPECS, BedrockSimulator
 from sim.bench_cost import PRICES
 from sim.bench_lambda import (
@@ -88,13 +95,11 @@ from sim.bench_lambda import (
     function_config,
     sdk_layer_cost,
 )
+from sim.bench_parents import EveryKind, ParentRun, ParentSize, measure_parent_kinds
 from sim.bench_quiet import (
     SCAN_THREAD_PREFIX,
-    ParentSize,
     makespan,
-    measure_parent_kinds,
     on_before_parse,
-    parents_text,
     quiet_rows,
     quiet_target,
     quiet_text,
@@ -991,10 +996,20 @@ def print_costs(cells: list[Cell], opts: Options, fn: FunctionConfig) -> tuple[b
 
 
 def latency_section(
-    cells: list[Cell], opts: Options, fn: FunctionConfig, sweep: SweepFigures | None
+    cells: list[Cell],
+    opts: Options,
+    fn: FunctionConfig,
+    sweep: SweepFigures | None,
+    *,
+    parents: Sequence[ParentRun] = (),
+    every: Sequence[EveryKind] = (),
+    size: ParentSize | None = None,
 ) -> list[Target]:
     """Goal 5 (``sim.bench_latency``): alert latency at the default schedule, and the Bedrock
-    requests per API and region against the (assumed) quotas; prints them, returns the targets."""
+    requests per API and region against the (assumed) quotas; prints them, returns the targets.
+    With the parent-scoped kinds measured (``parents``, ``every``): their rows at the default
+    configuration, with every kind enabled (the slowest such quiet run): a running job's change
+    (judged like the others) and a job on an idle leaf (K runs; printed, not judged)."""
     quiet = [c for c in cells if c.run == "quiet"]
     busy = [c for c in cells if c.run == "busy"]
     if not quiet:
@@ -1008,6 +1023,14 @@ def latency_section(
         calls.setdefault("busy", {})[bench_latency.SWEEP] = sweep.busy_calls
     apis = {k: f"{REGISTRY[k].list_action}, {REGISTRY[k].detail_action}" for k in opts.kinds}
     apis[bench_latency.SWEEP] = "bedrock:ListKnowledgeBases, ListDataSources, ListIngestionJobs"
+    swept = sorted({r.kind for r in parents})
+    for name in ("quiet", "busy"):
+        for kind in swept:
+            group = [r.bedrock_calls for r in parents if r.kind == kind and r.run == name]
+            if group:
+                calls.setdefault(name, {})[kind] = max(group)
+    for kind in swept:
+        apis[kind] = ", ".join([*REGISTRY[kind].parent_actions, REGISTRY[kind].list_action])
     latencies, rates = bench_latency.measure(
         period_s=fn.schedule_minutes * 60.0,
         quiet_run_s=max(c.ours.lambda_s(opts, fn) for c in quiet),
@@ -1016,10 +1039,20 @@ def latency_section(
         aws_latency_s=opts.aws_latency_s,
         calls=calls,
     )
+    if every:
+        size = size or ParentSize()
+        budget = parents[0].budget
+        latencies += bench_latency.parent_latencies(
+            period_s=fn.schedule_minutes * 60.0,
+            run_s=max(e.lambda_s for e in every),
+            latency_s=opts.latency_s,
+            aws_latency_s=opts.aws_latency_s,
+            sweeps={kind: (size.nodes(kind), budget) for kind in swept},
+        )
     print("\n" + bench_latency.latency_text(latencies, rates, apis))
     return [
         Target(f"{name} (sim/bench_latency.py)", passed, detail)
-        for name, passed, detail in bench_latency.targets(latencies, rates)
+        for name, passed, detail in bench_latency.targets(latencies, rates, swept)
     ]
 
 
@@ -1107,7 +1140,8 @@ def parse_args(argv: list[str] | None) -> tuple[Options, argparse.Namespace]:
         "--parents",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="quiet and busy runs of the parent-scoped kinds (sim/bench_quiet.py)",
+        help="quiet and busy runs of the parent-scoped kinds at every H and shape "
+        "(sim/bench_parents.py, a few minutes)",
     )
     args = parser.parse_args(argv)
     if args.failures > args.transitions or args.transitions > args.running:
@@ -1164,7 +1198,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     opts, args = parse_args(argv)
     # An event-only kind (Data Automation) has no list: a scheduled run never calls for it.
-    # Parent-scoped kinds are measured by the sweep benchmark (sim/bench_sweep.py).
+    # Parent-scoped kinds are measured by sim/bench_parents.py (and the sweep's bound at a
+    # large account by sim/bench_sweep.py).
     missing = [
         k for k, kind in REGISTRY.items() if kind.polled and not kind.parents and k not in SPECS
     ]
@@ -1186,14 +1221,50 @@ def main(argv: list[str] | None = None) -> int:
     print_lambda(cells, opts, fn, cold, layer)
     cost = print_costs(cells, opts, fn)
     quiet = quiet_rows(cells, opts, fn)
-    print("\n" + quiet_text(quiet, opts, fn, SCAN_WORKERS))
-    print("\n" + bench_busy.busy_table(cells, opts, fn))
+    size = ParentSize()
+    parents: list[ParentRun] = []
     if args.parents:
-        size = ParentSize()
-        parents = measure_parent_kinds(size, opts.latency_s, opts.aws_latency_s, fn)
-        print("\n" + parents_text(parents, size, quiet))
+        parents = measure_parent_kinds(
+            size,
+            opts.history,
+            shapes=tuple(SHAPES),
+            latency_s=opts.latency_s,
+            aws_latency_s=opts.aws_latency_s,
+            fn=fn,
+        )
+    every = bench_parents.every_kind(quiet, parents)
+    print(
+        "\n"
+        + quiet_text(
+            quiet,
+            opts,
+            fn,
+            SCAN_WORKERS,
+            parent_rows=bench_parents.quiet_parent_rows(parents, every),
+            parent_note=bench_parents.QUIET_NOTE if parents else "",
+        )
+    )
+    print(
+        "\n"
+        + bench_busy.busy_table(
+            cells,
+            opts,
+            fn,
+            parent_rows=bench_parents.busy_parent_rows(
+                parents, opts.latency_s, opts.aws_latency_s, fn
+            ),
+            parent_note=bench_parents.busy_note(size) if parents else "",
+        )
+    )
+    if parents:
+        print(
+            "\n" + bench_parents.parents_text(parents, size, opts.latency_s, opts.aws_latency_s, fn)
+        )
     results = targets(cells, opts, cold, measured, layer)
     results.append(Target(*quiet_target(quiet)))
+    if args.parents:
+        results.append(Target(*bench_parents.every_kind_target(every)))
+        results.append(Target(*bench_parents.sweep_calls_target(parents)))
     results += [Target(*check) for check in bench_busy.busy_checks(cells, opts, fn)]
     results.append(
         Target(
@@ -1218,7 +1289,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{sweep.runs_to_cover} runs (K = {sweep.k_formula})",
             )
         )
-    results.extend(latency_section(cells, opts, fn, sweep))
+    results.extend(latency_section(cells, opts, fn, sweep, parents=parents, every=every, size=size))
     print("\nTargets:")
     for t in results:
         print(f"  {t.verdict}  {t.name}: {t.detail}")

@@ -26,7 +26,7 @@ import argparse
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -64,17 +64,26 @@ def transitions_per_run(opts: Options) -> int:
     return (opts.new + opts.transitions) * len(opts.kinds)
 
 
-def busy_table(cells: list[Cell], opts: Options, fn: FunctionConfig) -> str:
+def busy_table(
+    cells: list[Cell],
+    opts: Options,
+    fn: FunctionConfig,
+    *,
+    parent_rows: Sequence[str] = (),
+    parent_note: str = "",
+) -> str:
     """The busy runs side by side: wall and Lambda time, and DynamoDB requests and write units
-    per transition."""
+    per transition; then ``parent_rows`` (the parent-scoped kinds',
+    ``sim.bench_parents.busy_parent_rows``, explained by ``parent_note``)."""
     per = transitions_per_run(opts)
     lines = [
         f"Busy runs ({per} transitions: N={opts.new} new + T={opts.transitions} per kind, "
         f"{len(opts.kinds)} kinds; delivery_batch={opts.delivery_batch}):\n",
-        "| H per kind | shape | wall ours / naive (s) | naive:ours | Lambda ours / naive (s) "
+        "| kinds | H per kind | shape | wall ours / naive (s) | naive:ours "
+        "| Lambda ours / naive (s) "
         "| DynamoDB requests / transition ours / naive | write units / transition ours / naive "
         "| SNS requests ours / naive |",
-        "|---:|:-:|---|---:|---|---|---|---|",
+        "|---|---:|:-:|---|---:|---|---|---|---|",
     ]
     for c in sorted((c for c in cells if c.run == "busy"), key=lambda c: (c.history, c.shape)):
         o, n = c.ours, c.naive
@@ -82,17 +91,21 @@ def busy_table(cells: list[Cell], opts: Options, fn: FunctionConfig) -> str:
             continue
         mark = "~" if n.modelled else ""
         lines.append(
-            f"| {c.history:,} | {c.shape} | {o.wall_s(opts):.2f} / {mark}{n.wall_s(opts):.2f} "
+            f"| account-wide (all together) | {c.history:,} | {c.shape} "
+            f"| {o.wall_s(opts):.2f} / {mark}{n.wall_s(opts):.2f} "
             f"| {n.wall_s(opts) / o.wall_s(opts):.1f}x "
             f"| {o.lambda_s(opts, fn):.2f} / {mark}{n.lambda_s(opts, fn):.2f} "
             f"| {o.dynamodb / per:.2f} / {mark}{n.dynamodb / per:.2f} "
             f"| {o.wru / per:.2f} / {mark}{n.wru / per:.2f} | {o.sns} / {mark}{n.sns} |"
         )
+    lines += parent_rows
     lines.append(
         "\nOne request per 50 claims and one per 50 commits (TransactWriteItems, 2 write units "
         "per item: a claim, a record commit and an in-view item each cost 2 instead of 1), one "
         "PublishBatch per 10 messages; no concurrency, so requests x latency is the waiting."
     )
+    if parent_note:
+        lines.append("\n" + parent_note)
     return "\n".join(lines)
 
 

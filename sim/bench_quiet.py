@@ -22,24 +22,19 @@ publishes, writes, the describes of a busy run) waits in sequence.
 
 Event-only kinds (Bedrock Data Automation) have no poll figures: they have no list operation, so a
 scheduled run never calls for them (their jobs arrive as EventBridge events, ``realtime/``).
-Parent-scoped kinds (knowledge-base ingestion, Automated Reasoning policy builds) are measured at a
-realistic size by ``quiet_parent_rows`` (``sim/parents.py`` answers them).
+Parent-scoped kinds (knowledge-base ingestion, Automated Reasoning policy builds) are measured at
+every H and shape by ``sim/bench_parents.py``; ``quiet_text`` prints their rows and the "every
+kind enabled" row beside the account-wide kinds' when given them.
 """
 
 from __future__ import annotations
 
-import gc
 import heapq
-import json
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sim.bedrock import json_default
-
 if TYPE_CHECKING:
-    from job_monitor.domain.kinds import JobKind
     from sim.bench import Cell, Options
     from sim.bench_lambda import FunctionConfig
 
@@ -107,24 +102,35 @@ def quiet_rows(cells: Iterable[Cell], opts: Options, fn: FunctionConfig) -> list
 
 
 def quiet_text(
-    rows: Sequence[QuietRow], opts: Options, fn: FunctionConfig, workers: int = 1
+    rows: Sequence[QuietRow],
+    opts: Options,
+    fn: FunctionConfig,
+    workers: int = 1,
+    *,
+    parent_rows: Sequence[str] = (),
+    parent_note: str = "",
 ) -> str:
+    """The quiet table: the account-wide kinds' runs (all together), then ``parent_rows`` (the
+    parent-scoped kinds' and "every kind enabled", ``sim.bench_parents.quiet_parent_rows``,
+    explained by ``parent_note``)."""
     lines = [
-        f"Quiet runs of the monitor (all kinds together): bytes read, and the modelled Lambda "
+        f"Quiet runs of the monitor: bytes read, and the modelled Lambda "
         f"duration at {fn.memory_mb} MB = CPU x {fn.cpu_slowdown:.1f} + requests x latency "
         f"({opts.latency_s * 1000:.0f} ms Bedrock, {opts.aws_latency_s * 1000:.0f} ms DynamoDB), "
         f"target <= {QUIET_LAMBDA_TARGET_S:.0f} s:",
         "",
-        "| H per kind | shape | Bedrock calls | Bedrock bytes read | DynamoDB requests "
+        "| kinds | H per kind | shape | Bedrock calls | Bedrock bytes read | DynamoDB requests "
         "| DynamoDB bytes read | client CPU (ms) | Lambda (s) |",
-        "|---:|:-:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|:-:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
-            f"| {r.history:,} | {r.shape} | {r.bedrock_calls} | {r.bedrock_bytes / KB:,.1f} KiB "
+            f"| account-wide (all together) | {r.history:,} | {r.shape} | {r.bedrock_calls} "
+            f"| {r.bedrock_bytes / KB:,.1f} KiB "
             f"| {r.dynamodb_requests} | {r.dynamodb_bytes / KB:,.1f} KiB "
             f"| {r.cpu_s * 1000:,.0f} | {r.lambda_s:.2f} |"
         )
+    lines += parent_rows
     lines += [
         "",
         "Bytes: the response bodies as botocore receives them (JSON), counted before parsing. "
@@ -137,6 +143,8 @@ def quiet_text(
         "scheduled run makes no call for it and has no poll figure; its jobs arrive as "
         "EventBridge events).",
     ]
+    if parent_note:
+        lines += ["", parent_note]
     return "\n".join(lines)
 
 
@@ -177,239 +185,3 @@ def on_before_parse(
         count(operation_model.service_model.service_id.hyphenize(), size)
 
     return handler
-
-
-# -- parent-scoped kinds ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ParentRun:
-    """One run of the monitor with one parent-scoped kind enabled (``measure_parent_kinds``)."""
-
-    kind: str
-    run: str
-    bedrock_calls: int
-    bedrock_bytes: int
-    dynamodb_requests: int
-    sns: int
-    cpu_s: float
-    lambda_s: float
-    published: int
-
-
-@dataclass(frozen=True)
-class ParentSize:
-    """A realistic account: a few knowledge bases with two data sources each, a few Automated
-    Reasoning policies, each with a history of finished jobs and a couple running."""
-
-    knowledge_bases: int = 5
-    sources: int = 2
-    policies: int = 3
-    history: int = 40
-    """Finished jobs per data source / per policy."""
-    running: int = 2
-    """Jobs running per kind at the baseline (the busy run finishes them)."""
-    new: int = 3
-    """New jobs per kind in the busy run."""
-
-
-def measure_parent_kinds(
-    size: ParentSize, latency_s: float, aws_latency_s: float, fn: FunctionConfig
-) -> list[ParentRun]:
-    """Quiet and busy runs of the monitor with each parent-scoped kind alone (``sim/parents.py``
-    answers them), measured as ``sim.bench`` measures the others. ``sim/parents.py`` answers
-    at botocore's ``before-call``, so no HTTP body is parsed: here the answer is serialized to
-    JSON (the bytes read; its time is the simulator's) and parsed by botocore's own rest-json
-    parser with the monitor's timestamp parser (its time is the monitor's: it would parse it)."""
-    from job_monitor.domain.kinds import AUTOMATED_REASONING_BUILD, KNOWLEDGE_BASE_INGESTION  # noqa: PLC0415
-
-    return [
-        run
-        for kind in (KNOWLEDGE_BASE_INGESTION, AUTOMATED_REASONING_BUILD)
-        for run in _measure_parent_kind(kind.name, size, latency_s, aws_latency_s, fn)
-    ]
-
-
-def _populate(
-    sim: Any, kind: JobKind, size: ParentSize, clock: Any
-) -> tuple[list[Callable[[str], None]], Callable[[], None]]:
-    """The parents, their finished history and the running jobs of ``kind``; returns a setter
-    of each running job's status and a starter of the busy run's new jobs."""
-    running: list[Callable[[str], None]] = []
-    clock.advance(days=-30)
-    if kind.service == "bedrock-agent":
-        leaves = []
-        for i in range(size.knowledge_bases):
-            kb = sim.add_knowledge_base(f"kb-{i}")
-            leaves += [(kb, sim.add_data_source(kb, f"source-{j}")) for j in range(size.sources)]
-        for _ in range(size.history):
-            clock.advance(minutes=30)
-            for kb, ds in leaves:
-                sim.set_ingestion_status(kb, ds, sim.start_ingestion_job(kb, ds), "COMPLETE")
-        clock.advance(days=10)
-        for kb, ds in leaves[: size.running]:
-            job = sim.start_ingestion_job(kb, ds, "IN_PROGRESS")
-            running.append(
-                lambda s, kb=kb, ds=ds, job=job: sim.set_ingestion_status(kb, ds, job, s)
-            )
-        return running, lambda: [sim.start_ingestion_job(kb, ds) for kb, ds in leaves[: size.new]]
-    policies = [sim.add_policy(f"policy-{i}") for i in range(size.policies)]
-    for _ in range(size.history):
-        clock.advance(minutes=30)
-        for arn in policies:
-            sim.set_build_status(arn, sim.start_build(arn), "COMPLETED")
-    clock.advance(days=10)
-    for arn in policies[: size.running]:
-        build = sim.start_build(arn)
-        sim.set_build_status(arn, build, "BUILDING")
-        running.append(lambda s, arn=arn, build=build: sim.set_build_status(arn, build, s))
-    return running, lambda: [sim.start_build(arn) for arn in policies[: size.new]]
-
-
-class _ParentProbe:
-    """Times the parent-scoped simulator (its CPU is not the monitor's) and makes up for the
-    parsing it skips: each answer is serialized to JSON (counted as bytes read; the
-    serialization's time is the simulator's) and parsed by botocore's rest-json parser with the
-    monitor's timestamp parser (the monitor's time: it would parse that body)."""
-
-    def __init__(self, sim: Any) -> None:
-        from botocore.parsers import ResponseParserFactory  # noqa: PLC0415
-
-        from job_monitor.adapters.timestamps import parse_timestamp  # noqa: PLC0415
-
-        factory = ResponseParserFactory()
-        factory.set_parser_defaults(timestamp_parser=parse_timestamp)
-        self._parser = factory.create_parser("rest-json")
-        self._sim = sim
-        self.sim_s = 0.0
-        self.body_bytes = 0
-        answer = sim._on_call  # wrapped before the first attach registers it
-
-        def timed_answer(**kwargs: Any) -> Any:
-            started = time.thread_time()
-            try:
-                return answer(**kwargs)
-            finally:
-                self.sim_s += time.thread_time() - started
-
-        sim._on_call = timed_answer
-
-    def reset(self) -> None:
-        self.sim_s = 0.0
-        self.body_bytes = 0
-
-    def watch(self, client: Any) -> None:
-        service = client.meta.service_model.service_id.hyphenize()
-        client.meta.events.register(
-            f"after-call.{service}", self._parse, unique_id="bench-quiet-parse"
-        )
-
-    def _parse(self, model: Any, parsed: dict[str, Any], **_: Any) -> None:
-        if model.name not in self._sim.calls:
-            return  # not a parent-scoped operation (the bedrock client's other kinds)
-        started = time.thread_time()
-        content = {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
-        body = json.dumps(content, default=json_default).encode()
-        self.sim_s += time.thread_time() - started
-        self.body_bytes += len(body)
-        self._parser.parse({"body": body, "headers": {}, "status_code": 200}, model.output_shape)
-
-
-def _measure_parent_kind(
-    kind_name: str, size: ParentSize, latency_s: float, aws_latency_s: float, fn: FunctionConfig
-) -> list[ParentRun]:
-    from job_monitor.domain.kinds import REGISTRY  # noqa: PLC0415
-    from sim.bench import Meter  # noqa: PLC0415
-    from sim.local import local_account  # noqa: PLC0415
-
-    kind = REGISTRY[kind_name]
-    runs: list[ParentRun] = []
-    with local_account(validate_requests=False) as acct:
-        sim = acct.parents
-        settings = acct.settings(kinds=(kind,))
-        clock = acct.clock
-        running, start_new = _populate(sim, kind, size, clock)
-        meter = Meter()
-        for service in ("dynamodb", "sns"):
-            meter.attach(acct.clients[service])
-        probe = _ParentProbe(sim)
-
-        def once(label: str) -> ParentRun:
-            monitor = acct.monitor(settings)
-            probe.watch(monitor.regions[0].sources[kind.service].client)
-            calls_before = sum(sim.calls.values())
-            meter.reset()
-            probe.reset()
-            gc.collect()
-            gc.freeze()  # as sim.bench does: the simulated account's objects are not the monitor's
-            try:
-                cpu = time.process_time()
-                report = monitor.run()
-                cpu = time.process_time() - cpu
-            finally:
-                gc.unfreeze()
-            calls = sum(sim.calls.values()) - calls_before
-            own = max(0.0, cpu - probe.sim_s - meter.server_s)
-            waits = calls * latency_s + (meter.dynamodb + meter.sns) * aws_latency_s
-            return ParentRun(
-                kind=kind.name,
-                run=label,
-                bedrock_calls=calls,
-                bedrock_bytes=probe.body_bytes,
-                dynamodb_requests=meter.dynamodb,
-                sns=meter.sns,
-                cpu_s=own,
-                lambda_s=own * fn.cpu_slowdown + waits,
-                published=len(report.published),
-            )
-
-        acct.monitor(settings).run()  # baseline
-        for _ in range(2):  # the sweep finds the running jobs (K = 1 at this size)
-            clock.advance(minutes=5)
-            acct.monitor(settings).run()
-        clock.advance(minutes=5)
-        runs.append(once("quiet"))
-        clock.advance(minutes=4)
-        done = sorted(kind.terminal_statuses - {"FAILED", "CANCELLED", "STOPPED"})[0]
-        for index, finish in enumerate(running):
-            finish("FAILED" if index == 0 else done)
-        start_new()
-        clock.advance(minutes=1)
-        runs.append(once("busy"))
-    return runs
-
-
-def parents_text(
-    runs: Sequence[ParentRun], size: ParentSize, quiet: Sequence[QuietRow] = ()
-) -> str:
-    lines = [
-        f"Parent-scoped kinds (sim/parents.py), each alone: {size.knowledge_bases} knowledge "
-        f"bases x {size.sources} data sources, {size.policies} Automated Reasoning policies, "
-        f"{size.history} finished jobs per data source or policy; busy: {size.running} running "
-        f"jobs finish (1 failed), {size.new} new. Their parents and leaves are listed one after "
-        "another (the bounded sweep, job_monitor.poll.sweep), after the account-wide kinds' "
-        "scans; Lambda (s) is what they add to a run.",
-        "",
-        "| kind | run | Bedrock calls | Bedrock bytes read | DynamoDB requests | SNS publishes "
-        "| client CPU (ms) | Lambda (s) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for r in runs:
-        lines.append(
-            f"| {r.kind} | {r.run} | {r.bedrock_calls} | {r.bedrock_bytes / KB:,.1f} KiB "
-            f"| {r.dynamodb_requests} | {r.sns} | {r.cpu_s * 1000:,.0f} | {r.lambda_s:.2f} |"
-        )
-    added = sum(r.lambda_s for r in runs if r.run == "quiet")
-    if quiet:
-        worst = max(quiet, key=lambda r: r.lambda_s)
-        total = worst.lambda_s + added
-        verdict = "within" if total <= QUIET_LAMBDA_TARGET_S else "NOT within"
-        lines += [
-            "",
-            f"With both enabled at this size, the slowest quiet run above (H={worst.history:,}, "
-            f"shape ({worst.shape}), {worst.lambda_s:.2f} s) becomes about {total:.2f} s: "
-            f"{verdict} the {QUIET_LAMBDA_TARGET_S:.0f} s of goal 2 (the quiet-run target "
-            "above covers the account-wide kinds; the sweep's leaves are listed one after "
-            "another, each with a full page).",
-        ]
-    return "\n".join(lines)

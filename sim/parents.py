@@ -31,15 +31,17 @@ import string
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.model import OperationModel, Shape
 from botocore.validate import ParamValidator
 
 __all__ = ["ParentScopedSimulator", "ResponseShapeError"]
+
+_T = TypeVar("_T")
 
 _STATUS_CODES = {
     "AccessDeniedException": 403,
@@ -253,30 +255,32 @@ class ParentScopedSimulator:
             job.failure_reasons = list(failure_reasons)
 
     def _op_list_knowledge_bases(self, p: dict[str, Any]) -> dict[str, Any]:
-        rows = [
-            {
-                "knowledgeBaseId": kb,
-                "name": name,
+        return _page(
+            sorted(self.knowledge_bases.items()),
+            "knowledgeBaseSummaries",
+            p,
+            lambda item: {
+                "knowledgeBaseId": item[0],
+                "name": item[1],
                 "status": "ACTIVE",
                 "updatedAt": datetime(2026, 1, 1, tzinfo=UTC),
-            }
-            for kb, name in sorted(self.knowledge_bases.items())
-        ]
-        return _page(rows, "knowledgeBaseSummaries", p)
+            },
+        )
 
     def _op_list_data_sources(self, p: dict[str, Any]) -> dict[str, Any]:
         kb = self._kb(p["knowledgeBaseId"])
-        rows = [
-            {
+        return _page(
+            sorted(self.data_sources[kb].items()),
+            "dataSourceSummaries",
+            p,
+            lambda item: {
                 "knowledgeBaseId": kb,
-                "dataSourceId": ds,
-                "name": name,
+                "dataSourceId": item[0],
+                "name": item[1],
                 "status": "AVAILABLE",
                 "updatedAt": datetime(2026, 1, 1, tzinfo=UTC),
-            }
-            for ds, name in sorted(self.data_sources[kb].items())
-        ]
-        return _page(rows, "dataSourceSummaries", p)
+            },
+        )
 
     def _op_list_ingestion_jobs(self, p: dict[str, Any]) -> dict[str, Any]:
         jobs = list(self._jobs_of(p["knowledgeBaseId"], p["dataSourceId"]))
@@ -289,10 +293,7 @@ class ParentScopedSimulator:
             else (lambda j: (j.started_at, j.job_id))
         )
         jobs.sort(key=key, reverse=sort["order"] == "DESCENDING")
-        rows = [_ingestion_document(j) for j in jobs]
-        for row in rows:
-            row.pop("failureReasons", None)  # the summary has no failure reasons
-        return _page(rows, "ingestionJobSummaries", p)
+        return _page(jobs, "ingestionJobSummaries", p, _ingestion_summary)
 
     def _op_get_ingestion_job(self, p: dict[str, Any]) -> dict[str, Any]:
         jobs = self._jobs_of(p["knowledgeBaseId"], p["dataSourceId"])
@@ -331,13 +332,16 @@ class ParentScopedSimulator:
         self.policies.pop(arn, None)
         self.builds.pop(arn, None)
 
-    def start_build(self, policy_arn: str, build_type: str = "INGEST_CONTENT") -> str:
+    def start_build(
+        self, policy_arn: str, build_type: str = "INGEST_CONTENT", status: str = "SCHEDULED"
+    ) -> str:
+        """A build workflow of the policy, in ``status`` (a finished one for a history)."""
         now = self._clock()
         build = _Build(
             policy_arn,
             str(uuid.UUID(int=next(self._ids), version=4)),
             build_type,
-            "SCHEDULED",
+            status,
             now,
             now,
         )
@@ -350,24 +354,25 @@ class ParentScopedSimulator:
         build.updated_at = self._clock()
 
     def _op_list_automated_reasoning_policies(self, p: dict[str, Any]) -> dict[str, Any]:
-        rows = [
-            {
-                "policyArn": arn,
-                "name": name,
+        return _page(
+            sorted(self.policies.items()),
+            "automatedReasoningPolicySummaries",
+            p,
+            lambda item: {
+                "policyArn": item[0],
+                "name": item[1],
                 "version": "1",  # the model allows digits only, even for the draft
-                "policyId": arn.rsplit("/", 1)[-1],
+                "policyId": item[0].rsplit("/", 1)[-1],
                 "createdAt": datetime(2026, 1, 1, tzinfo=UTC),
                 "updatedAt": datetime(2026, 1, 1, tzinfo=UTC),
-            }
-            for arn, name in sorted(self.policies.items())
-        ]
-        return _page(rows, "automatedReasoningPolicySummaries", p)
+            },
+        )
 
     def _op_list_automated_reasoning_policy_build_workflows(
         self, p: dict[str, Any]
     ) -> dict[str, Any]:
-        rows = [_build_document(b) for b in self._builds_of(p["policyArn"])]
-        return _page(rows, "automatedReasoningPolicyBuildWorkflowSummaries", p)
+        builds = self._builds_of(p["policyArn"])
+        return _page(builds, "automatedReasoningPolicyBuildWorkflowSummaries", p, _build_document)
 
     def _op_get_automated_reasoning_policy_build_workflow(
         self, p: dict[str, Any]
@@ -426,13 +431,25 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def _page(rows: list[dict[str, Any]], key: str, p: dict[str, Any]) -> dict[str, Any]:
+def _page(
+    items: Sequence[_T], key: str, p: dict[str, Any], document: Callable[[_T], dict[str, Any]]
+) -> dict[str, Any]:
+    """The page of ``items`` (already filtered and in the answer's order) that ``p``'s
+    ``nextToken`` and ``maxResults`` (default 1,000) ask for. Only the page's items become
+    documents (``document``), so a leaf of 10,000 jobs costs a page, not its whole history."""
     start = int(base64.b64decode(p["nextToken"]).decode()) if p.get("nextToken") else 0
     size = int(p.get("maxResults") or 1000)
-    body: dict[str, Any] = {key: rows[start : start + size]}
-    if start + size < len(rows):
+    body: dict[str, Any] = {key: [document(item) for item in items[start : start + size]]}
+    if start + size < len(items):
         body["nextToken"] = base64.b64encode(str(start + size).encode()).decode()
     return body
+
+
+def _ingestion_summary(job: _Ingestion) -> dict[str, Any]:
+    """An ingestion job's list summary: its document without failure reasons."""
+    doc = _ingestion_document(job)
+    doc.pop("failureReasons", None)  # the summary has no failure reasons
+    return doc
 
 
 def _ingestion_document(job: _Ingestion) -> dict[str, Any]:

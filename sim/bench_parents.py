@@ -1,0 +1,731 @@
+"""The parent-scoped kinds in ``make bench`` (issue 16, goal 4): knowledge-base ingestion jobs and
+Automated Reasoning policy builds, measured at every H of the run in both shapes, quiet and busy,
+side by side with a modelled naive poller, and joined to the account-wide kinds' quiet run as
+"every kind enabled".
+
+The account (``ParentSize``): ``knowledge_bases`` x ``sources`` data sources, ``policies``
+Automated Reasoning policies. H finished jobs per kind are spread evenly over the kind's leaves
+(data sources / policies) over the 30 days before the baseline. Shape (a): ``running`` jobs per
+kind, on the first leaves; shape (b): the same plus one job per kind running since before the
+whole history, on the last leaf (no other job runs there: a data source runs one ingestion job at
+a time). The busy run finishes the ``running`` jobs (the first one failed) and starts ``new``
+jobs on the leaves without the long-running one.
+
+Each kind runs alone in its own simulated account (``sim.local``: the Lambda's wiring, real boto3
+clients, moto, ``sim/parents.py``): a baseline, two runs (the sweep finds the running jobs and
+tracks them), then the measured quiet run and the busy run. ``sim/parents.py`` answers at
+botocore's ``before-call``, so no HTTP body is parsed: ``_ParentProbe`` serializes each answer to
+JSON (the bytes read; the simulator's time) and parses it with botocore's rest-json parser and the
+monitor's timestamp parser (the monitor's time: it would parse that body).
+
+Time model (``sim.bench``'s): the monitor's CPU (process time less the simulator's and moto's)
+x the 256 MB slowdown, plus the requests' latency. Requests made on the scan threads
+(``SCAN_THREAD_PREFIX``: the sweep's visits when they run concurrently) wait
+``makespan(chains, SCAN_WORKERS)`` with one chain per request, i.e. ceil(n / SCAN_WORKERS)
+latencies (an approximation: a visit of several pages is really one chain); every other request
+waits in sequence.
+
+"Every kind enabled" at (H, shape) = the account-wide kinds' quiet run + both parent kinds' quiet
+runs: their Lambda seconds add up (the sweep runs after the scans in the same invocation), which is
+conservative (each separate run also paid its own state load and setup).
+
+The naive poller for these kinds is modelled, not run (``naive_parent``): every run it lists
+every knowledge base, every data source of each, and every ingestion job of every data source (all
+pages of 1,000), every policy and each policy's build workflows, then Queries its per-job records
+(1 MB pages), and publishes and writes each change, as ``sim/naive.py`` does for the others.
+Calls and pages are exact arithmetic; its CPU is a lower bound: the measured cost of reading one
+summary through the monitor's adapter (``parse_cost``: a page of 1,000 of the simulator's
+summaries, request, parsing and jobs) x the summaries it lists, nothing for its records or the
+comparison.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import math
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sim.bedrock import json_default
+from sim.bench_quiet import (
+    KB,
+    QUIET_LAMBDA_TARGET_S,
+    SCAN_THREAD_PREFIX,
+    QuietRow,
+    makespan,
+)
+
+if TYPE_CHECKING:
+    from job_monitor.domain.kinds import JobKind
+    from sim.bench_lambda import FunctionConfig
+
+PARENT_KINDS = ("knowledge-base-ingestion", "automated-reasoning-build")
+NAIVE_PAGE = 1_000
+"""Summaries per list page of the naive poller (every parent-scoped list allows 1..1000)."""
+QUERY_PAGE_BYTES = 1_000_000
+"""DynamoDB's 1 MB Query page (``sim.bench``)."""
+HISTORY_SPAN = timedelta(days=30)
+"""The finished history lies in the 30 days before the running jobs start."""
+
+
+@dataclass(frozen=True)
+class ParentSize:
+    """The parents of the benchmark's account and the jobs that run per kind."""
+
+    knowledge_bases: int = 5
+    sources: int = 2
+    policies: int = 3
+    running: int = 2
+    """Jobs running per kind in shape (a), on the first leaves (the busy run finishes them)."""
+    new: int = 3
+    """New jobs per kind in the busy run."""
+
+    def leaves(self, kind: str) -> int:
+        if kind == "knowledge-base-ingestion":
+            return self.knowledge_bases * self.sources
+        return self.policies
+
+    def nodes(self, kind: str) -> int:
+        """Root + parents + leaves: what the sweep visits in rotation."""
+        if kind == "knowledge-base-ingestion":
+            return 1 + self.knowledge_bases + self.leaves(kind)
+        return 1 + self.policies
+
+
+@dataclass(frozen=True)
+class NaiveParent:
+    """The naive poller's modelled run of one parent-scoped kind (``naive_parent``)."""
+
+    bedrock: int
+    query_pages: int
+    dynamodb: int
+    sns: int
+    cpu_s: float
+
+    def lambda_s(self, latency_s: float, aws_latency_s: float, fn: FunctionConfig) -> float:
+        return (
+            self.cpu_s * fn.cpu_slowdown
+            + self.bedrock * latency_s
+            + (self.dynamodb + self.sns) * aws_latency_s
+        )
+
+    def wall_s(self, latency_s: float, aws_latency_s: float) -> float:
+        return self.cpu_s + self.bedrock * latency_s + (self.dynamodb + self.sns) * aws_latency_s
+
+
+@dataclass(frozen=True)
+class ParentRun:
+    """One run of the monitor with one parent-scoped kind enabled, at (H, shape)."""
+
+    kind: str
+    history: int
+    shape: str
+    run: str
+    bedrock_calls: int
+    scan_calls: int
+    """Bedrock calls made on the scan threads (waits modelled concurrently)."""
+    bedrock_bytes: int
+    dynamodb_requests: int
+    dynamodb_bytes: int
+    wru: float
+    sns: int
+    cpu_s: float
+    wall_s: float
+    lambda_s: float
+    published: int
+    tracked_leaves: int
+    """Leaves with a running job the monitor follows (visited every run)."""
+    budget: int
+    """The ``sweep_budget`` setting of the run."""
+    naive: NaiveParent
+
+    @property
+    def call_bound(self) -> int:
+        """The sweep's bound: ``sweep_budget`` calls plus one per tracked running job's leaf."""
+        return self.budget + self.tracked_leaves
+
+
+def waited_s(
+    calls: int, scan_calls: int, aws_requests: int, latency_s: float, aws_latency_s: float
+) -> float:
+    """Requests x latency: Bedrock calls on the scan threads as chains of one request on
+    ``SCAN_WORKERS`` threads, the other calls and every AWS request one after another."""
+    from job_monitor.wiring import SCAN_WORKERS  # noqa: PLC0415
+
+    bedrock = calls - scan_calls + makespan([1] * scan_calls, SCAN_WORKERS)
+    return bedrock * latency_s + aws_requests * aws_latency_s
+
+
+def measure_parent_kinds(
+    size: ParentSize,
+    histories: Sequence[int],
+    *,
+    shapes: Sequence[str],
+    latency_s: float,
+    aws_latency_s: float,
+    fn: FunctionConfig,
+) -> list[ParentRun]:
+    """Quiet and busy runs of each parent-scoped kind alone, at every H of ``histories`` and
+    every shape ("a", "b")."""
+    from job_monitor.domain.kinds import REGISTRY  # noqa: PLC0415
+
+    runs: list[ParentRun] = []
+    for name in PARENT_KINDS:
+        per_summary = parse_cost(REGISTRY[name])
+        for history in histories:
+            for shape in shapes:
+                runs += _measure(
+                    REGISTRY[name],
+                    size,
+                    history=history,
+                    shape=shape,
+                    latency_s=latency_s,
+                    aws_latency_s=aws_latency_s,
+                    fn=fn,
+                    per_summary_s=per_summary,
+                )
+    return runs
+
+
+def _done_status(kind: JobKind) -> str:
+    return sorted(kind.terminal_statuses - {"FAILED", "CANCELLED", "STOPPED"})[0]
+
+
+def _running_status(kind: JobKind) -> str:
+    return "IN_PROGRESS" if kind.service == "bedrock-agent" else "BUILDING"
+
+
+@dataclass
+class _Account:
+    """A populated account of one parent-scoped kind."""
+
+    leaves: list[Any]
+    jobs_per_leaf: list[int]
+    finish: list[Callable[[str], None]]
+    start_new: Callable[[], None]
+    sample: dict[str, Any]
+    """A summary of a finished job (the naive poller's record size)."""
+
+
+def _populate(
+    sim: Any, kind: JobKind, size: ParentSize, *, history: int, shape: str, clock: Any
+) -> _Account:
+    agent = kind.service == "bedrock-agent"
+    if agent:
+        leaves: list[Any] = []
+        for i in range(size.knowledge_bases):
+            kb = sim.add_knowledge_base(f"kb-{i}")
+            leaves += [(kb, sim.add_data_source(kb, f"source-{j}")) for j in range(size.sources)]
+
+        def start(leaf: Any, status: str) -> str:
+            return str(sim.start_ingestion_job(*leaf, status))
+
+        def setter(leaf: Any, job: str) -> Callable[[str], None]:
+            return lambda status: sim.set_ingestion_status(*leaf, job, status)
+
+    else:
+        leaves = [sim.add_policy(f"policy-{i}") for i in range(size.policies)]
+
+        def start(leaf: Any, status: str) -> str:
+            return str(sim.start_build(leaf, status=status))
+
+        def setter(leaf: Any, job: str) -> Callable[[str], None]:
+            return lambda status: sim.set_build_status(leaf, job, status)
+
+    if size.running >= len(leaves):
+        raise ValueError(f"{kind.name}: {size.running} running jobs need more leaves")
+    counts = [0] * len(leaves)
+    clock.advance(days=-50)
+    if shape == "b":
+        start(leaves[-1], _running_status(kind))  # running since before the whole history
+        counts[-1] += 1
+    clock.advance(hours=1)
+    step = HISTORY_SPAN.total_seconds() / max(1, history)
+    done = _done_status(kind)
+    for i in range(history):
+        clock.advance(seconds=step)
+        start(leaves[i % len(leaves)], done)
+        counts[i % len(leaves)] += 1
+    clock.advance(days=10)
+    finish = []
+    for leaf in leaves[: size.running]:
+        finish.append(setter(leaf, start(leaf, _running_status(kind))))
+    others = leaves[:-1] if shape == "b" else leaves
+
+    def start_new() -> None:
+        for i in range(size.new):
+            start(others[i % len(others)], "STARTING" if agent else "SCHEDULED")
+
+    if agent:
+        kb, ds = leaves[0]
+        sample = {"knowledgeBaseId": kb, "dataSourceId": ds, "ingestionJobId": "A" * 10}
+    else:
+        sample = {"policyArn": leaves[0], "buildWorkflowId": str(uuid.UUID(int=0, version=4))}
+    return _Account(leaves, counts, finish, start_new, sample)
+
+
+class _ParentProbe:
+    """Times the parent-scoped simulator (its CPU is not the monitor's), counts its calls on the
+    scan threads, and makes up for the parsing it skips: each answer is serialized to JSON
+    (counted as bytes read; the serialization's time is the simulator's) and parsed by
+    botocore's rest-json parser with the monitor's timestamp parser (the monitor's time)."""
+
+    def __init__(self, sim: Any) -> None:
+        self._parser = _parser()
+        self._sim = sim
+        self.sim_s = 0.0
+        self.body_bytes = 0
+        self.scan_calls = 0
+        answer = sim._on_call  # wrapped before the first attach registers it
+
+        def timed_answer(**kwargs: Any) -> Any:
+            if threading.current_thread().name.startswith(SCAN_THREAD_PREFIX):
+                self.scan_calls += 1
+            started = time.thread_time()
+            try:
+                return answer(**kwargs)
+            finally:
+                self.sim_s += time.thread_time() - started
+
+        sim._on_call = timed_answer
+
+    def reset(self) -> None:
+        self.sim_s = 0.0
+        self.body_bytes = 0
+        self.scan_calls = 0
+
+    def watch(self, client: Any) -> None:
+        service = client.meta.service_model.service_id.hyphenize()
+        client.meta.events.register(
+            f"after-call.{service}", self._parse, unique_id="bench-quiet-parse"
+        )
+
+    def _parse(self, model: Any, parsed: dict[str, Any], **_: Any) -> None:
+        if model.name not in self._sim.calls:
+            return  # not a parent-scoped operation (the bedrock client's other kinds)
+        started = time.thread_time()
+        body = _body(parsed)
+        self.sim_s += time.thread_time() - started
+        self.body_bytes += len(body)
+        self._parser.parse({"body": body, "headers": {}, "status_code": 200}, model.output_shape)
+
+
+def _parser() -> Any:
+    from botocore.parsers import ResponseParserFactory  # noqa: PLC0415
+
+    from job_monitor.adapters.timestamps import parse_timestamp  # noqa: PLC0415
+
+    factory = ResponseParserFactory()
+    factory.set_parser_defaults(timestamp_parser=parse_timestamp)
+    return factory.create_parser("rest-json")
+
+
+def _body(parsed: dict[str, Any]) -> bytes:
+    content = {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
+    return json.dumps(content, default=json_default).encode()
+
+
+def parse_cost(kind: JobKind, summaries: int = NAIVE_PAGE, rounds: int = 3) -> float:
+    """Seconds of the monitor's CPU per list summary of ``kind`` read through its own adapter
+    (``BedrockJobSource.list_under``: the request, botocore's parsing of the JSON body with the
+    monitor's timestamp parser, the jobs made from the summaries), the simulator's time left
+    out: the fastest of ``rounds`` reads of a page of ``summaries``. What the naive poller pays
+    per summary it lists (it uses the monitor's adapters)."""
+    import boto3  # noqa: PLC0415
+
+    from job_monitor.adapters.job_source import BedrockJobSource  # noqa: PLC0415
+    from sim.parents import ParentScopedSimulator  # noqa: PLC0415
+
+    sim = ParentScopedSimulator()
+    probe = _ParentProbe(sim)
+    session = boto3.session.Session(
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # noqa: S106 - no AWS behind it
+        region_name=sim.region,
+    )
+    client = sim.attach(session.client(kind.service))
+    probe.watch(client)
+    source = BedrockJobSource(client, account=sim.account)
+    if kind.service == "bedrock-agent":
+        kb = sim.add_knowledge_base("kb")
+        ds = sim.add_data_source(kb, "source")
+        for _ in range(summaries):
+            sim.start_ingestion_job(kb, ds, "COMPLETE")
+        leaf: tuple[str, ...] = (kb, ds)
+    else:
+        arn = sim.add_policy("policy")
+        for _ in range(summaries):
+            sim.start_build(arn, status="COMPLETED")
+        leaf = (arn,)
+    best = math.inf
+    for _ in range(rounds):
+        probe.reset()
+        started = time.process_time()
+        page = source.list_under(kind, leaf)
+        best = min(best, time.process_time() - started - probe.sim_s)
+        if len(page.jobs) != summaries:
+            raise AssertionError(f"{kind.name}: read {len(page.jobs)} of {summaries} summaries")
+    return best / summaries
+
+
+def naive_parent(
+    kind: JobKind,
+    size: ParentSize,
+    jobs_per_leaf: Sequence[int],
+    *,
+    per_summary_s: float,
+    record_bytes: int,
+    published: int = 0,
+    described: int = 0,
+) -> NaiveParent:
+    """The naive poller's run of one parent-scoped kind, by page arithmetic: 1,000 summaries per
+    list page (at least one page per parent listed), 1 MB per Query page of its records, and
+    ``published`` changes each published and written (``described`` of them need a Get for the
+    failure message the summary lacks). CPU: ``per_summary_s`` x summaries listed (a lower
+    bound)."""
+    pages = sum(max(1, math.ceil(n / NAIVE_PAGE)) for n in jobs_per_leaf)
+    if kind.service == "bedrock-agent":
+        parents = math.ceil(size.knowledge_bases / NAIVE_PAGE) + size.knowledge_bases * max(
+            1, math.ceil(size.sources / NAIVE_PAGE)
+        )
+    else:
+        parents = max(1, math.ceil(size.policies / NAIVE_PAGE))
+    jobs = sum(jobs_per_leaf)
+    query_pages = max(1, math.ceil(jobs * record_bytes / QUERY_PAGE_BYTES))
+    return NaiveParent(
+        bedrock=parents + pages + described,
+        query_pages=query_pages,
+        dynamodb=query_pages + published,
+        sns=published,
+        cpu_s=per_summary_s * jobs,
+    )
+
+
+def _record_bytes(kind: JobKind, sample: dict[str, Any], status: str) -> int:
+    """The naive poller's per-job record (``sim.naive.record``) of a job like ``sample``."""
+    from sim.bench import item_bytes  # noqa: PLC0415
+    from sim.local import ACCOUNT_ID, REGION  # noqa: PLC0415
+    from sim.naive import RECORD_PREFIX  # noqa: PLC0415
+
+    identity = kind.identity(sample, f"arn:aws:bedrock:{REGION}:{ACCOUNT_ID}:")
+    return item_bytes(
+        {
+            "pk": {"S": RECORD_PREFIX + kind.name},
+            "sk": {"S": identity},
+            "status": {"S": status},
+        }
+    )
+
+
+def _measure(
+    kind: JobKind,
+    size: ParentSize,
+    *,
+    history: int,
+    shape: str,
+    latency_s: float,
+    aws_latency_s: float,
+    fn: FunctionConfig,
+    per_summary_s: float,
+) -> list[ParentRun]:
+    from sim.bench import Meter  # noqa: PLC0415
+    from sim.local import local_account  # noqa: PLC0415
+
+    runs: list[ParentRun] = []
+    with local_account(validate_requests=False) as acct:
+        sim = acct.parents
+        settings = acct.settings(kinds=(kind,))
+        clock = acct.clock
+        account = _populate(sim, kind, size, history=history, shape=shape, clock=clock)
+        record = _record_bytes(kind, account.sample, _done_status(kind))
+        meter = Meter()
+        for service in ("dynamodb", "sns"):
+            meter.attach(acct.clients[service])
+        probe = _ParentProbe(sim)
+        tracked = size.running + (1 if shape == "b" else 0)
+
+        def once(label: str, counts: list[int], published: int, described: int) -> ParentRun:
+            monitor = acct.monitor(settings)
+            probe.watch(monitor.regions[0].sources[kind.service].client)
+            calls_before = sum(sim.calls.values())
+            meter.reset()
+            probe.reset()
+            gc.collect()
+            gc.freeze()  # as sim.bench does: the simulated account's objects are not the monitor's
+            try:
+                cpu = time.process_time()
+                report = monitor.run()
+                cpu = time.process_time() - cpu
+            finally:
+                gc.unfreeze()
+            calls = sum(sim.calls.values()) - calls_before
+            own = max(0.0, cpu - probe.sim_s - meter.server_s)
+            waits = waited_s(
+                calls, probe.scan_calls, meter.dynamodb + meter.sns, latency_s, aws_latency_s
+            )
+            return ParentRun(
+                kind=kind.name,
+                history=history,
+                shape=shape,
+                run=label,
+                bedrock_calls=calls,
+                scan_calls=probe.scan_calls,
+                bedrock_bytes=probe.body_bytes,
+                dynamodb_requests=meter.dynamodb,
+                dynamodb_bytes=meter.response_bytes.get("dynamodb", 0),
+                wru=meter.wru,
+                sns=meter.sns,
+                cpu_s=own,
+                wall_s=own + waits,
+                lambda_s=own * fn.cpu_slowdown + waits,
+                published=len(report.published),
+                tracked_leaves=tracked,
+                budget=settings.sweep_budget,
+                naive=naive_parent(
+                    kind,
+                    size,
+                    counts,
+                    per_summary_s=per_summary_s,
+                    record_bytes=record,
+                    published=published,
+                    described=described,
+                ),
+            )
+
+        acct.monitor(settings).run()  # baseline
+        for _ in range(2):  # the sweep finds the running jobs (K = 1 at this size)
+            clock.advance(minutes=5)
+            acct.monitor(settings).run()
+        clock.advance(minutes=5)
+        quiet_counts = list(account.jobs_per_leaf)
+        for i in range(size.running):
+            quiet_counts[i] += 1
+        runs.append(once("quiet", quiet_counts, 0, 0))
+        clock.advance(minutes=4)
+        for index, finish in enumerate(account.finish):
+            finish("FAILED" if index == 0 else _done_status(kind))
+        account.start_new()
+        clock.advance(minutes=1)
+        busy_counts = list(quiet_counts)
+        others = len(quiet_counts) - (1 if shape == "b" else 0)
+        for i in range(size.new):
+            busy_counts[i % others] += 1
+        changes = size.running + size.new
+        needs_get = 1 if kind.needs_failure_message("FAILED") else 0
+        runs.append(once("busy", busy_counts, changes, needs_get))
+    return runs
+
+
+# -- tables and targets ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EveryKind:
+    """The account-wide kinds' quiet run plus both parent kinds' quiet runs at (H, shape)."""
+
+    history: int
+    shape: str
+    account_wide: QuietRow
+    parents: tuple[ParentRun, ...]
+
+    @property
+    def bedrock_calls(self) -> int:
+        return self.account_wide.bedrock_calls + sum(p.bedrock_calls for p in self.parents)
+
+    @property
+    def bedrock_bytes(self) -> int:
+        return self.account_wide.bedrock_bytes + sum(p.bedrock_bytes for p in self.parents)
+
+    @property
+    def dynamodb_requests(self) -> int:
+        return self.account_wide.dynamodb_requests + sum(p.dynamodb_requests for p in self.parents)
+
+    @property
+    def dynamodb_bytes(self) -> int:
+        return self.account_wide.dynamodb_bytes + sum(p.dynamodb_bytes for p in self.parents)
+
+    @property
+    def cpu_s(self) -> float:
+        return self.account_wide.cpu_s + sum(p.cpu_s for p in self.parents)
+
+    @property
+    def lambda_s(self) -> float:
+        return self.account_wide.lambda_s + sum(p.lambda_s for p in self.parents)
+
+
+def every_kind(quiet: Sequence[QuietRow], runs: Sequence[ParentRun]) -> list[EveryKind]:
+    """Per (H, shape) measured for both the account-wide kinds and every parent kind: the sum."""
+    rows = []
+    for q in quiet:
+        parents = tuple(
+            r for r in runs if r.run == "quiet" and r.history == q.history and r.shape == q.shape
+        )
+        if {p.kind for p in parents} == set(PARENT_KINDS):
+            rows.append(EveryKind(q.history, q.shape, q, parents))
+    return rows
+
+
+def quiet_parent_rows(runs: Sequence[ParentRun], every: Sequence[EveryKind]) -> list[str]:
+    """Rows of the quiet table (``sim.bench_quiet.quiet_text``'s columns, a kinds column first)
+    for the parent kinds and every kind enabled, by H then shape."""
+    lines = []
+    keys = sorted({(r.history, r.shape) for r in runs if r.run == "quiet"})
+    by_key = {(e.history, e.shape): e for e in every}
+    for history, shape in keys:
+        for r in runs:
+            if r.run == "quiet" and (r.history, r.shape) == (history, shape):
+                lines.append(
+                    f"| {r.kind} | {r.history:,} | {r.shape} | {r.bedrock_calls} "
+                    f"| {r.bedrock_bytes / KB:,.1f} KiB | {r.dynamodb_requests} "
+                    f"| {r.dynamodb_bytes / KB:,.1f} KiB | {r.cpu_s * 1000:,.0f} "
+                    f"| {r.lambda_s:.2f} |"
+                )
+        e = by_key.get((history, shape))
+        if e is not None:
+            lines.append(
+                f"| **every kind enabled** | {e.history:,} | {e.shape} | {e.bedrock_calls} "
+                f"| {e.bedrock_bytes / KB:,.1f} KiB | {e.dynamodb_requests} "
+                f"| {e.dynamodb_bytes / KB:,.1f} KiB | {e.cpu_s * 1000:,.0f} "
+                f"| **{e.lambda_s:.2f}** |"
+            )
+    return lines
+
+
+QUIET_NOTE = (
+    "Parent-scoped rows (sim/bench_parents.py): each kind alone in its own account, H finished "
+    "jobs per kind spread evenly over its leaves (data sources / policies); shape (b) adds one "
+    "job running since before the whole history on a leaf with no other running job. Every "
+    "kind enabled = the account-wide kinds' quiet run + both parent kinds' quiet runs: their "
+    "Lambda seconds add up, since the sweep runs after the scans in the same invocation "
+    "(conservative: each separate run also paid its own state load). Bedrock requests the "
+    "sweep makes on the scan threads wait ceil(n / scan workers) latencies (chains of one "
+    "request each: an approximation, a visit of several pages is one chain); its other "
+    "requests wait one after another."
+)
+
+
+def parents_text(
+    runs: Sequence[ParentRun],
+    size: ParentSize,
+    latency_s: float,
+    aws_latency_s: float,
+    fn: FunctionConfig,
+) -> str:
+    """The parent kinds against the modelled naive poller: Bedrock calls and modelled Lambda,
+    ours / naive, every H and shape, quiet and busy."""
+    lines = [
+        f"Parent-scoped kinds, ours / naive (naive modelled: ~): {size.knowledge_bases} "
+        f"knowledge bases x {size.sources} data sources, {size.policies} Automated Reasoning "
+        f"policies; H finished jobs per kind over its leaves; {size.running} running jobs per "
+        f"kind (busy: they finish, 1 failed, and {size.new} start). Nodes the sweep rotates "
+        f"over: {size.nodes(PARENT_KINDS[0])} (knowledge bases), "
+        f"{size.nodes(PARENT_KINDS[1])} (policies).",
+        "",
+        "| kind | H per kind | shape | run | Bedrock calls ours / naive | bound (budget + "
+        "tracked leaves) | Lambda ours / naive (s) | naive:ours |",
+        "|---|---:|:-:|---|---|---:|---|---:|",
+    ]
+    for r in sorted(runs, key=lambda r: (r.kind, r.history, r.shape, r.run != "quiet")):
+        naive_s = r.naive.lambda_s(latency_s, aws_latency_s, fn)
+        lines.append(
+            f"| {r.kind} | {r.history:,} | {r.shape} | {r.run} | {r.bedrock_calls} / "
+            f"~{r.naive.bedrock} | {r.call_bound} | {r.lambda_s:.2f} / ~{naive_s:.2f} "
+            f"| {naive_s / r.lambda_s:.1f}x |"
+        )
+    lines += [
+        "",
+        "The naive poller (modelled, sim/bench_parents.py naive_parent): every run lists every "
+        "knowledge base, data source and ingestion job (all pages of 1,000), every policy and "
+        "its build workflows, Queries its per-job records (1 MB pages) and publishes and writes "
+        "each change; its CPU is only the measured cost of reading every summary it lists "
+        "through the monitor's adapter (parse_cost; a lower bound). Ours: the bound is "
+        "sweep_budget calls per run plus 1 per tracked running job's leaf (visited every run).",
+    ]
+    return "\n".join(lines)
+
+
+def busy_parent_rows(
+    runs: Sequence[ParentRun], latency_s: float, aws_latency_s: float, fn: FunctionConfig
+) -> list[str]:
+    """Rows of the busy table (``sim.bench_busy.busy_table``'s columns, a kinds column first)."""
+    lines = []
+    for r in sorted(
+        (r for r in runs if r.run == "busy"), key=lambda r: (r.history, r.shape, r.kind)
+    ):
+        per = max(1, r.published)
+        n = r.naive
+        n_wall = n.wall_s(latency_s, aws_latency_s)
+        n_wru = n.sns  # one put per change, under 1 KB
+        lines.append(
+            f"| {r.kind} | {r.history:,} | {r.shape} | {r.wall_s:.2f} / ~{n_wall:.2f} "
+            f"| {n_wall / r.wall_s:.1f}x "
+            f"| {r.lambda_s:.2f} / ~{n.lambda_s(latency_s, aws_latency_s, fn):.2f} "
+            f"| {r.dynamodb_requests / per:.2f} / ~{n.dynamodb / per:.2f} "
+            f"| {r.wru / per:.2f} / ~{n_wru / per:.2f} | {r.sns} / ~{n.sns} |"
+        )
+    return lines
+
+
+def busy_note(size: ParentSize) -> str:
+    """What the busy table's parent-scoped rows measure, and how their columns differ."""
+    return (
+        f"Parent-scoped rows (each kind alone): {size.running} running jobs finish (1 failed) "
+        f"and {size.new} start, so the per-transition columns divide by those "
+        f"{size.running + size.new} transitions, not by the account-wide kinds' count. The "
+        "naive poller's figures there are modelled (~, sim/bench_parents.py): its wall and "
+        "Lambda count only its requests and the reading of its list summaries; its write units "
+        "one record write per change. Peak memory is not measured for these rows."
+    )
+
+
+def every_kind_target(every: Sequence[EveryKind]) -> tuple[str, bool | None, str]:
+    """(name, verdict, detail): every kind enabled <= 1 s of modelled Lambda at every H and
+    shape; None when nothing was measured for both."""
+    name = (
+        f"Quiet run with every kind enabled (account-wide + parent-scoped) <= "
+        f"{QUIET_LAMBDA_TARGET_S:.0f} s modelled Lambda at every H and shape"
+    )
+    if not every:
+        return name, None, "no quiet run of the parent kinds measured"
+    worst = max(every, key=lambda e: e.lambda_s)
+    over = [e for e in every if e.lambda_s > QUIET_LAMBDA_TARGET_S]
+    parts = " + ".join(f"{p.lambda_s:.2f}" for p in worst.parents)
+    detail = (
+        f"max {worst.lambda_s:.2f} s at H={worst.history:,} ({worst.shape}) = "
+        f"{worst.account_wide.lambda_s:.2f} (account-wide) + {parts} (parent kinds)"
+    )
+    if over:
+        detail += "; over: " + ", ".join(
+            f"H={e.history:,} ({e.shape}) {e.lambda_s:.2f} s" for e in over[:4]
+        )
+    return name, not over, detail
+
+
+def sweep_calls_target(runs: Sequence[ParentRun]) -> tuple[str, bool | None, str]:
+    """(name, verdict, detail): each parent kind's quiet run makes at most ``sweep_budget`` calls
+    plus 1 per tracked running job's leaf, at every H and shape."""
+    name = (
+        "Parent kinds' quiet run within sweep_budget calls (+1 per tracked running job's leaf) "
+        "at every H and shape"
+    )
+    quiet = [r for r in runs if r.run == "quiet"]
+    if not quiet:
+        return name, None, "no quiet run of the parent kinds measured"
+    over = [r for r in quiet if r.bedrock_calls > r.call_bound]
+    worst = max(quiet, key=lambda r: r.bedrock_calls - r.call_bound)
+    detail = (
+        f"max {worst.bedrock_calls} calls (bound {worst.call_bound}) for {worst.kind} at "
+        f"H={worst.history:,} ({worst.shape})"
+    )
+    if over:
+        detail += "; over: " + ", ".join(
+            f"{r.kind} H={r.history:,} ({r.shape}) {r.bedrock_calls} > {r.call_bound}"
+            for r in over[:4]
+        )
+    return name, not over, detail
