@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
+from collections.abc import Set as AbstractSet
 from concurrent.futures import Executor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -88,7 +89,10 @@ def poll_parent_kind(
     for flagged in state.flags:
         if len(flagged) == len(kind.parents):
             sweep.ensure(flagged)  # a start seen before the rotation found its parents
-    must = {p for p in tracked_by_leaf if p is not None} | sweep.flagged | set(state.flags)
+    to_check = sweep.flagged | set(state.flags)
+    held = {p for p in tracked_by_leaf if p is not None}
+    partial = _partial_visits(kind, sweep, held - to_check)
+    must = (held | to_check) - partial
     observed_at = ctx.clock()
     known_by_leaf = Counter(kind.leaf_of(arn) for arn in [*tracked, *state.recent])
     visit = _Visitor(
@@ -101,7 +105,7 @@ def poll_parent_kind(
         known_by_leaf=known_by_leaf,
         reads=reads,
     )
-    _visit_planned(visit, must, tracked_by_leaf)
+    _visit_planned(visit, must, tracked_by_leaf, partial)
     report.strategy = f"sweep:{visit.calls} calls, {len(visit.leaves)} leaves"
 
     # Tracked jobs whose leaf is gone (or was never known): describe them once.
@@ -124,7 +128,7 @@ def poll_parent_kind(
     for path in visit.leaves:
         if path in unfinished:
             sweep.flagged.add(path)  # its window must not move past what was not recorded
-        else:
+        elif path not in visit.partial:
             sweep.visited(path, observed_at)
     scope.store.save_sweep(kind, sweep)
     for path, flagged_at in state.flags.items():
@@ -137,11 +141,27 @@ def poll_parent_kind(
     alert_overdue(ctx, scope, listed, state=state, at=observed_at, report=report)
 
 
+def _partial_visits(kind: JobKind, sweep: SweepState, held: set[Path]) -> set[Path]:
+    """The leaves of ``held`` (visited only for the running jobs they hold) whose visit this
+    run may be partial: those of a kind whose list has no sort (policy build workflows), listed
+    completely before. A complete visit of such a leaf reads every page of its history (the
+    newest jobs may be on any page); between two complete visits (the rotation's turn, every K
+    runs) its running jobs are followed by its first page and a Get for each one not on it, and
+    its window does not move, so the next complete visit reports what started meanwhile."""
+    if kind.sort_params:
+        return set()
+    return {p for p in held if p in sweep.nodes and sweep.nodes[p].visited_at is not None}
+
+
 def _visit_planned(
-    visit: _Visitor, must: set[Path], tracked_by_leaf: dict[Path | None, dict[str, TrackedJob]]
+    visit: _Visitor,
+    must: set[Path],
+    tracked_by_leaf: dict[Path | None, dict[str, TrackedJob]],
+    partial: AbstractSet[Path] = frozenset(),
 ) -> None:
     """The run's visits, in waves whose reads run together (``_Visitor.read_wave``): ``must``,
-    then the rotation from the cursor while the budget lasts (``_turn``). The rotation always
+    then the rotation from the cursor while the budget lasts (``_turn``), then the leaves of
+    ``partial`` the rotation did not reach, partially (``_partial_visits``). The rotation always
     moves by at least one node.
 
     A wave lists a parent and the children it had at its last visit together. When the listing
@@ -159,7 +179,7 @@ def _visit_planned(
         turn = _turn(sweep, rotation, max(room, 0 if visit.rotated else 1), visit.depth)
         wave += turn
         if not wave:
-            return
+            break
         grew = visit.read_wave(wave, tracked_by_leaf)
         done.update(wave)
         if turn:
@@ -167,7 +187,8 @@ def _visit_planned(
             sweep.cursor = min(p for p in turn if p in grew) if grew & set(turn) else turn[-1]
         wave = []
         if visit.calls >= plan.budget and visit.rotated:
-            return
+            break
+    visit.read_wave(sorted(partial - done), tracked_by_leaf, partial=True)
 
 
 def _turn(sweep: SweepState, rotation: list[Path], size: int, depth: int) -> list[Path]:
@@ -218,6 +239,8 @@ class _Listing:
     """The node no longer exists (``ParentGone``)."""
     denied: str | None = None
     """The error code when the node cannot be listed (``ParentUnavailable``)."""
+    partial: bool = False
+    """A leaf listed by its first page only (``_partial_visits``): its window stays."""
 
 
 @dataclass
@@ -242,21 +265,30 @@ class _Visitor:
     calls: int = 0
     rotated: int = 0
     leaves: dict[Path, list[Job]] = field(default_factory=dict)
-    """Each completely listed leaf's jobs."""
+    """Each listed leaf's jobs (its running jobs at least, when its listing was partial)."""
+    partial: set[Path] = field(default_factory=set)
+    """The leaves of ``leaves`` listed partially: their window does not move."""
 
     @property
     def depth(self) -> int:
         return len(self.kind.parents)
 
     def read_wave(
-        self, wave: list[Path], tracked_by_leaf: dict[Path | None, dict[str, TrackedJob]]
+        self,
+        wave: list[Path],
+        tracked_by_leaf: dict[Path | None, dict[str, TrackedJob]],
+        *,
+        partial: bool = False,
     ) -> set[Path]:
         """Read every node of ``wave`` (concurrently on ``reads``), then record each visit in
         order; returns the parents whose listing turned up children not known before. What a
         read raises other than a single parent's failure propagates once the wave's reads are
-        over (nothing of the wave is recorded)."""
+        over (nothing of the wave is recorded). ``partial``: leaves listed by their first page
+        only (``_partial_visits``)."""
         wanted = [p for p in wave if p in self.sweep.nodes]
-        visits = [(p, tracked_by_leaf.get(p, {}), self.sweep.nodes[p].visited_at) for p in wanted]
+        visits = [
+            (p, tracked_by_leaf.get(p, {}), self.sweep.nodes[p].visited_at, partial) for p in wanted
+        ]
         if self.reads is None or len(visits) < 2:
             listings = [self.read(*visit) for visit in visits]
         else:
@@ -266,7 +298,11 @@ class _Visitor:
         return {listing.path for listing in listings if self.record(listing)}
 
     def read(
-        self, path: Path, tracked: dict[str, TrackedJob], visited_at: datetime | None
+        self,
+        path: Path,
+        tracked: dict[str, TrackedJob],
+        visited_at: datetime | None,
+        partial: bool = False,
     ) -> _Listing:
         """One node's visit, read only: its pages, and at a leaf the describes of tracked jobs
         the listing does not show. A sorted leaf's first page is small and the listing stops
@@ -280,7 +316,10 @@ class _Visitor:
         if floor is not None and floors:
             floor = min([floor, *floors])
         sorted_leaf = leaf and bool(self.kind.sort_params)
-        limit = first_page_size(self.known_by_leaf[path], LEAF_FIRST_PAGE) if sorted_leaf else None
+        # A first visit reads a full page: the running jobs it adopts may be older than the
+        # window (a later visit only needs the window, and the tracked jobs, described if older).
+        small = sorted_leaf and visited_at is not None
+        limit = first_page_size(self.known_by_leaf[path], LEAF_FIRST_PAGE) if small else None
         calls = 0
         children: list[tuple[str, str]] = []
         jobs: list[Job] = []
@@ -293,7 +332,7 @@ class _Visitor:
                 children += page.children
                 jobs += page.jobs
                 token = page.next_token
-                if token is None:
+                if token is None or partial:
                     break
                 if sorted_leaf and _passed(page.jobs, floor):
                     break  # newest first: everything this leaf's window needs is listed
@@ -308,7 +347,7 @@ class _Visitor:
                 calls += 1
                 if found is not None:
                     jobs.append(found)
-        return _Listing(path, calls, children, jobs)
+        return _Listing(path, calls, children, jobs, partial=partial)
 
     def record(self, listing: _Listing) -> bool:
         """What one visit found, into the sweep, the run's leaves and the report; True when a
@@ -332,6 +371,8 @@ class _Visitor:
             )
         elif len(path) == self.depth:
             self.leaves[path] = listing.jobs
+            if listing.partial:
+                self.partial.add(path)
         else:
             known = set(self.sweep.nodes)
             self.sweep.replace_children(path, listing.children)

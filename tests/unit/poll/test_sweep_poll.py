@@ -507,3 +507,53 @@ def test_the_sweeps_reads_run_on_the_scan_threads_and_record_in_path_order() -> 
     assert sweep is not None
     assert all(sweep.nodes[p].visited_at == world.clock.now - timedelta(minutes=1) for p in pairs)
     assert sweep.cursor == max(sweep.nodes)
+
+
+def test_a_policy_with_a_long_history_is_followed_by_one_page_between_complete_visits(
+    workers: int,
+) -> None:
+    # Given 3 policies swept one node a run (K = 4), the first with 7 finished builds: 4 pages
+    # of 2, oldest first (the list has no sort)
+    world = World(kind=AUTOMATED_REASONING_BUILD, budget=1, page_size=2, workers=workers)
+    policies = [world.sim.add_policy(f"policy-{i}") for i in range(3)]
+    for _ in range(7):
+        world.sim.start_build(policies[0], status="COMPLETED")
+    for _ in range(6):
+        world.run()  # the baseline, then every node listed once
+    # And a build that starts on it and is followed
+    build = world.sim.start_build(policies[0])
+    while not world.published():
+        world.run()
+    # When it runs for K runs, and another build starts on it meanwhile (on its last page)
+    world.sim.set_build_status(policies[0], build, "BUILDING")
+    world.run()
+    other = world.sim.start_build(policies[0])
+    pages: list[int] = []
+    for _ in range(4):
+        requests = _record_requests(world)
+        world.run()
+        pages.append(
+            sum(
+                1
+                for name, params, _ in requests
+                if name == "ListAutomatedReasoningPolicyBuildWorkflows"
+                and params["policyArn"] == policies[0]
+            )
+        )
+    # Then between its complete visits the policy costs one page (and a Get for the build)
+    assert sorted(pages) == [1, 1, 1, 5]
+    # And the build that started meanwhile is reported once, by the complete visit
+    assert [s for n, _, s in world.published() if n == "policy-0"] == [
+        "SCHEDULED",
+        "BUILDING",
+        "SCHEDULED",
+    ]
+    # And the followed build's end is reported at the next run
+    world.sim.set_build_status(policies[0], build, "COMPLETED")
+    world.sim.set_build_status(policies[0], other, "COMPLETED")
+    world.run()
+    assert sorted(s for _, p, s in world.published()[-2:]) == ["COMPLETED", "COMPLETED"]
+    for _ in range(5):
+        world.run()
+    assert len(world.publisher.messages) == 5
+    assert other
