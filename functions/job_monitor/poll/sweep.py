@@ -310,11 +310,10 @@ class _Visitor:
         leaf = len(path) == self.depth
         # A leaf's first visit pages back to the baseline only: a job older than that and still
         # running beyond the listed pages is not adopted.
+        # A tracked job older than the window is not paged back to: it is described (below),
+        # one Get instead of pages of the leaf's history.
         since = visited_at or self.baseline
         floor = None if since is None else since - self.ctx.lookback
-        floors = [t.created_at for t in tracked.values()]
-        if floor is not None and floors:
-            floor = min([floor, *floors])
         sorted_leaf = leaf and bool(self.kind.sort_params)
         # A first visit reads a full page: the running jobs it adopts may be older than the
         # window (a later visit only needs the window, and the tracked jobs, described if older).
