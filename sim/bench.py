@@ -59,7 +59,6 @@ import sys
 import tempfile
 import threading
 import time
-import tracemalloc
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -73,7 +72,7 @@ from botocore.config import Config
 
 from job_monitor.domain.kinds import FAILURE_STATUSES, REGISTRY, JobKind
 from job_monitor.wiring import SCAN_WORKERS, services
-from sim import bench_busy, bench_cost, bench_latency
+from sim import bench_busy, bench_cost, bench_latency, bench_memory
 from sim.bedrock import SPECS, BedrockSimulator
 from sim.bench_cost import PRICES
 from sim.bench_lambda import (
@@ -181,7 +180,7 @@ class Meter:
         events.register(f"before-parse.{service}", self._stop)
         events.register(f"before-parse.{service}", on_before_parse(self._count_bytes))
         events.register(f"after-call.{service}", self._after_call)
-        return client
+        return bench_memory.exclude_service_calls(client)
 
     def reset(self) -> None:
         self.__init__()  # type: ignore[misc]
@@ -330,15 +329,8 @@ def _measure(
 
 
 def _traced_peak(action: Callable[[], Any]) -> tuple[int, Any]:
-    tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        before = tracemalloc.get_traced_memory()[0]
-        result = action()
-        peak = tracemalloc.get_traced_memory()[1] - before
-    finally:
-        tracemalloc.stop()
-    return peak, result
+    """The monitor's peak bytes, without the simulated services' (``sim.bench_memory``)."""
+    return bench_memory.traced_peak(action)
 
 
 def _merge(timed: Figures, traced: Figures, peak: int) -> Figures:
