@@ -25,6 +25,11 @@ own peak. What is not counted: allocations made and freed inside a service call,
 calls overlap on several threads (the scan threads), the transients of other threads' monitor
 work while a call is in flight (its results, still held at the reset, are counted).
 
+What the services keep is small once moto no longer keeps its transaction snapshots
+(``sim.moto_transactions``): a busy run of 540 transitions at H = 100 measured 517.8 MiB before
+that fix (plain tracemalloc peak, almost all of it moto's registry of snapshot tables and item
+copies) and 7.5 MiB after it, this way (2026-11-30).
+
 Figures: bytes above the traced size when the action starts. Checked in
 ``tests/sim/test_bench_memory.py``: a busy run below the function's memory size, and a large
 allocation inside the monitor counted in full.
