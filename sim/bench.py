@@ -14,7 +14,9 @@ the Bedrock simulator) and, on the same simulator and the same moto table, the n
 Each run is made twice, the same way: once for counts and time, once under tracemalloc for the
 peak memory (tracemalloc slows Python down several times, so it never times a run). Busy runs get
 their memory round in shape (a) at the smallest and largest H only (moto's conditional writes
-under tracemalloc take most of a minute per busy run).
+under tracemalloc take most of a minute per busy run). The peak is the monitor's own
+(``sim.bench_memory``): what moto and the simulator allocate and free while answering a request
+is left out (in Lambda that memory is AWS's); what they keep is counted, so it is an upper bound.
 
 Figures per run: Bedrock requests (as received by the simulator, retries included), DynamoDB and
 SNS requests (botocore ``before-parameter-build``, the same hook for both designs), simulated wall
@@ -66,7 +68,6 @@ import sys
 import tempfile
 import threading
 import time
-import tracemalloc
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -80,7 +81,7 @@ from botocore.config import Config
 
 from job_monitor.domain.kinds import FAILURE_STATUSES, REGISTRY, JobKind
 from job_monitor.wiring import SCAN_WORKERS, services
-from sim import bench_busy, bench_cost, bench_latency, bench_parents
+from sim import bench_busy, bench_cost, bench_latency, bench_memory, bench_parents
 from sim.bedrock import SPECS, BedrockSimulator
 from sim.bench_cost import PRICES
 from sim.bench_lambda import (
@@ -186,7 +187,7 @@ class Meter:
         events.register(f"before-parse.{service}", self._stop)
         events.register(f"before-parse.{service}", on_before_parse(self._count_bytes))
         events.register(f"after-call.{service}", self._after_call)
-        return client
+        return bench_memory.exclude_service_calls(client)
 
     def reset(self) -> None:
         self.__init__()  # type: ignore[misc]
@@ -335,15 +336,8 @@ def _measure(
 
 
 def _traced_peak(action: Callable[[], Any]) -> tuple[int, Any]:
-    tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        before = tracemalloc.get_traced_memory()[0]
-        result = action()
-        peak = tracemalloc.get_traced_memory()[1] - before
-    finally:
-        tracemalloc.stop()
-    return peak, result
+    """The monitor's peak bytes, without the simulated services' (``sim.bench_memory``)."""
+    return bench_memory.traced_peak(action)
 
 
 def _merge(timed: Figures, traced: Figures, peak: int) -> Figures:
@@ -854,12 +848,12 @@ def print_results(cells: list[Cell], opts: Options, fn: FunctionConfig) -> None:
         f"kind. Latency {lat * 1000:.0f} ms per Bedrock request, "
         f"{opts.aws_latency_s * 1000:.0f} ms per DynamoDB or SNS request, accounted, not slept: "
         "wall = client CPU time (process time minus time inside the simulator and moto) + "
-        "requests x latency. Peak memory: tracemalloc over the run (simulator and moto "
-        "allocations included), a separate round of the same run; for busy runs in shape (a) "
-        "only. A busy run's peak is mostly moto's: its TransactWriteItems deep-copies every item "
-        "a transaction names until the transaction ends (tracemalloc tracebacks, 2026-11-30), "
-        "which DynamoDB does not do in the Lambda, so the busy rows overstate the function's "
-        "memory."
+        "requests x latency. Peak memory: tracemalloc over the run, a separate round of the "
+        "same run (for busy runs in shape (a) only), outside the simulated services' answers: "
+        "what moto and the simulator allocate and free while answering a request is not "
+        "counted (in Lambda it is AWS's memory; moto's TransactWriteItems copies the items a "
+        "transaction names), what they keep (stored items, published messages) is, so the "
+        "figure is an upper bound of the monitor's (sim/bench_memory.py)."
     )
     if any(c.naive and c.naive.modelled for c in cells):
         print(
@@ -884,7 +878,7 @@ def print_lambda(
         f"{fn.timeout_s} s; infra/constructs/monitor.py, cdk.json): duration = CPU x "
         f"{fn.cpu_slowdown:.1f} (1,769 MB = 1 vCPU) + requests x latency; memory = peak RSS of "
         "a fresh interpreter that imported the handler and built its clients + the run's traced "
-        "peak.\n"
+        "peak outside the simulated services' answers.\n"
     )
     base = cold.base_rss_bytes if cold else 0
     print(

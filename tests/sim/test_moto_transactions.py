@@ -52,3 +52,28 @@ def test_a_cancelled_transaction_changes_nothing(account: LocalAccount) -> None:
         ]
     )  # fmt: skip
     assert ddb.get_item(TableName=TABLE_NAME, Key=_key("a"))["Item"]["n"] == {"S": "3"}
+
+
+def test_the_snapshots_are_not_kept_in_motos_model_registry(account: LocalAccount) -> None:
+    from moto.dynamodb.models.dynamo_type import Item
+    from moto.dynamodb.models.table import Table
+
+    ddb = account.clients["dynamodb"]
+    # Given ten stored items
+    for i in range(10):
+        ddb.put_item(TableName=TABLE_NAME, Item={**_key(f"k{i}"), "n": {"S": "1"}})
+    tables, items = len(Table.instances_tracked), len(Item.instances_tracked)
+    # When a transaction updates all ten (moto snapshots the table once per item it names)
+    ddb.transact_write_items(
+        TransactItems=[
+            {"Update": {"TableName": TABLE_NAME, "Key": _key(f"k{i}"),
+                        "UpdateExpression": "SET n = :n",
+                        "ExpressionAttributeValues": {":n": {"S": "2"}}}}
+            for i in range(10)
+        ]
+    )  # fmt: skip
+    # Then no table snapshot nor item copy stays alive in moto's registry (moto keeps every
+    # BaseModel it makes there until the mock is reset)
+    assert len(Table.instances_tracked) == tables
+    assert len(Item.instances_tracked) == items
+    assert ddb.get_item(TableName=TABLE_NAME, Key=_key("k9"))["Item"]["n"] == {"S": "2"}
