@@ -64,14 +64,19 @@ class SnsMessage:
     attributes: dict[str, str]
 
 
-def render_body(message_format: str, documents: Mapping[str, Callable[[], dict[str, Any]]]) -> str:
+def render_body(
+    message_format: str, documents: Mapping[str, Callable[[], dict[str, Any] | str]]
+) -> str:
     """The compact JSON body in ``message_format``, built by ``documents[message_format]``.
 
     ``documents`` maps every one of ``MESSAGE_FORMATS`` to a builder; only the chosen one runs.
+    A builder returns the document, or its ``compact_json`` text when it encoded it already (to
+    measure it: ``transition.contract``), which is then the body as it is.
     Raises ValueError naming ``message_format`` when it is not one of ``MESSAGE_FORMATS``.
     """
     if message_format not in MESSAGE_FORMATS or message_format not in documents:
         raise ValueError(
             f"message_format: {message_format!r} is not one of {', '.join(MESSAGE_FORMATS)}"
         )
-    return compact_json(documents[message_format]())
+    document = documents[message_format]()
+    return document if isinstance(document, str) else compact_json(document)

@@ -123,7 +123,11 @@ def render(transition: Transition, message_format: str = "json") -> SnsMessage:
     """
     body = render_body(
         message_format,
-        {"json": lambda: contract(transition), "chatbot": lambda: chatbot_payload(transition)},
+        {
+            # The body as ``contract`` measured it: encoded once, not again.
+            "json": lambda: _contract_and_body(transition)[1],
+            "chatbot": lambda: chatbot_payload(transition),
+        },
     )
     return SnsMessage(subject=subject(transition), body=body, attributes=attributes(transition))
 
@@ -135,11 +139,17 @@ def contract(transition: Transition) -> dict[str, Any]:
     ``TRUNCATED``, so the body always fits in one SNS message; the identity fields (ARN, dedupe
     id, status) are never cut. Times are always UTC with a ``Z``.
     """
+    return _contract_and_body(transition)[0]
+
+
+def _contract_and_body(transition: Transition) -> tuple[dict[str, Any], str]:
+    """``contract``'s document and its compact JSON (``compact_json``: the SNS body)."""
     budget = FAILURE_TEXT_LIMIT
     while True:
         document = _contract(bounded(transition, budget))
-        if budget == 0 or len(compact_json(document).encode()) <= MAX_BODY_BYTES:
-            return document
+        body = compact_json(document)
+        if budget == 0 or len(body.encode()) <= MAX_BODY_BYTES:
+            return document, body
         budget //= 4  # text that grows a lot in JSON (controls: 6 bytes each) or in UTF-8
 
 
@@ -151,6 +161,15 @@ def bounded(transition: Transition, failure_budget: int = FAILURE_TEXT_LIMIT) ->
     Returns the same object when nothing needs cutting."""
     job = transition.job
     messages = failures(transition)
+    if (
+        len(job.name) <= JOB_NAME_LIMIT
+        and _within(job.base_model, MODEL_TEXT_LIMIT)
+        and _within(job.output_model, MODEL_TEXT_LIMIT)
+        and _within(job.output_location, MODEL_TEXT_LIMIT)
+        and _total_length(job.failure_messages) <= failure_budget
+        and _total_length(messages) <= failure_budget
+    ):
+        return transition  # nothing to cut (the usual case): no copy made
     cut_failures = _bound_failures(messages, failure_budget)
     cut_job = replace(
         job,
@@ -280,11 +299,13 @@ def console_url(job: Job) -> str | None:
     host = _CONSOLE_HOSTS.get(partition)
     if host is None:
         return None
-    fragment = job.kind.console_fragment.format(
-        name=quote(job.name, safe=""),
-        arn=quote(job.arn, safe=""),
-        id=quote(job.arn.rsplit("/", 1)[-1], safe=""),
-    )
+    fragment = job.kind.console_fragment
+    if "{" in fragment or "}" in fragment:  # quote only for a fragment that has placeholders
+        fragment = fragment.format(
+            name=quote(job.name, safe=""),
+            arn=quote(job.arn, safe=""),
+            id=quote(job.arn.rsplit("/", 1)[-1], safe=""),
+        )
     region_q = quote(region, safe="")
     return f"https://{region_q}.{host}/bedrock/home?region={region_q}#/{fragment}"
 
@@ -336,10 +357,19 @@ def failures(transition: Transition) -> tuple[str, ...]:
     return transition.failure_messages or transition.job.failure_messages
 
 
+def _within(text: str | None, limit: int) -> bool:
+    """Whether ``cut_optional(text, limit, ...)`` leaves ``text`` as it is."""
+    return text is None or len(text) <= limit
+
+
+def _total_length(messages: tuple[str, ...]) -> int:
+    return sum(len(m) for m in messages)
+
+
 def _bound_failures(messages: tuple[str, ...], budget: int) -> tuple[str, ...]:
     """Keep messages in order while they fit in ``budget`` characters; cut the one that does not
     fit, and replace the rest with one ``"N more failure message(s)… [truncated]"`` entry."""
-    if sum(len(m) for m in messages) <= budget:
+    if _total_length(messages) <= budget:
         return messages
     kept: list[str] = []
     left = budget
