@@ -9,18 +9,27 @@ from typing import Any, ClassVar
 
 from job_monitor.domain.kinds import JobKind
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 
 def as_utc(value: datetime) -> datetime:
     """Normalise a timestamp to aware UTC, cut to whole milliseconds (the precision state is
     stored at, so a job's time compares equal to its stored copy); naive is taken as UTC."""
-    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return value.replace(microsecond=value.microsecond - value.microsecond % 1000)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    elif value.tzinfo is not UTC:  # already UTC (the usual case): nothing to convert
+        value = value.astimezone(UTC)
+    extra = value.microsecond % 1000
+    return value.replace(microsecond=value.microsecond - extra) if extra else value
 
 
 def epoch_millis(value: datetime) -> int:
-    """Milliseconds since the epoch, exactly (no float rounding); sub-millisecond parts are cut."""
-    value = as_utc(value)
-    return int(value.replace(microsecond=0).timestamp()) * 1000 + value.microsecond // 1000
+    """Milliseconds since the epoch, exactly (integer arithmetic, no float rounding);
+    sub-millisecond parts are cut (floored); naive is taken as UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    since = value - _EPOCH  # aware: the offset is applied, as astimezone(UTC) would
+    return (since.days * 86_400 + since.seconds) * 1000 + since.microseconds // 1000
 
 
 def from_epoch_millis(value: int | str) -> datetime:
