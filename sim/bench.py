@@ -38,10 +38,13 @@ serves 100,000 records slowly) also runs the naive poller for real at H = 100,00
 
 The parent-scoped kinds (knowledge-base ingestion, Automated Reasoning builds; ``--parents``,
 the default) are measured at every H and shape too, each alone in its own account
-(``sim/bench_parents.py``): their rows join the quiet and busy tables, "every kind enabled" (the
-account-wide kinds' quiet run + both of theirs) is judged against the quiet-run second, their
-quiet calls against ``sweep_budget``, their naive poller is modelled by page arithmetic, and the
-latency table gets a running job's and an idle leaf's rows.
+(``sim/bench_parents.py``): their rows join the quiet and busy tables, their quiet calls are
+judged against ``sweep_budget``, their naive poller is modelled by page arithmetic, and the
+latency table gets a running job's and an idle leaf's rows. "Every kind enabled" is one quiet run
+of one monitor with every polled kind enabled, in each (H, shape) account after its quiet runs
+(the parents added at the same H and shape, its own state table: ``measure_every_kind``), judged
+against the quiet-run second; the sum of the three separate quiet runs is printed beside it as a
+cross-check.
 
 Cold start (``sim/bench_lambda.py``): (a) a bare ``import boto3``, (b) the same plus the three
 clients the monitor builds, (c) the handler module's import, (d) the handler's import plus its
@@ -137,6 +140,9 @@ class Options:
     """Also run the naive poller for real at H=100,000 for this kind alone (opt-in)."""
     delivery_batch: int = bench_busy.DELIVERY_BATCH
     """The monitor's ``delivery_batch`` setting (``sim.bench_busy``)."""
+    every_kind: ParentSize | None = None
+    """The parents of the "every kind enabled" quiet run, measured in each account after its
+    quiet runs (``sim.bench_parents.measure_every_kind``); None: not measured."""
 
 
 # -- measuring ------------------------------------------------------------------------------------
@@ -292,6 +298,8 @@ class Cell:
     naive_record_bytes: float = 0.0
     traced: bool = True
     """Whether peak memory was measured."""
+    every_kind: EveryKind | None = None
+    """A quiet cell's "every kind enabled" run in the same account (``Options.every_kind``)."""
 
 
 def _measure(
@@ -520,6 +528,21 @@ def run_account(opts: Options, history: int, shape: str) -> list[Cell]:
                 cell.naive_records = dict(report.records)
                 records = sum(report.records.values())
                 cell.naive_record_bytes = naive_1.bytes_read / records if records else 0.0
+            if run == "quiet" and opts.every_kind is not None:
+                # Before the busy run: the account as the quiet run found it (its own state
+                # table; the clock is set back after it)
+                cell.every_kind = bench_parents.measure_every_kind(
+                    acct,
+                    account.ours_meter,
+                    account.kinds,
+                    opts.every_kind,
+                    history=history,
+                    shape=shape,
+                    latency_s=opts.latency_s,
+                    aws_latency_s=opts.aws_latency_s,
+                    fn=function_config(),
+                    delivery_batch=opts.delivery_batch,
+                )
             cells.append(cell)
     return cells
 
@@ -1153,6 +1176,7 @@ def parse_args(argv: list[str] | None) -> tuple[Options, argparse.Namespace]:
         memory=args.memory,
         naive_real_kind=args.naive_real_kind,
         delivery_batch=args.delivery_batch,
+        every_kind=ParentSize() if args.parents else None,
     )
     return opts, args
 
@@ -1215,7 +1239,7 @@ def main(argv: list[str] | None = None) -> int:
     print_lambda(cells, opts, fn, cold, layer)
     cost = print_costs(cells, opts, fn)
     quiet = quiet_rows(cells, opts, fn)
-    size = ParentSize()
+    size = opts.every_kind or ParentSize()
     parents: list[ParentRun] = []
     if args.parents:
         parents = measure_parent_kinds(
@@ -1226,7 +1250,9 @@ def main(argv: list[str] | None = None) -> int:
             aws_latency_s=opts.aws_latency_s,
             fn=fn,
         )
-    every = bench_parents.every_kind(quiet, parents)
+    every = bench_parents.with_sums(
+        [c.every_kind for c in cells if c.every_kind is not None], quiet, parents
+    )
     print(
         "\n"
         + quiet_text(
