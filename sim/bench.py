@@ -72,8 +72,9 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
@@ -1193,14 +1194,24 @@ def measure_sdk_layer(repetitions: int) -> SdkLayerCost | None:
         return None
 
 
-def run_burst(size: int, opts: Options, fn: FunctionConfig) -> bench_busy.Burst:
-    """The large-account burst (``sim.bench_busy.measure_burst``). Importing a handler (the cost
-    model's log measure) gives the job_monitor loggers a stdout handler: the burst's thousands of
-    INFO records would flood the report, so they are kept out of it."""
+@contextmanager
+def monitor_info_logs_off() -> Iterator[None]:
+    """Keep the monitor's INFO records out of the report while measuring. Importing a handler
+    (the cost model's log measure) gives the job_monitor loggers a stdout handler: the runs
+    measured after it (the parent-scoped kinds, the burst) would print thousands of records.
+    Before it, they have no handler and INFO records are dropped unformatted: the same cost."""
     monitor_logs = logging.getLogger("job_monitor")
     level = monitor_logs.level
     monitor_logs.setLevel(logging.WARNING)
     try:
+        yield
+    finally:
+        monitor_logs.setLevel(level)
+
+
+def run_burst(size: int, opts: Options, fn: FunctionConfig) -> bench_busy.Burst:
+    """The large-account burst (``sim.bench_busy.measure_burst``), its INFO logs off."""
+    with monitor_info_logs_off():
         return bench_busy.measure_burst(
             size,
             delivery_batch=opts.delivery_batch,
@@ -1208,8 +1219,6 @@ def run_burst(size: int, opts: Options, fn: FunctionConfig) -> bench_busy.Burst:
             latency_s=opts.latency_s,
             aws_latency_s=opts.aws_latency_s,
         )
-    finally:
-        monitor_logs.setLevel(level)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1242,14 +1251,15 @@ def main(argv: list[str] | None = None) -> int:
     size = opts.every_kind or ParentSize()
     parents: list[ParentRun] = []
     if args.parents:
-        parents = measure_parent_kinds(
-            size,
-            opts.history,
-            shapes=tuple(SHAPES),
-            latency_s=opts.latency_s,
-            aws_latency_s=opts.aws_latency_s,
-            fn=fn,
-        )
+        with monitor_info_logs_off():
+            parents = measure_parent_kinds(
+                size,
+                opts.history,
+                shapes=tuple(SHAPES),
+                latency_s=opts.latency_s,
+                aws_latency_s=opts.aws_latency_s,
+                fn=fn,
+            )
     every = bench_parents.with_sums(
         [c.every_kind for c in cells if c.every_kind is not None], quiet, parents
     )
