@@ -53,7 +53,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sim.bedrock import json_default
 from sim.bench_quiet import (
@@ -273,6 +273,23 @@ def _populate(
     return _Account(leaves, counts, finish, start_new, sample)
 
 
+T = TypeVar("T")
+
+
+def _frozen_cpu(run: Callable[[], T]) -> tuple[float, T]:
+    """``run()``'s process CPU time (s) and result, with the objects alive before it frozen, as
+    ``sim.bench`` measures: the simulated account's objects are not the monitor's, and the
+    garbage collector does not traverse them during the run (as in Lambda)."""
+    gc.collect()
+    gc.freeze()
+    try:
+        cpu = time.process_time()
+        result = run()
+        return time.process_time() - cpu, result
+    finally:
+        gc.unfreeze()
+
+
 class _ParentProbe:
     """Times the parent-scoped simulator (its CPU is not the monitor's), counts its calls on the
     scan threads, and makes up for the parsing it skips: each answer is serialized to JSON
@@ -470,14 +487,7 @@ def _measure(
             calls_before = sum(sim.calls.values())
             meter.reset()
             probe.reset()
-            gc.collect()
-            gc.freeze()  # as sim.bench does: the simulated account's objects are not the monitor's
-            try:
-                cpu = time.process_time()
-                report = monitor.run()
-                cpu = time.process_time() - cpu
-            finally:
-                gc.unfreeze()
+            cpu, report = _frozen_cpu(monitor.run)
             calls = sum(sim.calls.values()) - calls_before
             own = max(0.0, cpu - probe.sim_s - meter.server_s)
             waits = waited_s(
@@ -658,14 +668,7 @@ def measure_every_kind(
         parent_before = sum(sim.calls.values())
         meter.reset()
         probe.reset()
-        gc.collect()
-        gc.freeze()  # as sim.bench does: the simulated account's objects are not the monitor's
-        try:
-            cpu = time.process_time()
-            report = monitor.run()
-            cpu = time.process_time() - cpu
-        finally:
-            gc.unfreeze()
+        cpu, report = _frozen_cpu(monitor.run)
     finally:
         clock.now = start
     account_wide = len(acct.bedrock.calls)
