@@ -100,7 +100,7 @@ from sim.bench_lambda import (
     function_config,
     sdk_layer_cost,
 )
-from sim.bench_parents import EveryKind, ParentRun, ParentSize, measure_parent_kinds
+from sim.bench_parents import EveryKind, ParentRun, ParentSize
 from sim.bench_quiet import (
     SCAN_THREAD_PREFIX,
     makespan,
@@ -1252,14 +1252,7 @@ def main(argv: list[str] | None = None) -> int:
     parents: list[ParentRun] = []
     if args.parents:
         with monitor_info_logs_off():
-            parents = measure_parent_kinds(
-                size,
-                opts.history,
-                shapes=tuple(SHAPES),
-                latency_s=opts.latency_s,
-                aws_latency_s=opts.aws_latency_s,
-                fn=fn,
-            )
+            parents = bench_parents.measure_for_run(size, opts, fn)
     every = bench_parents.with_sums(
         [c.every_kind for c in cells if c.every_kind is not None], quiet, parents
     )

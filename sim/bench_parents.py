@@ -66,6 +66,7 @@ from sim.bench_quiet import (
 
 if TYPE_CHECKING:
     from job_monitor.domain.kinds import JobKind
+    from sim.bench import Options
     from sim.bench_lambda import FunctionConfig
 
 PARENT_KINDS = ("knowledge-base-ingestion", "automated-reasoning-build")
@@ -163,6 +164,20 @@ def waited_s(
 
     bedrock = calls - scan_calls + makespan([1] * scan_calls, SCAN_WORKERS)
     return bedrock * latency_s + aws_requests * aws_latency_s
+
+
+def measure_for_run(size: ParentSize, opts: Options, fn: FunctionConfig) -> list[ParentRun]:
+    """``measure_parent_kinds`` at the benchmark run's H, both shapes and its latencies."""
+    from sim.bench import SHAPES  # noqa: PLC0415 - sim.bench imports this module
+
+    return measure_parent_kinds(
+        size,
+        opts.history,
+        shapes=tuple(SHAPES),
+        latency_s=opts.latency_s,
+        aws_latency_s=opts.aws_latency_s,
+        fn=fn,
+    )
 
 
 def measure_parent_kinds(

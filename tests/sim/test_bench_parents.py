@@ -29,6 +29,7 @@ from sim.bench_parents import (
     busy_parent_rows,
     every_kind_target,
     every_kind_wait_s,
+    measure_for_run,
     measure_parent_kinds,
     naive_parent,
     parents_text,
@@ -270,14 +271,7 @@ def test_every_kind_enabled_is_one_measured_run_whose_calls_are_the_separate_run
     opts, cells, _ = every_measured
     fn = function_config()
     quiet = quiet_rows(cells, opts, fn)
-    parents = measure_parent_kinds(
-        SMALL,
-        opts.history,
-        shapes=tuple(bench.SHAPES),
-        latency_s=opts.latency_s,
-        aws_latency_s=opts.aws_latency_s,
-        fn=fn,
-    )
+    parents = measure_for_run(SMALL, opts, fn)
     # When one monitor with every kind enabled makes its quiet run in each (H, shape) account
     every = with_sums([c.every_kind for c in cells if c.every_kind is not None], quiet, parents)
     # Then each (H, shape) has one measured figure, of a quiet run (nothing published)

@@ -17,7 +17,7 @@ from sim.bench_parents import (
     QUIET_NOTE,
     ParentSize,
     every_kind_target,
-    measure_parent_kinds,
+    measure_for_run,
     quiet_parent_rows,
     sweep_calls_target,
     with_sums,
@@ -116,14 +116,7 @@ def test_every_kind_enabled_is_judged_at_every_h_and_shape(measured):
     # one monitor with every kind enabled measured in each account after its quiet runs
     opts, cells = measured
     fn = function_config()
-    parents = measure_parent_kinds(
-        PARENTS,
-        opts.history,
-        shapes=tuple(bench.SHAPES),
-        latency_s=opts.latency_s,
-        aws_latency_s=opts.aws_latency_s,
-        fn=fn,
-    )
+    parents = measure_for_run(PARENTS, opts, fn)
     quiet = quiet_rows(cells, opts, fn)
     every = with_sums([c.every_kind for c in cells if c.every_kind is not None], quiet, parents)
     # Then every (H, shape) has its every-kind figure, one run making the separate runs' calls

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Set as AbstractSet
 from concurrent.futures import Executor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -157,7 +156,7 @@ def _visit_planned(
     visit: _Visitor,
     must: set[Path],
     tracked_by_leaf: dict[Path | None, dict[str, TrackedJob]],
-    partial: AbstractSet[Path] = frozenset(),
+    partial: set[Path],
 ) -> None:
     """The run's visits, in waves whose reads run together (``_Visitor.read_wave``): ``must``,
     then the rotation from the cursor while the budget lasts (``_turn``), then the leaves of
@@ -170,7 +169,7 @@ def _visit_planned(
     run), and the nodes after them that this run already listed are not listed again in it."""
     sweep, budget = visit.sweep, visit.ctx.sweep_budget
     done: set[Path] = set()
-    wave = list(plan_visits(sweep.nodes, cursor=sweep.cursor, must=must, budget=budget).must)
+    wave = sorted(p for p in must if p in sweep.nodes)  # the plan's must: the known ones
     while True:
         plan = plan_visits(sweep.nodes, cursor=sweep.cursor, must=must, budget=budget)
         # Every visit costs at least one call: the wave takes as many nodes as calls are left.

@@ -488,7 +488,7 @@ def test_more_new_jobs_than_a_leafs_first_page_are_all_reported(workers: int) ->
     assert len(world.publisher.messages) == LEAF_FIRST_PAGE + 5
 
 
-def test_the_sweeps_reads_run_on_the_scan_threads_and_record_in_path_order() -> None:
+def test_the_sweeps_reads_run_on_the_scan_threads_and_every_visit_is_recorded() -> None:
     # Given 3 knowledge bases x 2 data sources, all listed once, and 4 scan threads
     world = World(workers=4)
     pairs = _kbs(world, 3, sources=2)
