@@ -1066,6 +1066,11 @@ def latency_section(
             latency_s=opts.latency_s,
             aws_latency_s=opts.aws_latency_s,
             sweeps={kind: (size.nodes(kind), budget) for kind in swept},
+            pass_jobs={
+                kind: math.ceil(max(opts.history) / size.leaves(kind))
+                for kind in swept
+                if not REGISTRY[kind].sort_params
+            },
         )
     print("\n" + bench_latency.latency_text(latencies, rates, apis))
     return [

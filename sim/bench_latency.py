@@ -203,11 +203,17 @@ def parent_latencies(
     latency_s: float,
     aws_latency_s: float,
     sweeps: Mapping[str, tuple[int, int]],
+    pass_jobs: Mapping[str, int] | None = None,
 ) -> list[Latency]:
     """Per parent-scoped kind (``sweeps``: kind -> (nodes, sweep_budget) at the benchmark's
     size), in the home region, with every kind enabled (``run_s``: the slowest such quiet run):
     a status change of a running job (its leaf is visited every run: one period), and a job that
-    starts and finishes on an idle leaf (found within K = ceil(nodes / sweep_budget) runs)."""
+    starts and finishes on an idle leaf: found within K = ceil(nodes / sweep_budget) runs, and for
+    a kind whose leaves are read by passes (``pass_jobs``: kind -> jobs per leaf at the largest
+    H; ``domain.sweep``) within K + 2 passes of ceil(jobs / ``PASS_PAGE``) runs (the job may land
+    on a page the pass under way has read)."""
+    from job_monitor.poll.scan import PASS_PAGE  # noqa: PLC0415
+
     one = one_change_run_s(run_s, latency_s, aws_latency_s)
     rows = []
     for kind, (nodes, budget) in sweeps.items():
@@ -215,13 +221,18 @@ def parent_latencies(
         rows.append(
             latency(f"one change, {kind}: a running job (its leaf every run)", period_s, one)
         )
+        runs, why = k, f"K = ceil({nodes} nodes / {budget}) = {k} run{'' if k == 1 else 's'}"
+        jobs = (pass_jobs or {}).get(kind)
+        if jobs is not None:
+            pass_runs = max(1, math.ceil(jobs / PASS_PAGE))
+            runs += 2 * pass_runs
+            why += f" + 2 passes of ceil({jobs:,} jobs / {PASS_PAGE}) = {runs:,} runs"
         rows.append(
             latency(
-                f"{kind}: a job starts and ends on an idle leaf (K = ceil({nodes} nodes / "
-                f"{budget}) = {k} run{'' if k == 1 else 's'})",
+                f"{kind}: a job starts and ends on an idle leaf ({why})",
                 period_s,
                 one,
-                periods=k,
+                periods=runs,
             )
         )
     return rows

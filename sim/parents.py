@@ -123,6 +123,10 @@ class ParentScopedSimulator:
         self.policies: dict[str, str] = {}
         """Policy ARN -> name."""
         self.builds: dict[str, list[_Build]] = {}
+        """Policy ARN -> its build workflows, oldest first."""
+        self.builds_newest_first = False
+        """The order ``ListAutomatedReasoningPolicyBuildWorkflows`` answers in: oldest first
+        unless set (the API has no sort parameter and documents no order)."""
         self.tags: dict[str, dict[str, str]] = {}
         """Knowledge base id or policy ARN -> its tags (``ListTagsForResource``)."""
         self.denied: set[str] = set()
@@ -372,7 +376,8 @@ class ParentScopedSimulator:
         self, p: dict[str, Any]
     ) -> dict[str, Any]:
         builds = self._builds_of(p["policyArn"])
-        return _page(builds, "automatedReasoningPolicyBuildWorkflowSummaries", p, _build_document)
+        ordered = builds[::-1] if self.builds_newest_first else builds
+        return _page(ordered, "automatedReasoningPolicyBuildWorkflowSummaries", p, _build_document)
 
     def _op_get_automated_reasoning_policy_build_workflow(
         self, p: dict[str, Any]

@@ -142,6 +142,16 @@ class ParentGone(Exception):
         self.path = path
 
 
+class PageTokenRejected(Exception):
+    """The list refused the ``nextToken`` a visit resumed from (``ValidationException``: the
+    token expired, or is not one this list gave). A leaf's pass (``domain.sweep``) starts over."""
+
+    def __init__(self, path: Path, code: str) -> None:
+        super().__init__(f"{'/'.join(path)}: {code}")
+        self.path = path
+        self.code = code
+
+
 @dataclass(frozen=True)
 class NodePage:
     """One page of a sweep visit: the children of a parent ((id, name) pairs), or the jobs of a
@@ -163,7 +173,8 @@ class ParentJobSource(JobSource, Protocol):
         a parent's children above the leaves, a leaf's jobs at ``len(kind.parents)``; at most
         ``limit`` entries (the source's full page when None). Raises
         ``ParentGone`` / ``ParentUnavailable`` for a parent that is deleted / denied (at the
-        root, denied is ``KindUnavailable``), and what ``list_page`` raises otherwise."""
+        root, denied is ``KindUnavailable``), ``PageTokenRejected`` when ``next_token`` is
+        refused, and what ``list_page`` raises otherwise."""
         ...
 
 

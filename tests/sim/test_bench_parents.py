@@ -409,6 +409,20 @@ def test_the_naive_poller_is_modelled_by_exact_page_arithmetic():
     assert policies.bedrock == 1 + 1 + 2 + 1
 
 
+def test_an_idle_policy_read_by_passes_waits_k_runs_and_two_passes():
+    [_, idle] = parent_latencies(
+        period_s=60.0,
+        run_s=0.9,
+        latency_s=0.05,
+        aws_latency_s=0.01,
+        sweeps={"automated-reasoning-build": (4, 50)},
+        pass_jobs={"automated-reasoning-build": 33_334},
+    )
+    # 1 run to reach it, then 2 passes of ceil(33,334 / 100) = 334 runs
+    assert "1 run + 2 passes of ceil(33,334 jobs / 100) = 669 runs" in idle.scenario
+    assert 668 * 60.0 < idle.max_s <= 669 * 60.0 + 1.0
+
+
 def test_an_idle_leaf_is_found_within_k_runs_and_a_running_job_within_one():
     rows = parent_latencies(
         period_s=60.0,

@@ -31,6 +31,7 @@ from job_monitor.ports import (
     KindUnavailable,
     NodePage,
     Page,
+    PageTokenRejected,
     ParentGone,
     ParentUnavailable,
     RegionUnavailable,
@@ -144,8 +145,11 @@ class BedrockJobSource:
                 raise
             raise ParentUnavailable(path, exc.code) from exc
         except ClientError as exc:
-            if path and exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            code = exc.response.get("Error", {}).get("Code")
+            if path and code == "ResourceNotFoundException":
                 raise ParentGone(path) from exc
+            if next_token and code == "ValidationException":
+                raise PageTokenRejected(path, code) from exc
             raise
         token = response.get("nextToken") or None
         if not leaf:

@@ -14,6 +14,13 @@ Each run visits (``plan_visits``):
 2. then the nodes in rotation from the cursor, in path order (a parent right before its
    children), until the run's calls reach ``budget``.
 
+A leaf whose job list has no sort (a policy's build workflows: the newest jobs may be on any
+page) is listed completely by a *pass*: one page per visit, resumed at the next visit from the
+``nextToken`` kept in its node (``Node.pass_token``). A leaf with a pass under way is visited
+every run (within the budget: ``pass_visits``), and its window moves to the pass's start only
+when the pass ends, so a job that started during the pass on a page already read is found by
+the next pass.
+
 So a quiet run (nothing running, nothing flagged) makes at most ``budget`` calls for the kind
 whatever the number of parents (plus extra pages when one list does not fit in a page of 1,000),
 and every known node is visited at least once every ``visit_interval(nodes, budget)`` =
@@ -27,7 +34,7 @@ import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from job_monitor.domain.jobs import epoch_millis, from_epoch_millis
 
@@ -36,6 +43,7 @@ Path = tuple[str, ...]
 data source."""
 
 ROOT: Path = ()
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -44,7 +52,13 @@ class Node:
     name: str = ""
     visited_at: datetime | None = None
     """When the node was last listed completely (None: not yet). A leaf's new-job window starts
-    there (less the lookback)."""
+    there (less the lookback); for a leaf listed by passes, when the last complete pass started."""
+    pass_token: str | None = None
+    """The ``nextToken`` of the next page of the leaf's pass under way (None: no pass under way):
+    opaque, as the list API answered it."""
+    pass_started: datetime | None = None
+    """When the pass under way started (its first page was read): the leaf's ``visited_at`` once
+    the pass ends."""
 
 
 @dataclass
@@ -104,19 +118,33 @@ class SweepState:
         return removed
 
     def visited(self, path: Path, at: datetime) -> None:
+        """``path`` was listed completely (a pass ended) as of ``at``: its window moves there."""
         if path in self.nodes:
-            self.nodes[path] = replace(self.nodes[path], visited_at=at)
+            self.nodes[path] = replace(
+                self.nodes[path], visited_at=at, pass_token=None, pass_started=None
+            )
         self.flagged.discard(path)
+
+    def paged(self, path: Path, next_token: str, started: datetime) -> None:
+        """One more page of ``path``'s pass was read (the pass begun at ``started``); the next
+        visit resumes at ``next_token``. The window stays where it was."""
+        if path in self.nodes:
+            self.nodes[path] = replace(
+                self.nodes[path], pass_token=next_token, pass_started=started
+            )
+        self.flagged.discard(path)
+
+    def passing(self) -> list[Path]:
+        """The leaves with a pass under way, the longest under way first."""
+        under_way = [n for n in self.nodes.values() if n.pass_token is not None]
+        return [n.path for n in sorted(under_way, key=lambda n: (n.pass_started or _EPOCH, n.path))]
 
     # -- storage (one JSON document; dynamo_codec stores it as a string) ----------------------
 
     def to_json(self) -> str:
         return json.dumps(
             {
-                "nodes": [
-                    [list(n.path), n.name, epoch_millis(n.visited_at) if n.visited_at else None]
-                    for n in sorted(self.nodes.values(), key=lambda n: n.path)
-                ],
+                "nodes": [_node_entry(self.nodes[p]) for p in sorted(self.nodes)],
                 "cursor": list(self.cursor) if self.cursor is not None else None,
                 "flagged": sorted(list(p) for p in self.flagged),
             },
@@ -125,12 +153,15 @@ class SweepState:
 
     @classmethod
     def from_json(cls, text: str) -> SweepState:
-        """Raises ValueError (or KeyError/TypeError) for a document this version cannot read."""
+        """Raises ValueError (or KeyError/TypeError) for a document this version cannot read.
+        Reads the documents of earlier versions too (nodes without a pass: 3 entries)."""
         doc = json.loads(text)
-        nodes = {
-            tuple(p): Node(tuple(p), name, from_epoch_millis(at) if at is not None else None)
-            for p, name, at in doc["nodes"]
-        }
+        nodes = {}
+        for p, name, at, *under_way in doc["nodes"]:
+            token, started = under_way or (None, None)
+            nodes[tuple(p)] = Node(
+                tuple(p), name, _time(at), pass_token=token, pass_started=_time(started)
+            )
         nodes.setdefault(ROOT, Node(ROOT))
         cursor = doc.get("cursor")
         return cls(
@@ -138,6 +169,21 @@ class SweepState:
             cursor=tuple(cursor) if cursor is not None else None,
             flagged={tuple(p) for p in doc.get("flagged", [])},
         )
+
+
+def _node_entry(node: Node) -> list[object]:
+    """[path, name, visited_at ms], then [pass_token, pass_started ms] while a pass is under way
+    (so a document without passes reads as before)."""
+    visited = epoch_millis(node.visited_at) if node.visited_at else None
+    entry: list[object] = [list(node.path), node.name, visited]
+    if node.pass_token is not None:
+        started = epoch_millis(node.pass_started) if node.pass_started else None
+        entry += [node.pass_token, started]
+    return entry
+
+
+def _time(millis: int | None) -> datetime | None:
+    return from_epoch_millis(millis) if millis is not None else None
 
 
 @dataclass(frozen=True)
@@ -169,6 +215,14 @@ def plan_visits(
     turned = ordered[start:] + ordered[:start]
     rotation = tuple(p for p in turned if p not in set(required))
     return SweepPlan(must=required, rotation=rotation, budget=budget)
+
+
+def pass_visits(passing: list[Path], *, others: int, budget: int) -> list[Path]:
+    """Which leaves with a pass under way (``SweepState.passing``, the longest under way first)
+    a run visits whatever the rotation: as many as the ``budget`` leaves after the ``others``
+    leaves it must visit (running jobs, flagged), at least one. The others' passes go on when the
+    rotation reaches them."""
+    return passing[: max(1, budget - others)]
 
 
 def visit_interval(node_count: int, budget: int, busy: int = 0) -> int:

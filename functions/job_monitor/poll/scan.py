@@ -50,6 +50,10 @@ run while a job runs on it and every K runs otherwise, so its window holds the j
 since its last visit (a few, even for a data source synced every few minutes); a fuller window
 costs one more call. A full page of a long-synced data source's history would be 1,000 summaries
 of about 450 bytes each."""
+PASS_PAGE = 100
+"""Summaries asked for on each page of a pass over a sweep's leaf whose list has no sort (a
+policy's build workflows, about 290 bytes each; ``domain.sweep``): one page a visit, so a visit
+reads about 29 KB whatever the history, and a pass over B builds takes ceil(B / 100) visits."""
 EPSILON = timedelta(seconds=1)
 """Margin on time filters (their inclusiveness is undocumented); extra jobs listed are harmless."""
 PAGE_SIZE = 1000

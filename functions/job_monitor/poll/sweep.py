@@ -13,6 +13,10 @@ its jobs running since before the baseline are followed silently (as a baseline 
 end is reported. The kind's watermark is the oldest last visit of the known leaves: finished jobs
 stay in view (and are not reported twice) until every leaf's window has passed them.
 
+A leaf whose list has no sort (a policy's build workflows) is listed by passes of one page a
+visit (``domain.sweep``): its jobs are judged against the window of its last complete pass, and
+its running jobs not on the page are described.
+
 Failure isolation: a parent that is denied (``ParentUnavailable``) fails alone, is logged and
 counted in the report, and is tried again in its next turn; a parent that is deleted
 (``ParentGone``, or missing from its parent's complete listing) is forgotten with its subtree, and
@@ -31,7 +35,7 @@ from datetime import datetime
 from job_monitor.domain.detect import Change, TrackedJob, Window, detect_changes
 from job_monitor.domain.jobs import Job
 from job_monitor.domain.kinds import JobKind
-from job_monitor.domain.sweep import ROOT, Path, SweepState, plan_visits
+from job_monitor.domain.sweep import ROOT, Node, Path, SweepState, pass_visits, plan_visits
 from job_monitor.poll.budget import OutOfTime
 from job_monitor.poll.kind import (
     KindReport,
@@ -40,10 +44,11 @@ from job_monitor.poll.kind import (
     deliver_changes,
     follow_unknown,
 )
-from job_monitor.poll.scan import LEAF_FIRST_PAGE, first_page_size
+from job_monitor.poll.scan import LEAF_FIRST_PAGE, PASS_PAGE, first_page_size
 from job_monitor.ports import (
     Cursor,
     KindState,
+    PageTokenRejected,
     ParentGone,
     ParentJobSource,
     ParentUnavailable,
@@ -88,10 +93,9 @@ def poll_parent_kind(
     for flagged in state.flags:
         if len(flagged) == len(kind.parents):
             sweep.ensure(flagged)  # a start seen before the rotation found its parents
-    to_check = sweep.flagged | set(state.flags)
-    held = {p for p in tracked_by_leaf if p is not None}
-    partial = _partial_visits(kind, sweep, held - to_check)
-    must = (held | to_check) - partial
+    required = sweep.flagged | set(state.flags) | {p for p in tracked_by_leaf if p is not None}
+    passing = [p for p in sweep.passing() if p not in required]
+    must = required | set(pass_visits(passing, others=len(required), budget=ctx.sweep_budget))
     observed_at = ctx.clock()
     known_by_leaf = Counter(kind.leaf_of(arn) for arn in [*tracked, *state.recent])
     visit = _Visitor(
@@ -104,7 +108,7 @@ def poll_parent_kind(
         known_by_leaf=known_by_leaf,
         reads=reads,
     )
-    _visit_planned(visit, must, tracked_by_leaf, partial)
+    _visit_planned(visit, must, tracked_by_leaf)
     report.strategy = f"sweep:{visit.calls} calls, {len(visit.leaves)} leaves"
 
     # Tracked jobs whose leaf is gone (or was never known): describe them once.
@@ -127,7 +131,9 @@ def poll_parent_kind(
     for path in visit.leaves:
         if path in unfinished:
             sweep.flagged.add(path)  # its window must not move past what was not recorded
-        elif path not in visit.partial:
+        elif path in visit.passes:
+            _record_pass(sweep, path, visit.passes[path], observed_at)
+        else:
             sweep.visited(path, observed_at)
     scope.store.save_sweep(kind, sweep)
     for path, flagged_at in state.flags.items():
@@ -140,27 +146,13 @@ def poll_parent_kind(
     alert_overdue(ctx, scope, listed, state=state, at=observed_at, report=report)
 
 
-def _partial_visits(kind: JobKind, sweep: SweepState, held: set[Path]) -> set[Path]:
-    """The leaves of ``held`` (visited only for the running jobs they hold) whose visit this
-    run may be partial: those of a kind whose list has no sort (policy build workflows), listed
-    completely before. A complete visit of such a leaf reads every page of its history (the
-    newest jobs may be on any page); between two complete visits (the rotation's turn, every K
-    runs) its running jobs are followed by its first page and a Get for each one not on it, and
-    its window does not move, so the next complete visit reports what started meanwhile."""
-    if kind.sort_params:
-        return set()
-    return {p for p in held if p in sweep.nodes and sweep.nodes[p].visited_at is not None}
-
-
 def _visit_planned(
     visit: _Visitor,
     must: set[Path],
     tracked_by_leaf: dict[Path | None, dict[str, TrackedJob]],
-    partial: set[Path],
 ) -> None:
     """The run's visits, in waves whose reads run together (``_Visitor.read_wave``): ``must``,
-    then the rotation from the cursor while the budget lasts (``_turn``), then the leaves of
-    ``partial`` the rotation did not reach, partially (``_partial_visits``). The rotation always
+    then the rotation from the cursor while the budget lasts (``_turn``). The rotation always
     moves by at least one node.
 
     A wave lists a parent and the children it had at its last visit together. When the listing
@@ -187,7 +179,21 @@ def _visit_planned(
         wave = []
         if visit.calls >= plan.budget and visit.rotated:
             break
-    visit.read_wave(sorted(partial - done), tracked_by_leaf, partial=True)
+
+
+def _record_pass(sweep: SweepState, path: Path, read: _PassPage, observed_at: datetime) -> None:
+    """One page of a leaf's pass was read and what it found recorded: the pass goes on from the
+    page's ``nextToken``, or it ended and the leaf's window moves to the pass's start (a job that
+    started during the pass, on a page already read, is in the next pass's window)."""
+    node = sweep.nodes.get(path)
+    if node is None:
+        return
+    resumed = node.pass_token is not None and not read.restarted
+    began = node.pass_started if resumed and node.pass_started else observed_at
+    if read.next_token is None:
+        sweep.visited(path, began)
+    else:
+        sweep.paged(path, read.next_token, began)
 
 
 def _turn(sweep: SweepState, rotation: list[Path], size: int, depth: int) -> list[Path]:
@@ -238,8 +244,16 @@ class _Listing:
     """The node no longer exists (``ParentGone``)."""
     denied: str | None = None
     """The error code when the node cannot be listed (``ParentUnavailable``)."""
-    partial: bool = False
-    """A leaf listed by its first page only (``_partial_visits``): its window stays."""
+    pass_page: _PassPage | None = None
+    """A leaf whose list has no sort: the page of its pass that was read."""
+
+
+@dataclass(frozen=True)
+class _PassPage:
+    next_token: str | None
+    """Where the pass goes on (None: the page was its last)."""
+    restarted: bool
+    """The list refused the pass's token (``PageTokenRejected``): the page is a new pass's first."""
 
 
 @dataclass
@@ -264,30 +278,23 @@ class _Visitor:
     calls: int = 0
     rotated: int = 0
     leaves: dict[Path, list[Job]] = field(default_factory=dict)
-    """Each listed leaf's jobs (its running jobs at least, when its listing was partial)."""
-    partial: set[Path] = field(default_factory=set)
-    """The leaves of ``leaves`` listed partially: their window does not move."""
+    """Each listed leaf's jobs (for a leaf listed by passes: its page's, and its tracked jobs)."""
+    passes: dict[Path, _PassPage] = field(default_factory=dict)
+    """The leaves of ``leaves`` listed by passes (``domain.sweep``): where each pass stands."""
 
     @property
     def depth(self) -> int:
         return len(self.kind.parents)
 
     def read_wave(
-        self,
-        wave: list[Path],
-        tracked_by_leaf: dict[Path | None, dict[str, TrackedJob]],
-        *,
-        partial: bool = False,
+        self, wave: list[Path], tracked_by_leaf: dict[Path | None, dict[str, TrackedJob]]
     ) -> set[Path]:
         """Read every node of ``wave`` (concurrently on ``reads``), then record each visit in
         order; returns the parents whose listing turned up children not known before. What a
         read raises other than a single parent's failure propagates once the wave's reads are
-        over (nothing of the wave is recorded). ``partial``: leaves listed by their first page
-        only (``_partial_visits``)."""
+        over (nothing of the wave is recorded)."""
         wanted = [p for p in wave if p in self.sweep.nodes]
-        visits = [
-            (p, tracked_by_leaf.get(p, {}), self.sweep.nodes[p].visited_at, partial) for p in wanted
-        ]
+        visits = [(p, tracked_by_leaf.get(p, {}), self.sweep.nodes[p]) for p in wanted]
         if self.reads is None or len(visits) < 2:
             listings = [self.read(*visit) for visit in visits]
         else:
@@ -296,56 +303,67 @@ class _Visitor:
             listings = [f.result() for f in futures]
         return {listing.path for listing in listings if self.record(listing)}
 
-    def read(
-        self,
-        path: Path,
-        tracked: dict[str, TrackedJob],
-        visited_at: datetime | None,
-        partial: bool = False,
-    ) -> _Listing:
+    def read(self, path: Path, tracked: dict[str, TrackedJob], node: Node) -> _Listing:
         """One node's visit, read only: its pages, and at a leaf the describes of tracked jobs
-        the listing does not show. A sorted leaf's first page is small and the listing stops
-        once it has passed the leaf's window; other lists are read to their last page."""
+        the listing does not show (one Get each, instead of pages of the leaf's history)."""
         leaf = len(path) == self.depth
+        try:
+            if leaf and not self.kind.sort_params:
+                listing = self._read_pass_page(path, node.pass_token)
+            else:
+                listing = self._read_pages(path, node.visited_at, leaf=leaf)
+        except ParentGone:
+            return _Listing(path, 1, gone=True)  # the call that answered so
+        except ParentUnavailable as exc:
+            return _Listing(path, 1, denied=exc.code)
+        if not leaf:
+            return listing
+        listed = {j.arn for j in listing.jobs}
+        jobs, calls = list(listing.jobs), listing.calls
+        for gone_or_moved in [t for arn, t in tracked.items() if arn not in listed]:
+            found = self.source.describe(self.kind, gone_or_moved.arn)
+            calls += 1
+            if found is not None:
+                jobs.append(found)
+        return replace(listing, calls=calls, jobs=jobs)
+
+    def _read_pages(self, path: Path, visited_at: datetime | None, *, leaf: bool) -> _Listing:
+        """A parent's children, or a sorted leaf's jobs (newest first) until the listing has
+        passed the leaf's window: its first page small (``first_page_size``) except at its
+        first visit (the running jobs it adopts may be older than the window)."""
         # A leaf's first visit pages back to the baseline only: a job older than that and still
-        # running beyond the listed pages is not adopted.
-        # A tracked job older than the window is not paged back to: it is described (below),
-        # one Get instead of pages of the leaf's history.
+        # running beyond the listed pages is not adopted. A later visit needs its window only.
         since = visited_at or self.baseline
         floor = None if since is None else since - self.ctx.lookback
-        sorted_leaf = leaf and bool(self.kind.sort_params)
-        # A first visit reads a full page: the running jobs it adopts may be older than the
-        # window (a later visit only needs the window, and the tracked jobs, described if older).
-        small = sorted_leaf and visited_at is not None
+        small = leaf and visited_at is not None
         limit = first_page_size(self.known_by_leaf[path], LEAF_FIRST_PAGE) if small else None
         calls = 0
         children: list[tuple[str, str]] = []
         jobs: list[Job] = []
         token: str | None = None
+        while True:
+            page = self.source.list_under(self.kind, path, token, limit=limit)
+            limit = None
+            calls += 1
+            children += page.children
+            jobs += page.jobs
+            token = page.next_token
+            if token is None or (leaf and _passed(page.jobs, floor)):
+                return _Listing(path, calls, children, jobs)
+
+    def _read_pass_page(self, path: Path, token: str | None) -> _Listing:
+        """The next page (``PASS_PAGE`` summaries) of the pass of a leaf whose list has no sort,
+        from ``token`` (None: a new pass's first page). A refused token starts the pass over."""
         try:
-            while True:
-                page = self.source.list_under(self.kind, path, token, limit=limit)
-                limit = None
-                calls += 1
-                children += page.children
-                jobs += page.jobs
-                token = page.next_token
-                if token is None or partial:
-                    break
-                if sorted_leaf and _passed(page.jobs, floor):
-                    break  # newest first: everything this leaf's window needs is listed
-        except ParentGone:
-            return _Listing(path, calls, gone=True)
-        except ParentUnavailable as exc:
-            return _Listing(path, calls, denied=exc.code)
-        if leaf:
-            listed = {j.arn for j in jobs}
-            for gone_or_moved in [t for arn, t in tracked.items() if arn not in listed]:
-                found = self.source.describe(self.kind, gone_or_moved.arn)
-                calls += 1
-                if found is not None:
-                    jobs.append(found)
-        return _Listing(path, calls, children, jobs, partial=partial)
+            page = self.source.list_under(self.kind, path, token, limit=PASS_PAGE)
+            return _Listing(path, 1, jobs=page.jobs, pass_page=_PassPage(page.next_token, False))
+        except PageTokenRejected as exc:
+            logger.warning(
+                "the list refused the pass's page token; the pass starts over",
+                extra={"kind": self.kind.name, "path": "/".join(path), "error_code": exc.code},
+            )
+        page = self.source.list_under(self.kind, path, None, limit=PASS_PAGE)
+        return _Listing(path, 2, jobs=page.jobs, pass_page=_PassPage(page.next_token, True))
 
     def record(self, listing: _Listing) -> bool:
         """What one visit found, into the sweep, the run's leaves and the report; True when a
@@ -369,8 +387,8 @@ class _Visitor:
             )
         elif len(path) == self.depth:
             self.leaves[path] = listing.jobs
-            if listing.partial:
-                self.partial.add(path)
+            if listing.pass_page is not None:
+                self.passes[path] = listing.pass_page
         else:
             known = set(self.sweep.nodes)
             self.sweep.replace_children(path, listing.children)

@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
-from botocore.exceptions import EndpointConnectionError
+from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.stub import Stubber
 
 from job_monitor.adapters.job_source import (
@@ -24,8 +24,13 @@ from job_monitor.adapters.job_source import (
     endpoint_not_in_region,
     not_offered_evidence,
 )
-from job_monitor.domain.kinds import EVALUATION
-from job_monitor.ports import KindNotOffered, KindUnavailable, RegionUnavailable
+from job_monitor.domain.kinds import AUTOMATED_REASONING_BUILD, EVALUATION
+from job_monitor.ports import (
+    KindNotOffered,
+    KindUnavailable,
+    PageTokenRejected,
+    RegionUnavailable,
+)
 
 # (code, message, HTTP status, listing) -> not offered?
 ANSWERS: list[tuple[str, str, int, bool, bool]] = [
@@ -124,3 +129,26 @@ def test_a_region_that_cannot_be_reached(region: str, raised: type[Exception]) -
     # When the kind is listed, then botocore's endpoint data decides: not offered, or down
     with pytest.raises(raised):
         source.list_page(EVALUATION)
+
+
+@pytest.mark.parametrize(
+    ("token", "raised"),
+    [("dG9rZW4=", PageTokenRejected), (None, ClientError)],
+    ids=["resumed-from-a-token", "first-page"],
+)
+def test_a_refused_page_token_is_told_apart(token: str | None, raised: type[Exception]) -> None:
+    # Given a policy's build list that answers ValidationException
+    source, client = _source("us-east-1")
+    policy = "arn:aws:bedrock:us-east-1:123456789012:automated-reasoning-policy/abcdefghijkl"
+    with Stubber(client) as stub:
+        stub.add_client_error(
+            "list_automated_reasoning_policy_build_workflows",
+            service_error_code="ValidationException",
+            service_message="The provided pagination token is invalid.",
+            http_status_code=400,
+        )
+        # When a page is asked for: then only a resumed page's refusal is the token's fault
+        with pytest.raises(raised) as error:
+            source.list_under(AUTOMATED_REASONING_BUILD, (policy,), token)
+    if isinstance(error.value, PageTokenRejected):
+        assert (error.value.path, error.value.code) == ((policy,), "ValidationException")

@@ -10,6 +10,7 @@ from job_monitor.domain.sweep import (
     ROOT,
     Node,
     SweepState,
+    pass_visits,
     plan_visits,
     visit_interval,
 )
@@ -115,3 +116,49 @@ def test_sweep_state_round_trips_through_its_document() -> None:
     again = SweepState.from_json(state.to_json())
     assert again == state
     assert len(state.to_json()) < 200
+
+
+def test_a_pass_under_way_round_trips_and_ends_with_the_window_at_its_start() -> None:
+    began = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    state = SweepState()
+    state.replace_children(ROOT, [("a", "refunds")])
+    state.flagged.add(A)
+    # When a page of a's pass is read: the pass goes on from the token, the window stays
+    state.paged(A, "dG9rZW4=", began)
+    assert state.nodes[A] == Node(A, "refunds", None, "dG9rZW4=", began)
+    assert state.flagged == set()
+    assert state.passing() == [A]
+    assert SweepState.from_json(state.to_json()) == state
+    # When its last page is read: the window moves to the pass's start, the pass is over
+    state.visited(A, began)
+    assert state.nodes[A] == Node(A, "refunds", began)
+    assert state.passing() == []
+
+
+def test_a_document_of_the_version_before_passes_still_reads() -> None:
+    doc = '{"nodes":[[[],"",null],[["a"],"docs",1793607600000]],"cursor":["a"],"flagged":[]}'
+    state = SweepState.from_json(doc)
+    assert state.nodes[A] == Node(A, "docs", datetime(2026, 11, 2, 8, 20, tzinfo=UTC))
+    assert state.to_json() == doc
+
+
+def test_passes_longest_under_way_first() -> None:
+    state = SweepState()
+    state.replace_children(ROOT, [("a", ""), ("b", ""), ("c", "")])
+    state.paged(("c",), "t1", datetime(2026, 11, 2, 8, tzinfo=UTC))
+    state.paged(A, "t2", datetime(2026, 11, 2, 9, tzinfo=UTC))
+    state.paged(B, "t3", datetime(2026, 11, 2, 8, tzinfo=UTC))
+    assert state.passing() == [B, ("c",), A]
+
+
+@pytest.mark.parametrize(
+    ("others", "budget", "expected"),
+    [
+        (0, 50, [A, B, A1]),  # within the budget: every pass goes on
+        (0, 2, [A, B]),  # the budget's worth, the longest under way first
+        (1, 3, [A, B]),  # after the leaves the run must visit anyway
+        (5, 3, [A]),  # at least one, whatever the others
+    ],
+)
+def test_pass_visits(others: int, budget: int, expected: list[tuple[str, ...]]) -> None:
+    assert pass_visits([A, B, A1], others=others, budget=budget) == expected

@@ -509,51 +509,116 @@ def test_the_sweeps_reads_run_on_the_scan_threads_and_every_visit_is_recorded() 
     assert sweep.cursor == max(sweep.nodes)
 
 
-def test_a_policy_with_a_long_history_is_followed_by_one_page_between_complete_visits(
-    workers: int,
+BUILD_LIST = "ListAutomatedReasoningPolicyBuildWorkflows"
+
+
+def _pages_of(requests: list[tuple[str, dict[str, Any], str]], policy: str) -> int:
+    return sum(1 for n, p, _ in requests if n == BUILD_LIST and p["policyArn"] == policy)
+
+
+def _policy_world(workers: int, builds: int, *, newest_first: bool = False) -> tuple[World, str]:
+    """A policy with ``builds`` finished build workflows, listed 2 a page (the list has no
+    sort: a pass over it reads every page, one a run), after the baseline."""
+    world = World(kind=AUTOMATED_REASONING_BUILD, page_size=2, workers=workers)
+    world.sim.builds_newest_first = newest_first
+    policy = world.sim.add_policy("refunds")
+    for _ in range(builds):
+        world.sim.start_build(policy, status="COMPLETED")
+    world.run()  # baseline
+    return world, policy
+
+
+@pytest.mark.parametrize("newest_first", [False, True], ids=["oldest-first", "newest-first"])
+def test_a_policy_with_a_long_history_is_listed_one_page_a_run(
+    workers: int, newest_first: bool
 ) -> None:
-    # Given 3 policies swept one node a run (K = 4), the first with 7 finished builds: 4 pages
-    # of 2, oldest first (the list has no sort)
-    world = World(kind=AUTOMATED_REASONING_BUILD, budget=1, page_size=2, workers=workers)
-    policies = [world.sim.add_policy(f"policy-{i}") for i in range(3)]
-    for _ in range(7):
-        world.sim.start_build(policies[0], status="COMPLETED")
-    for _ in range(6):
-        world.run()  # the baseline, then every node listed once
-    # And a build that starts on it and is followed
-    build = world.sim.start_build(policies[0])
-    while not world.published():
-        world.run()
-    # When it runs for K runs, and another build starts on it meanwhile (on its last page)
-    world.sim.set_build_status(policies[0], build, "BUILDING")
-    world.run()
-    other = world.sim.start_build(policies[0])
+    # Given a policy with 21 finished builds: a pass over its list is 11 pages of 2, 55 minutes
+    # (longer than the lookback)
+    world, policy = _policy_world(workers, 21, newest_first=newest_first)
+    # When 34 quiet runs follow (3 passes), and a build starts and ends during the second pass
     pages: list[int] = []
-    for _ in range(4):
+    for run in range(34):
+        if run == 13:
+            build = world.sim.start_build(policy)
+            world.sim.set_build_status(policy, build, "COMPLETED")
         requests = _record_requests(world)
         world.run()
-        pages.append(
-            sum(
-                1
-                for name, params, _ in requests
-                if name == "ListAutomatedReasoningPolicyBuildWorkflows"
-                and params["policyArn"] == policies[0]
-            )
-        )
-    # Then between its complete visits the policy costs one page (and a Get for the build)
-    assert sorted(pages) == [1, 1, 1, 5]
-    # And the build that started meanwhile is reported once, by the complete visit
-    assert [s for n, _, s in world.published() if n == "policy-0"] == [
-        "SCHEDULED",
-        "BUILDING",
-        "SCHEDULED",
-    ]
-    # And the followed build's end is reported at the next run
-    world.sim.set_build_status(policies[0], build, "COMPLETED")
-    world.sim.set_build_status(policies[0], other, "COMPLETED")
+        pages.append(_pages_of(requests, policy))
+    # Then every run reads one page of its builds, whatever its history
+    assert pages == [1] * 34
+    # And the build is reported once, new and already finished: in the pass under way when it
+    # lands on a page still to be read (oldest first), else in the next (newest first)
+    assert world.published() == [("refunds", None, "COMPLETED")]
+
+
+def test_a_running_build_off_the_page_is_described_and_its_end_reported_next_run(
+    workers: int,
+) -> None:
+    # Given a policy with 7 finished builds and a followed build on its first page
+    world, policy = _policy_world(workers, 7, newest_first=True)
+    build = world.sim.start_build(policy)
     world.run()
-    assert sorted(s for _, p, s in world.published()[-2:]) == ["COMPLETED", "COMPLETED"]
-    for _ in range(5):
+    world.run()
+    assert world.published() == [("refunds", None, "SCHEDULED")]
+    # When it finishes while the pass reads the pages after it
+    world.sim.set_build_status(policy, build, "COMPLETED")
+    requests = _record_requests(world)
+    world.run()
+    # Then the run reads one page and describes the build: its end is reported at once
+    assert sorted(n for n, _, _ in requests) == [
+        "GetAutomatedReasoningPolicyBuildWorkflow",
+        "ListAutomatedReasoningPolicies",
+        BUILD_LIST,
+    ]
+    assert world.published()[-1] == ("refunds", "SCHEDULED", "COMPLETED")
+    for _ in range(8):
         world.run()
-    assert len(world.publisher.messages) == 5
-    assert other
+    assert len(world.publisher.messages) == 2
+
+
+def test_a_refused_page_token_starts_the_pass_over_and_loses_nothing(
+    workers: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given a policy whose pass has read its first page
+    world, policy = _policy_world(workers, 7)
+    world.run()
+    sweep = world.store.load().of(AUTOMATED_REASONING_BUILD).sweep
+    assert sweep is not None and sweep.nodes[(policy,)].pass_token is not None
+    # And a build that starts meanwhile (on the last page)
+    world.sim.start_build(policy)
+    # When the list refuses the token the pass resumes from
+    world.sim.faults[BUILD_LIST] = ["ValidationException"]
+    requests = _record_requests(world)
+    report = world.run()
+    # Then the run reads the first page again: a new pass, logged, nothing failed
+    assert _pages_of(requests, policy) == 2
+    assert report.failed_parents == []
+    assert "the pass starts over" in caplog.text
+    sweep = world.store.load().of(AUTOMATED_REASONING_BUILD).sweep
+    assert sweep is not None
+    assert sweep.nodes[(policy,)].pass_started == world.clock.now - timedelta(minutes=1)
+    # And the build is reported once, when the new pass reaches it
+    for _ in range(8):
+        world.run()
+    assert world.published() == [("refunds", None, "SCHEDULED")]
+
+
+def test_passes_over_many_policies_stay_within_the_budget(workers: int) -> None:
+    # Given 60 policies with 5 finished builds each (passes of 3 pages) and a budget of 10
+    world = World(kind=AUTOMATED_REASONING_BUILD, budget=10, page_size=2, workers=workers)
+    policies = [world.sim.add_policy(f"policy-{i:02}") for i in range(60)]
+    for policy in policies:
+        for _ in range(5):
+            world.sim.start_build(policy, status="COMPLETED")
+    world.run()  # baseline
+    # When 30 quiet runs follow
+    pages: list[int] = []
+    for _ in range(30):
+        world.run()
+        pages.append(world.sim.calls[BUILD_LIST])
+    # Then no run reads more build pages than the budget and one, and every pass has ended
+    assert max(pages) <= 11
+    sweep = world.store.load().of(AUTOMATED_REASONING_BUILD).sweep
+    assert sweep is not None
+    assert all(sweep.nodes[(p,)].visited_at is not None for p in policies)
+    assert world.published() == []
