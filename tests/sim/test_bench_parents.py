@@ -20,6 +20,7 @@ from sim.bedrock import BedrockSimulator
 from sim.bench_lambda import function_config
 from sim.bench_latency import parent_latencies
 from sim.bench_parents import (
+    EVERY_KIND_RUNS,
     PARENT_KINDS,
     EveryKind,
     NaiveParent,
@@ -31,6 +32,7 @@ from sim.bench_parents import (
     every_kind_wait_s,
     measure_for_run,
     measure_parent_kinds,
+    median_run,
     naive_parent,
     parents_text,
     quiet_parent_rows,
@@ -239,7 +241,7 @@ def test_the_parent_targets_pass_at_small_size_and_the_rows_are_printed(parent_r
     assert passed, detail
     assert sweep_calls_target(parent_runs)[1] is True
     rows = quiet_parent_rows(parent_runs, every)
-    assert sum("every kind enabled** (one run)" in r for r in rows) == 4
+    assert sum("every kind enabled** (one monitor, median of 1 runs)" in r for r in rows) == 4
     assert sum("(sum of separate runs " in r for r in rows) == 4
     assert sum(r.startswith("| knowledge-base-ingestion | 40 | b |") for r in rows) == 1
     busy = busy_parent_rows(parent_runs, 0.05, 0.01, function_config())
@@ -295,7 +297,8 @@ def test_every_kind_enabled_is_one_measured_run_whose_calls_are_the_separate_run
         assert e.bedrock_bytes > 0 and e.cpu_s > 0
     # and the target judges the measured runs
     name, passed, detail = every_kind_target(every)
-    assert "one run" in name
+    assert f"one monitor, median of {EVERY_KIND_RUNS} runs" in name
+    assert all(e.runs == EVERY_KIND_RUNS for e in every)
     assert passed is all(e.lambda_s <= QUIET_LAMBDA_TARGET_S for e in every), detail
     assert passed, detail
     assert sweep_calls_target(parents)[1] is True
@@ -444,3 +447,11 @@ def test_an_idle_leaf_is_found_within_k_runs_and_a_running_job_within_one():
         rows, rates, ["knowledge-base-ingestion"]
     )
     assert latency_ok and rate_ok and "lowest margin 60.0x (evaluation" in rate_detail
+
+
+def test_every_kind_figures_are_those_of_the_median_run():
+    # Given three quiet runs of the same work whose CPU time varied
+    runs = [replace(_every("b", lambda_s, 100), published=0) for lambda_s in (0.9, 1.4, 0.7)]
+    # Then the figures are the median run's, and a publish in any run is not hidden
+    assert median_run(runs).lambda_s == 0.9
+    assert median_run([*runs[:2], replace(runs[2], published=2)]).published == 2
