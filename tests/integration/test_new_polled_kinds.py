@@ -87,7 +87,8 @@ def test_async_invocations_page_and_are_throttled_without_loss(
     # When the monitor runs
     report = _run(account, ASYNC_INVOKE)
     # Then botocore retried the throttled call, three pages were read (the scan's small first
-    # page, poll.scan.FIRST_PAGE, then full pages: 50 + 1,000 + the rest), each job published once
+    # page, poll.scan.FIRST_PAGE, one twice as large, then full pages: 50 + 100 + 1,000), each
+    # job published once
     assert len(backoffs) == 2
     assert sim.count("ListAsyncInvokes") == 2 + 3
     assert len(report.published) == 1_100
@@ -158,13 +159,13 @@ def test_prompt_optimization_quiet_run_pages_only_to_the_floor(account: LocalAcc
     assert params["sortOrder"] == "Descending" and "statusEquals" not in params
     assert params["maxResults"] == 50  # poll.scan.FIRST_PAGE, not 1,000 summaries to parse
     # When 1,200 new jobs appear, Then the run pages until it passes the floor: the small first
-    # page, then full ones (50 + 1,000 + 1,000)
+    # page, one twice as large, then full ones (50 + 100 + 1,000 + 1,000)
     for i in range(1_200):
         sim.create_job("prompt-optimization", f"n{i}", status="Failed")
     account.clock.advance(minutes=5)
     sim.reset_calls()
     report = _run(account, PROMPT_OPTIMIZATION)
-    assert sim.count("ListAdvancedPromptOptimizationJobs") == 3
+    assert sim.count("ListAdvancedPromptOptimizationJobs") == 4
     assert len(report.published) == 1_200
 
 

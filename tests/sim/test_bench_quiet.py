@@ -135,6 +135,6 @@ def test_every_kind_enabled_is_judged_at_every_h_and_shape(measured):
     text = quiet_text(
         quiet, opts, fn, 10, parent_rows=quiet_parent_rows(parents, every), parent_note=QUIET_NOTE
     )
-    assert "| **every kind enabled** (one run) | 120 | b |" in text
+    assert "| **every kind enabled** (one monitor, median of 3 runs) | 120 | b |" in text
     assert "| knowledge-base-ingestion | 120 | a |" in text
-    assert "Every kind enabled (one run)" in text
+    assert "Every kind enabled (one monitor)" in text

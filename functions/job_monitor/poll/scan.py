@@ -17,7 +17,8 @@ The list operations cannot filter on last-modified time, only on creation (or su
    (deleted), it is reported as gone.
 
 The first page is small (``first_page_size``: ``FIRST_PAGE`` summaries, or twice the jobs the
-state already knows in the window, at most 1,000); the pages after it are full. What a run costs
+state already knows in the window, at most 1,000), the second twice as large, the later ones
+full (``next_page_size``). What a run costs
 is mostly the summaries botocore parses and the jobs made of them (about 60 us each on the
 benchmark machine, x 6.9 at 256 MB: 0.4 ms, so a full page of 1,000 costs about 0.4 s of
 Lambda), not the calls (50 ms each, and a region's scans run concurrently: ``poll.run``).
@@ -25,8 +26,10 @@ Newest first, a small first page still covers the new-job window of a quiet or o
 in one call; when a tracked job was created long before the window (a job running for weeks in an
 account with a long history), the first page passes the window after ``FIRST_PAGE`` summaries
 instead of 1,000, and that job is described (step 2): one call more than a full page that reached
-it, at most 1,000 summaries fewer. A window of more than ``FIRST_PAGE`` new jobs the state did not
-know costs one list call more than full pages would (issue 16, goal 2).
+it, at most 1,000 summaries fewer. A window of a few more new jobs than the first page holds is
+covered by the second page, twice its size, where a full second page would read up to 1,000 more
+summaries of the history below the window; a larger window costs at most one list call more than
+full pages from the second would (issue 16, goals 1 and 2).
 """
 
 from __future__ import annotations
@@ -48,8 +51,8 @@ LEAF_FIRST_PAGE = 10
 newest first; ``poll.sweep``), unless the state knows of more jobs there. A leaf is visited every
 run while a job runs on it and every K runs otherwise, so its window holds the jobs started
 since its last visit (a few, even for a data source synced every few minutes); a fuller window
-costs one more call. A full page of a long-synced data source's history would be 1,000 summaries
-of about 450 bytes each."""
+costs one more call, on a page twice as large. A full page of a long-synced data source's
+history would be 1,000 summaries of about 450 bytes each."""
 PASS_PAGE = 100
 """Summaries asked for on each page of a pass over a sweep's leaf whose list has no sort (a
 policy's build workflows, about 290 bytes each; ``domain.sweep``): one page a visit, so a visit
@@ -84,18 +87,31 @@ def list_pages(
 ) -> Iterator[Page]:
     """Every page of one list query, newest first, following ``nextToken`` (lazily: a caller
     that has seen enough stops asking). ``first_limit``: the first page's ``maxResults`` (the
-    source's full page size when None, and for every later page)."""
+    second's is twice as many, the later ones full: ``next_page_size``); the source's full page
+    size for every page when None."""
     token: str | None = None
     limit = first_limit
+    first = True
     while True:
         page = source.list_page(
             kind, after=after, before=before, status=status, next_token=token, limit=limit
         )
-        limit = None
+        limit, first = next_page_size(limit, first=first), False
         yield page
         token = page.next_token
         if token is None:
             return
+
+
+def next_page_size(previous: int | None, *, first: bool) -> int | None:
+    """``maxResults`` of the page after one of ``previous`` summaries: after a small first page,
+    twice as many (at most ``PAGE_SIZE``); after that, the source's full page (None). N new jobs
+    cost at most one list call more than full pages from the second would (2 + ceil(N / 1000)),
+    while the common overflow (a few more jobs than the first page holds) reads twice the first
+    page instead of up to 1,000 summaries of the history below the window."""
+    if previous is None or not first:
+        return None
+    return min(PAGE_SIZE, 2 * previous)
 
 
 def first_page_size(known: int, smallest: int = FIRST_PAGE) -> int:

@@ -44,7 +44,12 @@ from job_monitor.poll.kind import (
     deliver_changes,
     follow_unknown,
 )
-from job_monitor.poll.scan import LEAF_FIRST_PAGE, PASS_PAGE, first_page_size
+from job_monitor.poll.scan import (
+    LEAF_FIRST_PAGE,
+    PASS_PAGE,
+    first_page_size,
+    next_page_size,
+)
 from job_monitor.ports import (
     Cursor,
     KindState,
@@ -329,8 +334,9 @@ class _Visitor:
 
     def _read_pages(self, path: Path, visited_at: datetime | None, *, leaf: bool) -> _Listing:
         """A parent's children, or a sorted leaf's jobs (newest first) until the listing has
-        passed the leaf's window: its first page small (``first_page_size``) except at its
-        first visit (the running jobs it adopts may be older than the window)."""
+        passed the leaf's window: its first page small (``first_page_size``; the second twice
+        as large, the later ones full: ``next_page_size``) except at its first visit (full pages:
+        the running jobs it adopts may be older than the window)."""
         # A leaf's first visit pages back to the baseline only: a job older than that and still
         # running beyond the listed pages is not adopted. A later visit needs its window only.
         since = visited_at or self.baseline
@@ -343,7 +349,7 @@ class _Visitor:
         token: str | None = None
         while True:
             page = self.source.list_under(self.kind, path, token, limit=limit)
-            limit = None
+            limit = next_page_size(limit, first=calls == 0)
             calls += 1
             children += page.children
             jobs += page.jobs

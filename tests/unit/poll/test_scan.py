@@ -8,7 +8,13 @@ from datetime import UTC, datetime, timedelta
 from job_monitor.domain.detect import TrackedJob
 from job_monitor.domain.jobs import Job
 from job_monitor.domain.kinds import MODEL_CUSTOMIZATION, JobKind
-from job_monitor.poll.scan import FIRST_PAGE, PAGE_SIZE, first_page_size, scan_kind
+from job_monitor.poll.scan import (
+    FIRST_PAGE,
+    PAGE_SIZE,
+    first_page_size,
+    next_page_size,
+    scan_kind,
+)
 from job_monitor.ports import Page
 
 KIND = MODEL_CUSTOMIZATION
@@ -135,6 +141,34 @@ def test_the_first_page_is_small_unless_the_state_knows_more_jobs_in_the_window(
     assert first_page_size(5_000) == PAGE_SIZE == 1000
 
 
+def test_the_second_page_is_twice_the_first_and_the_later_ones_full():
+    assert [next_page_size(n, first=True) for n in (10, 300, 800)] == [20, 600, 1000]
+    assert next_page_size(100, first=False) is None
+    assert next_page_size(None, first=True) is None  # a full first page: full pages after it
+
+
+def test_a_busy_window_is_paged_on_without_reading_the_history_below_it():
+    # Given a job running for weeks under 2,000 finished ones, and 145 new jobs in the window
+    old = job("old", 0, "InProgress")
+    history = [job(f"h{i}", 100 + i) for i in range(2000)]
+    new = [job(f"n{i}", 3000 + i) for i in range(145)]
+    source = FakeSource([old, *history, *new], page_size=1000)
+    # When the scan starts with a first page of 50
+    result = scan_kind(
+        KIND,
+        source,
+        tracked(old),
+        floor=old.created_at,
+        window_start=T0 + timedelta(minutes=3000),
+        first_page=first_page_size(0),
+    )
+    # Then the second page is twice the first and reaches below the window: 150 summaries, not
+    # the 1,050 of a full second page
+    assert source.limits == [50, 100]
+    assert {n.arn for n in new} <= set(result.jobs)
+    assert result.jobs[old.arn].status == "InProgress"
+
+
 def test_a_job_running_since_before_a_long_history_costs_a_small_page_and_one_describe():
     # Given a job running for weeks under 2,000 finished ones, 5 new jobs in the window, and
     # the service's full pages of 1,000
@@ -158,13 +192,13 @@ def test_a_job_running_since_before_a_long_history_costs_a_small_page_and_one_de
     assert result.jobs[old.arn].status == "InProgress"
 
 
-def test_a_window_larger_than_the_first_page_is_paged_on_with_full_pages():
+def test_a_window_larger_than_the_first_page_is_paged_on_with_growing_pages():
     # Given 250 new jobs in the window (a burst the state did not know of)
     new = [job(f"n{i}", 3000 + i) for i in range(250)]
     source = FakeSource([job("h", 0), *new], page_size=1000)
     result = scan_kind(
         KIND, source, {}, floor=None, window_start=T0 + timedelta(minutes=3000), first_page=100
     )
-    # Then a page of 100, then a full page reaching below the window: every new job seen
-    assert source.limits == [100, None]
+    # Then a page of 100, then one of 200 reaching below the window: every new job seen
+    assert source.limits == [100, 200]
     assert {n.arn for n in new} <= set(result.jobs)

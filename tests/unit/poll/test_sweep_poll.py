@@ -480,9 +480,9 @@ def test_more_new_jobs_than_a_leafs_first_page_are_all_reported(workers: int) ->
         world.sim.start_ingestion_job(kb, ds)
     requests = _record_requests(world)
     world.run()
-    # Then the visit pages on (a full page next) and every one is reported once
+    # Then the visit pages on (a page twice as large next) and every one is reported once
     listed = [params for name, params, _ in requests if name == "ListIngestionJobs"]
-    assert [p["maxResults"] for p in listed] == [LEAF_FIRST_PAGE, 1000]
+    assert [p["maxResults"] for p in listed] == [LEAF_FIRST_PAGE, 2 * LEAF_FIRST_PAGE]
     assert world.published() == [("kb-000 / source-0", None, "STARTING")] * (LEAF_FIRST_PAGE + 5)
     world.run()
     assert len(world.publisher.messages) == LEAF_FIRST_PAGE + 5
@@ -622,3 +622,23 @@ def test_passes_over_many_policies_stay_within_the_budget(workers: int) -> None:
     assert sweep is not None
     assert all(sweep.nodes[(p,)].visited_at is not None for p in policies)
     assert world.published() == []
+
+
+def test_a_first_pass_over_several_runs_reports_each_build_once_while_others_move_on(
+    workers: int,
+) -> None:
+    # Given a policy whose first pass takes several runs (6 finished builds, 2 a page, newest
+    # first), and a small policy listed completely every run (its window, and the kind's
+    # watermark, move on every run)
+    world, policy = _policy_world(workers, 6, newest_first=True)
+    world.sim.add_policy("small")
+    # When a build starts and ends on the first policy before each of 4 runs, and 20 quiet runs
+    # follow (two more passes, over 100 minutes: far longer than the lookback)
+    for run in range(24):
+        if run < 4:
+            world.sim.start_build(policy, status="COMPLETED")
+        world.run()
+    # Then each is reported once, in the first pass or the second, never again
+    arns = [body["jobArn"] for body in world.bodies()]
+    assert len(arns) == 4
+    assert len(set(arns)) == 4
