@@ -613,19 +613,15 @@ def every_kind_wait_s(
     aws_latency_s: float,
 ) -> float:
     """The modelled wait of a run with every kind enabled, seconds: the account-wide kinds'
-    scans on the scan threads wait ``makespan(chains, SCAN_WORKERS)`` (one chain per kind, as
-    ``sim.bench`` models them); the sweep's requests on the scan threads wait
-    ceil(n / SCAN_WORKERS) (waves of one request each, as ``waited_s``) *after* them (an upper
-    bound: the sweep's waves share the same threads and may start while scans still run); the
-    ``sequential`` Bedrock requests (off the scan threads, both kinds of kinds) and every DynamoDB
-    and SNS request wait one after another."""
+    scans (one chain per kind, as ``sim.bench`` models them) and the sweep's requests made on the
+    scan threads (chains of one request each: at steady state a sweep's visits are one wave of
+    every known node) share ``SCAN_WORKERS`` threads, ``poll.run`` starting the sweeps' visits
+    with the scans: they wait ``makespan(chains + sweep's, SCAN_WORKERS)``. The ``sequential``
+    Bedrock requests (off the scan threads: the region's first pair, describes after the reads)
+    and every DynamoDB and SNS request wait one after another."""
     from job_monitor.wiring import SCAN_WORKERS  # noqa: PLC0415
 
-    bedrock = (
-        sequential
-        + makespan(list(chains), SCAN_WORKERS)
-        + makespan([1] * sweep_scan_calls, SCAN_WORKERS)
-    )
+    bedrock = sequential + makespan([*chains, *([1] * sweep_scan_calls)], SCAN_WORKERS)
     return bedrock * latency_s + aws_requests * aws_latency_s
 
 
@@ -805,10 +801,10 @@ QUIET_NOTE = (
     "after a baseline and two runs (the sweep has visited every node: K = 1 here); the row is "
     f"the median of {EVERY_KIND_RUNS} consecutive quiet runs (one run's CPU time varies by half "
     "on a shared 2-core machine), each measured like the other quiet runs: CPU x slowdown + "
-    "waits, where the scans' requests wait the "
-    "makespan of their per-kind chains on the scan threads and the sweep's requests on those "
-    "threads wait ceil(n / scan workers) after them (an upper bound: both share the threads), "
-    "every other request one after another. The target judges this row. In brackets, a "
+    "waits, where the scans' per-kind chains of requests and the sweep's requests on the scan "
+    "threads (chains of one) wait the makespan of them all on the scan threads (the sweeps' "
+    "visits start with the scans), every other request one after another. The target judges "
+    "this row. In brackets, a "
     "cross-check: the account-wide quiet run + each parent kind's quiet run alone, added up "
     "(it waits for three state loads and three runs' requests; its CPU comes from three other "
     "runs, so on a loaded machine it can land on either side of the measured figure)."

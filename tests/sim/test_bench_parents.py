@@ -336,12 +336,16 @@ def test_the_target_judges_the_measured_run_not_the_sum():
     assert every_kind_target([])[1] is None
 
 
-def test_the_every_kind_waits_put_the_sweeps_waves_after_the_scans_chains():
-    waves = -(-20 // SCAN_WORKERS)
+def test_the_every_kind_waits_share_the_scan_threads_between_scans_and_sweeps():
     # 3 requests in sequence, scans of 2 kinds as chains of 2 and 3, 20 sweep requests on the
-    # scan threads, 4 DynamoDB/SNS requests
+    # scan threads (chains of one), 4 DynamoDB/SNS requests: 25 requests on SCAN_WORKERS threads
     waited = every_kind_wait_s(3, [2, 3], 20, 4, latency_s=0.05, aws_latency_s=0.01)
-    assert waited == pytest.approx((3 + 3 + waves) * 0.05 + 4 * 0.01)
+    assert SCAN_WORKERS == 10
+    assert waited == pytest.approx((3 + 3) * 0.05 + 4 * 0.01)
+    # the longest chain bounds it from below
+    assert every_kind_wait_s(0, [5], 2, 0, latency_s=0.05, aws_latency_s=0.01) == pytest.approx(
+        5 * 0.05
+    )
     # no threads used: everything in sequence
     assert every_kind_wait_s(5, [], 0, 1, latency_s=0.05, aws_latency_s=0.01) == pytest.approx(
         5 * 0.05 + 0.01

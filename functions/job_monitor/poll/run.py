@@ -15,7 +15,9 @@ it, and its other kinds are not tried (as without threads); once it has answered
 the remaining kinds start together. Everything after the reads (claims, publishes, state
 writes) stays sequential, in the kinds' order, exactly as before: each kind's scan is handed to
 its own pair, and what a scan raised is raised there, isolated to that pair as if it had been
-made in place.
+made in place. A parent-scoped kind's sweep visits (``poll.sweep.sweep_reads``) start with the
+scans too, from a thread of their own, their waves on the same scan threads, and are handed to
+its pair the same way.
 
 A kind the region does not offer (``ports.KindNotOffered``) is not a failure: the region's state
 remembers it, it is logged once (a WARNING when first found), counted in the report
@@ -46,7 +48,12 @@ from job_monitor.poll.kind import (
     poll_kind,
     scan_reads,
 )
-from job_monitor.poll.sweep import poll_parent_kind, take_sweep_baseline
+from job_monitor.poll.sweep import (
+    SweepVisits,
+    poll_parent_kind,
+    sweep_reads,
+    take_sweep_baseline,
+)
 from job_monitor.ports import (
     KindNotOffered,
     KindState,
@@ -118,6 +125,14 @@ class Poller:
             if ctx.scan_workers > 1
             else None
         )
+        # The parent-scoped kinds' sweeps wait on their waves (read on ``pool``) from threads of
+        # their own, so they never hold a scan thread while waiting for one.
+        sweeps = sum(1 for kind in self._kinds if kind.parents)
+        coordinators = (
+            ThreadPoolExecutor(max_workers=sweeps, thread_name_prefix="scan-sweep")
+            if pool is not None and sweeps
+            else None
+        )
         pairs_left = len(self._kinds) * len(self._regions)
         for scope in self._regions:
             region_down: str | None = None
@@ -130,6 +145,7 @@ class Poller:
                     "state of a region could not be read", extra={"region": scope.name}
                 )
             scans: dict[str, Future[Scanned]] = {}
+            visits: dict[str, Future[SweepVisits]] = {}
             probed = False
             for index, kind in enumerate(self._kinds):
                 kind_report = KindReport(kind=kind.name, region=scope.name)
@@ -149,14 +165,28 @@ class Poller:
                     continue
                 if pool is not None and probed and not scans and region_down is None:
                     # The region answered its first pair: the rest of its scans go at once.
-                    scans = self._start_scans(pool, scope, snapshot, clock, self._kinds[index:])
+                    scans, visits = self._start_scans(
+                        scope, snapshot, clock, self._kinds[index:], pool=pool, sweeps=coordinators
+                    )
                 region_down = self._run_pair(
-                    scope, kind, state, kind_report, report, scan=scans.get(kind.name), reads=pool
+                    scope,
+                    kind,
+                    state,
+                    kind_report,
+                    report,
+                    scan=scans.get(kind.name),
+                    visits=visits.get(kind.name),
+                    reads=pool,
                 )
                 probed = True
-            for unused in scans.values():
-                unused.cancel()  # a pair skipped (region down, no time left): not waited for
+            # A pair skipped (region down, no time left): its reads are not waited for.
+            for unused_scan in scans.values():
+                unused_scan.cancel()
+            for unused_visits in visits.values():
+                unused_visits.cancel()
             report.api_calls.update(scope.calls)
+        if coordinators is not None:
+            coordinators.shutdown(wait=True, cancel_futures=True)
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
         report.finished_at = clock()
@@ -166,29 +196,43 @@ class Poller:
 
     def _start_scans(
         self,
-        pool: ThreadPoolExecutor,
         scope: RegionScope,
         snapshot: Snapshot,
         clock: Clock,
         kinds: Sequence[JobKind],
-    ) -> dict[str, Future[Scanned]]:
-        """Start the scans of ``kinds`` that will poll (account-wide, a cursor, readable, not
-        marked not offered), in order; by kind name."""
+        *,
+        pool: ThreadPoolExecutor,
+        sweeps: ThreadPoolExecutor | None,
+    ) -> tuple[dict[str, Future[Scanned]], dict[str, Future[SweepVisits]]]:
+        """Start the reads of ``kinds`` that will poll (a cursor, readable, not marked not
+        offered), in order, by kind name: an account-wide kind's scan on ``pool``, a
+        parent-scoped kind's sweep visits on ``sweeps`` (their waves on ``pool``)."""
         scans: dict[str, Future[Scanned]] = {}
+        visits: dict[str, Future[SweepVisits]] = {}
         for kind in kinds:
             state = snapshot.of(kind)
             marked = state.not_offered
             if (
-                kind.parents
-                or state.cursor is None
+                state.cursor is None
                 or state.unreadable_cursor is not None
                 or (marked is not None and clock() < marked.recheck_at)
             ):
                 continue
-            scans[kind.name] = pool.submit(
-                scan_reads, self._context, scope, kind, state=state, cursor=state.cursor
-            )
-        return scans
+            if not kind.parents:
+                scans[kind.name] = pool.submit(
+                    scan_reads, self._context, scope, kind, state=state, cursor=state.cursor
+                )
+            elif sweeps is not None:
+                visits[kind.name] = sweeps.submit(
+                    sweep_reads,
+                    self._context,
+                    scope,
+                    kind,
+                    state=state,
+                    cursor=state.cursor,
+                    reads=pool,
+                )
+        return scans, visits
 
     def _run_pair(
         self,
@@ -199,6 +243,7 @@ class Poller:
         report: RunReport,
         *,
         scan: Future[Scanned] | None = None,
+        visits: Future[SweepVisits] | None = None,
         reads: ThreadPoolExecutor | None = None,
     ) -> str | None:
         """Run one pair; return why the region is down when the rest of it must be skipped."""
@@ -229,6 +274,7 @@ class Poller:
                     cursor=state.cursor,
                     report=kind_report,
                     reads=reads,
+                    visited=visits.result if visits is not None else None,
                 )
             else:
                 poll_kind(

@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from concurrent.futures import Executor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from job_monitor.domain.detect import Change, TrackedJob, Window, detect_changes
+from job_monitor.domain.detect import Change, TrackedJob, Window, detect_changes, retired_unknown
 from job_monitor.domain.jobs import Job
 from job_monitor.domain.kinds import JobKind
 from job_monitor.domain.sweep import ROOT, Node, Path, SweepState, pass_visits, plan_visits
@@ -73,28 +74,47 @@ def take_sweep_baseline(store: StateStore, kind: JobKind, now: datetime) -> int:
     return 0
 
 
-def poll_parent_kind(
+@dataclass(frozen=True)
+class SweepVisits:
+    """What one run's sweep visits found (``sweep_reads``), nothing recorded yet."""
+
+    observed_at: datetime
+    visitor: _Visitor
+    """The visits: the leaves' jobs, the sweep's tree as they left it (in memory), the calls."""
+    tracked: dict[str, TrackedJob]
+    """The tracked jobs the visits followed, by ARN."""
+
+
+Visited = Callable[[], SweepVisits]
+"""A kind's sweep visits, made or to be made. Calling it raises what the visits' reads raised
+(``poll.run`` makes them while the account-wide scans run, then hands them to the kind's pair)."""
+
+
+def sweep_reads(
     ctx: PollContext,
     scope: RegionScope,
     kind: JobKind,
     *,
     state: KindState,
     cursor: Cursor,
-    report: KindReport,
+    tracked: dict[str, TrackedJob] | None = None,
     reads: Executor | None = None,
-) -> None:
-    """Raises ``OutOfTime`` after recording what is safe when the kind's share is spent; what
-    the source raises other than a single parent's failure propagates (nothing is recorded).
-    ``reads``: where a wave's list calls run together (the run's scan threads); None: one
-    after another in this thread."""
+) -> SweepVisits:
+    """The visits of ``poll_parent_kind`` (list and describe calls, no write: the sweep's tree in
+    ``state.sweep`` is updated in memory only), made now. ``tracked``: the jobs followed
+    (``follow_unknown``); None reads them from the state by the same rule without writing.
+    ``reads``: where a wave's list calls run together (the run's scan threads); None: one after
+    another in this thread. Raises what the source raises other than a single parent's failure.
+    """
     source = scope.source_for(kind)
     if not isinstance(source, ParentJobSource):
         raise TypeError(f"the {kind.service} job source cannot list parents")
-    sweep = state.sweep or SweepState()
-    tracked = follow_unknown(ctx, scope, kind, state, report)
-    tracked_by_leaf: dict[Path | None, dict[str, TrackedJob]] = defaultdict(dict)
-    for arn, job in tracked.items():
-        tracked_by_leaf[kind.leaf_of(arn)][arn] = job
+    if tracked is None:
+        tracked = retired_unknown(kind, state.tracked, ctx.clock()).following
+    if state.sweep is None:
+        state.sweep = SweepState()
+    sweep = state.sweep
+    tracked_by_leaf = _by_leaf(kind, tracked)
     for flagged in state.flags:
         if len(flagged) == len(kind.parents):
             sweep.ensure(flagged)  # a start seen before the rotation found its parents
@@ -108,12 +128,50 @@ def poll_parent_kind(
         source=source,
         kind=kind,
         sweep=sweep,
-        report=report,
         baseline=cursor.baseline,
         known_by_leaf=known_by_leaf,
         reads=reads,
     )
     _visit_planned(visit, must, tracked_by_leaf)
+    return SweepVisits(observed_at, visit, dict(tracked))
+
+
+def _by_leaf(
+    kind: JobKind, tracked: dict[str, TrackedJob]
+) -> dict[Path | None, dict[str, TrackedJob]]:
+    by_leaf: dict[Path | None, dict[str, TrackedJob]] = defaultdict(dict)
+    for arn, job in tracked.items():
+        by_leaf[kind.leaf_of(arn)][arn] = job
+    return by_leaf
+
+
+def poll_parent_kind(
+    ctx: PollContext,
+    scope: RegionScope,
+    kind: JobKind,
+    *,
+    state: KindState,
+    cursor: Cursor,
+    report: KindReport,
+    reads: Executor | None = None,
+    visited: Visited | None = None,
+) -> None:
+    """Raises ``OutOfTime`` after recording what is safe when the kind's share is spent; what
+    the source raises other than a single parent's failure propagates (nothing is recorded).
+    ``visited``: the run's visits when already made (``sweep_reads``, while the account-wide
+    scans ran); made here (``reads``: see ``sweep_reads``) when None."""
+    tracked = follow_unknown(ctx, scope, kind, state, report)
+    visits = (
+        visited()
+        if visited is not None
+        else sweep_reads(ctx, scope, kind, state=state, cursor=cursor, tracked=tracked, reads=reads)
+    )
+    visit, observed_at = visits.visitor, visits.observed_at
+    source, sweep = visit.source, visit.sweep
+    # A job no longer followed (retired by ``follow_unknown`` since the visits) is left out.
+    tracked = {arn: job for arn, job in visits.tracked.items() if arn in tracked}
+    tracked_by_leaf = _by_leaf(kind, tracked)
+    report.failed_parents += visit.failed_parents
     report.strategy = f"sweep:{visit.calls} calls, {len(visit.leaves)} leaves"
 
     # Tracked jobs whose leaf is gone (or was never known): describe them once.
@@ -274,7 +332,6 @@ class _Visitor:
     source: ParentJobSource
     kind: JobKind
     sweep: SweepState
-    report: KindReport
     baseline: datetime | None
     known_by_leaf: Counter[Path | None] = field(default_factory=Counter)
     """Jobs the state knows per leaf (tracked and recently reported): a leaf's first page
@@ -286,6 +343,8 @@ class _Visitor:
     """Each listed leaf's jobs (for a leaf listed by passes: its page's, and its tracked jobs)."""
     passes: dict[Path, _PassPage] = field(default_factory=dict)
     """The leaves of ``leaves`` listed by passes (``domain.sweep``): where each pass stands."""
+    failed_parents: list[str] = field(default_factory=list)
+    """"path: error code" of each parent that could not be listed (``ParentUnavailable``)."""
 
     @property
     def depth(self) -> int:
@@ -386,7 +445,7 @@ class _Visitor:
             )
         elif listing.denied is not None:
             where = "/".join(path)
-            self.report.failed_parents.append(f"{where}: {listing.denied}")
+            self.failed_parents.append(f"{where}: {listing.denied}")
             logger.error(
                 "parent cannot be listed; the sweep goes on with the others",
                 extra={"kind": self.kind.name, "path": where, "error_code": listing.denied},

@@ -8,14 +8,23 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
 
+from job_monitor.adapters.job_source import BedrockJobSource
 from job_monitor.config import MonitorSettings
 from job_monitor.domain.jobs import Job
-from job_monitor.domain.kinds import BATCH_INFERENCE, EVALUATION, MODEL_CUSTOMIZATION, JobKind
+from job_monitor.domain.kinds import (
+    BATCH_INFERENCE,
+    EVALUATION,
+    KNOWLEDGE_BASE_INGESTION,
+    MODEL_CUSTOMIZATION,
+    JobKind,
+)
 from job_monitor.monitor import Monitor
 from job_monitor.poll.run import RunFailed
 from job_monitor.ports import Page, RegionScope
+from sim.parents import ParentScopedSimulator
 from tests.fakes.ports import FakeJobSource, InMemoryStateStore, RecordingPublisher
 
 REGION = "us-east-1"
@@ -128,3 +137,49 @@ def test_a_failed_scan_fails_its_own_kind_only(world):
     }
     published = [json.loads(m.body)["kind"] for m in PUBLISHER[0].messages]
     assert published == [BATCH_INFERENCE.name, EVALUATION.name]
+
+
+def _with_a_knowledge_base(source: MeetingSource, now: dict[str, datetime]) -> tuple[Any, Any]:
+    """A monitor factory for ``KINDS`` and knowledge-base ingestion (one knowledge base with a
+    data source, on the parent-scoped simulator), and that simulator."""
+    sim = ParentScopedSimulator(REGION, "123456789012", clock=lambda: now["t"])
+    sim.add_data_source(sim.add_knowledge_base("docs"), "s3")
+    client = boto3.client(
+        "bedrock-agent", region_name=REGION, aws_access_key_id="t", aws_secret_access_key="t"
+    )
+    agent = BedrockJobSource(sim.attach(client), account="123456789012")
+    settings = MonitorSettings(
+        table_name="unused",
+        topic_arn=f"arn:aws:sns:{REGION}:123456789012:transitions",
+        kinds=(*KINDS, KNOWLEDGE_BASE_INGESTION),
+        home_region=REGION,
+    )
+    scope = RegionScope(REGION, sources={"bedrock": source, "bedrock-agent": agent}, store=STORE[0])
+
+    def build(workers: int) -> Monitor:
+        return Monitor(
+            settings, [scope], PUBLISHER[0], clock=lambda: now["t"], scan_workers=workers
+        )
+
+    return build, sim
+
+
+def test_a_sweep_reads_while_the_scans_of_its_region_run(world):
+    source, now = world
+    build, sim = _with_a_knowledge_base(source, now)
+    build(4).run()  # baselines
+    # Given list calls that return only when the two scans and the sweep's first listing (the
+    # knowledge bases) are all in flight
+    now["t"] += timedelta(minutes=5)
+    source.barrier = threading.Barrier(len(MEETING) + 1, timeout=10)
+
+    def meet(model: Any, **_: Any) -> None:
+        if model.name == "ListKnowledgeBases" and source.barrier is not None:
+            source.barrier.wait()
+
+    sim_client = build(4).regions[0].sources["bedrock-agent"].client
+    sim_client.meta.events.register("before-parameter-build.bedrock-agent", meet)
+    # When the run reads on 4 threads, Then every kind succeeds: the sweep did not wait for them
+    report = build(4).run()
+    assert [k.error for k in report.kinds] == [None] * 4
+    assert sim.calls["ListKnowledgeBases"] == 1 and sim.calls["ListDataSources"] == 1
