@@ -11,6 +11,7 @@ from job_monitor.domain.kinds import MODEL_CUSTOMIZATION, JobKind
 from job_monitor.poll.scan import (
     FIRST_PAGE,
     PAGE_SIZE,
+    ScanResult,
     first_page_size,
     next_page_size,
     scan_kind,
@@ -147,13 +148,14 @@ def test_the_second_page_is_twice_the_first_and_the_later_ones_full():
     assert next_page_size(None, first=True) is None  # a full first page: full pages after it
 
 
-def test_a_busy_window_is_paged_on_without_reading_the_history_below_it():
-    # Given a job running for weeks under 2,000 finished ones, and 145 new jobs in the window
+def _scan_under_a_long_history(new_jobs: int) -> tuple[FakeSource, ScanResult, Job, list[Job]]:
+    """A job running for weeks under 2,000 finished ones and ``new_jobs`` new ones in the window,
+    on the service's full pages of 1,000, scanned with a first page of ``first_page_size(0)``:
+    (source, result, the old job, the new jobs)."""
     old = job("old", 0, "InProgress")
     history = [job(f"h{i}", 100 + i) for i in range(2000)]
-    new = [job(f"n{i}", 3000 + i) for i in range(145)]
+    new = [job(f"n{i}", 3000 + i) for i in range(new_jobs)]
     source = FakeSource([old, *history, *new], page_size=1000)
-    # When the scan starts with a first page of 50
     result = scan_kind(
         KIND,
         source,
@@ -162,6 +164,13 @@ def test_a_busy_window_is_paged_on_without_reading_the_history_below_it():
         window_start=T0 + timedelta(minutes=3000),
         first_page=first_page_size(0),
     )
+    return source, result, old, new
+
+
+def test_a_busy_window_is_paged_on_without_reading_the_history_below_it():
+    # Given a job running for weeks under 2,000 finished ones, and 145 new jobs in the window
+    # When the scan starts with a first page of 50
+    source, result, old, new = _scan_under_a_long_history(145)
     # Then the second page is twice the first and reaches below the window: 150 summaries, not
     # the 1,050 of a full second page
     assert source.limits == [50, 100]
@@ -170,21 +179,9 @@ def test_a_busy_window_is_paged_on_without_reading_the_history_below_it():
 
 
 def test_a_job_running_since_before_a_long_history_costs_a_small_page_and_one_describe():
-    # Given a job running for weeks under 2,000 finished ones, 5 new jobs in the window, and
-    # the service's full pages of 1,000
-    old = job("old", 0, "InProgress")
-    history = [job(f"h{i}", 100 + i) for i in range(2000)]
-    new = [job(f"n{i}", 3000 + i) for i in range(5)]
-    source = FakeSource([old, *history, *new], page_size=1000)
+    # Given a job running for weeks under 2,000 finished ones, and 5 new jobs in the window
     # When the scan asks for a first page of first_page_size(...)
-    result = scan_kind(
-        KIND,
-        source,
-        tracked(old),
-        floor=old.created_at,
-        window_start=T0 + timedelta(minutes=3000),
-        first_page=first_page_size(0),
-    )
+    source, result, old, new = _scan_under_a_long_history(5)
     # Then one page of 50 summaries (not 1,000) covers the window, and the old job is described
     assert source.limits == [FIRST_PAGE]
     assert source.calls == Counter({"list": 1, "describe": 1})
