@@ -50,6 +50,7 @@ import math
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -652,7 +653,6 @@ def measure_every_kind(
     ``bedrock`` client: it passes the account-wide operations through). ``settings``: overrides
     of ``acct.settings`` (e.g. ``delivery_batch``)."""
     from job_monitor.domain.kinds import REGISTRY  # noqa: PLC0415
-    from sim.bench_quiet import bedrock_bytes  # noqa: PLC0415
     from sim.local import create_state_table  # noqa: PLC0415
 
     clock = acct.clock
@@ -682,46 +682,78 @@ def measure_every_kind(
             monitor = acct.monitor(every)
             for service in sorted({k.service for k in parent_kinds}):
                 probe.watch(monitor.regions[0].sources[service].client)
-            acct.bedrock.reset_calls()
-            parent_before = sum(sim.calls.values())
-            meter.reset()
-            probe.reset()
-            cpu, report = _frozen_cpu(monitor.run)
-            chains: dict[str, int] = {}
-            for operation, n in meter.on_scan_threads.items():
-                if operation in operation_kind:
-                    chains[operation_kind[operation]] = chains.get(operation_kind[operation], 0) + n
-            account_wide = len(acct.bedrock.calls)
-            parent_calls = sum(sim.calls.values()) - parent_before
-            on_threads = sum(chains.values()) + probe.scan_calls
-            wait = every_kind_wait_s(
-                account_wide + parent_calls - on_threads,
-                list(chains.values()),
-                probe.scan_calls,
-                meter.dynamodb + meter.sns,
-                latency_s=latency_s,
-                aws_latency_s=aws_latency_s,
-            )
-            own = max(0.0, cpu - meter.server_s - probe.sim_s)
             runs.append(
-                EveryKind(
+                _every_kind_run(
+                    monitor.run,
+                    acct,
+                    meter,
+                    probe,
+                    operation_kind,
                     history=history,
                     shape=shape,
-                    bedrock_calls=account_wide + parent_calls,
-                    parent_calls=parent_calls,
-                    bedrock_bytes=bedrock_bytes(dict(meter.response_bytes)) + probe.body_bytes,
-                    dynamodb_requests=meter.dynamodb,
-                    dynamodb_bytes=meter.response_bytes.get("dynamodb", 0),
-                    cpu_s=own,
-                    wait_s=wait,
-                    lambda_s=own * fn.cpu_slowdown + wait,
-                    published=len(report.published),
-                    runs=EVERY_KIND_RUNS,
+                    latency_s=latency_s,
+                    aws_latency_s=aws_latency_s,
+                    fn=fn,
                 )
             )
     finally:
         clock.now = start
     return median_run(runs)
+
+
+def _every_kind_run(
+    run: Callable[[], Any],
+    acct: Any,
+    meter: Any,
+    probe: _ParentProbe,
+    operation_kind: dict[str, str],
+    *,
+    history: int,
+    shape: str,
+    latency_s: float,
+    aws_latency_s: float,
+    fn: FunctionConfig,
+) -> EveryKind:
+    """One measured quiet run of ``measure_every_kind``'s monitor (``run``) on ``acct`` (its
+    parent simulator watched by ``probe``): its requests counted from now (``operation_kind``:
+    the account-wide operations' kinds, for their chains on the scan threads), its CPU less
+    the simulators' and moto's, its waits modelled."""
+    from sim.bench_quiet import bedrock_bytes  # noqa: PLC0415
+
+    acct.bedrock.reset_calls()
+    parent_before = sum(acct.parents.calls.values())
+    meter.reset()
+    probe.reset()
+    cpu, report = _frozen_cpu(run)
+    chains: Counter[str] = Counter()
+    for operation, n in meter.on_scan_threads.items():
+        if operation in operation_kind:
+            chains[operation_kind[operation]] += n
+    account_wide = len(acct.bedrock.calls)
+    parent_calls = sum(acct.parents.calls.values()) - parent_before
+    wait = every_kind_wait_s(
+        account_wide + parent_calls - chains.total() - probe.scan_calls,
+        list(chains.values()),
+        probe.scan_calls,
+        meter.dynamodb + meter.sns,
+        latency_s=latency_s,
+        aws_latency_s=aws_latency_s,
+    )
+    own = max(0.0, cpu - meter.server_s - probe.sim_s)
+    return EveryKind(
+        history=history,
+        shape=shape,
+        bedrock_calls=account_wide + parent_calls,
+        parent_calls=parent_calls,
+        bedrock_bytes=bedrock_bytes(dict(meter.response_bytes)) + probe.body_bytes,
+        dynamodb_requests=meter.dynamodb,
+        dynamodb_bytes=meter.response_bytes.get("dynamodb", 0),
+        cpu_s=own,
+        wait_s=wait,
+        lambda_s=own * fn.cpu_slowdown + wait,
+        published=len(report.published),
+        runs=EVERY_KIND_RUNS,
+    )
 
 
 def median_run(runs: Sequence[EveryKind]) -> EveryKind:
