@@ -431,8 +431,8 @@ class _Visitor:
         return _Listing(path, 2, jobs=page.jobs, pass_page=_PassPage(page.next_token, True))
 
     def record(self, listing: _Listing) -> bool:
-        """What one visit found, into the sweep, the run's leaves and the report; True when a
-        parent's listing turned up children not known before."""
+        """What one visit found, into the sweep, the run's leaves and ``failed_parents``; True
+        when a parent's listing turned up children not known before."""
         path = listing.path
         self.calls += listing.calls
         if path not in self.sweep.nodes:
