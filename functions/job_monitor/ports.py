@@ -354,6 +354,13 @@ class StateStore(Protocol):
         claim)."""
         ...
 
+    def note_beyond_first_page(self, kind: JobKind, arn: str) -> None:
+        """Mark a tracked job as read apart (``TrackedJob.beyond_first_page``) on its in-view
+        item; later updates of the item keep the mark. Nothing happens when the job is out of
+        view. An optimisation only: without the mark, the job is read apart anyway when a scan's
+        pages stop above it, at the cost of a page of history."""
+        ...
+
     def forget(self, kind: JobKind, arn: str, *, expires_at: datetime) -> None:
         """Stop following a job Bedrock no longer knows; its record expires at ``expires_at``."""
         ...

@@ -270,8 +270,12 @@ class InMemoryStateStore(_Faults):
             job = replace(job, last_modified=before.job.last_modified)
         if job.tags is None and before is not None:  # tags are never removed by an update
             job = replace(job, tags=before.job.tags)
-        if before is not None:  # an update: the alerts noted on the item survive
-            job = replace(job, alerts_sent=before.job.alerts_sent | job.alerts_sent)
+        if before is not None:  # an update: the alerts and the marks noted on the item survive
+            job = replace(
+                job,
+                alerts_sent=before.job.alerts_sent | job.alerts_sent,
+                beyond_first_page=before.job.beyond_first_page or job.beyond_first_page,
+            )
         self.view[key] = ViewItem(_at_ms(job), finished=kind.is_terminal(job.status))
 
     def note_alert(self, kind: JobKind, arn: str, dedupe_id: str) -> None:
@@ -280,6 +284,14 @@ class InMemoryStateStore(_Faults):
         if item is not None:
             job = replace(item.job, alerts_sent=item.job.alerts_sent | {dedupe_id})
             self.view[(kind.name, arn)] = replace(item, job=job)
+
+    def note_beyond_first_page(self, kind: JobKind, arn: str) -> None:
+        self._check("note_beyond_first_page")
+        item = self.view.get((kind.name, arn))
+        if item is not None:
+            self.view[(kind.name, arn)] = replace(
+                item, job=replace(item.job, beyond_first_page=True)
+            )
 
     def forget(self, kind: JobKind, arn: str, *, expires_at: datetime) -> None:
         self._check("forget")

@@ -7,8 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from job_monitor.adapters.state_store import DynamoStateStore
 from job_monitor.domain.kinds import REGISTRY
-from sim.local import LocalAccount
+from sim.local import TABLE_NAME, LocalAccount
 
 HISTORY = 10_000
 POLLED = [name for name, kind in REGISTRY.items() if kind.polled and not kind.parents]
@@ -116,6 +117,49 @@ def test_single_old_running_job_costs_one_describe(account: LocalAccount):
     account.monitor(settings).run()
     assert account.bedrock.count(list_op(kind)) == 1
     assert account.bedrock.count(detail_op(kind)) == 1
+
+
+def test_a_job_beyond_the_first_page_is_marked_once_then_the_list_starts_above_it(
+    account: LocalAccount,
+):
+    # Given a job running for 3 days under 2,000 newer finished jobs, and one running for an hour
+    kind = "model-customization"
+    old = account.bedrock.create_job(
+        kind, "long", status="InProgress", created_at=account.clock.now - timedelta(days=3)
+    )
+    add_history(account, kind, 2_000, days=2)
+    recent_at = account.clock.now - timedelta(hours=1)
+    account.bedrock.create_job(kind, "recent", status="InProgress", created_at=recent_at)
+    settings = account.settings(kinds=(REGISTRY[kind],))
+    account.monitor(settings).run()
+    # When the first run after the baseline finds its first page stopping above the long job
+    # (running for 3 days, it is also reported overdue: once, by the default thresholds)
+    state = DynamoStateStore(account.clients["dynamodb"], TABLE_NAME)
+    assert not state.load().of(REGISTRY[kind]).tracked[old].beyond_first_page
+    account.clock.advance(minutes=5)
+    account.monitor(settings).run()
+    # Then it marks the job on its in-view item
+    assert state.load().of(REGISTRY[kind]).tracked[old].beyond_first_page
+    # When the next quiet runs follow
+    for _ in range(2):
+        account.clock.advance(minutes=5)
+        account.bedrock.reset_calls()
+        account.requests.clear()
+        account.monitor(settings).run()
+        # Then each lists from the job running for an hour (not from the long one: no page of
+        # history), describes the long job, and writes nothing
+        lists = [p for op, p in account.bedrock.calls if op == list_op(kind)]
+        assert len(lists) == 1
+        assert recent_at - timedelta(minutes=1) < lists[0]["creationTimeAfter"] <= recent_at
+        assert account.bedrock.count(detail_op(kind)) == 1
+        assert account.count("dynamodb.") == 1
+    # When the long job fails
+    account.bedrock.set_status(old, "Failed", failure_message="out of memory")
+    account.clock.advance(minutes=5)
+    account.monitor(settings).run()
+    # Then the transition is published once
+    delivered = [m for m in account.drain() if "message_type" not in m.attributes]
+    assert [m.transition for m in delivered] == [("long", "InProgress", "Failed")]
 
 
 @pytest.mark.parametrize("new_jobs", [1, 1_200])

@@ -18,7 +18,8 @@ Table layout (partition key ``pk``, sort key ``sk``, TTL attribute ``expires_at`
   once an overdue alert was sent for the job ``alerts_sent`` (a string set of dedupe ids), and
   once its tags were read (``tag_keys`` set) ``tags``: a map of the allow-listed tags only (at
   most 4 keys of up to 128 characters with values up to 256: about 1.5 KB at worst; an empty map
-  means "read, none of the keys").
+  means "read, none of the keys"), and once a scan's pages stopped above the job
+  ``beyond_first_page`` (true; ``domain.detect.TrackedJob.beyond_first_page``).
 * ``sk="notoffered#<kind>"``: the region does not offer the kind (``ports.NotOffered``):
   ``evidence`` (what the service answered), ``since`` and ``recheck_at`` (epoch ms). A version that
   does not know the item logs it as unknown and ignores it.
@@ -234,6 +235,7 @@ def read_state_item(snapshot: Snapshot, item: Item) -> None:
                 unknown_since=optional_time(item, "unknown_since"),
                 alerts_sent=frozenset(item.get("alerts_sent", {}).get("SS", [])),
                 tags=optional_tags(item),
+                beyond_first_page=item.get("beyond_first_page", {}).get("BOOL", False) is True,
             )
             if item.get("finished", {}).get("BOOL", False):
                 state.recent[arn] = job

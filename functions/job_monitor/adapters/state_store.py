@@ -397,6 +397,19 @@ class DynamoStateStore:
             )
         )
 
+    def note_beyond_first_page(self, kind: JobKind, arn: str) -> None:
+        """``SET beyond_first_page``, only if the in-view item exists (no item is made for a job
+        out of view); ``sync_view`` never removes it."""
+        _unless_refused(
+            lambda: self._client.update_item(
+                TableName=self._table,
+                Key=view_key(self._pk, kind, arn),
+                UpdateExpression="SET beyond_first_page = :beyond",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":beyond": {"BOOL": True}},
+            )
+        )
+
     def forget(self, kind: JobKind, arn: str, *, expires_at: datetime) -> None:
         """Drops the in-view item; the record, if there is one (a job tracked since the baseline
         may have none), expires like a finished job's."""

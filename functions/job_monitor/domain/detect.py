@@ -36,6 +36,12 @@ class TrackedJob:
     """The job's allow-listed tags as read when it was first published (``Job.tags``); None =
     never read. Carried to the job's later transitions by ``detect_changes`` (and the real-time
     path), so they are read once per job."""
+    beyond_first_page: bool = False
+    """A scan's pages stopped above this job's creation time (more jobs were created since than
+    a first page holds: ``poll.scan``), so later scans start their list above it and read it
+    apart (a Get, or a list of its status) instead of listing down to it every run. Set once by
+    ``StateStore.note_beyond_first_page``; newer jobs only push it further down, so it is never
+    cleared. Not carried by ``of``: only the store fills it in."""
 
     @classmethod
     def of(cls, job: Job) -> TrackedJob:
@@ -134,11 +140,17 @@ def window_start(watermark: datetime | None, lookback: timedelta) -> datetime | 
 def list_floor(
     watermark: datetime | None, lookback: timedelta, tracked: Iterable[TrackedJob]
 ) -> datetime | None:
-    """Oldest creation time a run must list from: the oldest tracked job or the new-job window."""
-    candidates = [t.created_at for t in tracked]
+    """Oldest creation time a run must list from: the start of the new-job window, or the
+    oldest tracked job older than it, leaving out the jobs read apart
+    (``TrackedJob.beyond_first_page``). Without a window (no watermark yet), the oldest tracked
+    job, however far; None when nothing bounds the list."""
+    tracked = list(tracked)
+    candidates = [t.created_at for t in tracked if not t.beyond_first_page]
     start = window_start(watermark, lookback)
     if start is not None:
         candidates.append(start)
+    elif not candidates:
+        candidates = [t.created_at for t in tracked]
     return min(candidates) if candidates else None
 
 

@@ -151,10 +151,11 @@ def scan_reads(
         tracked = retired_unknown(kind, state.tracked, ctx.clock()).following
     start = window_start(cursor.watermark, ctx.lookback)
     floor = list_floor(cursor.watermark, ctx.lookback, tracked.values())
-    # Every tracked job was created after the floor (it is the oldest of them, or the window's
-    # start): a first page of twice what is known then reaches the floor unless more than that
-    # many new jobs came, instead of leaving the tracked jobs below it to Gets or status lists.
-    known = len(state.recent) + len(tracked)
+    # Every tracked job not read apart was created after the floor (it is the oldest of them, or
+    # the window's start): a first page of twice what is known then reaches the floor unless
+    # more than that many new jobs came, instead of leaving the tracked jobs below it to Gets or
+    # status lists.
+    known = len(state.recent) + sum(not t.beyond_first_page for t in tracked.values())
     observed_at = ctx.clock()
     scan = scan_kind(
         kind,
@@ -211,7 +212,26 @@ def poll_kind(
     _advance(scope, kind, state=state, cursor=cursor, newest=newest, lookback=ctx.lookback)
     if out_of_time:
         raise OutOfTime
+    note_beyond_first_page(scope, kind, scan)
     alert_overdue(ctx, scope, scan.jobs.values(), state=state, at=observed_at, report=report)
+
+
+def note_beyond_first_page(scope: RegionScope, kind: JobKind, scan: ScanResult) -> None:
+    """Mark the tracked jobs the scan's pages stopped above, and still running, on their in-view
+    items (``StateStore.note_beyond_first_page``: one write per job, once), so later scans read
+    them apart from the start. Best effort: a failure is logged, and the next run's pages stop
+    above the job again (one page of history more) and it is noted then."""
+    for job in scan.beyond_first_page:
+        seen = scan.jobs.get(job.arn)
+        if seen is None or kind.is_terminal(seen.status):
+            continue  # out of view, or leaves it with this run's commit
+        try:
+            scope.store.note_beyond_first_page(kind, job.arn)
+        except Exception:
+            logger.exception(
+                "could not mark a tracked job as beyond the first list page",
+                extra={"kind": kind.name, "region": scope.name, "job_arn": job.arn},
+            )
 
 
 def deliver_changes(

@@ -15,6 +15,11 @@ The list operations cannot filter on last-modified time, only on creation (or su
    status, so it is described (that call also carries its failure message).
 3. A tracked job that a complete listing does not show is described; if Bedrock no longer knows it
    (deleted), it is reported as gone.
+4. A tracked job the pages stopped above is marked so (``TrackedJob.beyond_first_page``: the
+   kind's poll writes the mark once). Later runs leave it out of the floor and read it apart as in
+   step 2 from the start: their list covers only the jobs above it. In an account with a long
+   history, a job running for days then costs a Get a run, not also a first page of history
+   (shape (b) of the benchmark: 20 summaries and a Get a kind instead of 50 and a Get).
 
 The first page is small (``first_page_size``: ``FIRST_PAGE`` summaries, or twice the jobs the
 state already knows in the window, at most 1,000), the second twice as large, the later ones
@@ -70,6 +75,10 @@ class ScanResult:
     gone: list[TrackedJob] = field(default_factory=list)
     """Tracked jobs that Bedrock no longer knows (deleted)."""
     strategy: str = "single-page"
+    beyond_first_page: list[TrackedJob] = field(default_factory=list)
+    """Tracked jobs the pages stopped above this run (read apart instead), not yet marked so
+    (``TrackedJob.beyond_first_page``): ``poll.kind`` notes them, and later scans start their
+    list above them."""
 
     def add(self, jobs: list[Job]) -> None:
         for job in jobs:
@@ -130,8 +139,10 @@ def scan_kind(
     window_start: datetime | None,
     first_page: int | None = None,
 ) -> ScanResult:
-    """What changed for ``kind`` (see the module docstring). ``first_page``: the first list
-    page's size (``first_page_size``; the source's full page when None)."""
+    """What changed for ``kind`` (see the module docstring). ``floor``: ``domain.detect.
+    list_floor`` (below the tracked jobs read apart: ``TrackedJob.beyond_first_page``).
+    ``first_page``: the first list page's size (``first_page_size``; the source's full page when
+    None). Raises what ``source`` raises."""
     result = ScanResult()
     after = floor - EPSILON if floor is not None else None
     oldest_listed: datetime | None = None
@@ -153,9 +164,17 @@ def scan_kind(
             break
 
     missing = [t for arn, t in tracked.items() if arn not in result.jobs]
-    if missing and not complete:
+    # Read apart: the jobs known to lie below the floor, and those the pages stopped above.
+    # Every other tracked job missing from a complete listing is described (deleted?).
+    apart = [t for t in missing if t.beyond_first_page or not complete]
+    result.beyond_first_page = [t for t in apart if not t.beyond_first_page]
+    if apart:
         result.strategy = "status-lists"
-        missing = _resolve_by_status(kind, source, missing, oldest_listed, result)
+        # A complete listing covered everything created since the floor.
+        until = oldest_listed if not complete else floor
+        left = _resolve_by_status(kind, source, apart, until, result)
+        apart_arns = {t.arn for t in apart}
+        missing = [t for t in missing if t.arn not in apart_arns] + left
     for job in missing:
         described = source.describe(kind, job.arn)
         if described is None:

@@ -374,6 +374,17 @@ SEQUENCES: dict[str, list[Callable[[StateStore], Any]]] = {
         lambda s: s.sync_view(KIND, replace(JOB, status="Stopping", tags=()), keep_in_view=True),
         lambda s: s.lookup(KIND, JOB.arn),
     ],
+    "beyond_first_page noted on the view item, kept by updates; out of view: nothing": [
+        lambda s: s.note_beyond_first_page(KIND, JOB.arn),
+        lambda s: s.save_baseline(KIND, Cursor(NOW, NOW), [JOB]),
+        lambda s: s.note_beyond_first_page(KIND, JOB.arn),
+        lambda s: s.note_beyond_first_page(KIND, JOB.arn),
+        lambda s: s.sync_view(KIND, replace(JOB, status="Stopping"), keep_in_view=True),
+        lambda s: s.lookup(KIND, JOB.arn),
+        _claim(ME, "Stopped"),
+        lambda s: s.commit(_commit("Stopped", expires=NOW + DAY), ME),
+        lambda s: s.lookup(KIND, JOB.arn),
+    ],
     "forget drops the view item; a record (only if any) expires": [
         lambda s: s.save_baseline(KIND, Cursor(NOW, NOW), [JOB]),
         lambda s: s.forget(KIND, JOB.arn, expires_at=NOW + timedelta(days=7)),
@@ -480,6 +491,19 @@ def test_unknown_since_is_stored_and_removed(pair: Pair) -> None:
     # And a known status later removes it
     store.sync_view(KIND, replace(JOB, status="Stopping"), keep_in_view=True)
     assert store.load().of(KIND).tracked[JOB.arn].unknown_since is None
+
+
+def test_beyond_first_page_is_noted_only_in_view_and_survives_updates(pair: Pair) -> None:
+    store = pair.dynamo
+    # Given a job out of view: the note makes no item
+    store.note_beyond_first_page(KIND, JOB.arn)
+    assert store.load().of(KIND).tracked == {}
+    # Given it in view: the note marks it, and a view update (a new status) keeps the mark
+    store.save_baseline(KIND, Cursor(NOW, NOW), [JOB])
+    assert store.load().of(KIND).tracked[JOB.arn].beyond_first_page is False
+    store.note_beyond_first_page(KIND, JOB.arn)
+    store.sync_view(KIND, replace(JOB, status="Stopping"), keep_in_view=True)
+    assert store.load().of(KIND).tracked[JOB.arn].beyond_first_page is True
 
 
 def test_tags_are_stored_with_the_view_item_and_survive_updates_without_them(pair: Pair) -> None:

@@ -116,6 +116,17 @@ def test_floor_is_oldest_tracked_job_or_window_start():
     assert window_start(None, LOOKBACK) is None
 
 
+def test_floor_leaves_out_the_jobs_read_apart_unless_nothing_else_bounds_it():
+    # Given a job running for weeks, marked beyond the first page, and one running for minutes
+    far = replace(tracked(job("far", "InProgress", -60_000), "InProgress"), beyond_first_page=True)
+    near = tracked(job("near", "InProgress", -600), "InProgress")
+    # Then the floor is the near job's (the window's start when it is younger)
+    assert list_floor(T0, LOOKBACK, [far, near]) == near.created_at
+    assert list_floor(T0, LOOKBACK, [far]) == T0 - LOOKBACK
+    # And without a window the far job bounds the list: it is never listed from the beginning
+    assert list_floor(None, LOOKBACK, [far]) == far.created_at
+
+
 def test_batch_jobs_use_submit_time_and_the_same_rules():
     submitted = job("batch", "Submitted", 50, kind=BATCH_INFERENCE)
     changes = detect_changes({}, WINDOW_AT_60, [submitted])

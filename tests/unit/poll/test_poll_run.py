@@ -307,3 +307,40 @@ def test_the_journal_hears_each_published_transition_once(world: World) -> None:
         ("Stopping", "Stopped"),
         ("InProgress", "Completed"),
     ]
+
+
+def test_a_failed_mark_beyond_the_first_page_is_logged_and_made_by_the_next_run(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given a job running for days under 200 newer finished ones
+    long = world.job("long", "InProgress", minutes_ago=3 * 24 * 60)
+    for i in range(200):
+        world.job(f"h{i}", "Completed", minutes_ago=2 * 24 * 60 - i)
+    world.run()
+    # When the first run after the baseline cannot write the mark (its pages stopped above)
+    world.store.fail_once("note_beyond_first_page", RuntimeError("throttled"))
+    world.clock.advance(minutes=5)
+    report = only(world.run())
+    # Then the run goes on (nothing failed; running for 3 days, the job is only reported
+    # overdue, by the default thresholds), and the failure is logged
+    assert report.error is None
+    assert [m.attributes.get("message_type") for m in world.publisher.messages] == ["overdue"]
+    assert "could not mark a tracked job as beyond the first list page" in caplog.text
+    assert not world.store.load().of(KIND).tracked[long.arn].beyond_first_page
+    # When the next run comes
+    world.clock.advance(minutes=5)
+    world.run()
+    # Then it marks the job, and the run after it makes one list call and one Get
+    assert world.store.load().of(KIND).tracked[long.arn].beyond_first_page
+    world.clock.advance(minutes=5)
+    world.source.calls.clear()
+    world.run()
+    assert world.source.calls == {KIND.list_operation: 1, DESCRIBE: 1}
+    # And when it fails, the failure is published once
+    world.set_status(long, "Failed", "out of memory")
+    world.clock.advance(minutes=5)
+    world.run()
+    world.clock.advance(minutes=5)
+    world.run()
+    transitions = [m for m in world.publisher.messages if "message_type" not in m.attributes]
+    assert [json.loads(m.body)["status"] for m in transitions] == ["Failed"]

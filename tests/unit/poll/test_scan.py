@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from job_monitor.domain.detect import TrackedJob
+from job_monitor.domain.detect import TrackedJob, list_floor
 from job_monitor.domain.jobs import Job
 from job_monitor.domain.kinds import MODEL_CUSTOMIZATION, JobKind
 from job_monitor.poll.scan import (
+    EPSILON,
     FIRST_PAGE,
     PAGE_SIZE,
     ScanResult,
@@ -20,6 +21,7 @@ from job_monitor.ports import Page
 
 KIND = MODEL_CUSTOMIZATION
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
+LOOKBACK = timedelta(minutes=15)
 
 
 class FakeSource:
@@ -30,12 +32,17 @@ class FakeSource:
         self.page_size = page_size
         self.calls: Counter[str] = Counter()
         self.limits: list[int | None] = []
+        self.afters: list[datetime | None] = []
+        self.befores: list[datetime | None] = []
+        self.summaries = 0
 
     def list_page(
         self, kind: JobKind, *, after=None, before=None, status=None, next_token=None, limit=None
     ) -> Page:
         self.calls["list" if status is None else f"list:{status}"] += 1
         self.limits.append(limit)
+        self.afters.append(after)
+        self.befores.append(before)
         matching = sorted(
             (
                 j
@@ -49,6 +56,7 @@ class FakeSource:
         )
         start = int(next_token or 0)
         end = start + (limit or self.page_size)
+        self.summaries += len(matching[start:end])
         return Page(matching[start:end], str(end) if end < len(matching) else None)
 
     def describe(self, kind: JobKind, arn: str) -> Job | None:
@@ -187,6 +195,86 @@ def test_a_job_running_since_before_a_long_history_costs_a_small_page_and_one_de
     assert source.calls == Counter({"list": 1, "describe": 1})
     assert {n.arn for n in new} <= set(result.jobs)
     assert result.jobs[old.arn].status == "InProgress"
+    # And it is handed back to be marked: the pages stopped above it
+    assert [t.arn for t in result.beyond_first_page] == [old.arn]
+
+
+def _long_history_with_marked(
+    olds: list[Job], marked: bool = True
+) -> tuple[FakeSource, ScanResult, Job]:
+    """``olds`` (running for weeks, tracked in InProgress, marked ``beyond_first_page`` when
+    ``marked``) under 2,000 finished jobs, one job running since minute 2990 (tracked, not
+    marked) and one new finished job in the window (from minute 3000), scanned from the floor
+    ``list_floor`` makes of them: (source, result, the recent running job)."""
+    recent = job("recent", 2990, "InProgress")
+    history = [job(f"h{i}", 100 + i) for i in range(2000)]
+    source = FakeSource([*olds, *history, recent, job("n0", 3001)], page_size=1000)
+    known = {
+        o.arn: TrackedJob(o.arn, o.name, "InProgress", o.created_at, beyond_first_page=marked)
+        for o in olds
+    } | tracked(recent)
+    window = T0 + timedelta(minutes=3000)
+    floor = list_floor(window + LOOKBACK, LOOKBACK, known.values())
+    result = scan_kind(
+        KIND, source, known, floor=floor, window_start=window, first_page=first_page_size(2)
+    )
+    return source, result, recent
+
+
+def test_a_job_marked_beyond_the_first_page_is_described_and_the_list_starts_above_it():
+    # Given a job running for weeks under 2,000 finished ones, marked beyond the first page
+    old = job("old", 0, "InProgress")
+    # When the scan runs
+    source, result, recent = _long_history_with_marked([old])
+    # Then its list starts at the recent running job: 2 summaries read, not a page of 50
+    assert source.afters == [recent.created_at - EPSILON]
+    assert source.summaries == 2
+    # And the old job is described: one list and one Get, as before the mark
+    assert source.calls == Counter({"list": 1, "describe": 1})
+    assert result.jobs[old.arn].status == "InProgress"
+    assert result.beyond_first_page == []  # marked already: nothing to note
+
+
+def test_without_the_mark_the_same_scan_reads_a_page_of_history():
+    # Given the same account, the old job not marked (the mutation check of the test above)
+    source, _, _ = _long_history_with_marked([job("old", 0, "InProgress")], marked=False)
+    # Then the list starts at the old job and reads a first page of 50
+    assert source.afters == [T0 - EPSILON]
+    assert source.summaries == FIRST_PAGE
+    assert source.calls == Counter({"list": 1, "describe": 1})
+
+
+def test_marked_jobs_sharing_a_status_are_found_by_one_status_list_bounded_by_the_floor():
+    # Given three marked jobs, one of which failed
+    olds = [job(f"old{i}", i, "InProgress") for i in range(2)] + [job("old2", 2, "Failed")]
+    source, result, recent = _long_history_with_marked(olds)
+    # Then one status list finds the two still running, and the failed one is described
+    assert source.calls == Counter({"list": 1, "list:InProgress": 1, "describe": 1})
+    assert result.jobs[olds[2].arn].status == "Failed"
+    assert {o.arn for o in olds} <= set(result.jobs)
+    # And the status list spans the marked jobs up to the floor the first list covered
+    assert (source.afters[1], source.befores[1]) == (
+        T0 - EPSILON,
+        recent.created_at + EPSILON,
+    )
+
+
+def test_a_marked_job_bedrock_no_longer_knows_is_reported_gone():
+    # Given a marked job that was deleted (not in the account any more)
+    deleted = job("deleted", 0, "InProgress")
+    recent = job("recent", 2990, "InProgress")
+    source = FakeSource([recent], page_size=1000)
+    known = {
+        deleted.arn: TrackedJob(
+            deleted.arn, "deleted", "InProgress", deleted.created_at, beyond_first_page=True
+        )
+    } | tracked(recent)
+    window = T0 + timedelta(minutes=3000)
+    floor = list_floor(window + LOOKBACK, LOOKBACK, known.values())
+    result = scan_kind(KIND, source, known, floor=floor, window_start=window)
+    # Then it is reported gone after one Get
+    assert [g.arn for g in result.gone] == [deleted.arn]
+    assert source.calls == Counter({"list": 1, "describe": 1})
 
 
 def test_a_window_larger_than_the_first_page_is_paged_on_with_growing_pages():
