@@ -13,7 +13,7 @@ enabled kind needs (``JobKind.service``: ``bedrock`` for the control-plane kinds
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from job_monitor.adapters.dynamo_codec import state_partition
 from job_monitor.adapters.job_source import BedrockJobSource, job_client_config
@@ -27,16 +27,16 @@ from job_monitor.adapters.sns import SnsPublisher
 from job_monitor.adapters.state_store import DynamoStateStore
 from job_monitor.adapters.timestamps import fast_timestamp_session
 from job_monitor.config import MonitorSettings, NotifierSettings
-from job_monitor.digest.run import DigestSender
 from job_monitor.domain.kinds import JobKind
 from job_monitor.monitor import Monitor, utc_now
-from job_monitor.notifiers.dedupe import PowertoolsDedupe
-from job_monitor.notifiers.destination import Destination
-from job_monitor.notifiers.pipeline import Notifier
-from job_monitor.notifiers.secret import SecretWebhookUrl
 from job_monitor.poll.budget import RemainingSeconds
 from job_monitor.poll.kind import Clock
 from job_monitor.ports import Journal, RegionScope
+
+if TYPE_CHECKING:
+    from job_monitor.digest.run import DigestSender
+    from job_monitor.notifiers.destination import Destination
+    from job_monitor.notifiers.pipeline import Notifier
 
 JobClients = Mapping[tuple[str, str], Any]
 """boto3 clients by (service name, region), e.g. ``("bedrock", "us-east-1")``."""
@@ -129,6 +129,8 @@ def _partition_account(topic_arn: str) -> tuple[str, str]:
 def build_digest_sender(settings: MonitorSettings, *, dynamodb: Any, sns: Any) -> DigestSender:
     """The daily digest with its adapters: the journal reader, each watched region's state store
     (running jobs) and the topic."""
+    from job_monitor.digest.run import DigestSender  # noqa: PLC0415 - digest Lambda only
+
     return DigestSender(
         settings,
         read_journal=lambda start, end: read_journal(dynamodb, settings.table_name, start, end),
@@ -211,6 +213,11 @@ def build_notifier(
     item ids prefixed ``<destination type>-notifier``, e.g. ``slack-notifier``). Clients default
     to new boto3 clients, created by the adapters on first use (the first invocation), never at
     import."""
+    # The notifier Lambda's modules only: the monitor's cold start does not load them.
+    from job_monitor.notifiers.dedupe import PowertoolsDedupe  # noqa: PLC0415
+    from job_monitor.notifiers.pipeline import Notifier  # noqa: PLC0415
+    from job_monitor.notifiers.secret import SecretWebhookUrl  # noqa: PLC0415
+
     return Notifier(
         settings=settings,
         destination=destination,

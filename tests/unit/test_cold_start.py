@@ -41,3 +41,34 @@ def test_importing_a_handler_loads_no_aws_sdk(module: str):
     )
     # Then no AWS SDK (nor slack_sdk, nor a test fake) was loaded
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_the_monitor_loads_no_notifier_or_digest_module_on_its_first_invocation():
+    # Given a fresh interpreter with only the Lambda code on the path and the monitor's settings
+    probe = (
+        "import sys, json; import job_monitor.handlers.monitor as h; h._clients(); "
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith("
+        "('job_monitor.notifiers', 'job_monitor.digest.run')))))"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "POWERTOOLS_SERVICE_NAME": "cold-start-test",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "STATE_TABLE_NAME": "state",
+        "TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:transitions",
+    }
+    # When the handler is imported and builds its clients (what its first invocation does)
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=FUNCTIONS,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    # Then the notifier Lambda's and the digest Lambda's modules stayed unloaded (wiring imports
+    # them in the functions that build those Lambdas' objects)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
