@@ -166,8 +166,9 @@ class InMemoryStateStore(_Faults):
 
     def save_baseline(self, kind: JobKind, cursor: Cursor, tracked: Iterable[TrackedJob]) -> bool:
         self._check("save_baseline")
-        for job in tracked:
-            self.view[(kind.name, job.arn)] = ViewItem(_at_ms(job), finished=False)
+        for job in tracked:  # a put: the store's own marks are not written from ``job``
+            put = replace(job, alerts_sent=frozenset(), beyond_first_page=False)
+            self.view[(kind.name, job.arn)] = ViewItem(_at_ms(put), finished=False)
         if kind.name in self.cursors:
             return False
         self.cursors[kind.name] = Cursor(_ms(cursor.watermark), _ms(cursor.baseline))
@@ -274,8 +275,10 @@ class InMemoryStateStore(_Faults):
             job = replace(
                 job,
                 alerts_sent=before.job.alerts_sent | job.alerts_sent,
-                beyond_first_page=before.job.beyond_first_page or job.beyond_first_page,
+                beyond_first_page=before.job.beyond_first_page,
             )
+        else:  # a new item: the store's own marks are not written from ``job``
+            job = replace(job, alerts_sent=frozenset(), beyond_first_page=False)
         self.view[key] = ViewItem(_at_ms(job), finished=kind.is_terminal(job.status))
 
     def note_alert(self, kind: JobKind, arn: str, dedupe_id: str) -> None:
@@ -347,11 +350,13 @@ class FakeJobSource:
     ``limit`` (default ``page_size``) and an opaque ``next_token``. Like a list summary, a listed
     job carries its failure messages only when the kind's summary has them
     (``JobKind.summary_failure_field``). ``describe`` returns the job as stored, or None.
-    ``calls`` counts requests by operation name, as the Bedrock adapter does."""
+    ``calls`` counts requests by operation name, as the Bedrock adapter does; ``summaries`` the
+    jobs every page listed."""
 
     jobs: dict[str, Job] = field(default_factory=dict)
     page_size: int = 1000
     calls: Counter[str] = field(default_factory=Counter)
+    summaries: int = 0
 
     def put(self, *jobs: Job) -> None:
         for job in jobs:
@@ -386,6 +391,7 @@ class FakeJobSource:
             matching = [replace(job, failure_messages=()) for job in matching]
         start = int(next_token or 0)
         end = start + (limit or self.page_size)
+        self.summaries += len(matching[start:end])
         return Page(matching[start:end], str(end) if end < len(matching) else None)
 
     def describe(self, kind: JobKind, arn: str) -> Job | None:

@@ -142,8 +142,9 @@ def list_floor(
 ) -> datetime | None:
     """Oldest creation time a run must list from: the start of the new-job window, or the
     oldest tracked job older than it, leaving out the jobs read apart
-    (``TrackedJob.beyond_first_page``). Without a window (no watermark yet), the oldest tracked
-    job, however far; None when nothing bounds the list."""
+    (``TrackedJob.beyond_first_page``). Without a window (no watermark yet) and with every
+    tracked job read apart, the oldest of them, however far; None when nothing bounds the
+    list."""
     tracked = list(tracked)
     candidates = [t.created_at for t in tracked if not t.beyond_first_page]
     start = window_start(watermark, lookback)

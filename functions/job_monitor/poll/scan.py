@@ -3,8 +3,9 @@
 The list operations cannot filter on last-modified time, only on creation (or submit) time, so:
 
 1. One list, newest first, from the *floor*: the older of the oldest tracked (still running) job
-   and the start of the new-job window. When everything since the floor fits in one page (1,000),
-   this single call shows every tracked job's status and every new job: a quiet run costs 1 call.
+   and the start of the new-job window, leaving out the jobs read apart (step 4). When everything
+   since the floor fits in one page (1,000), this single call shows every other tracked job's
+   status and every new job: a quiet run costs 1 call (and those of step 4).
    A kind whose list operation has no time filter (``JobKind.filters_by_time``) is paged newest
    first until a page reaches below the floor: the same jobs, at most one page more.
 2. When it does not fit, keep paging only until the new-job window is covered (ceil(N/1000) pages
@@ -126,7 +127,7 @@ def next_page_size(previous: int | None, *, first: bool) -> int | None:
 def first_page_size(known: int, smallest: int = FIRST_PAGE) -> int:
     """``maxResults`` of a scan's first page: ``smallest`` (``FIRST_PAGE``; a sweep's leaf:
     ``LEAF_FIRST_PAGE``), or twice the jobs the state already knows since the list's floor
-    (every tracked job, and the recently reported), at most ``PAGE_SIZE``."""
+    (every tracked job not read apart, and the recently reported), at most ``PAGE_SIZE``."""
     return min(PAGE_SIZE, max(smallest, 2 * known))
 
 
@@ -191,13 +192,17 @@ def _resolve_by_status(
     listed_until: datetime | None,
     result: ScanResult,
 ) -> list[TrackedJob]:
-    """Find older tracked jobs; return those still unaccounted for (to be described)."""
-    statuses = sorted({t.status for t in missing})
-    if len(missing) <= len(statuses) or not kind.filters_by_status:
+    """Find older tracked jobs (created before ``listed_until``, the oldest creation time the
+    listing covered) with one status list per status; return those still unaccounted for, to be
+    described: those the status lists did not show, and those the listing covered (missing from
+    it, they were deleted or their list entry lags)."""
+    below = [t for t in missing if listed_until is None or t.created_at < listed_until]
+    statuses = sorted({t.status for t in below})
+    if len(below) <= len(statuses) or not kind.filters_by_status:
         # Describing each is no dearer than one list per status (or the list has no status
         # filter, as for advanced prompt optimization: then each is described).
         return missing
-    after = min(t.created_at for t in missing) - EPSILON
+    after = min(t.created_at for t in below) - EPSILON
     before = listed_until + EPSILON if listed_until is not None else None
     for status in statuses:
         for page in list_pages(source, kind, after=after, before=before, status=status):

@@ -382,8 +382,19 @@ SEQUENCES: dict[str, list[Callable[[StateStore], Any]]] = {
         lambda s: s.sync_view(KIND, replace(JOB, status="Stopping"), keep_in_view=True),
         lambda s: s.lookup(KIND, JOB.arn),
         _claim(ME, "Stopped"),
-        lambda s: s.commit(_commit("Stopped", expires=NOW + DAY), ME),
+        lambda s: s.commit_many([_commit("Stopped", expires=NOW + DAY)], ME),
         lambda s: s.lookup(KIND, JOB.arn),
+    ],
+    "a view item made by sync_view does not take the marks of the job it is given": [
+        lambda s: s.sync_view(
+            KIND,
+            replace(JOB, beyond_first_page=True, alerts_sent=frozenset({"x"})),
+            keep_in_view=True,
+        ),
+        lambda s: s.lookup(KIND, JOB.arn),
+        lambda s: s.save_baseline(
+            PROVISIONED_THROUGHPUT, Cursor(NOW, NOW), [replace(JOB, beyond_first_page=True)]
+        ),
     ],
     "forget drops the view item; a record (only if any) expires": [
         lambda s: s.save_baseline(KIND, Cursor(NOW, NOW), [JOB]),
@@ -504,6 +515,10 @@ def test_beyond_first_page_is_noted_only_in_view_and_survives_updates(pair: Pair
     store.note_beyond_first_page(KIND, JOB.arn)
     store.sync_view(KIND, replace(JOB, status="Stopping"), keep_in_view=True)
     assert store.load().of(KIND).tracked[JOB.arn].beyond_first_page is True
+    # And a transition committed in a transaction (commit_many) keeps it too
+    _claim(ME, "Stopped")(store)
+    assert store.commit_many([_commit("Stopped", expires=NOW + DAY)], ME) == [True]
+    assert store.load().of(KIND).recent[JOB.arn].beyond_first_page is True
 
 
 def test_tags_are_stored_with_the_view_item_and_survive_updates_without_them(pair: Pair) -> None:

@@ -329,13 +329,19 @@ def test_a_failed_mark_beyond_the_first_page_is_logged_and_made_by_the_next_run(
     assert not world.store.load().of(KIND).tracked[long.arn].beyond_first_page
     # When the next run comes
     world.clock.advance(minutes=5)
+    world.source.summaries = 0
     world.run()
-    # Then it marks the job, and the run after it makes one list call and one Get
+    # Then it marks the job (its list still read a first page of 50 summaries of history)
+    assert world.source.summaries == 50
     assert world.store.load().of(KIND).tracked[long.arn].beyond_first_page
+    # And the run after it lists only the new-job window (the 16 jobs of the 15 minutes below
+    # the newest, with the 1 s margin: not a page of 50), then makes one Get
     world.clock.advance(minutes=5)
     world.source.calls.clear()
+    world.source.summaries = 0
     world.run()
     assert world.source.calls == {KIND.list_operation: 1, DESCRIBE: 1}
+    assert world.source.summaries == 16
     # And when it fails, the failure is published once
     world.set_status(long, "Failed", "out of memory")
     world.clock.advance(minutes=5)
@@ -344,3 +350,25 @@ def test_a_failed_mark_beyond_the_first_page_is_logged_and_made_by_the_next_run(
     world.run()
     transitions = [m for m in world.publisher.messages if "message_type" not in m.attributes]
     assert [json.loads(m.body)["status"] for m in transitions] == ["Failed"]
+
+
+def test_a_job_the_pages_passed_that_ended_in_the_same_run_is_published_not_marked(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a job running for days under 200 newer finished ones, tracked since the baseline
+    long = world.job("long", "InProgress", minutes_ago=3 * 24 * 60)
+    for i in range(200):
+        world.job(f"h{i}", "Completed", minutes_ago=2 * 24 * 60 - i)
+    world.run()
+    marks: list[str] = []
+    monkeypatch.setattr(world.store, "note_beyond_first_page", lambda kind, arn: marks.append(arn))
+    # When it fails before the next run, whose pages stop above it
+    world.set_status(long, "Failed", "out of memory")
+    world.clock.advance(minutes=5)
+    world.run()
+    # Then its end is published once, no mark is written, and it is out of view
+    transitions = [m for m in world.publisher.messages if "message_type" not in m.attributes]
+    assert [json.loads(m.body)["status"] for m in transitions] == ["Failed"]
+    assert marks == []
+    state = world.store.load().of(KIND)
+    assert long.arn not in state.tracked and long.arn not in state.recent

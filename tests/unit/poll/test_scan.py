@@ -200,19 +200,21 @@ def test_a_job_running_since_before_a_long_history_costs_a_small_page_and_one_de
 
 
 def _long_history_with_marked(
-    olds: list[Job], marked: bool = True
+    olds: list[Job], marked: bool = True, *, in_account: bool = True, with_recent: bool = True
 ) -> tuple[FakeSource, ScanResult, Job]:
     """``olds`` (running for weeks, tracked in InProgress, marked ``beyond_first_page`` when
-    ``marked``) under 2,000 finished jobs, one job running since minute 2990 (tracked, not
-    marked) and one new finished job in the window (from minute 3000), scanned from the floor
-    ``list_floor`` makes of them: (source, result, the recent running job)."""
+    ``marked``; left out of the account when not ``in_account``: deleted) under 2,000 finished
+    jobs, one job running since minute 2990 (tracked, not marked; in the account only
+    ``with_recent``) and one new finished job in the window (from minute 3000), scanned from the
+    floor ``list_floor`` makes of them: (source, result, the recent running job)."""
     recent = job("recent", 2990, "InProgress")
     history = [job(f"h{i}", 100 + i) for i in range(2000)]
-    source = FakeSource([*olds, *history, recent, job("n0", 3001)], page_size=1000)
+    jobs = [*(olds if in_account else []), *history, job("n0", 3001)]
+    source = FakeSource([*jobs, *([recent] if with_recent else [])], page_size=1000)
     known = {
         o.arn: TrackedJob(o.arn, o.name, "InProgress", o.created_at, beyond_first_page=marked)
         for o in olds
-    } | tracked(recent)
+    } | (tracked(recent) if with_recent else {})
     window = T0 + timedelta(minutes=3000)
     floor = list_floor(window + LOOKBACK, LOOKBACK, known.values())
     result = scan_kind(
@@ -257,6 +259,83 @@ def test_marked_jobs_sharing_a_status_are_found_by_one_status_list_bounded_by_th
         T0 - EPSILON,
         recent.created_at + EPSILON,
     )
+
+
+def test_with_no_unmarked_job_below_the_window_the_status_list_stops_at_the_window():
+    # Given two marked jobs and nothing else running: the floor is the window's start
+    olds = [job(f"old{i}", i, "InProgress") for i in range(2)]
+    source, result, _ = _long_history_with_marked(olds, with_recent=False)
+    # Then the list covers the window (from minute 3000), and one status list the marked jobs
+    # up to the floor, not up to the oldest job listed (minute 3001)
+    assert source.afters[0] == T0 + timedelta(minutes=3000) - EPSILON
+    assert source.calls == Counter({"list": 1, "list:InProgress": 1})
+    assert source.befores[1] == T0 + timedelta(minutes=3000) + EPSILON
+    assert {o.arn for o in olds} <= set(result.jobs)
+
+
+def test_a_marked_job_the_listing_reaches_anyway_costs_nothing_more():
+    # Given a marked job at minute 50 and an unmarked one at minute 0 under 20 finished jobs
+    oldest, marked = job("oldest", 0, "InProgress"), job("marked", 50, "InProgress")
+    source = FakeSource(
+        [oldest, marked, *(job(f"h{i}", 100 + i) for i in range(20))], page_size=1000
+    )
+    known = tracked(oldest) | {
+        marked.arn: TrackedJob(
+            marked.arn, "marked", "InProgress", marked.created_at, beyond_first_page=True
+        )
+    }
+    window = T0 + timedelta(minutes=200)
+    floor = list_floor(window + LOOKBACK, LOOKBACK, known.values())
+    result = scan_kind(
+        KIND, source, known, floor=floor, window_start=window, first_page=first_page_size(2)
+    )
+    # Then the list from the unmarked job shows both: no Get, nothing to mark
+    assert source.calls == Counter({"list": 1})
+    assert {oldest.arn, marked.arn} <= set(result.jobs)
+    assert result.beyond_first_page == []
+
+
+def test_pages_stopping_short_read_marked_and_newly_passed_jobs_apart_together():
+    # Given a marked job, an unmarked one from minute 10, and 120 new jobs in the window
+    marked, passed = job("marked", 0, "InProgress"), job("passed", 10, "InProgress")
+    new = [job(f"n{i}", 3000 + i) for i in range(120)]
+    history = [job(f"h{i}", 100 + i) for i in range(2000)]
+    source = FakeSource([marked, passed, *history, *new], page_size=1000)
+    known = tracked(passed) | {
+        marked.arn: TrackedJob(
+            marked.arn, "marked", "InProgress", marked.created_at, beyond_first_page=True
+        )
+    }
+    window = T0 + timedelta(minutes=3000)
+    floor = list_floor(window + LOOKBACK, LOOKBACK, known.values())
+    result = scan_kind(
+        KIND, source, known, floor=floor, window_start=window, first_page=first_page_size(1)
+    )
+    # Then pages of 50 and 100 cover the window, one status list finds both running jobs, and
+    # only the newly passed one is handed back to be marked
+    assert source.limits[:2] == [50, 100]
+    assert source.calls == Counter({"list": 2, "list:InProgress": 1})
+    assert {marked.arn, passed.arn} <= set(result.jobs)
+    assert [t.arn for t in result.beyond_first_page] == [passed.arn]
+
+
+def test_marked_jobs_inside_what_was_listed_are_described_not_status_listed():
+    # Given two marked jobs of one status at minutes 50 and 51, deleted since, and an unmarked
+    # running job at minute 0 that holds the floor below them
+    oldest = job("oldest", 0, "InProgress")
+    gone = [job(f"gone{i}", 50 + i, "InProgress") for i in range(2)]
+    source = FakeSource([oldest, job("h0", 100), job("n0", 3001)], page_size=1000)
+    known = tracked(oldest) | {
+        g.arn: TrackedJob(g.arn, g.name, "InProgress", g.created_at, beyond_first_page=True)
+        for g in gone
+    }
+    window = T0 + timedelta(minutes=3000)
+    floor = list_floor(window + LOOKBACK, LOOKBACK, known.values())
+    result = scan_kind(KIND, source, known, floor=floor, window_start=window)
+    # Then the listing covered them: each costs a Get (no status list over a range that ends
+    # before it starts), and both are reported gone
+    assert source.calls == Counter({"list": 1, "describe": 2})
+    assert {g.arn for g in result.gone} == {g.arn for g in gone}
 
 
 def test_a_marked_job_bedrock_no_longer_knows_is_reported_gone():
