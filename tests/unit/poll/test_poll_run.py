@@ -309,14 +309,21 @@ def test_the_journal_hears_each_published_transition_once(world: World) -> None:
     ]
 
 
-def test_a_failed_mark_beyond_the_first_page_is_logged_and_made_by_the_next_run(
-    world: World, caplog: pytest.LogCaptureFixture
-) -> None:
-    # Given a job running for days under 200 newer finished ones
+def _long_runner_under_history(world: World) -> Job:
+    """A job running for 3 days under 200 finished jobs created since (a first page of 50 stops
+    above it), and the baseline taken: the running job."""
     long = world.job("long", "InProgress", minutes_ago=3 * 24 * 60)
     for i in range(200):
         world.job(f"h{i}", "Completed", minutes_ago=2 * 24 * 60 - i)
     world.run()
+    return long
+
+
+def test_a_failed_mark_beyond_the_first_page_is_logged_and_made_by_the_next_run(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given a job running for days under 200 newer finished ones, tracked since the baseline
+    long = _long_runner_under_history(world)
     # When the first run after the baseline cannot write the mark (its pages stopped above)
     world.store.fail_once("note_beyond_first_page", RuntimeError("throttled"))
     world.clock.advance(minutes=5)
@@ -356,10 +363,7 @@ def test_a_job_the_pages_passed_that_ended_in_the_same_run_is_published_not_mark
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a job running for days under 200 newer finished ones, tracked since the baseline
-    long = world.job("long", "InProgress", minutes_ago=3 * 24 * 60)
-    for i in range(200):
-        world.job(f"h{i}", "Completed", minutes_ago=2 * 24 * 60 - i)
-    world.run()
+    long = _long_runner_under_history(world)
     marks: list[str] = []
     monkeypatch.setattr(world.store, "note_beyond_first_page", lambda kind, arn: marks.append(arn))
     # When it fails before the next run, whose pages stop above it

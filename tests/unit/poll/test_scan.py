@@ -74,8 +74,20 @@ def job(name: str, minutes: float, status: str = "Completed") -> Job:
     )
 
 
-def tracked(j: Job, status: str = "InProgress") -> dict[str, TrackedJob]:
-    return {j.arn: TrackedJob(j.arn, j.name, status, j.created_at)}
+def tracked(j: Job, status: str = "InProgress", *, marked: bool = False) -> dict[str, TrackedJob]:
+    """``j`` as the state tracks it, in ``status``; ``marked``: beyond the first page."""
+    return {j.arn: TrackedJob(j.arn, j.name, status, j.created_at, beyond_first_page=marked)}
+
+
+def scan_from_floor(
+    source: FakeSource,
+    known: dict[str, TrackedJob],
+    window: datetime,
+    first_page: int | None = None,
+) -> ScanResult:
+    """``scan_kind`` from the floor ``list_floor`` makes of ``known`` and the window's start."""
+    floor = list_floor(window + LOOKBACK, LOOKBACK, known.values())
+    return scan_kind(KIND, source, known, floor=floor, window_start=window, first_page=first_page)
 
 
 def test_everything_since_the_floor_in_one_page_costs_one_call():
@@ -211,15 +223,9 @@ def _long_history_with_marked(
     history = [job(f"h{i}", 100 + i) for i in range(2000)]
     jobs = [*(olds if in_account else []), *history, job("n0", 3001)]
     source = FakeSource([*jobs, *([recent] if with_recent else [])], page_size=1000)
-    known = {
-        o.arn: TrackedJob(o.arn, o.name, "InProgress", o.created_at, beyond_first_page=marked)
-        for o in olds
-    } | (tracked(recent) if with_recent else {})
-    window = T0 + timedelta(minutes=3000)
-    floor = list_floor(window + LOOKBACK, LOOKBACK, known.values())
-    result = scan_kind(
-        KIND, source, known, floor=floor, window_start=window, first_page=first_page_size(2)
-    )
+    known = {arn: t for o in olds for arn, t in tracked(o, marked=marked).items()}
+    known |= tracked(recent) if with_recent else {}
+    result = scan_from_floor(source, known, T0 + timedelta(minutes=3000), first_page_size(2))
     return source, result, recent
 
 
@@ -279,16 +285,8 @@ def test_a_marked_job_the_listing_reaches_anyway_costs_nothing_more():
     source = FakeSource(
         [oldest, marked, *(job(f"h{i}", 100 + i) for i in range(20))], page_size=1000
     )
-    known = tracked(oldest) | {
-        marked.arn: TrackedJob(
-            marked.arn, "marked", "InProgress", marked.created_at, beyond_first_page=True
-        )
-    }
-    window = T0 + timedelta(minutes=200)
-    floor = list_floor(window + LOOKBACK, LOOKBACK, known.values())
-    result = scan_kind(
-        KIND, source, known, floor=floor, window_start=window, first_page=first_page_size(2)
-    )
+    known = tracked(oldest) | tracked(marked, marked=True)
+    result = scan_from_floor(source, known, T0 + timedelta(minutes=200), first_page_size(2))
     # Then the list from the unmarked job shows both: no Get, nothing to mark
     assert source.calls == Counter({"list": 1})
     assert {oldest.arn, marked.arn} <= set(result.jobs)
@@ -301,16 +299,8 @@ def test_pages_stopping_short_read_marked_and_newly_passed_jobs_apart_together()
     new = [job(f"n{i}", 3000 + i) for i in range(120)]
     history = [job(f"h{i}", 100 + i) for i in range(2000)]
     source = FakeSource([marked, passed, *history, *new], page_size=1000)
-    known = tracked(passed) | {
-        marked.arn: TrackedJob(
-            marked.arn, "marked", "InProgress", marked.created_at, beyond_first_page=True
-        )
-    }
-    window = T0 + timedelta(minutes=3000)
-    floor = list_floor(window + LOOKBACK, LOOKBACK, known.values())
-    result = scan_kind(
-        KIND, source, known, floor=floor, window_start=window, first_page=first_page_size(1)
-    )
+    known = tracked(passed) | tracked(marked, marked=True)
+    result = scan_from_floor(source, known, T0 + timedelta(minutes=3000), first_page_size(1))
     # Then pages of 50 and 100 cover the window, one status list finds both running jobs, and
     # only the newly passed one is handed back to be marked
     assert source.limits[:2] == [50, 100]
@@ -325,13 +315,8 @@ def test_marked_jobs_inside_what_was_listed_are_described_not_status_listed():
     oldest = job("oldest", 0, "InProgress")
     gone = [job(f"gone{i}", 50 + i, "InProgress") for i in range(2)]
     source = FakeSource([oldest, job("h0", 100), job("n0", 3001)], page_size=1000)
-    known = tracked(oldest) | {
-        g.arn: TrackedJob(g.arn, g.name, "InProgress", g.created_at, beyond_first_page=True)
-        for g in gone
-    }
-    window = T0 + timedelta(minutes=3000)
-    floor = list_floor(window + LOOKBACK, LOOKBACK, known.values())
-    result = scan_kind(KIND, source, known, floor=floor, window_start=window)
+    known = tracked(oldest) | tracked(gone[0], marked=True) | tracked(gone[1], marked=True)
+    result = scan_from_floor(source, known, T0 + timedelta(minutes=3000))
     # Then the listing covered them: each costs a Get (no status list over a range that ends
     # before it starts), and both are reported gone
     assert source.calls == Counter({"list": 1, "describe": 2})
@@ -343,14 +328,8 @@ def test_a_marked_job_bedrock_no_longer_knows_is_reported_gone():
     deleted = job("deleted", 0, "InProgress")
     recent = job("recent", 2990, "InProgress")
     source = FakeSource([recent], page_size=1000)
-    known = {
-        deleted.arn: TrackedJob(
-            deleted.arn, "deleted", "InProgress", deleted.created_at, beyond_first_page=True
-        )
-    } | tracked(recent)
-    window = T0 + timedelta(minutes=3000)
-    floor = list_floor(window + LOOKBACK, LOOKBACK, known.values())
-    result = scan_kind(KIND, source, known, floor=floor, window_start=window)
+    known = tracked(deleted, marked=True) | tracked(recent)
+    result = scan_from_floor(source, known, T0 + timedelta(minutes=3000))
     # Then it is reported gone after one Get
     assert [g.arn for g in result.gone] == [deleted.arn]
     assert source.calls == Counter({"list": 1, "describe": 1})
