@@ -17,7 +17,7 @@ Times are kept at the store's precision (whole epoch milliseconds), as DynamoDB 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -283,18 +283,19 @@ class InMemoryStateStore(_Faults):
 
     def note_alert(self, kind: JobKind, arn: str, dedupe_id: str) -> None:
         self._check("note_alert")
-        item = self.view.get((kind.name, arn))
-        if item is not None:
-            job = replace(item.job, alerts_sent=item.job.alerts_sent | {dedupe_id})
-            self.view[(kind.name, arn)] = replace(item, job=job)
+        self._note_in_view(kind, arn, lambda j: replace(j, alerts_sent=j.alerts_sent | {dedupe_id}))
 
     def note_beyond_first_page(self, kind: JobKind, arn: str) -> None:
         self._check("note_beyond_first_page")
+        self._note_in_view(kind, arn, lambda j: replace(j, beyond_first_page=True))
+
+    def _note_in_view(
+        self, kind: JobKind, arn: str, update: Callable[[TrackedJob], TrackedJob]
+    ) -> None:
+        """``update`` the in-view item's job, only if the item exists."""
         item = self.view.get((kind.name, arn))
         if item is not None:
-            self.view[(kind.name, arn)] = replace(
-                item, job=replace(item.job, beyond_first_page=True)
-            )
+            self.view[(kind.name, arn)] = replace(item, job=update(item.job))
 
     def forget(self, kind: JobKind, arn: str, *, expires_at: datetime) -> None:
         self._check("forget")

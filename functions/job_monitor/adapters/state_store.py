@@ -385,28 +385,25 @@ class DynamoStateStore:
         }
 
     def note_alert(self, kind: JobKind, arn: str, dedupe_id: str) -> None:
-        """``ADD`` to the in-view item's string set, only if the item exists (a job out of view
-        gets no item back)."""
-        _unless_refused(
-            lambda: self._client.update_item(
-                TableName=self._table,
-                Key=view_key(self._pk, kind, arn),
-                UpdateExpression="ADD alerts_sent :sent",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues={":sent": {"SS": [dedupe_id]}},
-            )
-        )
+        """``ADD`` to the in-view item's string set (``_note_in_view``)."""
+        self._note_in_view(kind, arn, "ADD alerts_sent :sent", {":sent": {"SS": [dedupe_id]}})
 
     def note_beyond_first_page(self, kind: JobKind, arn: str) -> None:
-        """``SET beyond_first_page``, only if the in-view item exists (no item is made for a job
-        out of view); ``sync_view`` never removes it."""
+        """``SET beyond_first_page`` (``_note_in_view``); ``sync_view`` never removes it."""
+        self._note_in_view(
+            kind, arn, "SET beyond_first_page = :beyond", {":beyond": {"BOOL": True}}
+        )
+
+    def _note_in_view(self, kind: JobKind, arn: str, update: str, values: dict[str, Any]) -> None:
+        """One UpdateItem of the in-view item, only if it exists (a job out of view gets no
+        item back)."""
         _unless_refused(
             lambda: self._client.update_item(
                 TableName=self._table,
                 Key=view_key(self._pk, kind, arn),
-                UpdateExpression="SET beyond_first_page = :beyond",
+                UpdateExpression=update,
                 ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues={":beyond": {"BOOL": True}},
+                ExpressionAttributeValues=values,
             )
         )
 
