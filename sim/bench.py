@@ -23,7 +23,10 @@ SNS requests (botocore ``before-parameter-build``, the same hook for both design
 time, and peak memory. Simulated wall time is *accounted, not slept*: the process CPU time of the
 run minus the CPU time spent inside the simulated services (the Bedrock simulator and moto,
 between a request's creation and the parsing of its response), plus a fixed latency per request
-(``--latency-ms`` for Bedrock, ``--aws-latency-ms`` for DynamoDB and SNS).
+(``--latency-ms`` for Bedrock, ``--aws-latency-ms`` for DynamoDB and SNS). A quiet run's CPU is
+the median of the same run made again three times by the monitor on one scan thread, its
+requests checked to be the same (``sim.bench_quiet.one_thread_cpu``: in process, the scan
+threads contend for CPU as they would not in Lambda); its waits are the threaded run's.
 
 The naive poller reads the whole history every run, which the simulator and moto serve at about
 0.5 ms per job: it runs for real in shape (a) up to ``--naive-real-max`` jobs per kind. Elsewhere
@@ -103,8 +106,11 @@ from sim.bench_lambda import (
 from sim.bench_parents import EveryKind, ParentRun, ParentSize
 from sim.bench_quiet import (
     SCAN_THREAD_PREFIX,
+    Asked,
+    bedrock_bytes,
     makespan,
     on_before_parse,
+    one_thread_cpu,
     quiet_rows,
     quiet_target,
     quiet_text,
@@ -265,6 +271,14 @@ class Figures:
     chains: tuple[int, ...] = ()
     """Bedrock requests per kind made on the scan threads, in the kinds' order: concurrent
     chains, each one kind's requests one after another (``sim.bench_quiet.makespan``)."""
+    threaded_cpu_s: float | None = None
+    """A quiet run's CPU as measured with the scan threads, printed beside ``cpu_s``, which is
+    then the same run's made again on one thread (``sim.bench_quiet.one_thread_cpu``); None:
+    ``cpu_s`` is the threaded run's (busy runs)."""
+
+    @property
+    def asked(self) -> Asked:
+        return Asked(self.bedrock, self.dynamodb + self.sns, bedrock_bytes(self.response_bytes))
 
     @property
     def requests(self) -> int:
@@ -437,12 +451,24 @@ class Account:
             clock=clock,
         )
 
-    def run_ours(self) -> Any:
+    def run_ours(self, scan_workers: int = SCAN_WORKERS) -> Any:
         # A new Monitor per run, as the handler builds one per invocation.
         settings = self.acct.settings(
             kinds=tuple(self.kinds), delivery_batch=self.opts.delivery_batch
         )
-        return self.acct.monitor(settings).run()
+        return self.acct.monitor(settings, scan_workers=scan_workers).run()
+
+    def on_one_thread(self, ours: Figures) -> Figures:
+        """``ours`` (a measured quiet run) with its CPU measured again on one scan thread
+        (``sim.bench_quiet.one_thread_cpu``), the threaded figure kept beside it."""
+
+        def measure() -> tuple[float, Asked]:
+            sim, meter = self.acct.bedrock, self.ours_meter
+            again, _ = _measure(lambda: self.run_ours(scan_workers=1), meter, sim, self.kinds)
+            return again.cpu_s, again.asked
+
+        cpu = one_thread_cpu(measure, ours.asked)
+        return replace(ours, cpu_s=cpu, threaded_cpu_s=ours.cpu_s)
 
     def busy_changes(self) -> None:
         """N new jobs and T transitions (F failures) per kind, over the last five minutes."""
@@ -470,9 +496,12 @@ class Account:
                 )
         clock.advance(minutes=1)
 
-    def measure(self, with_naive: bool, traced: bool) -> tuple[Figures, Figures | None, Any]:
+    def measure(
+        self, with_naive: bool, traced: bool, quiet: bool = False
+    ) -> tuple[Figures, Figures | None, Any]:
         """Measure the state as it is: both designs, one after the other. Traced: under
-        tracemalloc, for the peak memory (its CPU time is then not used)."""
+        tracemalloc, for the peak memory (its CPU time is then not used). Quiet (untraced):
+        the monitor's CPU is measured again on one thread (``on_one_thread``)."""
         sim = self.acct.bedrock
 
         def one(action: Callable[[], Any], meter: Meter) -> tuple[Figures, Any]:
@@ -483,6 +512,8 @@ class Account:
             return figures, result
 
         ours, _ = one(self.run_ours, self.ours_meter)
+        if quiet and not traced:
+            ours = self.on_one_thread(ours)
         if not with_naive:
             return ours, None, None
         naive, report = one(self.naive.run, self.naive_meter)
@@ -519,7 +550,7 @@ def run_account(opts: Options, history: int, shape: str) -> list[Cell]:
                     account.busy_changes()
                 else:
                     acct.clock.advance(minutes=5)
-                rounds.append(account.measure(with_naive, traced))
+                rounds.append(account.measure(with_naive, traced, quiet=run == "quiet"))
             (ours_1, naive_1, report), (ours_2, naive_2, _) = rounds[0], rounds[-1]
             cell = Cell(history, shape, run, _merge(ours_1, ours_2, ours_2.peak_bytes))
             cell.traced = memory

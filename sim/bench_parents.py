@@ -61,8 +61,12 @@ from sim.bench_quiet import (
     KB,
     QUIET_LAMBDA_TARGET_S,
     SCAN_THREAD_PREFIX,
+    Asked,
     QuietRow,
+    TableSnapshot,
+    cpu_ms,
     makespan,
+    one_thread_cpu,
 )
 
 if TYPE_CHECKING:
@@ -149,6 +153,9 @@ class ParentRun:
     budget: int
     """The ``sweep_budget`` setting of the run."""
     naive: NaiveParent
+    threaded_cpu_s: float | None = None
+    """A quiet run's CPU as measured with the scan threads; ``cpu_s`` is then the same run's
+    made again on one thread (``sim.bench_quiet.one_thread_cpu``). None: a busy run."""
 
     @property
     def call_bound(self) -> int:
@@ -497,8 +504,9 @@ def _measure(
         probe = _ParentProbe(sim)
         tracked = size.running + (1 if shape == "b" else 0)
 
-        def once(label: str, counts: list[int], published: int, described: int) -> ParentRun:
-            monitor = acct.monitor(settings)
+        def measured(**workers: int) -> tuple[float, Asked, Any]:
+            """One run: the monitor's own CPU (s), what it asked for, its report."""
+            monitor = acct.monitor(settings, **workers)
             probe.watch(monitor.regions[0].sources[kind.service].client)
             calls_before = sum(sim.calls.values())
             meter.reset()
@@ -506,10 +514,14 @@ def _measure(
             cpu, report = _frozen_cpu(monitor.run)
             calls = sum(sim.calls.values()) - calls_before
             own = max(0.0, cpu - probe.sim_s - meter.server_s)
-            waits = waited_s(
-                calls, probe.scan_calls, meter.dynamodb + meter.sns, latency_s, aws_latency_s
-            )
-            return ParentRun(
+            return own, Asked(calls, meter.dynamodb + meter.sns, probe.body_bytes), report
+
+        def once(label: str, counts: list[int], published: int, described: int) -> ParentRun:
+            state = TableSnapshot(acct.clients["dynamodb"], settings.table_name)
+            own, asked, report = measured()
+            calls = asked.bedrock
+            waits = waited_s(calls, probe.scan_calls, asked.aws, latency_s, aws_latency_s)
+            measured_run = ParentRun(
                 kind=kind.name,
                 history=history,
                 shape=shape,
@@ -536,6 +548,16 @@ def _measure(
                     published=published,
                     described=described,
                 ),
+            )
+            if label != "quiet":
+                return measured_run
+            one = one_thread_cpu(lambda: measured(scan_workers=1)[:2], asked, before=state.restore)
+            return replace(
+                measured_run,
+                cpu_s=one,
+                wall_s=one + waits,
+                lambda_s=one * fn.cpu_slowdown + waits,
+                threaded_cpu_s=own,
             )
 
         acct.monitor(settings).run()  # baseline
@@ -587,7 +609,8 @@ class EveryKind:
     dynamodb_requests: int
     dynamodb_bytes: int
     cpu_s: float
-    """The monitor's CPU (process time less the simulators' and moto's), seconds."""
+    """The monitor's CPU (process time less the simulators' and moto's), seconds, made again on
+    one thread (``sim.bench_quiet.one_thread_cpu``)."""
     wait_s: float
     """The requests' latency as modelled (``every_kind_wait_s``), seconds."""
     lambda_s: float
@@ -595,6 +618,8 @@ class EveryKind:
     published: int
     runs: int = 1
     """Consecutive quiet runs measured (``EVERY_KIND_RUNS``); the figures are the median's."""
+    threaded_cpu_s: float | None = None
+    """The same run's CPU as measured with the scan threads (printed, not judged)."""
     summed_calls: int | None = None
     """Cross-check (``with_sums``): the account-wide quiet run's calls + each parent kind's
     quiet run's alone."""
@@ -689,6 +714,7 @@ def measure_every_kind(
                     meter,
                     probe,
                     operation_kind,
+                    again=lambda: acct.monitor(every, scan_workers=1).run,
                     history=history,
                     shape=shape,
                     latency_s=latency_s,
@@ -708,6 +734,7 @@ def _every_kind_run(
     probe: _ParentProbe,
     operation_kind: dict[str, str],
     *,
+    again: Callable[[], Callable[[], Any]],
     history: int,
     shape: str,
     latency_s: float,
@@ -716,15 +743,28 @@ def _every_kind_run(
 ) -> EveryKind:
     """One measured quiet run of ``measure_every_kind``'s monitor (``run``) on ``acct`` (its
     parent simulator watched by ``probe``): its requests counted from now (``operation_kind``:
-    the account-wide operations' kinds, for their chains on the scan threads), its CPU less
-    the simulators' and moto's, its waits modelled."""
+    the account-wide operations' kinds, for their chains on the scan threads), its waits
+    modelled; its CPU, less the simulators' and moto's, measured again on one thread
+    (``again``: builds a monitor with one scan thread and returns its ``run``,
+    ``one_thread_cpu``)."""
     from sim.bench_quiet import bedrock_bytes  # noqa: PLC0415
 
-    acct.bedrock.reset_calls()
+    def measured(monitor_run: Callable[[], Any]) -> tuple[float, Asked, Any]:
+        acct.bedrock.reset_calls()
+        parent_before = sum(acct.parents.calls.values())
+        meter.reset()
+        probe.reset()
+        cpu, report = _frozen_cpu(monitor_run)
+        asked = Asked(
+            len(acct.bedrock.calls) + sum(acct.parents.calls.values()) - parent_before,
+            meter.dynamodb + meter.sns,
+            bedrock_bytes(dict(meter.response_bytes)) + probe.body_bytes,
+        )
+        return max(0.0, cpu - meter.server_s - probe.sim_s), asked, report
+
+    state = TableSnapshot(acct.clients["dynamodb"], EVERY_KIND_TABLE)
     parent_before = sum(acct.parents.calls.values())
-    meter.reset()
-    probe.reset()
-    cpu, report = _frozen_cpu(run)
+    threaded, asked, report = measured(run)
     chains: Counter[str] = Counter()
     for operation, n in meter.on_scan_threads.items():
         if operation in operation_kind:
@@ -739,21 +779,23 @@ def _every_kind_run(
         latency_s=latency_s,
         aws_latency_s=aws_latency_s,
     )
-    own = max(0.0, cpu - meter.server_s - probe.sim_s)
-    return EveryKind(
+    figures = EveryKind(
         history=history,
         shape=shape,
         bedrock_calls=account_wide + parent_calls,
         parent_calls=parent_calls,
-        bedrock_bytes=bedrock_bytes(dict(meter.response_bytes)) + probe.body_bytes,
+        bedrock_bytes=asked.bedrock_bytes,
         dynamodb_requests=meter.dynamodb,
         dynamodb_bytes=meter.response_bytes.get("dynamodb", 0),
-        cpu_s=own,
+        cpu_s=threaded,
         wait_s=wait,
-        lambda_s=own * fn.cpu_slowdown + wait,
+        lambda_s=threaded * fn.cpu_slowdown + wait,
         published=len(report.published),
         runs=EVERY_KIND_RUNS,
+        threaded_cpu_s=threaded,
     )
+    one = one_thread_cpu(lambda: measured(again())[:2], asked, before=state.restore)
+    return replace(figures, cpu_s=one, lambda_s=one * fn.cpu_slowdown + wait)
 
 
 def median_run(runs: Sequence[EveryKind]) -> EveryKind:
@@ -801,7 +843,7 @@ def quiet_parent_rows(runs: Sequence[ParentRun], every: Sequence[EveryKind]) -> 
                 lines.append(
                     f"| {r.kind} | {r.history:,} | {r.shape} | {r.bedrock_calls} "
                     f"| {r.bedrock_bytes / KB:,.1f} KiB | {r.dynamodb_requests} "
-                    f"| {r.dynamodb_bytes / KB:,.1f} KiB | {r.cpu_s * 1000:,.0f} "
+                    f"| {r.dynamodb_bytes / KB:,.1f} KiB | {cpu_ms(r.cpu_s, r.threaded_cpu_s)} "
                     f"| {r.lambda_s:.2f} |"
                 )
         e = by_key.get((history, shape))
@@ -815,7 +857,7 @@ def quiet_parent_rows(runs: Sequence[ParentRun], every: Sequence[EveryKind]) -> 
                 f"| **every kind enabled** (one monitor, median of {e.runs} runs) "
                 f"| {e.history:,} | {e.shape} "
                 f"| {e.bedrock_calls} | {e.bedrock_bytes / KB:,.1f} KiB | {e.dynamodb_requests} "
-                f"| {e.dynamodb_bytes / KB:,.1f} KiB | {e.cpu_s * 1000:,.0f} "
+                f"| {e.dynamodb_bytes / KB:,.1f} KiB | {cpu_ms(e.cpu_s, e.threaded_cpu_s)} "
                 f"| **{e.lambda_s:.2f}**{summed} |"
             )
     return lines
@@ -835,7 +877,8 @@ QUIET_NOTE = (
     "on a shared 2-core machine), each measured like the other quiet runs: CPU x slowdown + "
     "waits, where the scans' per-kind chains of requests and the sweep's requests on the scan "
     "threads (chains of one) wait the makespan of them all on the scan threads (the sweeps' "
-    "visits start with the scans), every other request one after another. The target judges "
+    "visits start with the scans), every other request one after another, and the CPU is the "
+    "run's made again on one thread (the state table put back first). The target judges "
     "this row. In brackets, a "
     "cross-check: the account-wide quiet run + each parent kind's quiet run alone, added up "
     "(it waits for three state loads and three runs' requests; its CPU comes from three other "

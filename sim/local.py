@@ -24,7 +24,7 @@ from job_monitor.adapters.timestamps import fast_timestamp_session
 from job_monitor.config import MonitorSettings
 from job_monitor.domain.kinds import DEFAULT_KINDS, resolve_kinds
 from job_monitor.monitor import Monitor
-from job_monitor.wiring import build_monitor, services, tag_services
+from job_monitor.wiring import SCAN_WORKERS, build_monitor, services, tag_services
 from sim import moto_transactions
 from sim.bedrock import BedrockSimulator
 from sim.parents import ParentScopedSimulator
@@ -89,6 +89,7 @@ class LocalAccount:
         self,
         settings: MonitorSettings | None = None,
         remaining_seconds: Callable[[], float] | None = None,
+        scan_workers: int = SCAN_WORKERS,
     ) -> Monitor:
         settings = settings or self.settings()
         return build_monitor(
@@ -110,6 +111,7 @@ class LocalAccount:
             sns=self.clients["sns"],
             clock=self.clock,
             remaining_seconds=remaining_seconds,
+            scan_workers=scan_workers,
         )
 
     @property

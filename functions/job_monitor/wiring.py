@@ -81,10 +81,13 @@ def build_monitor(
     journal: Journal | None = None,
     clock: Clock = utc_now,
     remaining_seconds: RemainingSeconds | None = None,
+    scan_workers: int = SCAN_WORKERS,
 ) -> Monitor:
     """The monitor with its adapters. ``journal`` defaults to the state table's journal when
-    ``settings.daily_digest`` is on. Raises ValueError naming any (service, region) without a
-    client."""
+    ``settings.daily_digest`` is on. ``scan_workers``: threads for a region's concurrent scans
+    (``SCAN_WORKERS``; 1 makes every request on the calling thread, as the benchmark does to
+    measure the monitor's CPU, ``sim.bench``). Raises ValueError naming any (service, region)
+    without a client."""
     needed = [(s, r) for r in settings.regions for s in client_services(settings)]
     missing = [f"{s} in {r}" for s, r in needed if (s, r) not in job_clients]
     if missing:
@@ -115,7 +118,7 @@ def build_monitor(
         or (DynamoJournal(dynamodb, settings.table_name) if settings.daily_digest else None),
         clock=clock,
         remaining_seconds=remaining_seconds,
-        scan_workers=SCAN_WORKERS,
+        scan_workers=scan_workers,
     )
 
 

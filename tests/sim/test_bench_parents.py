@@ -203,10 +203,15 @@ def test_each_parent_kind_is_measured_at_every_h_and_shape_quiet_and_busy(parent
             assert kb.published == ar.published == 0 and kb.sns == ar.sns == 0
             assert kb.bedrock_bytes > 0 and kb.lambda_s > kb.cpu_s
             assert kb.tracked_leaves == (1 if shape == "a" else 2)
+            # Its CPU is the same run's made again on one thread; the threaded one is kept
+            for quiet in (kb, ar):
+                assert quiet.threaded_cpu_s is not None
+                assert quiet.lambda_s > quiet.cpu_s * function_config().cpu_slowdown
             # The busy run publishes the failed job and the new one, in one PublishBatch
             for kind in PARENT_KINDS:
                 busy = by[(kind, h, shape, "busy")]
                 assert busy.published == 2 and busy.sns == 1, busy
+                assert busy.threaded_cpu_s is None
     # The naive poller lists every leaf's jobs: more bytes to parse as H grows, same pages here
     small = by[("knowledge-base-ingestion", 6, "a", "quiet")].naive
     large = by[("knowledge-base-ingestion", 40, "a", "quiet")].naive

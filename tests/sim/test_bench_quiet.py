@@ -7,6 +7,7 @@ scan's small first page (120 + 4 running > 50): the case that used to parse a pa
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 import pytest
@@ -23,14 +24,20 @@ from sim.bench_parents import (
     with_sums,
 )
 from sim.bench_quiet import (
+    ONE_THREAD_RUNS,
     QUIET_LAMBDA_TARGET_S,
+    Asked,
     QuietRow,
+    TableSnapshot,
     bedrock_bytes,
+    cpu_ms,
     makespan,
+    one_thread_cpu,
     quiet_rows,
     quiet_target,
     quiet_text,
 )
+from sim.local import TABLE_NAME, local_account
 
 SMALL = [
     "--history", "120",
@@ -68,6 +75,91 @@ def test_quiet_runs_are_within_a_second_and_read_little(measured):
     assert a.dynamodb_requests == 1 and a.dynamodb_bytes > 0
     text = quiet_text(rows, opts, function_config(), 10)
     assert "Bedrock bytes read" in text and "Data Automation (event-only" in text
+    assert "| client CPU, ms: 1 thread (10) |" in text
+
+
+def test_a_quiet_runs_cpu_is_measured_again_on_one_thread_and_the_threaded_one_is_kept(measured):
+    # Given the quiet and busy runs as measured
+    opts, cells = measured
+    fn = function_config()
+    for cell in cells:
+        figures = cell.ours
+        if cell.run == "busy":
+            # Then a busy run's CPU is the threaded run's
+            assert figures.threaded_cpu_s is None
+            continue
+        # and a quiet run's is the one-thread runs' (the same requests: made again they asked
+        # for the same, or the benchmark would have stopped), with the threaded one beside it
+        assert figures.threaded_cpu_s is not None and figures.threaded_cpu_s > 0
+        assert figures.cpu_s > 0
+        assert figures.lambda_s(opts, fn) == pytest.approx(
+            figures.cpu_s * fn.cpu_slowdown + figures.waiting_s(opts)
+        )
+        assert cell.every_kind is not None and cell.every_kind.threaded_cpu_s is not None
+        row = next(r for r in quiet_rows([cell], opts, fn))
+        assert cpu_ms(row.cpu_s, row.threaded_cpu_s) == (
+            f"{figures.cpu_s * 1000:,.0f} ({figures.threaded_cpu_s * 1000:,.0f})"
+        )
+
+
+def test_one_thread_cpu_is_the_median_of_runs_that_asked_for_the_same():
+    # Given a measured quiet run that asked for 18 Bedrock and 1 DynamoDB requests
+    asked = Asked(bedrock=18, aws=1, bedrock_bytes=93_000)
+    cpus = iter([0.05, 0.09, 0.04])
+    # When it is made again on one thread, three times
+    figure = one_thread_cpu(lambda: (next(cpus), asked), asked)
+    # Then the figure is the median of the three
+    assert ONE_THREAD_RUNS == 3 and figure == 0.05
+    # and a run made again that asked for anything else stops the benchmark
+    other = replace(asked, bedrock_bytes=40_000)
+    with pytest.raises(RuntimeError, match="not the same run"):
+        one_thread_cpu(lambda: (0.05, other), asked)
+
+
+def test_a_table_snapshot_puts_back_the_items_a_run_changed_added_or_deleted():
+    # Given a state table holding three items, snapshotted
+    with local_account() as acct:
+        dynamodb = acct.clients["dynamodb"]
+
+        def put(sk: str, value: str) -> None:
+            item = {"pk": {"S": "p"}, "sk": {"S": sk}, "v": {"S": value}}
+            dynamodb.put_item(TableName=TABLE_NAME, Item=item)
+
+        def items() -> list[dict[str, object]]:
+            return sorted(dynamodb.scan(TableName=TABLE_NAME)["Items"], key=str)
+
+        for sk in ("a", "b", "c"):
+            put(sk, "before")
+        before = items()
+        snapshot = TableSnapshot(dynamodb, TABLE_NAME)
+        # When a run changes one, adds one and deletes one
+        put("a", "after")
+        put("d", "new")
+        dynamodb.delete_item(TableName=TABLE_NAME, Key={"pk": {"S": "p"}, "sk": {"S": "c"}})
+        snapshot.restore()
+        # Then the table is as it was
+        assert items() == before
+
+
+def test_a_monitor_on_one_scan_thread_makes_every_request_on_the_calling_thread():
+    # Given a simulated account whose monitor has taken its baseline
+    with local_account() as acct:
+        threads: list[str] = []
+        acct.clients["bedrock"].meta.events.register(
+            "before-call.bedrock", lambda **_: threads.append(threading.current_thread().name)
+        )
+        acct.monitor().run()
+        # When a run is made by the default monitor, then by one on one scan thread
+        acct.clock.advance(minutes=5)
+        threads.clear()
+        acct.monitor().run()
+        threaded = set(threads)
+        acct.clock.advance(minutes=5)
+        threads.clear()
+        acct.monitor(scan_workers=1).run()
+    # Then the first made its scans on the scan threads, the second every request in place
+    assert any(name.startswith("scan") for name in threaded)
+    assert set(threads) == {threading.current_thread().name}
 
 
 def test_the_scans_are_modelled_as_concurrent_chains(measured):
