@@ -261,6 +261,8 @@ class Figures:
     query_pages: int
     sns: int
     cpu_s: float
+    """The monitor's own CPU, seconds: process time less the simulator's and moto's; for a quiet
+    run, made again on one thread (``threaded_cpu_s``)."""
     peak_bytes: int
     rru: float
     wru: float
@@ -278,6 +280,7 @@ class Figures:
 
     @property
     def asked(self) -> Asked:
+        """What the run asked for, to check that a run made again is the same run."""
         return Asked(self.bedrock, self.dynamodb + self.sns, bedrock_bytes(self.response_bytes))
 
     @property
@@ -460,14 +463,17 @@ class Account:
 
     def on_one_thread(self, ours: Figures) -> Figures:
         """``ours`` (a measured quiet run) with its CPU measured again on one scan thread
-        (``sim.bench_quiet.one_thread_cpu``), the threaded figure kept beside it."""
+        (``sim.bench_quiet.one_thread_cpu``), the threaded figure kept beside it. Nothing is put
+        back between the runs: a quiet run of the account-wide kinds writes nothing (its one
+        write, a job's beyond-first-page mark, is made by the run before), and a run that asked
+        for anything else stops the benchmark."""
 
         def measure() -> tuple[float, Asked]:
             sim, meter = self.acct.bedrock, self.ours_meter
             again, _ = _measure(lambda: self.run_ours(scan_workers=1), meter, sim, self.kinds)
             return again.cpu_s, again.asked
 
-        cpu = one_thread_cpu(measure, ours.asked)
+        cpu = one_thread_cpu(measure, ours.asked, scan_tasks=sum(ours.chains))
         return replace(ours, cpu_s=cpu, threaded_cpu_s=ours.cpu_s)
 
     def busy_changes(self) -> None:
@@ -813,9 +819,11 @@ def targets(
         out.append(
             Target(
                 whole,
-                cold.ratio_to_clients <= COLD_START_TARGET,
-                f"{cold.handler_clients_s * ms:.0f} ms / {cold.boto3_clients_s * ms:.0f} ms = "
-                f"{cold.ratio_to_clients:.2f}x; against a bare `import boto3` "
+                cold.paired_ratio_to_clients <= COLD_START_TARGET,
+                f"{cold.paired_ratio_to_clients:.2f}x (median of {cold.repetitions} interleaved "
+                f"rounds' (d) / (b); the medians: {cold.handler_clients_s * ms:.0f} ms / "
+                f"{cold.boto3_clients_s * ms:.0f} ms = {cold.ratio_to_clients:.2f}x); against a "
+                "bare `import boto3` "
                 f"({cold.boto3_s * ms:.0f} ms) it is {cold.ratio:.2f}x, of which building the "
                 f"clients alone is {cold.boto3_clients_s / cold.boto3_s:.2f}x",
             )
@@ -846,9 +854,11 @@ def sdk_layer_targets(layer: SdkLayerCost | None) -> list[Target]:
         ),
         Target(
             time,
-            layer.ratio <= SDK_LAYER_COLD_START_TARGET,
-            f"{layer.handler_clients_s * ms:.0f} ms / {layer.precompiled_s * ms:.0f} ms = "
-            f"{layer.ratio:.2f}x (+{layer.added_s * ms:.0f} ms, median of {layer.repetitions})",
+            layer.paired_ratio <= SDK_LAYER_COLD_START_TARGET,
+            f"{layer.paired_ratio:.2f}x (median of {layer.repetitions} interleaved rounds' "
+            f"ratios; the medians: {layer.handler_clients_s * ms:.0f} ms / "
+            f"{layer.precompiled_s * ms:.0f} ms = {layer.ratio:.2f}x, +{layer.added_s * ms:.0f} "
+            "ms)",
         ),
     ]
 
@@ -902,8 +912,9 @@ def print_results(cells: list[Cell], opts: Options, fn: FunctionConfig) -> None:
         f"N={opts.new} new + T={opts.transitions} transitions ({opts.failures} failures) per "
         f"kind. Latency {lat * 1000:.0f} ms per Bedrock request, "
         f"{opts.aws_latency_s * 1000:.0f} ms per DynamoDB or SNS request, accounted, not slept: "
-        "wall = client CPU time (process time minus time inside the simulator and moto) + "
-        "requests x latency. Peak memory: tracemalloc over the run, a separate round of the "
+        "wall = client CPU time (process time minus time inside the simulator and moto; a "
+        "quiet run's made again on one scan thread, sim/bench_quiet.py) + requests x latency. "
+        "Peak memory: tracemalloc over the run, a separate round of the "
         "same run (for busy runs in shape (a) only), outside the simulated services' answers: "
         "what moto and the simulator allocate and free while answering a request is not "
         "counted (in Lambda it is AWS's memory; moto's TransactWriteItems copies the items a "
@@ -931,7 +942,8 @@ def print_lambda(
     print(
         f"\nLambda at the configured {fn.memory_mb} MB ({fn.architecture}, timeout "
         f"{fn.timeout_s} s; infra/constructs/monitor.py, cdk.json): duration = CPU x "
-        f"{fn.cpu_slowdown:.1f} (1,769 MB = 1 vCPU) + requests x latency; memory = peak RSS of "
+        f"{fn.cpu_slowdown:.1f} (1,769 MB = 1 vCPU; a quiet run's CPU on one scan thread, a busy "
+        "run's on the scan threads) + requests x latency; memory = peak RSS of "
         "a fresh interpreter that imported the handler and built its clients + the run's traced "
         "peak outside the simulated services' answers.\n"
     )
@@ -1169,7 +1181,13 @@ def parse_args(argv: list[str] | None) -> tuple[Options, argparse.Namespace]:
         default=True,
         help="repeat each run under tracemalloc for its peak memory",
     )
-    parser.add_argument("--jobs", type=int, default=2, help="accounts measured in parallel")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="accounts measured in parallel (more is faster, but each run's CPU time is then "
+        "measured beside another process's work: the default measures one at a time)",
+    )
     parser.add_argument(
         "--delivery-batch",
         type=int,
@@ -1182,7 +1200,7 @@ def parse_args(argv: list[str] | None) -> tuple[Options, argparse.Namespace]:
         default=bench_busy.BURST,
         help="transitions of the large-account burst (sim/bench_busy.py); 0 to skip",
     )
-    parser.add_argument("--cold-start-reps", type=int, default=7, help="0 to skip")
+    parser.add_argument("--cold-start-reps", type=int, default=15, help="0 to skip")
     parser.add_argument(
         "--sweep-knowledge-bases",
         type=int,

@@ -18,8 +18,9 @@ botocore's ``before-call``, so no HTTP body is parsed: ``_ParentProbe`` serializ
 JSON (the bytes read; the simulator's time) and parses it with botocore's rest-json parser and the
 monitor's timestamp parser (the monitor's time: it would parse that body).
 
-Time model (``sim.bench``'s): the monitor's CPU (process time less the simulator's and moto's)
-x the 256 MB slowdown, plus the requests' latency. Requests made on the scan threads
+Time model (``sim.bench``'s): the monitor's CPU (process time less the simulator's and moto's;
+a quiet run's made again on one scan thread, ``sim.bench_quiet.one_thread_cpu``) x the 256 MB
+slowdown, plus the requests' latency. Requests made on the scan threads
 (``SCAN_THREAD_PREFIX``: the sweep's visits when they run concurrently) wait
 ``makespan(chains, SCAN_WORKERS)`` with one chain per request, i.e. ceil(n / SCAN_WORKERS)
 latencies (an approximation: a visit of several pages is really one chain); every other request
@@ -64,6 +65,7 @@ from sim.bench_quiet import (
     Asked,
     QuietRow,
     TableSnapshot,
+    bedrock_bytes,
     cpu_ms,
     makespan,
     one_thread_cpu,
@@ -488,6 +490,7 @@ def _measure(
     fn: FunctionConfig,
     per_summary_s: float,
 ) -> list[ParentRun]:
+    from job_monitor.wiring import SCAN_WORKERS  # noqa: PLC0415
     from sim.bench import Meter  # noqa: PLC0415
     from sim.local import local_account  # noqa: PLC0415
 
@@ -504,9 +507,9 @@ def _measure(
         probe = _ParentProbe(sim)
         tracked = size.running + (1 if shape == "b" else 0)
 
-        def measured(**workers: int) -> tuple[float, Asked, Any]:
+        def measured(scan_workers: int = SCAN_WORKERS) -> tuple[float, Asked, Any]:
             """One run: the monitor's own CPU (s), what it asked for, its report."""
-            monitor = acct.monitor(settings, **workers)
+            monitor = acct.monitor(settings, scan_workers=scan_workers)
             probe.watch(monitor.regions[0].sources[kind.service].client)
             calls_before = sum(sim.calls.values())
             meter.reset()
@@ -517,7 +520,7 @@ def _measure(
             return own, Asked(calls, meter.dynamodb + meter.sns, probe.body_bytes), report
 
         def once(label: str, counts: list[int], published: int, described: int) -> ParentRun:
-            state = TableSnapshot(acct.clients["dynamodb"], settings.table_name)
+            found = TableSnapshot(acct.clients["dynamodb"], settings.table_name)
             own, asked, report = measured()
             calls = asked.bedrock
             waits = waited_s(calls, probe.scan_calls, asked.aws, latency_s, aws_latency_s)
@@ -551,7 +554,13 @@ def _measure(
             )
             if label != "quiet":
                 return measured_run
-            one = one_thread_cpu(lambda: measured(scan_workers=1)[:2], asked, before=state.restore)
+            one = one_thread_cpu(
+                lambda: measured(scan_workers=1)[:2],
+                asked,
+                scan_tasks=measured_run.scan_calls,
+                found=found,
+                left=TableSnapshot(acct.clients["dynamodb"], settings.table_name),
+            )
             return replace(
                 measured_run,
                 cpu_s=one,
@@ -701,20 +710,19 @@ def measure_every_kind(
         for kind in kinds:
             for action in (kind.list_action, kind.detail_action):
                 operation_kind[action.removeprefix(f"{kind.iam_prefix}:")] = kind.name
+        sources = acct.monitor(every).regions[0].sources  # the clients every monitor shares
+        for service in sorted({k.service for k in parent_kinds}):
+            probe.watch(sources[service].client)
         runs = []
         for _ in range(EVERY_KIND_RUNS):
             clock.advance(minutes=5)
-            monitor = acct.monitor(every)
-            for service in sorted({k.service for k in parent_kinds}):
-                probe.watch(monitor.regions[0].sources[service].client)
             runs.append(
                 _every_kind_run(
-                    monitor.run,
+                    lambda workers: acct.monitor(every, scan_workers=workers),
                     acct,
                     meter,
                     probe,
                     operation_kind,
-                    again=lambda: acct.monitor(every, scan_workers=1).run,
                     history=history,
                     shape=shape,
                     latency_s=latency_s,
@@ -728,33 +736,33 @@ def measure_every_kind(
 
 
 def _every_kind_run(
-    run: Callable[[], Any],
+    build: Callable[[int], Any],
     acct: Any,
     meter: Any,
     probe: _ParentProbe,
     operation_kind: dict[str, str],
     *,
-    again: Callable[[], Callable[[], Any]],
     history: int,
     shape: str,
     latency_s: float,
     aws_latency_s: float,
     fn: FunctionConfig,
 ) -> EveryKind:
-    """One measured quiet run of ``measure_every_kind``'s monitor (``run``) on ``acct`` (its
-    parent simulator watched by ``probe``): its requests counted from now (``operation_kind``:
-    the account-wide operations' kinds, for their chains on the scan threads), its waits
-    modelled; its CPU, less the simulators' and moto's, measured again on one thread
-    (``again``: builds a monitor with one scan thread and returns its ``run``,
-    ``one_thread_cpu``)."""
-    from sim.bench_quiet import bedrock_bytes  # noqa: PLC0415
+    """One measured quiet run of ``measure_every_kind``'s monitor (``build(scan_workers)``
+    builds it) on ``acct`` (its parent simulator watched by ``probe``): its requests counted
+    from now (``operation_kind``: the account-wide operations' kinds, for their chains on the
+    scan threads), its waits modelled, its CPU, less the simulators' and moto's, measured again
+    on one thread (``one_thread_cpu``)."""
+    from job_monitor.wiring import SCAN_WORKERS  # noqa: PLC0415
 
-    def measured(monitor_run: Callable[[], Any]) -> tuple[float, Asked, Any]:
+    def measured(scan_workers: int) -> tuple[float, Asked, Any]:
+        """One run: the monitor's own CPU (s), what it asked for, its report."""
+        run = build(scan_workers).run
         acct.bedrock.reset_calls()
         parent_before = sum(acct.parents.calls.values())
         meter.reset()
         probe.reset()
-        cpu, report = _frozen_cpu(monitor_run)
+        cpu, report = _frozen_cpu(run)
         asked = Asked(
             len(acct.bedrock.calls) + sum(acct.parents.calls.values()) - parent_before,
             meter.dynamodb + meter.sns,
@@ -762,40 +770,46 @@ def _every_kind_run(
         )
         return max(0.0, cpu - meter.server_s - probe.sim_s), asked, report
 
-    state = TableSnapshot(acct.clients["dynamodb"], EVERY_KIND_TABLE)
-    parent_before = sum(acct.parents.calls.values())
-    threaded, asked, report = measured(run)
+    found = TableSnapshot(acct.clients["dynamodb"], EVERY_KIND_TABLE)
+    threaded, asked, report = measured(SCAN_WORKERS)
     chains: Counter[str] = Counter()
     for operation, n in meter.on_scan_threads.items():
         if operation in operation_kind:
             chains[operation_kind[operation]] += n
-    account_wide = len(acct.bedrock.calls)
-    parent_calls = sum(acct.parents.calls.values()) - parent_before
+    scan_calls = chains.total() + probe.scan_calls
     wait = every_kind_wait_s(
-        account_wide + parent_calls - chains.total() - probe.scan_calls,
+        asked.bedrock - scan_calls,
         list(chains.values()),
         probe.scan_calls,
-        meter.dynamodb + meter.sns,
+        asked.aws,
         latency_s=latency_s,
         aws_latency_s=aws_latency_s,
     )
-    figures = EveryKind(
+    parent_calls = asked.bedrock - len(acct.bedrock.calls)
+    dynamodb_requests, dynamodb_bytes = meter.dynamodb, meter.response_bytes.get("dynamodb", 0)
+    published = len(report.published)
+    one = one_thread_cpu(
+        lambda: measured(1)[:2],
+        asked,
+        scan_tasks=scan_calls,
+        found=found,
+        left=TableSnapshot(acct.clients["dynamodb"], EVERY_KIND_TABLE),
+    )
+    return EveryKind(
         history=history,
         shape=shape,
-        bedrock_calls=account_wide + parent_calls,
+        bedrock_calls=asked.bedrock,
         parent_calls=parent_calls,
         bedrock_bytes=asked.bedrock_bytes,
-        dynamodb_requests=meter.dynamodb,
-        dynamodb_bytes=meter.response_bytes.get("dynamodb", 0),
-        cpu_s=threaded,
+        dynamodb_requests=dynamodb_requests,
+        dynamodb_bytes=dynamodb_bytes,
+        cpu_s=one,
         wait_s=wait,
-        lambda_s=threaded * fn.cpu_slowdown + wait,
-        published=len(report.published),
+        lambda_s=one * fn.cpu_slowdown + wait,
+        published=published,
         runs=EVERY_KIND_RUNS,
         threaded_cpu_s=threaded,
     )
-    one = one_thread_cpu(lambda: measured(again())[:2], asked, before=state.restore)
-    return replace(figures, cpu_s=one, lambda_s=one * fn.cpu_slowdown + wait)
 
 
 def median_run(runs: Sequence[EveryKind]) -> EveryKind:

@@ -33,9 +33,13 @@ from __future__ import annotations
 
 import heapq
 import statistics
+import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from job_monitor.wiring import SCAN_WORKERS
 
 if TYPE_CHECKING:
     from sim.bench import Cell, Options
@@ -86,33 +90,43 @@ class TableSnapshot:
                 self._dynamodb.delete_item(TableName=self._table, Key=key)
         for start in range(0, len(self._items), 25):  # BatchWriteItem's limit
             puts = [{"PutRequest": {"Item": i}} for i in self._items[start : start + 25]]
-            self._dynamodb.batch_write_item(RequestItems={self._table: puts})
+            answer = self._dynamodb.batch_write_item(RequestItems={self._table: puts})
+            if answer.get("UnprocessedItems"):  # moto processes every item; DynamoDB may not
+                raise RuntimeError(f"{self._table}: items not put back: {answer}")
 
 
 def one_thread_cpu(
     measure: Callable[[], tuple[float, Asked]],
     expected: Asked,
-    runs: int = ONE_THREAD_RUNS,
     *,
-    before: Callable[[], None] | None = None,
+    scan_tasks: int,
+    found: TableSnapshot | None = None,
+    left: TableSnapshot | None = None,
+    runs: int = ONE_THREAD_RUNS,
 ) -> float:
-    """The median CPU (s) of ``runs`` calls of ``measure``: each makes the measured quiet run
-    again with a monitor on one scan thread (``build_monitor(scan_workers=1)``) and returns the
-    monitor's own CPU and what the run asked for. ``before`` is called before each (e.g.
-    ``TableSnapshot.restore``: the state as the measured run found it).
+    """A measured quiet run's CPU (s), on one thread: the median of ``runs`` calls of
+    ``measure``, each making the run again with a monitor on one scan thread
+    (``build_monitor(scan_workers=1)``) and returning the monitor's own CPU and what the run
+    asked for, plus what the scan threads themselves cost, which that run does not pay
+    (``thread_pool_cpu_s`` for ``scan_tasks``, the requests the measured run made on its scan
+    threads: at most one task each). ``found``: the state table as the measured run found it,
+    put back before each run made again (a run with the parent-scoped kinds writes the sweep's
+    progress); ``left``: as the measured run left it, put back at the end, so the runs after go
+    on from it. Raises RuntimeError when a run asked for other than ``expected`` (the measured
+    run's): it would not be the same run.
 
     Why: the simulator and moto answer in the requesting thread, at once, so the scan threads are
-    all busy with CPU together and contend for the interpreter's lock all the time, where a
-    Lambda's scan threads mostly wait on the network. On the 2-core benchmark machine, the quiet
-    run with every kind enabled at H = 100 (b), 15 rounds each of a threaded run then this
-    measure: 82 ms of CPU threaded against 60 ms on one thread (medians), lower in 13 rounds of
-    15; a run of a few requests shows no difference. The waits stay modelled from the threaded
-    run's chains; the threaded CPU is printed beside this figure. Raises RuntimeError when a
-    run asked for other than ``expected`` (the threaded run's): it would not be the same run."""
+    all busy with CPU together and contend for the interpreter's lock all the time; a Lambda's
+    scan threads mostly wait on the network (answers that arrive together still contend there,
+    so the threaded figure, printed beside this one, is the upper bound). On the 2-core
+    benchmark machine, the quiet run with every kind enabled at H = 100 (b), 15 rounds each of a
+    threaded run then this measure: 82 ms of CPU threaded against 60 ms on one thread (medians),
+    lower in 13 rounds of 15; a run of a few requests shows no difference. The waits stay
+    modelled from the threaded run's chains."""
     cpus = []
     for _ in range(runs):
-        if before is not None:
-            before()
+        if found is not None:
+            found.restore()
         cpu, asked = measure()
         if asked != expected:
             raise RuntimeError(
@@ -120,6 +134,26 @@ def one_thread_cpu(
                 f"for {expected}: not the same run, so its CPU cannot stand for it"
             )
         cpus.append(cpu)
+    if left is not None:
+        left.restore()
+    return statistics.median(cpus) + thread_pool_cpu_s(SCAN_WORKERS, scan_tasks)
+
+
+def thread_pool_cpu_s(workers: int, tasks: int, repetitions: int = 7) -> float:
+    """Process CPU (s, median of ``repetitions``) of what a run on ``workers`` scan threads does
+    that the same run on one does not (``job_monitor.poll.run``): create the pool, hand it
+    ``tasks`` tasks (empty here) and wait for each, shut it down."""
+
+    def empty() -> None:
+        return None
+
+    cpus = []
+    for _ in range(repetitions):
+        started = time.process_time()
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bench-pool") as pool:
+            for future in [pool.submit(empty) for _ in range(tasks)]:
+                future.result()
+        cpus.append(time.process_time() - started)
     return statistics.median(cpus)
 
 
@@ -152,6 +186,7 @@ class QuietRow:
     bedrock_bytes: int
     dynamodb_bytes: int
     cpu_s: float
+    """The monitor's CPU, seconds, on one thread (``one_thread_cpu``)."""
     lambda_s: float
     threaded_cpu_s: float | None = None
     """The run's CPU as measured with the scan threads (``cpu_s``: on one thread)."""

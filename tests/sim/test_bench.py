@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pytest
 
-from sim import bench
+from sim import bench, bench_lambda
 from sim.bedrock import SPECS
 from sim.bench_lambda import (
     LAMBDA_UNZIPPED_LIMIT_BYTES,
@@ -68,9 +68,34 @@ def test_cold_start_figures_are_measured():
     (literal,) = [t for t in checked if t.name.startswith("Handler import")]
     (whole,) = [t for t in checked if t.name.startswith("Cold start")]
     assert literal.passed is (cold.handler_s / cold.boto3_s <= bench.COLD_START_TARGET)
-    assert whole.passed is (cold.ratio_to_clients <= bench.COLD_START_TARGET)
+    assert whole.passed is (cold.paired_ratio_to_clients <= bench.COLD_START_TARGET)
+    assert cold.paired_ratio_to_clients == pytest.approx(cold.ratio_to_clients)  # one round
     assert f"{cold.ratio:.2f}x" in whole.detail
+    assert f"{cold.paired_ratio_to_clients:.2f}x (median of 1 interleaved" in whole.detail
     assert f"{cold.ratio_to_clients:.2f}x" in whole.detail
+
+
+def test_the_cold_start_target_judges_the_median_of_each_rounds_ratio(monkeypatch):
+    # Given three interleaved rounds where (b) and (d) drift together: (b) 1, 2, 3 s and (d)
+    # 1.5, 2.2, 6 s (a slow spell in the last round hits both)
+    rounds = iter([(1.0, 1.5), (2.0, 2.2), (3.0, 6.0)])
+    current: list[tuple[float, float]] = []
+
+    def probe(code: str, **_: object) -> float:
+        if "_clients()" in code and "resource" not in code:  # (d), the last of a round
+            return current.pop()[1]
+        if "s.client(" in code:  # (b)
+            current.append(next(rounds))
+            return current[-1][0]
+        return 1.0  # (a), (c), and the memory probe's RSS
+
+    monkeypatch.setattr(bench_lambda, "_probe", probe)
+    # When the cold start is measured
+    cold = bench_lambda.cold_start(3)
+    # Then the target's figure is the median of the rounds' ratios (1.5, 1.1, 2.0), not the
+    # medians' ratio (2.2 / 2.0)
+    assert cold.paired_ratio_to_clients == pytest.approx(1.5)
+    assert cold.ratio_to_clients == pytest.approx(1.1)
 
 
 @pytest.mark.slow
@@ -91,7 +116,8 @@ def test_the_sdk_layer_figures_are_measured_with_the_layers_sdk(
     size, time = bench.sdk_layer_targets(layer)
     assert size.passed is True
     assert f"{layer.unzipped_bytes / MB:.1f} MB unzipped" in size.detail
-    assert time.passed is (layer.ratio <= SDK_LAYER_COLD_START_TARGET)
+    assert time.passed is (layer.paired_ratio <= SDK_LAYER_COLD_START_TARGET)
+    assert f"{layer.paired_ratio:.2f}x (median of" in time.detail
     assert f"{layer.ratio:.2f}x" in time.detail
     assert f"{layer.zipped_bytes / MB:.1f} MB zipped" in bench.sdk_layer_text(layer)
 

@@ -12,7 +12,8 @@ from dataclasses import replace
 
 import pytest
 
-from sim import bench
+from job_monitor.wiring import SCAN_WORKERS
+from sim import bench, bench_parents, bench_quiet
 from sim.bench_lambda import function_config
 from sim.bench_parents import (
     QUIET_NOTE,
@@ -37,7 +38,7 @@ from sim.bench_quiet import (
     quiet_target,
     quiet_text,
 )
-from sim.local import TABLE_NAME, local_account
+from sim.local import TABLE_NAME, LocalAccount, local_account
 
 SMALL = [
     "--history", "120",
@@ -45,6 +46,13 @@ SMALL = [
     "--jobs", "1", "--cold-start-reps", "0", "--no-memory", "--naive-real-max", "0",
 ]  # fmt: skip
 
+
+TINY = [
+    "--history", "20", "--kinds", "evaluation", "model-copy",
+    "--running", "2", "--new", "1", "--transitions", "1", "--failures", "1",
+    "--jobs", "1", "--cold-start-reps", "0", "--no-memory", "--naive-real-max", "0",
+]  # fmt: skip
+"""Two account-wide kinds (the second one's scan runs on a scan thread) at H = 20."""
 
 PARENTS = ParentSize(knowledge_bases=1, sources=2, policies=2, running=1, new=1)
 
@@ -102,22 +110,108 @@ def test_a_quiet_runs_cpu_is_measured_again_on_one_thread_and_the_threaded_one_i
         )
 
 
-def test_one_thread_cpu_is_the_median_of_runs_that_asked_for_the_same():
-    # Given a measured quiet run that asked for 18 Bedrock and 1 DynamoDB requests
+class RecordingSnapshot:
+    def __init__(self, name: str, events: list[str]) -> None:
+        self.name, self.events = name, events
+
+    def restore(self) -> None:
+        self.events.append(f"restore {self.name}")
+
+
+def test_one_thread_cpu_is_the_median_of_runs_on_the_state_found_plus_the_threads_cost(
+    monkeypatch,
+):
+    # Given a measured quiet run that asked for 18 Bedrock and 1 DynamoDB requests, 8 of them
+    # on its scan threads, and scan threads that cost 1 ms
+    monkeypatch.setattr(bench_quiet, "thread_pool_cpu_s", lambda workers, tasks: tasks / 8000)
     asked = Asked(bedrock=18, aws=1, bedrock_bytes=93_000)
-    cpus = iter([0.05, 0.09, 0.04])
-    # When it is made again on one thread, three times
-    figure = one_thread_cpu(lambda: (next(cpus), asked), asked)
-    # Then the figure is the median of the three
-    assert ONE_THREAD_RUNS == 3 and figure == 0.05
+    events: list[str] = []
+    cpus = iter([0.09, 0.05, 0.04])
+
+    def made_again() -> tuple[float, Asked]:
+        events.append("run")
+        return next(cpus), asked
+
+    # When it is made again on one thread
+    figure = one_thread_cpu(
+        made_again,
+        asked,
+        scan_tasks=8,
+        found=RecordingSnapshot("found", events),  # type: ignore[arg-type]
+        left=RecordingSnapshot("left", events),  # type: ignore[arg-type]
+    )
+    # Then the figure is the median of the runs, plus the threads' cost
+    assert ONE_THREAD_RUNS == 3 and figure == pytest.approx(0.05 + 0.001)
+    # and each run started from the state the measured run found; the state it left is put back
+    assert events == ["restore found", "run"] * 3 + ["restore left"]
     # and a run made again that asked for anything else stops the benchmark
     other = replace(asked, bedrock_bytes=40_000)
     with pytest.raises(RuntimeError, match="not the same run"):
-        one_thread_cpu(lambda: (0.05, other), asked)
+        one_thread_cpu(lambda: (0.05, other), asked, scan_tasks=0)
+
+
+MARKER_CPU_S = 0.0123
+"""The one-thread CPU a fake ``one_thread_cpu`` returns (``test_the_judged_cpu_...``)."""
+
+
+def test_the_judged_cpu_of_every_quiet_row_is_the_one_thread_figure(monkeypatch):
+    # Given one_thread_cpu replaced by one that makes the run again once, records the scan
+    # workers of the monitors built meanwhile, and returns a marker
+    built: list[int] = []
+    inside = [False]
+    monitor = LocalAccount.monitor
+
+    def recording_monitor(self, *args, scan_workers=SCAN_WORKERS, **kwargs):
+        if inside[0]:
+            built.append(scan_workers)
+        return monitor(self, *args, scan_workers=scan_workers, **kwargs)
+
+    def fake(measure, expected, *, scan_tasks, found=None, left=None):
+        inside[0] = True
+        try:
+            if found is not None:
+                found.restore()
+            assert measure()[1] == expected
+            if left is not None:
+                left.restore()
+        finally:
+            inside[0] = False
+        return MARKER_CPU_S
+
+    monkeypatch.setattr(LocalAccount, "monitor", recording_monitor)
+    monkeypatch.setattr(bench, "one_thread_cpu", fake)
+    monkeypatch.setattr(bench_parents, "one_thread_cpu", fake)
+    opts, _ = bench.parse_args(TINY)
+    opts = replace(opts, every_kind=PARENTS)
+    fn = function_config()
+    # When the quiet and busy runs are measured, the parent kinds' and every kind's too
+    cells = bench.run_all(opts, workers=1)
+    parents = measure_for_run(PARENTS, opts, fn)
+    # Then every quiet figure judged is the one-thread one, made by monitors on one thread
+    assert built and set(built) == {1}
+    for cell in cells:
+        o = cell.ours
+        if cell.run == "busy":
+            assert o.cpu_s != MARKER_CPU_S and o.threaded_cpu_s is None
+            continue
+        assert o.cpu_s == MARKER_CPU_S and o.threaded_cpu_s not in (None, MARKER_CPU_S)
+        assert o.lambda_s(opts, fn) == pytest.approx(
+            MARKER_CPU_S * fn.cpu_slowdown + o.waiting_s(opts)
+        )
+        every = cell.every_kind
+        assert every is not None and every.cpu_s == MARKER_CPU_S
+        assert every.lambda_s == pytest.approx(MARKER_CPU_S * fn.cpu_slowdown + every.wait_s)
+    for run in parents:
+        if run.run == "busy":
+            assert run.cpu_s != MARKER_CPU_S and run.threaded_cpu_s is None
+            continue
+        waits = run.wall_s - run.cpu_s
+        assert run.cpu_s == MARKER_CPU_S and waits > 0
+        assert run.lambda_s == pytest.approx(MARKER_CPU_S * fn.cpu_slowdown + waits)
 
 
 def test_a_table_snapshot_puts_back_the_items_a_run_changed_added_or_deleted():
-    # Given a state table holding three items, snapshotted
+    # Given a state table holding 30 items (more than one BatchWriteItem), snapshotted
     with local_account() as acct:
         dynamodb = acct.clients["dynamodb"]
 
@@ -128,12 +222,13 @@ def test_a_table_snapshot_puts_back_the_items_a_run_changed_added_or_deleted():
         def items() -> list[dict[str, object]]:
             return sorted(dynamodb.scan(TableName=TABLE_NAME)["Items"], key=str)
 
-        for sk in ("a", "b", "c"):
+        for sk in ("a", "c", *(f"x{i:02}" for i in range(28))):
             put(sk, "before")
         before = items()
         snapshot = TableSnapshot(dynamodb, TABLE_NAME)
-        # When a run changes one, adds one and deletes one
-        put("a", "after")
+        # When a run changes every item, adds one and deletes one
+        for item in before:
+            put(str(item["sk"]["S"]), "after")  # type: ignore[index]
         put("d", "new")
         dynamodb.delete_item(TableName=TABLE_NAME, Key={"pk": {"S": "p"}, "sk": {"S": "c"}})
         snapshot.restore()
