@@ -13,6 +13,7 @@ import os
 import statistics
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,6 +148,8 @@ class ColdStart:
     the two measured a second apart, so a slow spell of the machine that lasts a few rounds
     slows both sides of the ratio alike (the ratio of the medians pairs (d) and (b) from
     different rounds)."""
+    paired_handler_ratio: float
+    """The issue's target figure, paired the same way: the median of the rounds' (c) / (a)."""
 
     @property
     def ratio(self) -> float:
@@ -174,10 +177,14 @@ def cold_start(repetitions: int) -> ColdStart:
         handler_clients_s=median["handler_clients"],
         repetitions=repetitions,
         base_rss_bytes=rss,
-        paired_ratio_to_clients=statistics.median(
-            d / b for d, b in zip(times["handler_clients"], times["boto3_clients"], strict=True)
-        ),
+        paired_ratio_to_clients=_paired(times["handler_clients"], times["boto3_clients"]),
+        paired_handler_ratio=_paired(times["handler"], times["boto3"]),
     )
+
+
+def _paired(ours: Sequence[float], base: Sequence[float]) -> float:
+    """The median of the rounds' ``ours / base`` (each pair measured in the same round)."""
+    return statistics.median(o / b for o, b in zip(ours, base, strict=True))
 
 
 # -- the SDK layer -------------------------------------------------------------------------------
@@ -295,5 +302,5 @@ def sdk_layer_cost(repetitions: int, site: Path | None = None) -> SdkLayerCost:
         handler_clients_s=statistics.median(times),
         precompiled_s=statistics.median(precompiled),
         repetitions=repetitions,
-        paired_ratio=statistics.median(t / p for t, p in zip(times, precompiled, strict=True)),
+        paired_ratio=_paired(times, precompiled),
     )

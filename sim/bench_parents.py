@@ -557,7 +557,8 @@ def _measure(
             one = one_thread_cpu(
                 lambda: measured(scan_workers=1)[:2],
                 asked,
-                scan_tasks=measured_run.scan_calls,
+                scan_tasks=measured_run.scan_calls,  # at most one task per request
+                coordinators=1,
                 found=found,
                 left=TableSnapshot(acct.clients["dynamodb"], settings.table_name),
             )
@@ -776,7 +777,8 @@ def _every_kind_run(
     for operation, n in meter.on_scan_threads.items():
         if operation in operation_kind:
             chains[operation_kind[operation]] += n
-    scan_calls = chains.total() + probe.scan_calls
+    probe_scan_calls = probe.scan_calls
+    scan_calls = chains.total() + probe_scan_calls
     wait = every_kind_wait_s(
         asked.bedrock - scan_calls,
         list(chains.values()),
@@ -791,7 +793,8 @@ def _every_kind_run(
     one = one_thread_cpu(
         lambda: measured(1)[:2],
         asked,
-        scan_tasks=scan_calls,
+        scan_tasks=len(chains) + probe_scan_calls,  # a task per kind, at most one per visit
+        coordinators=len(PARENT_KINDS),
         found=found,
         left=TableSnapshot(acct.clients["dynamodb"], EVERY_KIND_TABLE),
     )

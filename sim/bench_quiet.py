@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import heapq
 import statistics
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -53,7 +54,7 @@ BEDROCK_SERVICES = ("bedrock", "bedrock-runtime", "bedrock-agent")
 KB = 1024
 ONE_THREAD_RUNS = 3
 """Quiet runs made again on one thread after each measured quiet run (``one_thread_cpu``): the
-median of their CPU is the figure judged."""
+median of their CPU, plus the scan threads' own cost, is the figure judged."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ def one_thread_cpu(
     expected: Asked,
     *,
     scan_tasks: int,
+    coordinators: int = 0,
     found: TableSnapshot | None = None,
     left: TableSnapshot | None = None,
     runs: int = ONE_THREAD_RUNS,
@@ -108,21 +110,21 @@ def one_thread_cpu(
     ``measure``, each making the run again with a monitor on one scan thread
     (``build_monitor(scan_workers=1)``) and returning the monitor's own CPU and what the run
     asked for, plus what the scan threads themselves cost, which that run does not pay
-    (``thread_pool_cpu_s`` for ``scan_tasks``, the requests the measured run made on its scan
-    threads: at most one task each). ``found``: the state table as the measured run found it,
-    put back before each run made again (a run with the parent-scoped kinds writes the sweep's
-    progress); ``left``: as the measured run left it, put back at the end, so the runs after go
-    on from it. Raises RuntimeError when a run asked for other than ``expected`` (the measured
-    run's): it would not be the same run.
+    (``thread_pool_cpu_s`` for ``scan_tasks``, the tasks the measured run gave its scan
+    threads, and ``coordinators``, its sweep threads). ``found``: the state table as the
+    measured run found it, put back before each run made again (a run with the parent-scoped
+    kinds writes the sweep's progress); ``left``: as the measured run left it, put back at the
+    end, so the runs after go on from it. Raises RuntimeError when a run asked for other than
+    ``expected`` (the measured run's): it would not be the same run.
 
     Why: the simulator and moto answer in the requesting thread, at once, so the scan threads are
     all busy with CPU together and contend for the interpreter's lock all the time; a Lambda's
-    scan threads mostly wait on the network (answers that arrive together still contend there,
-    so the threaded figure, printed beside this one, is the upper bound). On the 2-core
-    benchmark machine, the quiet run with every kind enabled at H = 100 (b), 15 rounds each of a
-    threaded run then this measure: 82 ms of CPU threaded against 60 ms on one thread (medians),
-    lower in 13 rounds of 15; a run of a few requests shows no difference. The waits stay
-    modelled from the threaded run's chains."""
+    scan threads mostly wait on the network (answers that arrive together still contend there;
+    the threaded figure is printed beside this one). On the 2-core benchmark machine, the quiet
+    run with every kind enabled at H = 100 (b), 15 rounds each of a threaded run then this
+    measure: 82 ms of CPU threaded against 60 ms on one thread (medians), lower in 13 rounds of
+    15; a run of a few requests shows no difference. The waits stay modelled from the threaded
+    run's chains."""
     cpus = []
     for _ in range(runs):
         if found is not None:
@@ -136,23 +138,39 @@ def one_thread_cpu(
         cpus.append(cpu)
     if left is not None:
         left.restore()
-    return statistics.median(cpus) + thread_pool_cpu_s(SCAN_WORKERS, scan_tasks)
+    return statistics.median(cpus) + thread_pool_cpu_s(SCAN_WORKERS, scan_tasks, coordinators)
 
 
-def thread_pool_cpu_s(workers: int, tasks: int, repetitions: int = 7) -> float:
+def thread_pool_cpu_s(
+    workers: int, tasks: int, coordinators: int = 0, repetitions: int = 7
+) -> float:
     """Process CPU (s, median of ``repetitions``) of what a run on ``workers`` scan threads does
-    that the same run on one does not (``job_monitor.poll.run``): create the pool, hand it
-    ``tasks`` tasks (empty here) and wait for each, shut it down."""
+    that the same run on one does not (``job_monitor.poll.run``): create the pool (and, with
+    ``coordinators``, the parent-scoped kinds' pool of that many sweep threads), hand it
+    ``tasks`` tasks and wait for each, shut it down. The first tasks wait for each other (no
+    CPU), so the pool starts as many threads as the run's would: ``min(tasks, workers)``."""
 
-    def empty() -> None:
-        return None
+    def tasks_on(pool: ThreadPoolExecutor, count: int, threads: int) -> None:
+        meeting = threading.Barrier(max(1, min(count, threads)))
+
+        def meet() -> None:
+            meeting.wait(timeout=10)
+
+        def rest() -> None:
+            return None
+
+        futures = [pool.submit(meet if i < meeting.parties else rest) for i in range(count)]
+        for future in futures:
+            future.result()
 
     cpus = []
     for _ in range(repetitions):
         started = time.process_time()
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bench-pool") as pool:
-            for future in [pool.submit(empty) for _ in range(tasks)]:
-                future.result()
+        with ThreadPoolExecutor(workers, thread_name_prefix="bench-pool") as pool:
+            if coordinators:
+                with ThreadPoolExecutor(coordinators, thread_name_prefix="bench-sweep") as sweeps:
+                    tasks_on(sweeps, coordinators, coordinators)
+            tasks_on(pool, tasks, workers)
         cpus.append(time.process_time() - started)
     return statistics.median(cpus)
 
@@ -260,11 +278,12 @@ def quiet_text(
         "Bedrock requests wait as long as the longest kind's chain of requests, not their sum; "
         "all other requests wait one after another. CPU counts in full: each quiet run is made "
         f"again {ONE_THREAD_RUNS} times by the monitor on one scan thread (the same requests, "
-        "checked) and the median of their CPU is the figure; in parentheses, the CPU as "
-        f"measured with the {workers} scan threads, shown, not judged (the simulator and moto "
-        "answer at once in the requesting thread, so every scan thread is busy with CPU at the "
-        "same time, contending for the interpreter's lock, which threads waiting on the network "
-        "in Lambda do not). "
+        "checked; the state table put back where the run writes) and the figure is the median "
+        "of their CPU plus the scan threads' own cost measured alone (the pools, their threads "
+        f"and tasks); in parentheses, the CPU as measured with the {workers} scan threads, "
+        "shown, not judged (the simulator and moto answer at once in the requesting thread, so "
+        "every scan thread is busy with CPU at the same time, contending for the interpreter's "
+        "lock, where threads in Lambda mostly wait on the network). "
         "A scan asks for a small first page (job_monitor.poll.scan.first_page_size) and parses "
         "timestamps with the standard library (job_monitor.adapters.timestamps). "
         "Not in this table: Bedrock Data Automation (event-only: it has no list operation, so a "

@@ -67,7 +67,7 @@ def test_cold_start_figures_are_measured():
     checked = bench.targets([], opts, cold)
     (literal,) = [t for t in checked if t.name.startswith("Handler import")]
     (whole,) = [t for t in checked if t.name.startswith("Cold start")]
-    assert literal.passed is (cold.handler_s / cold.boto3_s <= bench.COLD_START_TARGET)
+    assert literal.passed is (cold.paired_handler_ratio <= bench.COLD_START_TARGET)
     assert whole.passed is (cold.paired_ratio_to_clients <= bench.COLD_START_TARGET)
     assert cold.paired_ratio_to_clients == pytest.approx(cold.ratio_to_clients)  # one round
     assert f"{cold.ratio:.2f}x" in whole.detail
@@ -75,27 +75,62 @@ def test_cold_start_figures_are_measured():
     assert f"{cold.ratio_to_clients:.2f}x" in whole.detail
 
 
-def test_the_cold_start_target_judges_the_median_of_each_rounds_ratio(monkeypatch):
-    # Given three interleaved rounds where (b) and (d) drift together: (b) 1, 2, 3 s and (d)
-    # 1.5, 2.2, 6 s (a slow spell in the last round hits both)
-    rounds = iter([(1.0, 1.5), (2.0, 2.2), (3.0, 6.0)])
-    current: list[tuple[float, float]] = []
+DRIFTING = [(1.0, 1.5), (2.0, 2.2), (3.0, 6.0)]
+"""Three interleaved rounds of (base, ours) where both drift together (a slow spell in the last
+round hits both): the rounds' ratios 1.5, 1.1 and 2.0 have the median 1.5, the medians' ratio is
+2.2 / 2.0 = 1.1."""
+
+
+def test_the_cold_start_targets_judge_the_median_of_each_rounds_ratio(monkeypatch):
+    # Given rounds where (a) and (c), (b) and (d) drift together
+    rounds = iter(DRIFTING * 2)
+    current: dict[str, float] = {}
 
     def probe(code: str, **_: object) -> float:
-        if "_clients()" in code and "resource" not in code:  # (d), the last of a round
-            return current.pop()[1]
+        if "resource" in code:  # the memory probe's RSS
+            return 1.0
+        if "_clients()" in code:  # (d), the last of a round
+            return current["d"]
+        if "h; h." not in code and f"import {bench_lambda.HANDLER_MODULE}" in code:  # (c)
+            return current["c"]
         if "s.client(" in code:  # (b)
-            current.append(next(rounds))
-            return current[-1][0]
-        return 1.0  # (a), (c), and the memory probe's RSS
+            return current["b"]
+        # (a), the first of a round
+        (current["a"], current["c"]), (current["b"], current["d"]) = next(rounds), next(rounds)
+        return current["a"]
 
     monkeypatch.setattr(bench_lambda, "_probe", probe)
     # When the cold start is measured
     cold = bench_lambda.cold_start(3)
-    # Then the target's figure is the median of the rounds' ratios (1.5, 1.1, 2.0), not the
-    # medians' ratio (2.2 / 2.0)
+    # Then both targets' figures are the medians of the rounds' ratios, not the medians' ratios
     assert cold.paired_ratio_to_clients == pytest.approx(1.5)
     assert cold.ratio_to_clients == pytest.approx(1.1)
+    assert cold.paired_handler_ratio == pytest.approx(1.5)
+    assert cold.handler_s / cold.boto3_s == pytest.approx(1.1)
+
+
+def test_the_sdk_layer_target_judges_the_median_of_each_rounds_ratio(monkeypatch, tmp_path):
+    # Given rounds where the precompiled SDK and the layer's drift together
+    rounds = iter(DRIFTING)
+    current: list[float] = []
+
+    def probe(code: str, *, python_path: object = None, bytecode: bool = True) -> float:
+        if not bytecode:  # the layer's, the first of a round
+            precompiled, layer = next(rounds)
+            current[:] = [precompiled]
+            return layer
+        return current[0]
+
+    monkeypatch.setattr(bench_lambda, "_probe", probe)
+    # When the layer's cost is measured
+    layer = bench_lambda.sdk_layer_cost(3, tmp_path)
+    # Then the target's figure is the median of the rounds' ratios
+    assert layer.paired_ratio == pytest.approx(1.5)
+    assert layer.ratio == pytest.approx(1.1)
+
+
+def test_the_accounts_are_measured_one_at_a_time_by_default():
+    assert bench.parse_args([])[1].jobs == 1
 
 
 @pytest.mark.slow

@@ -204,9 +204,9 @@ def test_each_parent_kind_is_measured_at_every_h_and_shape_quiet_and_busy(parent
             assert kb.bedrock_bytes > 0 and kb.lambda_s > kb.cpu_s
             assert kb.tracked_leaves == (1 if shape == "a" else 2)
             # Its CPU is the same run's made again on one thread; the threaded one is kept
+            # (tests/sim/test_bench_quiet.py checks that the judged figures are that one)
             for quiet in (kb, ar):
-                assert quiet.threaded_cpu_s is not None
-                assert quiet.lambda_s > quiet.cpu_s * function_config().cpu_slowdown
+                assert quiet.threaded_cpu_s is not None and quiet.cpu_s > 0
             # The busy run publishes the failed job and the new one, in one PublishBatch
             for kind in PARENT_KINDS:
                 busy = by[(kind, h, shape, "busy")]

@@ -8,7 +8,9 @@ scan's small first page (120 + 4 running > 50): the case that used to parse a pa
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -123,7 +125,7 @@ def test_one_thread_cpu_is_the_median_of_runs_on_the_state_found_plus_the_thread
 ):
     # Given a measured quiet run that asked for 18 Bedrock and 1 DynamoDB requests, 8 of them
     # on its scan threads, and scan threads that cost 1 ms
-    monkeypatch.setattr(bench_quiet, "thread_pool_cpu_s", lambda workers, tasks: tasks / 8000)
+    monkeypatch.setattr(bench_quiet, "thread_pool_cpu_s", lambda workers, tasks, _: tasks / 8000)
     asked = Asked(bedrock=18, aws=1, bedrock_bytes=93_000)
     events: list[str] = []
     cpus = iter([0.09, 0.05, 0.04])
@@ -150,6 +152,23 @@ def test_one_thread_cpu_is_the_median_of_runs_on_the_state_found_plus_the_thread
         one_thread_cpu(lambda: (0.05, other), asked, scan_tasks=0)
 
 
+def test_the_thread_pools_cost_is_measured_with_as_many_threads_as_the_run_started(monkeypatch):
+    # Given the pools recorded as they shut down
+    started: list[tuple[str, int]] = []
+
+    class RecordingPool(ThreadPoolExecutor):
+        def shutdown(self, *args: Any, **kwargs: Any) -> None:
+            started.append((self._thread_name_prefix, len(self._threads)))
+            super().shutdown(*args, **kwargs)
+
+    monkeypatch.setattr(bench_quiet, "ThreadPoolExecutor", RecordingPool)
+    # When the cost of 10 scan threads given 4 tasks, and 2 sweep threads, is measured once
+    cpu = bench_quiet.thread_pool_cpu_s(10, 4, coordinators=2, repetitions=1)
+    # Then the scan pool started a thread per task, the sweeps' pool one per coordinator
+    assert cpu >= 0
+    assert sorted(started) == [("bench-pool", 4), ("bench-sweep", 2)]
+
+
 MARKER_CPU_S = 0.0123
 """The one-thread CPU a fake ``one_thread_cpu`` returns (``test_the_judged_cpu_...``)."""
 
@@ -166,7 +185,10 @@ def test_the_judged_cpu_of_every_quiet_row_is_the_one_thread_figure(monkeypatch)
             built.append(scan_workers)
         return monitor(self, *args, scan_workers=scan_workers, **kwargs)
 
-    def fake(measure, expected, *, scan_tasks, found=None, left=None):
+    states: list[tuple[bool, bool]] = []
+
+    def fake(measure, expected, *, scan_tasks, coordinators=0, found=None, left=None):
+        states.append((found is not None, left is not None))
         inside[0] = True
         try:
             if found is not None:
@@ -187,8 +209,12 @@ def test_the_judged_cpu_of_every_quiet_row_is_the_one_thread_figure(monkeypatch)
     # When the quiet and busy runs are measured, the parent kinds' and every kind's too
     cells = bench.run_all(opts, workers=1)
     parents = measure_for_run(PARENTS, opts, fn)
-    # Then every quiet figure judged is the one-thread one, made by monitors on one thread
+    # Then every quiet figure judged is the one-thread one, made by monitors on one thread;
+    # the runs that write (the parent kinds' sweep) from the state the measured run found, and
+    # leaving the state it left; the account-wide kinds' run writes nothing
     assert built and set(built) == {1}
+    assert set(states) == {(False, False), (True, True)}
+    assert states.count((False, False)) == sum(c.run == "quiet" for c in cells)
     for cell in cells:
         o = cell.ours
         if cell.run == "busy":
