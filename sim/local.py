@@ -20,7 +20,7 @@ from typing import Any
 from botocore.config import Config
 from moto import mock_aws
 
-from job_monitor.adapters.timestamps import fast_timestamp_session
+from job_monitor.adapters.sdk_session import sdk_session
 from job_monitor.config import MonitorSettings
 from job_monitor.domain.kinds import DEFAULT_KINDS, resolve_kinds
 from job_monitor.monitor import Monitor
@@ -137,7 +137,7 @@ class LocalAccount:
                 elif (service, region) in self._agent_clients:
                     client = self._agent_clients[(service, region)]
                 else:
-                    client = fast_timestamp_session(region).client(service)
+                    client = sdk_session(region).client(service)
                     self._agent_clients[(service, region)] = client
                 clients[(service, region)] = self.parents_in(region).attach(client)
         return clients
@@ -161,7 +161,7 @@ class LocalAccount:
         if (service, region) == ("bedrock", REGION):
             return self.clients["bedrock"]
         if (service, region) not in self._region_clients:
-            session = fast_timestamp_session(region)
+            session = sdk_session(region)
             self._region_clients[(service, region)] = self.simulator(region).attach(
                 session.client(
                     service, config=Config(retries={"mode": "standard", "max_attempts": 3})
@@ -237,7 +237,7 @@ def local_account(
     moto_transactions.install()
     try:
         with mock_aws():
-            session = fast_timestamp_session(REGION)
+            session = sdk_session(REGION)
             quick = Config(retries={"mode": "standard", "max_attempts": 3})
             as_deployed = quick.merge(Config(parameter_validation=validate_requests))
             bedrock = BedrockSimulator(account_id=ACCOUNT_ID, region=REGION, clock=clock)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from job_monitor.adapters.dynamo_codec import state_partition
 from job_monitor.adapters.job_source import BedrockJobSource, job_client_config
 from job_monitor.adapters.journal import DynamoJournal, read_journal
+from job_monitor.adapters.sdk_session import sdk_session
 from job_monitor.adapters.sdk_support import (
     check_operations,
     loaded_sdk_version,
@@ -25,7 +26,6 @@ from job_monitor.adapters.sdk_support import (
 )
 from job_monitor.adapters.sns import SnsPublisher
 from job_monitor.adapters.state_store import DynamoStateStore
-from job_monitor.adapters.timestamps import fast_timestamp_session
 from job_monitor.config import MonitorSettings, NotifierSettings
 from job_monitor.domain.kinds import JobKind
 from job_monitor.monitor import Monitor, utc_now
@@ -159,9 +159,10 @@ def aws_clients(settings: MonitorSettings, session: Any = None) -> dict[str, Any
     operation and the botocore version: the handlers build their clients once per execution
     environment, so this is checked at cold start, before any poll.
 
-    The default session parses response timestamps with the standard library
-    (``adapters.timestamps``: most of a list page's parsing time otherwise)."""
-    session = session or fast_timestamp_session()
+    The default session (``adapters.sdk_session``) parses response timestamps with the standard
+    library (most of a list page's parsing time otherwise) and sends a fixed User-Agent (botocore
+    builds its own twice per request)."""
+    session = session or sdk_session()
     known_services = frozenset(session.get_available_services())
     job_clients = {
         (service, region): session.client(service, region_name=region, config=job_client_config())
@@ -192,7 +193,7 @@ def state_and_topic_clients(session: Any = None) -> dict[str, Any]:
     botocore's client-side parameter validation (``VALIDATE_STATE_AND_TOPIC_REQUESTS``)."""
     from botocore.config import Config  # noqa: PLC0415
 
-    session = session or fast_timestamp_session()
+    session = session or sdk_session()
     standard = Config(
         retries={"mode": "standard", "max_attempts": 5},
         parameter_validation=VALIDATE_STATE_AND_TOPIC_REQUESTS,

@@ -14,8 +14,8 @@ string with an offset is the same instant; its ``tzinfo`` is ``datetime.timezone
 ``dateutil.tz.tzutc`` (the domain converts every time to UTC anyway: ``domain.jobs``).
 
 The hook is botocore's public ``ResponseParserFactory.set_parser_defaults(timestamp_parser=...)``
-(the AWS CLI uses it to keep timestamps as text); it applies to every client made from the
-session afterwards.
+(the AWS CLI uses it to keep timestamps as text), set on the functions' session
+(``adapters.sdk_session``); it applies to every client made from the session afterwards.
 """
 
 from __future__ import annotations
@@ -38,16 +38,3 @@ def parse_timestamp(value: Any) -> datetime:
 
     result: datetime = botocore_parse(value)
     return result
-
-
-def fast_timestamp_session(region_name: str | None = None) -> Any:
-    """A ``boto3.session.Session`` whose clients parse response timestamps with
-    ``parse_timestamp``. Made when called (the handlers call it on their first invocation)."""
-    import boto3  # noqa: PLC0415 - not at import time
-    import botocore.session  # noqa: PLC0415
-
-    core = botocore.session.get_session()
-    core.get_component("response_parser_factory").set_parser_defaults(
-        timestamp_parser=parse_timestamp
-    )
-    return boto3.session.Session(botocore_session=core, region_name=region_name)

@@ -10,7 +10,8 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.utils import parse_timestamp as botocore_parse
 
-from job_monitor.adapters.timestamps import fast_timestamp_session, parse_timestamp
+from job_monitor.adapters.sdk_session import sdk_session
+from job_monitor.adapters.timestamps import parse_timestamp
 
 
 @pytest.mark.parametrize(
@@ -69,7 +70,7 @@ class _Raw:
 @pytest.mark.parametrize("fast", [True, False])
 def test_clients_of_the_session_parse_responses_with_it(fast: bool) -> None:
     # Given a client of the session (or of a plain one) answered with a JSON body over "HTTP"
-    session = fast_timestamp_session("us-east-1") if fast else boto3.session.Session()
+    session = sdk_session("us-east-1") if fast else boto3.session.Session()
     client = session.client(
         "bedrock", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
     )
