@@ -654,8 +654,8 @@ def every_kind_wait_s(
     scan threads (chains of one request each: at steady state a sweep's visits are one wave of
     every known node) share ``SCAN_WORKERS`` threads, ``poll.run`` starting the sweeps' visits
     with the scans: they wait ``makespan(chains + sweep's, SCAN_WORKERS)``. The ``sequential``
-    Bedrock requests (off the scan threads: the region's first pair, describes after the reads)
-    and every DynamoDB and SNS request wait one after another."""
+    Bedrock requests (off the scan threads: describes after the reads) and every DynamoDB and
+    SNS request wait one after another."""
     from job_monitor.wiring import SCAN_WORKERS  # noqa: PLC0415
 
     bedrock = sequential + makespan([*chains, *([1] * sweep_scan_calls)], SCAN_WORKERS)

@@ -10,14 +10,21 @@ an error while the other pairs' alerts are out.
 The account-wide kinds' scans (``poll.kind.scan_reads``: list and describe calls, no write) of a
 region are made concurrently when the context allows it (``PollContext.scan_workers``, the wiring's
 ``SCAN_WORKERS``): a quiet run's time is mostly waiting on those calls, one after another
-otherwise. The region's first pair runs alone first: a region that does not answer is found by
-it, and its other kinds are not tried (as without threads); once it has answered, the scans of
-the remaining kinds start together. Everything after the reads (claims, publishes, state
-writes) stays sequential, in the kinds' order, exactly as before: each kind's scan is handed to
-its own pair, and what a scan raised is raised there, isolated to that pair as if it had been
-made in place. A parent-scoped kind's sweep visits (``poll.sweep.sweep_reads``) start with the
-scans too, from a thread of their own, their waves on the same scan threads, and are handed to
-its pair the same way.
+otherwise. They all start together as soon as the region's state is loaded, the first pair's
+too: a quiet run then waits for the longest kind's chain of requests, not for the first pair's
+chain and then the longest of the others'. Everything after the reads (claims, publishes, state
+writes) stays sequential, in the kinds' order: each kind's scan is handed to its own pair, and
+what a scan raised is raised there, isolated to that pair as if it had been made in place.
+
+A region that does not answer is found by its first pair, as without threads: its other pairs
+are skipped with the first one's reason, their reads not waited for (those not started yet are
+cancelled). Their first requests were made at the same time as the first pair's, so a region
+that cannot be reached costs one failed list (with the client's retries) per kind, in parallel,
+instead of one in all; the run takes no longer for it.
+
+A parent-scoped kind's sweep visits (``poll.sweep.sweep_reads``) start with the scans too, from a
+thread of their own, their waves on the same scan threads, and are handed to its pair the same
+way.
 
 A kind the region does not offer (``ports.KindNotOffered``) is not a failure: the region's state
 remembers it, it is logged once (a WARNING when first found), counted in the report
@@ -146,8 +153,11 @@ class Poller:
                 )
             scans: dict[str, Future[Scanned]] = {}
             visits: dict[str, Future[SweepVisits]] = {}
-            probed = False
-            for index, kind in enumerate(self._kinds):
+            if pool is not None and region_down is None:
+                scans, visits = self._start_scans(
+                    scope, snapshot, clock, self._kinds, pool=pool, sweeps=coordinators
+                )
+            for kind in self._kinds:
                 kind_report = KindReport(kind=kind.name, region=scope.name)
                 report.kinds.append(kind_report)
                 pairs_left -= 1
@@ -163,11 +173,6 @@ class Poller:
                     kind_report.truncated = True  # no time left at all: the next run covers it
                     report.truncated = True
                     continue
-                if pool is not None and probed and not scans and region_down is None:
-                    # The region answered its first pair: the rest of its scans go at once.
-                    scans, visits = self._start_scans(
-                        scope, snapshot, clock, self._kinds[index:], pool=pool, sweeps=coordinators
-                    )
                 region_down = self._run_pair(
                     scope,
                     kind,
@@ -178,7 +183,6 @@ class Poller:
                     visits=visits.get(kind.name),
                     reads=pool,
                 )
-                probed = True
             # A pair skipped (region down, no time left): its reads are not waited for.
             for unused_scan in scans.values():
                 unused_scan.cancel()
