@@ -22,7 +22,8 @@ Figures per run: Bedrock requests (as received by the simulator, retries include
 SNS requests (botocore ``before-parameter-build``, the same hook for both designs), simulated wall
 time, and peak memory. Simulated wall time is *accounted, not slept*: the process CPU time of the
 run minus the CPU time spent inside the simulated services (the Bedrock simulator and moto,
-between a request's creation and the parsing of its response), plus a fixed latency per request
+between a request's creation and the parsing of its response) and in the benchmark's own counting
+hooks (``Meter.excluded_s``), plus a fixed latency per request
 (``--latency-ms`` for Bedrock, ``--aws-latency-ms`` for DynamoDB and SNS). A quiet run's CPU is
 the median of the same run made again three times by the monitor on one scan thread, its
 requests checked to be the same, plus the scan threads' own cost measured alone
@@ -178,11 +179,15 @@ def _value_bytes(value: dict[str, Any]) -> int:
 
 class Meter:
     """Counts one design's AWS requests, the DynamoDB capacity units they use and the CPU time
-    spent inside the simulated services, from botocore events on its clients."""
+    that is not the design's (``excluded_s``), from botocore events on its clients."""
 
     def __init__(self) -> None:
         self.requests: Counter[str] = Counter()
-        self.server_s = 0.0
+        self.excluded_s = 0.0
+        """CPU seconds to take off a run's process time: spent inside the simulated services
+        (moto, ``sim/bedrock.py``) and in this meter's own counting hooks, which run on the
+        design's threads (sizing a Query's items takes a few ms a run)."""
+        self._lock = threading.Lock()
         self.rru = 0.0
         self.wru = 0.0
         self.bytes_read = 0
@@ -196,15 +201,32 @@ class Meter:
     def attach(self, client: Any) -> Any:
         service = client.meta.service_model.service_id.hyphenize()
         events = client.meta.events
-        events.register(f"before-parameter-build.{service}", self._before_call)
+        events.register(f"before-parameter-build.{service}", self._excluded(self._before_call))
         events.register_last(f"request-created.{service}", self._start)
         events.register(f"before-parse.{service}", self._stop)
-        events.register(f"before-parse.{service}", on_before_parse(self._count_bytes))
-        events.register(f"after-call.{service}", self._after_call)
+        count_bytes = on_before_parse(self._count_bytes)
+        events.register(f"before-parse.{service}", self._excluded(count_bytes))
+        events.register(f"after-call.{service}", self._excluded(self._after_call))
         return bench_memory.exclude_service_calls(client)
 
     def reset(self) -> None:
         self.__init__()  # type: ignore[misc]
+
+    def _excluded(self, hook: Callable[..., None]) -> Callable[..., None]:
+        """``hook``, its own CPU time (on the calling thread) added to ``excluded_s``."""
+
+        def timed(**kwargs: Any) -> None:
+            started = time.thread_time()
+            try:
+                hook(**kwargs)
+            finally:
+                self._add(time.thread_time() - started)
+
+        return timed
+
+    def _add(self, seconds: float) -> None:
+        with self._lock:  # the scan threads count at the same time
+            self.excluded_s += seconds
 
     def _before_call(self, model: Any, params: dict[str, Any], **_: Any) -> None:
         service = model.service_model.service_id.hyphenize()
@@ -241,7 +263,7 @@ class Meter:
     def _stop(self, **_: Any) -> None:
         started = self._started.pop(threading.get_ident(), None)
         if started is not None:
-            self.server_s += time.thread_time() - started
+            self._add(time.thread_time() - started)
 
     @property
     def dynamodb(self) -> int:
@@ -351,7 +373,7 @@ def _measure(
         dynamodb=meter.dynamodb,
         query_pages=meter.requests["dynamodb.Query"],
         sns=meter.sns,
-        cpu_s=max(0.0, cpu - meter.server_s),
+        cpu_s=max(0.0, cpu - meter.excluded_s),
         peak_bytes=0,
         rru=meter.rru,
         wru=meter.wru,
@@ -915,7 +937,8 @@ def print_results(cells: list[Cell], opts: Options, fn: FunctionConfig) -> None:
         f"N={opts.new} new + T={opts.transitions} transitions ({opts.failures} failures) per "
         f"kind. Latency {lat * 1000:.0f} ms per Bedrock request, "
         f"{opts.aws_latency_s * 1000:.0f} ms per DynamoDB or SNS request, accounted, not slept: "
-        "wall = client CPU time (process time minus time inside the simulator and moto; a "
+        "wall = client CPU time (process time minus time inside the simulator, moto and the "
+        "benchmark's counting hooks; a "
         "quiet run's made again on one scan thread, sim/bench_quiet.py) + requests x latency. "
         "Peak memory: tracemalloc over the run, a separate round of the "
         "same run (for busy runs in shape (a) only), outside the simulated services' answers: "

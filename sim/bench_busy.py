@@ -175,7 +175,7 @@ class ModelledInvocation:
         self._cpu = time.process_time()
 
     def elapsed(self) -> float:
-        cpu = time.process_time() - self._cpu - self._meter.server_s
+        cpu = time.process_time() - self._cpu - self._meter.excluded_s
         bedrock = sum(n for k, n in self._meter.requests.items() if k.startswith("bedrock"))
         aws = self._meter.dynamodb + self._meter.sns
         return cpu * self._fn.cpu_slowdown + bedrock * self._latency + aws * self._aws_latency

@@ -516,7 +516,7 @@ def _measure(
             probe.reset()
             cpu, report = _frozen_cpu(monitor.run)
             calls = sum(sim.calls.values()) - calls_before
-            own = max(0.0, cpu - probe.sim_s - meter.server_s)
+            own = max(0.0, cpu - probe.sim_s - meter.excluded_s)
             return own, Asked(calls, meter.dynamodb + meter.sns, probe.body_bytes), report
 
         def once(label: str, counts: list[int], published: int, described: int) -> ParentRun:
@@ -770,7 +770,7 @@ def _every_kind_run(
             meter.dynamodb + meter.sns,
             bedrock_bytes(dict(meter.response_bytes)) + probe.body_bytes,
         )
-        return max(0.0, cpu - meter.server_s - probe.sim_s), asked, report
+        return max(0.0, cpu - meter.excluded_s - probe.sim_s), asked, report
 
     found = TableSnapshot(acct.clients["dynamodb"], EVERY_KIND_TABLE)
     threaded, asked, report = measured(SCAN_WORKERS)

@@ -7,6 +7,7 @@ benchmark (100,000 jobs per kind) is `make bench`.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import replace
 
 import pytest
@@ -22,7 +23,7 @@ from sim.bench_lambda import (
     function_config,
     sdk_layer_cost,
 )
-from sim.local import local_account
+from sim.local import TABLE_NAME, local_account
 from sim.naive import NaivePoller
 
 SMALL = [
@@ -256,3 +257,31 @@ def test_reads_the_function_settings_from_the_project():
     fn = function_config()
     assert fn.memory_mb >= 128
     assert fn.runs_per_month == 30 * 24 * 60 // fn.schedule_minutes
+
+
+def test_the_meters_own_counting_is_not_the_monitors_cpu(monkeypatch):
+    # Given a meter on the state table's client whose item sizing takes 30 ms of CPU per answer
+    def slow_item_bytes(item):
+        started = time.thread_time()
+        while time.thread_time() - started < 0.03:
+            pass
+        return 1
+
+    monkeypatch.setattr(bench, "item_bytes", slow_item_bytes)
+    with local_account(validate_requests=False) as acct:
+        dynamodb = acct.clients["dynamodb"]
+        dynamodb.put_item(TableName=TABLE_NAME, Item={"pk": {"S": "p"}, "sk": {"S": "s"}})
+        meter = bench.Meter()
+        meter.attach(dynamodb)
+        # When a Query that answers one item is made
+        started = time.thread_time()
+        dynamodb.query(
+            TableName=TABLE_NAME,
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": {"S": "p"}},
+        )
+        spent = time.thread_time() - started
+    # Then the sizing's time is taken off with moto's: what is left is the client's own
+    assert meter.bytes_read == 1
+    assert meter.excluded_s >= 0.03
+    assert 0 <= spent - meter.excluded_s < 0.03
