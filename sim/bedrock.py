@@ -357,6 +357,12 @@ class ServiceError(Exception):
         self.message = message
 
 
+ANSWERED_ELSEWHERE = "answered_by_simulator"
+"""The attribute another simulator sets on a request it answered at ``before-send`` (botocore
+calls every ``before-send`` handler and takes the first answer): ``sim/parents.py`` over HTTP, on
+a ``bedrock`` client shared with this simulator."""
+
+
 class _Body:
     """The ``raw`` object AWSResponse reads its content from."""
 
@@ -665,7 +671,9 @@ class BedrockSimulator:
 
     def _on_before_send(
         self, request: AWSPreparedRequest, service: str = "bedrock", **_: Any
-    ) -> AWSResponse:
+    ) -> AWSResponse | None:
+        if getattr(request, ANSWERED_ELSEWHERE, False):
+            return None  # botocore calls every handler: the parent-scoped simulator answered
         headers = {str(k): str(v) for k, v in request.headers.items()}
         body = request.body if isinstance(request.body, bytes) else b""
         status, response_headers, response_body = self.handle_request(

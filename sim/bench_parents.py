@@ -13,10 +13,11 @@ jobs on the leaves without the long-running one.
 
 Each kind runs alone in its own simulated account (``sim.local``: the Lambda's wiring, real boto3
 clients, moto, ``sim/parents.py``): a baseline, two runs (the sweep finds the running jobs and
-tracks them), then the measured quiet run and the busy run. ``sim/parents.py`` answers at
-botocore's ``before-call``, so no HTTP body is parsed: ``_ParentProbe`` serializes each answer to
-JSON (the bytes read; the simulator's time) and parses it with botocore's rest-json parser and the
-monitor's timestamp parser (the monitor's time: it would parse that body).
+tracks them), then the measured quiet run and the busy run. ``sim/parents.py`` answers over
+HTTP here (``ParentScopedSimulator.over_http``: a JSON body at botocore's ``before-send``), so
+each request is signed and its answer parsed by botocore as against the service; the benchmark's
+``Meter`` on the parent kinds' clients counts the bytes and takes the simulator's time off the
+monitor's CPU, as it does for the account-wide kinds' simulator and moto.
 
 Time model (``sim.bench``'s): the monitor's CPU (process time less the simulator's and moto's;
 a quiet run's made again on one scan thread, ``sim.bench_quiet.one_thread_cpu``) x the 256 MB
@@ -46,9 +47,7 @@ comparison.
 from __future__ import annotations
 
 import gc
-import json
 import math
-import threading
 import time
 import uuid
 from collections import Counter
@@ -57,11 +56,9 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sim.bedrock import json_default
 from sim.bench_quiet import (
     KB,
     QUIET_LAMBDA_TARGET_S,
-    SCAN_THREAD_PREFIX,
     Asked,
     QuietRow,
     TableSnapshot,
@@ -315,76 +312,11 @@ def _frozen_cpu(run: Callable[[], T]) -> tuple[float, T]:
         gc.unfreeze()
 
 
-class _ParentProbe:
-    """Times the parent-scoped simulator (its CPU is not the monitor's), counts its calls on the
-    scan threads, and makes up for the parsing it skips: each answer is serialized to JSON
-    (counted as bytes read; the serialization's time is the simulator's) and parsed by
-    botocore's rest-json parser with the monitor's timestamp parser (the monitor's time)."""
-
-    def __init__(self, sim: Any) -> None:
-        self._parser = _parser()
-        self._sim = sim
-        self.sim_s = 0.0
-        self.body_bytes = 0
-        self.scan_calls = 0
-        self._lock = threading.Lock()
-        answer = sim._on_call  # wrapped before the first attach registers it
-
-        def timed_answer(**kwargs: Any) -> Any:
-            started = time.thread_time()
-            try:
-                answered = answer(**kwargs)
-            finally:
-                spent = time.thread_time() - started
-                with self._lock:  # the sweep answers on several threads
-                    self.sim_s += spent
-            # None: not a parent-scoped operation (a ``bedrock`` client shared with the
-            # account-wide kinds' simulator answers those): not this simulator's call
-            if answered is not None and threading.current_thread().name.startswith(
-                SCAN_THREAD_PREFIX
-            ):
-                with self._lock:
-                    self.scan_calls += 1
-            return answered
-
-        sim._on_call = timed_answer
-
-    def reset(self) -> None:
-        self.sim_s = 0.0
-        self.body_bytes = 0
-        self.scan_calls = 0
-
-    def watch(self, client: Any) -> None:
-        service = client.meta.service_model.service_id.hyphenize()
-        client.meta.events.register(
-            f"after-call.{service}", self._parse, unique_id="bench-quiet-parse"
-        )
-
-    def _parse(self, model: Any, parsed: dict[str, Any], **_: Any) -> None:
-        if model.name not in self._sim.calls:
-            return  # not a parent-scoped operation (the bedrock client's other kinds)
-        started = time.thread_time()
-        body = _body(parsed)
-        spent = time.thread_time() - started
-        with self._lock:
-            self.sim_s += spent
-            self.body_bytes += len(body)
-        self._parser.parse({"body": body, "headers": {}, "status_code": 200}, model.output_shape)
-
-
-def _parser() -> Any:
-    from botocore.parsers import ResponseParserFactory  # noqa: PLC0415
-
-    from job_monitor.adapters.timestamps import parse_timestamp  # noqa: PLC0415
-
-    factory = ResponseParserFactory()
-    factory.set_parser_defaults(timestamp_parser=parse_timestamp)
-    return factory.create_parser("rest-json")
-
-
-def _body(parsed: dict[str, Any]) -> bytes:
-    content = {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
-    return json.dumps(content, default=json_default).encode()
+def sweep_scan_calls(meter: Any, sim: Any) -> int:
+    """The requests of ``meter``'s last run (a ``sim.bench.Meter``) that the parent-scoped
+    simulator ``sim`` answers and that were made on the monitor's scan threads: the sweep's
+    visits read concurrently (``poll.sweep``)."""
+    return sum(n for op, n in meter.on_scan_threads.items() if sim.simulates(op))
 
 
 def parse_cost(kind: JobKind, summaries: int = NAIVE_PAGE, rounds: int = 3) -> float:
@@ -396,17 +328,19 @@ def parse_cost(kind: JobKind, summaries: int = NAIVE_PAGE, rounds: int = 3) -> f
     import boto3  # noqa: PLC0415
 
     from job_monitor.adapters.job_source import BedrockJobSource  # noqa: PLC0415
+    from sim.bench import Meter  # noqa: PLC0415
     from sim.parents import ParentScopedSimulator  # noqa: PLC0415
 
     sim = ParentScopedSimulator()
-    probe = _ParentProbe(sim)
+    sim.over_http = True
     session = boto3.session.Session(
         aws_access_key_id="testing",
         aws_secret_access_key="testing",  # noqa: S106 - no AWS behind it
         region_name=sim.region,
     )
     client = sim.attach(session.client(kind.service))
-    probe.watch(client)
+    meter = Meter()
+    meter.attach(client)
     source = BedrockJobSource(client, account=sim.account)
     if kind.service == "bedrock-agent":
         kb = sim.add_knowledge_base("kb")
@@ -421,10 +355,10 @@ def parse_cost(kind: JobKind, summaries: int = NAIVE_PAGE, rounds: int = 3) -> f
         leaf = (arn,)
     best = math.inf
     for _ in range(rounds):
-        probe.reset()
+        meter.reset()
         started = time.process_time()
         page = source.list_under(kind, leaf)
-        best = min(best, time.process_time() - started - probe.sim_s)
+        best = min(best, time.process_time() - started - meter.excluded_s)
         if len(page.jobs) != summaries:
             raise AssertionError(f"{kind.name}: read {len(page.jobs)} of {summaries} summaries")
     return best / summaries
@@ -479,6 +413,19 @@ def _record_bytes(kind: JobKind, sample: dict[str, Any], status: str) -> int:
     )
 
 
+def _metered(acct: Any, settings: Any, kind: JobKind) -> Any:
+    """A ``sim.bench.Meter`` on ``acct``'s DynamoDB and SNS clients and on the client of
+    ``kind`` that every monitor of ``acct`` shares; the parent simulator answers over HTTP."""
+    from sim.bench import Meter  # noqa: PLC0415
+
+    acct.parents.over_http = True  # before the first monitor attaches it
+    meter = Meter()
+    for service in ("dynamodb", "sns"):
+        meter.attach(acct.clients[service])
+    meter.attach(acct.monitor(settings).regions[0].sources[kind.service].client)
+    return meter
+
+
 def _measure(
     kind: JobKind,
     size: ParentSize,
@@ -491,7 +438,6 @@ def _measure(
     per_summary_s: float,
 ) -> list[ParentRun]:
     from job_monitor.wiring import SCAN_WORKERS  # noqa: PLC0415
-    from sim.bench import Meter  # noqa: PLC0415
     from sim.local import local_account  # noqa: PLC0415
 
     runs: list[ParentRun] = []
@@ -501,38 +447,35 @@ def _measure(
         clock = acct.clock
         account = _populate(sim, kind, size, history=history, shape=shape, clock=clock)
         record = _record_bytes(kind, account.sample, _done_status(kind))
-        meter = Meter()
-        for service in ("dynamodb", "sns"):
-            meter.attach(acct.clients[service])
-        probe = _ParentProbe(sim)
+        meter = _metered(acct, settings, kind)
         tracked = size.running + (1 if shape == "b" else 0)
 
         def measured(scan_workers: int = SCAN_WORKERS) -> tuple[float, Asked, Any]:
             """One run: the monitor's own CPU (s), what it asked for, its report."""
             monitor = acct.monitor(settings, scan_workers=scan_workers)
-            probe.watch(monitor.regions[0].sources[kind.service].client)
             calls_before = sum(sim.calls.values())
             meter.reset()
-            probe.reset()
             cpu, report = _frozen_cpu(monitor.run)
             calls = sum(sim.calls.values()) - calls_before
-            own = max(0.0, cpu - probe.sim_s - meter.excluded_s)
-            return own, Asked(calls, meter.dynamodb + meter.sns, probe.body_bytes), report
+            own = max(0.0, cpu - meter.excluded_s)
+            read = bedrock_bytes(dict(meter.response_bytes))
+            return own, Asked(calls, meter.dynamodb + meter.sns, read), report
 
         def once(label: str, counts: list[int], published: int, described: int) -> ParentRun:
             quiet = label == "quiet"  # only a quiet run is made again (busy runs: threaded)
             found = TableSnapshot(acct.clients["dynamodb"], settings.table_name) if quiet else None
             own, asked, report = measured()
             calls = asked.bedrock
-            waits = waited_s(calls, probe.scan_calls, asked.aws, latency_s, aws_latency_s)
+            scan_calls = sweep_scan_calls(meter, sim)
+            waits = waited_s(calls, scan_calls, asked.aws, latency_s, aws_latency_s)
             measured_run = ParentRun(
                 kind=kind.name,
                 history=history,
                 shape=shape,
                 run=label,
                 bedrock_calls=calls,
-                scan_calls=probe.scan_calls,
-                bedrock_bytes=probe.body_bytes,
+                scan_calls=scan_calls,
+                bedrock_bytes=asked.bedrock_bytes,
                 dynamodb_requests=meter.dynamodb,
                 dynamodb_bytes=meter.response_bytes.get("dynamodb", 0),
                 wru=meter.wru,
@@ -682,12 +625,12 @@ def measure_every_kind(
     The monitor keeps its state in its own table (``EVERY_KIND_TABLE``): a baseline, two runs
     (the sweep visits every node: K = 1 at the benchmark's size; the running jobs are tracked),
     then ``EVERY_KIND_RUNS`` measured quiet runs, 5 minutes apart; the median's figures
-    (``median_run``). ``meter`` (a ``sim.bench.Meter`` attached to
-    ``acct``'s bedrock, DynamoDB and SNS clients) counts the account-wide requests and moto's
-    time; ``_ParentProbe`` the sweep's. The clock is set back afterwards, so the account's own
-    runs go on as if this had not happened (the parent simulator's hook stays on the shared
-    ``bedrock`` client: it passes the account-wide operations through). ``settings``: overrides
-    of ``acct.settings`` (e.g. ``delivery_batch``)."""
+    (``median_run``). ``meter`` (a ``sim.bench.Meter`` attached to ``acct``'s bedrock, DynamoDB
+    and SNS clients, and here to the ``bedrock-agent`` one) counts every request, the bytes read
+    and the simulators' and moto's time (the parent simulator answers over HTTP). The clock is
+    set back afterwards, so the account's own runs go on as if this had not happened (the parent
+    simulator's hooks stay on the shared ``bedrock`` client, on its own operations only).
+    ``settings``: overrides of ``acct.settings`` (e.g. ``delivery_batch``)."""
     from job_monitor.domain.kinds import REGISTRY  # noqa: PLC0415
     from sim.local import create_state_table  # noqa: PLC0415
 
@@ -699,7 +642,7 @@ def measure_every_kind(
         for kind in parent_kinds:
             _populate(sim, kind, size, history=history, shape=shape, clock=clock)
             clock.now = start  # its jobs end 10 days back: before the account-wide ones
-        probe = _ParentProbe(sim)  # before the first monitor attaches the simulator
+        sim.over_http = True  # before the first monitor attaches it
         create_state_table(acct.clients["dynamodb"], EVERY_KIND_TABLE)
         every = acct.settings(
             kinds=(*kinds, *parent_kinds), table_name=EVERY_KIND_TABLE, **settings
@@ -713,8 +656,8 @@ def measure_every_kind(
             for action in (kind.list_action, kind.detail_action):
                 operation_kind[action.removeprefix(f"{kind.iam_prefix}:")] = kind.name
         sources = acct.monitor(every).regions[0].sources  # the clients every monitor shares
-        for service in sorted({k.service for k in parent_kinds}):
-            probe.watch(sources[service].client)
+        for service in sorted({k.service for k in parent_kinds} - {"bedrock"}):
+            meter.attach(sources[service].client)  # ``bedrock``'s is metered already
         runs = []
         for _ in range(EVERY_KIND_RUNS):
             clock.advance(minutes=5)
@@ -723,7 +666,6 @@ def measure_every_kind(
                     lambda workers: acct.monitor(every, scan_workers=workers),
                     acct,
                     meter,
-                    probe,
                     operation_kind,
                     history=history,
                     shape=shape,
@@ -741,7 +683,6 @@ def _every_kind_run(
     build: Callable[[int], Any],
     acct: Any,
     meter: Any,
-    probe: _ParentProbe,
     operation_kind: dict[str, str],
     *,
     history: int,
@@ -751,7 +692,7 @@ def _every_kind_run(
     fn: FunctionConfig,
 ) -> EveryKind:
     """One measured quiet run of ``measure_every_kind``'s monitor (``build(scan_workers)``
-    builds it) on ``acct`` (its parent simulator watched by ``probe``): its requests counted
+    builds it) on ``acct`` (every client metered by ``meter``): its requests counted
     from now (``operation_kind``: the account-wide operations' kinds, for their chains on the
     scan threads), its waits modelled, its CPU, less the simulators' and moto's, measured again
     on one thread (``one_thread_cpu``)."""
@@ -763,14 +704,13 @@ def _every_kind_run(
         acct.bedrock.reset_calls()
         parent_before = sum(acct.parents.calls.values())
         meter.reset()
-        probe.reset()
         cpu, report = _frozen_cpu(run)
         asked = Asked(
             len(acct.bedrock.calls) + sum(acct.parents.calls.values()) - parent_before,
             meter.dynamodb + meter.sns,
-            bedrock_bytes(dict(meter.response_bytes)) + probe.body_bytes,
+            bedrock_bytes(dict(meter.response_bytes)),
         )
-        return max(0.0, cpu - meter.excluded_s - probe.sim_s), asked, report
+        return max(0.0, cpu - meter.excluded_s), asked, report
 
     found = TableSnapshot(acct.clients["dynamodb"], EVERY_KIND_TABLE)
     threaded, asked, report = measured(SCAN_WORKERS)
@@ -778,12 +718,12 @@ def _every_kind_run(
     for operation, n in meter.on_scan_threads.items():
         if operation in operation_kind:
             chains[operation_kind[operation]] += n
-    probe_scan_calls = probe.scan_calls
-    scan_calls = chains.total() + probe_scan_calls
+    sweep_calls = sweep_scan_calls(meter, acct.parents)
+    scan_calls = chains.total() + sweep_calls
     wait = every_kind_wait_s(
         asked.bedrock - scan_calls,
         list(chains.values()),
-        probe.scan_calls,
+        sweep_calls,
         asked.aws,
         latency_s=latency_s,
         aws_latency_s=aws_latency_s,
@@ -794,7 +734,7 @@ def _every_kind_run(
     one = one_thread_cpu(
         lambda: measured(1)[:2],
         asked,
-        scan_tasks=len(chains) + probe_scan_calls,  # a task per kind, at most one per visit
+        scan_tasks=len(chains) + sweep_calls,  # a task per kind, at most one per visit
         coordinators=len(PARENT_KINDS),
         found=found,
         left=TableSnapshot(acct.clients["dynamodb"], EVERY_KIND_TABLE),

@@ -18,6 +18,9 @@ before it is returned; a mismatch raises ``ResponseShapeError`` (a simulator bug
 
 Limits: answers bypass botocore's HTTP layer, so its retry handler does not run: an injected
 ``ThrottlingException`` reaches the caller at once, as it would after the retries are spent.
+``over_http`` (set before ``attach``) answers at ``before-send`` instead, as a JSON body with the
+service's headers: botocore then signs the request, parses the body and retries as it would
+against the service (what the benchmark measures: ``sim/bench_parents.py``).
 ``calls`` counts every request by operation name (faults and validation errors included). This
 module is separate from ``sim/bedrock.py`` (the account-wide kinds) and shares no code with it.
 """
@@ -26,8 +29,10 @@ from __future__ import annotations
 
 import base64
 import itertools
+import json
 import re
 import string
+import sys
 import threading
 import uuid
 from collections import Counter
@@ -36,6 +41,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+from botocore.awsrequest import AWSResponse
 from botocore.model import OperationModel, Shape
 from botocore.validate import ParamValidator
 
@@ -134,6 +140,11 @@ class ParentScopedSimulator:
         self.faults: dict[str, list[str]] = {}
         """Operation name -> error codes to answer, one per call, first first."""
         self.calls: Counter[str] = Counter()
+        self.over_http = False
+        """Answer at botocore's ``before-send`` with an HTTP response (a JSON body) rather than at
+        ``before-call`` with the parsed answer: read by ``attach``."""
+        self._pending = threading.local()
+        """Over HTTP: the operation and context of the request this thread is sending."""
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         """The monitor's sweep lists on several threads: counts and faults are kept under it."""
@@ -141,14 +152,64 @@ class ParentScopedSimulator:
     # -- the client hook ------------------------------------------------------------------------
 
     def attach(self, client: Any) -> Any:
-        """Answer ``client``'s calls (a ``bedrock-agent`` or ``bedrock`` client) from here."""
+        """Answer ``client``'s calls (a ``bedrock-agent`` or ``bedrock`` client) from here: at
+        ``before-call``, or at ``before-send`` when ``over_http`` (each simulated operation's own
+        event, so the handler runs before ``sim/bedrock.py``'s service-wide one on a shared
+        ``bedrock`` client, and before moto's)."""
         service = client.meta.service_model.service_id.hyphenize()
         events = client.meta.events
         events.register(
             f"before-parameter-build.{service}", _keep_params, unique_id="parents-sim-params"
         )
-        events.register_first(f"before-call.{service}", self._on_call, unique_id="parents-sim")
+        if not self.over_http:
+            events.register_first(f"before-call.{service}", self._on_call, unique_id="parents-sim")
+            return client
+        moto_stub = getattr(sys.modules.get("moto.core.models"), "botocore_stubber", None)
+        if moto_stub is not None:
+            # botocore calls every before-send handler: moto's (present when moto is imported)
+            # would answer the request too, or fail on an operation it does not implement
+            events.unregister("before-send", moto_stub)
+        for name in client.meta.service_model.operation_names:
+            if self.simulates(name):
+                events.register_first(
+                    f"before-call.{service}.{name}",
+                    self._keep_call,
+                    unique_id=f"parents-sim-call-{name}",
+                )
+                events.register_first(
+                    f"before-send.{service}.{name}",
+                    self._on_send,
+                    unique_id=f"parents-sim-send-{name}",
+                )
         return client
+
+    def simulates(self, operation_name: str) -> bool:
+        """Whether this simulator answers ``operation_name`` (e.g. "ListIngestionJobs")."""
+        return hasattr(self, f"_op_{_snake(operation_name)}")
+
+    def _keep_call(self, model: OperationModel, context: dict[str, Any], **_: Any) -> None:
+        self._pending.call = (model, context)
+
+    def _on_send(self, request: Any, **_: Any) -> AWSResponse | None:
+        """Over HTTP: the answer to the request this thread is sending (every attempt of it),
+        as the service sends it: a JSON body (times as ISO 8601 strings), an error's code in
+        ``x-amzn-ErrorType``. None: not this simulator's (another resource's tags)."""
+        model, context = self._pending.call
+        answered = self._on_call(model=model, context=context)
+        if answered is None:
+            return None
+        http, parsed = answered
+        headers = {"Content-Type": "application/json"}
+        if "Error" in parsed:
+            error = parsed["Error"]
+            headers["x-amzn-ErrorType"] = error["Code"]
+            content: dict[str, Any] = {"message": error["Message"]}
+        else:
+            content = {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
+        body = json.dumps(content, default=_json_time).encode()
+        # botocore calls the service-wide handlers too: sim/bedrock.py's leaves this one alone
+        setattr(request, _ANSWERED, True)
+        return AWSResponse(request.url, http.status_code, headers, _RawBody(body))
 
     def _on_call(
         self, model: OperationModel, context: dict[str, Any], **_: Any
@@ -426,6 +487,28 @@ def _pattern_erratum(operation: str, params: dict[str, Any], problem: str) -> bo
         and "does not match" in problem
         and re.fullmatch(_AGENT_TAGS_PATTERN, value) is not None
     )
+
+
+_ANSWERED = "answered_by_simulator"
+"""Set on a request answered over HTTP (``sim.bedrock.ANSWERED_ELSEWHERE``: the name, not the
+code, is shared)."""
+
+
+class _RawBody:
+    """The ``raw`` an ``AWSResponse`` reads its content from."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._data
+
+
+def _json_time(value: object) -> str:
+    """A response's timestamp as Bedrock's JSON APIs send it (ISO 8601, milliseconds, Z)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    raise TypeError(f"cannot serialize {type(value).__name__}")
 
 
 def _keep_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:

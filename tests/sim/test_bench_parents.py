@@ -26,7 +26,6 @@ from sim.bench_parents import (
     NaiveParent,
     ParentRun,
     ParentSize,
-    _ParentProbe,
     busy_parent_rows,
     every_kind_target,
     every_kind_wait_s,
@@ -37,6 +36,7 @@ from sim.bench_parents import (
     parents_text,
     quiet_parent_rows,
     sweep_calls_target,
+    sweep_scan_calls,
     waited_s,
     with_sums,
 )
@@ -357,25 +357,33 @@ def test_the_every_kind_waits_share_the_scan_threads_between_scans_and_sweeps():
     )
 
 
-def test_the_probe_counts_only_the_parent_operations_made_on_scan_threads():
-    # Given one bedrock client answered by both simulators, as the every-kind run's is
+def test_the_sweeps_calls_are_the_parent_operations_made_on_scan_threads():
+    # Given one bedrock client answered by both simulators, the parent one over HTTP, and
+    # metered, as the every-kind run's is
     parents = ParentScopedSimulator()
     policy = parents.add_policy("rules")
-    probe = _ParentProbe(parents)
+    parents.over_http = True
     account_wide = BedrockSimulator(account_id=parents.account, region=parents.region)
     client = parents.attach(account_wide.attach(_client(parents, "bedrock")))
+    meter = bench.Meter()
+    meter.attach(client)
 
     def on_scan_thread(call: Any) -> None:
         thread = threading.Thread(target=call, name=f"{SCAN_THREAD_PREFIX}_0")
         thread.start()
         thread.join()
 
-    # When an account-wide list and a policy's builds are listed on a scan thread
+    # When an account-wide list and a policy's builds are listed on a scan thread, and the
+    # policies on this one
     on_scan_thread(client.list_evaluation_jobs)
     on_scan_thread(lambda: client.list_automated_reasoning_policy_build_workflows(policyArn=policy))
-    # Then only the parent-scoped call counts as the sweep's
-    assert probe.scan_calls == 1
+    client.list_automated_reasoning_policies()
+    # Then only the parent-scoped call made on a scan thread counts as the sweep's
+    assert sweep_scan_calls(meter, parents) == 1
     assert len(account_wide.calls) == 1 and parents.calls["ListEvaluationJobs"] == 0
+    # and the meter read every answer's body, and took the simulators' time off
+    assert meter.response_bytes["bedrock"] > 0
+    assert meter.excluded_s > 0
 
 
 def _run(kind: str, shape: str, lambda_s: float, calls: int = 4, tracked: int = 1) -> ParentRun:
