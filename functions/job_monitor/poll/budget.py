@@ -43,6 +43,10 @@ class TimeBudget:
         self._stop_below = max(self._margin, left - (left - self._margin) / pairs_left)
         return True
 
+    def has_time(self) -> bool:
+        """At least the margin is left: work may start (``start_share`` would give a share)."""
+        return self._remaining is None or self._remaining() >= self._margin
+
     def spent(self) -> bool:
         """The current share is used up: stop at the next safe point."""
         return self._remaining is not None and self._remaining() < self._stop_below

@@ -17,10 +17,12 @@ writes) stays sequential, in the kinds' order: each kind's scan is handed to its
 what a scan raised is raised there, isolated to that pair as if it had been made in place.
 
 A region that does not answer is found by its first pair, as without threads: its other pairs
-are skipped with the first one's reason, their reads not waited for (those not started yet are
-cancelled). Their first requests were made at the same time as the first pair's, so a region
-that cannot be reached costs one failed list (with the client's retries) per kind, in parallel,
-instead of one in all; the run takes no longer for it.
+are skipped with the first one's reason (those of their reads not started yet are cancelled).
+Their first requests were made at the same time as the first pair's, so a region that cannot be
+reached costs one failed list per kind, in parallel, instead of one in all. Those reads end on
+their own, within the client's timeouts and retries as the first pair's did, on the scan threads
+while the run goes on to the next region, whose reads may wait for a thread; the run waits for
+them at its end. Nothing is started when the invocation has no time left (``TimeBudget``).
 
 A parent-scoped kind's sweep visits (``poll.sweep.sweep_reads``) start with the scans too, from a
 thread of their own, their waves on the same scan threads, and are handed to its pair the same
@@ -153,7 +155,7 @@ class Poller:
                 )
             scans: dict[str, Future[Scanned]] = {}
             visits: dict[str, Future[SweepVisits]] = {}
-            if pool is not None and region_down is None:
+            if pool is not None and region_down is None and ctx.budget.has_time():
                 scans, visits = self._start_scans(
                     scope, snapshot, clock, self._kinds, pool=pool, sweeps=coordinators
                 )

@@ -23,7 +23,7 @@ from job_monitor.domain.kinds import (
 )
 from job_monitor.monitor import Monitor
 from job_monitor.poll.run import RunFailed
-from job_monitor.ports import Page, RegionScope
+from job_monitor.ports import Page, RegionScope, RegionUnavailable
 from sim.parents import ParentScopedSimulator
 from tests.fakes.ports import FakeJobSource, InMemoryStateStore, RecordingPublisher
 
@@ -42,6 +42,8 @@ class MeetingSource:
         self.source = source
         self.barrier: threading.Barrier | None = None
         self.fail: str | None = None
+        self.down: str | None = None
+        """A kind whose list finds the region unreachable."""
         self.lock = threading.Lock()
 
     def list_page(self, kind: JobKind, **kwargs: Any) -> Page:
@@ -49,6 +51,8 @@ class MeetingSource:
             self.barrier.wait()
         if kind.name == self.fail:
             raise RuntimeError("list failed")
+        if kind.name == self.down:
+            raise RegionUnavailable(REGION, "cannot connect or no answer: timed out")
         with self.lock:
             return self.source.list_page(kind, **kwargs)
 
@@ -61,7 +65,7 @@ class MeetingSource:
             return self.source.describe(kind, arn)
 
 
-def monitor(source: MeetingSource, clock: Any, workers: int) -> Monitor:
+def monitor(source: MeetingSource, clock: Any, workers: int, remaining: Any = None) -> Monitor:
     settings = MonitorSettings(
         table_name="unused",
         topic_arn=f"arn:aws:sns:{REGION}:123456789012:transitions",
@@ -69,7 +73,14 @@ def monitor(source: MeetingSource, clock: Any, workers: int) -> Monitor:
         home_region=REGION,
     )
     scope = RegionScope(REGION, sources={"bedrock": source}, store=STORE[0])
-    return Monitor(settings, [scope], PUBLISHER[0], clock=clock, scan_workers=workers)
+    return Monitor(
+        settings,
+        [scope],
+        PUBLISHER[0],
+        clock=clock,
+        scan_workers=workers,
+        remaining_seconds=remaining,
+    )
 
 
 STORE: list[InMemoryStateStore] = []
@@ -93,14 +104,15 @@ def test_the_scans_of_a_region_are_in_flight_together_and_publish_in_kind_order(
     source, now = world
     clock = lambda: now["t"]  # noqa: E731
     monitor(source, clock, workers=10).run()  # baselines
-    # Given a new failed job of each kind, and list calls that return only when both are in
-    # flight (sequential scans would break the barrier after its timeout)
+    # Given a new failed job of each kind, and list calls that return only when all three are
+    # in flight, the first kind's too (sequential scans would break the barrier after its
+    # timeout)
     now["t"] += timedelta(minutes=5)
     _new_jobs(source, now["t"] - timedelta(minutes=1))
     source.barrier = threading.Barrier(len(MEETING), timeout=10)
     # When the run scans on 10 threads
     report = monitor(source, clock, workers=10).run()
-    # Then both kinds' jobs are published, in the kinds' order
+    # Then every kind's job is published, in the kinds' order
     kinds = [json.loads(m.body)["kind"] for m in PUBLISHER[0].messages]
     assert kinds == [k.name for k in KINDS]
     assert [k.kind for k in report.kinds] == [k.name for k in KINDS]
@@ -112,9 +124,41 @@ def test_without_threads_the_scans_are_one_after_another(world):
     monitor(source, clock, workers=1).run()
     now["t"] += timedelta(minutes=5)
     source.barrier = threading.Barrier(len(MEETING), timeout=0.5)
-    # The first list that meets waits alone at the barrier: it breaks, and both kinds fail alone
+    # The first list that meets waits alone at the barrier: it breaks, and every kind fails alone
     with pytest.raises(RunFailed, match="BrokenBarrierError"):
         monitor(source, clock, workers=1).run()
+
+
+def test_a_region_down_is_found_by_its_first_pair_and_its_other_kinds_are_skipped(world):
+    source, now = world
+    clock = lambda: now["t"]  # noqa: E731
+    monitor(source, clock, workers=10).run()
+    now["t"] += timedelta(minutes=5)
+    _new_jobs(source, now["t"] - timedelta(minutes=1))
+    # Given a region whose first kind's list cannot reach it (the others' lists answer)
+    source.down = KINDS[0].name
+    # When the run scans on 10 threads
+    with pytest.raises(RunFailed) as failed:
+        monitor(source, clock, workers=10).run()
+    # Then every kind fails with the region's reason and nothing is published, though the other
+    # kinds' lists were made (together with the first one's)
+    errors = [k.error for k in failed.value.report.kinds]
+    assert errors == ["region unavailable: cannot connect or no answer: timed out"] * 3
+    assert PUBLISHER[0].messages == []
+    assert {kind.list_operation for kind in KINDS[1:]} <= set(source.calls)
+
+
+def test_with_no_time_left_no_read_is_started(world):
+    source, now = world
+    clock = lambda: now["t"]  # noqa: E731
+    monitor(source, clock, workers=10).run()
+    now["t"] += timedelta(minutes=5)
+    listed = source.calls.total()
+    # When a run starts with less time left than the margin
+    report = monitor(source, clock, workers=10, remaining=lambda: 1.0).run()
+    # Then every pair is truncated, and no list was made
+    assert report.truncated and all(k.truncated for k in report.kinds)
+    assert source.calls.total() == listed
 
 
 def test_a_failed_scan_fails_its_own_kind_only(world):
