@@ -8,7 +8,6 @@ import platform
 from datetime import datetime
 from typing import Any
 
-import aws_lambda_powertools
 import botocore
 import pytest
 from botocore.awsrequest import AWSResponse
@@ -19,8 +18,10 @@ from job_monitor.config import MonitorSettings
 from job_monitor.domain.kinds import KNOWLEDGE_BASE_INGESTION, MODEL_CUSTOMIZATION
 from job_monitor.wiring import aws_clients
 
-POWERTOOLS = f" PT/no-op/{aws_lambda_powertools.__version__} PTEnv/NA"
-"""What Powertools appends to every request's User-Agent once imported (as the handlers do)."""
+FIXED = f"{user_agent()} Botocore/{botocore.__version__}"
+SNS_ANSWER = (
+    b"<ListTopicsResponse><ListTopicsResult><Topics/></ListTopicsResult></ListTopicsResponse>"
+)
 KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
@@ -48,6 +49,11 @@ def _sent_headers(client: Any, body: bytes) -> list[dict[str, str]]:
     return sent
 
 
+def _fixed_part(header: str) -> str:
+    """``header`` without the token Powertools appends once imported (``PT/...`` onwards)."""
+    return header.split(" PT/", 1)[0]
+
+
 def test_the_user_agent_names_the_monitor_botocore_and_python() -> None:
     assert user_agent() == f"bedrock-job-monitor Python/{platform.python_version()}"
 
@@ -63,10 +69,9 @@ def test_every_request_is_sent_with_the_fixed_user_agent(service: str) -> None:
             client.list_model_customization_jobs(maxResults=1)
         else:
             client.list_tables()
-    # Then both carry the fixed header (boto3 adds botocore's version, Powertools its token),
-    # and the client's own retries are kept
-    header = f"{user_agent()} Botocore/{botocore.__version__}{POWERTOOLS}"
-    assert [h["User-Agent"] for h in sent] == [header, header]
+    # Then both carry the fixed header (boto3 adds botocore's version; Powertools, imported by
+    # the handlers, appends its own "PT/..." token), and the client's own retries are kept
+    assert [_fixed_part(h["User-Agent"]) for h in sent] == [FIXED, FIXED]
     assert client.meta.config.retries["mode"] == "adaptive"
 
 
@@ -97,6 +102,8 @@ def test_the_functions_clients_are_made_from_it(monkeypatch: pytest.MonkeyPatch)
     # Given the clients the handler builds (its default session) for a kind of each of two
     # services
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     settings = MonitorSettings(
         table_name="t",
         topic_arn="arn:aws:sns:us-east-1:123456789012:t",
@@ -104,8 +111,19 @@ def test_the_functions_clients_are_made_from_it(monkeypatch: pytest.MonkeyPatch)
         home_region="us-east-1",
     )
     clients = aws_clients(settings)
-    # Then every one of them has the fixed User-Agent
     every = [*clients["job_clients"].values(), clients["dynamodb"], clients["sns"]]
     assert len(every) == 4
-    header = f"{user_agent()} Botocore/{botocore.__version__}"
-    assert {client.meta.config.user_agent for client in every} == {header}
+    # When each sends a request
+    sent: list[list[dict[str, str]]] = []
+    for client in every:
+        name = client.meta.service_model.service_name
+        sent.append(_sent_headers(client, SNS_ANSWER if name == "sns" else b"{}"))
+        {
+            "bedrock": lambda c: c.list_model_customization_jobs(),
+            "bedrock-agent": lambda c: c.list_knowledge_bases(),
+            "dynamodb": lambda c: c.list_tables(),
+            "sns": lambda c: c.list_topics(),
+        }[name](client)
+    # Then every one carries the fixed header
+    headers = [h for one in sent for h in one]
+    assert [_fixed_part(h["User-Agent"]) for h in headers] == [FIXED] * 4
