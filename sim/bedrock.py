@@ -357,10 +357,11 @@ class ServiceError(Exception):
         self.message = message
 
 
-ANSWERED_ELSEWHERE = "answered_by_simulator"
-"""The attribute another simulator sets on a request it answered at ``before-send`` (botocore
-calls every ``before-send`` handler and takes the first answer): ``sim/parents.py`` over HTTP, on
-a ``bedrock`` client shared with this simulator."""
+ANSWERED = "answered_by_simulator"
+"""The attribute a simulator sets on a request it answered at ``before-send``, to itself (botocore
+calls every ``before-send`` handler and takes the first answer): this one, and ``sim/parents.py``
+over HTTP on a ``bedrock`` client shared with it, whose requests this one leaves alone. A retried
+request is the same object: each simulator answers its own requests' every attempt."""
 
 
 class _Body:
@@ -672,13 +673,14 @@ class BedrockSimulator:
     def _on_before_send(
         self, request: AWSPreparedRequest, service: str = "bedrock", **_: Any
     ) -> AWSResponse | None:
-        if getattr(request, ANSWERED_ELSEWHERE, False):
+        if getattr(request, ANSWERED, self) is not self:
             return None  # botocore calls every handler: the parent-scoped simulator answered
         headers = {str(k): str(v) for k, v in request.headers.items()}
         body = request.body if isinstance(request.body, bytes) else b""
         status, response_headers, response_body = self.handle_request(
             request.method, request.url, headers, body, service
         )
+        setattr(request, ANSWERED, self)
         return AWSResponse(request.url, status, response_headers, _Body(response_body))
 
     def _take_fault(self, operation_name: str) -> _Fault | None:

@@ -230,9 +230,10 @@ class Meter:
 
     def _before_call(self, model: Any, params: dict[str, Any], **_: Any) -> None:
         service = model.service_model.service_id.hyphenize()
-        self.requests[f"{service}.{model.name}"] += 1
-        if threading.current_thread().name.startswith(SCAN_THREAD_PREFIX):
-            self.on_scan_threads[model.name] += 1
+        with self._lock:  # the scan threads count at the same time
+            self.requests[f"{service}.{model.name}"] += 1
+            if threading.current_thread().name.startswith(SCAN_THREAD_PREFIX):
+                self.on_scan_threads[model.name] += 1
         self._consistent = bool(params.get("ConsistentRead"))
         if service != "dynamodb":
             return
@@ -252,7 +253,8 @@ class Meter:
         self.rru += max(1, math.ceil(size / 4096)) * (1.0 if self._consistent else 0.5)
 
     def _count_bytes(self, service: str, size: int) -> None:
-        self.response_bytes[service] += size
+        with self._lock:
+            self.response_bytes[service] += size
 
     # The simulator and moto answer in the thread that sends the request, so the time inside
     # them is that thread's CPU time between the two events (process time would also count the
@@ -284,8 +286,9 @@ class Figures:
     query_pages: int
     sns: int
     cpu_s: float
-    """The monitor's own CPU, seconds: process time less the simulator's and moto's; for a quiet
-    run, made again on one thread (``threaded_cpu_s``)."""
+    """The monitor's own CPU, seconds: process time less the simulator's, moto's and the
+    meter's hooks' (``Meter.excluded_s``); for a quiet run, made again on one thread
+    (``threaded_cpu_s``)."""
     peak_bytes: int
     rru: float
     wru: float

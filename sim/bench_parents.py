@@ -19,11 +19,11 @@ each request is signed and its answer parsed by botocore as against the service;
 ``Meter`` on the parent kinds' clients counts the bytes and takes the simulator's time off the
 monitor's CPU, as it does for the account-wide kinds' simulator and moto.
 
-Time model (``sim.bench``'s): the monitor's CPU (process time less the simulator's and moto's;
-a quiet run's made again on one scan thread, ``sim.bench_quiet.one_thread_cpu``) x the 256 MB
-slowdown, plus the requests' latency. Requests made on the scan threads
-(``SCAN_THREAD_PREFIX``: the sweep's visits when they run concurrently) wait
-``makespan(chains, SCAN_WORKERS)`` with one chain per request, i.e. ceil(n / SCAN_WORKERS)
+Time model (``sim.bench``'s): the monitor's CPU (process time less the simulators', moto's and
+the meter's hooks'; a quiet run's made again on one scan thread,
+``sim.bench_quiet.one_thread_cpu``) x the 256 MB slowdown, plus the requests' latency. Requests
+made on the scan threads (``SCAN_THREAD_PREFIX``: the sweep's visits when they run concurrently)
+wait ``makespan(chains, SCAN_WORKERS)`` with one chain per request, i.e. ceil(n / SCAN_WORKERS)
 latencies (an approximation: a visit of several pages is really one chain); every other request
 waits in sequence.
 
@@ -315,30 +315,33 @@ def _frozen_cpu(run: Callable[[], T]) -> tuple[float, T]:
 def sweep_scan_calls(meter: Any, sim: Any) -> int:
     """The requests of ``meter``'s last run (a ``sim.bench.Meter``) that the parent-scoped
     simulator ``sim`` answers and that were made on the monitor's scan threads: the sweep's
-    visits read concurrently (``poll.sweep``)."""
+    visits read concurrently (``poll.sweep``). By operation name: the one both simulators answer,
+    ``ListTagsForResource``, is only called when publishing (``publish.tags``), off those
+    threads."""
     return sum(n for op, n in meter.on_scan_threads.items() if sim.simulates(op))
 
 
 def parse_cost(kind: JobKind, summaries: int = NAIVE_PAGE, rounds: int = 3) -> float:
     """Seconds of the monitor's CPU per list summary of ``kind`` read through its own adapter
-    (``BedrockJobSource.list_under``: the request, botocore's parsing of the JSON body with the
-    monitor's timestamp parser, the jobs made from the summaries), the simulator's time left
+    (``BedrockJobSource.list_under`` on a client of the monitor's session, ``sdk_session``: the
+    signed request, botocore's parsing of the JSON body with the monitor's timestamp parser, the
+    jobs made from the summaries), the simulator's time left
     out: the fastest of ``rounds`` reads of a page of ``summaries``. What the naive poller pays
     per summary it lists (it uses the monitor's adapters)."""
-    import boto3  # noqa: PLC0415
-
     from job_monitor.adapters.job_source import BedrockJobSource  # noqa: PLC0415
+    from job_monitor.adapters.sdk_session import sdk_session  # noqa: PLC0415
     from sim.bench import Meter  # noqa: PLC0415
     from sim.parents import ParentScopedSimulator  # noqa: PLC0415
 
     sim = ParentScopedSimulator()
     sim.over_http = True
-    session = boto3.session.Session(
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",  # noqa: S106 - no AWS behind it
-        region_name=sim.region,
+    client = sim.attach(
+        sdk_session(sim.region).client(
+            kind.service,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",  # noqa: S106 - no AWS behind it
+        )
     )
-    client = sim.attach(session.client(kind.service))
     meter = Meter()
     meter.attach(client)
     source = BedrockJobSource(client, account=sim.account)
@@ -563,8 +566,8 @@ class EveryKind:
     dynamodb_requests: int
     dynamodb_bytes: int
     cpu_s: float
-    """The monitor's CPU (process time less the simulators' and moto's), seconds, made again on
-    one thread (``sim.bench_quiet.one_thread_cpu``)."""
+    """The monitor's CPU (process time less the simulators', moto's and the meter's hooks'),
+    seconds, made again on one thread (``sim.bench_quiet.one_thread_cpu``)."""
     wait_s: float
     """The requests' latency as modelled (``every_kind_wait_s``), seconds."""
     lambda_s: float
@@ -694,8 +697,8 @@ def _every_kind_run(
     """One measured quiet run of ``measure_every_kind``'s monitor (``build(scan_workers)``
     builds it) on ``acct`` (every client metered by ``meter``): its requests counted
     from now (``operation_kind``: the account-wide operations' kinds, for their chains on the
-    scan threads), its waits modelled, its CPU, less the simulators' and moto's, measured again
-    on one thread (``one_thread_cpu``)."""
+    scan threads), its waits modelled, its CPU, less the simulators', moto's and the meter's
+    hooks', measured again on one thread (``one_thread_cpu``)."""
     from job_monitor.wiring import SCAN_WORKERS  # noqa: PLC0415
 
     def measured(scan_workers: int) -> tuple[float, Asked, Any]:

@@ -2,12 +2,13 @@
 sources and ingestion jobs (``bedrock-agent``), and Automated Reasoning policies with their build
 workflows (``bedrock``).
 
-It answers a real boto3 client from botocore's ``before-call`` event, after botocore has
-validated and serialized the request, so parameter names, types and required members are
-botocore's own check; the simulator adds what botocore does not check (enums, lengths, ranges,
-patterns) and answers 400 ``ValidationException`` as the service would. Every response is checked
-against the operation's output shape (botocore's ``ParamValidator`` plus the same constraints)
-before it is returned; a mismatch raises ``ResponseShapeError`` (a simulator bug).
+It answers a real boto3 client from botocore's ``before-call`` event (or over HTTP: see
+``over_http`` below), after botocore has validated and serialized the request, so parameter
+names, types and required members are botocore's own check; the simulator adds what botocore does
+not check (enums, lengths, ranges, patterns) and answers 400 ``ValidationException`` as the
+service would. Every response is checked against the operation's output shape (botocore's
+``ParamValidator`` plus the same constraints) before it is returned; a mismatch raises
+``ResponseShapeError`` (a simulator bug).
 
     sim = ParentScopedSimulator()
     kb = sim.add_knowledge_base("docs")
@@ -16,11 +17,11 @@ before it is returned; a mismatch raises ``ResponseShapeError`` (a simulator bug
     client = sim.attach(boto3.client("bedrock-agent", region_name="us-east-1", ...))
     client.get_ingestion_job(knowledgeBaseId=kb, dataSourceId=ds, ingestionJobId=job)
 
-Limits: answers bypass botocore's HTTP layer, so its retry handler does not run: an injected
-``ThrottlingException`` reaches the caller at once, as it would after the retries are spent.
-``over_http`` (set before ``attach``) answers at ``before-send`` instead, as a JSON body with the
-service's headers: botocore then signs the request, parses the body and retries as it would
-against the service (what the benchmark measures: ``sim/bench_parents.py``).
+Limits: at ``before-call``, answers bypass botocore's HTTP layer, so its retry handler does not
+run: an injected ``ThrottlingException`` reaches the caller at once, as it would after the
+retries are spent. ``over_http`` (set before ``attach``) answers at ``before-send`` instead, as
+a JSON body with the service's headers: botocore then signs the request, parses the body and
+retries as it would against the service (what the benchmark measures: ``sim/bench_parents.py``).
 ``calls`` counts every request by operation name (faults and validation errors included). This
 module is separate from ``sim/bedrock.py`` (the account-wide kinds) and shares no code with it.
 """
@@ -28,6 +29,7 @@ module is separate from ``sim/bedrock.py`` (the account-wide kinds) and shares n
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import re
@@ -153,34 +155,48 @@ class ParentScopedSimulator:
 
     def attach(self, client: Any) -> Any:
         """Answer ``client``'s calls (a ``bedrock-agent`` or ``bedrock`` client) from here: at
-        ``before-call``, or at ``before-send`` when ``over_http`` (each simulated operation's own
-        event, so the handler runs before ``sim/bedrock.py``'s service-wide one on a shared
-        ``bedrock`` client, and before moto's)."""
+        ``before-call``, or at ``before-send`` when ``over_http``. Over HTTP each simulated
+        operation has its own handler (botocore calls the most specific event's handlers first,
+        so it runs before ``sim/bedrock.py``'s service-wide one on a shared ``bedrock`` client),
+        moto's stub is taken off the client, and a last handler refuses any request no simulator
+        answered (``NotImplementedError``: nothing leaves the process). Attaching again is a
+        no-op (handlers are registered once per simulator and client)."""
         service = client.meta.service_model.service_id.hyphenize()
         events = client.meta.events
-        events.register(
-            f"before-parameter-build.{service}", _keep_params, unique_id="parents-sim-params"
-        )
+        me = id(self)
+        simulated = [n for n in client.meta.service_model.operation_names if self.simulates(n)]
+        for name in simulated:
+            events.register(
+                f"before-parameter-build.{service}.{name}",
+                _keep_params,
+                unique_id=f"parents-sim-params-{me}-{name}",
+            )
         if not self.over_http:
-            events.register_first(f"before-call.{service}", self._on_call, unique_id="parents-sim")
+            events.register_first(
+                f"before-call.{service}", self._on_call, unique_id=f"parents-sim-{me}"
+            )
             return client
+        events.unregister(f"before-call.{service}", unique_id=f"parents-sim-{me}")
         moto_stub = getattr(sys.modules.get("moto.core.models"), "botocore_stubber", None)
         if moto_stub is not None:
             # botocore calls every before-send handler: moto's (present when moto is imported)
             # would answer the request too, or fail on an operation it does not implement
-            events.unregister("before-send", moto_stub)
-        for name in client.meta.service_model.operation_names:
-            if self.simulates(name):
-                events.register_first(
-                    f"before-call.{service}.{name}",
-                    self._keep_call,
-                    unique_id=f"parents-sim-call-{name}",
-                )
-                events.register_first(
-                    f"before-send.{service}.{name}",
-                    self._on_send,
-                    unique_id=f"parents-sim-send-{name}",
-                )
+            with contextlib.suppress(ValueError):  # a client made before moto was imported
+                events.unregister("before-send", moto_stub)
+        for name in simulated:
+            events.register_first(
+                f"before-call.{service}.{name}",
+                self._keep_call,
+                unique_id=f"parents-sim-call-{me}-{name}",
+            )
+            events.register_first(
+                f"before-send.{service}.{name}",
+                self._on_send,
+                unique_id=f"parents-sim-send-{me}-{name}",
+            )
+        events.register_last(
+            f"before-send.{service}", _refuse_unanswered, unique_id=f"parents-sim-refuse-{me}"
+        )
         return client
 
     def simulates(self, operation_name: str) -> bool:
@@ -208,7 +224,7 @@ class ParentScopedSimulator:
             content = {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
         body = json.dumps(content, default=_json_time).encode()
         # botocore calls the service-wide handlers too: sim/bedrock.py's leaves this one alone
-        setattr(request, _ANSWERED, True)
+        setattr(request, _ANSWERED, self)
         return AWSResponse(request.url, http.status_code, headers, _RawBody(body))
 
     def _on_call(
@@ -490,8 +506,8 @@ def _pattern_erratum(operation: str, params: dict[str, Any], problem: str) -> bo
 
 
 _ANSWERED = "answered_by_simulator"
-"""Set on a request answered over HTTP (``sim.bedrock.ANSWERED_ELSEWHERE``: the name, not the
-code, is shared)."""
+"""Set on a request a simulator answered at ``before-send`` (this one over HTTP, and
+``sim/bedrock.py``, whose ``ANSWERED`` is the same name: the name is shared, not the code)."""
 
 
 class _RawBody:
@@ -509,6 +525,13 @@ def _json_time(value: object) -> str:
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     raise TypeError(f"cannot serialize {type(value).__name__}")
+
+
+def _refuse_unanswered(request: Any, **_: Any) -> None:
+    """The last ``before-send`` handler of a client answered over HTTP: a request no simulator
+    answered would otherwise go to AWS (moto's stub is off the client)."""
+    if getattr(request, _ANSWERED, None) is None:
+        raise NotImplementedError(f"no simulator answers {request.method} {request.url}")
 
 
 def _keep_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:

@@ -107,5 +107,36 @@ def test_a_shared_bedrock_client_still_reaches_the_account_wide_simulator(sim):
     client.list_automated_reasoning_policy_build_workflows(policyArn=policy)
     # Then each simulator answered its own operation
     assert [name for name, _ in account_wide.calls] == ["ListEvaluationJobs"]
-    assert parents.calls["ListAutomatedReasoningPolicyBuildWorkflows"] == 1
-    assert parents.calls["ListEvaluationJobs"] == 0
+    assert dict(parents.calls) == {"ListAutomatedReasoningPolicyBuildWorkflows": 1}
+
+
+def test_a_throttled_account_wide_request_on_a_shared_client_is_answered_again(sim):
+    # Given a shared bedrock client, and one throttled answer of an account-wide list
+    parents, _, _, _ = sim
+    account_wide = BedrockSimulator(account_id=parents.account, region=parents.region)
+    session = boto3.session.Session(region_name=parents.region, **KEYS)
+    config = Config(retries={"mode": "standard", "max_attempts": 3})
+    parents.over_http = True
+    client = parents.attach(account_wide.attach(session.client("bedrock", config=config)))
+    account_wide.inject("ListEvaluationJobs", "ThrottlingException")
+    # When it is listed, Then botocore's retry is answered by the same simulator
+    answer = client.list_evaluation_jobs()
+    assert answer["ResponseMetadata"]["RetryAttempts"] == 1
+    assert [name for name, _ in account_wide.calls] == ["ListEvaluationJobs"] * 2
+
+
+def test_an_operation_no_simulator_answers_is_refused_not_sent(sim):
+    # Given a bedrock-agent client answered over HTTP (moto's stub is off it)
+    parents, _, _, _ = sim
+    agent = _client(parents, "bedrock-agent", over_http=True)
+    # When an operation the simulator does not answer is called, Then nothing is sent
+    with pytest.raises(NotImplementedError, match="no simulator answers"):
+        agent.list_agents()
+
+
+def test_attaching_again_answers_each_request_once(sim):
+    parents, kb, _, _ = sim
+    agent = _client(parents, "bedrock-agent", over_http=True)
+    parents.attach(agent)  # every monitor the local account builds attaches its clients
+    agent.list_data_sources(knowledgeBaseId=kb)
+    assert parents.calls["ListDataSources"] == 1
