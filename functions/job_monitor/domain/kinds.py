@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 FAILURE_STATUSES = frozenset({"Failed", "PartiallyCompleted", "Expired", "FAILED"})
@@ -261,9 +262,10 @@ class JobKind:
         """IAM actions of the parent list operations (``bedrock:ListKnowledgeBases``...)."""
         return tuple(f"{self.iam_prefix}:{_pascal(p.list_operation)}" for p in self.parents)
 
-    @property
+    @cached_property
     def identity_fields(self) -> tuple[str, ...]:
-        """The summary fields (= detail parameters) the identity is made of, in order."""
+        """The summary fields (= detail parameters) the identity is made of, in order. Cached:
+        read for every listed job of a parent-scoped kind (``identity``, ``Job.from_summary``)."""
         if self.identity_template is None:
             return ()
         names = re.findall(r"{(\w+)}", self.identity_template)

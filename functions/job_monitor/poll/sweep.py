@@ -287,10 +287,13 @@ def _leaf_changes(
         last_visit = node.visited_at if node is not None else None
         start = None if last_visit is None else last_visit - ctx.lookback
         window = Window(start=start, baseline=cursor.baseline, seen=frozenset(state.recent))
-        named = [replace(j, name=sweep.name_of(path)) for j in jobs]
+        name = sweep.name_of(path)
         leaf_tracked = tracked.get(path, {})
-        changes += detect_changes(leaf_tracked, window, named)
+        # Named after the leaf (detection does not read names): only the jobs that change
+        found = detect_changes(leaf_tracked, window, jobs)
+        changes += [replace(c, job=replace(c.job, name=name)) for c in found]
         if last_visit is None:
+            named = [replace(j, name=name) for j in jobs]
             _adopt_running(scope, kind, named, leaf_tracked, window)
     return changes
 
