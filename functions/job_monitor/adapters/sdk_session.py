@@ -1,4 +1,5 @@
-"""The boto3 session the functions make their AWS clients from (``sdk_session``).
+"""The boto3 session the monitor's clients (Bedrock, DynamoDB, SNS: ``wiring``) are made from
+(``sdk_session``).
 
 Two settings apply to every client made from it:
 

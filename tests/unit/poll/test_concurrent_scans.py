@@ -95,6 +95,17 @@ def world() -> tuple[MeetingSource, dict[str, datetime]]:
     return MeetingSource(FakeJobSource()), now
 
 
+def _baselined(source: MeetingSource, now: dict[str, datetime], *, new_jobs: bool) -> Any:
+    """Baselines taken (on 10 threads) and the clock 5 minutes on, with a new failed job of each
+    kind when ``new_jobs``; returns the clock."""
+    clock = lambda: now["t"]  # noqa: E731
+    monitor(source, clock, workers=10).run()
+    now["t"] += timedelta(minutes=5)
+    if new_jobs:
+        _new_jobs(source, now["t"] - timedelta(minutes=1))
+    return clock
+
+
 def _new_jobs(source: MeetingSource, at: datetime) -> None:
     for kind in KINDS:
         source.source.put(Job(kind, f"arn:aws:bedrock:{REGION}:1:{kind.name}/n", "n", "Failed", at))
@@ -131,10 +142,7 @@ def test_without_threads_the_scans_are_one_after_another(world):
 
 def test_a_region_down_is_found_by_its_first_pair_and_its_other_kinds_are_skipped(world):
     source, now = world
-    clock = lambda: now["t"]  # noqa: E731
-    monitor(source, clock, workers=10).run()
-    now["t"] += timedelta(minutes=5)
-    _new_jobs(source, now["t"] - timedelta(minutes=1))
+    clock = _baselined(source, now, new_jobs=True)
     # Given a region whose first kind's list cannot reach it (the others' lists answer)
     source.down = KINDS[0].name
     # When the run scans on 10 threads
@@ -150,9 +158,7 @@ def test_a_region_down_is_found_by_its_first_pair_and_its_other_kinds_are_skippe
 
 def test_with_no_time_left_no_read_is_started(world):
     source, now = world
-    clock = lambda: now["t"]  # noqa: E731
-    monitor(source, clock, workers=10).run()
-    now["t"] += timedelta(minutes=5)
+    clock = _baselined(source, now, new_jobs=False)
     listed = source.calls.total()
     # When a run starts with less time left than the margin
     report = monitor(source, clock, workers=10, remaining=lambda: 1.0).run()
@@ -163,10 +169,7 @@ def test_with_no_time_left_no_read_is_started(world):
 
 def test_a_failed_scan_fails_its_own_kind_only(world):
     source, now = world
-    clock = lambda: now["t"]  # noqa: E731
-    monitor(source, clock, workers=10).run()
-    now["t"] += timedelta(minutes=5)
-    _new_jobs(source, now["t"] - timedelta(minutes=1))
+    clock = _baselined(source, now, new_jobs=True)
     source.fail = MODEL_CUSTOMIZATION.name
     # When one kind's list fails on its scan thread
     with pytest.raises(RunFailed) as failed:
