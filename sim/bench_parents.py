@@ -56,6 +56,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from job_monitor.wiring import SCAN_WORKERS
 from sim.bench_quiet import (
     KB,
     QUIET_LAMBDA_TARGET_S,
@@ -167,8 +168,6 @@ def waited_s(
 ) -> float:
     """Requests x latency: Bedrock calls on the scan threads as chains of one request on
     ``SCAN_WORKERS`` threads, the other calls and every AWS request one after another."""
-    from job_monitor.wiring import SCAN_WORKERS  # noqa: PLC0415
-
     bedrock = calls - scan_calls + makespan([1] * scan_calls, SCAN_WORKERS)
     return bedrock * latency_s + aws_requests * aws_latency_s
 
@@ -440,7 +439,6 @@ def _measure(
     fn: FunctionConfig,
     per_summary_s: float,
 ) -> list[ParentRun]:
-    from job_monitor.wiring import SCAN_WORKERS  # noqa: PLC0415
     from sim.local import local_account  # noqa: PLC0415
 
     runs: list[ParentRun] = []
@@ -602,8 +600,6 @@ def every_kind_wait_s(
     with the scans: they wait ``makespan(chains + sweep's, SCAN_WORKERS)``. The ``sequential``
     Bedrock requests (off the scan threads: describes after the reads) and every DynamoDB and
     SNS request wait one after another."""
-    from job_monitor.wiring import SCAN_WORKERS  # noqa: PLC0415
-
     bedrock = sequential + makespan([*chains, *([1] * sweep_scan_calls)], SCAN_WORKERS)
     return bedrock * latency_s + aws_requests * aws_latency_s
 
@@ -699,7 +695,6 @@ def _every_kind_run(
     from now (``operation_kind``: the account-wide operations' kinds, for their chains on the
     scan threads), its waits modelled, its CPU, less the simulators', moto's and the meter's
     hooks', measured again on one thread (``one_thread_cpu``)."""
-    from job_monitor.wiring import SCAN_WORKERS  # noqa: PLC0415
 
     def measured(scan_workers: int) -> tuple[float, Asked, Any]:
         """One run: the monitor's own CPU (s), what it asked for, its report."""

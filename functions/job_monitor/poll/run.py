@@ -185,7 +185,8 @@ class Poller:
                     visits=visits.get(kind.name),
                     reads=pool,
                 )
-            # A pair skipped (region down, no time left): its reads are not waited for.
+            # A pair skipped (region down, no time left): its reads not started yet are
+            # cancelled; those under way end on their own (the pools' shutdown waits for them).
             for unused_scan in scans.values():
                 unused_scan.cancel()
             for unused_visits in visits.values():
